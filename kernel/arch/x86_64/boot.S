@@ -1,0 +1,135 @@
+/* Multiboot (v1) entry: the loader leaves us in 32-bit protected mode with
+ * paging off. Build temporary page tables (identity map of the first GiB,
+ * the same GiB at the direct-map base and at the kernel's -2 GiB link
+ * address), enable PAE, NX, long mode and paging, then jump to kmain in the
+ * higher half. mm/paging.c replaces these tables with fine-grained ones. */
+
+#define MB_MAGIC      0x1BADB002
+#define MB_FLAGS      0x00000003    /* page-align modules, give memory info */
+#define KERNEL_VMA    0xffffffff80000000
+#define EFER_MSR      0xC0000080
+
+    .section .multiboot, "a"
+    .align 4
+    .long MB_MAGIC
+    .long MB_FLAGS
+    .long -(MB_MAGIC + MB_FLAGS)
+
+    .section .boot.bss, "aw", @nobits
+    .align 4096
+boot_pml4:      .skip 4096
+boot_pdpt_low:  .skip 4096
+boot_pdpt_high: .skip 4096
+boot_pd:        .skip 4096
+boot_stack32:   .skip 256
+boot_stack32_top:
+
+    .section .boot.data, "aw"
+    .align 16
+boot_gdt:
+    .quad 0
+    .quad 0x00209A0000000000        /* 0x08: 64-bit kernel code */
+    .quad 0x0000920000000000        /* 0x10: kernel data */
+boot_gdt_end:
+boot_gdtr:
+    .word boot_gdt_end - boot_gdt - 1
+    .long boot_gdt
+boot_mb_magic:  .long 0
+boot_mb_info:   .long 0
+
+    .section .boot.text, "ax"
+    .code32
+    .global _start
+_start:
+    cli
+    mov %eax, boot_mb_magic
+    mov %ebx, boot_mb_info
+    mov $boot_stack32_top, %esp
+
+    /* The loader may or may not zero .bss; do it here (physical addresses). */
+    mov $(_bss_start - KERNEL_VMA), %edi
+    mov $(_bss_end - KERNEL_VMA), %ecx
+    sub %edi, %ecx
+    xor %eax, %eax
+    rep stosb
+
+    /* Zero the boot page tables. */
+    mov $boot_pml4, %edi
+    mov $(4096 * 4 / 4), %ecx
+    xor %eax, %eax
+    rep stosl
+
+    /* PD: 512 x 2 MiB present|write|huge pages covering the first GiB. */
+    mov $boot_pd, %edi
+    mov $0x83, %eax
+    mov $512, %ecx
+1:  mov %eax, (%edi)
+    movl $0, 4(%edi)
+    add $0x200000, %eax
+    add $8, %edi
+    loop 1b
+
+    /* PML4[0] and PML4[256] (direct map base) -> pdpt_low[0] -> pd;
+     * PML4[511] -> pdpt_high[510] -> pd (kernel at -2 GiB). */
+    mov $boot_pd, %eax
+    or $3, %eax
+    mov %eax, boot_pdpt_low
+    mov %eax, boot_pdpt_high + 510 * 8
+    mov $boot_pdpt_low, %eax
+    or $3, %eax
+    mov %eax, boot_pml4
+    mov %eax, boot_pml4 + 256 * 8
+    mov $boot_pdpt_high, %eax
+    or $3, %eax
+    mov %eax, boot_pml4 + 511 * 8
+
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+
+    /* CR4: PAE | OSFXSR | OSXMMEXCPT (SSE usable by kernel/wasm). */
+    mov %cr4, %eax
+    or $((1 << 5) | (1 << 9) | (1 << 10)), %eax
+    mov %eax, %cr4
+
+    /* EFER: LME | NXE. */
+    mov $EFER_MSR, %ecx
+    rdmsr
+    or $((1 << 8) | (1 << 11)), %eax
+    wrmsr
+
+    /* CR0: PG | PE | WP | MP, clear EM (x87/SSE emulation). */
+    mov %cr0, %eax
+    and $~(1 << 2), %eax
+    or $((1 << 31) | (1 << 16) | (1 << 1) | 1), %eax
+    mov %eax, %cr0
+
+    lgdt boot_gdtr
+    ljmp $0x08, $long_mode_entry
+
+    .code64
+long_mode_entry:
+    mov $0x10, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    xor %ax, %ax
+    mov %ax, %fs
+    mov %ax, %gs
+
+    movabs $boot_stack_top, %rsp
+    xor %ebp, %ebp
+    mov boot_mb_magic, %edi
+    mov boot_mb_info, %esi
+    movabs $kmain, %rax
+    call *%rax
+2:  cli
+    hlt
+    jmp 2b
+
+    .section .bss
+    .align 16
+    .global boot_stack_bottom
+boot_stack_bottom:
+    .skip 16384
+    .global boot_stack_top
+boot_stack_top:

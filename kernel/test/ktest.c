@@ -1,0 +1,81 @@
+#include "test/ktest.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+
+extern const struct ktest_suite ktest_suite_lib;
+
+/* Every suite, in the order ktest=all runs them. */
+static const struct ktest_suite *const suites[] = {
+    &ktest_suite_lib,
+};
+#define NSUITES (int)(sizeof suites / sizeof suites[0])
+
+static const struct ktest_suite *find_suite(const char *name, size_t len)
+{
+    for (int i = 0; i < NSUITES; i++)
+        if (strlen(suites[i]->name) == len && strncmp(suites[i]->name, name, len) == 0)
+            return suites[i];
+    return NULL;
+}
+
+static void run_suite(const struct ktest_suite *s)
+{
+    if (s->run) {
+        ktap_suite_begin(s->name, -1);
+        s->run();
+    } else {
+        ktap_suite_begin(s->name, s->ncases);
+        for (int i = 0; i < s->ncases; i++)
+            ktap_result(s->cases[i].fn(), s->cases[i].name);
+    }
+    ktap_suite_end();
+}
+
+/* Calls fn(name, len) for each comma-separated word of list. */
+static int for_each_name(const char *list, void (*fn)(const char *, size_t))
+{
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        if (p > start) {
+            if (fn)
+                fn(start, (size_t)(p - start));
+            n++;
+        }
+        if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+int ktest_count(const char *list)
+{
+    if (strcmp(list, "all") == 0)
+        return NSUITES;
+    return for_each_name(list, NULL);
+}
+
+static void run_named(const char *name, size_t len)
+{
+    const struct ktest_suite *s = find_suite(name, len);
+    if (s) {
+        run_suite(s);
+        return;
+    }
+    char label[64];
+    ksnprintf(label, sizeof label, "%.*s", (int)len, name);
+    ktap_result_directive(false, label, "unknown ktest suite");
+}
+
+void ktest_run(const char *list)
+{
+    if (strcmp(list, "all") == 0) {
+        for (int i = 0; i < NSUITES; i++)
+            run_suite(suites[i]);
+        return;
+    }
+    for_each_name(list, run_named);
+}

@@ -1,0 +1,41 @@
+#pragma once
+#include <stdbool.h>
+#include "lib/ktap.h"
+
+/* In-kernel KTAP suites. A suite is either a list of cases (each one KTAP
+ * result) or a custom run function that prints its own plan and results. */
+struct ktest_case {
+    const char *name;
+    bool (*fn)(void);
+};
+
+struct ktest_suite {
+    const char *name;
+    const struct ktest_case *cases;
+    int ncases;
+    /* Custom runner: called inside the suite's subtest; must print its own plan. */
+    void (*run)(void);
+};
+
+#define KTEST_CASES(arr) (arr), (int)(sizeof(arr) / sizeof((arr)[0]))
+
+/* Inside a case: report the first failed expectation and fail the case. */
+#define KT_EXPECT(cond) do { \
+        if (!(cond)) { \
+            ktap_diag("%s:%d: expected %s", __FILE__, __LINE__, #cond); \
+            return false; \
+        } \
+    } while (0)
+
+#define KT_EXPECT_EQ(a, b) do { \
+        long long _a = (long long)(a), _b = (long long)(b); \
+        if (_a != _b) { \
+            ktap_diag("%s:%d: expected %s == %s (%lld != %lld)", __FILE__, __LINE__, #a, #b, _a, _b); \
+            return false; \
+        } \
+    } while (0)
+
+/* Number of top-level results a ktest= value produces. */
+int ktest_count(const char *list);
+/* Run the suites named in list ("all" or "a,b"); one top-level result each. */
+void ktest_run(const char *list);
