@@ -1,0 +1,212 @@
+/* ARP (RFC 826) for IPv4 over Ethernet: cache, requests, replies, retries,
+ * timeouts and one queued packet per unresolved address. */
+#include "net/arp.h"
+#include "net/eth.h"
+#include "net/ipv4.h"
+
+#define ARP_PKT_LEN 28
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+enum arp_state { ARP_FREE, ARP_PENDING, ARP_RESOLVED };
+
+struct arp_entry {
+    enum arp_state state;
+    uint32_t ip;
+    uint8_t mac[ETH_ALEN];
+    uint64_t expires_ms;      /* RESOLVED: when to forget; PENDING: next retry */
+    int tries;
+    uint8_t *queued;          /* one IPv4 packet waiting for this address */
+    size_t queued_len;
+};
+
+static struct arp_entry cache[ARP_CACHE_SIZE];
+
+static void drop_queued(struct arp_entry *e)
+{
+    if (e->queued)
+        kfree(e->queued);
+    e->queued = NULL;
+    e->queued_len = 0;
+}
+
+void arp_flush(void)
+{
+    for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+        drop_queued(&cache[i]);
+        cache[i].state = ARP_FREE;
+    }
+}
+
+static struct arp_entry *find(uint32_t ip)
+{
+    for (int i = 0; i < ARP_CACHE_SIZE; i++)
+        if (cache[i].state != ARP_FREE && cache[i].ip == ip)
+            return &cache[i];
+    return NULL;
+}
+
+/* A free slot, else the resolved entry closest to expiry (pending entries
+ * keep their slot: they hold a packet). NULL when all are pending. */
+static struct arp_entry *alloc_entry(void)
+{
+    struct arp_entry *victim = NULL;
+    for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+        if (cache[i].state == ARP_FREE)
+            return &cache[i];
+        if (cache[i].state == ARP_RESOLVED && (!victim || cache[i].expires_ms < victim->expires_ms))
+            victim = &cache[i];
+    }
+    return victim;
+}
+
+bool arp_lookup(uint32_t ip, uint8_t mac_out[ETH_ALEN])
+{
+    struct arp_entry *e = find(ip);
+    if (!e || e->state != ARP_RESOLVED || e->expires_ms <= net_now_ms())
+        return false;
+    memcpy(mac_out, e->mac, ETH_ALEN);
+    return true;
+}
+
+static int send_arp(struct netif *nif, uint16_t op, const uint8_t *eth_dst,
+                    const uint8_t *target_mac, uint32_t target_ip)
+{
+    uint8_t p[ARP_PKT_LEN];
+    net_put16(p, 1);                 /* hardware: Ethernet */
+    net_put16(p + 2, 0x0800);        /* protocol: IPv4 */
+    p[4] = ETH_ALEN;
+    p[5] = 4;
+    net_put16(p + 6, op);
+    memcpy(p + 8, nif->mac, ETH_ALEN);
+    net_put32(p + 14, nif->ip);
+    memcpy(p + 18, target_mac, ETH_ALEN);
+    net_put32(p + 24, target_ip);
+    int rc = eth_output(nif, eth_dst, ETHERTYPE_ARP, p, sizeof p);
+    if (rc == 0) {
+        if (op == ARP_OP_REQUEST)
+            nif->stats.arp_requests_sent++;
+        else
+            nif->stats.arp_replies_sent++;
+    }
+    return rc;
+}
+
+static int send_request(struct netif *nif, uint32_t ip)
+{
+    static const uint8_t zero[ETH_ALEN];
+    return send_arp(nif, ARP_OP_REQUEST, eth_broadcast, zero, ip);
+}
+
+static void resolved(struct netif *nif, struct arp_entry *e, const uint8_t *mac)
+{
+    memcpy(e->mac, mac, ETH_ALEN);
+    e->state = ARP_RESOLVED;
+    e->expires_ms = net_now_ms() + ARP_ENTRY_TTL_MS;
+    e->tries = 0;
+    if (e->queued) {
+        uint8_t *pkt = e->queued;
+        size_t len = e->queued_len;
+        e->queued = NULL;
+        e->queued_len = 0;
+        eth_output(nif, e->mac, ETHERTYPE_IPV4, pkt, len);
+        kfree(pkt);
+    }
+}
+
+void arp_input(struct netif *nif, const uint8_t *p, size_t len)
+{
+    if (len < ARP_PKT_LEN) {
+        net_count_drop(nif, DROP_ARP_SHORT);
+        return;
+    }
+    uint16_t op = net_get16(p + 6);
+    if (net_get16(p) != 1 || net_get16(p + 2) != 0x0800 || p[4] != ETH_ALEN || p[5] != 4 ||
+        (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)) {
+        net_count_drop(nif, DROP_ARP_BAD_FORMAT);
+        return;
+    }
+    const uint8_t *sha = p + 8;
+    uint32_t spa = net_get32(p + 14);
+    uint32_t tpa = net_get32(p + 24);
+    /* A sender claiming a multicast MAC or a broadcast/zero/our address is
+     * not something to cache. */
+    if ((sha[0] & 1) || spa == 0 || spa == IPV4_BROADCAST_ADDR || spa == nif->ip) {
+        net_count_drop(nif, DROP_ARP_BAD_FORMAT);
+        return;
+    }
+    bool for_us = nif->ip != 0 && tpa == nif->ip;
+    struct arp_entry *e = find(spa);
+    if (e) {
+        resolved(nif, e, sha);      /* RFC 826: update whoever we already know */
+    } else if (for_us) {
+        e = alloc_entry();
+        if (e) {
+            drop_queued(e);
+            e->ip = spa;
+            resolved(nif, e, sha);
+        }
+    }
+    if (!for_us) {
+        if (!e)
+            net_count_drop(nif, DROP_ARP_NOT_FOR_US);
+        return;
+    }
+    if (op == ARP_OP_REQUEST)
+        send_arp(nif, ARP_OP_REPLY, sha, sha, spa);
+}
+
+int arp_send_ipv4(struct netif *nif, uint32_t next_hop, const uint8_t *ip_pkt, size_t len)
+{
+    struct arp_entry *e = find(next_hop);
+    if (e && e->state == ARP_RESOLVED && e->expires_ms > net_now_ms())
+        return eth_output(nif, e->mac, ETHERTYPE_IPV4, ip_pkt, len);
+
+    uint8_t *copy = kmalloc(len);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, ip_pkt, len);
+    if (!e) {
+        e = alloc_entry();
+        if (!e) {
+            kfree(copy);
+            return -ENOMEM;  /* every slot holds a pending packet */
+        }
+        drop_queued(e);
+        e->ip = next_hop;
+    }
+    if (e->state != ARP_PENDING) {
+        e->state = ARP_PENDING;
+        e->tries = 1;
+        e->expires_ms = net_now_ms() + ARP_RETRY_MS;
+        send_request(nif, next_hop);
+    }
+    if (e->queued)
+        net_count_drop(nif, DROP_ARP_QUEUE_REPLACED);
+    drop_queued(e);
+    e->queued = copy;
+    e->queued_len = len;
+    return 0;
+}
+
+void arp_tick(struct netif *nif)
+{
+    uint64_t now = net_now_ms();
+    for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+        struct arp_entry *e = &cache[i];
+        if (e->state == ARP_RESOLVED && e->expires_ms <= now) {
+            e->state = ARP_FREE;
+        } else if (e->state == ARP_PENDING && e->expires_ms <= now) {
+            if (e->tries >= ARP_MAX_TRIES) {
+                if (e->queued)
+                    net_count_drop(nif, DROP_ARP_TIMEOUT);
+                drop_queued(e);
+                e->state = ARP_FREE;
+            } else {
+                e->tries++;
+                e->expires_ms = now + ARP_RETRY_MS;
+                send_request(nif, e->ip);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/* Platform glue for the network stack: the same C builds inside the kernel
+ * and on the host (cc -DKOS_HOST) for the host test driver. */
+#ifndef KOS_NET_ENV_H
+#define KOS_NET_ENV_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#ifdef KOS_HOST
+#include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <errno.h>
+#define kmalloc malloc
+#define kfree free
+#define kprintf printf
+#else
+#include "lib/string.h"
+#include "lib/printf.h"
+#if __has_include("mm/heap.h")
+#include "mm/heap.h"
+#else
+/* Until the kernel heap lands: platform.c supplies weak fallbacks that fail
+ * every allocation (the stack copes with NULL). */
+#define NET_NO_KERNEL_HEAP 1
+void *kmalloc(size_t n);
+void kfree(void *p);
+#endif
+#include <kos/errno.h>
+#endif
+
+/* Milliseconds since boot (monotonic). Kernel: kernel/net/platform.c;
+ * host: the test driver's fake clock. */
+uint64_t net_now_ms(void);
+
+/* Called while a blocking socket call waits: poll the NIC, then sleep until
+ * the next interrupt. Host: advances the fake clock. */
+void net_wait_for_event(void);
+
+/* The stack is entered from interrupt handlers (receive) and from syscalls
+ * (send): net_lock disables interrupts and returns the previous state. */
+unsigned long net_lock(void);
+void net_unlock(unsigned long state);
+
+/* Big-endian field access: packet fields are never assumed aligned. */
+static inline uint16_t net_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint32_t net_get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline void net_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void net_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline uint16_t net_htons(uint16_t v) { return (uint16_t)((v << 8) | (v >> 8)); }
+static inline uint32_t net_htonl(uint32_t v)
+{
+    return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+}
+#define net_ntohs net_htons
+#define net_ntohl net_htonl
+
+#endif

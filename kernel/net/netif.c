@@ -1,0 +1,164 @@
+/* netif registry, command-line address configuration, counters, polling. */
+#include "net/netif.h"
+#include "net/eth.h"
+#include "net/arp.h"
+
+struct netif *net_default_if;
+
+static const char *const drop_names[DROP_REASON_COUNT] = {
+    [DROP_ETH_SHORT] = "eth_short",
+    [DROP_ETH_OVERSIZE] = "eth_oversize",
+    [DROP_ETH_NOT_FOR_US] = "eth_not_for_us",
+    [DROP_ETH_OWN_SRC] = "eth_own_src",
+    [DROP_ETH_BAD_SRC] = "eth_bad_src",
+    [DROP_ETH_UNKNOWN_TYPE] = "eth_unknown_type",
+    [DROP_ARP_SHORT] = "arp_short",
+    [DROP_ARP_BAD_FORMAT] = "arp_bad_format",
+    [DROP_ARP_NOT_FOR_US] = "arp_not_for_us",
+    [DROP_ARP_QUEUE_REPLACED] = "arp_queue_replaced",
+    [DROP_ARP_TIMEOUT] = "arp_timeout",
+    [DROP_IP_SHORT] = "ip_short",
+    [DROP_IP_BAD_VERSION] = "ip_bad_version",
+    [DROP_IP_BAD_IHL] = "ip_bad_ihl",
+    [DROP_IP_BAD_LEN] = "ip_bad_len",
+    [DROP_IP_BAD_CSUM] = "ip_bad_csum",
+    [DROP_IP_FRAGMENT] = "ip_fragment",
+    [DROP_IP_BAD_SRC] = "ip_bad_src",
+    [DROP_IP_NOT_FOR_US] = "ip_not_for_us",
+    [DROP_IP_UNKNOWN_PROTO] = "ip_unknown_proto",
+    [DROP_ICMP_SHORT] = "icmp_short",
+    [DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
+    [DROP_ICMP_UNHANDLED] = "icmp_unhandled",
+    [DROP_UDP_SHORT] = "udp_short",
+    [DROP_UDP_BAD_LEN] = "udp_bad_len",
+    [DROP_UDP_BAD_CSUM] = "udp_bad_csum",
+    [DROP_UDP_NO_PORT] = "udp_no_port",
+    [DROP_UDP_QUEUE_FULL] = "udp_queue_full",
+    [DROP_UDP_NO_MEM] = "udp_no_mem",
+};
+
+const char *net_drop_reason_name(enum net_drop_reason r)
+{
+    if ((unsigned)r >= DROP_REASON_COUNT || !drop_names[r])
+        return "unknown";
+    return drop_names[r];
+}
+
+void net_count_drop(struct netif *nif, enum net_drop_reason r)
+{
+    if ((unsigned)r >= DROP_REASON_COUNT)
+        return;
+    nif->stats.drop[r]++;
+    nif->stats.rx_dropped++;
+}
+
+bool net_parse_ipv4(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t addr = 0;
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        uint32_t v = 0;
+        size_t digits = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (uint32_t)(s[i] - '0');
+            if (++digits > 3 || v > 255)
+                return false;
+            i++;
+        }
+        if (digits == 0)
+            return false;
+        addr = (addr << 8) | v;
+        if (part < 3) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+    }
+    if (i != n)
+        return false;
+    *out = addr;
+    return true;
+}
+
+/* Finds "key=" at a word start; returns value length, or -1 if absent. */
+static long cmdline_value(const char *cmdline, const char *key, const char **val)
+{
+    size_t klen = strlen(key);
+    const char *p = cmdline;
+    while (p && *p) {
+        while (*p == ' ')
+            p++;
+        const char *word = p;
+        while (*p && *p != ' ')
+            p++;
+        if ((size_t)(p - word) > klen && strncmp(word, key, klen) == 0 && word[klen] == '=') {
+            *val = word + klen + 1;
+            return p - *val;
+        }
+    }
+    return -1;
+}
+
+static void config_addr(const char *cmdline, const char *key, uint32_t *field)
+{
+    const char *v;
+    long n = cmdline_value(cmdline, key, &v);
+    if (n < 0)
+        return;
+    uint32_t a;
+    if (net_parse_ipv4(v, (size_t)n, &a))
+        *field = a;
+    else
+        kprintf("net: ignoring malformed %s= on the command line\n", key);
+}
+
+void net_config_from_cmdline(struct netif *nif, const char *cmdline)
+{
+    nif->ip = 0x0a00020f;   /* 10.0.2.15: QEMU user networking's guest */
+    nif->gw = 0x0a000202;   /* 10.0.2.2 */
+    nif->mask = 0xffffff00;
+    if (!cmdline)
+        return;
+    config_addr(cmdline, "ip", &nif->ip);
+    config_addr(cmdline, "gw", &nif->gw);
+    config_addr(cmdline, "mask", &nif->mask);
+}
+
+void net_register(struct netif *nif)
+{
+    net_default_if = nif;
+}
+
+int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN])
+{
+    for (int i = 0; i < nif->mcast_count; i++)
+        if (memcmp(nif->mcast[i], mac, ETH_ALEN) == 0)
+            return 0;
+    if (nif->mcast_count >= NETIF_MAX_MCAST)
+        return -ENOSPC;
+    memcpy(nif->mcast[nif->mcast_count++], mac, ETH_ALEN);
+    return 0;
+}
+
+void net_poll(void)
+{
+    struct netif *nif = net_default_if;
+    if (!nif)
+        return;
+    if (nif->poll)
+        nif->poll(nif);
+    arp_tick(nif);
+}
+
+void net_print_counters(struct netif *nif)
+{
+    struct netif_counters *c = &nif->stats;
+    kprintf("# net rx_frames %lu\n", (unsigned long)c->rx_frames);
+    kprintf("# net tx_frames %lu\n", (unsigned long)c->tx_frames);
+    kprintf("# net tx_errors %lu\n", (unsigned long)c->tx_errors);
+    kprintf("# net rx_dropped %lu\n", (unsigned long)c->rx_dropped);
+    for (int r = 0; r < DROP_REASON_COUNT; r++)
+        if (c->drop[r])
+            kprintf("# net drop_%s %lu\n", net_drop_reason_name((enum net_drop_reason)r),
+                    (unsigned long)c->drop[r]);
+}

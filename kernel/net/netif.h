@@ -1,0 +1,103 @@
+/* The network interface a driver plugs into, and the stack's counters. */
+#ifndef KOS_NET_NETIF_H
+#define KOS_NET_NETIF_H
+
+#include "net/net_env.h"
+
+#define ETH_ALEN 6
+#define ETH_HDR_LEN 14
+#define ETH_MTU 1500
+#define ETH_FRAME_MAX (ETH_HDR_LEN + ETH_MTU)
+
+/* Why a received packet was dropped; every parser counts by reason. */
+enum net_drop_reason {
+    DROP_ETH_SHORT,         /* shorter than an Ethernet header */
+    DROP_ETH_OVERSIZE,      /* longer than header + MTU */
+    DROP_ETH_NOT_FOR_US,    /* destination MAC is not ours / broadcast / joined multicast */
+    DROP_ETH_OWN_SRC,       /* our own frame echoed back (socket/dgram LANs) */
+    DROP_ETH_BAD_SRC,       /* source MAC is multicast/broadcast */
+    DROP_ETH_UNKNOWN_TYPE,  /* EtherType we do not speak (incl. 802.3 length field) */
+    DROP_ARP_SHORT,
+    DROP_ARP_BAD_FORMAT,    /* not Ethernet/IPv4, bad lengths or opcode */
+    DROP_ARP_NOT_FOR_US,
+    DROP_ARP_QUEUE_REPLACED,/* queued packet replaced by a newer one while unresolved */
+    DROP_ARP_TIMEOUT,       /* queued packet dropped: address never resolved */
+    DROP_IP_SHORT,
+    DROP_IP_BAD_VERSION,
+    DROP_IP_BAD_IHL,
+    DROP_IP_BAD_LEN,        /* total length < header or > frame */
+    DROP_IP_BAD_CSUM,
+    DROP_IP_FRAGMENT,       /* reassembly is not supported */
+    DROP_IP_BAD_SRC,        /* source is broadcast/multicast/ours */
+    DROP_IP_NOT_FOR_US,
+    DROP_IP_UNKNOWN_PROTO,
+    DROP_ICMP_SHORT,
+    DROP_ICMP_BAD_CSUM,
+    DROP_ICMP_UNHANDLED,    /* ICMP types we only count (replies, errors) */
+    DROP_UDP_SHORT,
+    DROP_UDP_BAD_LEN,
+    DROP_UDP_BAD_CSUM,
+    DROP_UDP_NO_PORT,       /* answered with ICMP port unreachable */
+    DROP_UDP_QUEUE_FULL,
+    DROP_UDP_NO_MEM,
+    DROP_REASON_COUNT
+};
+
+struct netif_counters {
+    uint64_t rx_frames, rx_bytes;
+    uint64_t tx_frames, tx_bytes, tx_errors;
+    uint64_t rx_dropped;                 /* sum of drop[] */
+    uint64_t drop[DROP_REASON_COUNT];
+    uint64_t arp_requests_sent, arp_replies_sent;
+    uint64_t icmp_echo_replies, icmp_unreach_sent;
+    uint64_t udp_rx, udp_tx;
+};
+
+struct netif;
+/* Hands one complete Ethernet frame (no FCS) to the NIC. 0 or -errno. */
+typedef int (*netif_transmit_fn)(struct netif *nif, const void *frame, size_t len);
+/* Drains the NIC's receive ring into net_input (polling fallback). */
+typedef void (*netif_poll_fn)(struct netif *nif);
+
+#define NETIF_MAX_MCAST 4
+
+struct netif {
+    const char *name;
+    uint8_t mac[ETH_ALEN];
+    uint32_t ip, mask, gw;               /* host byte order */
+    netif_transmit_fn transmit;
+    netif_poll_fn poll;
+    void *driver;
+    uint8_t mcast[NETIF_MAX_MCAST][ETH_ALEN]; /* joined multicast MACs */
+    int mcast_count;
+    struct netif_counters stats;
+};
+
+/* The interface sockets use (the kernel has one NIC). */
+extern struct netif *net_default_if;
+
+const char *net_drop_reason_name(enum net_drop_reason r);
+void net_count_drop(struct netif *nif, enum net_drop_reason r);
+
+/* Parses ip=, gw=, mask= from the kernel command line into *nif
+ * (defaults: QEMU user networking 10.0.2.15/24 via 10.0.2.2). */
+void net_config_from_cmdline(struct netif *nif, const char *cmdline);
+/* Registers nif as the default interface (drivers call this once). */
+void net_register(struct netif *nif);
+/* Accepts a multicast MAC in the software filter (the driver programs the NIC). */
+int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN]);
+
+/* One received frame from a driver. Never trusts anything in it. */
+void net_input(struct netif *nif, const uint8_t *frame, size_t len);
+/* Periodic work: poll the NIC if it has no interrupt, ARP retries/timeouts. */
+void net_poll(void);
+/* The kernel timer's hook (kernel only): polls, and lets blocked socket
+ * calls halt between polls since an interrupt is then certain. */
+void net_timer_tick(void);
+
+/* "a.b.c.d" -> host-order address; returns false on malformed text. */
+bool net_parse_ipv4(const char *s, size_t n, uint32_t *out);
+/* Prints counters as KTAP diagnostics ("# net NAME VALUE"). */
+void net_print_counters(struct netif *nif);
+
+#endif

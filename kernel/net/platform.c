@@ -1,0 +1,76 @@
+/* Kernel side of the stack's platform hooks: clock, waiting, locking. */
+#include "net/net_env.h"
+#include "net/netif.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+
+#ifdef NET_NO_KERNEL_HEAP
+__attribute__((weak)) void *kmalloc(size_t n) { (void)n; return NULL; }
+__attribute__((weak)) void kfree(void *p) { (void)p; }
+#endif
+
+/* The clock is the TSC, calibrated once against PIT channel 2 (channel 0
+ * belongs to the kernel's timer; channel 2 is free and gated by port 0x61). */
+static uint64_t tsc_per_ms;
+static uint64_t tsc_at_boot;
+
+static void calibrate_tsc(void)
+{
+    const uint16_t count = 11932;           /* 10 ms at 1.193182 MHz */
+    uint8_t gate = inb(0x61);
+    outb(0x61, (uint8_t)((gate & ~0x02) | 0x01));  /* gate on, speaker off */
+    outb(0x43, 0xb0);                      /* channel 2, lobyte/hibyte, mode 0 */
+    outb(0x42, (uint8_t)count);
+    outb(0x42, (uint8_t)(count >> 8));
+    uint64_t start = rdtsc();
+    /* OUT2 (bit 5 of port 0x61) goes high when the count reaches zero. */
+    uint64_t spins = 0;
+    while (!(inb(0x61) & 0x20) && ++spins < 100000000ULL)
+        ;
+    uint64_t delta = rdtsc() - start;
+    outb(0x61, gate);
+    tsc_per_ms = delta / 10;
+    if (tsc_per_ms == 0)
+        tsc_per_ms = 1000000;               /* no PIT answer: assume 1 GHz */
+}
+
+uint64_t net_now_ms(void)
+{
+    if (!tsc_per_ms) {
+        calibrate_tsc();
+        tsc_at_boot = rdtsc();
+    }
+    return (rdtsc() - tsc_at_boot) / tsc_per_ms;
+}
+
+/* Set once the kernel's timer calls net_timer_tick: from then on a waiter
+ * may halt, because an interrupt is certain to wake it. */
+static volatile bool timer_drives_net;
+
+void net_timer_tick(void)
+{
+    timer_drives_net = true;
+    net_poll();
+}
+
+void net_wait_for_event(void)
+{
+    unsigned long f = net_lock();
+    net_poll();
+    net_unlock(f);
+    if (timer_drives_net) {
+        /* sti;hlt is atomic: no interrupt slips in between and is missed. */
+        uint64_t flags = read_rflags();
+        __asm__ volatile("sti; hlt" ::: "memory");
+        if (!(flags & (1 << 9)))
+            cli();
+    } else {
+        /* No periodic interrupt known: poll again after a short pause. */
+        uint64_t until = rdtsc() + (tsc_per_ms ? tsc_per_ms / 10 : 100000);
+        while (rdtsc() < until)
+            __asm__ volatile("pause");
+    }
+}
+
+unsigned long net_lock(void) { return (unsigned long)irq_save(); }
+void net_unlock(unsigned long state) { irq_restore(state); }

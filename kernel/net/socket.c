@@ -1,0 +1,266 @@
+/* UDP sockets on the default netif: port table, ephemeral ports, receive
+ * queues, blocking receive with timeout.
+ *
+ * Blocking: until the scheduler offers sleep queues, a blocked receive polls
+ * the NIC and halts until the next interrupt (net_wait_for_event), checking
+ * its queue and its deadline after each wake-up. */
+#include "net/socket.h"
+#include "net/udp.h"
+
+static struct socket *bound_list;
+static int open_sockets;
+static uint16_t next_ephemeral = UDP_EPHEMERAL_FIRST;
+
+int sock_open_count(void) { return open_sockets; }
+
+int sock_create(int domain, int type, int protocol, struct socket **out)
+{
+    if (domain != AF_INET)
+        return -EAFNOSUPPORT;
+    bool nonblocking = (type & SOCK_NONBLOCK) != 0;
+    type &= ~SOCK_NONBLOCK;
+    if (type == SOCK_STREAM)
+        return -EPROTONOSUPPORT;   /* no TCP in this kernel */
+    if (type != SOCK_DGRAM)
+        return -EINVAL;
+    if (protocol != 0 && protocol != IPPROTO_UDP)
+        return -EPROTONOSUPPORT;
+    struct socket *s = kmalloc(sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->type = type;
+    s->nonblocking = nonblocking;
+    open_sockets++;
+    *out = s;
+    return 0;
+}
+
+static bool port_in_use(uint16_t port)
+{
+    for (struct socket *s = bound_list; s; s = s->next)
+        if (s->local_port == port)
+            return true;
+    return false;
+}
+
+static int ephemeral_port(uint16_t *out)
+{
+    for (int i = 0; i <= UDP_EPHEMERAL_LAST - UDP_EPHEMERAL_FIRST; i++) {
+        uint16_t p = next_ephemeral;
+        next_ephemeral = p == UDP_EPHEMERAL_LAST ? UDP_EPHEMERAL_FIRST : (uint16_t)(p + 1);
+        if (!port_in_use(p)) {
+            *out = p;
+            return 0;
+        }
+    }
+    return -EADDRINUSE;
+}
+
+/* Caller holds net_lock. */
+static int bind_locked(struct socket *s, uint32_t ip, uint16_t port)
+{
+    if (s->bound)
+        return -EINVAL;
+    if (port == 0) {
+        int rc = ephemeral_port(&port);
+        if (rc < 0)
+            return rc;
+    } else if (port_in_use(port)) {
+        return -EADDRINUSE;
+    }
+    s->local_ip = ip;
+    s->local_port = port;
+    s->bound = true;
+    s->next = bound_list;
+    bound_list = s;
+    return 0;
+}
+
+int sock_bind(struct socket *s, const struct kos_sockaddr_in *addr)
+{
+    if (!addr)
+        return -EFAULT;
+    if (addr->sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    uint32_t ip = net_ntohl(addr->sin_addr);
+    struct netif *nif = net_default_if;
+    if (ip != 0 && (!nif || ip != nif->ip))
+        return -EADDRNOTAVAIL;
+    unsigned long f = net_lock();
+    int rc = bind_locked(s, ip, net_ntohs(addr->sin_port));
+    net_unlock(f);
+    return rc;
+}
+
+static int check_dest(const struct kos_sockaddr_in *addr, uint32_t *ip, uint16_t *port)
+{
+    if (addr->sin_family != AF_INET)
+        return -EAFNOSUPPORT;
+    *ip = net_ntohl(addr->sin_addr);
+    *port = net_ntohs(addr->sin_port);
+    if (*ip == 0 || *port == 0)
+        return -EINVAL;
+    return 0;
+}
+
+int sock_connect(struct socket *s, const struct kos_sockaddr_in *addr)
+{
+    if (!addr)
+        return -EFAULT;
+    if (addr->sin_family == AF_UNSPEC) {    /* dissolve the association */
+        s->connected = false;
+        return 0;
+    }
+    uint32_t ip;
+    uint16_t port;
+    int rc = check_dest(addr, &ip, &port);
+    if (rc < 0)
+        return rc;
+    unsigned long f = net_lock();
+    if (!s->bound)
+        rc = bind_locked(s, 0, 0);
+    if (rc == 0) {
+        s->peer_ip = ip;
+        s->peer_port = port;
+        s->connected = true;
+    }
+    net_unlock(f);
+    return rc;
+}
+
+long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
+                 const struct kos_sockaddr_in *addr)
+{
+    if (flags & ~MSG_DONTWAIT)
+        return -EINVAL;
+    uint32_t ip;
+    uint16_t port;
+    if (addr) {
+        int rc = check_dest(addr, &ip, &port);
+        if (rc < 0)
+            return rc;
+    } else if (s->connected) {
+        ip = s->peer_ip;
+        port = s->peer_port;
+    } else {
+        return -EDESTADDRREQ;
+    }
+    if (len > UDP_MAX_PAYLOAD)
+        return -EMSGSIZE;
+    struct netif *nif = net_default_if;
+    if (!nif)
+        return -ENETDOWN;
+    unsigned long f = net_lock();
+    int rc = 0;
+    if (!s->bound)
+        rc = bind_locked(s, 0, 0);     /* an unbound send gets an ephemeral port */
+    if (rc == 0)
+        rc = udp_output(nif, s->local_port, ip, port, buf, len);
+    net_unlock(f);
+    return rc < 0 ? rc : (long)len;
+}
+
+bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32_t dst,
+                      uint16_t dst_port, const uint8_t *data, size_t len)
+{
+    bool port_bound = false;
+    for (struct socket *s = bound_list; s; s = s->next) {
+        if (s->local_port != dst_port)
+            continue;
+        port_bound = true;
+        if (s->local_ip != 0 && s->local_ip != dst)
+            continue;
+        if (s->connected && (s->peer_ip != src || s->peer_port != src_port))
+            continue;
+        if (s->rx_count >= SOCK_RX_QUEUE) {
+            s->rx_dropped++;
+            net_count_drop(nif, DROP_UDP_QUEUE_FULL);
+            return true;
+        }
+        struct sock_dgram *d = kmalloc(sizeof *d + len);
+        if (!d) {
+            net_count_drop(nif, DROP_UDP_NO_MEM);
+            return true;
+        }
+        d->next = NULL;
+        d->src = src;
+        d->src_port = src_port;
+        d->len = (uint16_t)len;
+        memcpy(d->data, data, len);
+        if (s->rx_tail)
+            s->rx_tail->next = d;
+        else
+            s->rx_head = d;
+        s->rx_tail = d;
+        s->rx_count++;
+        return true;
+    }
+    /* Bound but filtered out (e.g. wrong peer for a connected socket):
+     * silently ignored, as the port is not unreachable. */
+    return port_bound;
+}
+
+static struct sock_dgram *pop(struct socket *s)
+{
+    unsigned long f = net_lock();
+    struct sock_dgram *d = s->rx_head;
+    if (d) {
+        s->rx_head = d->next;
+        if (!s->rx_head)
+            s->rx_tail = NULL;
+        s->rx_count--;
+    }
+    net_unlock(f);
+    return d;
+}
+
+long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
+                   struct kos_sockaddr_in *from, uint32_t timeout_ms)
+{
+    if (flags & ~MSG_DONTWAIT)
+        return -EINVAL;
+    if (!s->bound)
+        return -EINVAL;   /* nothing can ever arrive: do not block forever */
+    bool nonblocking = s->nonblocking || (flags & MSG_DONTWAIT);
+    uint64_t deadline = timeout_ms ? net_now_ms() + timeout_ms : 0;
+    struct sock_dgram *d;
+    while (!(d = pop(s))) {
+        if (nonblocking)
+            return -EAGAIN;
+        if (deadline && net_now_ms() >= deadline)
+            return -ETIMEDOUT;
+        net_wait_for_event();
+    }
+    size_t n = d->len < len ? d->len : len;
+    memcpy(buf, d->data, n);
+    if (from) {
+        memset(from, 0, sizeof *from);
+        from->sin_family = AF_INET;
+        from->sin_port = net_htons(d->src_port);
+        from->sin_addr = net_htonl(d->src);
+    }
+    kfree(d);
+    return (long)n;
+}
+
+void sock_close(struct socket *s)
+{
+    if (!s)
+        return;
+    unsigned long f = net_lock();
+    for (struct socket **pp = &bound_list; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    struct sock_dgram *d = s->rx_head;
+    while (d) {
+        struct sock_dgram *n = d->next;
+        kfree(d);
+        d = n;
+    }
+    open_sockets--;
+    net_unlock(f);
+    kfree(s);
+}

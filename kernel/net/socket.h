@@ -1,0 +1,66 @@
+/* UDP sockets. The functions here take kernel pointers; net_syscalls.c
+ * checks and copies user memory and maps file descriptors to sockets. */
+#ifndef KOS_NET_SOCKET_H
+#define KOS_NET_SOCKET_H
+#include "net/netif.h"
+
+/* User ABI (mirrored in user/lib/net.h): Linux numbers and layout. */
+#define AF_UNSPEC 0
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_NONBLOCK 0x800
+#define IPPROTO_UDP 17
+#define MSG_DONTWAIT 0x40
+
+struct kos_sockaddr_in {
+    uint16_t sin_family;
+    uint16_t sin_port;   /* network byte order */
+    uint32_t sin_addr;   /* network byte order */
+    uint8_t sin_zero[8];
+};
+
+#define SOCK_RX_QUEUE 64   /* datagrams held per socket before dropping */
+
+struct sock_dgram {
+    struct sock_dgram *next;
+    uint32_t src;       /* host order */
+    uint16_t src_port;
+    uint16_t len;
+    uint8_t data[];
+};
+
+struct socket {
+    struct socket *next;        /* in the bound-port list */
+    int type;
+    bool nonblocking;
+    bool bound, connected;
+    uint32_t local_ip;          /* host order; 0 = any */
+    uint16_t local_port;
+    uint32_t peer_ip;
+    uint16_t peer_port;
+    struct sock_dgram *rx_head, *rx_tail;
+    int rx_count;
+    uint64_t rx_dropped;
+};
+
+int sock_create(int domain, int type, int protocol, struct socket **out);
+int sock_bind(struct socket *s, const struct kos_sockaddr_in *addr);
+int sock_connect(struct socket *s, const struct kos_sockaddr_in *addr);
+/* addr NULL: send to the connected peer. Returns bytes sent or -errno. */
+long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
+                 const struct kos_sockaddr_in *addr);
+/* Blocks (polling the NIC with hlt between polls) until a datagram arrives,
+ * timeout_ms passes (-ETIMEDOUT; 0 = wait forever), or returns -EAGAIN at
+ * once with MSG_DONTWAIT / SOCK_NONBLOCK. from may be NULL. Copies at most
+ * len bytes (the rest of the datagram is discarded, as on Linux). */
+long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
+                   struct kos_sockaddr_in *from, uint32_t timeout_ms);
+void sock_close(struct socket *s);
+
+/* Called by udp_input: true when a socket took the datagram. */
+bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32_t dst,
+                      uint16_t dst_port, const uint8_t *data, size_t len);
+/* Number of open sockets (leak checks in tests). */
+int sock_open_count(void);
+#endif

@@ -1,0 +1,61 @@
+/* UDP (RFC 768): checksums with the IPv4 pseudo-header, demux to sockets. */
+#include "net/udp.h"
+#include "net/icmp.h"
+#include "net/socket.h"
+
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, size_t udp_len)
+{
+    uint32_t sum = 0;
+    sum += src >> 16;
+    sum += src & 0xffff;
+    sum += dst >> 16;
+    sum += dst & 0xffff;
+    sum += IP_PROTO_UDP;
+    sum += (uint32_t)udp_len;
+    return sum;
+}
+
+void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt, size_t len)
+{
+    if (len < UDP_HDR_LEN) {
+        net_count_drop(nif, DROP_UDP_SHORT);
+        return;
+    }
+    size_t ulen = net_get16(pkt + 4);
+    if (ulen < UDP_HDR_LEN || ulen > len) {
+        net_count_drop(nif, DROP_UDP_BAD_LEN);
+        return;
+    }
+    /* A zero checksum means "not computed" in IPv4 (RFC 768). */
+    if (net_get16(pkt + 6) != 0 &&
+        inet_fold(inet_sum(pkt, ulen, pseudo_sum(ip->src, ip->dst, ulen))) != 0) {
+        net_count_drop(nif, DROP_UDP_BAD_CSUM);
+        return;
+    }
+    uint16_t sport = net_get16(pkt), dport = net_get16(pkt + 2);
+    nif->stats.udp_rx++;
+    if (sock_deliver_udp(nif, ip->src, sport, ip->dst, dport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN))
+        return;
+    net_count_drop(nif, DROP_UDP_NO_PORT);
+    icmp_send_unreachable(nif, ip, ICMP_CODE_PORT_UNREACH);
+}
+
+int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port,
+               const void *data, size_t len)
+{
+    uint8_t pkt[UDP_HDR_LEN + UDP_MAX_PAYLOAD];
+    if (len > UDP_MAX_PAYLOAD)
+        return -EMSGSIZE;
+    size_t ulen = UDP_HDR_LEN + len;
+    net_put16(pkt, src_port);
+    net_put16(pkt + 2, dst_port);
+    net_put16(pkt + 4, (uint16_t)ulen);
+    net_put16(pkt + 6, 0);
+    memcpy(pkt + UDP_HDR_LEN, data, len);
+    uint16_t csum = inet_fold(inet_sum(pkt, ulen, pseudo_sum(nif->ip, dst, ulen)));
+    net_put16(pkt + 6, csum == 0 ? 0xffff : csum);
+    int rc = ipv4_output(nif, dst, IP_PROTO_UDP, pkt, ulen);
+    if (rc == 0)
+        nif->stats.udp_tx++;
+    return rc;
+}
