@@ -64,6 +64,12 @@ export interface CaseResult {
   ktap: KtapNode | null
   /** Metrics the guest printed as "# metric NAME VALUE [UNIT]" diagnostics. */
   metrics?: Record<string, number>
+  /** Profile the case booted with. */
+  profile?: string
+  /** 1-based run number when --repeat ran the case more than once. */
+  attempt?: number
+  /** When the case declares expect.status other than pass: did the run end that way? */
+  expected?: {status: CaseStatus; met: boolean}
 }
 
 export interface RunSummary {
@@ -82,3 +88,32 @@ export interface RunResults {
   summary: RunSummary
   cases: CaseResult[]
 }
+
+/** What a host-side peer gets from the runner (src/suites/peers/index.ts: startPeer(spec, ctx)). */
+export interface PeerContext {
+  caseId: string
+  /** Repository root (absolute). */
+  repoRoot: string
+  /** Serial log the guest is writing (absolute path), e.g. to wait for a "ready" line. */
+  serialPath: string
+  /** Host ports forwarded to the guest (QEMU user networking), by name. */
+  hostfwd?: Record<string, number>
+  /** Network namespace the run created for this case. */
+  netns?: string
+  /** Placeholder values the peer wants in the profile's QEMU args (filled in before QEMU starts). */
+  vars?: Record<string, string | number>
+}
+
+export interface Peer {
+  /** Resolves when the peer is ready for the guest (QEMU is started after it). */
+  ready: Promise<void>
+  stop(): Promise<void>
+  /** The peer's verdict; a failed peer fails the case with `detail`. */
+  result: Promise<{ok: boolean; detail: string}>
+  /** Placeholder values for the profile's QEMU args (e.g. {hostPort}); read after `ready`. */
+  vars?: Record<string, string | number>
+  /** Command put before QEMU's argv, e.g. ["ip", "netns", "exec", NS] to run it inside the case's namespace. */
+  qemuPrefix?: string[]
+}
+
+export type StartPeer = (spec: PeerSpec, ctx: PeerContext) => Peer | Promise<Peer>

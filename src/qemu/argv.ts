@@ -1,0 +1,66 @@
+// The QEMU command line for one boot: a pure function of the profile and the run's options.
+import type {MachineProfile} from './profile.js'
+
+export const QEMU_BINARY = 'qemu-system-x86_64'
+/** isa-debug-exit: the guest writes v to port 0xf4, QEMU exits with (v << 1) | 1. */
+export const DEBUG_EXIT_DEVICE = 'isa-debug-exit,iobase=0xf4,iosize=0x04'
+
+export interface QemuArgvOptions {
+  kernel: string
+  initrd: string
+  append: string
+  /** Serial to this file (test runs). Without it the serial goes to stdio (kos run). */
+  serialPath?: string
+  /** Where `-d cpu_reset` writes (needed to see CPU resets). */
+  qemuLogPath?: string
+  /** gdb stub port: the guest waits (-S) until gdb attaches. */
+  gdbPort?: number
+  accel: 'tcg' | 'kvm'
+  /** Values for `{name}` placeholders in the profile's args. */
+  vars?: Record<string, string | number>
+  /** Extra arguments appended last. */
+  extra?: string[]
+}
+
+export function fillPlaceholders(arg: string, vars: Record<string, string | number>, profileFile: string): string {
+  return arg.replace(/\{(\w+)\}/g, (_, key: string) => {
+    if (!(key in vars)) throw new Error(`${profileFile}: argument "${arg}" needs a value for {${key}} which this run does not provide`)
+    return String(vars[key])
+  })
+}
+
+export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string[] {
+  const argv = [
+    QEMU_BINARY,
+    '-M', profile.machine,
+    '-m', profile.memory,
+    '-cpu', profile.cpu,
+  ]
+  if (profile.smp !== 1) argv.push('-smp', String(profile.smp))
+  argv.push(
+    '-accel', opts.accel,
+    '-display', 'none',
+    '-monitor', 'none',
+    '-no-reboot',
+  )
+  if (opts.qemuLogPath) argv.push('-d', 'cpu_reset', '-D', opts.qemuLogPath)
+  if (opts.serialPath) {
+    argv.push('-serial', `file:${opts.serialPath}`)
+  } else {
+    // signal=on: Ctrl-C stops QEMU (and kos run) instead of going to the guest.
+    argv.push('-chardev', 'stdio,id=serial0,signal=on', '-serial', 'chardev:serial0')
+  }
+  argv.push('-device', DEBUG_EXIT_DEVICE)
+  const vars = opts.vars ?? {}
+  for (const a of profile.args) argv.push(fillPlaceholders(a, vars, profile.file))
+  if (opts.gdbPort !== undefined) argv.push('-S', '-gdb', `tcp:127.0.0.1:${opts.gdbPort}`)
+  argv.push('-kernel', opts.kernel, '-initrd', opts.initrd)
+  if (opts.append !== '') argv.push('-append', opts.append)
+  argv.push(...(opts.extra ?? []))
+  return argv
+}
+
+/** The command line as one shell-pasteable string (for logs and reports). */
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ')
+}

@@ -1,0 +1,226 @@
+// Running cases in QEMU: scheduling (--jobs), peers, logs and one verdict per run.
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {chooseAccel} from '../qemu/accel.js'
+import {qemuArgv} from '../qemu/argv.js'
+import {startQemu} from '../qemu/process.js'
+import {loadProfile, type MachineProfile} from '../qemu/profile.js'
+import {summarize} from '../report/results.js'
+import {hasNetAdmin} from '../util/host.js'
+import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
+import type {CaseDef, CaseResult, CaseStatus, Peer, RunResults, StartPeer} from './types.js'
+
+export const DEFAULT_KERNEL = 'build/kernel32.elf'
+export const DEFAULT_INITRD = 'build/initrd.tar'
+export const DEFAULT_LOG_DIR = 'build/reports/logs'
+export const NET_ADMIN_SKIP_REASON = 'needs root/CAP_NET_ADMIN for TAP'
+/** How long a peer may take to report after the guest has finished. */
+const PEER_RESULT_GRACE_MS = 15_000
+
+export interface RunCasesOptions {
+  repoRoot: string
+  /** Parallel QEMUs; default: number of CPUs. */
+  jobs?: number
+  /** Overrides every case's timeoutSec. */
+  timeoutSec?: number
+  /** Run every case this many times. */
+  repeat?: number
+  kernel?: string
+  initrd?: string
+  /** Serial logs go here (relative to repoRoot). */
+  logDir?: string
+  accel?: 'tcg' | 'kvm'
+  /** Peer starter; default: startPeer from src/suites/peers/index.ts. */
+  startPeer?: StartPeer
+  /** Overrides the root/CAP_NET_ADMIN check (tests). */
+  netAdmin?: boolean
+  onCaseStart?: (c: CaseDef, attempt: number) => void
+  onCaseDone?: (r: CaseResult) => void
+}
+
+export class RunError extends Error {}
+
+function gitCommit(repoRoot: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], {cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() || null
+  } catch {
+    return null
+  }
+}
+
+async function defaultStartPeer(): Promise<StartPeer> {
+  // Resolved at run time: the peers module belongs to the network part and loads only when a case needs it.
+  const spec = './peers/index.js'
+  try {
+    const mod = (await import(spec)) as {startPeer?: StartPeer}
+    if (typeof mod.startPeer !== 'function') throw new Error('src/suites/peers/index.ts does not export startPeer')
+    return mod.startPeer
+  } catch (error) {
+    throw new RunError(`cannot load host peers: ${(error as Error).message.split('\n')[0]}`)
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'latin1')
+  } catch {
+    return ''
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let t: NodeJS.Timeout | undefined
+  return Promise.race([p, new Promise<T>((resolve) => { t = setTimeout(() => resolve(onTimeout()), ms) })]).finally(() => clearTimeout(t))
+}
+
+const SEVERITY: CaseStatus[] = ['error', 'crash', 'timeout', 'fail', 'skip', 'pass']
+
+interface GuestRun {
+  verdict: Verdict
+  argv: string[]
+  exitCode: number | null
+  signal: string | null
+  log: string
+}
+
+/** Runs one case once (all its guests) and returns its result. */
+export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'}): Promise<CaseResult> {
+  const started = Date.now()
+  const timeoutSec = opts.timeoutSec ?? def.timeoutSec
+  const logDir = opts.logDir ?? DEFAULT_LOG_DIR
+  const base = attempt > 1 ? `${def.id}.run${attempt}` : def.id
+  const guests = def.guests ?? 1
+  const logFor = (g: number) => path.join(logDir, guests > 1 ? `${base}.guest${g}.log` : `${base}.log`)
+  const result = (v: Verdict, extra: Partial<CaseResult>): CaseResult => {
+    const r: CaseResult = {
+      id: def.id, phase: def.phase, title: def.title, components: def.components, syscalls: def.syscalls,
+      status: v.status, durationMs: Date.now() - started, log: logFor(1),
+      qemu: {argv: [], exitCode: null, signal: null}, ktap: v.ktap, profile: def.profile,
+      ...extra,
+    }
+    if (v.reason !== undefined) r.reason = v.reason
+    if (v.tail !== undefined && v.status !== 'pass') r.tail = v.tail
+    if (v.metrics !== undefined) r.metrics = v.metrics
+    if (attempt > 1 || (opts.repeat ?? 1) > 1) r.attempt = attempt
+    const want = def.expect?.status
+    if (want !== undefined && want !== 'pass') r.expected = {status: want, met: r.status === want && (def.expect?.crashReason === undefined || (r.reason ?? '').includes(def.expect.crashReason))}
+    return r
+  }
+
+  const netAdmin = opts.netAdmin ?? hasNetAdmin()
+  if (def.needsNetAdmin && !netAdmin) return result(classifyRun(def, {harnessSkip: NET_ADMIN_SKIP_REASON} as RunOutcome), {})
+
+  let profile: MachineProfile
+  try {
+    profile = loadProfile(opts.repoRoot, def.profile)
+  } catch (error) {
+    return result({status: 'error', reason: (error as Error).message, ktap: null}, {})
+  }
+
+  let peer: Peer | undefined
+  const absLog = (g: number) => path.resolve(opts.repoRoot, logFor(g))
+  mkdirSync(path.resolve(opts.repoRoot, logDir), {recursive: true})
+  try {
+    if (def.peer) {
+      const start = opts.startPeer ?? (await defaultStartPeer())
+      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: absLog(1)})
+      let readyError: string | undefined
+      await withTimeout(peer.ready.catch((error: Error) => { readyError = error.message }), timeoutSec * 1000, () => { readyError = 'not ready in time' })
+      if (readyError !== undefined) return result({status: 'error', reason: `peer ${def.peer.name} did not start: ${readyError}`, ktap: null}, {})
+    }
+
+    const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, absLog(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
+
+    let peerResult: {ok: boolean; detail: string} | undefined
+    if (peer) {
+      peerResult = await withTimeout(
+        peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
+        PEER_RESULT_GRACE_MS,
+        () => ({ok: false, detail: 'peer gave no result'}),
+      )
+    }
+    // The worst guest decides; a failed peer turns an otherwise passing run into a fail.
+    const worst = [...runs].sort((a, b) => SEVERITY.indexOf(a.verdict.status) - SEVERITY.indexOf(b.verdict.status))[0]
+    let verdict = worst.verdict
+    if (peerResult && !peerResult.ok && (verdict.status === 'pass' || verdict.status === 'skip')) {
+      verdict = {...verdict, status: 'fail', reason: `peer ${def.peer!.name}: ${peerResult.detail}`}
+    }
+    return result(verdict, {log: worst.log, qemu: {argv: worst.argv, exitCode: worst.exitCode, signal: worst.signal}})
+  } catch (error) {
+    return result({status: 'error', reason: (error as Error).message.split('\n')[0], ktap: null}, {})
+  } finally {
+    if (peer) await peer.stop().catch(() => undefined)
+  }
+}
+
+async function runGuest(
+  def: CaseDef, profile: MachineProfile, guest: number, guests: number, absLog: string, relLog: string,
+  timeoutSec: number, peer: Peer | undefined, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'},
+): Promise<GuestRun> {
+  rmSync(absLog, {force: true})
+  const qemuLog = absLog.replace(/\.log$/, '.qemu.txt')
+  rmSync(qemuLog, {force: true})
+  const vars: Record<string, string | number> = {
+    caseId: def.id,
+    guest,
+    guests,
+    // A distinct MAC per guest of a LAN (QEMU's default is ...:56 for every guest).
+    mac: `52:54:00:12:34:${(0x56 + guest - 1).toString(16).padStart(2, '0')}`,
+    ...(peer?.vars ?? {}),
+  }
+  const argv = qemuArgv(profile, {
+    kernel: opts.kernel ?? DEFAULT_KERNEL,
+    initrd: opts.initrd ?? DEFAULT_INITRD,
+    append: def.append,
+    serialPath: relLog,
+    qemuLogPath: path.relative(opts.repoRoot, qemuLog),
+    accel: opts.accel,
+    vars,
+  })
+  const full = [...(peer?.qemuPrefix ?? []), ...argv]
+  const proc = startQemu(full, {timeoutMs: timeoutSec * 1000, cwd: opts.repoRoot})
+  const exit = await proc.done
+  const outcome: RunOutcome = {
+    spawnError: exit.spawnError,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    timedOut: exit.timedOut,
+    timeoutSec,
+    serial: readText(absLog),
+    qemuLog: readText(qemuLog),
+    stderr: exit.stderr,
+  }
+  return {verdict: classifyRun(def, outcome), argv: full, exitCode: exit.exitCode, signal: exit.signal, log: relLog}
+}
+
+/** Runs the cases (each `repeat` times) with at most `jobs` QEMUs at once; results keep the input order. */
+export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions): Promise<RunResults> {
+  const kernel = opts.kernel ?? DEFAULT_KERNEL
+  const initrd = opts.initrd ?? DEFAULT_INITRD
+  for (const f of [kernel, initrd]) {
+    if (!existsSync(path.resolve(opts.repoRoot, f))) throw new RunError(`${f} is missing: run "kos build" first`)
+  }
+  const repeat = opts.repeat ?? 1
+  if (!Number.isInteger(repeat) || repeat < 1) throw new RunError(`repeat must be an integer >= 1, got ${repeat}`)
+  const jobs = Math.max(1, opts.jobs ?? os.cpus().length)
+  const accel = opts.accel ?? (await chooseAccel())
+  const date = new Date().toISOString()
+
+  const work: {def: CaseDef; attempt: number}[] = []
+  for (const def of cases) for (let a = 1; a <= repeat; a++) work.push({def, attempt: a})
+  const results: CaseResult[] = new Array(work.length)
+  let next = 0
+  const worker = async () => {
+    while (next < work.length) {
+      const i = next++
+      const {def, attempt} = work[i]
+      opts.onCaseStart?.(def, attempt)
+      results[i] = await runCase(def, attempt, {...opts, kernel, initrd, accel})
+      opts.onCaseDone?.(results[i])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(jobs, work.length)}, worker))
+  return {date, commit: gitCommit(opts.repoRoot), summary: summarize(results), cases: results}
+}
