@@ -1,0 +1,261 @@
+// Source discovery and the build steps made from it (docs/ARCHITECTURE.md "Build").
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {checkKernelFiles, checkUserFile} from '../elf/checks.js'
+import {runTool, shellQuote} from '../util/spawn.js'
+import type {Step, StepOutcome} from './graph.js'
+import {type InitrdEntry, packInitrd} from './initrd.js'
+import {type ResolvedToolchain} from './toolchain.js'
+import {TEST_IMAGE_NAMES, generateTestImages} from './testimages.js'
+import {compileWatFile} from './wasm.js'
+
+/** Bumped when an in-process step (checks, test images, initrd) changes its output. */
+const IN_PROCESS_VERSION = 1
+export const BUILD_DIR = 'build'
+
+export interface Sources {
+  kernel: string[]
+  userPrograms: string[]
+  userLib: string[]
+  wat: string[]
+  wasmC: string[]
+  rootfs: string[]
+  host: string[]
+}
+
+/** Lists files under dir (relative to root), sorted, as root-relative POSIX paths. */
+function walk(root: string, dir: string): string[] {
+  const abs = path.join(root, dir)
+  if (!existsSync(abs)) return []
+  const out: string[] = []
+  for (const ent of readdirSync(abs, {withFileTypes: true})) {
+    const rel = `${dir}/${ent.name}`
+    if (ent.isDirectory()) out.push(...walk(root, rel))
+    else if (ent.isFile()) out.push(rel)
+  }
+  return out.sort()
+}
+
+function listDir(root: string, dir: string, exts: string[]): string[] {
+  const abs = path.join(root, dir)
+  if (!existsSync(abs)) return []
+  return readdirSync(abs, {withFileTypes: true})
+    .filter((e) => e.isFile() && exts.some((x) => e.name.endsWith(x)))
+    .map((e) => `${dir}/${e.name}`)
+    .sort()
+}
+
+export function discoverSources(root: string): Sources {
+  const kernel = walk(root, 'kernel').filter(
+    (f) => (f.endsWith('.c') || f.endsWith('.S')) && !f.includes('/host/') && !f.endsWith('_host.c'),
+  )
+  const hostDirs = existsSync(path.join(root, 'kernel/wasm')) && existsSync(path.join(root, 'kernel/wasm/host'))
+  return {
+    kernel,
+    userPrograms: listDir(root, 'user', ['.c']),
+    userLib: listDir(root, 'user/lib', ['.c', '.S']),
+    wat: listDir(root, 'user/wasm', ['.wat']),
+    wasmC: listDir(root, 'user/wasm', ['.c']),
+    rootfs: walk(root, 'user/rootfs'),
+    host: hostDirs ? [...listDir(root, 'kernel/wasm', ['.c']), ...listDir(root, 'kernel/wasm/host', ['.c'])] : [],
+  }
+}
+
+export interface Toolchains {
+  kernel: ResolvedToolchain
+  user: ResolvedToolchain
+  wasm: ResolvedToolchain
+  host?: ResolvedToolchain
+}
+
+export interface CompileCommand {
+  directory: string
+  file: string
+  arguments: string[]
+  output: string
+}
+
+export interface Plan {
+  steps: Step[]
+  compileCommands: CompileCommand[]
+}
+
+const base = (f: string) => path.basename(f).replace(/\.[^.]+$/, '')
+
+async function runArgv(root: string, argv: string[], after?: () => StepOutcome): Promise<StepOutcome> {
+  const r = await runTool(argv[0], argv.slice(1), {cwd: root})
+  if (r.code !== 0) return {ok: false, output: r.all || `${shellQuote(argv)} exited with ${r.code}`}
+  if (after) {
+    const a = after()
+    return {ok: a.ok, output: (r.all + a.output).trim()}
+  }
+  return {ok: true, output: r.all.trim()}
+}
+
+function ensureDirs(root: string, files: string[]): void {
+  for (const f of files) mkdirSync(path.dirname(path.resolve(root, f)), {recursive: true})
+}
+
+export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
+  const steps: Step[] = []
+  const compileCommands: CompileCommand[] = []
+
+  const compile = (source: string, objDir: string, cc: string, flags: string[], label: string, extraSig: unknown = null): string => {
+    const obj = `${objDir}/${source}.o`
+    const dep = `${objDir}/${source}.d`
+    const argv = [cc, ...flags, '-MMD', '-MF', dep, '-c', source, '-o', obj]
+    steps.push({
+      id: `cc:${obj}`, label: `${label} ${source}`, inputs: [source], outputs: [obj], depfile: dep,
+      signature: [argv, extraSig], argv,
+      run: async () => {
+        ensureDirs(root, [obj])
+        return runArgv(root, argv)
+      },
+    })
+    compileCommands.push({directory: root, file: path.join(root, source), arguments: argv, output: path.join(root, obj)})
+    return obj
+  }
+
+  // Kernel.
+  const kp = tc.kernel.profile
+  const fpuDirs = kp.fpuDirs ?? []
+  const kernelObjs = src.kernel.map((f) => {
+    const isAsm = f.endsWith('.S')
+    const fpu = fpuDirs.some((d) => f.startsWith(d + '/'))
+    const flags = isAsm ? (kp.asflags ?? kp.cflags) : [...kp.cflags, ...(fpu ? (kp.fpuFlags ?? []) : (kp.noFpuFlags ?? []))]
+    return compile(f, `${BUILD_DIR}/obj`, tc.kernel.tools.cc, flags, isAsm ? 'AS' : 'CC')
+  })
+  if (kernelObjs.length > 0) {
+    // Boot code first: the multiboot header must sit early in the image.
+    const ordered = [...kernelObjs].sort((a, b) => Number(!a.includes('/boot')) - Number(!b.includes('/boot')) || (a < b ? -1 : 1))
+    const elf = `${BUILD_DIR}/kernel.elf`
+    const elf32 = `${BUILD_DIR}/kernel32.elf`
+    const ldArgv = [tc.kernel.tools.ld, ...(kp.ldflags ?? []), '-o', elf, ...ordered]
+    const script = scriptOf(kp.ldflags ?? [])
+    steps.push({
+      id: 'ld:kernel', label: `LD ${elf}`, inputs: [...ordered, ...(script ? [script] : [])], outputs: [elf],
+      signature: ldArgv, argv: ldArgv, run: async () => runArgv(root, ldArgv),
+    })
+    const ocArgv = [tc.kernel.tools.objcopy, ...(kp.objcopy32 ?? ['-O', 'elf32-i386']), elf, elf32]
+    steps.push({
+      id: 'objcopy:kernel32', label: `OBJCOPY ${elf32} + check`, inputs: [elf], outputs: [elf32],
+      signature: [ocArgv, 'kernel-checks', IN_PROCESS_VERSION], argv: ocArgv,
+      run: async () =>
+        runArgv(root, ocArgv, () => {
+          const c = checkKernelFiles(path.resolve(root, elf), path.resolve(root, elf32))
+          return {ok: c.ok, output: c.problems.map((p) => `elf check: ${p}`).join('\n')}
+        }),
+    })
+  }
+
+  // User programs: each user/*.c linked with all of user/lib.
+  const up = tc.user.profile
+  const libObjs = src.userLib.map((f) =>
+    compile(f, `${BUILD_DIR}/obj`, tc.user.tools.cc, f.endsWith('.S') ? (up.asflags ?? up.cflags) : up.cflags, f.endsWith('.S') ? 'AS' : 'CC'),
+  )
+  const initrd: InitrdEntry[] = []
+  const userScript = scriptOf(up.ldflags ?? [])
+  for (const prog of src.userPrograms) {
+    const name = base(prog)
+    const obj = compile(prog, `${BUILD_DIR}/obj`, tc.user.tools.cc, up.cflags, 'CC')
+    const out = `${BUILD_DIR}/user/${name}.elf`
+    // crt0 and the rest of the lib first, so _start is found regardless of link order quirks.
+    const argv = [tc.user.tools.ld, ...(up.ldflags ?? []), '-o', out, ...libObjs, obj]
+    steps.push({
+      id: `ld:user/${name}`, label: `LD ${out} + check`, inputs: [...libObjs, obj, ...(userScript ? [userScript] : [])], outputs: [out],
+      signature: [argv, 'user-checks', IN_PROCESS_VERSION], argv,
+      run: async () => {
+        ensureDirs(root, [out])
+        return runArgv(root, argv, () => {
+          const c = checkUserFile(path.resolve(root, out), out)
+          return {ok: c.ok, output: c.problems.map((p) => `elf check: ${p}`).join('\n')}
+        })
+      },
+    })
+    initrd.push({archivePath: `/bin/${name}`, source: out, mode: 0o755})
+  }
+
+  // WASM modules.
+  const features = tc.wasm.profile.watFeatures ?? {}
+  for (const wat of src.wat) {
+    const out = `${BUILD_DIR}/wasm/${base(wat)}.wasm`
+    steps.push({
+      id: `wat:${out}`, label: `WAT ${wat}`, inputs: [wat], outputs: [out], signature: ['wabt', features, IN_PROCESS_VERSION],
+      run: async () => {
+        await compileWatFile(root, wat, out, features)
+        return {ok: true, output: ''}
+      },
+    })
+    initrd.push({archivePath: `/wasm/${base(wat)}.wasm`, source: out, mode: 0o644})
+  }
+  for (const c of src.wasmC) {
+    const out = `${BUILD_DIR}/wasm/${base(c)}.wasm`
+    const dep = `${BUILD_DIR}/obj/${c}.d`
+    const argv = [tc.wasm.tools.cc, ...tc.wasm.profile.cflags, '-MMD', '-MF', dep, '-o', out, c]
+    steps.push({
+      id: `wasmcc:${out}`, label: `WASMCC ${c}`, inputs: [c], outputs: [out], depfile: dep, signature: argv, argv,
+      run: async () => {
+        ensureDirs(root, [out, dep])
+        return runArgv(root, argv)
+      },
+    })
+    initrd.push({archivePath: `/wasm/${base(c)}.wasm`, source: out, mode: 0o644})
+  }
+
+  // Files copied as they are.
+  for (const f of src.rootfs) initrd.push({archivePath: '/' + f.slice('user/rootfs/'.length), source: f, mode: 0o644})
+
+  // Malformed ELF images for the loader's tests, from hello.
+  const hello = `${BUILD_DIR}/user/hello.elf`
+  if (src.userPrograms.includes('user/hello.c')) {
+    const outs = TEST_IMAGE_NAMES.map((n) => `${BUILD_DIR}/badelf/${n}.elf`)
+    steps.push({
+      id: 'testimages', label: 'GEN build/badelf/*.elf', inputs: [hello], outputs: outs, signature: ['testimages', TEST_IMAGE_NAMES, IN_PROCESS_VERSION],
+      run: async () => {
+        const images = generateTestImages(readFileSync(path.resolve(root, hello)))
+        ensureDirs(root, outs)
+        for (const n of TEST_IMAGE_NAMES) writeFileSync(path.resolve(root, `${BUILD_DIR}/badelf/${n}.elf`), images[n])
+        return {ok: true, output: ''}
+      },
+    })
+    for (const n of TEST_IMAGE_NAMES) initrd.push({archivePath: `/badelf/${n}.elf`, source: `${BUILD_DIR}/badelf/${n}.elf`, mode: 0o644})
+  }
+
+  const initrdOut = `${BUILD_DIR}/initrd.tar`
+  const initrdSig = initrd.map((e) => [e.archivePath, e.source, e.mode])
+  steps.push({
+    id: 'initrd', label: `TAR ${initrdOut} (${initrd.length} files)`, inputs: initrd.map((e) => e.source), outputs: [initrdOut],
+    signature: ['initrd', initrdSig, IN_PROCESS_VERSION],
+    run: async () => {
+      await packInitrd(root, initrd, initrdOut)
+      return {ok: true, output: ''}
+    },
+  })
+
+  // Host build of the WASM interpreter.
+  if (tc.host && src.host.length > 0) {
+    const hp = tc.host.profile
+    const objs = src.host.map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, hp.cflags, 'HOSTCC'))
+    const out = `${BUILD_DIR}/host/kos-wasm`
+    const argv = [tc.host.tools.cc, '-o', out, ...objs, ...(hp.ldflags ?? [])]
+    steps.push({
+      id: 'ld:host/kos-wasm', label: `HOSTLD ${out}`, inputs: objs, outputs: [out], signature: argv, argv,
+      run: async () => runArgv(root, argv),
+    })
+  }
+  return {steps, compileCommands}
+}
+
+function scriptOf(ldflags: string[]): string | undefined {
+  const i = ldflags.indexOf('-T')
+  return i >= 0 ? ldflags[i + 1] : undefined
+}
+
+/** Writes build/compile_commands.json only when it changed (clangd reloads on change). */
+export function writeCompileCommands(root: string, cmds: CompileCommand[]): void {
+  const file = path.join(root, BUILD_DIR, 'compile_commands.json')
+  const text = JSON.stringify(cmds, null, 1) + '\n'
+  mkdirSync(path.dirname(file), {recursive: true})
+  if (existsSync(file) && statSync(file).isFile() && readFileSync(file, 'utf8') === text) return
+  writeFileSync(file, text)
+}
