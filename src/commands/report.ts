@@ -1,0 +1,52 @@
+import {Command, Flags} from '@oclif/core'
+import {resolve} from 'node:path'
+
+import {BenchFileError} from '../report/bench.js'
+import {generateProgress} from '../report/progress.js'
+import {ResultsFileError} from '../report/results.js'
+import {findRepoRoot} from '../util/root.js'
+
+export default class Report extends Command {
+  static override description =
+    'Regenerate docs/PROGRESS.md and docs/progress.json from test results, benchmark figures and the source tree'
+
+  static override examples = [
+    '<%= config.bin %> report',
+    '<%= config.bin %> report --results shard1/results.json --results shard2/results.json --bench build/reports/bench.json',
+  ]
+
+  static override flags = {
+    results: Flags.string({description: 'results.json of a run (repeatable: sharded or per-phase runs are merged; default build/reports/results.json)', multiple: true}),
+    bench: Flags.string({description: 'bench.json (default build/reports/bench.json when present)'}),
+    out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
+    'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Report)
+    // Paths given on the command line are relative to the current directory; defaults to the repository root.
+    const given = (p: string | undefined) => (p === undefined ? undefined : resolve(p))
+    let generated
+    try {
+      const root = findRepoRoot()
+      generated = generateProgress({
+        root,
+        results: flags.results?.map((p) => resolve(p)),
+        bench: given(flags.bench),
+        out: given(flags.out),
+        jsonOut: given(flags['json-out']),
+      })
+    } catch (error) {
+      if (error instanceof ResultsFileError || error instanceof BenchFileError) this.error(error.message, {exit: 1})
+      if (error instanceof Error && /^not inside the kos repository/.test(error.message)) this.error(error.message, {exit: 1})
+      throw error
+    }
+    for (const w of generated.warnings) this.warn(w)
+    const {report} = generated
+    const t = report.totals
+    const comps = report.components.filter((c) => c.status === 'done').length
+    const sys = report.syscalls.filter((s) => s.status === 'done').length
+    this.log(`${t.pass} of ${t.cases} cases passing; components done ${comps}/${report.components.length}; syscalls done ${sys}/${report.syscalls.length}`)
+    this.log(`wrote ${generated.markdownPath} and ${generated.jsonPath}`)
+  }
+}

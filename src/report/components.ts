@@ -1,0 +1,127 @@
+// The components the progress report tracks. A component's status comes from
+// the cases that name its id in `components` (test-suites/*.ts) and from
+// whether any source file exists at its paths; nothing here states a status.
+
+export interface ComponentDef {
+  /** Id that cases list in CaseDef.components. */
+  id: string
+  name: string
+  phase: number
+  /**
+   * Source paths relative to the repository root. `*` matches within one path
+   * segment, `**` across segments; a pattern that names a directory covers
+   * everything below it.
+   */
+  paths: string[]
+}
+
+export const COMPONENTS: ComponentDef[] = [
+  // Phase 1: kernel foundations
+  {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/kernel.ld']},
+  {id: 'gdt', name: 'GDT and TSS', phase: 1, paths: ['kernel/arch/x86_64/gdt*', 'kernel/arch/x86_64/tss*']},
+  {
+    id: 'idt',
+    name: 'IDT and exceptions',
+    phase: 1,
+    paths: ['kernel/arch/x86_64/idt*', 'kernel/arch/x86_64/isr*', 'kernel/arch/x86_64/interrupt*', 'kernel/arch/x86_64/exception*', 'kernel/arch/x86_64/trap*'],
+  },
+  {id: 'pic-pit', name: 'PIC and PIT timer', phase: 1, paths: ['kernel/arch/x86_64/pic*', 'kernel/arch/x86_64/pit*', 'kernel/arch/x86_64/irq*']},
+  {id: 'serial', name: 'Serial console (COM1)', phase: 1, paths: ['kernel/drivers/serial*']},
+  {id: 'pmm', name: 'Physical page allocator', phase: 1, paths: ['kernel/mm/pmm*']},
+  {id: 'paging', name: 'Paging and address spaces', phase: 1, paths: ['kernel/mm/paging*', 'kernel/mm/vmm*']},
+  {id: 'heap', name: 'Kernel heap (kmalloc)', phase: 1, paths: ['kernel/mm/heap*']},
+  {id: 'mmio', name: 'MMIO mappings', phase: 1, paths: ['kernel/mm/mmio*']},
+  {id: 'initrd', name: 'Initrd (ustar tarfs)', phase: 1, paths: ['kernel/fs/initrd*', 'kernel/fs/tar*', 'kernel/fs/ustar*']},
+  {id: 'ramfs', name: 'In-memory file system and file descriptors', phase: 1, paths: ['kernel/fs/ramfs*', 'kernel/fs/vfs*', 'kernel/fs/file*', 'kernel/fs/fd*']},
+  {id: 'elf-loader', name: 'ELF loader', phase: 1, paths: ['kernel/proc/elf*']},
+  {id: 'syscalls', name: 'System call table and user-pointer checks', phase: 1, paths: ['kernel/sys/**', 'kernel/include/kos/syscall.h']},
+  {id: 'ring3', name: 'User space (crt0, libc, ring 3)', phase: 1, paths: ['user/lib/**']},
+  // Phase 2: processes, scheduling and WASM
+  {
+    id: 'processes',
+    name: 'Processes, fork/exec/wait',
+    phase: 2,
+    paths: ['kernel/proc/proc*', 'kernel/proc/fork*', 'kernel/proc/exec*', 'kernel/proc/wait*'],
+  },
+  {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
+  {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/fs/pipe*', 'kernel/proc/pipe*', 'kernel/sys/pipe*']},
+  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**']},
+  // Phase 3: networking
+  {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
+  {id: 'e1000', name: 'e1000 NIC driver', phase: 3, paths: ['kernel/drivers/e1000*']},
+  {id: 'ethernet', name: 'Ethernet and network interface', phase: 3, paths: ['kernel/net/eth*', 'kernel/net/netif*']},
+  {id: 'arp', name: 'ARP', phase: 3, paths: ['kernel/net/arp*']},
+  {id: 'ipv4', name: 'IPv4', phase: 3, paths: ['kernel/net/ipv4*', 'kernel/net/ip.*']},
+  {id: 'icmp', name: 'ICMP (ping)', phase: 3, paths: ['kernel/net/icmp*']},
+  {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*']},
+  {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*']},
+  // Phase 4: discovery and P2P
+  {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},
+  {id: 'p2p', name: 'P2P overlay', phase: 4, paths: ['kernel/net/p2p*']},
+]
+
+/** Other spellings cases may use for a component id. */
+export const COMPONENT_ALIASES: Record<string, string> = {
+  'long-mode': 'boot',
+  tss: 'gdt',
+  'gdt-tss': 'gdt',
+  exceptions: 'idt',
+  interrupts: 'idt',
+  pic: 'pic-pit',
+  pit: 'pic-pit',
+  timer: 'pic-pit',
+  pagetables: 'paging',
+  kmalloc: 'heap',
+  tarfs: 'initrd',
+  fs: 'ramfs',
+  files: 'ramfs',
+  elf: 'elf-loader',
+  syscall: 'syscalls',
+  user: 'ring3',
+  userspace: 'ring3',
+  'user-space': 'ring3',
+  process: 'processes',
+  fork: 'processes',
+  sched: 'scheduler',
+  pipe: 'pipes',
+  'wasm-runtime': 'wasm',
+  eth: 'ethernet',
+  netif: 'ethernet',
+  ip: 'ipv4',
+  socket: 'sockets',
+}
+
+/** Map a component id as a case wrote it to a known id, or null. */
+export function resolveComponentId(id: string, components: readonly ComponentDef[] = COMPONENTS): string | null {
+  const key = id.trim().toLowerCase().replace(/_/g, '-')
+  if (components.some((c) => c.id === key)) return key
+  const alias = COMPONENT_ALIASES[key]
+  return alias && components.some((c) => c.id === alias) ? alias : null
+}
+
+/** The syscall list of the original hand-written report, with its numbering. */
+export const ORIGINAL_SYSCALLS: ReadonlyArray<[name: string, number: number]> = [
+  ['SYS_EXIT', 1],
+  ['SYS_YIELD', 2],
+  ['SYS_LOG', 3],
+  ['SYS_MMAP', 4],
+  ['SYS_FORK', 5],
+  ['SYS_EXEC', 6],
+  ['SYS_WAIT', 7],
+  ['SYS_READ', 8],
+  ['SYS_WRITE', 9],
+  ['SYS_OPEN', 10],
+  ['SYS_CLOSE', 11],
+  ['SYS_STAT', 12],
+  ['SYS_WASM_LOAD', 13],
+  ['SYS_WASM_EXEC', 14],
+  ['SYS_SOCKET', 15],
+  ['SYS_BIND', 16],
+  ['SYS_CONNECT', 17],
+  ['SYS_LISTEN', 18],
+  ['SYS_ACCEPT', 19],
+  ['SYS_SEND', 20],
+  ['SYS_RECV', 21],
+  ['SYS_SENDTO', 22],
+  ['SYS_RECVFROM', 23],
+]

@@ -1,0 +1,518 @@
+// The progress report (docs/PROGRESS.md + docs/progress.json), computed from
+// test results, benchmark figures and the source tree. Every status in it is
+// derived from something that ran or exists; nothing is typed by hand.
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, isAbsolute, join, relative} from 'node:path'
+
+import type {KtapNode} from '../ktap/types.js'
+import type {CaseResult, CaseStatus, RunResults, RunSummary} from '../suites/types.js'
+import type {BenchEntry, BenchFile} from './bench.js'
+import {DEFAULT_BENCH_PATH, formatNumber, formatRatios, readBench} from './bench.js'
+import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from './components.js'
+import {type GitInfo, gitInfo} from './git.js'
+import {DEFAULT_REPORT_DIR, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
+import {filesMatching, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
+
+export const SYSCALL_HEADER = 'kernel/include/kos/syscall.h'
+export const SYSCALL_TABLE = 'kernel/sys/syscall.c'
+export const DEFAULT_RESULTS = `${DEFAULT_REPORT_DIR}/results.json`
+
+export type CoverageStatus = 'done' | 'failing' | 'untested'
+export type ComponentStatus = CoverageStatus | 'missing'
+export type SyscallStatus = CoverageStatus | 'not implemented'
+
+export interface Coverage {
+  /** Cases naming this item, in result order. */
+  cases: string[]
+  passing: string[]
+  /** Cases that ran and did not pass (fail, timeout, crash, error). */
+  failing: string[]
+  skipped: string[]
+}
+
+export interface PhaseRow {
+  phase: number
+  name: string
+  cases: number
+  pass: number
+  /** Share of the phase's cases that passed, 0-100 (skipped cases count as not passed). */
+  completionPct: number
+  /** "no tests yet" when the phase has no cases. */
+  note?: string
+}
+
+export interface ComponentRow extends Coverage {
+  id: string
+  name: string
+  phase: number
+  paths: string[]
+  files: string[]
+  lines: number
+  status: ComponentStatus
+  note?: string
+}
+
+export interface SyscallRow extends Coverage {
+  name: string
+  /** Number in the original hand-written report, null for syscalls added since. */
+  originalNumber: number | null
+  /** Number in kernel/include/kos/syscall.h, null when the header does not define it. */
+  number: number | null
+  handler: string | null
+  status: SyscallStatus
+}
+
+export interface TestRow {
+  id: string
+  phase: number
+  title: string
+  status: CaseStatus
+  durationMs: number
+  reason: string | null
+}
+
+export interface LanguageLines {
+  files: number
+  lines: number
+}
+
+export interface ProgressReport {
+  generated: {date: string; commit: string | null; dirty: boolean | null; by: string}
+  sources: {
+    results: Array<{path: string; date: string; commit: string | null; cases: number}>
+    bench: {path: string; date: string; commit: string | null; entries: number} | null
+    syscallHeader: boolean
+    syscallTable: boolean
+  }
+  totals: RunSummary & {cases: number}
+  phases: PhaseRow[]
+  components: ComponentRow[]
+  syscalls: SyscallRow[]
+  tests: TestRow[]
+  metrics: {
+    linesByLanguage: Record<Language, LanguageLines>
+    linesByComponent: Record<string, number>
+    tests: {cases: number; ktapResults: number}
+    benchmarks: BenchEntry[]
+  }
+  debt: {
+    syscallsNotImplemented: string[]
+    syscallsUntested: string[]
+    syscallsFailing: string[]
+    componentsMissing: string[]
+    componentsUntested: string[]
+    componentsFailing: string[]
+    failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
+    skippedCases: Array<{id: string; reason: string | null}>
+    /** Component or syscall names cases list that the report does not know. */
+    unknownReferences: Array<{case: string; kind: 'component' | 'syscall'; name: string}>
+  }
+}
+
+export interface ProgressInput {
+  root: string
+  results: Array<{path: string; results: RunResults}>
+  bench: {path: string; bench: BenchFile} | null
+  git: GitInfo
+  /** Report date (ISO); injectable for reproducible tests. */
+  now: string
+  components?: ComponentDef[]
+}
+
+// ---------------------------------------------------------------------------
+// Inputs
+
+/**
+ * Combine several results files (sharded or per-phase runs). A case id that
+ * appears more than once keeps its result from the newest run; equal dates
+ * keep the later file.
+ */
+export function mergeRunResults(runs: ReadonlyArray<RunResults>): CaseResult[] {
+  const order = runs.map((r, i) => ({r, i})).sort((a, b) => a.r.date.localeCompare(b.r.date) || a.i - b.i)
+  const byId = new Map<string, CaseResult>()
+  for (const {r} of order) for (const c of r.cases) byId.set(c.id, c)
+  return [...byId.values()].sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
+}
+
+function stripComments(c: string): string {
+  return c.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+}
+
+/** Table-size constants that share the SYS_ prefix but are not syscalls. */
+const SENTINEL = /^SYS_(MAX|COUNT|NR|NUM|LAST|TOTAL|LIMIT)$/
+
+/** `#define SYS_NAME N` lines of the syscall number header. */
+export function parseSyscallHeader(text: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const m of stripComments(text).matchAll(/^[ \t]*#[ \t]*define[ \t]+(SYS_[A-Z0-9_]+)[ \t]+\(?[ \t]*(0x[0-9a-fA-F]+|\d+)[uUlL]*[ \t]*\)?[ \t]*$/gm)) {
+    if (!SENTINEL.test(m[1])) out.set(m[1], Number(m[2]))
+  }
+  return out
+}
+
+/** `[SYS_NAME] = handler,` entries of the dispatch table. */
+export function parseSyscallTable(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const m of stripComments(text).matchAll(/\[[ \t]*(SYS_[A-Z0-9_]+)[ \t]*\][ \t]*=[ \t]*\(?[^,;\n]*?([A-Za-z_]\w*)[ \t]*(?:,|$)/gm)) {
+    // A NULL slot is no handler: the number still returns -ENOSYS.
+    if (!SENTINEL.test(m[1]) && m[2] !== 'NULL') out.set(m[1], m[2])
+  }
+  return out
+}
+
+function readOptional(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return null
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Computation
+
+function coverageOf(cases: readonly CaseResult[]): Coverage {
+  const cov: Coverage = {cases: [], passing: [], failing: [], skipped: []}
+  for (const c of cases) {
+    cov.cases.push(c.id)
+    if (c.status === 'pass') cov.passing.push(c.id)
+    else if (c.status === 'skip') cov.skipped.push(c.id)
+    else cov.failing.push(c.id)
+  }
+  return cov
+}
+
+function coverageStatus(cov: Coverage): CoverageStatus {
+  if (cov.passing.length + cov.failing.length === 0) return 'untested'
+  return cov.failing.length === 0 ? 'done' : 'failing'
+}
+
+function normalizeSyscall(name: string): string {
+  const up = name.trim().toUpperCase()
+  return up.startsWith('SYS_') ? up : `SYS_${up}`
+}
+
+function countKtapResults(node: KtapNode | null): number {
+  if (!node) return 0
+  let n = 0
+  const visit = (x: KtapNode, isRoot: boolean): void => {
+    if (!isRoot && x.ok !== null) n++
+    for (const s of x.subtests ?? []) visit(s, false)
+  }
+  visit(node, true)
+  return n
+}
+
+export function buildProgress(input: ProgressInput): ProgressReport {
+  const components = input.components ?? COMPONENTS
+  const cases = mergeRunResults(input.results.map((r) => r.results))
+  const summary = summarize(cases)
+  const unknownReferences: ProgressReport['debt']['unknownReferences'] = []
+
+  // Phases: the four planned ones always appear, plus any other phase a case names.
+  const phaseNumbers = [...new Set([...Object.keys(PHASE_NAMES).map(Number), ...components.map((c) => c.phase), ...cases.map((c) => c.phase)])].sort((a, b) => a - b)
+  const phases: PhaseRow[] = phaseNumbers.map((phase) => {
+    const inPhase = cases.filter((c) => c.phase === phase)
+    const pass = inPhase.filter((c) => c.status === 'pass').length
+    const row: PhaseRow = {phase, name: phaseName(phase), cases: inPhase.length, pass, completionPct: inPhase.length ? Math.round((pass / inPhase.length) * 100) : 0}
+    if (inPhase.length === 0) row.note = 'no tests yet'
+    return row
+  })
+
+  // Components.
+  const casesByComponent = new Map<string, CaseResult[]>()
+  for (const c of cases) {
+    for (const raw of c.components) {
+      const id = resolveComponentId(raw, components)
+      if (id === null) {
+        unknownReferences.push({case: c.id, kind: 'component', name: raw})
+        continue
+      }
+      const list = casesByComponent.get(id) ?? []
+      if (!list.includes(c)) list.push(c)
+      casesByComponent.set(id, list)
+    }
+  }
+  const files = listFiles(input.root)
+  const counter = new LineCounter(input.root)
+  const componentRows: ComponentRow[] = components.map((def) => {
+    const own = filesMatching(files, def.paths)
+    const cov = coverageOf(casesByComponent.get(def.id) ?? [])
+    const lines = own.reduce((n, f) => n + counter.lines(f), 0)
+    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov)}
+    const implementation = own.filter((f) => !f.endsWith('.h'))
+    if (own.length === 0) {
+      row.status = 'missing'
+      row.note = 'no source files'
+    } else if (implementation.length === 0) {
+      row.status = 'missing'
+      row.note = 'headers only'
+    }
+    if (row.status === 'missing' && cov.passing.length > 0) row.note += `; yet passing cases name it: ${cov.passing.join(', ')}`
+    return row
+  })
+
+  // Syscalls.
+  const headerText = readOptional(join(input.root, SYSCALL_HEADER))
+  const tableText = readOptional(join(input.root, SYSCALL_TABLE))
+  const numbers = headerText === null ? new Map<string, number>() : parseSyscallHeader(headerText)
+  const table = tableText === null ? new Map<string, string>() : parseSyscallTable(tableText)
+  const casesBySyscall = new Map<string, CaseResult[]>()
+  for (const c of cases) {
+    for (const raw of c.syscalls) {
+      const name = normalizeSyscall(raw)
+      const list = casesBySyscall.get(name) ?? []
+      if (!list.includes(c)) list.push(c)
+      casesBySyscall.set(name, list)
+    }
+  }
+  const original = new Map(ORIGINAL_SYSCALLS)
+  const names = [...ORIGINAL_SYSCALLS.map(([n]) => n)]
+  const added = [...new Set([...numbers.keys(), ...table.keys()])].filter((n) => !original.has(n))
+  added.sort((a, b) => (numbers.get(a) ?? Infinity) - (numbers.get(b) ?? Infinity) || a.localeCompare(b))
+  names.push(...added)
+  const syscallRows: SyscallRow[] = names.map((name) => {
+    const cov = coverageOf(casesBySyscall.get(name) ?? [])
+    const handler = table.get(name) ?? null
+    return {
+      name,
+      originalNumber: original.get(name) ?? null,
+      number: numbers.get(name) ?? null,
+      handler,
+      ...cov,
+      status: handler === null ? 'not implemented' : coverageStatus(cov),
+    }
+  })
+  for (const [name, list] of casesBySyscall) {
+    if (!names.includes(name)) for (const c of list) unknownReferences.push({case: c.id, kind: 'syscall', name})
+  }
+
+  // Tests and metrics.
+  const tests: TestRow[] = cases.map((c) => ({id: c.id, phase: c.phase, title: c.title, status: c.status, durationMs: c.durationMs, reason: c.reason ?? null}))
+  const linesByLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, {files: 0, lines: 0}])) as Record<Language, LanguageLines>
+  for (const f of files) {
+    const lang = languageOf(f)
+    if (!lang) continue
+    linesByLanguage[lang].files++
+    linesByLanguage[lang].lines += counter.lines(f)
+  }
+
+  return {
+    generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report'},
+    sources: {
+      results: input.results.map((r) => ({path: r.path, date: r.results.date, commit: r.results.commit, cases: r.results.cases.length})),
+      bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
+      syscallHeader: headerText !== null,
+      syscallTable: tableText !== null,
+    },
+    totals: {...summary, cases: cases.length},
+    phases,
+    components: componentRows,
+    syscalls: syscallRows,
+    tests,
+    metrics: {
+      linesByLanguage,
+      linesByComponent: Object.fromEntries(componentRows.map((c) => [c.id, c.lines])),
+      tests: {cases: cases.length, ktapResults: cases.reduce((n, c) => n + countKtapResults(c.ktap), 0)},
+      benchmarks: input.bench?.bench.benchmarks ?? [],
+    },
+    debt: {
+      syscallsNotImplemented: syscallRows.filter((s) => s.status === 'not implemented').map((s) => s.name),
+      syscallsUntested: syscallRows.filter((s) => s.status === 'untested').map((s) => s.name),
+      syscallsFailing: syscallRows.filter((s) => s.status === 'failing').map((s) => s.name),
+      componentsMissing: componentRows.filter((c) => c.status === 'missing').map((c) => c.id),
+      componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
+      componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
+      failingCases: cases.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
+      skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
+      unknownReferences,
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+function table(header: string[], rows: string[][]): string[] {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
+}
+
+function list(items: readonly string[], max = 12): string {
+  if (items.length === 0) return ''
+  const shown = items.slice(0, max).map(mdCell).join(', ')
+  return items.length > max ? `${shown}, ... (${items.length - max} more)` : shown
+}
+
+function statusOf(status: string): string {
+  return status === 'done' || status === 'pass' ? status : `**${status}**`
+}
+
+export function progressMarkdown(r: ProgressReport): string {
+  const out: string[] = []
+  const commit = r.generated.commit ? `\`${r.generated.commit}\`${r.generated.dirty ? ' (with uncommitted changes)' : ''}` : 'an unknown commit (not a git checkout)'
+  out.push('# kos progress report', '')
+  out.push(`Generated by \`kos report\` on ${r.generated.date} from commit ${commit}.`)
+  out.push('Every figure below is computed from test results, benchmark figures and the source tree; do not edit this file by hand.', '')
+
+  out.push('## Sources', '')
+  if (r.sources.results.length === 0) out.push('- No test results (run `kos test`): every case counts as not run.')
+  for (const s of r.sources.results) out.push(`- \`${mdCell(s.path)}\`: ${s.cases} cases, run ${s.date}${s.commit ? ` at \`${mdCell(s.commit)}\`` : ''}`)
+  out.push(r.sources.bench ? `- \`${mdCell(r.sources.bench.path)}\`: ${r.sources.bench.entries} benchmark figures, ${r.sources.bench.date}` : '- No benchmark figures (run `kos bench`).')
+  out.push(`- \`${SYSCALL_HEADER}\`: ${r.sources.syscallHeader ? 'read' : 'absent'}; \`${SYSCALL_TABLE}\`: ${r.sources.syscallTable ? 'read' : 'absent'}`, '')
+
+  out.push('## Summary', '')
+  const t = r.totals
+  out.push(`**${t.pass} of ${t.cases} cases passing**` + (t.cases ? ` (fail ${t.fail}, timeout ${t.timeout}, crash ${t.crash}, error ${t.error}, skipped ${t.skip}).` : '.'))
+  const compDone = r.components.filter((c) => c.status === 'done').length
+  const sysDone = r.syscalls.filter((s) => s.status === 'done').length
+  out.push(`Components done: ${compDone} of ${r.components.length}. Syscalls done: ${sysDone} of ${r.syscalls.length}.`, '')
+
+  out.push('## Phases', '')
+  out.push(
+    ...table(
+      ['Phase', 'Name', 'Cases passing', 'Completion'],
+      r.phases.map((p) => [String(p.phase), mdCell(p.name), `${p.pass} of ${p.cases}`, p.note ? `0 % (${p.note})` : `${p.completionPct} %`]),
+    ),
+    '',
+    'Completion is the share of the phase\'s cases that passed in the last run; a skipped case counts as not passed.',
+    '',
+  )
+
+  out.push('## Components', '')
+  out.push(
+    ...table(
+      ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Lines', 'Paths'],
+      r.components.map((c) => {
+        const ran = c.passing.length + c.failing.length
+        const named = c.cases.map((id) => (c.skipped.includes(id) ? `${id} (skipped)` : id))
+        const cases = c.cases.length ? `${c.passing.length}/${ran}: ${list(named, 6)}` : ''
+        const status = statusOf(c.status) + (c.note ? ` (${mdCell(c.note)})` : '')
+        return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
+      }),
+    ),
+    '',
+    'done: every covering case that ran passed. failing: a covering case failed. untested: no covering case ran. missing: no implementation files at the paths.',
+    '',
+  )
+
+  out.push('## Syscalls', '')
+  out.push(
+    ...table(
+      ['# (original)', 'Name', '# (kos)', 'Handler', 'Status', 'Covering cases'],
+      r.syscalls.map((s) => [
+        s.originalNumber === null ? '' : String(s.originalNumber),
+        `\`${s.name}\``,
+        s.number === null ? 'undefined' : String(s.number),
+        s.handler ? `\`${s.handler}\`` : '',
+        s.status === 'not implemented' ? '**not implemented** (-ENOSYS)' : statusOf(s.status),
+        list(s.cases, 6),
+      ]),
+    ),
+    '',
+    `Numbers from \`${SYSCALL_HEADER}\`, handlers from the dispatch table in \`${SYSCALL_TABLE}\`; "# (original)" is the numbering of the original hand-written report.`,
+    '',
+  )
+
+  out.push('## Tests', '')
+  out.push(`${t.pass} of ${t.cases} passing.`, '')
+  if (r.tests.length > 0) {
+    out.push(
+      ...table(
+        ['Case', 'Phase', 'Title', 'Status', 'Duration', 'Reason'],
+        r.tests.map((c) => [`\`${mdCell(c.id)}\``, String(c.phase), mdCell(c.title), statusOf(c.status), formatDuration(c.durationMs), mdCell(c.reason ?? '')]),
+      ),
+      '',
+    )
+  }
+
+  out.push('## Metrics', '')
+  out.push('Lines of code (non-blank lines; generated files, dependencies and test fixtures excluded):', '')
+  out.push(...table(['Language', 'Files', 'Lines'], LANGUAGES.map((l) => [l, String(r.metrics.linesByLanguage[l].files), String(r.metrics.linesByLanguage[l].lines)])), '')
+  out.push(`Tests: ${r.metrics.tests.cases} cases, ${r.metrics.tests.ktapResults} KTAP results (all levels).`, '')
+  out.push('Lines per component are in the Components table.', '')
+  if (r.metrics.benchmarks.length > 0) {
+    out.push('Benchmarks (figures, not pass/fail criteria):', '')
+    out.push(
+      ...table(
+        ['Benchmark', 'Metric', 'Value', 'Unit', 'Ratios', 'Measured by', 'Date'],
+        r.metrics.benchmarks.map((b) => [`\`${mdCell(b.id)}\``, mdCell(b.metric), formatNumber(b.value), mdCell(b.unit), mdCell(formatRatios(b.ratios)), mdCell(b.case), mdCell(b.date ?? '')]),
+      ),
+      '',
+    )
+  } else {
+    out.push('Benchmarks: none recorded.', '')
+  }
+
+  out.push('## Technical debt', '')
+  const d = r.debt
+  const debt: string[] = []
+  if (d.failingCases.length) debt.push(`Failing cases (${d.failingCases.length}): ${d.failingCases.map((c) => `\`${mdCell(c.id)}\` ${c.status}${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
+  if (d.skippedCases.length) debt.push(`Skipped cases (${d.skippedCases.length}): ${d.skippedCases.map((c) => `\`${mdCell(c.id)}\`${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
+  if (d.componentsFailing.length) debt.push(`Components failing (${d.componentsFailing.length}): ${list(d.componentsFailing, 50)}`)
+  if (d.componentsUntested.length) debt.push(`Components without a test that ran (${d.componentsUntested.length}): ${list(d.componentsUntested, 50)}`)
+  if (d.componentsMissing.length) debt.push(`Components missing (${d.componentsMissing.length}): ${list(d.componentsMissing, 50)}`)
+  if (d.syscallsFailing.length) debt.push(`Syscalls failing (${d.syscallsFailing.length}): ${list(d.syscallsFailing, 50)}`)
+  if (d.syscallsUntested.length) debt.push(`Syscalls implemented but untested (${d.syscallsUntested.length}): ${list(d.syscallsUntested, 50)}`)
+  if (d.syscallsNotImplemented.length) debt.push(`Syscalls not implemented (-ENOSYS) (${d.syscallsNotImplemented.length}): ${list(d.syscallsNotImplemented, 50)}`)
+  if (d.unknownReferences.length)
+    debt.push(`Cases naming unknown ${[...new Set(d.unknownReferences.map((u) => u.kind))].join('/')} ids: ${d.unknownReferences.map((u) => `\`${mdCell(u.case)}\` -> \`${mdCell(u.name)}\``).join(', ')}`)
+  out.push(...(debt.length ? debt.map((x) => `- ${x}`) : ['- Nothing outstanding: every component and syscall is done.']), '')
+  return out.join('\n')
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+export interface GenerateOptions {
+  /** Repository root; relative paths below are resolved against it. */
+  root: string
+  /** Results files; default build/reports/results.json when it exists. */
+  results?: string[]
+  /** Bench file; default build/reports/bench.json when it exists. */
+  bench?: string
+  /** Markdown output, default docs/PROGRESS.md. */
+  out?: string
+  /** JSON output, default docs/progress.json. */
+  jsonOut?: string
+  now?: string
+  git?: GitInfo
+}
+
+export interface Generated {
+  report: ProgressReport
+  markdownPath: string
+  jsonPath: string
+  warnings: string[]
+}
+
+/** Read the inputs, build the report and write PROGRESS.md and progress.json. */
+export function generateProgress(opts: GenerateOptions): Generated {
+  const abs = (p: string) => (isAbsolute(p) ? p : join(opts.root, p))
+  const warnings: string[] = []
+
+  let resultPaths = opts.results ?? []
+  if (resultPaths.length === 0) {
+    if (existsSync(abs(DEFAULT_RESULTS))) resultPaths = [DEFAULT_RESULTS]
+    else warnings.push(`no ${DEFAULT_RESULTS} (run \`kos test\`): the report shows every case as not run`)
+  }
+  const shown = (p: string) => {
+    const rel = relative(opts.root, abs(p))
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p
+  }
+  const results = resultPaths.map((p) => ({path: shown(p), results: readResults(abs(p))}))
+
+  let bench: ProgressInput['bench'] = null
+  if (opts.bench !== undefined) bench = {path: shown(opts.bench), bench: readBench(abs(opts.bench))}
+  else if (existsSync(abs(DEFAULT_BENCH_PATH))) bench = {path: DEFAULT_BENCH_PATH, bench: readBench(abs(DEFAULT_BENCH_PATH))}
+
+  const report = buildProgress({root: opts.root, results, bench, git: opts.git ?? gitInfo(opts.root), now: opts.now ?? new Date().toISOString()})
+  for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
+
+  const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
+  const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
+  mkdirSync(dirname(markdownPath), {recursive: true})
+  mkdirSync(dirname(jsonPath), {recursive: true})
+  writeFileSync(markdownPath, progressMarkdown(report))
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n')
+  return {report, markdownPath, jsonPath, warnings}
+}

@@ -1,0 +1,119 @@
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {
+  type BenchEntry,
+  BenchFileError,
+  benchEntriesFromResults,
+  benchTable,
+  formatNumber,
+  mergeBench,
+  mergeBenchEntries,
+  metricsFromKtap,
+  readBench,
+} from '../../src/report/bench.js'
+import type {KtapNode} from '../../src/ktap/types.js'
+import type {CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+
+function node(name: string, diagnostics: string[], subtests: KtapNode[] = []): KtapNode {
+  return {name, number: 1, ok: true, plan: subtests.length || null, diagnostics, log: [], subtests, errors: []}
+}
+
+function benchCase(id: string, status: CaseStatus, extra: Partial<CaseResult> = {}): CaseResult {
+  return {id, phase: 1, title: id, components: [], syscalls: [], status, durationMs: 1, log: '', qemu: {argv: [], exitCode: 1}, ktap: null, ...extra}
+}
+
+function results(cases: CaseResult[]): RunResults {
+  return {date: '2026-11-25T18:00:00.000Z', commit: 'abc', summary: {pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0}, cases}
+}
+
+const entry = (id: string, metric: string, value: number): BenchEntry => ({id, metric, value, unit: 'ms', case: id})
+
+describe('metricsFromKtap', () => {
+  it('finds metric diagnostics at any depth, with or without the leading #', () => {
+    const tree = node('', [], [node('bench', ['# metric null_syscall_cycles 812 cycles'], [node('inner', ['metric copy_bytes_per_s 1.5e9 bytes/s', '# not a metric 1 2', '# metric broken abc units'])])])
+    const m = metricsFromKtap(tree)
+    expect(Object.fromEntries(m)).toEqual({
+      null_syscall_cycles: {value: 812, unit: 'cycles'},
+      copy_bytes_per_s: {value: 1.5e9, unit: 'bytes/s'},
+    })
+    expect(metricsFromKtap(null).size).toBe(0)
+  })
+})
+
+describe('benchEntriesFromResults', () => {
+  it('records figures of completed cases and treats the rest as problems', () => {
+    const r = results([
+      benchCase('null_syscall', 'pass', {metrics: {null_syscall_cycles: 812}, ktap: node('', [], [node('b', ['# metric null_syscall_cycles 812 cycles'])])}),
+      benchCase('runner_only', 'pass', {metrics: {pages: 3}}),
+      benchCase('slow', 'timeout', {reason: 'no output for 60 s', metrics: {x: 1}}),
+      benchCase('silent', 'pass'),
+    ])
+    const {entries, problems} = benchEntriesFromResults(r)
+    expect(entries).toEqual([
+      {id: 'null_syscall', metric: 'null_syscall_cycles', value: 812, unit: 'cycles', case: 'null_syscall', date: r.date},
+      {id: 'runner_only', metric: 'pages', value: 3, unit: '', case: 'runner_only', date: r.date},
+    ])
+    expect(problems).toEqual(['slow: did not complete (timeout: no output for 60 s)', 'silent: passed but printed no "# metric NAME VALUE UNIT" line'])
+  })
+})
+
+describe('mergeBenchEntries', () => {
+  it('replaces entries with the same id and keeps the others', () => {
+    const first = mergeBenchEntries(null, [entry('a', 'm1', 1), entry('a', 'm2', 2), entry('b', 'm', 3)], {date: 'd1', commit: 'c1'})
+    const second = mergeBenchEntries(first, [entry('a', 'm1', 10)], {date: 'd2', commit: 'c2'})
+    expect(second.date).toBe('d2')
+    expect(second.benchmarks.map((e) => [e.id, e.metric, e.value, e.date])).toEqual([
+      ['b', 'm', 3, 'd1'],
+      ['a', 'm1', 10, 'd2'],
+    ])
+  })
+
+  it('refuses malformed entries', () => {
+    expect(() => mergeBenchEntries(null, [{...entry('a', 'm', 1), value: Number.NaN}], {date: 'd', commit: null})).toThrow(/finite number/)
+    expect(() => mergeBenchEntries(null, [{...entry('a', 'm', 1), ratios: {v8: 'fast' as unknown as number}}], {date: 'd', commit: null})).toThrow(/ratio "v8"/)
+  })
+})
+
+describe('mergeBench / readBench', () => {
+  let dir = ''
+  afterEach(() => {
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('creates the file, then merges into it', () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-bench-'))
+    const path = join(dir, 'reports', 'bench.json')
+    mergeBench([entry('null_syscall', 'cycles', 800)], {path, root: dir, date: 'd1'})
+    mergeBench([{...entry('wasm-fib', 'ms', 40), ratios: {'wasm-interp': 0.5}}], {path, root: dir, date: 'd2'})
+    const file = readBench(path)
+    expect(file.benchmarks.map((e) => e.id)).toEqual(['null_syscall', 'wasm-fib'])
+    expect(file.benchmarks[1].ratios).toEqual({'wasm-interp': 0.5})
+    expect(file.commit).toBeNull() // not a git checkout
+  })
+
+  it('refuses a malformed existing file instead of overwriting it', () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-bench-'))
+    const path = join(dir, 'bench.json')
+    writeFileSync(path, '{"date":"x","benchmarks":[{"id":"a"}]}')
+    expect(() => mergeBench([entry('b', 'm', 1)], {path, root: dir})).toThrow(BenchFileError)
+    expect(readFileSync(path, 'utf8')).toContain('"id":"a"')
+    expect(() => readBench(join(dir, 'none.json'))).toThrow(/no such file/)
+  })
+})
+
+describe('formatting', () => {
+  it('formats numbers and aligns the table', () => {
+    expect(formatNumber(812)).toBe('812')
+    expect(formatNumber(0.5)).toBe('0.5')
+    expect(formatNumber(41.256)).toBe('41.26')
+    expect(formatNumber(123456.7)).toBe('123457')
+    const t = benchTable([entry('a', 'metric_one', 5), {...entry('bb', 'm', 12345), ratios: {v8: 2}}]).split('\n')
+    expect(t[0]).toMatch(/^benchmark\s+metric\s+value\s+unit\s+ratios$/)
+    expect(t[2]).toContain('12345  ms    2x v8')
+    // Values are right-aligned: both rows end their value column at the same offset.
+    expect(t[1].indexOf('5  ms')).toBe(t[2].indexOf('12345  ms') + 4)
+  })
+})

@@ -1,0 +1,274 @@
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import type {BenchFile} from '../../src/report/bench.js'
+import {resolveComponentId} from '../../src/report/components.js'
+import {
+  buildProgress,
+  generateProgress,
+  mergeRunResults,
+  parseSyscallHeader,
+  parseSyscallTable,
+  type ProgressInput,
+  progressMarkdown,
+} from '../../src/report/progress.js'
+import {readResults, ResultsFileError} from '../../src/report/results.js'
+import {globToRegExp} from '../../src/report/tree.js'
+import type {CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+
+const TREE = 'test/fixtures/report/tree'
+const PHASE1 = 'test/fixtures/report/results-phase1.json'
+const PHASE3 = 'test/fixtures/report/results-phase3.json'
+const NOW = '2026-11-25T19:00:00.000Z'
+const GIT = {commit: 'feed123', dirty: false}
+
+function input(overrides: Partial<ProgressInput> = {}): ProgressInput {
+  return {
+    root: TREE,
+    results: [
+      {path: PHASE1, results: readResults(PHASE1)},
+      {path: PHASE3, results: readResults(PHASE3)},
+    ],
+    bench: null,
+    git: GIT,
+    now: NOW,
+    ...overrides,
+  }
+}
+
+function makeCase(id: string, phase: number, status: CaseStatus, components: string[], syscalls: string[] = []): CaseResult {
+  return {id, phase, title: id, components, syscalls, status, durationMs: 10, log: '', qemu: {argv: [], exitCode: null}, ktap: null}
+}
+
+function run(date: string, cases: CaseResult[]): RunResults {
+  return {date, commit: null, summary: {pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0}, cases}
+}
+
+describe('glob patterns', () => {
+  it('keeps * inside a segment and lets ** cross segments', () => {
+    expect(globToRegExp('kernel/mm/pmm*').test('kernel/mm/pmm.c')).toBe(true)
+    expect(globToRegExp('kernel/mm/pmm*').test('kernel/mm/sub/pmm.c')).toBe(false)
+    expect(globToRegExp('kernel/sys/**').test('kernel/sys/a/b.c')).toBe(true)
+    expect(globToRegExp('kernel/net/ip.*').test('kernel/net/ipv4.c')).toBe(false)
+    // A pattern naming a directory covers what is below it.
+    expect(globToRegExp('kernel/arch/x86_64/boot*').test('kernel/arch/x86_64/boot/entry.S')).toBe(true)
+  })
+})
+
+describe('syscall sources', () => {
+  it('reads numbers from #define lines and skips table-size constants', () => {
+    const numbers = parseSyscallHeader(readFileSync(join(TREE, 'kernel/include/kos/syscall.h'), 'utf8'))
+    expect(numbers.get('SYS_EXIT')).toBe(1)
+    expect(numbers.get('SYS_RECVFROM')).toBe(23)
+    expect(numbers.get('SYS_GETPID')).toBe(25)
+    expect(numbers.has('SYS_MAX')).toBe(false)
+    expect(numbers.size).toBe(24)
+  })
+
+  it('reads table entries, ignoring comments and NULL slots', () => {
+    const table = parseSyscallTable(readFileSync(join(TREE, 'kernel/sys/syscall.c'), 'utf8'))
+    expect(Object.fromEntries(table)).toEqual({SYS_EXIT: 'sys_exit', SYS_WRITE: 'sys_write', SYS_READ: 'sys_read', SYS_GETPID: 'sys_getpid'})
+  })
+})
+
+describe('mergeRunResults', () => {
+  it('keeps the newest result of a case seen in several runs', () => {
+    const older = run('2026-01-01T00:00:00Z', [makeCase('a', 1, 'fail', []), makeCase('b', 1, 'pass', [])])
+    const newer = run('2026-01-02T00:00:00Z', [makeCase('a', 1, 'pass', [])])
+    // Argument order must not matter: dates decide.
+    for (const merged of [mergeRunResults([older, newer]), mergeRunResults([newer, older])]) {
+      expect(merged.map((c) => [c.id, c.status])).toEqual([['a', 'pass'], ['b', 'pass']])
+    }
+  })
+})
+
+describe('buildProgress on the fixture tree', () => {
+  const report = buildProgress(input())
+
+  it('merges both results files and counts totals', () => {
+    expect(report.totals).toMatchObject({cases: 7, pass: 4, fail: 1, skip: 1, crash: 1, timeout: 0, error: 0})
+    expect(report.tests.find((t) => t.id === 'fork_wait')!.status).toBe('pass')
+    expect(report.sources.results.map((s) => s.cases)).toEqual([5, 3])
+  })
+
+  it('computes phase completion from passing cases and never invents a figure', () => {
+    const byPhase = Object.fromEntries(report.phases.map((p) => [p.phase, p]))
+    expect(byPhase[1]).toMatchObject({cases: 3, pass: 2, completionPct: 67})
+    expect(byPhase[2]).toMatchObject({cases: 2, pass: 2, completionPct: 100})
+    expect(byPhase[3]).toMatchObject({cases: 2, pass: 0, completionPct: 0})
+    expect(byPhase[3].note).toBeUndefined()
+    expect(byPhase[4]).toMatchObject({cases: 0, completionPct: 0, note: 'no tests yet'})
+  })
+
+  it('derives component status from covering cases and source files', () => {
+    const c = Object.fromEntries(report.components.map((x) => [x.id, x]))
+    expect(c.boot).toMatchObject({status: 'done', files: ['kernel/arch/x86_64/boot.S'], lines: 4})
+    expect(c.pmm).toMatchObject({status: 'done', lines: 6, passing: ['pmm_alloc']})
+    expect(c.serial.status).toBe('done')
+    expect(c.syscalls).toMatchObject({status: 'done', lines: 42})
+    // Files but no covering case.
+    expect(c.ring3).toMatchObject({status: 'untested', lines: 3})
+    // A header alone is not an implementation.
+    expect(c.paging).toMatchObject({status: 'missing', note: 'headers only'})
+    // No files at all, even though a passing case names it.
+    expect(c['elf-loader'].status).toBe('missing')
+    expect(c['elf-loader'].note).toContain('write_hello')
+    expect(c.gdt).toMatchObject({status: 'missing', lines: 0})
+  })
+
+  it('derives syscall status from the table and the covering cases', () => {
+    const s = Object.fromEntries(report.syscalls.map((x) => [x.name, x]))
+    expect(s.SYS_EXIT).toMatchObject({status: 'done', handler: 'sys_exit', originalNumber: 1, number: 1})
+    expect(s.SYS_EXIT.passing).toEqual(['fork_wait', 'write_hello'])
+    expect(s.SYS_WRITE.status).toBe('done')
+    expect(s.SYS_READ).toMatchObject({status: 'untested', handler: 'sys_read'})
+    // A passing case does not make a syscall with no table entry done.
+    expect(s.SYS_FORK).toMatchObject({status: 'not implemented', handler: null, passing: ['fork_wait']})
+    expect(s.SYS_OPEN.status).toBe('not implemented')
+    expect(s.SYS_CLOSE.status).toBe('not implemented')
+    expect(s.SYS_GETPID).toMatchObject({status: 'untested', originalNumber: null, number: 25})
+    expect(s.SYS_MAX).toBeUndefined()
+    expect(report.syscalls.slice(0, 23).map((x) => x.originalNumber)).toEqual(Array.from({length: 23}, (_, i) => i + 1))
+  })
+
+  it('marks a syscall failing when a covering case that ran failed', () => {
+    const extra = run('2027-01-01T00:00:00Z', [makeCase('read_eof', 1, 'fail', ['syscalls'], ['read']), makeCase('read_ok', 1, 'pass', [], ['SYS_READ'])])
+    const r = buildProgress(input({results: [...input().results, {path: 'extra.json', results: extra}]}))
+    expect(r.syscalls.find((x) => x.name === 'SYS_READ')).toMatchObject({status: 'failing', failing: ['read_eof'], passing: ['read_ok']})
+    expect(r.components.find((x) => x.id === 'syscalls')!.status).toBe('failing')
+    expect(r.debt.syscallsFailing).toEqual(['SYS_READ'])
+  })
+
+  it('counts lines per language without fixtures, dependencies or build output', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kos-tree-'))
+    try {
+      cpSync(TREE, tmp, {recursive: true})
+      for (const dir of ['node_modules/dep', 'build', 'dist']) {
+        mkdirSync(join(tmp, dir), {recursive: true})
+        writeFileSync(join(tmp, dir, 'generated.c'), 'int x;\nint y;\n')
+      }
+      const r = buildProgress(input({root: tmp}))
+      expect(r.metrics.linesByLanguage).toEqual({
+        C: {files: 6, lines: 53},
+        assembly: {files: 2, lines: 7},
+        TypeScript: {files: 1, lines: 2},
+      })
+      expect(r.metrics.linesByComponent.pmm).toBe(6)
+    } finally {
+      rmSync(tmp, {recursive: true, force: true})
+    }
+  })
+
+  it('computes the debt from what is not done', () => {
+    expect(report.debt.failingCases.map((c) => c.id).sort()).toEqual(['arp_reply', 'paging_guard'])
+    expect(report.debt.skippedCases).toEqual([{id: 'udp_echo_tap', reason: 'needs CAP_NET_ADMIN'}])
+    expect(report.debt.syscallsNotImplemented).toContain('SYS_FORK')
+    expect(report.debt.syscallsNotImplemented).not.toContain('SYS_WRITE')
+    expect(report.debt.syscallsUntested).toEqual(['SYS_READ', 'SYS_GETPID'])
+    expect(report.debt.componentsMissing).toContain('paging')
+    expect(report.debt.componentsUntested).toContain('ring3')
+    expect(report.debt.componentsMissing).not.toContain('pmm')
+    expect(report.debt.unknownReferences).toEqual([])
+  })
+
+  it('records component and syscall names it does not know', () => {
+    const extra = run('2027-01-01T00:00:00Z', [makeCase('odd', 2, 'pass', ['warp-drive', 'elf'], ['SYS_TELEPORT'])])
+    const r = buildProgress(input({results: [{path: 'x.json', results: extra}]}))
+    expect(r.debt.unknownReferences).toEqual([
+      {case: 'odd', kind: 'component', name: 'warp-drive'},
+      {case: 'odd', kind: 'syscall', name: 'SYS_TELEPORT'},
+    ])
+    // Aliases resolve to the component id.
+    expect(resolveComponentId('elf')).toBe('elf-loader')
+    expect(r.components.find((c) => c.id === 'elf-loader')!.cases).toEqual(['odd'])
+  })
+})
+
+describe('buildProgress without results or kernel sources', () => {
+  it('shows every phase as having no tests and every syscall as not implemented', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'kos-empty-'))
+    try {
+      const r = buildProgress(input({root: empty, results: []}))
+      expect(r.totals.cases).toBe(0)
+      expect(r.phases.every((p) => p.note === 'no tests yet' && p.completionPct === 0)).toBe(true)
+      expect(r.syscalls).toHaveLength(23)
+      expect(r.syscalls.every((s) => s.status === 'not implemented' && s.number === null)).toBe(true)
+      expect(r.components.every((c) => c.status === 'missing')).toBe(true)
+      expect(r.sources).toMatchObject({syscallHeader: false, syscallTable: false})
+      const md = progressMarkdown(r)
+      expect(md).toContain('0 of 0 cases passing')
+      expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 % (no tests yet) |')
+    } finally {
+      rmSync(empty, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('progressMarkdown', () => {
+  const bench: BenchFile = {
+    date: NOW,
+    commit: 'feed123',
+    benchmarks: [
+      {id: 'null_syscall', metric: 'null_syscall_cycles', value: 812, unit: 'cycles', case: 'null_syscall'},
+      {id: 'wasm-fib', metric: 'fib_30_ms', value: 41.25, unit: 'ms', case: 'bench-wasm', ratios: {'wasm-interp': 0.5, v8: 12}},
+    ],
+  }
+  const md = progressMarkdown(buildProgress(input({bench: {path: 'build/reports/bench.json', bench}})))
+  const section = (name: string) => md.split(`## ${name}\n`)[1].split('\n## ')[0]
+
+  it('has every section, with the run date and commit', () => {
+    for (const s of ['Sources', 'Summary', 'Phases', 'Components', 'Syscalls', 'Tests', 'Metrics', 'Technical debt']) expect(md).toContain(`## ${s}\n`)
+    expect(md).toContain(`on ${NOW} from commit \`feed123\`.`)
+    expect(md).toContain('**4 of 7 cases passing**')
+  })
+
+  it('renders table rows with a constant column count', () => {
+    for (const [name, columns] of [['Phases', 4], ['Components', 6], ['Syscalls', 6], ['Tests', 6]] as const) {
+      const rows = section(name).split('\n').filter((l) => l.startsWith('|'))
+      expect(rows.length).toBeGreaterThan(2)
+      for (const row of rows) expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(columns)
+    }
+    expect(section('Syscalls')).toContain('| 5 | `SYS_FORK` | 5 |  | **not implemented** (-ENOSYS) | fork_wait |')
+    expect(section('Tests')).toContain('KERNEL PANIC: page fault at 0x0 \\| rip=')
+  })
+
+  it('lists benchmarks with units and ratios', () => {
+    const metrics = section('Metrics')
+    expect(metrics).toContain('| `null_syscall` | null_syscall_cycles | 812 | cycles |')
+    expect(metrics).toContain('41.25 | ms | 0.5x wasm-interp, 12x v8 |')
+    expect(metrics).toMatch(/\| C \| \d+ \| \d+ \|/)
+  })
+})
+
+describe('generateProgress', () => {
+  let dir = ''
+  afterEach(() => {
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('writes PROGRESS.md and a matching progress.json', () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-gen-'))
+    cpSync(TREE, dir, {recursive: true})
+    mkdirSync(join(dir, 'build/reports'), {recursive: true})
+    cpSync(PHASE1, join(dir, 'build/reports/results.json'))
+    const g = generateProgress({root: dir, now: NOW, git: GIT})
+    expect(g.warnings).toEqual([])
+    expect(g.markdownPath).toBe(join(dir, 'docs/PROGRESS.md'))
+    const json = JSON.parse(readFileSync(g.jsonPath, 'utf8'))
+    expect(json).toEqual(JSON.parse(JSON.stringify(g.report)))
+    expect(json.sources.results[0].path).toBe('build/reports/results.json')
+    expect(readFileSync(g.markdownPath, 'utf8')).toBe(progressMarkdown(g.report))
+    expect(json.totals.cases).toBe(5)
+  })
+
+  it('warns when there are no results and refuses bad files', () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-gen-'))
+    const g = generateProgress({root: dir, now: NOW, git: GIT})
+    expect(g.warnings.join('\n')).toMatch(/no build\/reports\/results.json/)
+    writeFileSync(join(dir, 'bad.json'), '{"date": 1}')
+    expect(() => generateProgress({root: dir, results: ['bad.json'], now: NOW, git: GIT})).toThrow(ResultsFileError)
+    expect(() => generateProgress({root: dir, bench: 'missing-bench.json', now: NOW, git: GIT})).toThrow(/no such file/)
+  })
+})
