@@ -87,9 +87,11 @@ export function mergeBenchEntries(
   existing: BenchFile | null,
   entries: readonly BenchEntry[],
   info: {date: string; commit: string | null; dirty?: boolean | null},
+  /** Further ids whose old entries are dropped (e.g. a benchmark that ran again and failed: its old figure is stale). */
+  replaceIds: readonly string[] = [],
 ): BenchFile {
   entries.forEach((e, i) => validateBenchEntry(e, `new entry ${i}`))
-  const replaced = new Set(entries.map((e) => e.id))
+  const replaced = new Set([...entries.map((e) => e.id), ...replaceIds])
   const kept = (existing?.benchmarks ?? []).filter((e) => !replaced.has(e.id))
   const added = entries.map((e) => ({...e, date: e.date ?? info.date}))
   return {date: info.date, commit: info.commit, dirty: info.dirty ?? null, benchmarks: [...kept, ...added]}
@@ -100,7 +102,10 @@ export function mergeBenchEntries(
  * replacing earlier entries with the same ids and keeping everyone else's.
  * Returns the file as written. Throws BenchFileError if the existing file is malformed.
  */
-export function mergeBench(entries: readonly BenchEntry[], opts: {path?: string; root?: string; date?: string} = {}): BenchFile {
+export function mergeBench(
+  entries: readonly BenchEntry[],
+  opts: {path?: string; root?: string; date?: string; replaceIds?: readonly string[]} = {},
+): BenchFile {
   const path = opts.path ?? DEFAULT_BENCH_PATH
   let existing: BenchFile | null = null
   try {
@@ -109,7 +114,7 @@ export function mergeBench(entries: readonly BenchEntry[], opts: {path?: string;
     if (!(error instanceof BenchFileError && error.message.includes('no such file'))) throw error
   }
   const git = gitInfo(opts.root ?? process.cwd())
-  const merged = mergeBenchEntries(existing, entries, {date: opts.date ?? new Date().toISOString(), commit: git.commit, dirty: git.dirty})
+  const merged = mergeBenchEntries(existing, entries, {date: opts.date ?? new Date().toISOString(), commit: git.commit, dirty: git.dirty}, opts.replaceIds)
   mkdirSync(dirname(path), {recursive: true})
   writeFileSync(path, JSON.stringify(merged, null, 2) + '\n')
   return merged

@@ -14,8 +14,9 @@ import {
   metricsFromKtap,
   readBench,
 } from '../../src/report/bench.js'
+import {BENCH_RESULTS, BenchError, type BenchDeps, loadBenchCases, runBenchmarks} from '../../src/report/benchrun.js'
 import type {KtapNode} from '../../src/ktap/types.js'
-import type {CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
 
 function node(name: string, diagnostics: string[], subtests: KtapNode[] = []): KtapNode {
   return {name, number: 1, ok: true, plan: subtests.length || null, diagnostics, log: [], subtests, errors: []}
@@ -115,5 +116,60 @@ describe('formatting', () => {
     expect(t[2]).toContain('12345  ms    2x v8')
     // Values are right-aligned: both rows end their value column at the same offset.
     expect(t[1].indexOf('5  ms')).toBe(t[2].indexOf('12345  ms') + 4)
+  })
+})
+
+describe('runBenchmarks (runner injected)', () => {
+  let dir = ''
+  afterEach(() => {
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  })
+
+  const defs: CaseDef[] = ['null_syscall', 'page_fault'].map((id) => ({
+    id, phase: 1, title: id, components: [], syscalls: [], profile: 'base', append: `init=/bin/${id}`, timeoutSec: 120,
+  }))
+
+  function deps(statusOf: (id: string) => CaseStatus, seen: {ids?: string[]; jobs?: number} = {}): BenchDeps {
+    return {
+      loadCases: async () => defs,
+      runCases: async (cases, opts) => {
+        seen.ids = cases.map((c) => c.id)
+        seen.jobs = opts.jobs
+        return results(cases.map((c) => benchCase(c.id, statusOf(c.id), {
+          metrics: {[`${c.id}_cycles`]: c.id.length * 100},
+          ktap: node('', [], [node(c.id, [`# metric ${c.id}_cycles ${c.id.length * 100} cycles`])]),
+        })))
+      },
+    }
+  }
+
+  it('runs one guest at a time and records every figure', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const seen: {ids?: string[]; jobs?: number} = {}
+    const out = await runBenchmarks({root: dir}, deps(() => 'pass', seen))
+    expect(seen).toEqual({ids: ['null_syscall', 'page_fault'], jobs: 1})
+    expect(out.problems).toEqual([])
+    expect(readBench(join(dir, 'build/reports/bench.json')).benchmarks.map((e) => [e.id, e.metric, e.value, e.unit])).toEqual([
+      ['null_syscall', 'null_syscall_cycles', 1200, 'cycles'],
+      ['page_fault', 'page_fault_cycles', 1000, 'cycles'],
+    ])
+    expect(JSON.parse(readFileSync(join(dir, BENCH_RESULTS), 'utf8')).cases).toHaveLength(2)
+  })
+
+  it('reports a benchmark that did not complete and drops its stale figure', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    await runBenchmarks({root: dir}, deps(() => 'pass'))
+    const seen: {ids?: string[]} = {}
+    const out = await runBenchmarks({root: dir, caseIds: ['page_fault']}, deps(() => 'crash', seen))
+    expect(seen.ids).toEqual(['page_fault'])
+    expect(out.problems).toEqual(['page_fault: did not complete (crash)'])
+    // The other benchmark's figure stays; the failed one's old figure is gone.
+    expect(out.file.benchmarks.map((e) => e.id)).toEqual(['null_syscall'])
+  })
+
+  it('names an unknown --case', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    await expect(runBenchmarks({root: dir, caseIds: ['nul_syscall']}, deps(() => 'pass'))).rejects.toThrow(/unknown benchmark case "nul_syscall" \(have: null_syscall, page_fault\)/)
+    await expect(loadBenchCases(dir)).rejects.toThrow(BenchError)
   })
 })

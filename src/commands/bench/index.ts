@@ -1,0 +1,55 @@
+import {Command, Flags} from '@oclif/core'
+
+import {BenchFileError, benchTable} from '../../report/bench.js'
+import {BenchError, defaultBenchDeps, runBenchmarks} from '../../report/benchrun.js'
+import {findRepoRoot} from '../../util/root.js'
+
+export default class Bench extends Command {
+  static override description =
+    'Run the benchmark cases of test-suites/bench.ts in QEMU, one at a time, and record their "# metric" figures in build/reports/bench.json (figures are never pass/fail; a benchmark that does not complete is an error)'
+
+  static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --case null_syscall --json']
+
+  static override flags = {
+    case: Flags.string({description: 'only this benchmark case (repeatable)', multiple: true}),
+    json: Flags.boolean({description: 'print the recorded figures as JSON on stdout', default: false}),
+    timeout: Flags.integer({description: 'override every case timeout (seconds)', min: 1}),
+    'no-build': Flags.boolean({description: 'do not run `kos build` first', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Bench)
+    let outcome
+    try {
+      const root = findRepoRoot()
+      if (!flags['no-build']) {
+        const {build} = await import('../../build/index.js')
+        // Build output goes to stderr so --json keeps stdout clean.
+        const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
+        if (built.failed) this.error('build failed; no benchmark ran', {exit: 1})
+      }
+      outcome = await runBenchmarks(
+        {
+          root,
+          caseIds: flags.case,
+          timeoutSec: flags.timeout,
+          onCaseDone: (r) => process.stderr.write(`${r.id}: ${r.status}${r.reason ? ` (${r.reason})` : ''}\n`),
+        },
+        await defaultBenchDeps(),
+      )
+    } catch (error) {
+      if (error instanceof BenchError || error instanceof BenchFileError) this.error(error.message, {exit: 1})
+      if (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name)) this.error(error.message.split('\n')[0], {exit: 1})
+      throw error
+    }
+
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({date: outcome.results.date, commit: outcome.file.commit, benchmarks: outcome.entries, problems: outcome.problems}, null, 2) + '\n')
+    } else {
+      this.log(outcome.entries.length > 0 ? benchTable(outcome.entries).trimEnd() : 'no figures recorded')
+      this.log(`recorded in ${outcome.benchPath}`)
+    }
+    for (const p of outcome.problems) process.stderr.write(`error: ${p}\n`)
+    if (outcome.problems.length > 0) this.exit(1)
+  }
+}
