@@ -1,9 +1,11 @@
 import {Command, Flags} from '@oclif/core'
-import {resolve} from 'node:path'
+import {existsSync} from 'node:fs'
+import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../report/bench.js'
 import {generateProgress} from '../report/progress.js'
 import {ResultsFileError} from '../report/results.js'
+import type {CaseDef} from '../suites/types.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
@@ -29,8 +31,10 @@ export default class Report extends Command {
     let generated
     try {
       const root = findRepoRoot()
+      const defined = await this.loadDefinitions(root)
       generated = generateProgress({
         root,
+        defined,
         results: flags.results?.map((p) => resolve(p)),
         bench: given(flags.bench),
         out: given(flags.out),
@@ -48,5 +52,17 @@ export default class Report extends Command {
     const sys = report.syscalls.filter((s) => s.status === 'done').length
     this.log(`${t.pass} of ${t.cases} cases passing; components done ${comps}/${report.components.length}; syscalls done ${sys}/${report.syscalls.length}`)
     this.log(`wrote ${generated.markdownPath} and ${generated.jsonPath}`)
+  }
+
+  /** Case definitions from test-suites/, so cases that never ran are listed; the report still works without them. */
+  private async loadDefinitions(root: string): Promise<CaseDef[] | undefined> {
+    if (!existsSync(join(root, 'test-suites'))) return undefined
+    try {
+      const {loadSuites} = await import('../suites/load.js')
+      return await loadSuites(root, 'test-suites', {exclude: ['bench.ts']})
+    } catch (error) {
+      this.warn(`cannot load test-suites/ (${(error as Error).message.split('\n')[0]}): cases that did not run are not listed`)
+      return undefined
+    }
   }
 }

@@ -5,7 +5,7 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative} from 'node:path'
 
 import type {KtapNode} from '../ktap/types.js'
-import type {CaseResult, CaseStatus, RunResults, RunSummary} from '../suites/types.js'
+import type {CaseDef, CaseResult, CaseStatus, RunResults, RunSummary} from '../suites/types.js'
 import type {BenchEntry, BenchFile} from './bench.js'
 import {DEFAULT_BENCH_PATH, formatNumber, formatRatios, readBench} from './bench.js'
 import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from './components.js'
@@ -66,8 +66,9 @@ export interface TestRow {
   id: string
   phase: number
   title: string
-  status: CaseStatus
-  durationMs: number
+  /** "not run": defined in test-suites/ but absent from every results file. */
+  status: CaseStatus | 'not run'
+  durationMs: number | null
   reason: string | null
 }
 
@@ -84,7 +85,8 @@ export interface ProgressReport {
     syscallHeader: boolean
     syscallTable: boolean
   }
-  totals: RunSummary & {cases: number}
+  /** cases = results + defined cases that did not run (notRun). */
+  totals: RunSummary & {cases: number; notRun: number}
   phases: PhaseRow[]
   components: ComponentRow[]
   syscalls: SyscallRow[]
@@ -104,6 +106,7 @@ export interface ProgressReport {
     componentsFailing: string[]
     failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
     skippedCases: Array<{id: string; reason: string | null}>
+    notRunCases: string[]
     /** Component or syscall names cases list that the report does not know. */
     unknownReferences: Array<{case: string; kind: 'component' | 'syscall'; name: string}>
   }
@@ -117,6 +120,8 @@ export interface ProgressInput {
   /** Report date (ISO); injectable for reproducible tests. */
   now: string
   components?: ComponentDef[]
+  /** Case definitions from test-suites/ (benchmarks excluded); those without a result are listed as not run. */
+  defined?: CaseDef[]
 }
 
 // ---------------------------------------------------------------------------
@@ -207,15 +212,18 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   const components = input.components ?? COMPONENTS
   const cases = mergeRunResults(input.results.map((r) => r.results))
   const summary = summarize(cases)
+  const ranIds = new Set(cases.map((c) => c.id))
+  const notRun = (input.defined ?? []).filter((d) => !ranIds.has(d.id)).sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
   const unknownReferences: ProgressReport['debt']['unknownReferences'] = []
 
   // Phases: the four planned ones always appear, plus any other phase a case names.
-  const phaseNumbers = [...new Set([...Object.keys(PHASE_NAMES).map(Number), ...components.map((c) => c.phase), ...cases.map((c) => c.phase)])].sort((a, b) => a - b)
+  const phaseNumbers = [...new Set([...Object.keys(PHASE_NAMES).map(Number), ...components.map((c) => c.phase), ...cases.map((c) => c.phase), ...notRun.map((c) => c.phase)])].sort((a, b) => a - b)
   const phases: PhaseRow[] = phaseNumbers.map((phase) => {
     const inPhase = cases.filter((c) => c.phase === phase)
     const pass = inPhase.filter((c) => c.status === 'pass').length
-    const row: PhaseRow = {phase, name: phaseName(phase), cases: inPhase.length, pass, completionPct: inPhase.length ? Math.round((pass / inPhase.length) * 100) : 0}
-    if (inPhase.length === 0) row.note = 'no tests yet'
+    const total = inPhase.length + notRun.filter((c) => c.phase === phase).length
+    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, completionPct: total ? Math.round((pass / total) * 100) : 0}
+    if (total === 0) row.note = 'no tests yet'
     return row
   })
 
@@ -289,6 +297,8 @@ export function buildProgress(input: ProgressInput): ProgressReport {
 
   // Tests and metrics.
   const tests: TestRow[] = cases.map((c) => ({id: c.id, phase: c.phase, title: c.title, status: c.status, durationMs: c.durationMs, reason: c.reason ?? null}))
+  for (const d of notRun) tests.push({id: d.id, phase: d.phase, title: d.title, status: 'not run', durationMs: null, reason: 'defined in test-suites/ but not in any results file'})
+  tests.sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
   const linesByLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, {files: 0, lines: 0}])) as Record<Language, LanguageLines>
   for (const f of files) {
     const lang = languageOf(f)
@@ -305,7 +315,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       syscallHeader: headerText !== null,
       syscallTable: tableText !== null,
     },
-    totals: {...summary, cases: cases.length},
+    totals: {...summary, cases: cases.length + notRun.length, notRun: notRun.length},
     phases,
     components: componentRows,
     syscalls: syscallRows,
@@ -325,6 +335,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
       failingCases: cases.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
       skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
+      notRunCases: notRun.map((c) => c.id),
       unknownReferences,
     },
   }
@@ -362,7 +373,7 @@ export function progressMarkdown(r: ProgressReport): string {
 
   out.push('## Summary', '')
   const t = r.totals
-  out.push(`**${t.pass} of ${t.cases} cases passing**` + (t.cases ? ` (fail ${t.fail}, timeout ${t.timeout}, crash ${t.crash}, error ${t.error}, skipped ${t.skip}).` : '.'))
+  out.push(`**${t.pass} of ${t.cases} cases passing**` + (t.cases ? ` (fail ${t.fail}, timeout ${t.timeout}, crash ${t.crash}, error ${t.error}, skipped ${t.skip}, not run ${t.notRun}).` : '.'))
   const compDone = r.components.filter((c) => c.status === 'done').length
   const sysDone = r.syscalls.filter((s) => s.status === 'done').length
   out.push(`Components done: ${compDone} of ${r.components.length}. Syscalls done: ${sysDone} of ${r.syscalls.length}.`, '')
@@ -374,7 +385,7 @@ export function progressMarkdown(r: ProgressReport): string {
       r.phases.map((p) => [String(p.phase), mdCell(p.name), `${p.pass} of ${p.cases}`, p.note ? `0 % (${p.note})` : `${p.completionPct} %`]),
     ),
     '',
-    'Completion is the share of the phase\'s cases that passed in the last run; a skipped case counts as not passed.',
+    'Completion is the share of the phase\'s cases that passed in the last run; a skipped or not-run case counts as not passed.',
     '',
   )
 
@@ -419,7 +430,7 @@ export function progressMarkdown(r: ProgressReport): string {
     out.push(
       ...table(
         ['Case', 'Phase', 'Title', 'Status', 'Duration', 'Reason'],
-        r.tests.map((c) => [`\`${mdCell(c.id)}\``, String(c.phase), mdCell(c.title), statusOf(c.status), formatDuration(c.durationMs), mdCell(c.reason ?? '')]),
+        r.tests.map((c) => [`\`${mdCell(c.id)}\``, String(c.phase), mdCell(c.title), statusOf(c.status), c.durationMs === null ? '' : formatDuration(c.durationMs), mdCell(c.reason ?? '')]),
       ),
       '',
     )
@@ -448,6 +459,7 @@ export function progressMarkdown(r: ProgressReport): string {
   const debt: string[] = []
   if (d.failingCases.length) debt.push(`Failing cases (${d.failingCases.length}): ${d.failingCases.map((c) => `\`${mdCell(c.id)}\` ${c.status}${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
   if (d.skippedCases.length) debt.push(`Skipped cases (${d.skippedCases.length}): ${d.skippedCases.map((c) => `\`${mdCell(c.id)}\`${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
+  if (d.notRunCases.length) debt.push(`Cases defined but not run (${d.notRunCases.length}): ${list(d.notRunCases, 50)}`)
   if (d.componentsFailing.length) debt.push(`Components failing (${d.componentsFailing.length}): ${list(d.componentsFailing, 50)}`)
   if (d.componentsUntested.length) debt.push(`Components without a test that ran (${d.componentsUntested.length}): ${list(d.componentsUntested, 50)}`)
   if (d.componentsMissing.length) debt.push(`Components missing (${d.componentsMissing.length}): ${list(d.componentsMissing, 50)}`)
@@ -476,6 +488,8 @@ export interface GenerateOptions {
   jsonOut?: string
   now?: string
   git?: GitInfo
+  /** Case definitions (see ProgressInput.defined). */
+  defined?: CaseDef[]
 }
 
 export interface Generated {
@@ -505,7 +519,14 @@ export function generateProgress(opts: GenerateOptions): Generated {
   if (opts.bench !== undefined) bench = {path: shown(opts.bench), bench: readBench(abs(opts.bench))}
   else if (existsSync(abs(DEFAULT_BENCH_PATH))) bench = {path: DEFAULT_BENCH_PATH, bench: readBench(abs(DEFAULT_BENCH_PATH))}
 
-  const report = buildProgress({root: opts.root, results, bench, git: opts.git ?? gitInfo(opts.root), now: opts.now ?? new Date().toISOString()})
+  const report = buildProgress({
+    root: opts.root,
+    results,
+    bench,
+    git: opts.git ?? gitInfo(opts.root),
+    now: opts.now ?? new Date().toISOString(),
+    defined: opts.defined,
+  })
   for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
 
   const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')

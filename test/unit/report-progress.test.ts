@@ -16,7 +16,7 @@ import {
 } from '../../src/report/progress.js'
 import {readResults, ResultsFileError} from '../../src/report/results.js'
 import {globToRegExp} from '../../src/report/tree.js'
-import type {CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
 
 const TREE = 'test/fixtures/report/tree'
 const PHASE1 = 'test/fixtures/report/results-phase1.json'
@@ -270,5 +270,25 @@ describe('generateProgress', () => {
     writeFileSync(join(dir, 'bad.json'), '{"date": 1}')
     expect(() => generateProgress({root: dir, results: ['bad.json'], now: NOW, git: GIT})).toThrow(ResultsFileError)
     expect(() => generateProgress({root: dir, bench: 'missing-bench.json', now: NOW, git: GIT})).toThrow(/no such file/)
+  })
+})
+
+describe('cases defined but not run', () => {
+  const def = (id: string, phase: number): CaseDef => ({id, phase, title: `title ${id}`, components: ['mdns'], syscalls: [], profile: 'base', append: '', timeoutSec: 60})
+
+  it('lists them, counts them against their phase and never as passing', () => {
+    const r = buildProgress(input({defined: [def('boot_hello', 1), def('mdns_announce', 4), def('pmm_extra', 1)]}))
+    expect(r.totals).toMatchObject({cases: 9, notRun: 2, pass: 4})
+    const p = Object.fromEntries(r.phases.map((x) => [x.phase, x]))
+    expect(p[1]).toMatchObject({cases: 4, pass: 2, completionPct: 50})
+    expect(p[4]).toMatchObject({cases: 1, pass: 0, completionPct: 0})
+    expect(p[4].note).toBeUndefined()
+    expect(r.tests.find((t) => t.id === 'mdns_announce')).toMatchObject({status: 'not run', durationMs: null})
+    // A case that did not run proves nothing about its component.
+    expect(r.components.find((c) => c.id === 'mdns')!.cases).toEqual([])
+    expect(r.debt.notRunCases).toEqual(['pmm_extra', 'mdns_announce'])
+    const md = progressMarkdown(r)
+    expect(md).toContain('| `mdns_announce` | 4 | title mdns_announce | **not run** |  |')
+    expect(md).toContain('**4 of 9 cases passing**')
   })
 })
