@@ -103,7 +103,10 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     err(`--- ${f.step.label} failed${f.step.argv ? `: ${shellQuote(f.step.argv)}` : ''}`)
     err(f.output.trimEnd())
     if (isGitHubActions) {
-      const diags = parseDiagnostics(f.output).filter((d) => d.severity === 'error')
+      // Annotations need repository-relative paths (lld prints absolute ones).
+      const diags = parseDiagnostics(f.output)
+        .filter((d) => d.severity === 'error')
+        .map((d) => (d.file && path.isAbsolute(d.file) ? {...d, file: path.relative(root, d.file)} : d))
       const lines = diags.length > 0 ? annotations(diags) : annotations([{severity: 'error', message: `${f.step.label}: ${f.output.split('\n')[0]}`}])
       for (const a of lines) out(a)
     }

@@ -49,7 +49,8 @@ export function discoverSources(root: string): Sources {
   const kernel = walk(root, 'kernel').filter(
     (f) => (f.endsWith('.c') || f.endsWith('.S')) && !f.includes('/host/') && !f.endsWith('_host.c'),
   )
-  const hostDirs = existsSync(path.join(root, 'kernel/wasm')) && existsSync(path.join(root, 'kernel/wasm/host'))
+  // The host tool needs its own main() in kernel/wasm/host: without a .c file there, skip it.
+  const hostMains = listDir(root, 'kernel/wasm/host', ['.c'])
   return {
     kernel,
     userPrograms: listDir(root, 'user', ['.c']),
@@ -57,7 +58,7 @@ export function discoverSources(root: string): Sources {
     wat: listDir(root, 'user/wasm', ['.wat']),
     wasmC: listDir(root, 'user/wasm', ['.c']),
     rootfs: walk(root, 'user/rootfs'),
-    host: hostDirs ? [...listDir(root, 'kernel/wasm', ['.c']), ...listDir(root, 'kernel/wasm/host', ['.c'])] : [],
+    host: hostMains.length > 0 ? [...listDir(root, 'kernel/wasm', ['.c']), ...hostMains] : [],
   }
 }
 
