@@ -10,7 +10,7 @@ import type {BenchEntry, BenchFile} from './bench.js'
 import {DEFAULT_BENCH_PATH, formatNumber, formatRatios, readBench} from './bench.js'
 import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from './components.js'
 import {type GitInfo, gitInfo} from './git.js'
-import {DEFAULT_REPORT_DIR, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
+import {DEFAULT_REPORT_DIR, effectiveResult, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
 import {filesMatching, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
 
 export const SYSCALL_HEADER = 'kernel/include/kos/syscall.h'
@@ -127,15 +127,35 @@ export interface ProgressInput {
 // ---------------------------------------------------------------------------
 // Inputs
 
+/** Worse outcomes first: the one a repeated case is reported with. */
+const SEVERITY: CaseStatus[] = ['crash', 'timeout', 'error', 'fail', 'skip', 'pass']
+
+/**
+ * One result per case from the attempts of one run (--repeat): a case passes
+ * only if every attempt passed; otherwise the worst attempt is shown.
+ */
+export function combineAttempts(attempts: readonly CaseResult[]): CaseResult {
+  if (attempts.length === 1) return attempts[0]
+  const worst = [...attempts].sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status))[0]
+  const passed = attempts.filter((a) => a.status === 'pass').length
+  const note = `${passed} of ${attempts.length} attempts passed`
+  const {attempt: _attempt, ...rest} = worst
+  return {...rest, reason: worst.status === 'pass' ? note : `${worst.reason ?? worst.status} (attempt ${worst.attempt ?? '?'}; ${note})`}
+}
+
 /**
  * Combine several results files (sharded or per-phase runs). A case id that
- * appears more than once keeps its result from the newest run; equal dates
- * keep the later file.
+ * appears in several runs keeps its result from the newest run (equal dates:
+ * the later file); attempts within one run are combined.
  */
 export function mergeRunResults(runs: ReadonlyArray<RunResults>): CaseResult[] {
   const order = runs.map((r, i) => ({r, i})).sort((a, b) => a.r.date.localeCompare(b.r.date) || a.i - b.i)
   const byId = new Map<string, CaseResult>()
-  for (const {r} of order) for (const c of r.cases) byId.set(c.id, c)
+  for (const {r} of order) {
+    const attempts = new Map<string, CaseResult[]>()
+    for (const c of r.cases.map(effectiveResult)) attempts.set(c.id, [...(attempts.get(c.id) ?? []), c])
+    for (const [id, list] of attempts) byId.set(id, combineAttempts(list))
+  }
   return [...byId.values()].sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
 }
 

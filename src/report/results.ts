@@ -3,6 +3,7 @@
 import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
+import {findRepoRoot} from '../util/root.js'
 import {CASE_STATUSES, type CaseResult, type CaseStatus, type RunResults, type RunSummary} from '../suites/types.js'
 
 export const DEFAULT_REPORT_DIR = 'build/reports'
@@ -21,10 +22,29 @@ export function phaseName(phase: number): string {
 /** Statuses JUnit reports as <failure>: anything that ran and did not pass. */
 const FAILURE_STATUSES: ReadonlySet<CaseStatus> = new Set(['fail', 'crash', 'timeout', 'error'])
 
+/**
+ * The verdict a report shows for one result. A case that declares another
+ * outcome (expect.status, e.g. the harness's own timeout and crash tests)
+ * passes when it ended that way and fails when it did not; the raw status
+ * stays in the reason. Skips and harness errors are kept as they are.
+ */
+export function effectiveResult(c: CaseResult): CaseResult {
+  if (!c.expected || c.status === 'skip' || c.status === 'error') return c
+  const detail = c.reason ? `: ${c.reason}` : ''
+  if (c.expected.met) return {...c, status: 'pass', reason: `${c.status} as expected${detail}`}
+  return {...c, status: 'fail', reason: `expected ${c.expected.status}, got ${c.status}${detail}`}
+}
+
+/** Counts of effective statuses (see effectiveResult). */
 export function summarize(cases: readonly CaseResult[]): RunSummary {
   const summary: RunSummary = {pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0}
-  for (const c of cases) summary[c.status]++
+  for (const c of cases) summary[effectiveResult(c).status]++
   return summary
+}
+
+/** Case id plus the attempt number when --repeat ran it several times. */
+export function caseLabel(c: CaseResult): string {
+  return c.attempt === undefined ? c.id : `${c.id} #${c.attempt}`
 }
 
 // ---------------------------------------------------------------------------
@@ -88,7 +108,7 @@ function failureText(c: CaseResult): string {
 }
 
 export function junitXml(results: RunResults): string {
-  const phases = byPhase(results.cases)
+  const phases = byPhase(results.cases.map(effectiveResult))
   const count = (cases: readonly CaseResult[]) => {
     const s = summarize(cases)
     return {
@@ -99,7 +119,7 @@ export function junitXml(results: RunResults): string {
     }
   }
 
-  const all = count(results.cases)
+  const all = count(results.cases.map(effectiveResult))
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>']
   out.push(`<testsuites name="kos" tests="${all.tests}" failures="${all.failures}" errors="0" skipped="${all.skipped}" time="${all.time}">`)
   for (const [phase, cases] of phases) {
@@ -112,7 +132,7 @@ export function junitXml(results: RunResults): string {
     if (results.commit) out.push(`      <property name="commit" value="${xmlAttr(results.commit)}"/>`)
     out.push('    </properties>')
     for (const c of cases) {
-      const open = `    <testcase classname="phase${phase}" name="${xmlAttr(c.id)}" time="${seconds(c.durationMs)}">`
+      const open = `    <testcase classname="phase${phase}" name="${xmlAttr(caseLabel(c))}" time="${seconds(c.durationMs)}">`
       const body: string[] = []
       if (FAILURE_STATUSES.has(c.status)) {
         const message = `${c.status}${c.reason ? `: ${c.reason}` : ''}`
@@ -160,8 +180,9 @@ const STATUS_MARK: Record<CaseStatus, string> = {
 }
 
 export function markdownSummary(results: RunResults): string {
-  const s = summarize(results.cases)
-  const total = results.cases.length
+  const cases = results.cases.map(effectiveResult)
+  const s = summarize(cases)
+  const total = cases.length
   const ran = total - s.skip
   const out: string[] = []
   out.push('## kos test results', '')
@@ -172,9 +193,9 @@ export function markdownSummary(results: RunResults): string {
   out.push(`Run ${results.date}${results.commit ? ` at commit \`${results.commit}\`` : ''}.`)
   out.push('')
   out.push('| Case | Phase | Status | Duration | Reason |', '| --- | --- | --- | --- | --- |')
-  for (const c of [...results.cases].sort((a, b) => a.phase - b.phase)) {
+  for (const c of [...cases].sort((a, b) => a.phase - b.phase)) {
     out.push(
-      `| ${mdCell(c.id)} | ${c.phase} | ${STATUS_MARK[c.status]} | ${formatDuration(c.durationMs)} | ${mdCell(c.reason ?? '')} |`,
+      `| ${mdCell(caseLabel(c))} | ${c.phase} | ${STATUS_MARK[c.status]} | ${formatDuration(c.durationMs)} | ${mdCell(c.reason ?? '')} |`,
     )
   }
   return out.join('\n') + '\n'
@@ -191,13 +212,22 @@ export interface WrittenReports {
   stepSummary?: string
 }
 
+/** build/reports of the repository around the current directory (so subdirectory runs land in the same place). */
+function defaultReportDir(): string {
+  try {
+    return join(findRepoRoot(), DEFAULT_REPORT_DIR)
+  } catch {
+    return DEFAULT_REPORT_DIR
+  }
+}
+
 /**
  * Write results.json, junit.xml and summary.md (under opts.dir, default
  * build/reports) and append the summary to $GITHUB_STEP_SUMMARY when set.
  * Synchronous so callers in exit paths cannot lose the files.
  */
 export function writeResults(results: RunResults, opts: {dir?: string; junitPath?: string} = {}): WrittenReports {
-  const dir = opts.dir ?? DEFAULT_REPORT_DIR
+  const dir = opts.dir ?? defaultReportDir()
   const json = join(dir, 'results.json')
   const junit = opts.junitPath ?? join(dir, 'junit.xml')
   const markdown = join(dir, 'summary.md')

@@ -7,6 +7,7 @@ import type {BenchFile} from '../../src/report/bench.js'
 import {resolveComponentId} from '../../src/report/components.js'
 import {
   buildProgress,
+  combineAttempts,
   generateProgress,
   mergeRunResults,
   parseSyscallHeader,
@@ -290,5 +291,17 @@ describe('cases defined but not run', () => {
     const md = progressMarkdown(r)
     expect(md).toContain('| `mdns_announce` | 4 | title mdns_announce | **not run** |  |')
     expect(md).toContain('**4 of 9 cases passing**')
+  })
+})
+
+describe('repeated attempts in one run', () => {
+  it('passes a case only when every attempt passed and shows the worst one', () => {
+    const attempt = (n: number, status: CaseStatus, reason?: string): CaseResult => ({...makeCase('flaky', 1, status, ['pmm']), attempt: n, ...(reason ? {reason} : {})})
+    const flaky = mergeRunResults([run('2026-01-01T00:00:00Z', [attempt(1, 'pass'), attempt(2, 'timeout', 'no output'), attempt(3, 'pass')])])
+    expect(flaky).toHaveLength(1)
+    expect(flaky[0]).toMatchObject({status: 'timeout', reason: 'no output (attempt 2; 2 of 3 attempts passed)'})
+    expect(flaky[0].attempt).toBeUndefined()
+    const steady = combineAttempts([attempt(1, 'pass'), attempt(2, 'pass')])
+    expect(steady).toMatchObject({status: 'pass', reason: '2 of 2 attempts passed'})
   })
 })

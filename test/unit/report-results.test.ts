@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {
+  effectiveResult,
   junitXml,
   markdownSummary,
   readResults,
@@ -220,5 +221,28 @@ describe('writeResults / readResults', () => {
     expect(errorOf('{"date":"x","commit":null,"cases":[{"id":"a","phase":"1"}]}')).toMatch(/"phase" must be an integer/)
     for (const m of [errorOf('{"cases":[]}'), errorOf('{"date":"x","cases":{}}')]) expect(m).not.toContain('\n')
     expect(() => readResults(join(dir, 'missing.json'))).toThrow(/no such file/)
+  })
+})
+
+describe('expected outcomes and repeated attempts', () => {
+  const base = fixture().cases[0]
+  const harnessTimeout = {...base, id: 'harness_hang', status: 'timeout' as const, reason: 'no output for 30 s', expected: {status: 'timeout' as const, met: true}}
+  const wrongOutcome = {...base, id: 'harness_panic', status: 'pass' as const, expected: {status: 'crash' as const, met: false}}
+
+  it('counts a case that ended as it declared as passed, and one that did not as failed', () => {
+    expect(effectiveResult(harnessTimeout)).toMatchObject({status: 'pass', reason: 'timeout as expected: no output for 30 s'})
+    expect(effectiveResult(wrongOutcome)).toMatchObject({status: 'fail', reason: 'expected crash, got pass'})
+    expect(summarize([harnessTimeout, wrongOutcome])).toMatchObject({pass: 1, fail: 1, timeout: 0})
+    const root = parseXml(junitXml({...fixture(), cases: [harnessTimeout, wrongOutcome]}))
+    const [hang, panic] = root.children[0].children.filter((c) => c.name === 'testcase')
+    expect(hang.children.map((c) => c.name)).toEqual(['system-out'])
+    expect(panic.children[0].attrs.message).toBe('fail: expected crash, got pass')
+  })
+
+  it('labels attempts so JUnit names stay distinct', () => {
+    const cases = [1, 2].map((attempt) => ({...base, attempt}))
+    const names = parseXml(junitXml({...fixture(), cases})).children[0].children.filter((c) => c.name === 'testcase').map((c) => c.attrs.name)
+    expect(names).toEqual(['boot_hello #1', 'boot_hello #2'])
+    expect(markdownSummary({...fixture(), cases})).toContain('| boot_hello #2 |')
   })
 })
