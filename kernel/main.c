@@ -2,8 +2,15 @@
  * (in-kernel KTAP suites, then init programs) and leave QEMU with the verdict. */
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/multiboot.h"
 #include "drivers/serial.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "fs/tarfs.h"
+#include "proc/proc.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
 #include "lib/ktap.h"
@@ -12,6 +19,8 @@
 #include "test/ktest.h"
 
 void kmain(uint32_t mb_magic, uint32_t mb_info);
+void panic_set_stack_top(uint64_t top);
+extern char boot_stack_top[];
 
 static void harness_misbehave(const char *what)
 {
@@ -30,23 +39,176 @@ static void harness_misbehave(const char *what)
     panic("unknown harness mode '%s' (expected hang, triple or panic)", what);
 }
 
+/* One init= item: "/bin/prog[:arg...][!fault]". */
+struct init_item {
+    char path[128];
+    char name[64];
+    int argc;
+    char args[ARGV_MAX][ARG_MAX_LEN];
+    bool expect_fault;
+};
+
+static bool parse_init_item(const char *text, size_t len, struct init_item *it, char *err, size_t errlen)
+{
+    char buf[512];
+    if (len >= sizeof buf) {
+        ksnprintf(err, errlen, "init item too long");
+        return false;
+    }
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    memset(it, 0, sizeof *it);
+    char *bang = strchr(buf, '!');
+    if (bang) {
+        if (strcmp(bang, "!fault") != 0) {
+            ksnprintf(err, errlen, "unknown marker '%s' (only !fault)", bang);
+            return false;
+        }
+        it->expect_fault = true;
+        *bang = 0;
+    }
+    char *p = buf;
+    int n = 0;
+    for (;;) {
+        char *colon = strchr(p, ':');
+        if (colon)
+            *colon = 0;
+        if (n >= ARGV_MAX || strlen(p) >= ARG_MAX_LEN) {
+            ksnprintf(err, errlen, "too many or too long arguments");
+            return false;
+        }
+        strlcpy(it->args[n++], p, ARG_MAX_LEN);
+        if (!colon)
+            break;
+        p = colon + 1;
+    }
+    it->argc = n;
+    strlcpy(it->path, it->args[0], sizeof it->path);
+    const char *base = it->path;
+    for (const char *s = it->path; *s; s++)
+        if (*s == '/')
+            base = s + 1;
+    /* argv[0] is the program's base name, like a shell would pass. */
+    strlcpy(it->args[0], base, ARG_MAX_LEN);
+    size_t off = strlcpy(it->name, base, sizeof it->name);
+    for (int i = 1; i < n && off < sizeof it->name; i++)
+        off += (size_t)ksnprintf(it->name + off, sizeof it->name - off, "_%s", it->args[i]);
+    return true;
+}
+
+static void run_init_item(const char *text, size_t len)
+{
+    static struct init_item it;
+    char why[200];
+    if (!parse_init_item(text, len, &it, why, sizeof why)) {
+        char label[64];
+        ksnprintf(label, sizeof label, "%.*s", (int)(len < 40 ? len : 40), text);
+        ktap_result_directive(false, label, why);
+        return;
+    }
+    char *argv[ARGV_MAX];
+    for (int i = 0; i < it.argc; i++)
+        argv[i] = it.args[i];
+    int err;
+    struct proc *p = proc_spawn(it.path, it.argc, argv, &err, why, sizeof why);
+    char directive[240];
+    if (!p) {
+        ksnprintf(directive, sizeof directive, "cannot run: %s (error %d)", why, err);
+        ktap_result_directive(false, it.name, directive);
+        return;
+    }
+    bool killed = false;
+    char reason[160];
+    int status = proc_run_until_exit(p, &killed, reason, sizeof reason);
+    if (killed) {
+        ksnprintf(directive, sizeof directive, "killed: %s%s", reason, it.expect_fault ? " (expected)" : "");
+        ktap_result_directive(it.expect_fault, it.name, directive);
+    } else if (it.expect_fault) {
+        ksnprintf(directive, sizeof directive, "exit=%d (expected a fault)", status);
+        ktap_result_directive(false, it.name, directive);
+    } else if (status != 0) {
+        ksnprintf(directive, sizeof directive, "exit=%d", status);
+        ktap_result_directive(false, it.name, directive);
+    } else {
+        ktap_result(true, it.name);
+    }
+}
+
+static int count_items(const char *list)
+{
+    int n = 0;
+    for (const char *p = list; *p;) {
+        const char *s = p;
+        while (*p && *p != ',')
+            p++;
+        if (p > s)
+            n++;
+        if (*p)
+            p++;
+    }
+    return n;
+}
+
+static void run_init_list(const char *list)
+{
+    for (const char *p = list; *p;) {
+        const char *s = p;
+        while (*p && *p != ',')
+            p++;
+        if (p > s)
+            run_init_item(s, (size_t)(p - s));
+        if (*p)
+            p++;
+    }
+}
+
 void kmain(uint32_t mb_magic, uint32_t mb_info)
 {
     serial_init();
     multiboot_parse(mb_magic, mb_info);
     cmdline_init(boot_info.cmdline);
+    panic_set_stack_top((uint64_t)boot_stack_top);
     kprintf("kos: booting, command line '%s'\n", boot_info.cmdline);
 
+    cpu_init();
+    gdt_init();
+    idt_init();
+    pmm_init();
+    paging_init();
+    pic_init();
     char value[512];
+    unsigned hz = 100;
+    if (cmdline_get("hz", value, sizeof value)) {
+        hz = 0;
+        for (const char *c = value; *c >= '0' && *c <= '9'; c++)
+            hz = hz * 10 + (unsigned)(*c - '0');
+    }
+    pit_init(hz);
+    proc_init();
+    int nfiles = 0;
+    if (boot_info.initrd_size)
+        nfiles = tarfs_init(phys_to_virt(boot_info.initrd_phys), boot_info.initrd_size);
+    kprintf("kos: %lu free pages of %lu, initrd %lu bytes with %d entries\n",
+            pmm_free_count(), pmm_total_count(), boot_info.initrd_size, nfiles);
+    sti();
+
     if (cmdline_get("harness", value, sizeof value))
         harness_misbehave(value);
 
-    char ktests[512] = "";
+    static char ktests[512], inits[1024];
     cmdline_get("ktest", ktests, sizeof ktests);
+    cmdline_get("init", inits, sizeof inits);
 
-    int plan = ktest_count(ktests);
+    int nk = ktest_count(ktests), ni = count_items(inits);
+    int plan = nk + ni + ((nk + ni) ? 1 : 0);
     ktap_begin(plan);
+    uint64_t free_before = pmm_free_count();
     ktest_run(ktests);
-
+    run_init_list(inits);
+    if (nk + ni) {
+        uint64_t free_after = pmm_free_count();
+        ktap_diag("free pages before %lu, after %lu", free_before, free_after);
+        ktap_result(free_after == free_before, "no_page_leak");
+    }
     qemu_exit(ktap_all_passed() ? 0 : 1);
 }

@@ -18,3 +18,36 @@
 
 static inline void *phys_to_virt(uint64_t phys) { return (void *)(phys + DIRECT_MAP_BASE); }
 uint64_t virt_to_phys(const void *virt);
+
+/* Page table entry bits. */
+#define PTE_P    (1ULL << 0)
+#define PTE_W    (1ULL << 1)
+#define PTE_U    (1ULL << 2)
+#define PTE_PWT  (1ULL << 3)
+#define PTE_PCD  (1ULL << 4)
+#define PTE_PS   (1ULL << 7)
+#define PTE_NX   (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+/* An address space is its PML4 (physical address, as loaded into CR3).
+ * The kernel half (entries 256-511) is shared by every address space. */
+void paging_init(void);
+uint64_t paging_kernel_pml4(void);
+/* A new address space: empty user half, the shared kernel half. 0 on OOM. */
+uint64_t aspace_create(void);
+/* Frees every user page and page table, then the PML4 itself. */
+void aspace_destroy(uint64_t pml4);
+void aspace_switch(uint64_t pml4);
+
+/* Map one 4 KiB page. flags: PTE_W, PTE_U, PTE_NX, PTE_PCD, PTE_PWT.
+ * Refuses W together with executable (no NX) with -EINVAL, an existing
+ * mapping with -EEXIST, a user mapping in the kernel half with -EINVAL,
+ * and returns -ENOMEM when a page table cannot be allocated. */
+int paging_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
+/* Remove the mapping; returns the physical address it pointed to, or 0. */
+uint64_t paging_unmap(uint64_t pml4, uint64_t va);
+/* Physical address va maps to (0 if unmapped); *flags gets the effective
+ * leaf flags (W and U only when every level allows them). */
+uint64_t paging_translate(uint64_t pml4, uint64_t va, uint64_t *flags);
+/* Change the flags of an existing mapping (same rules as paging_map). */
+int paging_protect(uint64_t pml4, uint64_t va, uint64_t flags);

@@ -38,5 +38,7 @@ __attribute__((noreturn)) static inline void cpu_halt_forever(void)
     for (;;) { cli(); hlt(); }
 }
 
+void cpu_init(void);
+
 /* Leave QEMU through isa-debug-exit (QEMU exits with (code << 1) | 1). */
 __attribute__((noreturn)) void qemu_exit(uint32_t code);

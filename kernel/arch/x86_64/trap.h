@@ -1,0 +1,44 @@
+#pragma once
+#include <stdint.h>
+
+/* Registers saved by the interrupt stubs (isr.S), lowest address first. */
+struct trapframe {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    /* pushed by the CPU */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define T_DIVIDE    0
+#define T_DEBUG     1
+#define T_NMI       2
+#define T_BREAK     3
+#define T_OVERFLOW  4
+#define T_BOUND     5
+#define T_INVOP     6
+#define T_NODEV     7
+#define T_DBLFAULT  8
+#define T_TSS       10
+#define T_SEGNP     11
+#define T_STACK     12
+#define T_GPF       13
+#define T_PGFLT     14
+#define T_FPERR     16
+#define T_ALIGN     17
+#define T_MCHK      18
+#define T_SIMD      19
+#define T_IRQ0      32
+#define T_SYSCALL   0x80
+
+#define PF_PRESENT  (1u << 0)
+#define PF_WRITE    (1u << 1)
+#define PF_USER     (1u << 2)
+#define PF_RSVD     (1u << 3)
+#define PF_INSTR    (1u << 4)
+
+void idt_init(void);
+void trap_dispatch(struct trapframe *tf);
+/* Returns to user mode from a trapframe on the current kernel stack (isr.S). */
+__attribute__((noreturn)) void trap_return(struct trapframe *tf);
+const char *trap_name(uint64_t vector);

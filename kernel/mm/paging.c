@@ -1,0 +1,233 @@
+/* 4-level paging. The boot tables (boot.S) are replaced by tables that map
+ * the kernel image page by page with its real permissions (text R-X, rodata
+ * R, data RW NX) and all RAM at DIRECT_MAP_BASE (RW, NX). Every kernel-half
+ * PDPT is allocated up front so that all address spaces share them. */
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "lib/string.h"
+#include "lib/panic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/multiboot.h"
+#include <kos/errno.h>
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _kernel_end[];
+
+static uint64_t kernel_pml4;
+
+static inline uint64_t *table_at(uint64_t phys) { return (uint64_t *)phys_to_virt(phys & PTE_ADDR); }
+
+uint64_t virt_to_phys(const void *virt)
+{
+    uint64_t va = (uint64_t)virt;
+    if (va >= KERNEL_VMA)
+        return va - KERNEL_VMA;
+    if (va >= DIRECT_MAP_BASE && va < MMIO_BASE)
+        return va - DIRECT_MAP_BASE;
+    uint64_t pa = paging_translate(read_cr3() & PTE_ADDR, va, NULL);
+    return pa;
+}
+
+static int idx(uint64_t va, int level)
+{
+    return (int)((va >> (12 + 9 * level)) & 0x1ff);
+}
+
+/* Walk to the leaf entry for va, creating tables when create is set. */
+static uint64_t *walk(uint64_t pml4, uint64_t va, int create, int *err)
+{
+    uint64_t *table = table_at(pml4);
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &table[idx(va, level)];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            uint64_t page = pmm_alloc_zeroed();
+            if (!page) {
+                if (err)
+                    *err = -ENOMEM;
+                return NULL;
+            }
+            /* Intermediate levels grant all; the leaf decides. */
+            *e = page | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+        } else if (*e & PTE_PS) {
+            if (err)
+                *err = -EEXIST;
+            return NULL;    /* inside a huge page: not ours to split */
+        }
+        table = table_at(*e);
+    }
+    return &table[idx(va, 0)];
+}
+
+static int check_flags(uint64_t va, uint64_t flags)
+{
+    if ((flags & PTE_W) && !(flags & PTE_NX))
+        return -EINVAL;     /* W^X */
+    if ((flags & PTE_U) && va >= USER_TOP)
+        return -EINVAL;
+    if (va & (PAGE_SIZE - 1))
+        return -EINVAL;
+    return 0;
+}
+
+int paging_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    int err = check_flags(va, flags);
+    if (err)
+        return err;
+    err = -ENOMEM;
+    uint64_t *pte = walk(pml4, va, 1, &err);
+    if (!pte)
+        return err;
+    if (*pte & PTE_P)
+        return -EEXIST;
+    *pte = (pa & PTE_ADDR) | PTE_P | (flags & (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_NX));
+    return 0;
+}
+
+int paging_protect(uint64_t pml4, uint64_t va, uint64_t flags)
+{
+    int err = check_flags(va, flags);
+    if (err)
+        return err;
+    uint64_t *pte = walk(pml4, va, 0, NULL);
+    if (!pte || !(*pte & PTE_P))
+        return -ENOENT;
+    *pte = (*pte & PTE_ADDR) | PTE_P | (flags & (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_NX));
+    if ((read_cr3() & PTE_ADDR) == pml4 || va >= USER_TOP)
+        invlpg(va);
+    return 0;
+}
+
+uint64_t paging_unmap(uint64_t pml4, uint64_t va)
+{
+    uint64_t *pte = walk(pml4, va, 0, NULL);
+    if (!pte || !(*pte & PTE_P))
+        return 0;
+    uint64_t pa = *pte & PTE_ADDR;
+    *pte = 0;
+    if ((read_cr3() & PTE_ADDR) == pml4 || va >= USER_TOP)
+        invlpg(va);
+    return pa;
+}
+
+uint64_t paging_translate(uint64_t pml4, uint64_t va, uint64_t *flags)
+{
+    uint64_t *table = table_at(pml4);
+    uint64_t allow = PTE_W | PTE_U;
+    uint64_t nx = 0;
+    for (int level = 3; level >= 0; level--) {
+        uint64_t e = table[idx(va, level)];
+        if (!(e & PTE_P))
+            return 0;
+        allow &= e;
+        nx |= e & PTE_NX;
+        if (level == 0 || (e & PTE_PS)) {
+            uint64_t span = 1ULL << (12 + 9 * level);
+            if (flags)
+                *flags = PTE_P | allow | nx | (e & (PTE_PCD | PTE_PWT));
+            return (e & PTE_ADDR & ~(span - 1)) + (va & (span - 1));
+        }
+        table = table_at(e);
+    }
+    return 0;
+}
+
+/* Map [va, va+len) to pa with 4 KiB pages in the kernel tables (boot time). */
+static void map_range(uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+        if (paging_map(kernel_pml4, va + off, pa + off, flags))
+            panic("paging: cannot map kernel page 0x%lx", va + off);
+}
+
+void paging_init(void)
+{
+    kernel_pml4 = pmm_alloc_zeroed();
+    if (!kernel_pml4)
+        panic("paging: no memory for the kernel PML4");
+    uint64_t *pml4 = table_at(kernel_pml4);
+    for (int i = 256; i < 512; i++) {
+        uint64_t pdpt = pmm_alloc_zeroed();
+        if (!pdpt)
+            panic("paging: no memory for kernel page tables");
+        pml4[i] = pdpt | PTE_P | PTE_W;
+    }
+
+    /* Direct map of RAM with 2 MiB pages (page-table pages come from RAM below 1 GiB,
+     * still reachable through the boot tables' direct map while we build). */
+    uint64_t top = 0;
+    for (int r = 0; r < boot_info.nregions; r++) {
+        uint64_t end = boot_info.ram[r].base + boot_info.ram[r].len;
+        if (end > top)
+            top = end;
+    }
+    top = (top + 0x1fffff) & ~0x1fffffULL;
+    for (uint64_t pa = 0; pa < top; pa += 0x200000) {
+        uint64_t va = DIRECT_MAP_BASE + pa;
+        uint64_t *pdpt = table_at(pml4[idx(va, 3)]);
+        uint64_t *pdpte = &pdpt[idx(va, 2)];
+        if (!(*pdpte & PTE_P)) {
+            uint64_t pd = pmm_alloc_zeroed();
+            if (!pd)
+                panic("paging: no memory for the direct map");
+            *pdpte = pd | PTE_P | PTE_W;
+        }
+        table_at(*pdpte)[idx(va, 1)] = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
+    }
+
+    uint64_t text = (uint64_t)_text_start, rodata = (uint64_t)_rodata_start, data = (uint64_t)_data_start;
+    map_range(text, text - KERNEL_VMA, (uint64_t)_text_end - text, 0);
+    map_range(rodata, rodata - KERNEL_VMA, (uint64_t)_rodata_end - rodata, PTE_NX);
+    map_range(data, data - KERNEL_VMA, (uint64_t)_kernel_end - data, PTE_W | PTE_NX);
+
+    write_cr3(kernel_pml4);
+}
+
+uint64_t paging_kernel_pml4(void)
+{
+    return kernel_pml4;
+}
+
+uint64_t aspace_create(void)
+{
+    uint64_t pml4 = pmm_alloc_zeroed();
+    if (!pml4)
+        return 0;
+    memcpy(table_at(pml4) + 256, table_at(kernel_pml4) + 256, 256 * sizeof(uint64_t));
+    return pml4;
+}
+
+static void free_table(uint64_t table_phys, int level)
+{
+    uint64_t *t = table_at(table_phys);
+    for (int i = 0; i < 512; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        if (level > 0)
+            free_table(t[i] & PTE_ADDR, level - 1);
+        else
+            pmm_free_page(t[i] & PTE_ADDR);
+    }
+    pmm_free_page(table_phys);
+}
+
+void aspace_destroy(uint64_t pml4)
+{
+    if (pml4 == kernel_pml4)
+        panic("aspace_destroy: refusing to destroy the kernel address space");
+    if ((read_cr3() & PTE_ADDR) == pml4)
+        write_cr3(kernel_pml4);
+    uint64_t *t = table_at(pml4);
+    for (int i = 0; i < 256; i++)
+        if (t[i] & PTE_P)
+            free_table(t[i] & PTE_ADDR, 2);
+    pmm_free_page(pml4);
+}
+
+void aspace_switch(uint64_t pml4)
+{
+    if ((read_cr3() & PTE_ADDR) != pml4)
+        write_cr3(pml4);
+}

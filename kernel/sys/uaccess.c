@@ -1,0 +1,58 @@
+#include "sys/uaccess.h"
+#include "mm/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/string.h"
+#include <kos/errno.h>
+
+int user_range_ok(uint64_t uptr, uint64_t n, bool write)
+{
+    if (uptr == 0)
+        return -EFAULT;
+    if (n == 0)
+        return uptr < USER_TOP ? 0 : -EFAULT;
+    uint64_t end = uptr + n;
+    if (end < uptr || end > USER_TOP)
+        return -EFAULT;
+    uint64_t pml4 = read_cr3() & PTE_ADDR;
+    for (uint64_t va = uptr & ~(PAGE_SIZE - 1); va < end; va += PAGE_SIZE) {
+        uint64_t flags = 0;
+        if (!paging_translate(pml4, va, &flags) || !(flags & PTE_U))
+            return -EFAULT;
+        if (write && !(flags & PTE_W))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+int copy_from_user(void *dst, uint64_t usrc, uint64_t n)
+{
+    if (user_range_ok(usrc, n, false))
+        return -EFAULT;
+    memcpy(dst, (const void *)usrc, n);
+    return 0;
+}
+
+int copy_to_user(uint64_t udst, const void *src, uint64_t n)
+{
+    if (user_range_ok(udst, n, true))
+        return -EFAULT;
+    memcpy((void *)udst, src, n);
+    return 0;
+}
+
+int strncpy_from_user(char *dst, uint64_t usrc, size_t max)
+{
+    /* Check page by page so a short string near the end of a mapping is fine. */
+    for (size_t i = 0; i < max; i++) {
+        uint64_t a = usrc + i;
+        if (i == 0 || (a & (PAGE_SIZE - 1)) == 0)
+            if (a < usrc || user_range_ok(a, 1, false))
+                return -EFAULT;
+        dst[i] = *(const char *)a;
+        if (!dst[i])
+            return 0;
+    }
+    if (max)
+        dst[max - 1] = 0;
+    return -ENAMETOOLONG;
+}
