@@ -99,13 +99,29 @@ static long cmdline_value(const char *cmdline, const char *key, const char **val
     return -1;
 }
 
-static void config_addr(const char *cmdline, const char *key, uint32_t *field)
+static void config_addr(struct netif *nif, const char *cmdline, const char *key, uint32_t *field)
 {
     const char *v;
     long n = cmdline_value(cmdline, key, &v);
     if (n < 0)
         return;
     uint32_t a;
+    /* "A.B.C.mac": the last octet is the MAC's last byte, so guests of one
+     * LAN booted with the same command line get distinct addresses. */
+    if (n > 4 && strncmp(v + n - 4, ".mac", 4) == 0) {
+        char buf[24];
+        size_t len = (size_t)n - 4;
+        if (len < 12 && nif->mac[5] != 0 && nif->mac[5] != 255) {
+            memcpy(buf, v, len);
+            memcpy(buf + len, ".1", 3);
+            if (net_parse_ipv4(buf, len + 2, &a)) {
+                *field = (a & 0xffffff00u) | nif->mac[5];
+                return;
+            }
+        }
+        kprintf("net: ignoring malformed %s= on the command line\n", key);
+        return;
+    }
     if (net_parse_ipv4(v, (size_t)n, &a))
         *field = a;
     else
@@ -119,9 +135,9 @@ void net_config_from_cmdline(struct netif *nif, const char *cmdline)
     nif->mask = 0xffffff00;
     if (!cmdline)
         return;
-    config_addr(cmdline, "ip", &nif->ip);
-    config_addr(cmdline, "gw", &nif->gw);
-    config_addr(cmdline, "mask", &nif->mask);
+    config_addr(nif, cmdline, "ip", &nif->ip);
+    config_addr(nif, cmdline, "gw", &nif->gw);
+    config_addr(nif, cmdline, "mask", &nif->mask);
 }
 
 void net_register(struct netif *nif)
@@ -150,15 +166,38 @@ void net_poll(void)
     arp_tick(nif);
 }
 
-void net_print_counters(struct netif *nif)
+void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint64_t value, void *arg),
+                          void *arg)
 {
     struct netif_counters *c = &nif->stats;
-    kprintf("# net rx_frames %lu\n", (unsigned long)c->rx_frames);
-    kprintf("# net tx_frames %lu\n", (unsigned long)c->tx_frames);
-    kprintf("# net tx_errors %lu\n", (unsigned long)c->tx_errors);
-    kprintf("# net rx_dropped %lu\n", (unsigned long)c->rx_dropped);
-    for (int r = 0; r < DROP_REASON_COUNT; r++)
-        if (c->drop[r])
-            kprintf("# net drop_%s %lu\n", net_drop_reason_name((enum net_drop_reason)r),
-                    (unsigned long)c->drop[r]);
+    emit("rx_frames", c->rx_frames, arg);
+    emit("tx_frames", c->tx_frames, arg);
+    emit("tx_errors", c->tx_errors, arg);
+    emit("rx_dropped", c->rx_dropped, arg);
+    emit("arp_requests_sent", c->arp_requests_sent, arg);
+    emit("arp_replies_sent", c->arp_replies_sent, arg);
+    emit("icmp_echo_replies", c->icmp_echo_replies, arg);
+    emit("icmp_unreach_sent", c->icmp_unreach_sent, arg);
+    emit("udp_rx", c->udp_rx, arg);
+    emit("udp_tx", c->udp_tx, arg);
+    for (int r = 0; r < DROP_REASON_COUNT; r++) {
+        char name[40] = "drop_";
+        const char *n = net_drop_reason_name((enum net_drop_reason)r);
+        size_t len = strlen(n);
+        if (len > sizeof name - 6)
+            len = sizeof name - 6;
+        memcpy(name + 5, n, len);
+        name[5 + len] = 0;
+        emit(name, c->drop[r], arg);
+    }
+}
+
+int net_drop_reason_by_name(const char *name, size_t len)
+{
+    for (int r = 0; r < DROP_REASON_COUNT; r++) {
+        const char *n = net_drop_reason_name((enum net_drop_reason)r);
+        if (strlen(n) == len && strncmp(n, name, len) == 0)
+            return r;
+    }
+    return -1;
 }

@@ -97,7 +97,10 @@ void net_timer_tick(void);
 
 /* "a.b.c.d" -> host-order address; returns false on malformed text. */
 bool net_parse_ipv4(const char *s, size_t n, uint32_t *out);
-/* Prints counters as KTAP diagnostics ("# net NAME VALUE"). */
-void net_print_counters(struct netif *nif);
+/* Calls emit for every counter ("rx_frames", "drop_ip_bad_csum", ...). */
+void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint64_t value, void *arg),
+                          void *arg);
+/* Drop reason from its name ("ip_bad_csum"), -1 when unknown. */
+int net_drop_reason_by_name(const char *name, size_t len);
 
 #endif

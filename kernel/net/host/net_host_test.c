@@ -161,6 +161,11 @@ static void t_cmdline(void)
     CHECK(n.ip == 0x0a00020f && n.gw == 0x0a000202 && n.mask == 0xffffff00);
     net_config_from_cmdline(&n, "xip=1.1.1.1 ip=10.0.0.9");
     CHECK(n.ip == 0x0a000009);
+    n.mac[5] = 0x57;
+    net_config_from_cmdline(&n, "ip=10.0.3.mac mask=255.255.255.0");
+    CHECK(n.ip == 0x0a000357);
+    net_config_from_cmdline(&n, "ip=10.0.mac");
+    CHECK(n.ip == 0x0a00020f);
     uint32_t a;
     CHECK(!net_parse_ipv4("1.2.3.4.5", 9, &a));
     CHECK(!net_parse_ipv4("01234.1.1.1", 11, &a));
