@@ -1,0 +1,145 @@
+/* kos WebAssembly 1.0 (MVP) interpreter: the public API.
+ *
+ * Life cycle:
+ *   wasm_module *m = wasm_module_parse(bytes, len, err, sizeof err);  // decode + validate
+ *   wasm_instance *i = wasm_instantiate(m, &limits, resolve, ctx, err, sizeof err);
+ *   wasm_func *f = wasm_instance_export_func(i, "main");
+ *   int trap = wasm_invoke(i, f, args, nargs, results, nresults);   // WASM_OK or a trap code
+ *   wasm_instance_free(i); wasm_module_free(m);
+ *
+ * There is no global mutable state: any number of modules and instances may
+ * coexist. A module must outlive its instances; an instance whose functions,
+ * memory, table or globals were imported by another instance must outlive it.
+ * Linear memory is little-endian (the host CPU's order: x86-64). */
+#ifndef KOS_WASM_H
+#define KOS_WASM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Value types (their binary encodings). */
+#define WASM_I32 0x7f
+#define WASM_I64 0x7e
+#define WASM_F32 0x7d
+#define WASM_F64 0x7c
+
+/* Extern kinds (import/export descriptors). */
+#define WASM_EXTERN_FUNC 0
+#define WASM_EXTERN_TABLE 1
+#define WASM_EXTERN_MEMORY 2
+#define WASM_EXTERN_GLOBAL 3
+
+#define WASM_PAGE_SIZE 65536u
+
+/* A value: its type and raw bits (f32 bits in the low 32; NaN payloads kept). */
+typedef struct wasm_value {
+    uint8_t type;
+    uint64_t bits;
+} wasm_value;
+
+/* Results of wasm_invoke: WASM_OK or the trap that ended the call. */
+enum wasm_trap {
+    WASM_OK = 0,
+    WASM_TRAP_UNREACHABLE,
+    WASM_TRAP_DIV_ZERO,
+    WASM_TRAP_INT_OVERFLOW,
+    WASM_TRAP_INVALID_CONVERSION,
+    WASM_TRAP_OOB_MEMORY,
+    WASM_TRAP_UNDEFINED_ELEMENT,     /* call_indirect index outside the table */
+    WASM_TRAP_UNINITIALIZED_ELEMENT, /* call_indirect through an empty slot */
+    WASM_TRAP_INDIRECT_MISMATCH,     /* call_indirect signature mismatch */
+    WASM_TRAP_CALL_STACK_EXHAUSTED,  /* call depth or value stack limit */
+    WASM_TRAP_OUT_OF_FUEL,           /* step limit reached */
+    WASM_TRAP_HOST,                  /* a host function failed */
+    WASM_TRAP_BAD_ARGS,              /* invoke: wrong argument count/types */
+    WASM_TRAP_OUT_OF_MEMORY,         /* the interpreter could not allocate its stack */
+    WASM_TRAP_COUNT
+};
+const char *wasm_trap_string(int trap);
+
+/* Per-instance limits; a zero field means "use the default". */
+typedef struct wasm_limits {
+    uint32_t max_memory_pages; /* cap on memory.grow and initial size (default 256 = 16 MiB) */
+    uint64_t fuel;             /* taken branches + calls per invoke (default 0 = unlimited) */
+    uint32_t max_call_depth;   /* default 1024 */
+    uint32_t stack_slots;      /* 64-bit operand/local slots (default 65536) */
+} wasm_limits;
+
+typedef struct wasm_module wasm_module;
+typedef struct wasm_instance wasm_instance;
+typedef struct wasm_func wasm_func;
+typedef struct wasm_memory wasm_memory;
+typedef struct wasm_table wasm_table;
+typedef struct wasm_global wasm_global;
+
+/* Host function: args/results are raw value bits in the signature's order.
+ * `caller` is the instance whose code made the call (for its memory).
+ * Returns WASM_OK or a trap code (WASM_TRAP_HOST for a generic failure). */
+typedef int (*wasm_host_fn)(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results);
+
+/* An import or export target. */
+typedef struct wasm_extern {
+    uint8_t kind; /* WASM_EXTERN_* */
+    union {
+        wasm_func *func;
+        wasm_table *table;
+        wasm_memory *memory;
+        wasm_global *global;
+    } u;
+} wasm_extern;
+
+/* Import resolver: fill *out for (module, name, kind) and return 0, or return
+ * -1 when unknown (instantiation then fails naming the import). */
+typedef int (*wasm_resolver)(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out);
+
+/* Decode and validate a binary module. NULL on failure with the reason in err. */
+wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+void wasm_module_free(wasm_module *m);
+
+/* Resolve imports, allocate memory/table/globals, apply data and element
+ * segments and run the start function. NULL on failure with the reason in err
+ * ("unknown import env.foo", "incompatible import type ...", "start: <trap>"). */
+wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits, wasm_resolver resolve,
+                                void *resolve_ctx, char *err, size_t errlen);
+void wasm_instance_free(wasm_instance *inst);
+
+/* Exports. wasm_instance_export returns 0 and fills *out, or -1 if absent. */
+int wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
+wasm_func *wasm_instance_export_func(wasm_instance *inst, const char *name);
+
+/* A function's signature (types point into storage owned by the function). */
+uint32_t wasm_func_param_count(const wasm_func *f);
+uint32_t wasm_func_result_count(const wasm_func *f);
+uint8_t wasm_func_param_type(const wasm_func *f, uint32_t i);
+uint8_t wasm_func_result_type(const wasm_func *f, uint32_t i);
+
+/* Call f. args must match its parameters (count and types); results gets
+ * wasm_func_result_count(f) values. Returns WASM_OK or the trap code. */
+int wasm_invoke(wasm_instance *inst, wasm_func *f, const wasm_value *args, uint32_t nargs, wasm_value *results,
+                uint32_t nresults);
+
+/* The instance's linear memory (NULL/0 when it has none). Host functions use
+ * this to read guest buffers: check ptr+len <= *size first. */
+uint8_t *wasm_instance_memory(wasm_instance *inst, uint64_t *size);
+/* Opaque pointer for the embedder (e.g. the owning process). */
+void wasm_instance_set_user(wasm_instance *inst, void *user);
+void *wasm_instance_user(wasm_instance *inst);
+
+/* Host-created externs (for the resolver). They are reference counted: each
+ * instance that imports one holds a reference; wasm_extern_release drops the
+ * creator's. */
+wasm_func *wasm_host_func_new(const uint8_t *params, uint32_t nparams, const uint8_t *results, uint32_t nresults,
+                              wasm_host_fn fn, void *ctx);
+wasm_memory *wasm_memory_new(uint32_t min_pages, uint32_t max_pages);
+wasm_table *wasm_table_new(uint32_t min, uint32_t max);
+wasm_global *wasm_global_new(uint8_t type, int mutable_, uint64_t bits);
+void wasm_extern_release(wasm_extern *e);
+uint64_t wasm_global_get(const wasm_global *g);
+uint8_t wasm_global_type(const wasm_global *g);
+
+/* kos programs' host imports: env.log(ptr i32, len i32) writes guest bytes to
+ * the log hook, env.print_i32(v i32) prints a decimal line. wasm_env_resolve
+ * is a wasm_resolver (ctx unused) that knows only these two. */
+int wasm_env_resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out);
+
+#endif

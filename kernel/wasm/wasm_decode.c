@@ -1,0 +1,1356 @@
+/* Binary decoder, validator and compiler for WebAssembly 1.0 modules.
+ * Each function body is validated and translated in one pass into internal
+ * code (wasm_internal.h): branch targets become word indices and every
+ * branch knows how many stack slots to keep and where, so nothing scans for
+ * `end` at run time. Any malformed or invalid input is refused with a reason. */
+#include "wasm/wasm_internal.h"
+
+#define NONE 0xffffffffu
+#define MAX_LOCALS 50000u   /* per function; keeps frames bounded */
+#define MAX_COUNT 10000000u /* sanity cap for vector lengths */
+
+typedef struct dec {
+    const uint8_t *p, *end;
+    char *err;
+    size_t errlen;
+    int failed;
+    wasm_module *m;
+    uint32_t code_func; /* function being compiled, for messages */
+    int in_code;
+} dec;
+
+static void put_str(char *buf, size_t len, size_t *pos, const char *s)
+{
+    while (*s && *pos + 1 < len)
+        buf[(*pos)++] = *s++;
+}
+
+static int fail(dec *d, const char *msg)
+{
+    if (d->failed)
+        return 0;
+    d->failed = 1;
+    if (!d->err || !d->errlen)
+        return 0;
+    size_t pos = 0;
+    if (d->in_code) {
+        char num[12];
+        int n = 0;
+        uint32_t v = d->code_func;
+        char tmp[12];
+        do {
+            tmp[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        for (int i = 0; i < n; i++)
+            num[i] = tmp[n - 1 - i];
+        num[n] = 0;
+        put_str(d->err, d->errlen, &pos, "func ");
+        put_str(d->err, d->errlen, &pos, num);
+        put_str(d->err, d->errlen, &pos, ": ");
+    }
+    put_str(d->err, d->errlen, &pos, msg);
+    d->err[pos] = 0;
+    return 0;
+}
+
+#define TRY(x)                                                                                                 \
+    do {                                                                                                       \
+        if (!(x))                                                                                              \
+            return 0;                                                                                          \
+    } while (0)
+
+static int rd_u8(dec *d, uint8_t *out)
+{
+    if (d->p >= d->end)
+        return fail(d, "unexpected end");
+    *out = *d->p++;
+    return 1;
+}
+
+static int rd_u32(dec *d, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0;; i++) {
+        uint8_t b;
+        TRY(rd_u8(d, &b));
+        if (i == 4) {
+            if (b & 0x80)
+                return fail(d, "integer representation too long");
+            if (b & 0x70)
+                return fail(d, "integer too large");
+            v |= (uint32_t)b << 28;
+            break;
+        }
+        v |= (uint32_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80))
+            break;
+    }
+    *out = v;
+    return 1;
+}
+
+static int rd_s32(dec *d, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0;; i++) {
+        uint8_t b;
+        TRY(rd_u8(d, &b));
+        if (i == 4) {
+            if (b & 0x80)
+                return fail(d, "integer representation too long");
+            uint8_t hi = b & 0x70, sign = b & 0x08;
+            if ((sign && hi != 0x70) || (!sign && hi))
+                return fail(d, "integer too large");
+            v |= (uint32_t)b << 28;
+            break;
+        }
+        v |= (uint32_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            if (b & 0x40 && i < 4)
+                v |= ~0u << (7 * (i + 1));
+            break;
+        }
+    }
+    *out = v;
+    return 1;
+}
+
+static int rd_s64(dec *d, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int i = 0;; i++) {
+        uint8_t b;
+        TRY(rd_u8(d, &b));
+        if (i == 9) {
+            if (b & 0x80)
+                return fail(d, "integer representation too long");
+            uint8_t hi = b & 0x7e, sign = b & 0x01;
+            if ((sign && hi != 0x7e) || (!sign && hi))
+                return fail(d, "integer too large");
+            v |= (uint64_t)b << 63;
+            break;
+        }
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            if (b & 0x40)
+                v |= ~0ull << (7 * (i + 1));
+            break;
+        }
+    }
+    *out = v;
+    return 1;
+}
+
+static int rd_bytes(dec *d, uint32_t n, const uint8_t **out)
+{
+    if ((size_t)(d->end - d->p) < n)
+        return fail(d, "unexpected end");
+    *out = d->p;
+    d->p += n;
+    return 1;
+}
+
+static int utf8_valid(const uint8_t *s, uint32_t n)
+{
+    uint32_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        uint32_t len, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + len > n)
+            return 0;
+        for (uint32_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+            return 0; /* overlong */
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static int rd_name(dec *d, char **out)
+{
+    uint32_t n;
+    const uint8_t *s;
+    TRY(rd_u32(d, &n));
+    if (n > (size_t)(d->end - d->p))
+        return fail(d, "unexpected end (length out of bounds)");
+    TRY(rd_bytes(d, n, &s));
+    if (!utf8_valid(s, n))
+        return fail(d, "malformed UTF-8 encoding");
+    if (out) {
+        char *c = wasm_alloc(n + 1);
+        if (!c)
+            return fail(d, "out of memory");
+        wasm_memcpy(c, s, n);
+        c[n] = 0;
+        *out = c;
+    }
+    return 1;
+}
+
+static int is_valtype(uint8_t t) { return t >= WASM_F64 && t <= WASM_I32; }
+
+static int rd_valtype(dec *d, uint8_t *t)
+{
+    TRY(rd_u8(d, t));
+    if (!is_valtype(*t))
+        return fail(d, "malformed value type");
+    return 1;
+}
+
+static int rd_count(dec *d, uint32_t *n)
+{
+    TRY(rd_u32(d, n));
+    /* Every element takes at least one byte: a longer count cannot fit. */
+    if (*n > (size_t)(d->end - d->p) || *n > MAX_COUNT)
+        return fail(d, "unexpected end (count too large)");
+    return 1;
+}
+
+static void *alloc_array(dec *d, uint32_t n, size_t size)
+{
+    void *p = wasm_zalloc((size_t)n * size);
+    if (!p)
+        fail(d, "out of memory");
+    return p;
+}
+
+static int rd_limits(dec *d, wasm_limits_decl *l, uint32_t cap, const char *toobig)
+{
+    uint8_t flag;
+    TRY(rd_u8(d, &flag));
+    if (flag > 1)
+        return fail(d, "integer too large (limits flag)");
+    TRY(rd_u32(d, &l->min));
+    l->max = WASM_NO_MAX;
+    if (flag)
+        TRY(rd_u32(d, &l->max));
+    if (cap) {
+        if (l->min > cap || (flag && l->max > cap))
+            return fail(d, toobig);
+    }
+    if (flag && l->min > l->max)
+        return fail(d, "size minimum must not be greater than maximum");
+    return 1;
+}
+
+static int rd_table_type(dec *d, wasm_limits_decl *l)
+{
+    uint8_t et;
+    TRY(rd_u8(d, &et));
+    if (et != 0x70)
+        return fail(d, "malformed element type");
+    return rd_limits(d, l, 0, NULL);
+}
+
+static int rd_mem_type(dec *d, wasm_limits_decl *l)
+{
+    return rd_limits(d, l, WASM_MAX_PAGES, "memory size must be at most 65536 pages (4GiB)");
+}
+
+static int rd_constexpr(dec *d, wasm_constexpr *e, uint8_t want)
+{
+    uint8_t op, endb;
+    TRY(rd_u8(d, &op));
+    e->op = op;
+    switch (op) {
+    case 0x41: {
+        uint32_t v;
+        TRY(rd_s32(d, &v));
+        e->bits = v;
+        e->type = WASM_I32;
+        break;
+    }
+    case 0x42:
+        TRY(rd_s64(d, &e->bits));
+        e->type = WASM_I64;
+        break;
+    case 0x43: {
+        const uint8_t *b;
+        TRY(rd_bytes(d, 4, &b));
+        uint32_t v;
+        WASM_COPY(&v, b, 4);
+        e->bits = v;
+        e->type = WASM_F32;
+        break;
+    }
+    case 0x44: {
+        const uint8_t *b;
+        TRY(rd_bytes(d, 8, &b));
+        WASM_COPY(&e->bits, b, 8);
+        e->type = WASM_F64;
+        break;
+    }
+    case 0x23: {
+        TRY(rd_u32(d, &e->global));
+        /* 1.0: only imported globals exist while constants are evaluated. */
+        if (e->global >= d->m->nglobal_imports)
+            return fail(d, "unknown global");
+        if (d->m->globals[e->global].mut)
+            return fail(d, "constant expression required");
+        e->type = d->m->globals[e->global].type;
+        break;
+    }
+    case 0x0b:
+        return fail(d, "type mismatch (empty constant expression)");
+    default:
+        return fail(d, "constant expression required");
+    }
+    TRY(rd_u8(d, &endb));
+    if (endb != 0x0b)
+        return fail(d, "constant expression required (type mismatch)");
+    if (e->type != want)
+        return fail(d, "type mismatch");
+    return 1;
+}
+
+uint64_t wasm_functype_key(const wasm_functype *t)
+{
+    uint64_t k = t->nparams * 0x9e3779b97f4a7c15ull + t->nresults * 31 + t->result;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        k = k * 1099511628211ull + t->params[i];
+    return k;
+}
+
+int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b)
+{
+    if (a == b)
+        return 1;
+    if (a->key != b->key || a->nparams != b->nparams || a->nresults != b->nresults)
+        return 0;
+    if (a->nresults && a->result != b->result)
+        return 0;
+    return a->nparams == 0 || wasm_memcmp(a->params, b->params, a->nparams) == 0;
+}
+
+/* ---------- sections ---------- */
+
+static int sec_types(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_count(d, &m->ntypes));
+    m->types = alloc_array(d, m->ntypes, sizeof(wasm_functype));
+    TRY(m->types);
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        wasm_functype *t = &m->types[i];
+        uint8_t form;
+        TRY(rd_u8(d, &form));
+        if (form != 0x60)
+            return fail(d, "integer representation too long (malformed function type)");
+        TRY(rd_count(d, &t->nparams));
+        t->params = alloc_array(d, t->nparams, 1);
+        TRY(t->params);
+        for (uint32_t k = 0; k < t->nparams; k++)
+            TRY(rd_valtype(d, &t->params[k]));
+        TRY(rd_count(d, &t->nresults));
+        if (t->nresults > 1)
+            return fail(d, "invalid result arity");
+        if (t->nresults)
+            TRY(rd_valtype(d, &t->result));
+        t->key = wasm_functype_key(t);
+    }
+    return 1;
+}
+
+static int sec_imports(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_count(d, &m->nimports));
+    m->imports = alloc_array(d, m->nimports, sizeof(wasm_import));
+    TRY(m->imports);
+    /* Imported globals are needed by later constant expressions. */
+    m->globals = alloc_array(d, m->nimports, sizeof(wasm_globaldef));
+    TRY(m->globals);
+    m->func_types = alloc_array(d, m->nimports, sizeof(uint32_t));
+    TRY(m->func_types);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        wasm_import *im = &m->imports[i];
+        TRY(rd_name(d, &im->module));
+        TRY(rd_name(d, &im->name));
+        TRY(rd_u8(d, &im->kind));
+        switch (im->kind) {
+        case WASM_EXTERN_FUNC:
+            TRY(rd_u32(d, &im->type_index));
+            if (im->type_index >= m->ntypes)
+                return fail(d, "unknown type");
+            m->func_types[m->nfunc_imports++] = im->type_index;
+            break;
+        case WASM_EXTERN_TABLE:
+            TRY(rd_table_type(d, &im->limits));
+            m->table = im->limits;
+            m->ntable_imports++;
+            m->ntables++;
+            break;
+        case WASM_EXTERN_MEMORY:
+            TRY(rd_mem_type(d, &im->limits));
+            m->mem = im->limits;
+            m->nmem_imports++;
+            m->nmems++;
+            break;
+        case WASM_EXTERN_GLOBAL:
+            TRY(rd_valtype(d, &im->gtype));
+            TRY(rd_u8(d, &im->gmut));
+            if (im->gmut > 1)
+                return fail(d, "malformed mutability");
+            m->globals[m->nglobal_imports].type = im->gtype;
+            m->globals[m->nglobal_imports].mut = im->gmut;
+            m->nglobal_imports++;
+            break;
+        default:
+            return fail(d, "malformed import kind");
+        }
+    }
+    if (m->ntables > 1)
+        return fail(d, "multiple tables");
+    if (m->nmems > 1)
+        return fail(d, "multiple memories");
+    m->nfuncs = m->nfunc_imports;
+    m->nglobals = m->nglobal_imports;
+    return 1;
+}
+
+static int grow_u32(dec *d, uint32_t **arr, uint32_t old, uint32_t add)
+{
+    uint32_t *n = alloc_array(d, old + add, sizeof(uint32_t));
+    TRY(n);
+    if (*arr && old)
+        wasm_memcpy(n, *arr, old * sizeof(uint32_t));
+    wasm_free(*arr);
+    *arr = n;
+    return 1;
+}
+
+static int sec_functions(dec *d)
+{
+    wasm_module *m = d->m;
+    uint32_t n;
+    TRY(rd_count(d, &n));
+    TRY(grow_u32(d, &m->func_types, m->nfunc_imports, n));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t t;
+        TRY(rd_u32(d, &t));
+        if (t >= m->ntypes)
+            return fail(d, "unknown type");
+        m->func_types[m->nfuncs++] = t;
+    }
+    return 1;
+}
+
+static int sec_tables(dec *d)
+{
+    wasm_module *m = d->m;
+    uint32_t n;
+    TRY(rd_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        TRY(rd_table_type(d, &m->table));
+        m->ntables++;
+    }
+    if (m->ntables > 1)
+        return fail(d, "multiple tables");
+    return 1;
+}
+
+static int sec_memories(dec *d)
+{
+    wasm_module *m = d->m;
+    uint32_t n;
+    TRY(rd_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        TRY(rd_mem_type(d, &m->mem));
+        m->nmems++;
+    }
+    if (m->nmems > 1)
+        return fail(d, "multiple memories");
+    return 1;
+}
+
+static int sec_globals(dec *d)
+{
+    wasm_module *m = d->m;
+    uint32_t n;
+    TRY(rd_count(d, &n));
+    wasm_globaldef *g = alloc_array(d, m->nglobal_imports + n, sizeof(wasm_globaldef));
+    TRY(g);
+    if (m->nglobal_imports)
+        wasm_memcpy(g, m->globals, m->nglobal_imports * sizeof(wasm_globaldef));
+    wasm_free(m->globals);
+    m->globals = g;
+    for (uint32_t i = 0; i < n; i++) {
+        wasm_globaldef *gd = &m->globals[m->nglobals];
+        TRY(rd_valtype(d, &gd->type));
+        TRY(rd_u8(d, &gd->mut));
+        if (gd->mut > 1)
+            return fail(d, "malformed mutability");
+        TRY(rd_constexpr(d, &gd->init, gd->type));
+        m->nglobals++;
+    }
+    return 1;
+}
+
+static int sec_exports(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_count(d, &m->nexports));
+    m->exports = alloc_array(d, m->nexports, sizeof(wasm_export));
+    TRY(m->exports);
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        wasm_export *e = &m->exports[i];
+        TRY(rd_name(d, &e->name));
+        TRY(rd_u8(d, &e->kind));
+        TRY(rd_u32(d, &e->index));
+        uint32_t limit;
+        switch (e->kind) {
+        case WASM_EXTERN_FUNC: limit = m->nfuncs; break;
+        case WASM_EXTERN_TABLE: limit = m->ntables; break;
+        case WASM_EXTERN_MEMORY: limit = m->nmems; break;
+        case WASM_EXTERN_GLOBAL: limit = m->nglobals; break;
+        default: return fail(d, "malformed export kind");
+        }
+        if (e->index >= limit)
+            return fail(d, e->kind == WASM_EXTERN_FUNC     ? "unknown function"
+                           : e->kind == WASM_EXTERN_TABLE  ? "unknown table"
+                           : e->kind == WASM_EXTERN_MEMORY ? "unknown memory"
+                                                           : "unknown global");
+        for (uint32_t k = 0; k < i; k++)
+            if (wasm_streq(m->exports[k].name, e->name))
+                return fail(d, "duplicate export name");
+    }
+    return 1;
+}
+
+static int sec_start(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_u32(d, &m->start));
+    if (m->start >= m->nfuncs)
+        return fail(d, "unknown function");
+    const wasm_functype *t = &m->types[m->func_types[m->start]];
+    if (t->nparams || t->nresults)
+        return fail(d, "start function must have type [] -> []");
+    m->has_start = 1;
+    return 1;
+}
+
+static int sec_elements(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_count(d, &m->nelems));
+    m->elems = alloc_array(d, m->nelems, sizeof(wasm_elem));
+    TRY(m->elems);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        wasm_elem *e = &m->elems[i];
+        uint32_t table;
+        TRY(rd_u32(d, &table));
+        if (table != 0 || m->ntables == 0)
+            return fail(d, "unknown table");
+        TRY(rd_constexpr(d, &e->offset, WASM_I32));
+        TRY(rd_count(d, &e->count));
+        e->funcs = alloc_array(d, e->count, sizeof(uint32_t));
+        TRY(e->funcs);
+        for (uint32_t k = 0; k < e->count; k++) {
+            TRY(rd_u32(d, &e->funcs[k]));
+            if (e->funcs[k] >= m->nfuncs)
+                return fail(d, "unknown function");
+        }
+    }
+    return 1;
+}
+
+static int sec_data(dec *d)
+{
+    wasm_module *m = d->m;
+    TRY(rd_count(d, &m->ndatas));
+    m->datas = alloc_array(d, m->ndatas, sizeof(wasm_data));
+    TRY(m->datas);
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        wasm_data *s = &m->datas[i];
+        uint32_t mem;
+        const uint8_t *b;
+        TRY(rd_u32(d, &mem));
+        if (mem != 0 || m->nmems == 0)
+            return fail(d, "unknown memory");
+        TRY(rd_constexpr(d, &s->offset, WASM_I32));
+        TRY(rd_u32(d, &s->size));
+        TRY(rd_bytes(d, s->size, &b));
+        s->bytes = wasm_alloc(s->size);
+        if (!s->bytes)
+            return fail(d, "out of memory");
+        wasm_memcpy(s->bytes, b, s->size);
+    }
+    return 1;
+}
+
+/* ---------- function bodies ---------- */
+
+enum { K_BLOCK, K_LOOP, K_IF, K_FUNC };
+#define T_NONE 0x40
+#define T_ANY 0 /* polymorphic stack slot (after unreachable) */
+
+typedef struct ctrl {
+    uint8_t kind, result, unreachable, emit, has_else;
+    uint32_t height;
+    uint32_t loop_pc;
+    uint32_t fixups;     /* chain of words waiting for the end's address */
+    uint32_t else_fixup; /* if: the BR_UNLESS target */
+} ctrl;
+
+typedef struct fc {
+    dec *d;
+    uint8_t *locals;
+    uint32_t nlocals;
+    uint8_t *vals;
+    uint32_t nvals, capvals, maxvals;
+    ctrl *ctrls;
+    uint32_t nctrl, capctrl;
+    uint32_t *code;
+    uint32_t len, cap;
+} fc;
+
+static int grow(dec *d, void **arr, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap)
+        return 1;
+    uint32_t nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    void *n = wasm_alloc((size_t)nc * size);
+    if (!n)
+        return fail(d, "out of memory");
+    if (*arr)
+        wasm_memcpy(n, *arr, (size_t)*cap * size);
+    wasm_free(*arr);
+    *arr = n;
+    *cap = nc;
+    return 1;
+}
+
+static ctrl *top(fc *c) { return &c->ctrls[c->nctrl - 1]; }
+static int emitting(fc *c) { return top(c)->emit && !top(c)->unreachable; }
+
+static int emit(fc *c, uint32_t w)
+{
+    TRY(grow(c->d, (void **)&c->code, &c->cap, c->len + 1, sizeof(uint32_t)));
+    c->code[c->len++] = w;
+    return 1;
+}
+
+static int push(fc *c, uint8_t t)
+{
+    TRY(grow(c->d, (void **)&c->vals, &c->capvals, c->nvals + 1, 1));
+    c->vals[c->nvals++] = t;
+    if (c->nvals > c->maxvals)
+        c->maxvals = c->nvals;
+    return 1;
+}
+
+static int pop(fc *c, uint8_t *out)
+{
+    ctrl *f = top(c);
+    if (c->nvals == f->height) {
+        if (f->unreachable) {
+            *out = T_ANY;
+            return 1;
+        }
+        return fail(c->d, "type mismatch");
+    }
+    *out = c->vals[--c->nvals];
+    return 1;
+}
+
+static int pop_expect(fc *c, uint8_t want)
+{
+    uint8_t t;
+    TRY(pop(c, &t));
+    if (t != T_ANY && want != T_ANY && t != want)
+        return fail(c->d, "type mismatch");
+    return 1;
+}
+
+static int push_ctrl(fc *c, uint8_t kind, uint8_t result)
+{
+    int em = c->nctrl ? emitting(c) : 1;
+    TRY(grow(c->d, (void **)&c->ctrls, &c->capctrl, c->nctrl + 1, sizeof(ctrl)));
+    ctrl *f = &c->ctrls[c->nctrl++];
+    f->kind = kind;
+    f->result = result;
+    f->unreachable = 0;
+    f->emit = (uint8_t)em;
+    f->has_else = 0;
+    f->height = c->nvals;
+    f->loop_pc = c->len;
+    f->fixups = NONE;
+    f->else_fixup = NONE;
+    return 1;
+}
+
+static void set_unreachable(fc *c)
+{
+    c->nvals = top(c)->height;
+    top(c)->unreachable = 1;
+}
+
+static void patch_chain(fc *c, uint32_t head, uint32_t target)
+{
+    while (head != NONE) {
+        uint32_t next = c->code[head];
+        c->code[head] = target;
+        head = next;
+    }
+}
+
+/* Check the label's operands are on the stack (without consuming them). */
+static int check_label_values(fc *c, ctrl *f)
+{
+    uint8_t lt = f->kind == K_LOOP ? T_NONE : f->result;
+    if (lt == T_NONE)
+        return 1;
+    TRY(pop_expect(c, lt));
+    return push(c, lt);
+}
+
+static uint8_t label_type(ctrl *f) { return f->kind == K_LOOP ? T_NONE : f->result; }
+
+/* Emit the target word of a branch to frame f. */
+static int emit_target(fc *c, ctrl *f)
+{
+    if (f->kind == K_LOOP)
+        return emit(c, f->loop_pc);
+    uint32_t at = c->len;
+    TRY(emit(c, f->fixups));
+    f->fixups = at;
+    return 1;
+}
+
+/* br / br_if to frame f: the plain form when the operand stack already has
+ * the label's height, else the adjusting form with (target, height, arity). */
+static int emit_branch(fc *c, ctrl *f, uint32_t op_plain, uint32_t op_adj)
+{
+    uint32_t arity = label_type(f) == T_NONE ? 0 : 1;
+    uint32_t target_h = c->nlocals + f->height;
+    uint32_t cur_h = c->nlocals + c->nvals;
+    if (cur_h == target_h + arity) {
+        TRY(emit(c, op_plain));
+        return emit_target(c, f);
+    }
+    TRY(emit(c, op_adj));
+    TRY(emit_target(c, f));
+    TRY(emit(c, target_h));
+    return emit(c, arity);
+}
+
+static int rd_blocktype(fc *c, uint8_t *t)
+{
+    TRY(rd_u8(c->d, t));
+    if (*t != T_NONE && !is_valtype(*t))
+        return fail(c->d, "malformed block type");
+    return 1;
+}
+
+static int rd_memarg(fc *c, uint32_t natural, uint32_t *offset)
+{
+    uint32_t align;
+    TRY(rd_u32(c->d, &align));
+    TRY(rd_u32(c->d, offset));
+    if (c->d->m->nmems == 0)
+        return fail(c->d, "unknown memory");
+    if (align > natural)
+        return fail(c->d, "alignment must not be larger than natural");
+    return 1;
+}
+
+/* Operand/result types of the contiguous numeric opcodes 0x45..0xbf. */
+static void numeric_sig(uint8_t op, uint8_t *in, int *nin, uint8_t *out)
+{
+    const uint8_t I = WASM_I32, L = WASM_I64, F = WASM_F32, D = WASM_F64;
+    if (op == 0x45) { *in = I; *nin = 1; *out = I; }
+    else if (op <= 0x4f) { *in = I; *nin = 2; *out = I; }
+    else if (op == 0x50) { *in = L; *nin = 1; *out = I; }
+    else if (op <= 0x5a) { *in = L; *nin = 2; *out = I; }
+    else if (op <= 0x60) { *in = F; *nin = 2; *out = I; }
+    else if (op <= 0x66) { *in = D; *nin = 2; *out = I; }
+    else if (op <= 0x69) { *in = I; *nin = 1; *out = I; }
+    else if (op <= 0x78) { *in = I; *nin = 2; *out = I; }
+    else if (op <= 0x7b) { *in = L; *nin = 1; *out = L; }
+    else if (op <= 0x8a) { *in = L; *nin = 2; *out = L; }
+    else if (op <= 0x91) { *in = F; *nin = 1; *out = F; }
+    else if (op <= 0x98) { *in = F; *nin = 2; *out = F; }
+    else if (op <= 0x9f) { *in = D; *nin = 1; *out = D; }
+    else if (op <= 0xa6) { *in = D; *nin = 2; *out = D; }
+    else {
+        static const uint8_t conv[][2] = {
+            /* a7 */ {WASM_I64, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F64, WASM_I32},
+            /* ab */ {WASM_F64, WASM_I32}, {WASM_I32, WASM_I64}, {WASM_I32, WASM_I64}, {WASM_F32, WASM_I64},
+            /* af */ {WASM_F32, WASM_I64}, {WASM_F64, WASM_I64}, {WASM_F64, WASM_I64}, {WASM_I32, WASM_F32},
+            /* b3 */ {WASM_I32, WASM_F32}, {WASM_I64, WASM_F32}, {WASM_I64, WASM_F32}, {WASM_F64, WASM_F32},
+            /* b7 */ {WASM_I32, WASM_F64}, {WASM_I32, WASM_F64}, {WASM_I64, WASM_F64}, {WASM_I64, WASM_F64},
+            /* bb */ {WASM_F32, WASM_F64}, {WASM_F32, WASM_I32}, {WASM_F64, WASM_I64}, {WASM_I32, WASM_F32},
+            /* bf */ {WASM_I64, WASM_F64},
+        };
+        *in = conv[op - 0xa7][0];
+        *nin = 1;
+        *out = conv[op - 0xa7][1];
+    }
+}
+
+static const uint8_t load_natural[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
+static const uint8_t load_type[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I32,
+                                    WASM_I32, WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64};
+static const uint8_t store_natural[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
+static const uint8_t store_type[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32,
+                                     WASM_I32, WASM_I64, WASM_I64, WASM_I64};
+
+static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
+{
+    dec *d = c->d;
+    wasm_module *m = d->m;
+    TRY(push_ctrl(c, K_FUNC, ft->nresults ? ft->result : T_NONE));
+    while (c->nctrl) {
+        uint8_t op;
+        TRY(rd_u8(d, &op));
+        int em = emitting(c);
+        switch (op) {
+        case 0x00:
+            if (em)
+                TRY(emit(c, OP_UNREACHABLE));
+            set_unreachable(c);
+            break;
+        case 0x01:
+            break;
+        case 0x02:
+        case 0x03: {
+            uint8_t bt;
+            TRY(rd_blocktype(c, &bt));
+            TRY(push_ctrl(c, op == 0x02 ? K_BLOCK : K_LOOP, bt));
+            break;
+        }
+        case 0x04: {
+            uint8_t bt;
+            TRY(rd_blocktype(c, &bt));
+            TRY(pop_expect(c, WASM_I32));
+            uint32_t at = NONE;
+            if (em) {
+                TRY(emit(c, OP_BR_UNLESS));
+                at = c->len;
+                TRY(emit(c, NONE));
+            }
+            TRY(push_ctrl(c, K_IF, bt));
+            top(c)->else_fixup = at;
+            break;
+        }
+        case 0x05: {
+            ctrl *f = top(c);
+            if (f->kind != K_IF || f->has_else)
+                return fail(d, "else without matching if");
+            if (f->result != T_NONE)
+                TRY(pop_expect(c, f->result));
+            if (c->nvals != f->height)
+                return fail(d, "type mismatch");
+            if (em) {
+                TRY(emit(c, OP_BR));
+                TRY(emit_target(c, f));
+            }
+            if (f->else_fixup != NONE)
+                patch_chain(c, f->else_fixup, c->len);
+            f->else_fixup = NONE;
+            f->has_else = 1;
+            f->unreachable = 0;
+            break;
+        }
+        case 0x0b: {
+            ctrl *f = top(c);
+            if (f->result != T_NONE)
+                TRY(pop_expect(c, f->result));
+            if (c->nvals != f->height)
+                return fail(d, "type mismatch");
+            if (f->kind == K_IF && !f->has_else && f->result != T_NONE)
+                return fail(d, "type mismatch");
+            if (f->else_fixup != NONE)
+                patch_chain(c, f->else_fixup, c->len);
+            patch_chain(c, f->fixups, c->len);
+            uint8_t kind = f->kind, result = f->result;
+            int was_emit = f->emit;
+            c->nctrl--;
+            if (kind == K_FUNC) {
+                if (was_emit)
+                    TRY(emit(c, OP_RETURN));
+                if (result != T_NONE)
+                    TRY(push(c, result)); /* keeps maxvals honest */
+                break;
+            }
+            if (result != T_NONE)
+                TRY(push(c, result));
+            break;
+        }
+        case 0x0c:
+        case 0x0d: {
+            uint32_t depth;
+            TRY(rd_u32(d, &depth));
+            if (depth >= c->nctrl)
+                return fail(d, "unknown label");
+            ctrl *f = &c->ctrls[c->nctrl - 1 - depth];
+            if (op == 0x0d)
+                TRY(pop_expect(c, WASM_I32));
+            TRY(check_label_values(c, f));
+            if (em) {
+                if (op == 0x0c && f->kind == K_FUNC)
+                    TRY(emit(c, OP_RETURN));
+                else if (op == 0x0c)
+                    TRY(emit_branch(c, f, OP_BR, OP_BR_ADJ));
+                else
+                    TRY(emit_branch(c, f, OP_BR_IF, OP_BR_IF_ADJ));
+            }
+            if (op == 0x0c)
+                set_unreachable(c);
+            break;
+        }
+        case 0x0e: {
+            uint32_t n;
+            TRY(rd_count(d, &n));
+            uint32_t *depths = wasm_alloc(((size_t)n + 1) * sizeof(uint32_t));
+            if (!depths)
+                return fail(d, "out of memory");
+            int ok = 1;
+            for (uint32_t i = 0; i <= n && ok; i++) {
+                ok = rd_u32(d, &depths[i]);
+                if (ok && depths[i] >= c->nctrl)
+                    ok = fail(d, "unknown label");
+            }
+            if (ok)
+                ok = pop_expect(c, WASM_I32);
+            if (ok) {
+                uint8_t lt = label_type(&c->ctrls[c->nctrl - 1 - depths[n]]);
+                for (uint32_t i = 0; i < n && ok; i++)
+                    if (label_type(&c->ctrls[c->nctrl - 1 - depths[i]]) != lt)
+                        ok = fail(d, "type mismatch");
+                if (ok && lt != T_NONE)
+                    ok = pop_expect(c, lt) && push(c, lt);
+            }
+            if (ok && em) {
+                ok = emit(c, OP_BR_TABLE) && emit(c, n);
+                for (uint32_t i = 0; i <= n && ok; i++) {
+                    ctrl *f = &c->ctrls[c->nctrl - 1 - depths[i]];
+                    ok = emit_target(c, f) && emit(c, c->nlocals + f->height) &&
+                         emit(c, label_type(f) == T_NONE ? 0 : 1);
+                }
+            }
+            wasm_free(depths);
+            TRY(ok);
+            set_unreachable(c);
+            break;
+        }
+        case 0x0f: {
+            ctrl *f = &c->ctrls[0];
+            if (f->result != T_NONE)
+                TRY(pop_expect(c, f->result));
+            if (em)
+                TRY(emit(c, OP_RETURN));
+            set_unreachable(c);
+            break;
+        }
+        case 0x10: {
+            uint32_t fi;
+            TRY(rd_u32(d, &fi));
+            if (fi >= m->nfuncs)
+                return fail(d, "unknown function");
+            const wasm_functype *t = &m->types[m->func_types[fi]];
+            for (uint32_t i = t->nparams; i > 0; i--)
+                TRY(pop_expect(c, t->params[i - 1]));
+            if (em) {
+                TRY(emit(c, OP_CALL));
+                TRY(emit(c, fi));
+            }
+            if (t->nresults)
+                TRY(push(c, t->result));
+            break;
+        }
+        case 0x11: {
+            uint32_t ti;
+            uint8_t zero;
+            TRY(rd_u32(d, &ti));
+            TRY(rd_u8(d, &zero));
+            if (zero != 0)
+                return fail(d, "zero flag expected");
+            if (m->ntables == 0)
+                return fail(d, "unknown table");
+            if (ti >= m->ntypes)
+                return fail(d, "unknown type");
+            const wasm_functype *t = &m->types[ti];
+            TRY(pop_expect(c, WASM_I32));
+            for (uint32_t i = t->nparams; i > 0; i--)
+                TRY(pop_expect(c, t->params[i - 1]));
+            if (em) {
+                TRY(emit(c, OP_CALL_INDIRECT));
+                TRY(emit(c, ti));
+            }
+            if (t->nresults)
+                TRY(push(c, t->result));
+            break;
+        }
+        case 0x1a:
+            TRY(pop_expect(c, T_ANY));
+            if (em)
+                TRY(emit(c, OP_DROP));
+            break;
+        case 0x1b: {
+            uint8_t a, b;
+            TRY(pop_expect(c, WASM_I32));
+            TRY(pop(c, &a));
+            TRY(pop(c, &b));
+            if (a != T_ANY && b != T_ANY && a != b)
+                return fail(d, "type mismatch");
+            if (em)
+                TRY(emit(c, OP_SELECT));
+            TRY(push(c, a != T_ANY ? a : b));
+            break;
+        }
+        case 0x20:
+        case 0x21:
+        case 0x22: {
+            uint32_t li;
+            TRY(rd_u32(d, &li));
+            if (li >= c->nlocals)
+                return fail(d, "unknown local");
+            uint8_t t = c->locals[li];
+            if (op == 0x20) {
+                TRY(push(c, t));
+            } else {
+                TRY(pop_expect(c, t));
+                if (op == 0x22)
+                    TRY(push(c, t));
+            }
+            if (em) {
+                TRY(emit(c, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE));
+                TRY(emit(c, li));
+            }
+            break;
+        }
+        case 0x23:
+        case 0x24: {
+            uint32_t gi;
+            TRY(rd_u32(d, &gi));
+            if (gi >= m->nglobals)
+                return fail(d, "unknown global");
+            uint8_t t = m->globals[gi].type;
+            if (op == 0x23) {
+                TRY(push(c, t));
+            } else {
+                if (!m->globals[gi].mut)
+                    return fail(d, "global is immutable");
+                TRY(pop_expect(c, t));
+            }
+            if (em) {
+                TRY(emit(c, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET));
+                TRY(emit(c, gi));
+            }
+            break;
+        }
+        case 0x3f:
+        case 0x40: {
+            uint8_t zero;
+            TRY(rd_u8(d, &zero));
+            if (zero != 0)
+                return fail(d, "zero flag expected");
+            if (m->nmems == 0)
+                return fail(d, "unknown memory");
+            if (op == 0x40)
+                TRY(pop_expect(c, WASM_I32));
+            TRY(push(c, WASM_I32));
+            if (em)
+                TRY(emit(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
+            break;
+        }
+        case 0x41: {
+            uint32_t v;
+            TRY(rd_s32(d, &v));
+            TRY(push(c, WASM_I32));
+            if (em) {
+                TRY(emit(c, OP_I32_CONST));
+                TRY(emit(c, v));
+            }
+            break;
+        }
+        case 0x42: {
+            uint64_t v;
+            TRY(rd_s64(d, &v));
+            TRY(push(c, WASM_I64));
+            if (em) {
+                TRY(emit(c, OP_I64_CONST));
+                TRY(emit(c, (uint32_t)v));
+                TRY(emit(c, (uint32_t)(v >> 32)));
+            }
+            break;
+        }
+        case 0x43: {
+            const uint8_t *b;
+            uint32_t v;
+            TRY(rd_bytes(d, 4, &b));
+            WASM_COPY(&v, b, 4);
+            TRY(push(c, WASM_F32));
+            if (em) {
+                TRY(emit(c, OP_F32_CONST));
+                TRY(emit(c, v));
+            }
+            break;
+        }
+        case 0x44: {
+            const uint8_t *b;
+            uint64_t v;
+            TRY(rd_bytes(d, 8, &b));
+            WASM_COPY(&v, b, 8);
+            TRY(push(c, WASM_F64));
+            if (em) {
+                TRY(emit(c, OP_F64_CONST));
+                TRY(emit(c, (uint32_t)v));
+                TRY(emit(c, (uint32_t)(v >> 32)));
+            }
+            break;
+        }
+        default:
+            if (op >= 0x28 && op <= 0x35) {
+                uint32_t off;
+                TRY(rd_memarg(c, load_natural[op - 0x28], &off));
+                TRY(pop_expect(c, WASM_I32));
+                TRY(push(c, load_type[op - 0x28]));
+                if (em) {
+                    TRY(emit(c, OP_I32_LOAD + (op - 0x28)));
+                    TRY(emit(c, off));
+                }
+            } else if (op >= 0x36 && op <= 0x3e) {
+                uint32_t off;
+                TRY(rd_memarg(c, store_natural[op - 0x36], &off));
+                TRY(pop_expect(c, store_type[op - 0x36]));
+                TRY(pop_expect(c, WASM_I32));
+                if (em) {
+                    TRY(emit(c, OP_I32_STORE + (op - 0x36)));
+                    TRY(emit(c, off));
+                }
+            } else if (op >= 0x45 && op <= 0xbf) {
+                uint8_t in, outt;
+                int nin;
+                numeric_sig(op, &in, &nin, &outt);
+                for (int i = 0; i < nin; i++)
+                    TRY(pop_expect(c, in));
+                TRY(push(c, outt));
+                if (em)
+                    TRY(emit(c, OP_I32_EQZ + (op - 0x45)));
+            } else {
+                return fail(d, "illegal opcode");
+            }
+        }
+    }
+    out->len = c->len;
+    out->words = wasm_alloc((size_t)c->len * sizeof(uint32_t));
+    if (!out->words)
+        return fail(d, "out of memory");
+    wasm_memcpy(out->words, c->code, (size_t)c->len * sizeof(uint32_t));
+    out->max_height = c->nlocals + c->maxvals + 2;
+    return 1;
+}
+
+static int sec_code(dec *d, int *seen)
+{
+    wasm_module *m = d->m;
+    uint32_t n;
+    TRY(rd_count(d, &n));
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    if (n != ndef)
+        return fail(d, "function and code section have inconsistent lengths");
+    *seen = 1;
+    m->codes = alloc_array(d, n, sizeof(wasm_code));
+    TRY(m->codes);
+    fc c;
+    wasm_memset(&c, 0, sizeof c);
+    c.d = d;
+    uint32_t loccap = 0;
+    int ok = 1;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        uint32_t size;
+        ok = rd_u32(d, &size);
+        if (!ok)
+            break;
+        if (size > (size_t)(d->end - d->p)) {
+            ok = fail(d, "unexpected end (function body size)");
+            break;
+        }
+        const uint8_t *body_end = d->p + size, *saved_end = d->end;
+        d->end = body_end;
+        d->in_code = 1;
+        d->code_func = m->nfunc_imports + i;
+        const wasm_functype *ft = &m->types[m->func_types[m->nfunc_imports + i]];
+        wasm_code *code = &m->codes[i];
+        /* locals: params, then each declared run */
+        uint32_t ngroups;
+        uint64_t total = ft->nparams;
+        ok = rd_count(d, &ngroups);
+        const uint8_t *groups = d->p;
+        for (uint32_t g = 0; g < ngroups && ok; g++) {
+            uint32_t cnt;
+            uint8_t t;
+            ok = rd_u32(d, &cnt) && rd_valtype(d, &t);
+            total += cnt;
+            if (ok && total > MAX_LOCALS)
+                ok = fail(d, "too many locals");
+        }
+        if (ok)
+            ok = grow(d, (void **)&c.locals, &loccap, (uint32_t)total + 1, 1);
+        if (ok) {
+            uint32_t k = 0;
+            for (; k < ft->nparams; k++)
+                c.locals[k] = ft->params[k];
+            d->p = groups;
+            for (uint32_t g = 0; g < ngroups && ok; g++) {
+                uint32_t cnt;
+                uint8_t t;
+                ok = rd_u32(d, &cnt) && rd_valtype(d, &t);
+                for (uint32_t j = 0; j < cnt; j++)
+                    c.locals[k++] = t;
+            }
+            c.nlocals = (uint32_t)total;
+            c.nvals = c.maxvals = c.nctrl = c.len = 0;
+            code->nparams = ft->nparams;
+            code->nlocals = c.nlocals;
+            code->result_arity = ft->nresults;
+        }
+        if (ok)
+            ok = compile_body(&c, ft, code);
+        if (ok && d->p != body_end)
+            ok = fail(d, "section size mismatch (junk after function end)");
+        d->in_code = 0;
+        d->end = saved_end;
+    }
+    wasm_free(c.locals);
+    wasm_free(c.vals);
+    wasm_free(c.ctrls);
+    wasm_free(c.code);
+    return ok;
+}
+
+void wasm_module_free(wasm_module *m)
+{
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->ntypes && m->types; i++)
+        wasm_free(m->types[i].params);
+    wasm_free(m->types);
+    for (uint32_t i = 0; i < m->nimports && m->imports; i++) {
+        wasm_free(m->imports[i].module);
+        wasm_free(m->imports[i].name);
+    }
+    wasm_free(m->imports);
+    wasm_free(m->func_types);
+    wasm_free(m->globals);
+    for (uint32_t i = 0; i < m->nexports && m->exports; i++)
+        wasm_free(m->exports[i].name);
+    wasm_free(m->exports);
+    for (uint32_t i = 0; i < m->nelems && m->elems; i++)
+        wasm_free(m->elems[i].funcs);
+    wasm_free(m->elems);
+    for (uint32_t i = 0; i < m->ndatas && m->datas; i++)
+        wasm_free(m->datas[i].bytes);
+    wasm_free(m->datas);
+    if (m->codes)
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+            wasm_free(m->codes[i].words);
+    wasm_free(m->codes);
+    wasm_free(m);
+}
+
+wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen)
+{
+    dec d;
+    wasm_memset(&d, 0, sizeof d);
+    d.p = bytes;
+    d.end = bytes + len;
+    d.err = err;
+    d.errlen = errlen;
+    if (err && errlen)
+        err[0] = 0;
+    wasm_module *m = wasm_zalloc(sizeof *m);
+    if (!m) {
+        fail(&d, "out of memory");
+        return NULL;
+    }
+    d.m = m;
+    static const uint8_t magic[4] = {0, 'a', 's', 'm'};
+    static const uint8_t version[4] = {1, 0, 0, 0};
+    int ok = 1, code_seen = 0;
+    if (len < 4 || wasm_memcmp(bytes, magic, 4) != 0)
+        ok = fail(&d, "magic header not detected");
+    else if (len < 8 || wasm_memcmp(bytes + 4, version, 4) != 0)
+        ok = fail(&d, "unknown binary version");
+    d.p = bytes + 8;
+    uint8_t last = 0;
+    while (ok && d.p < d.end) {
+        uint8_t id;
+        uint32_t size;
+        ok = rd_u8(&d, &id) && rd_u32(&d, &size);
+        if (!ok)
+            break;
+        if (size > (size_t)(d.end - d.p)) {
+            ok = fail(&d, "unexpected end (section size out of bounds)");
+            break;
+        }
+        if (id > 11) {
+            ok = fail(&d, "malformed section id");
+            break;
+        }
+        if (id != 0) {
+            if (id <= last) {
+                ok = fail(&d, "unexpected content after last section (section out of order)");
+                break;
+            }
+            last = id;
+        }
+        const uint8_t *sec_end = d.p + size, *saved = d.end;
+        d.end = sec_end;
+        switch (id) {
+        case 0: ok = rd_name(&d, NULL); d.p = sec_end; break;
+        case 1: ok = sec_types(&d); break;
+        case 2: ok = sec_imports(&d); break;
+        case 3: ok = sec_functions(&d); break;
+        case 4: ok = sec_tables(&d); break;
+        case 5: ok = sec_memories(&d); break;
+        case 6: ok = sec_globals(&d); break;
+        case 7: ok = sec_exports(&d); break;
+        case 8: ok = sec_start(&d); break;
+        case 9: ok = sec_elements(&d); break;
+        case 10: ok = sec_code(&d, &code_seen); break;
+        case 11: ok = sec_data(&d); break;
+        }
+        if (ok && d.p != sec_end)
+            ok = fail(&d, "section size mismatch");
+        d.end = saved;
+    }
+    if (ok && !code_seen && m->nfuncs != m->nfunc_imports)
+        ok = fail(&d, "function and code section have inconsistent lengths");
+    if (!ok) {
+        if (m->codes == NULL) {
+            /* codes array absent: make the free loop safe */
+            m->nfuncs = m->nfunc_imports;
+        }
+        wasm_module_free(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,233 @@
+/* Private structures shared by the decoder (wasm_decode.c), the runtime
+ * (wasm_runtime.c) and the interpreter loop (wasm_interp.c). */
+#ifndef KOS_WASM_INTERNAL_H
+#define KOS_WASM_INTERNAL_H
+
+#include "wasm/wasm.h"
+#include "wasm/wasm_env.h"
+
+#define WASM_NO_MAX 0xffffffffu
+#define WASM_MAX_PAGES 65536u
+
+typedef struct wasm_functype {
+    uint32_t nparams;
+    uint32_t nresults; /* 0 or 1 in 1.0 */
+    uint8_t *params;
+    uint8_t result;
+    uint64_t key; /* cheap pre-check for signature equality */
+} wasm_functype;
+
+typedef struct wasm_limits_decl {
+    uint32_t min;
+    uint32_t max; /* WASM_NO_MAX when absent */
+} wasm_limits_decl;
+
+/* Constant expression: one *.const or global.get. */
+typedef struct wasm_constexpr {
+    uint8_t op; /* 0x41..0x44 or 0x23 */
+    uint8_t type;
+    uint32_t global;
+    uint64_t bits;
+} wasm_constexpr;
+
+typedef struct wasm_import {
+    char *module;
+    char *name;
+    uint8_t kind;
+    uint32_t type_index;      /* func */
+    wasm_limits_decl limits;  /* table / memory */
+    uint8_t gtype, gmut;      /* global */
+} wasm_import;
+
+typedef struct wasm_export {
+    char *name;
+    uint8_t kind;
+    uint32_t index;
+} wasm_export;
+
+typedef struct wasm_globaldef {
+    uint8_t type, mut;
+    wasm_constexpr init; /* defined globals only */
+} wasm_globaldef;
+
+typedef struct wasm_elem {
+    wasm_constexpr offset;
+    uint32_t count;
+    uint32_t *funcs;
+} wasm_elem;
+
+typedef struct wasm_data {
+    wasm_constexpr offset;
+    uint32_t size;
+    uint8_t *bytes;
+} wasm_data;
+
+/* A function body decoded once into internal code (32-bit words, branch
+ * targets resolved to word indices). */
+typedef struct wasm_code {
+    uint32_t nparams;
+    uint32_t nlocals;    /* params + declared locals */
+    uint32_t max_height; /* locals + deepest operand stack, in slots */
+    uint32_t result_arity;
+    uint32_t len;
+    uint32_t *words;
+} wasm_code;
+
+struct wasm_module {
+    uint32_t ntypes;
+    wasm_functype *types;
+    uint32_t nimports;
+    wasm_import *imports;
+    uint32_t nfuncs, nfunc_imports; /* index space: imports first */
+    uint32_t *func_types;
+    uint32_t ntables, ntable_imports;
+    wasm_limits_decl table;
+    uint32_t nmems, nmem_imports;
+    wasm_limits_decl mem;
+    uint32_t nglobals, nglobal_imports;
+    wasm_globaldef *globals;
+    uint32_t nexports;
+    wasm_export *exports;
+    int has_start;
+    uint32_t start;
+    uint32_t nelems;
+    wasm_elem *elems;
+    uint32_t ndatas;
+    wasm_data *datas;
+    wasm_code *codes; /* nfuncs - nfunc_imports */
+};
+
+struct wasm_func {
+    const wasm_functype *type;
+    wasm_instance *inst;   /* owning instance; NULL for host functions */
+    const wasm_code *code; /* NULL for host functions */
+    wasm_host_fn host;
+    void *host_ctx;
+    uint32_t refs;     /* host functions only */
+    wasm_functype own; /* host functions: their signature */
+};
+
+struct wasm_memory {
+    uint8_t *data;
+    uint64_t size; /* bytes */
+    uint32_t pages, max_pages; /* max_pages: the effective grow limit */
+    uint32_t decl_max;         /* declared maximum (WASM_NO_MAX if none), for import matching */
+    uint32_t refs;
+};
+
+struct wasm_table {
+    wasm_func **elems;
+    uint32_t size, max;
+    uint32_t refs;
+    /* Instances whose start function trapped after their element segments
+     * were written here: their functions stay reachable, so they live as
+     * long as the table. */
+    wasm_instance *retained;
+};
+
+struct wasm_global {
+    uint8_t type, mut;
+    uint64_t bits;
+    uint32_t refs;
+};
+
+struct wasm_instance {
+    const wasm_module *module;
+    wasm_func **funcs;    /* index space */
+    wasm_func *own_funcs; /* defined functions */
+    wasm_table *table;
+    wasm_memory *mem;
+    wasm_global **globals;
+    wasm_limits limits;
+    void *user;
+    int running;       /* the instance's stack is in use (re-entry gets its own) */
+    uint64_t *stack;   /* limits.stack_slots slots, then the call frames */
+    wasm_memory nomem; /* stands in when the module has no memory: size 0 */
+    wasm_instance *next_retained;
+};
+
+static inline int wasm_streq(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+uint64_t wasm_functype_key(const wasm_functype *t);
+int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b);
+int wasm_execute(wasm_instance *inst, wasm_func *f, uint64_t *args_results);
+
+/* Internal opcodes. The numeric block (0x45..0xbf), loads/stores and consts
+ * keep the order of their binary opcodes so the decoder maps them by offset. */
+#define WASM_OPS(X)                                                                                            \
+    X(UNREACHABLE) X(BR) X(BR_ADJ) X(BR_IF) X(BR_IF_ADJ) X(BR_UNLESS) X(BR_TABLE) X(RETURN) X(CALL)            \
+    X(CALL_INDIRECT) X(DROP) X(SELECT) X(LOCAL_GET) X(LOCAL_SET) X(LOCAL_TEE) X(GLOBAL_GET) X(GLOBAL_SET)      \
+    X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U) X(I32_LOAD16_S)              \
+    X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S)              \
+    X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE) X(F32_STORE) X(F64_STORE) X(I32_STORE8) X(I32_STORE16)           \
+    X(I64_STORE8) X(I64_STORE16) X(I64_STORE32) X(MEMORY_SIZE) X(MEMORY_GROW) X(I32_CONST) X(I64_CONST)        \
+    X(F32_CONST) X(F64_CONST) X(I32_EQZ) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U)   \
+    X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) X(I64_EQZ) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U)     \
+    X(I64_GT_S) X(I64_GT_U) X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U) X(F32_EQ) X(F32_NE) X(F32_LT)      \
+    X(F32_GT) X(F32_LE) X(F32_GE) X(F64_EQ) X(F64_NE) X(F64_LT) X(F64_GT) X(F64_LE) X(F64_GE) X(I32_CLZ)       \
+    X(I32_CTZ) X(I32_POPCNT) X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_DIV_S) X(I32_DIV_U) X(I32_REM_S)           \
+    X(I32_REM_U) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)  \
+    X(I64_CLZ) X(I64_CTZ) X(I64_POPCNT) X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_DIV_S) X(I64_DIV_U)             \
+    X(I64_REM_S) X(I64_REM_U) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_S) X(I64_SHR_U)             \
+    X(I64_ROTL) X(I64_ROTR) X(F32_ABS) X(F32_NEG) X(F32_CEIL) X(F32_FLOOR) X(F32_TRUNC) X(F32_NEAREST)         \
+    X(F32_SQRT) X(F32_ADD) X(F32_SUB) X(F32_MUL) X(F32_DIV) X(F32_MIN) X(F32_MAX) X(F32_COPYSIGN) X(F64_ABS)   \
+    X(F64_NEG) X(F64_CEIL) X(F64_FLOOR) X(F64_TRUNC) X(F64_NEAREST) X(F64_SQRT) X(F64_ADD) X(F64_SUB)          \
+    X(F64_MUL) X(F64_DIV) X(F64_MIN) X(F64_MAX) X(F64_COPYSIGN) X(I32_WRAP_I64) X(I32_TRUNC_F32_S)             \
+    X(I32_TRUNC_F32_U) X(I32_TRUNC_F64_S) X(I32_TRUNC_F64_U) X(I64_EXTEND_I32_S) X(I64_EXTEND_I32_U)           \
+    X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U) X(F32_CONVERT_I32_S)           \
+    X(F32_CONVERT_I32_U) X(F32_CONVERT_I64_S) X(F32_CONVERT_I64_U) X(F32_DEMOTE_F64) X(F64_CONVERT_I32_S)      \
+    X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) X(F64_PROMOTE_F32)                          \
+    X(I32_REINTERPRET_F32) X(I64_REINTERPRET_F64) X(F32_REINTERPRET_I32) X(F64_REINTERPRET_I64)               
+
+#define WASM_OP_ENUM(name) OP_##name,
+enum wasm_op { WASM_OPS(WASM_OP_ENUM) OP__COUNT };
+
+/* Float helpers (wasm_float.c): exact WebAssembly semantics without libm. */
+float wasm_f32_sqrt(float x);
+double wasm_f64_sqrt(double x);
+float wasm_f32_ceil(float x);
+float wasm_f32_floor(float x);
+float wasm_f32_trunc(float x);
+float wasm_f32_nearest(float x);
+double wasm_f64_ceil(double x);
+double wasm_f64_floor(double x);
+double wasm_f64_trunc(double x);
+double wasm_f64_nearest(double x);
+float wasm_f32_min(float a, float b);
+float wasm_f32_max(float a, float b);
+double wasm_f64_min(double a, double b);
+double wasm_f64_max(double a, double b);
+
+static inline uint32_t wasm_f32_bits(float f)
+{
+    union { float f; uint32_t u; } c;
+    c.f = f;
+    return c.u;
+}
+static inline float wasm_bits_f32(uint32_t u)
+{
+    union { float f; uint32_t u; } c;
+    c.u = u;
+    return c.f;
+}
+static inline uint64_t wasm_f64_bits(double f)
+{
+    union { double f; uint64_t u; } c;
+    c.f = f;
+    return c.u;
+}
+static inline double wasm_bits_f64(uint64_t u)
+{
+    union { double f; uint64_t u; } c;
+    c.u = u;
+    return c.f;
+}
+
+#endif

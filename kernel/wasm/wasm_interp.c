@@ -1,0 +1,648 @@
+/* The interpreter loop. Operands and locals live in one array of untyped
+ * 64-bit slots (i32/f32 in the low half); a frame's locals start at fp and
+ * its operand stack follows them. Dispatch is computed goto under GCC/clang
+ * (one indirect jump per instruction), a switch elsewhere. */
+#include "wasm/wasm_internal.h"
+
+typedef struct frame {
+    const uint32_t *ip;
+    uint64_t *fp;
+    wasm_func *func;
+} frame;
+
+#define U32(x) ((uint32_t)(x))
+#define S32(x) ((int32_t)(uint32_t)(x))
+#define S64(x) ((int64_t)(x))
+#define F32(x) wasm_bits_f32((uint32_t)(x))
+#define F64(x) wasm_bits_f64(x)
+#define BF32(v) ((uint64_t)wasm_f32_bits(v))
+#define BF64(v) wasm_f64_bits(v)
+
+static inline uint32_t popcnt64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+static inline uint32_t clz32(uint32_t x) { return x ? (uint32_t)__builtin_clz(x) : 32; }
+static inline uint32_t ctz32(uint32_t x) { return x ? (uint32_t)__builtin_ctz(x) : 32; }
+static inline uint64_t clz64(uint64_t x) { return x ? (uint64_t)__builtin_clzll(x) : 64; }
+static inline uint64_t ctz64(uint64_t x) { return x ? (uint64_t)__builtin_ctzll(x) : 64; }
+static inline uint32_t rotl32(uint32_t x, uint32_t n) { n &= 31; return n ? (x << n) | (x >> (32 - n)) : x; }
+static inline uint32_t rotr32(uint32_t x, uint32_t n) { n &= 31; return n ? (x >> n) | (x << (32 - n)) : x; }
+static inline uint64_t rotl64(uint64_t x, uint64_t n) { n &= 63; return n ? (x << n) | (x >> (64 - n)) : x; }
+static inline uint64_t rotr64(uint64_t x, uint64_t n) { n &= 63; return n ? (x >> n) | (x << (64 - n)) : x; }
+static inline float f32_copysign(float a, float b)
+{
+    return wasm_bits_f32((wasm_f32_bits(a) & 0x7fffffffu) | (wasm_f32_bits(b) & 0x80000000u));
+}
+static inline double f64_copysign(double a, double b)
+{
+    return wasm_bits_f64((wasm_f64_bits(a) & ~(1ull << 63)) | (wasm_f64_bits(b) & (1ull << 63)));
+}
+
+int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
+{
+#if defined(__GNUC__) || defined(__clang__)
+#define WASM_LABEL_ADDR(name) &&L_##name,
+    static const void *const labels[OP__COUNT] = {WASM_OPS(WASM_LABEL_ADDR)};
+#define NEXT() goto *labels[*ip++]
+#define OPC(name) L_##name:
+#else
+#define NEXT() goto dispatch
+#define OPC(name) case OP_##name:
+#endif
+
+    uint32_t slots = inst->limits.stack_slots, max_depth = inst->limits.max_call_depth;
+    uint64_t *stack;
+    int own_stack = 0;
+    if (inst->running || !inst->stack) {
+        stack = wasm_alloc((size_t)slots * sizeof(uint64_t) + (size_t)max_depth * sizeof(frame));
+        if (!stack)
+            return WASM_TRAP_OUT_OF_MEMORY;
+        own_stack = 1;
+    } else {
+        stack = inst->stack;
+    }
+    inst->running++;
+    frame *frames = (frame *)(stack + slots);
+    uint64_t *stack_end = stack + slots;
+    uint32_t depth = 0;
+    uint64_t fuel = inst->limits.fuel ? inst->limits.fuel : ~0ull;
+    int trap = WASM_OK;
+
+    wasm_instance *ci = entry->inst;
+    wasm_func *cur = entry;
+    wasm_func **funcs = ci->funcs;
+    wasm_global **globals = ci->globals;
+    wasm_memory *memobj = ci->mem ? ci->mem : &ci->nomem;
+    uint8_t *mem = memobj->data;
+    uint64_t memsize = memobj->size;
+    uint64_t *fp = stack, *sp;
+    const uint32_t *ip, *base;
+    wasm_func *f;
+
+#define RELOAD_INSTANCE()                                                                                      \
+    do {                                                                                                       \
+        funcs = ci->funcs;                                                                                     \
+        globals = ci->globals;                                                                                 \
+        memobj = ci->mem ? ci->mem : &ci->nomem;                                                               \
+        mem = memobj->data;                                                                                    \
+        memsize = memobj->size;                                                                                \
+    } while (0)
+#define TRAP(code)                                                                                             \
+    do {                                                                                                       \
+        trap = (code);                                                                                         \
+        goto out;                                                                                              \
+    } while (0)
+#define USE_FUEL()                                                                                             \
+    do {                                                                                                       \
+        if (__builtin_expect(--fuel == 0, 0))                                                                  \
+            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                                       \
+    } while (0)
+
+    {
+        const wasm_code *code = entry->code;
+        uint32_t np = code->nparams;
+        if ((uint64_t)code->max_height > slots)
+            TRAP(WASM_TRAP_CALL_STACK_EXHAUSTED);
+        for (uint32_t i = 0; i < np; i++)
+            fp[i] = args_results[i];
+        for (uint32_t i = np; i < code->nlocals; i++)
+            fp[i] = 0;
+        sp = fp + code->nlocals;
+        base = ip = code->words;
+    }
+
+#if !(defined(__GNUC__) || defined(__clang__))
+dispatch:
+    switch (*ip++) {
+#else
+    NEXT();
+#endif
+
+    OPC(UNREACHABLE) TRAP(WASM_TRAP_UNREACHABLE);
+
+    OPC(BR)
+    {
+        USE_FUEL();
+        ip = base + ip[0];
+        NEXT();
+    }
+    OPC(BR_ADJ)
+    {
+        USE_FUEL();
+        uint64_t *nsp = fp + ip[1];
+        if (ip[2])
+            *nsp++ = sp[-1];
+        sp = nsp;
+        ip = base + ip[0];
+        NEXT();
+    }
+    OPC(BR_IF)
+    {
+        if (U32(*--sp)) {
+            USE_FUEL();
+            ip = base + ip[0];
+        } else {
+            ip++;
+        }
+        NEXT();
+    }
+    OPC(BR_IF_ADJ)
+    {
+        if (U32(*--sp)) {
+            USE_FUEL();
+            uint64_t *nsp = fp + ip[1];
+            if (ip[2])
+                *nsp++ = sp[-1];
+            sp = nsp;
+            ip = base + ip[0];
+        } else {
+            ip += 3;
+        }
+        NEXT();
+    }
+    OPC(BR_UNLESS)
+    {
+        if (!U32(*--sp))
+            ip = base + ip[0];
+        else
+            ip++;
+        NEXT();
+    }
+    OPC(BR_TABLE)
+    {
+        USE_FUEL();
+        uint32_t n = ip[0], idx = U32(*--sp);
+        if (idx > n)
+            idx = n;
+        const uint32_t *e = ip + 1 + 3 * idx;
+        uint64_t *nsp = fp + e[1];
+        if (e[2])
+            *nsp++ = sp[-1];
+        sp = nsp;
+        ip = base + e[0];
+        NEXT();
+    }
+    OPC(RETURN)
+    {
+        if (cur->code->result_arity) {
+            fp[0] = sp[-1];
+            sp = fp + 1;
+        } else {
+            sp = fp;
+        }
+        if (depth == 0)
+            goto out;
+        depth--;
+        ip = frames[depth].ip;
+        fp = frames[depth].fp;
+        cur = frames[depth].func;
+        base = cur->code->words;
+        if (cur->inst != ci) {
+            ci = cur->inst;
+            RELOAD_INSTANCE();
+        } else {
+            mem = memobj->data;
+            memsize = memobj->size;
+        }
+        NEXT();
+    }
+    OPC(CALL)
+    {
+        f = funcs[*ip++];
+        goto do_call;
+    }
+    OPC(CALL_INDIRECT)
+    {
+        const wasm_functype *want = &ci->module->types[*ip++];
+        uint32_t idx = U32(*--sp);
+        wasm_table *t = ci->table;
+        if (idx >= t->size)
+            TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
+        f = t->elems[idx];
+        if (!f)
+            TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
+        if (!wasm_functype_equal(f->type, want))
+            TRAP(WASM_TRAP_INDIRECT_MISMATCH);
+        goto do_call;
+    }
+    OPC(DROP)
+    {
+        sp--;
+        NEXT();
+    }
+    OPC(SELECT)
+    {
+        uint32_t c = U32(sp[-1]);
+        sp -= 2;
+        if (!c)
+            sp[-1] = sp[0];
+        NEXT();
+    }
+    OPC(LOCAL_GET)
+    {
+        *sp++ = fp[*ip++];
+        NEXT();
+    }
+    OPC(LOCAL_SET)
+    {
+        fp[*ip++] = *--sp;
+        NEXT();
+    }
+    OPC(LOCAL_TEE)
+    {
+        fp[*ip++] = sp[-1];
+        NEXT();
+    }
+    OPC(GLOBAL_GET)
+    {
+        *sp++ = globals[*ip++]->bits;
+        NEXT();
+    }
+    OPC(GLOBAL_SET)
+    {
+        globals[*ip++]->bits = *--sp;
+        NEXT();
+    }
+
+#define LOAD(name, ctype, N, conv)                                                                             \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(sp[-1]) + *ip++;                                                          \
+        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
+        ctype v;                                                                                               \
+        WASM_COPY(&v, mem + ea, N);                                                                            \
+        sp[-1] = conv;                                                                                         \
+        NEXT();                                                                                                \
+    }
+    LOAD(I32_LOAD, uint32_t, 4, (uint64_t)v)
+    LOAD(I64_LOAD, uint64_t, 8, v)
+    LOAD(F32_LOAD, uint32_t, 4, (uint64_t)v)
+    LOAD(F64_LOAD, uint64_t, 8, v)
+    LOAD(I32_LOAD8_S, int8_t, 1, (uint64_t)(uint32_t)(int32_t)v)
+    LOAD(I32_LOAD8_U, uint8_t, 1, (uint64_t)v)
+    LOAD(I32_LOAD16_S, int16_t, 2, (uint64_t)(uint32_t)(int32_t)v)
+    LOAD(I32_LOAD16_U, uint16_t, 2, (uint64_t)v)
+    LOAD(I64_LOAD8_S, int8_t, 1, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD8_U, uint8_t, 1, (uint64_t)v)
+    LOAD(I64_LOAD16_S, int16_t, 2, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD16_U, uint16_t, 2, (uint64_t)v)
+    LOAD(I64_LOAD32_S, int32_t, 4, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD32_U, uint32_t, 4, (uint64_t)v)
+
+#define STORE(name, ctype, N)                                                                                  \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(sp[-2]) + *ip++;                                                          \
+        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
+        ctype v = (ctype)sp[-1];                                                                               \
+        WASM_COPY(mem + ea, &v, N);                                                                            \
+        sp -= 2;                                                                                               \
+        NEXT();                                                                                                \
+    }
+    STORE(I32_STORE, uint32_t, 4)
+    STORE(I64_STORE, uint64_t, 8)
+    STORE(F32_STORE, uint32_t, 4)
+    STORE(F64_STORE, uint64_t, 8)
+    STORE(I32_STORE8, uint8_t, 1)
+    STORE(I32_STORE16, uint16_t, 2)
+    STORE(I64_STORE8, uint8_t, 1)
+    STORE(I64_STORE16, uint16_t, 2)
+    STORE(I64_STORE32, uint32_t, 4)
+
+    OPC(MEMORY_SIZE)
+    {
+        *sp++ = memobj->pages;
+        NEXT();
+    }
+    OPC(MEMORY_GROW)
+    {
+        uint32_t delta = U32(sp[-1]), old = memobj->pages;
+        uint64_t want = (uint64_t)old + delta;
+        if (memobj == &ci->nomem || want > memobj->max_pages) {
+            sp[-1] = 0xffffffffu;
+            NEXT();
+        }
+        if (delta) {
+            uint64_t nsize = want * WASM_PAGE_SIZE;
+            uint8_t *nd = wasm_alloc((size_t)nsize);
+            if (!nd) {
+                sp[-1] = 0xffffffffu;
+                NEXT();
+            }
+            if (memobj->size)
+                wasm_memcpy(nd, memobj->data, (size_t)memobj->size);
+            wasm_memset(nd + memobj->size, 0, (size_t)(nsize - memobj->size));
+            wasm_free(memobj->data);
+            memobj->data = nd;
+            memobj->size = nsize;
+            memobj->pages = (uint32_t)want;
+            mem = nd;
+            memsize = nsize;
+        }
+        sp[-1] = old;
+        NEXT();
+    }
+    OPC(I32_CONST)
+    {
+        *sp++ = *ip++;
+        NEXT();
+    }
+    OPC(I64_CONST)
+    {
+        *sp++ = (uint64_t)ip[0] | ((uint64_t)ip[1] << 32);
+        ip += 2;
+        NEXT();
+    }
+    OPC(F32_CONST)
+    {
+        *sp++ = *ip++;
+        NEXT();
+    }
+    OPC(F64_CONST)
+    {
+        *sp++ = (uint64_t)ip[0] | ((uint64_t)ip[1] << 32);
+        ip += 2;
+        NEXT();
+    }
+
+#define UN(name, expr)                                                                                         \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        uint64_t a = sp[-1];                                                                                   \
+        (void)a;                                                                                               \
+        sp[-1] = (expr);                                                                                       \
+        NEXT();                                                                                                \
+    }
+#define BIN(name, expr)                                                                                        \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        uint64_t b = sp[-1], a = sp[-2];                                                                       \
+        sp--;                                                                                                  \
+        sp[-1] = (expr);                                                                                       \
+        NEXT();                                                                                                \
+    }
+    UN(I32_EQZ, U32(a) == 0)
+    BIN(I32_EQ, U32(a) == U32(b))
+    BIN(I32_NE, U32(a) != U32(b))
+    BIN(I32_LT_S, S32(a) < S32(b))
+    BIN(I32_LT_U, U32(a) < U32(b))
+    BIN(I32_GT_S, S32(a) > S32(b))
+    BIN(I32_GT_U, U32(a) > U32(b))
+    BIN(I32_LE_S, S32(a) <= S32(b))
+    BIN(I32_LE_U, U32(a) <= U32(b))
+    BIN(I32_GE_S, S32(a) >= S32(b))
+    BIN(I32_GE_U, U32(a) >= U32(b))
+    UN(I64_EQZ, a == 0)
+    BIN(I64_EQ, a == b)
+    BIN(I64_NE, a != b)
+    BIN(I64_LT_S, S64(a) < S64(b))
+    BIN(I64_LT_U, a < b)
+    BIN(I64_GT_S, S64(a) > S64(b))
+    BIN(I64_GT_U, a > b)
+    BIN(I64_LE_S, S64(a) <= S64(b))
+    BIN(I64_LE_U, a <= b)
+    BIN(I64_GE_S, S64(a) >= S64(b))
+    BIN(I64_GE_U, a >= b)
+    BIN(F32_EQ, F32(a) == F32(b))
+    BIN(F32_NE, F32(a) != F32(b))
+    BIN(F32_LT, F32(a) < F32(b))
+    BIN(F32_GT, F32(a) > F32(b))
+    BIN(F32_LE, F32(a) <= F32(b))
+    BIN(F32_GE, F32(a) >= F32(b))
+    BIN(F64_EQ, F64(a) == F64(b))
+    BIN(F64_NE, F64(a) != F64(b))
+    BIN(F64_LT, F64(a) < F64(b))
+    BIN(F64_GT, F64(a) > F64(b))
+    BIN(F64_LE, F64(a) <= F64(b))
+    BIN(F64_GE, F64(a) >= F64(b))
+    UN(I32_CLZ, clz32(U32(a)))
+    UN(I32_CTZ, ctz32(U32(a)))
+    UN(I32_POPCNT, popcnt64(U32(a)))
+    BIN(I32_ADD, U32(U32(a) + U32(b)))
+    BIN(I32_SUB, U32(U32(a) - U32(b)))
+    BIN(I32_MUL, U32(U32(a) * U32(b)))
+    OPC(I32_DIV_S)
+    {
+        int32_t b = S32(sp[-1]), a = S32(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        if (b == -1 && a == INT32_MIN)
+            TRAP(WASM_TRAP_INT_OVERFLOW);
+        sp--;
+        sp[-1] = U32(a / b);
+        NEXT();
+    }
+    OPC(I32_DIV_U)
+    {
+        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = a / b;
+        NEXT();
+    }
+    OPC(I32_REM_S)
+    {
+        int32_t b = S32(sp[-1]), a = S32(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = b == -1 ? 0 : U32(a % b);
+        NEXT();
+    }
+    OPC(I32_REM_U)
+    {
+        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = a % b;
+        NEXT();
+    }
+    BIN(I32_AND, U32(a & b))
+    BIN(I32_OR, U32(a | b))
+    BIN(I32_XOR, U32(a ^ b))
+    BIN(I32_SHL, U32(U32(a) << (b & 31)))
+    BIN(I32_SHR_S, U32(S32(a) >> (b & 31)))
+    BIN(I32_SHR_U, U32(a) >> (b & 31))
+    BIN(I32_ROTL, rotl32(U32(a), U32(b)))
+    BIN(I32_ROTR, rotr32(U32(a), U32(b)))
+    UN(I64_CLZ, clz64(a))
+    UN(I64_CTZ, ctz64(a))
+    UN(I64_POPCNT, popcnt64(a))
+    BIN(I64_ADD, a + b)
+    BIN(I64_SUB, a - b)
+    BIN(I64_MUL, a * b)
+    OPC(I64_DIV_S)
+    {
+        int64_t b = S64(sp[-1]), a = S64(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        if (b == -1 && a == INT64_MIN)
+            TRAP(WASM_TRAP_INT_OVERFLOW);
+        sp--;
+        sp[-1] = (uint64_t)(a / b);
+        NEXT();
+    }
+    OPC(I64_DIV_U)
+    {
+        uint64_t b = sp[-1], a = sp[-2];
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = a / b;
+        NEXT();
+    }
+    OPC(I64_REM_S)
+    {
+        int64_t b = S64(sp[-1]), a = S64(sp[-2]);
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
+        NEXT();
+    }
+    OPC(I64_REM_U)
+    {
+        uint64_t b = sp[-1], a = sp[-2];
+        if (b == 0)
+            TRAP(WASM_TRAP_DIV_ZERO);
+        sp--;
+        sp[-1] = a % b;
+        NEXT();
+    }
+    BIN(I64_AND, a & b)
+    BIN(I64_OR, a | b)
+    BIN(I64_XOR, a ^ b)
+    BIN(I64_SHL, a << (b & 63))
+    BIN(I64_SHR_S, (uint64_t)(S64(a) >> (b & 63)))
+    BIN(I64_SHR_U, a >> (b & 63))
+    BIN(I64_ROTL, rotl64(a, b))
+    BIN(I64_ROTR, rotr64(a, b))
+    UN(F32_ABS, U32(a) & 0x7fffffffu)
+    UN(F32_NEG, U32(a) ^ 0x80000000u)
+    UN(F32_CEIL, BF32(wasm_f32_ceil(F32(a))))
+    UN(F32_FLOOR, BF32(wasm_f32_floor(F32(a))))
+    UN(F32_TRUNC, BF32(wasm_f32_trunc(F32(a))))
+    UN(F32_NEAREST, BF32(wasm_f32_nearest(F32(a))))
+    UN(F32_SQRT, BF32(wasm_f32_sqrt(F32(a))))
+    BIN(F32_ADD, BF32(F32(a) + F32(b)))
+    BIN(F32_SUB, BF32(F32(a) - F32(b)))
+    BIN(F32_MUL, BF32(F32(a) * F32(b)))
+    BIN(F32_DIV, BF32(F32(a) / F32(b)))
+    BIN(F32_MIN, BF32(wasm_f32_min(F32(a), F32(b))))
+    BIN(F32_MAX, BF32(wasm_f32_max(F32(a), F32(b))))
+    BIN(F32_COPYSIGN, BF32(f32_copysign(F32(a), F32(b))))
+    UN(F64_ABS, a & ~(1ull << 63))
+    UN(F64_NEG, a ^ (1ull << 63))
+    UN(F64_CEIL, BF64(wasm_f64_ceil(F64(a))))
+    UN(F64_FLOOR, BF64(wasm_f64_floor(F64(a))))
+    UN(F64_TRUNC, BF64(wasm_f64_trunc(F64(a))))
+    UN(F64_NEAREST, BF64(wasm_f64_nearest(F64(a))))
+    UN(F64_SQRT, BF64(wasm_f64_sqrt(F64(a))))
+    BIN(F64_ADD, BF64(F64(a) + F64(b)))
+    BIN(F64_SUB, BF64(F64(a) - F64(b)))
+    BIN(F64_MUL, BF64(F64(a) * F64(b)))
+    BIN(F64_DIV, BF64(F64(a) / F64(b)))
+    BIN(F64_MIN, BF64(wasm_f64_min(F64(a), F64(b))))
+    BIN(F64_MAX, BF64(wasm_f64_max(F64(a), F64(b))))
+    BIN(F64_COPYSIGN, BF64(f64_copysign(F64(a), F64(b))))
+    UN(I32_WRAP_I64, U32(a))
+
+    /* float -> int: NaN and out-of-range inputs trap; the bounds are the
+     * first values outside the target range, all exactly representable. */
+#define TRUNC(name, ftype, getf, lo, hi, itype, store)                                                         \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        ftype x = getf(sp[-1]);                                                                                \
+        if (x != x)                                                                                            \
+            TRAP(WASM_TRAP_INVALID_CONVERSION);                                                                \
+        if (!(x > lo && x < hi))                                                                               \
+            TRAP(WASM_TRAP_INT_OVERFLOW);                                                                      \
+        sp[-1] = store((itype)x);                                                                              \
+        NEXT();                                                                                                \
+    }
+#define ST_I32(v) ((uint64_t)(uint32_t)(v))
+#define ST_I64(v) ((uint64_t)(v))
+    TRUNC(I32_TRUNC_F32_S, float, F32, -2147483904.0f, 2147483648.0f, int32_t, ST_I32)
+    TRUNC(I32_TRUNC_F32_U, float, F32, -1.0f, 4294967296.0f, uint32_t, ST_I32)
+    TRUNC(I32_TRUNC_F64_S, double, F64, -2147483649.0, 2147483648.0, int32_t, ST_I32)
+    TRUNC(I32_TRUNC_F64_U, double, F64, -1.0, 4294967296.0, uint32_t, ST_I32)
+    UN(I64_EXTEND_I32_S, (uint64_t)(int64_t)S32(a))
+    UN(I64_EXTEND_I32_U, (uint64_t)U32(a))
+    TRUNC(I64_TRUNC_F32_S, float, F32, -9223373136366403584.0f, 9223372036854775808.0f, int64_t, ST_I64)
+    TRUNC(I64_TRUNC_F32_U, float, F32, -1.0f, 18446744073709551616.0f, uint64_t, ST_I64)
+    TRUNC(I64_TRUNC_F64_S, double, F64, -9223372036854777856.0, 9223372036854775808.0, int64_t, ST_I64)
+    TRUNC(I64_TRUNC_F64_U, double, F64, -1.0, 18446744073709551616.0, uint64_t, ST_I64)
+    UN(F32_CONVERT_I32_S, BF32((float)S32(a)))
+    UN(F32_CONVERT_I32_U, BF32((float)U32(a)))
+    UN(F32_CONVERT_I64_S, BF32((float)S64(a)))
+    UN(F32_CONVERT_I64_U, BF32((float)a))
+    UN(F32_DEMOTE_F64, BF32((float)F64(a)))
+    UN(F64_CONVERT_I32_S, BF64((double)S32(a)))
+    UN(F64_CONVERT_I32_U, BF64((double)U32(a)))
+    UN(F64_CONVERT_I64_S, BF64((double)S64(a)))
+    UN(F64_CONVERT_I64_U, BF64((double)a))
+    UN(F64_PROMOTE_F32, BF64((double)F32(a)))
+    UN(I32_REINTERPRET_F32, U32(a))
+    UN(I64_REINTERPRET_F64, a)
+    UN(F32_REINTERPRET_I32, U32(a))
+    UN(F64_REINTERPRET_I64, a)
+
+#if !(defined(__GNUC__) || defined(__clang__))
+    default:
+        TRAP(WASM_TRAP_UNREACHABLE);
+    }
+#endif
+
+do_call:
+    USE_FUEL();
+    if (!f->code) {
+        uint32_t np = f->type->nparams;
+        uint64_t *args = sp - np, res[2] = {0, 0};
+        int r = f->host(ci, f->host_ctx, args, res);
+        if (r != WASM_OK)
+            TRAP(r);
+        sp = args;
+        if (f->type->nresults)
+            *sp++ = res[0];
+        mem = memobj->data;
+        memsize = memobj->size;
+        NEXT();
+    }
+    {
+        const wasm_code *code = f->code;
+        uint64_t *nfp = sp - code->nparams;
+        if (depth + 1 >= max_depth || nfp + code->max_height > stack_end)
+            TRAP(WASM_TRAP_CALL_STACK_EXHAUSTED);
+        frames[depth].ip = ip;
+        frames[depth].fp = fp;
+        frames[depth].func = cur;
+        depth++;
+        fp = nfp;
+        for (uint32_t i = code->nparams; i < code->nlocals; i++)
+            fp[i] = 0;
+        sp = fp + code->nlocals;
+        cur = f;
+        base = ip = code->words;
+        if (f->inst != ci) {
+            ci = f->inst;
+            RELOAD_INSTANCE();
+        }
+        NEXT();
+    }
+
+out:
+    if (trap == WASM_OK && entry->type->nresults)
+        args_results[0] = stack[0];
+    inst->running--;
+    if (own_stack)
+        wasm_free(stack);
+    return trap;
+}
