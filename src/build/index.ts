@@ -8,6 +8,7 @@ import {shellQuote} from '../util/spawn.js'
 import {annotations, parseDiagnostics} from './diagnostics.js'
 import {type GraphResult, type StepEvent, runGraph} from './graph.js'
 import {loadState, saveState} from './incremental.js'
+import {acquireBuildLock} from './lock.js'
 import {BUILD_DIR, discoverSources, makePlan, type Toolchains, writeCompileCommands} from './plan.js'
 import {loadPackageList, resolveProfile} from './toolchain.js'
 
@@ -30,6 +31,7 @@ export interface BuildResult {
 }
 
 export const STATE_FILE = `${BUILD_DIR}/.kos-build-state.json`
+export const LOCK_FILE = `${BUILD_DIR}/.kos-build.lock`
 
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const root = opts.root ? path.resolve(opts.root) : findRepoRoot()
@@ -38,6 +40,26 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const out = opts.log ?? ((l: string) => process.stdout.write(l + '\n'))
   const err = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
 
+  // Builds in this process queue up; the lock file orders them against other processes.
+  const mine = queue.then(async () => {
+    const release = await acquireBuildLock(path.join(root, LOCK_FILE), {
+      onWait: (pid) => out(`waiting for another kos build (pid ${pid}) to finish`),
+    })
+    try {
+      return await buildLocked(root, jobs, opts, out, err)
+    } finally {
+      release()
+    }
+  })
+  queue = mine.catch(() => undefined)
+  return mine
+}
+
+let queue: Promise<unknown> = Promise.resolve()
+
+async function buildLocked(
+  root: string, jobs: number, opts: BuildOptions, out: (l: string) => void, err: (l: string) => void,
+): Promise<BuildResult> {
   const sources = discoverSources(root)
   const packages = loadPackageList(root)
   const tc: Toolchains = {
@@ -80,12 +102,15 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
               if (line) task.output = line
             }})
             task.title = summarize(r)
+            // A failing task gets listr's failure mark; the details are printed after the renderer stops.
+            if (r.failed) throw new Error(task.title)
           },
           rendererOptions: {bottomBar: opts.verbose ? 20 : 1, persistentOutput: Boolean(opts.verbose)},
         }],
-        {renderer: 'default', exitOnError: false},
-      ).run()
-      result = r!
+        {renderer: 'default', exitOnError: false, rendererOptions: {collapseErrors: true, showErrorMessage: false}},
+      ).run().catch(() => undefined)
+      if (!r) throw new Error('build graph did not run')
+      result = r
     } else {
       result = await runGraph(plan.steps, {root, jobs, state, onEvent: (e) => {
         onDone(e)

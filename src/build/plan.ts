@@ -1,7 +1,7 @@
 // Source discovery and the build steps made from it (docs/ARCHITECTURE.md "Build").
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {checkKernelFiles, checkUserFile} from '../elf/checks.js'
+import {checkKernelImages, checkUserFile} from '../elf/checks.js'
 import {runTool, shellQuote} from '../util/spawn.js'
 import type {Step, StepOutcome} from './graph.js'
 import {type InitrdEntry, packInitrd} from './initrd.js'
@@ -143,7 +143,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
       signature: [ocArgv, 'kernel-checks', IN_PROCESS_VERSION], argv: ocArgv,
       run: async () =>
         runArgv(root, ocArgv, () => {
-          const c = checkKernelFiles(path.resolve(root, elf), path.resolve(root, elf32))
+          const c = checkKernelImages(readFileSync(path.resolve(root, elf)), readFileSync(path.resolve(root, elf32)), {elf64: elf, elf32})
           return {ok: c.ok, output: c.problems.map((p) => `elf check: ${p}`).join('\n')}
         }),
     })

@@ -105,7 +105,7 @@ export async function inspectTools(root: string): Promise<ToolReport[]> {
     const report: ToolReport = {name, required: t.required, package: pkg, purpose: t.purpose, path: found}
     if (found) {
       const r = await runTool(found, t.versionArgs ?? ['--version'], {timeoutMs: 10_000})
-      const line = (r.stdout + r.stderr).split('\n').map((l) => l.trim()).find((l) => /\d+\.\d+/.test(l))
+      const line = (r.stdout + r.stderr).split('\n').map((l) => l.trim()).find((l) => /\d/.test(l))
       report.version = line ? extractVersion(line) : 'unknown'
     }
     out.push(report)
@@ -114,6 +114,6 @@ export async function inspectTools(root: string): Promise<ToolReport[]> {
 }
 
 export function extractVersion(line: string): string {
-  const m = /(\d+\.\d+(?:\.\d+)?(?:[-~.+\w]*)?)/.exec(line)
+  const m = /(\d+\.\d+(?:\.\d+)?(?:[-~.+\w]*)?)/.exec(line) ?? /(\d{2,})/.exec(line)
   return m ? m[1] : line
 }

@@ -58,6 +58,7 @@ describe('resolveTool', () => {
 describe('helpers', () => {
   it('extracts versions from --version lines', () => {
     expect(extractVersion('Debian clang version 19.1.7 (3)')).toBe('19.1.7')
+    expect(extractVersion('ping from iputils 20221126')).toBe('20221126')
     expect(extractVersion('QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)')).toBe('7.2.22')
   })
 
