@@ -539,18 +539,18 @@ export function generateProgress(opts: GenerateOptions): Generated {
   if (opts.bench !== undefined) bench = {path: shown(opts.bench), bench: readBench(abs(opts.bench))}
   else if (existsSync(abs(DEFAULT_BENCH_PATH))) bench = {path: DEFAULT_BENCH_PATH, bench: readBench(abs(DEFAULT_BENCH_PATH))}
 
+  const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
+  const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
   const report = buildProgress({
     root: opts.root,
     results,
     bench,
-    git: opts.git ?? gitInfo(opts.root),
+    git: opts.git ?? gitInfo(opts.root, [relative(opts.root, markdownPath), relative(opts.root, jsonPath)]),
     now: opts.now ?? new Date().toISOString(),
     defined: opts.defined,
   })
   for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
 
-  const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
-  const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
   mkdirSync(dirname(markdownPath), {recursive: true})
   mkdirSync(dirname(jsonPath), {recursive: true})
   writeFileSync(markdownPath, progressMarkdown(report))

@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -5,6 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/report/bench.js'
 import {resolveComponentId} from '../../src/report/components.js'
+import {gitInfo} from '../../src/report/git.js'
 import {
   buildProgress,
   combineAttempts,
@@ -303,5 +305,30 @@ describe('repeated attempts in one run', () => {
     expect(flaky[0].attempt).toBeUndefined()
     const steady = combineAttempts([attempt(1, 'pass'), attempt(2, 'pass')])
     expect(steady).toMatchObject({status: 'pass', reason: '2 of 2 attempts passed'})
+  })
+})
+
+describe('gitInfo', () => {
+  it('reports the commit and ignores changes to the listed report outputs', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'kos-git-'))
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], {cwd: repo, stdio: 'ignore'})
+      git('init', '-q')
+      mkdirSync(join(repo, 'docs'))
+      writeFileSync(join(repo, 'docs/PROGRESS.md'), 'old\n')
+      writeFileSync(join(repo, 'a.c'), 'int a;\n')
+      git('add', '.')
+      git('commit', '-qm', 'init')
+      expect(gitInfo(repo)).toMatchObject({dirty: false})
+      expect(gitInfo(repo).commit).toMatch(/^[0-9a-f]{7,}$/)
+      writeFileSync(join(repo, 'docs/PROGRESS.md'), 'new\n')
+      expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(false)
+      expect(gitInfo(repo).dirty).toBe(true)
+      writeFileSync(join(repo, 'a.c'), 'int b;\n')
+      expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(true)
+      expect(gitInfo(tmpdir() + '/does-not-exist')).toEqual({commit: null, dirty: null})
+    } finally {
+      rmSync(repo, {recursive: true, force: true})
+    }
   })
 })
