@@ -80,7 +80,8 @@ export interface LanguageLines {
 export interface ProgressReport {
   generated: {date: string; commit: string | null; dirty: boolean | null; by: string}
   sources: {
-    results: Array<{path: string; date: string; commit: string | null; cases: number}>
+    /** sameCommit: whether the run tested the commit the report describes (null when unknown). */
+    results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
     bench: {path: string; date: string; commit: string | null; entries: number} | null
     syscallHeader: boolean
     syscallTable: boolean
@@ -93,6 +94,8 @@ export interface ProgressReport {
   tests: TestRow[]
   metrics: {
     linesByLanguage: Record<Language, LanguageLines>
+    /** Non-blank lines of C, assembly and TypeScript per top-level directory. */
+    linesByArea: Record<string, number>
     linesByComponent: Record<string, number>
     tests: {cases: number; ktapResults: number}
     benchmarks: BenchEntry[]
@@ -320,17 +323,29 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   for (const d of notRun) tests.push({id: d.id, phase: d.phase, title: d.title, status: 'not run', durationMs: null, reason: 'defined in test-suites/ but not in any results file'})
   tests.sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
   const linesByLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, {files: 0, lines: 0}])) as Record<Language, LanguageLines>
+  const linesByArea: Record<string, number> = {}
   for (const f of files) {
     const lang = languageOf(f)
     if (!lang) continue
+    const n = counter.lines(f)
     linesByLanguage[lang].files++
-    linesByLanguage[lang].lines += counter.lines(f)
+    linesByLanguage[lang].lines += n
+    const area = f.includes('/') ? f.slice(0, f.indexOf('/')) : '(top level)'
+    linesByArea[area] = (linesByArea[area] ?? 0) + n
   }
+  const sameCommit = (commit: string | null): boolean | null =>
+    commit && input.git.commit ? commit.startsWith(input.git.commit) || input.git.commit.startsWith(commit) : null
 
   return {
     generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report'},
     sources: {
-      results: input.results.map((r) => ({path: r.path, date: r.results.date, commit: r.results.commit, cases: r.results.cases.length})),
+      results: input.results.map((r) => ({
+        path: r.path,
+        date: r.results.date,
+        commit: r.results.commit,
+        cases: r.results.cases.length,
+        sameCommit: sameCommit(r.results.commit),
+      })),
       bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
       syscallHeader: headerText !== null,
       syscallTable: tableText !== null,
@@ -342,6 +357,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     tests,
     metrics: {
       linesByLanguage,
+      linesByArea: Object.fromEntries(Object.entries(linesByArea).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
       linesByComponent: Object.fromEntries(componentRows.map((c) => [c.id, c.lines])),
       tests: {cases: cases.length, ktapResults: cases.reduce((n, c) => n + countKtapResults(c.ktap), 0)},
       benchmarks: input.bench?.bench.benchmarks ?? [],
@@ -387,7 +403,10 @@ export function progressMarkdown(r: ProgressReport): string {
 
   out.push('## Sources', '')
   if (r.sources.results.length === 0) out.push('- No test results (run `kos test`): every case counts as not run.')
-  for (const s of r.sources.results) out.push(`- \`${mdCell(s.path)}\`: ${s.cases} cases, run ${s.date}${s.commit ? ` at \`${mdCell(s.commit)}\`` : ''}`)
+  for (const s of r.sources.results) {
+    const commitNote = s.sameCommit === false ? ' (**not the commit this report describes**: the tree may have changed since)' : ''
+    out.push(`- \`${mdCell(s.path)}\`: ${s.cases} cases, run ${s.date}${s.commit ? ` at \`${mdCell(s.commit.slice(0, 12))}\`` : ''}${commitNote}`)
+  }
   out.push(r.sources.bench ? `- \`${mdCell(r.sources.bench.path)}\`: ${r.sources.bench.entries} benchmark figures, ${r.sources.bench.date}` : '- No benchmark figures (run `kos bench`).')
   out.push(`- \`${SYSCALL_HEADER}\`: ${r.sources.syscallHeader ? 'read' : 'absent'}; \`${SYSCALL_TABLE}\`: ${r.sources.syscallTable ? 'read' : 'absent'}`, '')
 
@@ -459,6 +478,7 @@ export function progressMarkdown(r: ProgressReport): string {
   out.push('## Metrics', '')
   out.push('Lines of code (non-blank lines; generated files, dependencies and test fixtures excluded):', '')
   out.push(...table(['Language', 'Files', 'Lines'], LANGUAGES.map((l) => [l, String(r.metrics.linesByLanguage[l].files), String(r.metrics.linesByLanguage[l].lines)])), '')
+  out.push(...table(['Directory', 'Lines'], Object.entries(r.metrics.linesByArea).map(([area, n]) => [`\`${mdCell(area)}\``, String(n)])), '')
   out.push(`Tests: ${r.metrics.tests.cases} cases, ${r.metrics.tests.ktapResults} KTAP results (all levels).`, '')
   out.push('Lines per component are in the Components table.', '')
   if (r.metrics.benchmarks.length > 0) {

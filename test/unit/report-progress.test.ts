@@ -94,6 +94,10 @@ describe('buildProgress on the fixture tree', () => {
     expect(report.totals).toMatchObject({cases: 7, pass: 4, fail: 1, skip: 1, crash: 1, timeout: 0, error: 0})
     expect(report.tests.find((t) => t.id === 'fork_wait')!.status).toBe('pass')
     expect(report.sources.results.map((s) => s.cases)).toEqual([5, 3])
+    // The fixture runs tested abc1234, not the commit the report describes.
+    expect(report.sources.results.map((s) => s.sameCommit)).toEqual([false, false])
+    expect(buildProgress(input({git: {commit: 'abc1234', dirty: false}})).sources.results[0].sameCommit).toBe(true)
+    expect(buildProgress(input({git: {commit: null, dirty: null}})).sources.results[0].sameCommit).toBeNull()
   })
 
   it('computes phase completion from passing cases and never invents a figure', () => {
@@ -159,6 +163,7 @@ describe('buildProgress on the fixture tree', () => {
         TypeScript: {files: 1, lines: 2},
       })
       expect(r.metrics.linesByComponent.pmm).toBe(6)
+      expect(r.metrics.linesByArea).toEqual({kernel: 57, user: 3, src: 2})
     } finally {
       rmSync(tmp, {recursive: true, force: true})
     }
@@ -225,6 +230,7 @@ describe('progressMarkdown', () => {
     for (const s of ['Sources', 'Summary', 'Phases', 'Components', 'Syscalls', 'Tests', 'Metrics', 'Technical debt']) expect(md).toContain(`## ${s}\n`)
     expect(md).toContain(`on ${NOW} from commit \`feed123\`.`)
     expect(md).toContain('**4 of 7 cases passing**')
+    expect(section('Sources')).toContain('at `abc1234` (**not the commit this report describes**')
   })
 
   it('renders table rows with a constant column count', () => {
