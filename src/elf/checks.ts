@@ -96,9 +96,20 @@ export function checkUserImage(buf: Buffer, name: string): CheckResult {
   for (const p of loads) {
     const end = p.vaddr + p.memsz
     if (p.vaddr < USER_MIN_VADDR || end > USER_END_VADDR || end < p.vaddr) {
-      problems.push(`${name}: segment ${p.index} ${hex(p.vaddr)}..${hex(end)} is outside user space ${hex(USER_MIN_VADDR)}..${hex(USER_END_VADDR)}`)
+      const wraps = end >= 1n << 64n ? ' (wraps past 2^64)' : ''
+      problems.push(`${name}: segment ${p.index} ${hex(p.vaddr)}..${hex(end)}${wraps} is outside user space ${hex(USER_MIN_VADDR)}..${hex(USER_END_VADDR)}`)
     }
     if (p.offset + p.filesz > BigInt(img.size)) problems.push(`${name}: segment ${p.index} file range extends past end of file`)
+  }
+  // Overlapping segments would map one address twice with different contents or rights.
+  for (let i = 0; i < loads.length; i++) {
+    for (let j = i + 1; j < loads.length; j++) {
+      const a = loads[i]
+      const b = loads[j]
+      if (a.memsz > 0n && b.memsz > 0n && a.vaddr < b.vaddr + b.memsz && b.vaddr < a.vaddr + a.memsz) {
+        problems.push(`${name}: segments ${a.index} and ${b.index} overlap at ${hex(a.vaddr > b.vaddr ? a.vaddr : b.vaddr)}`)
+      }
+    }
   }
   problems.push(...wxProblems(img, name))
   if (loads.length > 0 && !entryInExecSegment(img, false)) problems.push(`${name}: entry point ${hex(img.entry)} is not inside an executable segment`)

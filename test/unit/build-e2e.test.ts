@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {build} from '../../src/build/index.js'
 import {checkKernelFiles, checkUserFile} from '../../src/elf/checks.js'
 import {parseElf} from '../../src/elf/parse.js'
+import {TEST_IMAGE_NAMES} from '../../src/build/testimages.js'
 
 const repo = path.resolve(import.meta.dirname, '../..')
 let root: string
@@ -73,6 +74,10 @@ describe('build() end to end', () => {
     expect(checkUserFile(path.join(root, 'build/user/hello.elf')).ok).toBe(true)
     expect([...readFileSync(path.join(root, 'build/wasm/add.wasm')).subarray(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d])
     expect(readFileSync(path.join(root, 'build/initrd.tar')).includes(Buffer.from('bin/hello'))).toBe(true)
+    for (const n of TEST_IMAGE_NAMES) {
+      expect(checkUserFile(path.join(root, `build/badelf/${n}.elf`)).ok, n).toBe(n === 'good')
+      expect(readFileSync(path.join(root, 'build/initrd.tar')).includes(Buffer.from(`badelf/${n}.elf`)), n).toBe(true)
+    }
   })
 
   it('a second build does nothing and says so', async () => {

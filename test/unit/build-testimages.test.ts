@@ -101,6 +101,10 @@ describe('generateTestImages', () => {
     expect(checkUserImage(images.entry_outside, 'x').problems).toEqual([expect.stringMatching(/entry point/)])
   })
 
+  it('every image but good is refused by the user-program checks', () => {
+    for (const n of TEST_IMAGE_NAMES) expect(checkUserImage(images[n], n).ok, n).toBe(n === 'good')
+  })
+
   it('refuses a source that is not ELF64', () => {
     expect(() => generateTestImages(synthElf({class: 32, entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 4}]}))).toThrow(/ELF64/)
   })

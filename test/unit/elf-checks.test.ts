@@ -48,6 +48,8 @@ describe('checkUserImage', () => {
     ['PT_INTERP', synthElf({entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}, {type: PT_INTERP, flags: 4, vaddr: 0x402000n, filesz: 0x10}]}), /PT_INTERP/],
     ['PT_DYNAMIC', synthElf({entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}, {type: PT_DYNAMIC, flags: 6, vaddr: 0x402000n, filesz: 0x10}]}), /PT_DYNAMIC/],
     ['entry in a data segment', synthElf({entry: 0x402000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}, {flags: 6, vaddr: 0x402000n, filesz: 0x80}]}), /entry point/],
+    ['overlapping segments', synthElf({entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}, {flags: 6, vaddr: 0x401040n, filesz: 0x80}]}), /segments 0 and 1 overlap at 0x401040/],
+    ['a segment wrapping past 2^64', synthElf({entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}, {flags: 6, vaddr: 0x402000n, filesz: 0x10, memsz: (1n << 64n) - 0x1000n}]}), /wraps past 2\^64/],
     ['ELF32', synthElf({class: 32, entry: 0x401000n, segments: [{flags: 5, vaddr: 0x401000n, filesz: 0x80}]}), /not ELF64/],
     ['no PT_LOAD', synthElf({entry: 0x401000n, segments: []}), /no PT_LOAD/],
   ]
