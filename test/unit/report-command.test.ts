@@ -1,0 +1,39 @@
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import Report from '../../src/commands/report.js'
+
+const ROOT = resolve('.')
+
+describe('kos report (command)', () => {
+  let dir = ''
+  afterEach(() => {
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('merges several --results files into the outputs it is given', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-cmd-'))
+    const md = join(dir, 'P.md')
+    const json = join(dir, 'p.json')
+    await Report.run(['--results', 'test/fixtures/report/results-phase1.json', '--results', 'test/fixtures/report/results-phase3.json', '--out', md, '--json-out', json], ROOT)
+    const report = JSON.parse(readFileSync(json, 'utf8'))
+    expect(report.sources.results.map((s: {path: string}) => s.path)).toEqual(['test/fixtures/report/results-phase1.json', 'test/fixtures/report/results-phase3.json'])
+    expect(report.totals.pass).toBe(4)
+    expect(readFileSync(md, 'utf8')).toContain('# kos progress report')
+  })
+
+  it('fails with a one-line message naming a bad results file', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-cmd-'))
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{"date":"d","commit":null,"cases":[{"id":"x","phase":1,"title":"t","components":[],"syscalls":[],"status":"ok","durationMs":1}]}')
+    const err = await Report.run(['--results', bad, '--out', join(dir, 'P.md'), '--json-out', join(dir, 'p.json')], ROOT).then(
+      () => null,
+      (error: unknown) => error as Error & {oclif?: {exit?: number}},
+    )
+    expect(err).not.toBeNull()
+    expect(err!.message).toBe(`${bad}: case "x": "status" must be one of pass, fail, skip, timeout, crash, error`)
+    expect(err!.oclif?.exit).toBe(1)
+  })
+})
