@@ -3,6 +3,7 @@
 #include "mm/paging.h"
 #include "lib/string.h"
 #include "lib/panic.h"
+#include <stdbool.h>
 
 #define SLAB_MAGIC 0x51ab51ab
 #define LARGE_MAGIC 0x1a46e000
@@ -23,6 +24,15 @@ struct large_header {
     uint32_t npages;
     uint64_t pad;
 };
+
+/* Freed page runs (in pages, counting the guard page) for reuse, so the
+ * heap region and its page tables do not grow without bound. */
+#define MAX_FREE_RUNS 128
+struct free_run {
+    uint64_t va, slots;
+};
+static struct free_run free_runs[MAX_FREE_RUNS];
+static int nfree_runs;
 
 static struct slab *slabs[NCLASSES];
 static uint64_t heap_next = HEAP_BASE;
@@ -95,11 +105,31 @@ static void slab_free(struct slab *s, void *ptr)
     }
 }
 
+static void release_run(uint64_t va, uint64_t slots)
+{
+    if (nfree_runs < MAX_FREE_RUNS)
+        free_runs[nfree_runs++] = (struct free_run){ va, slots };
+    /* else: the virtual range is simply not reused; the region is vast. */
+}
+
 void *kmalloc_pages(size_t npages)
 {
     if (npages == 0 || npages > (1u << 20))
         return NULL;
-    uint64_t va = heap_next;
+    uint64_t slots = npages + 1, va = 0;
+    for (int r = 0; r < nfree_runs; r++) {
+        if (free_runs[r].slots >= slots) {
+            va = free_runs[r].va;
+            free_runs[r].va += slots * PAGE_SIZE;
+            free_runs[r].slots -= slots;
+            if (free_runs[r].slots == 0)
+                free_runs[r] = free_runs[--nfree_runs];
+            break;
+        }
+    }
+    bool fresh = va == 0;
+    if (fresh)
+        va = heap_next;
     for (size_t i = 0; i < npages; i++) {
         uint64_t pa = pmm_alloc_page();
         if (!pa || paging_map(paging_kernel_pml4(), va + i * PAGE_SIZE, pa, PTE_W | PTE_NX)) {
@@ -107,11 +137,14 @@ void *kmalloc_pages(size_t npages)
                 pmm_free_page(pa);
             for (size_t j = 0; j < i; j++)
                 pmm_free_page(paging_unmap(paging_kernel_pml4(), va + j * PAGE_SIZE));
+            if (!fresh)
+                release_run(va, slots);
             return NULL;
         }
     }
     /* The next run starts after an unmapped guard page. */
-    heap_next += (npages + 1) * PAGE_SIZE;
+    if (fresh)
+        heap_next += slots * PAGE_SIZE;
     live++;
     return (void *)va;
 }
@@ -131,6 +164,7 @@ void kfree_pages(void *ptr)
     }
     if (n == 0)
         panic("kfree_pages: double free of %p", ptr);
+    release_run((uint64_t)ptr, (uint64_t)n + 1);
     live--;
 }
 

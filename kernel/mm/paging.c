@@ -14,6 +14,7 @@ extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _kernel_end[];
 
 static uint64_t kernel_pml4;
+static uint64_t kernel_table_pages;
 
 static inline uint64_t *table_at(uint64_t phys) { return (uint64_t *)phys_to_virt(phys & PTE_ADDR); }
 
@@ -48,6 +49,8 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create, int *err)
                     *err = -ENOMEM;
                 return NULL;
             }
+            if (va >= USER_TOP)
+                kernel_table_pages++;
             /* Intermediate levels grant all; the leaf decides. */
             *e = page | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
         } else if (*e & PTE_PS) {
@@ -183,6 +186,11 @@ void paging_init(void)
     map_range(data, data - KERNEL_VMA, (uint64_t)_kernel_end - data, PTE_W | PTE_NX);
 
     write_cr3(kernel_pml4);
+}
+
+uint64_t paging_kernel_table_pages(void)
+{
+    return kernel_table_pages;
 }
 
 uint64_t paging_kernel_pml4(void)

@@ -33,6 +33,9 @@ uint64_t virt_to_phys(const void *virt);
  * The kernel half (entries 256-511) is shared by every address space. */
 void paging_init(void);
 uint64_t paging_kernel_pml4(void);
+/* Page-table pages created for kernel-half mappings since boot. They are
+ * kept for good (shared by every address space), so leak checks add them back. */
+uint64_t paging_kernel_table_pages(void);
 /* A new address space: empty user half, the shared kernel half. 0 on OOM. */
 uint64_t aspace_create(void);
 /* Frees every user page and page table, then the PML4 itself. */

@@ -2,11 +2,18 @@
 #include "lib/string.h"
 #include "lib/printf.h"
 
-extern const struct ktest_suite ktest_suite_lib;
+extern const struct ktest_suite ktest_suite_lib, ktest_suite_pmm, ktest_suite_paging, ktest_suite_heap,
+    ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf;
 
 /* Every suite, in the order ktest=all runs them. */
 static const struct ktest_suite *const suites[] = {
     &ktest_suite_lib,
+    &ktest_suite_pmm,
+    &ktest_suite_paging,
+    &ktest_suite_heap,
+    &ktest_suite_tarfs,
+    &ktest_suite_ramfs,
+    &ktest_suite_elf,
 };
 #define NSUITES (int)(sizeof suites / sizeof suites[0])
 

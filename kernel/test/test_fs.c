@@ -1,0 +1,176 @@
+/* fs/: the initrd (tarfs) and in-memory files (ramfs + the open-file layer). */
+#include "test/ktest.h"
+#include "fs/tarfs.h"
+#include "fs/ramfs.h"
+#include "fs/file.h"
+#include "mm/pmm.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include <kos/errno.h>
+#include <kos/syscall.h>
+
+static bool test_tar_header_checksum(void)
+{
+    static uint8_t hdr[512];
+    memset(hdr, 0, sizeof hdr);
+    memcpy(hdr, "file.txt", 8);
+    memcpy(hdr + 124, "00000000005", 11);
+    hdr[156] = '0';
+    memcpy(hdr + 257, "ustar", 6);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += (i >= 148 && i < 156) ? ' ' : hdr[i];
+    ksnprintf((char *)hdr + 148, 8, "%06o", sum);
+    KT_EXPECT(tarfs_header_valid(hdr));
+    hdr[0] = 'g';       /* one changed byte breaks the checksum */
+    KT_EXPECT(!tarfs_header_valid(hdr));
+    hdr[0] = 'f';
+    hdr[257] = 'x';     /* not ustar */
+    KT_EXPECT(!tarfs_header_valid(hdr));
+    return true;
+}
+
+static bool test_tar_lookup_program(void)
+{
+    struct tar_entry e;
+    KT_EXPECT(tarfs_entry_count() > 0);
+    KT_EXPECT_EQ(tarfs_lookup("/bin/hello", &e), 0);
+    KT_EXPECT(!e.is_dir);
+    KT_EXPECT(e.size > 64);
+    KT_EXPECT(memcmp(e.data, "\x7f" "ELF", 4) == 0);
+    return true;
+}
+
+static bool test_tar_missing_and_dirs(void)
+{
+    struct tar_entry e;
+    KT_EXPECT_EQ(tarfs_lookup("/bin/no_such_program", &e), -ENOENT);
+    KT_EXPECT_EQ(tarfs_lookup("/bin/hell", &e), -ENOENT);   /* prefix is not a match */
+    KT_EXPECT_EQ(tarfs_lookup("/bin", &e), 0);
+    KT_EXPECT(e.is_dir);
+    KT_EXPECT_EQ(tarfs_lookup("/", &e), 0);
+    KT_EXPECT(e.is_dir);
+    return true;
+}
+
+static void count_entry(const struct tar_entry *e, void *ctx)
+{
+    (void)e;
+    (*(int *)ctx)++;
+}
+
+static bool test_tar_list(void)
+{
+    int n = 0;
+    KT_EXPECT(tarfs_list("/bin", count_entry, &n) >= 1);
+    KT_EXPECT(n >= 1);
+    n = 0;
+    KT_EXPECT_EQ(tarfs_list("/no_such_dir", count_entry, &n), 0);
+    KT_EXPECT_EQ(n, 0);
+    return true;
+}
+
+static bool test_tar_read_via_file(void)
+{
+    struct file *f;
+    KT_EXPECT_EQ(file_open("/bin/hello", O_RDONLY, &f), 0);
+    char buf[4];
+    KT_EXPECT_EQ(file_read(f, buf, 4), 4);
+    KT_EXPECT(memcmp(buf, "\x7f" "ELF", 4) == 0);
+    KT_EXPECT_EQ(file_write(f, "x", 1), -EBADF);
+    file_put(f);
+    KT_EXPECT_EQ(file_open("/bin/hello", O_RDWR, &f), -EROFS);
+    KT_EXPECT_EQ(file_unlink("/bin/hello"), -EROFS);
+    return true;
+}
+
+static const struct ktest_case tar_cases[] = {
+    { "tarfs_header_checksum", test_tar_header_checksum },
+    { "tarfs_lookup_program", test_tar_lookup_program },
+    { "tarfs_missing_and_directories", test_tar_missing_and_dirs },
+    { "tarfs_list_directory", test_tar_list },
+    { "tarfs_read_only_file", test_tar_read_via_file },
+};
+
+const struct ktest_suite ktest_suite_tarfs = { "tarfs", KTEST_CASES(tar_cases), NULL };
+
+static bool test_ramfs_roundtrip(void)
+{
+    uint64_t before = pmm_free_count();
+    struct file *f;
+    KT_EXPECT_EQ(file_open("/ktest/a", O_CREAT | O_RDWR, &f), 0);
+    static char data[10000];
+    for (int i = 0; i < (int)sizeof data; i++)
+        data[i] = (char)(i % 251);
+    KT_EXPECT_EQ(file_write(f, data, sizeof data), (int64_t)sizeof data);
+    file_put(f);
+    KT_EXPECT_EQ(file_open("/ktest/a", O_RDONLY, &f), 0);
+    static char back[10000];
+    KT_EXPECT_EQ(file_read(f, back, sizeof back), (int64_t)sizeof back);
+    KT_EXPECT(memcmp(data, back, sizeof data) == 0);
+    KT_EXPECT_EQ(file_read(f, back, 1), 0);
+    file_put(f);
+    KT_EXPECT_EQ(file_unlink("/ktest/a"), 0);
+    KT_EXPECT_EQ(file_unlink("/ktest/a"), -ENOENT);
+    KT_EXPECT_EQ(pmm_free_count(), before);
+    return true;
+}
+
+static bool test_ramfs_unlink_while_open(void)
+{
+    struct file *f;
+    KT_EXPECT_EQ(file_open("/ktest/b", O_CREAT | O_RDWR, &f), 0);
+    KT_EXPECT_EQ(file_write(f, "keep", 4), 4);
+    KT_EXPECT_EQ(file_unlink("/ktest/b"), 0);
+    KT_EXPECT(ramfs_lookup("/ktest/b") == NULL);
+    /* The open file still holds the data. */
+    f->offset = 0;
+    char buf[4];
+    KT_EXPECT_EQ(file_read(f, buf, 4), 4);
+    KT_EXPECT(memcmp(buf, "keep", 4) == 0);
+    file_put(f);
+    return true;
+}
+
+static bool test_ramfs_holes_and_limits(void)
+{
+    struct ramfs_node *n;
+    KT_EXPECT_EQ(ramfs_create("/ktest/c", &n), 0);
+    KT_EXPECT_EQ(ramfs_create("/ktest/c", &n), -EEXIST);
+    n = ramfs_lookup("/ktest/c");
+    KT_EXPECT(n != NULL);
+    KT_EXPECT_EQ(ramfs_write(n, 100, "x", 1), 1);
+    KT_EXPECT_EQ(n->size, 101);
+    char buf[101];
+    KT_EXPECT_EQ(ramfs_read(n, 0, buf, sizeof buf), 101);
+    KT_EXPECT_EQ(buf[50], 0);
+    KT_EXPECT_EQ(buf[100], 'x');
+    KT_EXPECT_EQ(ramfs_write(n, RAMFS_MAX_FILE, "x", 1), -EFBIG);
+    KT_EXPECT_EQ(ramfs_write(n, ~0ULL - 2, "x", 8), -EFBIG);
+    KT_EXPECT_EQ(ramfs_read(n, 1000, buf, 10), 0);
+    KT_EXPECT_EQ(ramfs_unlink("/ktest/c"), 0);
+    return true;
+}
+
+static bool test_file_open_flags(void)
+{
+    struct file *f;
+    KT_EXPECT_EQ(file_open("/ktest/none", O_RDONLY, &f), -ENOENT);
+    KT_EXPECT_EQ(file_open("/ktest/d", O_RDWR | 0x100000, &f), -EINVAL);
+    KT_EXPECT_EQ(file_open("/ktest/d", O_ACCMODE, &f), -EINVAL);
+    KT_EXPECT_EQ(file_open("relative", O_CREAT | O_RDWR, &f), -EINVAL);
+    KT_EXPECT_EQ(file_open("/a//b", O_CREAT | O_RDWR, &f), -EINVAL);
+    KT_EXPECT_EQ(file_open("/a/./b", O_CREAT | O_RDWR, &f), -EINVAL);
+    KT_EXPECT_EQ(file_open("/", O_RDONLY, &f), -EISDIR);
+    KT_EXPECT_EQ(ramfs_file_count(), 0);
+    return true;
+}
+
+static const struct ktest_case ram_cases[] = {
+    { "ramfs_write_read_unlink", test_ramfs_roundtrip },
+    { "ramfs_unlink_while_open", test_ramfs_unlink_while_open },
+    { "ramfs_holes_and_limits", test_ramfs_holes_and_limits },
+    { "ramfs_open_flags_and_paths", test_file_open_flags },
+};
+
+const struct ktest_suite ktest_suite_ramfs = { "ramfs", KTEST_CASES(ram_cases), NULL };
