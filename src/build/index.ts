@@ -90,7 +90,8 @@ async function buildLocked(
 
   let result: GraphResult
   try {
-    if (isTTY && !opts.plain && !opts.log) {
+    // Verbose output (command lines) reads better as a plain scrolling log.
+    if (isTTY && !opts.plain && !opts.log && !opts.verbose) {
       let r: GraphResult | undefined
       await new Listr(
         [{
@@ -105,7 +106,7 @@ async function buildLocked(
             // A failing task gets listr's failure mark; the details are printed after the renderer stops.
             if (r.failed) throw new Error(task.title)
           },
-          rendererOptions: {bottomBar: opts.verbose ? 20 : 1, persistentOutput: Boolean(opts.verbose)},
+          rendererOptions: {bottomBar: 1},
         }],
         {renderer: 'default', exitOnError: false, rendererOptions: {collapseErrors: true, showErrorMessage: false}},
       ).run().catch(() => undefined)
@@ -137,7 +138,7 @@ async function buildLocked(
     }
   }
   const summary = summarize(result)
-  if (!isTTY || opts.plain || opts.log || result.failed) out(summary)
+  if (!isTTY || opts.plain || opts.log || opts.verbose || result.failed) out(summary)
   return {ran: result.ran, total: result.total, failed: result.failed, summary}
 }
 

@@ -200,6 +200,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
         return runArgv(root, argv)
       },
     })
+    compileCommands.push({directory: root, file: path.join(root, c), arguments: argv, output: path.join(root, out)})
     initrd.push({archivePath: `/wasm/${base(c)}.wasm`, source: out, mode: 0o644})
   }
 

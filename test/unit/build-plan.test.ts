@@ -92,6 +92,7 @@ describe('makePlan', () => {
   it('lists every C compile in compile_commands', () => {
     const files = plan().compileCommands.map((c) => path.relative(root, c.file))
     expect(files).toEqual(expect.arrayContaining(['kernel/main.c', 'user/hello.c', 'user/lib/libc.c']))
-    expect(plan().compileCommands.every((c) => c.directory === root && c.arguments.includes('-c'))).toBe(true)
+    expect(files).toContain('user/wasm/mul.c')
+    expect(plan().compileCommands.every((c) => c.directory === root && (c.arguments.includes('-c') || c.arguments.includes('--target=wasm32')))).toBe(true)
   })
 })
