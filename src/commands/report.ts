@@ -6,6 +6,7 @@ import {BenchFileError} from '../report/bench.js'
 import {generateProgress} from '../report/progress.js'
 import {ResultsFileError} from '../report/results.js'
 import type {CaseDef} from '../suites/types.js'
+import {warn} from '../util/log.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
@@ -45,7 +46,7 @@ export default class Report extends Command {
       if (error instanceof Error && /^not inside the kos repository/.test(error.message)) this.error(error.message, {exit: 1})
       throw error
     }
-    for (const w of generated.warnings) this.warn(w)
+    for (const w of generated.warnings) warn(w)
     const {report} = generated
     const t = report.totals
     const comps = report.components.filter((c) => c.status === 'done').length
@@ -61,7 +62,7 @@ export default class Report extends Command {
       const {loadSuites} = await import('../suites/load.js')
       return await loadSuites(root, 'test-suites', {exclude: ['bench.ts']})
     } catch (error) {
-      this.warn(`cannot load test-suites/ (${(error as Error).message.split('\n')[0]}): cases that did not run are not listed`)
+      warn(`cannot load test-suites/ (${(error as Error).message.split('\n')[0]}): cases that did not run are not listed`)
       return undefined
     }
   }

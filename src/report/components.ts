@@ -16,6 +16,8 @@ export interface ComponentDef {
 }
 
 export const COMPONENTS: ComponentDef[] = [
+  // Phase 0: the harness that proves everything else (its own self-tests).
+  {id: 'harness', name: 'Test harness (QEMU runner, KTAP parser, verdicts)', phase: 0, paths: ['src/suites/**', 'src/qemu/**', 'src/ktap/**']},
   // Phase 1: kernel foundations
   {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/kernel.ld']},
   {id: 'gdt', name: 'GDT and TSS', phase: 1, paths: ['kernel/arch/x86_64/gdt*', 'kernel/arch/x86_64/tss*']},

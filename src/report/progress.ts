@@ -415,7 +415,10 @@ export function progressMarkdown(r: ProgressReport): string {
   out.push(`**${t.pass} of ${t.cases} cases passing**` + (t.cases ? ` (fail ${t.fail}, timeout ${t.timeout}, crash ${t.crash}, error ${t.error}, skipped ${t.skip}, not run ${t.notRun}).` : '.'))
   const compDone = r.components.filter((c) => c.status === 'done').length
   const sysDone = r.syscalls.filter((s) => s.status === 'done').length
-  out.push(`Components done: ${compDone} of ${r.components.length}. Syscalls done: ${sysDone} of ${r.syscalls.length}.`, '')
+  out.push(`Components done: ${compDone} of ${r.components.length}. Syscalls done: ${sysDone} of ${r.syscalls.length}.`)
+  const empty = r.phases.filter((p) => p.cases === 0).map((p) => String(p.phase))
+  if (empty.length) out.push(`Phases with no tests yet: ${empty.join(', ')}.`)
+  out.push('')
 
   out.push('## Phases', '')
   out.push(

@@ -9,6 +9,7 @@ import {CASE_STATUSES, type CaseResult, type CaseStatus, type RunResults, type R
 export const DEFAULT_REPORT_DIR = 'build/reports'
 
 export const PHASE_NAMES: Record<number, string> = {
+  0: 'Test harness self-tests',
   1: 'Kernel foundations',
   2: 'Processes, scheduling and WASM',
   3: 'Networking',

@@ -207,6 +207,7 @@ describe('buildProgress without results or kernel sources', () => {
       expect(r.sources).toMatchObject({syscallHeader: false, syscallTable: false})
       const md = progressMarkdown(r)
       expect(md).toContain('0 of 0 cases passing')
+      expect(md).toContain('Phases with no tests yet: 0, 1, 2, 3, 4.')
       expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 % (no tests yet) |')
     } finally {
       rmSync(empty, {recursive: true, force: true})
