@@ -36,7 +36,13 @@ static void harness_misbehave(const char *what)
         __asm__ volatile("lidt %0; int3" : : "m"(empty));
         panic("int3 with an empty IDT did not reset the machine");
     }
-    panic("unknown harness mode '%s' (expected hang, triple or panic)", what);
+    if (strcmp(what, "pagefault") == 0) {
+        /* A kernel-mode fault: the exception report and backtrace, then a panic. */
+        volatile uint64_t *unmapped = (volatile uint64_t *)0xffff9fffdeadb000ULL;
+        *unmapped = 1;
+        panic("write to an unmapped kernel address did not fault");
+    }
+    panic("unknown harness mode '%s' (expected hang, triple, panic or pagefault)", what);
 }
 
 /* One init= item: "/bin/prog[:arg...][!fault]". */

@@ -3,11 +3,12 @@
 #include "lib/printf.h"
 
 extern const struct ktest_suite ktest_suite_lib, ktest_suite_pmm, ktest_suite_paging, ktest_suite_heap,
-    ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf;
+    ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf, ktest_suite_cpu;
 
 /* Every suite, in the order ktest=all runs them. */
 static const struct ktest_suite *const suites[] = {
     &ktest_suite_lib,
+    &ktest_suite_cpu,
     &ktest_suite_pmm,
     &ktest_suite_paging,
     &ktest_suite_heap,

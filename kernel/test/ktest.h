@@ -1,5 +1,6 @@
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include "lib/ktap.h"
 
 /* In-kernel KTAP suites. A suite is either a list of cases (each one KTAP
