@@ -1,6 +1,7 @@
 import {Command} from '@oclif/core'
 
 import {inspectTools} from '../build/toolchain.js'
+import {chooseAccel} from '../qemu/accel.js'
 import {hasNetAdmin, kvmStatus, tunPresent} from '../util/host.js'
 import {findRepoRoot} from '../util/root.js'
 
@@ -20,10 +21,13 @@ export default class Doctor extends Command {
       t.required ? 'required' : 'optional',
     ])
     const kvm = await kvmStatus()
+    // The runner also needs its CPU model (-cpu max) to work under KVM.
+    const accel = kvm.usable ? await chooseAccel() : 'tcg'
     const tun = tunPresent()
     const netAdmin = hasNetAdmin()
     rows.push(
-      [kvm.usable ? 'ok' : 'no', 'kvm', kvm.usable ? 'usable' : 'TCG', kvm.reason, 'optional'],
+      [kvm.usable ? 'ok' : 'no', 'kvm', kvm.usable ? 'usable' : 'unusable', kvm.reason, 'optional'],
+      [accel === 'kvm' ? 'ok' : 'no', 'accelerator', accel, accel === 'kvm' ? 'tests boot under KVM' : 'tests boot under TCG (slower)', 'optional'],
       [tun ? 'ok' : 'no', '/dev/net/tun', tun ? 'present' : 'absent', tun ? '' : 'TAP cases will be skipped', 'optional'],
       [netAdmin ? 'ok' : 'no', 'CAP_NET_ADMIN', netAdmin ? 'yes' : 'no', netAdmin ? '' : 'netns/TAP cases will be skipped', 'optional'],
     )
