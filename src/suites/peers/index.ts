@@ -1,0 +1,236 @@
+// Host-side peers of the network cases: startPeer(spec, ctx) is what the case
+// runner calls (src/suites/run.ts). Each peer prepares what QEMU needs
+// (ports, a namespace with a TAP device, a LAN hub), then waits for the guest's
+// "netecho: ready" line and drives the guest's netecho service
+// (kernel/net/net_ktest.c) with "kos:" commands, finally sending "kos:quit".
+import dgram from 'node:dgram'
+import type {Peer, PeerContext, PeerSpec, StartPeer} from '../types.js'
+import {createNetns, type Netns} from '../../qemu/netns.js'
+import {type AgentOp, runAgent, summarizeReport} from './agent.js'
+import {expectTerms, ipFromString, macFromString, malformedFrames} from './frames.js'
+import {LanHub} from './hub.js'
+import {waitForSerial} from './serial.js'
+
+export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
+/** How long a guest may take to boot and bring its NIC up under TCG. */
+const READY_TIMEOUT_MS = 240_000
+/** The hub LAN's host station (lan-2 profile; guests use ip=10.0.3.mac). */
+export const LAN_HOST_IP = '10.0.3.254'
+export const LAN_HOST_MAC = '02:00:00:00:00:fe'
+
+interface Outcome {
+  ok: boolean
+  detail: string
+}
+
+interface PeerSetup {
+  vars?: Record<string, string | number>
+  qemuPrefix?: string[]
+  cleanup?: () => Promise<void>
+}
+
+/** Builds a Peer from a setup step and a body that runs once the guest is booting. */
+function makePeer(setup: () => Promise<PeerSetup>, body: (signal: AbortSignal) => Promise<Outcome>): Peer {
+  const abort = new AbortController()
+  let prepared: PeerSetup = {}
+  const ready = setup().then((s) => { prepared = s })
+  const result = ready.then(() => body(abort.signal)).catch((error: Error) => ({ok: false, detail: error.message}))
+  const peer: Peer = {
+    ready,
+    result,
+    async stop() {
+      abort.abort()
+      await ready.catch(() => undefined)
+      await prepared.cleanup?.()
+    },
+  }
+  Object.defineProperty(peer, 'vars', {get: () => prepared.vars, enumerable: true})
+  Object.defineProperty(peer, 'qemuPrefix', {get: () => prepared.qemuPrefix, enumerable: true})
+  return peer
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4')
+    s.once('error', reject)
+    s.bind(0, '127.0.0.1', () => {
+      const port = s.address().port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function guestLog(ctx: PeerContext, guest: number): string {
+  return guest === 1 ? ctx.serialPath : ctx.serialPath.replace(/guest1\.log$/, `guest${guest}.log`)
+}
+
+const num = (spec: PeerSpec, key: string, dflt: number): number => {
+  const v = spec.options?.[key]
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`peer ${spec.name}: option "${key}" must be a number`)
+  return v
+}
+
+/** Agent ops over hostfwd (QEMU user networking). */
+function userPeer(spec: PeerSpec, ctx: PeerContext, ops: AgentOp[]): Peer {
+  let port = 0
+  return makePeer(async () => {
+    port = await freeUdpPort()
+    return {vars: {hostPort: port}}
+  }, async (signal) => {
+    await waitForSerial(ctx.serialPath, READY_LINE, READY_TIMEOUT_MS, signal)
+    const report = await runAgent({host: '127.0.0.1', port, bind: '127.0.0.1', ops: [{op: 'warmup', timeoutMs: 60_000}, ...ops, {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, [], signal)
+    return {ok: report.ok, detail: summarizeReport(report)}
+  })
+}
+
+/** A namespace with a TAP device; QEMU runs inside it. */
+function tapPeer(spec: PeerSpec, ctx: PeerContext, body: (ns: Netns, signal: AbortSignal) => Promise<Outcome>): Peer {
+  let ns: Netns | undefined
+  return makePeer(async () => {
+    ns = await createNetns(ctx.caseId)
+    return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+  }, async (signal) => {
+    await waitForSerial(ctx.serialPath, READY_LINE, READY_TIMEOUT_MS, signal)
+    return body(ns!, signal)
+  })
+}
+
+async function tapAgent(ns: Netns, ops: AgentOp[], signal: AbortSignal): Promise<Outcome> {
+  const report = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}, ...ops, {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, ns.prefix, signal)
+  return {ok: report.ok, detail: summarizeReport(report)}
+}
+
+async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<Outcome> {
+  const count = num(spec, 'count', 50)
+  const details: string[] = []
+  let ok = true
+  // Warm up: the guest's receiver may still be settling after boot.
+  const warm = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}]}, ns.prefix, signal)
+  if (!warm.ok) return {ok: false, detail: summarizeReport(warm)}
+  try {
+    const {stdout} = await ns.run('ping', ['-c', String(count), '-i', '0.05', '-W', '2', ns.guestIp], 120_000)
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout)
+    const rx = m ? Number(m[2]) : -1
+    if (!m || Number(m[1]) !== count || rx !== count) ok = false
+    details.push(`ping: ${m ? m[0] : 'no summary'}`)
+  } catch (error) {
+    ok = false
+    details.push(`ping failed: ${(error as Error).message} ${((error as {stdout?: string}).stdout ?? '').split('\n').filter((l) => l.includes('packet')).join(' ')}`)
+  }
+  // ARP both ways: the namespace learned the guest's MAC, the guest learned ours.
+  const {stdout: neigh} = await ns.run('ip', ['neigh', 'show', ns.guestIp])
+  const hostKnowsGuest = /lladdr 52:54:00/i.test(neigh)
+  details.push(`host neighbour entry: ${neigh.trim() || 'none'}`)
+  if (!hostKnowsGuest) ok = false
+  const rest = await runAgent({host: ns.guestIp, port: 7, ops: [
+    {op: 'cmd', text: `kos:arp ${ns.hostIp}`, expect: 'kos:arp resolved'},
+    {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'},
+  ]}, ns.prefix, signal)
+  if (!rest.ok) ok = false
+  details.push(summarizeReport(rest))
+  return {ok, detail: details.join('; ')}
+}
+
+/** A hub LAN (lan-2 profile): guests connect to it, the hub's host station drives them. */
+function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: LanHub, ips: number[], signal: AbortSignal) => Promise<Outcome>): Peer {
+  const hub = new LanHub({hostMac: macFromString(LAN_HOST_MAC), hostIp: ipFromString(LAN_HOST_IP)})
+  return makePeer(async () => {
+    await hub.start()
+    return {vars: {hubPort: hub.port}, cleanup: () => hub.close()}
+  }, async (signal) => {
+    const ips: number[] = []
+    for (let g = 1; g <= guests; g++) {
+      const m = await waitForSerial(guestLog(ctx, g), READY_LINE, READY_TIMEOUT_MS, signal)
+      ips.push(ipFromString(m[1]))
+    }
+    const out = await body(hub, ips, signal)
+    // Always let the guests finish, whatever happened.
+    for (const ip of ips) await hub.command(ip, 'kos:quit', 2000, 3).catch(() => null)
+    return out
+  })
+}
+
+async function lanEcho(spec: PeerSpec, hub: LanHub, ips: number[]): Promise<Outcome> {
+  const count = num(spec, 'count', 200)
+  const size = num(spec, 'size', 1000)
+  if (ips.length < 2) return {ok: false, detail: 'needs two guests'}
+  const details: string[] = []
+  let ok = true
+  for (const [a, b] of [[ips[0], ips[1]], [ips[1], ips[0]]]) {
+    const target = [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.')
+    const r = await hub.command(a, `kos:send ${target} 7 ${count} ${size}`, 120_000, 1)
+    details.push(`${[a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')} -> ${target}: ${r ?? 'no reply'}`)
+    if (!r?.startsWith('kos:send ok')) ok = false
+  }
+  return {ok, detail: details.join('; ')}
+}
+
+async function badPackets(spec: PeerSpec, hub: LanHub, ips: number[], signal: AbortSignal): Promise<Outcome> {
+  const count = num(spec, 'count', 3400)
+  const ip = ips[0]
+  const details: string[] = []
+  const warm = await hub.command(ip, 'kos:stats', 3000, 20)
+  if (!warm) return {ok: false, detail: 'guest never answered a command'}
+  const guestMac = await hub.resolve(ip, 10_000)
+  if ((await hub.command(ip, 'kos:mark')) !== 'kos:marked') return {ok: false, detail: 'kos:mark not acknowledged'}
+  const frames = malformedFrames({guestMac, guestIp: ip, peerMac: hub.hostMac, peerIp: hub.hostIp}, count, 42)
+  let pingsOk = 0, pings = 0
+  // Batches smaller than the guest's 32-descriptor ring, each followed by a
+  // ping: proves the guest still answers while being flooded.
+  for (let i = 0; i < frames.length; i += 24) {
+    if (signal.aborted) throw new Error('stopped')
+    for (const f of frames.slice(i, i + 24)) hub.sendFrame(f.frame)
+    await hub.drain()
+    pings++
+    if (await hub.ping(ip, pings & 0xffff, 5000)) pingsOk++
+  }
+  details.push(`${frames.length} malformed frames sent, ${pingsOk}/${pings} pings answered in between`)
+  const verdict = await hub.command(ip, `kos:expect ${expectTerms(frames)}`, 5000, 3)
+  details.push(`guest counters: ${verdict ?? 'no reply'}`)
+  let udpOk = 0
+  for (let i = 0; i < 20; i++) {
+    const data = Buffer.from(`after-the-flood-${i}`)
+    const r = await hub.udpRequest(ip, 7, data, 2000, 3)
+    if (r?.equals(data)) udpOk++
+  }
+  details.push(`${udpOk}/20 UDP echoes after the flood`)
+  const ok = pingsOk === pings && verdict === 'kos:expect ok' && udpOk === 20
+  return {ok, detail: details.join('; ')}
+}
+
+export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => {
+  switch (spec.name) {
+    case 'user-port': {
+      // Only reserves the forwarded port an e1000-user machine needs; the
+      // case's verdict comes from the guest alone.
+      let port = 0
+      return makePeer(async () => {
+        port = await freeUdpPort()
+        return {vars: {hostPort: port}}
+      }, async () => ({ok: true, detail: `forwarded port ${port} (no traffic)`}))
+    }
+    case 'udp-echo-user':
+      return userPeer(spec, ctx, [
+        {op: 'echo', count: num(spec, 'count', 1000), minSize: 1, maxSize: num(spec, 'maxSize', 1472), seed: 1},
+        {op: 'client'},
+      ])
+    case 'ping-tap':
+      return tapPeer(spec, ctx, (ns, signal) => pingTap(spec, ns, signal))
+    case 'udp-sizes-tap':
+      return tapPeer(spec, ctx, (ns, signal) => tapAgent(ns, [{op: 'sizes', from: num(spec, 'from', 1), to: num(spec, 'to', 1472)}, {op: 'client'}], signal))
+    case 'udp-bench-tap':
+      return tapPeer(spec, ctx, (ns, signal) => tapAgent(ns, [
+        {op: 'rtt', count: num(spec, 'count', 500), size: 64, metric: 'udp_echo_rtt'},
+        {op: 'throughput', count: num(spec, 'count', 500) * 2, size: 1472, window: 16, metric: 'udp_echo_throughput'},
+      ], signal))
+    case 'lan-echo':
+      return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
+    case 'bad-packets':
+      return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
+    default:
+      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, lan-echo, bad-packets)`)
+  }
+}
+
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'lan-echo', 'bad-packets']
