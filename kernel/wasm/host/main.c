@@ -1,6 +1,6 @@
 /* kos-wasm: host driver for the kos WebAssembly interpreter.
  *   kos-wasm spec FILE.json              run a wast2json script
- *   kos-wasm run [--time] FILE.wasm FUNC [ARGS...]   call an export
+ *   kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]   call an export
  * spec prints one "FILE:LINE: message" line per failed assertion and a final
  * "RESULT passed N failed M skipped K" line; exit 0 when nothing failed. */
 #define _POSIX_C_SOURCE 200809L
@@ -521,13 +521,28 @@ static void print_value(const wasm_value *v)
 static int cmd_run(int argc, char **argv)
 {
     int timing = 0;
-    if (argc > 0 && !strcmp(argv[0], "--time")) {
-        timing = 1;
+    uint64_t fuel = 0;
+    while (argc > 0 && !strncmp(argv[0], "--", 2)) {
+        if (!strcmp(argv[0], "--time")) {
+            timing = 1;
+        } else if (!strcmp(argv[0], "--fuel") && argc > 1) {
+            char *end;
+            fuel = strtoull(argv[1], &end, 10);
+            if (*end || !fuel) {
+                fprintf(stderr, "kos-wasm: --fuel needs a positive number, got \"%s\"\n", argv[1]);
+                return 2;
+            }
+            argc--;
+            argv++;
+        } else {
+            fprintf(stderr, "kos-wasm: unknown option %s\n", argv[0]);
+            return 2;
+        }
         argc--;
         argv++;
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: kos-wasm run [--time] FILE.wasm FUNC [ARGS...]\n");
+        fprintf(stderr, "usage: kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]\n");
         return 2;
     }
     size_t len;
@@ -543,7 +558,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "kos-wasm: %s: invalid module: %s\n", argv[0], err);
         return 2;
     }
-    wasm_limits lim = {.max_memory_pages = 65536, .max_call_depth = 100000, .stack_slots = 1 << 22};
+    wasm_limits lim = {.max_memory_pages = 65536, .fuel = fuel, .max_call_depth = 100000, .stack_slots = 1 << 22};
     wasm_instance *inst = wasm_instantiate(m, &lim, wasm_env_resolve, NULL, err, sizeof err);
     if (!inst) {
         fprintf(stderr, "kos-wasm: %s: instantiation failed: %s\n", argv[0], err);
@@ -589,6 +604,6 @@ int main(int argc, char **argv)
         return cmd_spec(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "run"))
         return cmd_run(argc - 2, argv + 2);
-    fprintf(stderr, "usage: kos-wasm spec FILE.json | kos-wasm run [--time] FILE.wasm FUNC [ARGS...]\n");
+    fprintf(stderr, "usage: kos-wasm spec FILE.json | kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]\n");
     return 2;
 }

@@ -24,7 +24,11 @@ export default class WasmSpec extends Command {
     try {
       summary = await runSpecSuite({dir: args.dir, root: findRepoRoot(), jobs: flags.jobs})
     } catch (error) {
-      if (error instanceof WasmSpecError) this.error(error.message, {exit: 2})
+      // One line, in development mode too (this.error prints a stack there).
+      if (error instanceof WasmSpecError) {
+        process.stderr.write(`kos wasm spec: ${error.message}\n`)
+        this.exit(2)
+      }
       throw error
     }
     if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n')

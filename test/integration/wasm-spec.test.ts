@@ -1,0 +1,92 @@
+// The official WebAssembly 1.0 core test suite through the `kos wasm spec`
+// command (run in-process from src/, so a stale dist/ cannot mask a change),
+// on build/host/kos-wasm built from the current sources.
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {beforeAll, describe, expect, it, vi} from 'vitest'
+
+import WasmSpec from '../../src/commands/wasm/spec.js'
+import type {SpecSummary} from '../../src/wasm/spec.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+// CI keeps the shared suite beside the clone.
+const specDir = path.resolve(repoRoot, '../shared/wasm-spec')
+const kosWasm = path.join(repoRoot, 'build/host/kos-wasm')
+
+/** Runs the command class with argv; returns what it wrote and its exit code. */
+async function runCommand(argv: string[]): Promise<{stdout: string; stderr: string; code: number}> {
+  let stdout = ''
+  let stderr = ''
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true))
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true))
+  let code = 0
+  try {
+    await WasmSpec.run(argv, repoRoot)
+  } catch (error) {
+    const e = error as {oclif?: {exit?: number}; message?: string}
+    code = e.oclif?.exit ?? 99
+    if (code === 99) stderr += String(e.message)
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+  return {stdout, stderr, code}
+}
+
+beforeAll(() => {
+  // Same sources and flags as the host profile of `kos build` (toolchain/host.json).
+  const sources = [
+    ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
+    ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
+  ]
+  mkdirSync(path.dirname(kosWasm), {recursive: true})
+  execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm], {cwd: repoRoot})
+})
+
+describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
+  it('passes at least 99 % of the assertions it runs and lists every failure by file and line', async () => {
+    expect(existsSync(specDir), `${specDir} is missing (the shared WebAssembly test suite)`).toBe(true)
+    const r = await runCommand([specDir, '--json'])
+    const s = JSON.parse(r.stdout) as SpecSummary
+    const wastCount = readdirSync(specDir).filter((f) => f.endsWith('.wast')).length
+    expect(s.files).toHaveLength(wastCount)
+    expect(s.passed).toBe(s.files.reduce((n, f) => n + f.passed, 0))
+    expect(s.failed).toBe(s.files.reduce((n, f) => n + f.failed, 0))
+    for (const f of s.files) {
+      expect(f.failures).toHaveLength(f.failed)
+      for (const x of f.failures) expect(x.line).toBeGreaterThan(0)
+    }
+    // Only text-format assert_malformed modules may be skipped (no text parser here).
+    expect(s.skipped).toBeLessThanOrEqual(500)
+    expect(s.passed).toBeGreaterThan(16000)
+    expect(s.failed / (s.passed + s.failed)).toBeLessThanOrEqual(0.01)
+    expect(r.code).toBe(s.failed > 0 ? 1 : 0)
+  })
+
+  it('prints a per-file table with totals', async () => {
+    const r = await runCommand([path.join(specDir, 'nop.wast')])
+    expect(r.stdout).toMatch(/^nop\.wast\s+\d+\s+0\s+0$/m)
+    expect(r.stdout).toMatch(/^total\s+\d+\s+0\s+0$/m)
+    expect(r.code).toBe(0)
+  })
+
+  it('names the problem in one line for a bad directory', async () => {
+    const r = await runCommand([path.join(repoRoot, 'no-such-dir')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(`kos wasm spec: ${path.join(repoRoot, 'no-such-dir')}: no such file or directory\n`)
+  })
+
+  it('names the missing tool when wast2json is not on PATH', async () => {
+    const saved = process.env.PATH
+    process.env.PATH = '/nonexistent'
+    try {
+      const r = await runCommand([path.join(repoRoot, 'test-suites/wasm')])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe('kos wasm spec: wast2json not found: `kos setup` installs wabt\n')
+    } finally {
+      process.env.PATH = saved
+    }
+  })
+})

@@ -1,0 +1,139 @@
+// The interpreter's decoder, validator and execution, through the host build
+// (kos-wasm) on the project's own .wast scripts in test-suites/wasm/.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {findWast2json, parseKosWasmOutput, runSpecFile} from '../../src/wasm/spec.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const suiteDir = path.join(repoRoot, 'test-suites/wasm')
+let tmp: string
+let kosWasm: string
+
+/** Commands in a .wast that the runner counts: every module and assertion at top level. */
+function countCommands(file: string): number {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => /^\((module|assert_)/.test(l)).length
+}
+
+function wat2wasm(name: string, wat: string): string {
+  const src = path.join(tmp, `${name}.wat`)
+  const out = path.join(tmp, `${name}.wasm`)
+  writeFileSync(src, wat)
+  execFileSync('wat2wasm', [src, '-o', out])
+  return out
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-unit-'))
+  kosWasm = path.join(tmp, 'kos-wasm')
+  // Build the current sources the way `kos build` does (host profile).
+  const sources = [
+    ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
+    ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
+  ]
+  execFileSync('cc', ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm], {cwd: repoRoot})
+})
+
+afterAll(() => {
+  rmSync(tmp, {recursive: true, force: true})
+})
+
+describe('wasm spec scripts (test-suites/wasm)', () => {
+  const wast2json = findWast2json()
+  for (const name of ['decoder.wast', 'validator.wast', 'exec.wast']) {
+    it(`${name}: every command passes`, async () => {
+      const file = path.join(suiteDir, name)
+      const r = await runSpecFile(file, kosWasm, wast2json, 120_000)
+      expect(r.failures).toEqual([])
+      expect(r.failed).toBe(0)
+      expect(r.skipped).toBe(0)
+      expect(r.passed).toBe(countCommands(file))
+    })
+  }
+
+  it('reports wrong expectations as failures with their lines', async () => {
+    const r = await runSpecFile(path.join(suiteDir, 'selfcheck/wrong.wast'), kosWasm, wast2json, 120_000)
+    expect(r.failures.map((f) => f.line)).toEqual([7, 8, 9, 10])
+    expect(r.failures[0].message).toContain('expected i32:0x2')
+    expect(r.failures[1].message).toContain('expected trap')
+    expect(r.failures[3].message).toContain('module was accepted')
+    expect(r.failed).toBe(4)
+    expect(r.passed).toBe(2) // the module and the last assertion
+  })
+})
+
+describe('parseKosWasmOutput', () => {
+  it('reads failure lines and the RESULT line', () => {
+    const p = parseKosWasmOutput('i32.wast:12: result i32:0x1, expected i32:0x2\nRESULT passed 10 failed 1 skipped 3\n')
+    expect(p).toEqual({passed: 10, failed: 1, skipped: 3, complete: true, failures: [{line: 12, message: 'result i32:0x1, expected i32:0x2'}]})
+  })
+  it('marks output without a RESULT line as incomplete', () => {
+    const p = parseKosWasmOutput('a.wast:3: result count mismatch\n')
+    expect(p.complete).toBe(false)
+    expect(p.failures).toHaveLength(1)
+  })
+})
+
+describe('kos-wasm run', () => {
+  it('calls an export with typed arguments', () => {
+    const wasm = wat2wasm('add', '(module (func (export "add") (param i64 f64) (result f64) (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1))))')
+    const r = spawnSync(kosWasm, ['run', wasm, 'add', '-3', '0.5'], {encoding: 'utf8'})
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe('f64:-2.5')
+  })
+
+  it('provides env.print_i32 and env.log to kos programs', () => {
+    const wasm = wat2wasm(
+      'env',
+      `(module (import "env" "log" (func $log (param i32 i32))) (import "env" "print_i32" (func $p (param i32)))
+        (memory 1) (data (i32.const 8) "hello kos\\n")
+        (func (export "main") (call $log (i32.const 8) (i32.const 10)) (call $p (i32.const -42))))`,
+    )
+    const r = spawnSync(kosWasm, ['run', wasm, 'main'], {encoding: 'utf8'})
+    expect(r.status).toBe(0)
+    expect(r.stderr).toBe('hello kos\n-42\n')
+  })
+
+  it('traps when env.log is handed a buffer outside memory', () => {
+    const wasm = wat2wasm('badlog', '(module (import "env" "log" (func $log (param i32 i32))) (memory 1) (func (export "main") (call $log (i32.const 65530) (i32.const 10))))')
+    const r = spawnSync(kosWasm, ['run', wasm, 'main'], {encoding: 'utf8'})
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('trap: out of bounds memory access')
+  })
+
+  it('refuses a module with an unknown import, naming it', () => {
+    const wasm = wat2wasm('unknown', '(module (import "env" "open_door" (func)))')
+    const r = spawnSync(kosWasm, ['run', wasm, 'main'], {encoding: 'utf8'})
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('unknown import env.open_door')
+  })
+
+  it('refuses an invalid module with the reason', () => {
+    const bad = path.join(tmp, 'bad.wasm')
+    writeFileSync(bad, Buffer.from('0061736d01000000010501600001 7f030201000a0601040042000b'.replace(/ /g, ''), 'hex'))
+    const r = spawnSync(kosWasm, ['run', bad, 'f'], {encoding: 'utf8'})
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('invalid module: func 0: type mismatch')
+  })
+
+  it('names a bad argument', () => {
+    const wasm = wat2wasm('id', '(module (func (export "id") (param i32) (result i32) (local.get 0)))')
+    const r = spawnSync(kosWasm, ['run', wasm, 'id', 'twelve'], {encoding: 'utf8'})
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toContain('argument 1 ("twelve") is not a valid number')
+  })
+
+  it('stops an endless loop at the fuel limit instead of hanging', () => {
+    const wasm = wat2wasm('spin', '(module (func (export "spin") (loop (br 0))))')
+    const r = spawnSync(kosWasm, ['run', '--fuel', '100000', wasm, 'spin'], {encoding: 'utf8', timeout: 60_000})
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('trap: out of fuel')
+  })
+})
