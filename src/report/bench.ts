@@ -139,14 +139,20 @@ export function metricsFromKtap(node: KtapNode | null): Map<string, {value: numb
 }
 
 /**
- * Benchmark entries from a run of benchmark cases. Every case that did not
- * pass, or passed without printing a metric, is a problem (an error for
- * `kos bench`); its figures are not recorded.
+ * Benchmark entries from a run of benchmark cases. Every case that ran and
+ * did not pass, or passed without printing a metric, is a problem (an error
+ * for `kos bench`); its figures are not recorded. Skipped cases are listed apart.
  */
-export function benchEntriesFromResults(results: RunResults): {entries: BenchEntry[]; problems: string[]} {
+export function benchEntriesFromResults(results: RunResults): {entries: BenchEntry[]; problems: string[]; skipped: string[]} {
   const entries: BenchEntry[] = []
   const problems: string[] = []
+  const skipped: string[] = []
   for (const c of results.cases) {
+    // A skipped case did not run here (e.g. TAP without root): not an error, and no figure.
+    if (c.status === 'skip') {
+      skipped.push(`${c.id}: skipped${c.reason ? ` (${c.reason})` : ''}`)
+      continue
+    }
     if (c.status !== 'pass') {
       problems.push(`${c.id}: did not complete (${c.status}${c.reason ? `: ${c.reason}` : ''})`)
       continue
@@ -162,7 +168,7 @@ export function benchEntriesFromResults(results: RunResults): {entries: BenchEnt
       entries.push({id: c.id, metric, value, unit: fromKtap.get(metric)?.unit ?? '', case: c.id, date: results.date})
     }
   }
-  return {entries, problems}
+  return {entries, problems, skipped}
 }
 
 export function formatNumber(value: number): string {

@@ -35,6 +35,8 @@ export interface BenchOutcome {
   entries: BenchEntry[]
   /** Benchmarks that did not complete or printed nothing; non-empty means the command fails. */
   problems: string[]
+  /** Cases the runner skipped (e.g. needs root for TAP): no figure, not an error; their earlier figures are kept. */
+  skipped: string[]
   file: BenchFile
   benchPath: string
 }
@@ -69,10 +71,10 @@ export async function runBenchmarks(opts: BenchOptions, deps: BenchDeps): Promis
   mkdirSync(dirname(resultsPath), {recursive: true})
   writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n')
 
-  const {entries, problems} = benchEntriesFromResults(results)
+  const {entries, problems, skipped} = benchEntriesFromResults(results)
   const benchPath = join(opts.root, opts.benchPath ?? DEFAULT_BENCH_PATH)
   // Figures that were measured are kept even when another benchmark failed.
   // Every case that ran replaces its old figures, so a benchmark that now fails leaves no stale number behind.
-  const file = mergeBench(entries, {path: benchPath, root: opts.root, date: results.date, replaceIds: cases.map((c) => c.id)})
-  return {results, entries, problems, file, benchPath}
+  const file = mergeBench(entries, {path: benchPath, root: opts.root, date: results.date, replaceIds: results.cases.filter((c) => c.status !== 'skip').map((c) => c.id)})
+  return {results, entries, problems, skipped, file, benchPath}
 }

@@ -51,13 +51,15 @@ describe('benchEntriesFromResults', () => {
       benchCase('runner_only', 'pass', {metrics: {pages: 3}}),
       benchCase('slow', 'timeout', {reason: 'no output for 60 s', metrics: {x: 1}}),
       benchCase('silent', 'pass'),
+      benchCase('tap_rtt', 'skip', {reason: 'needs root/CAP_NET_ADMIN for TAP'}),
     ])
-    const {entries, problems} = benchEntriesFromResults(r)
+    const {entries, problems, skipped} = benchEntriesFromResults(r)
     expect(entries).toEqual([
       {id: 'null_syscall', metric: 'null_syscall_cycles', value: 812, unit: 'cycles', case: 'null_syscall', date: r.date},
       {id: 'runner_only', metric: 'pages', value: 3, unit: '', case: 'runner_only', date: r.date},
     ])
     expect(problems).toEqual(['slow: did not complete (timeout: no output for 60 s)', 'silent: passed but printed no "# metric NAME VALUE UNIT" line'])
+    expect(skipped).toEqual(['tap_rtt: skipped (needs root/CAP_NET_ADMIN for TAP)'])
   })
 })
 
@@ -165,6 +167,15 @@ describe('runBenchmarks (runner injected)', () => {
     expect(out.problems).toEqual(['page_fault: did not complete (crash)'])
     // The other benchmark's figure stays; the failed one's old figure is gone.
     expect(out.file.benchmarks.map((e) => e.id)).toEqual(['null_syscall'])
+  })
+
+  it('keeps the earlier figure of a benchmark skipped this time, without an error', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    await runBenchmarks({root: dir}, deps(() => 'pass'))
+    const out = await runBenchmarks({root: dir}, deps((id) => (id === 'page_fault' ? 'skip' : 'pass')))
+    expect(out.problems).toEqual([])
+    expect(out.skipped).toEqual(['page_fault: skipped'])
+    expect(out.file.benchmarks.map((e) => e.id).sort()).toEqual(['null_syscall', 'page_fault'])
   })
 
   it('names an unknown --case', async () => {

@@ -44,11 +44,12 @@ export default class Bench extends Command {
     }
 
     if (flags.json) {
-      process.stdout.write(JSON.stringify({date: outcome.results.date, commit: outcome.file.commit, benchmarks: outcome.entries, problems: outcome.problems}, null, 2) + '\n')
+      process.stdout.write(JSON.stringify({date: outcome.results.date, commit: outcome.file.commit, benchmarks: outcome.entries, problems: outcome.problems, skipped: outcome.skipped}, null, 2) + '\n')
     } else {
       this.log(outcome.entries.length > 0 ? benchTable(outcome.entries).trimEnd() : 'no figures recorded')
       this.log(`recorded in ${outcome.benchPath}`)
     }
+    for (const s of outcome.skipped) process.stderr.write(`note: ${s}\n`)
     for (const p of outcome.problems) process.stderr.write(`error: ${p}\n`)
     if (outcome.problems.length > 0) this.exit(1)
   }
