@@ -25,7 +25,8 @@ export function killAllQemu(): void {
   live.clear()
 }
 
-function installExitHandlers(): void {
+/** Makes SIGINT/SIGTERM/SIGHUP and exit kill every QEMU we started; call it before any QEMU can start. */
+export function installExitHandlers(): void {
   if (handlersInstalled) return
   handlersInstalled = true
   process.on('exit', killAllQemu)

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {chooseAccel} from '../qemu/accel.js'
 import {qemuArgv} from '../qemu/argv.js'
-import {startQemu} from '../qemu/process.js'
+import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {summarize} from '../report/results.js'
 import {hasNetAdmin} from '../util/host.js'
@@ -205,6 +205,7 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
   const repeat = opts.repeat ?? 1
   if (!Number.isInteger(repeat) || repeat < 1) throw new RunError(`repeat must be an integer >= 1, got ${repeat}`)
   const jobs = Math.max(1, opts.jobs ?? os.cpus().length)
+  installExitHandlers()
   const accel = opts.accel ?? (await chooseAccel())
   const date = new Date().toISOString()
 

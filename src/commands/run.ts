@@ -1,0 +1,98 @@
+import {Command, Flags} from '@oclif/core'
+import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import {build} from '../build/index.js'
+import {chooseAccel} from '../qemu/accel.js'
+import {qemuArgv, shellQuote} from '../qemu/argv.js'
+import {startQemu} from '../qemu/process.js'
+import {loadProfile} from '../qemu/profile.js'
+import {loadSuites} from '../suites/load.js'
+import {DEFAULT_INITRD, DEFAULT_KERNEL} from '../suites/run.js'
+import {selectCases} from '../suites/select.js'
+import {findRepoRoot} from '../util/root.js'
+
+/** A TCP port nobody listens on right now (for the gdb stub). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const {port} = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export default class Run extends Command {
+  static override description = 'Boot kos in QEMU with the serial console on this terminal (Ctrl-C quits and stops QEMU)'
+
+  static override examples = [
+    '<%= config.bin %> run --append "ktest=all"',
+    '<%= config.bin %> run --case fork_test',
+    '<%= config.bin %> run --gdb --append "init=/bin/hello"',
+  ]
+
+  static override flags = {
+    append: Flags.string({description: 'kernel command line (default: the case\'s, or empty)'}),
+    profile: Flags.string({description: 'machine profile from qemu/ (default: the case\'s, or base)'}),
+    gdb: Flags.boolean({description: 'start halted with a gdb stub and print the gdb command', default: false}),
+    case: Flags.string({description: 'boot exactly like this test case (its profile and command line)'}),
+    suites: Flags.string({description: 'directory of suite files (for --case)', default: 'test-suites'}),
+    build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
+    'dry-run': Flags.boolean({description: 'print the QEMU command line and exit', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Run)
+    const repoRoot = findRepoRoot()
+    let argv: string[]
+    try {
+      let profileName = flags.profile ?? 'base'
+      let append = flags.append ?? ''
+      if (flags.case !== undefined) {
+        const [def] = selectCases(await loadSuites(repoRoot, flags.suites), {caseIds: [flags.case]})
+        profileName = flags.profile ?? def.profile
+        append = flags.append ?? def.append
+        if (def.peer) process.stderr.write(`note: case ${def.id} talks to host peer "${def.peer.name}", which kos run does not start\n`)
+      }
+      const profile = loadProfile(repoRoot, profileName)
+      if (flags.build && !flags['dry-run']) {
+        const b = await build({root: repoRoot, plain: true, log: (l) => process.stderr.write(l + '\n')})
+        if (b.failed) throw new Error(`build failed (${b.summary})`)
+      }
+      for (const f of [DEFAULT_KERNEL, DEFAULT_INITRD]) {
+        if (!existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run "kos build" first`)
+      }
+      const gdbPort = flags.gdb ? await freePort() : undefined
+      argv = qemuArgv(profile, {
+        kernel: DEFAULT_KERNEL, initrd: DEFAULT_INITRD, append, accel: await chooseAccel(profile.cpu), gdbPort,
+        // Profiles with per-run placeholders get fixed values here; peers are not started by kos run.
+        vars: {caseId: flags.case ?? 'run', guest: 1, guests: 1, mac: '52:54:00:12:34:56'},
+      })
+      if (gdbPort !== undefined) {
+        process.stderr.write(`QEMU waits for gdb; in another terminal:\n  gdb build/kernel.elf -ex 'target remote :${gdbPort}'\n`)
+      }
+    } catch (error) {
+      process.stderr.write(`kos run: ${(error as Error).message.split('\n')[0]}\n`)
+      return this.exit(2)
+    }
+    if (flags['dry-run']) {
+      process.stdout.write(shellQuote(argv) + '\n')
+      return
+    }
+    process.stderr.write(`${shellQuote(argv)}\n`)
+    const proc = startQemu(argv, {interactive: true, cwd: repoRoot})
+    const exit = await proc.done
+    // QEMU restores the terminal itself unless it was killed hard.
+    if (exit.signal === 'SIGKILL' && process.stdin.isTTY) spawnSync('stty', ['sane'], {stdio: 'inherit'})
+    if (exit.spawnError) {
+      process.stderr.write(`kos run: QEMU did not start: ${exit.spawnError}\n`)
+      return this.exit(2)
+    }
+    const guest = exit.exitCode !== null && exit.exitCode % 2 === 1 && exit.exitCode > 0 ? ` (guest exit value ${(exit.exitCode - 1) >> 1})` : ''
+    process.stderr.write(`QEMU exited with ${exit.exitCode ?? exit.signal}${guest}\n`)
+    this.exit(exit.exitCode === 1 ? 0 : 1)
+  }
+}

@@ -1,0 +1,88 @@
+import {Command, Flags} from '@oclif/core'
+import os from 'node:os'
+import {build} from '../build/index.js'
+import {formatDuration, writeResults} from '../report/results.js'
+import {loadSuites} from '../suites/load.js'
+import {runCases} from '../suites/run.js'
+import {selectCases} from '../suites/select.js'
+import type {CaseResult, RunResults} from '../suites/types.js'
+import {findRepoRoot} from '../util/root.js'
+
+const FAILING = new Set(['fail', 'timeout', 'crash', 'error'])
+
+export default class Test extends Command {
+  static override description = 'Boot the test matrix in QEMU, parse the KTAP serial output and write results (build/reports/)'
+
+  static override examples = [
+    '<%= config.bin %> test --phase 1',
+    '<%= config.bin %> test --all --jobs 2 --junit build/reports/junit.xml',
+    '<%= config.bin %> test --case fork_test --repeat 5',
+    '<%= config.bin %> test --suites test/fixtures/suites --no-build --json',
+  ]
+
+  static override flags = {
+    phase: Flags.integer({description: 'run the cases of this phase (repeatable)', multiple: true, min: 0}),
+    all: Flags.boolean({description: 'run every case', default: false}),
+    case: Flags.string({description: 'run this case id (repeatable)', multiple: true}),
+    grep: Flags.string({description: 'only cases whose id or title matches this regular expression'}),
+    jobs: Flags.integer({description: 'parallel QEMU guests (default: number of CPUs)', min: 1}),
+    shard: Flags.string({description: 'run shard i of n (1-based), e.g. 2/4'}),
+    timeout: Flags.integer({description: 'override every case timeout (seconds)', min: 1}),
+    repeat: Flags.integer({description: 'run each selected case N times', min: 1, default: 1}),
+    json: Flags.boolean({description: 'print only the results JSON on stdout', default: false}),
+    junit: Flags.string({description: 'also write JUnit XML to this file'}),
+    build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
+    suites: Flags.string({description: 'directory of suite files', default: 'test-suites'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Test)
+    const repoRoot = findRepoRoot()
+    // With --json, stdout carries the JSON only: progress goes to stderr.
+    const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(line + '\n')
+
+    let results: RunResults
+    try {
+      const all = await loadSuites(repoRoot, flags.suites, {exclude: flags.suites === 'test-suites' ? ['bench.ts'] : []})
+      const cases = selectCases(all, {phases: flags.phase, all: flags.all, caseIds: flags.case, grep: flags.grep, shard: flags.shard})
+      if (cases.length === 0) throw new Error('no cases selected')
+      if (flags.build) {
+        const b = await build({root: repoRoot, plain: true, log: (l) => process.stderr.write(l + '\n')})
+        if (b.failed) throw new Error(`build failed (${b.summary})`)
+      }
+      const jobs = flags.jobs ?? os.cpus().length
+      say(`running ${cases.length} case(s)${flags.repeat > 1 ? ` x${flags.repeat}` : ''} with ${jobs} job(s)`)
+      results = await runCases(cases, {
+        repoRoot,
+        jobs,
+        timeoutSec: flags.timeout,
+        repeat: flags.repeat,
+        onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
+      })
+    } catch (error) {
+      // One line, no stack: these are problems with the input (flags, suites, build), not bugs.
+      process.stderr.write(`kos test: ${(error as Error).message.split('\n')[0]}\n`)
+      return this.exit(2)
+    }
+
+    writeResults(results, {junitPath: flags.junit})
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(results, null, 2) + '\n')
+    } else {
+      say('')
+      say(table(results.cases))
+      const s = results.summary
+      say(`${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.timeout} timed out, ${s.crash} crashed, ${s.error} errors`)
+      say('results: build/reports/results.json, build/reports/summary.md, logs in build/reports/logs/')
+    }
+    if (results.cases.some((c) => FAILING.has(c.status))) this.exit(1)
+  }
+}
+
+function table(cases: CaseResult[]): string {
+  const rows = cases.map((c) => [c.id + (c.attempt ? ` #${c.attempt}` : ''), c.status, formatDuration(c.durationMs), c.reason ?? ''])
+  const head = ['case', 'status', 'duration', 'reason']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}

@@ -1,0 +1,104 @@
+// The harness against the real kernel: a hang, a triple fault and a panic must come
+// out as timeout, crash and crash (never pass), a good run as pass, a bad id as a
+// one-line error, and an interrupted `kos test` must leave no QEMU behind.
+import {execa} from 'execa'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+import type {RunResults} from '../../src/suites/types.js'
+
+const repoRoot = path.resolve(import.meta.dirname, '../..')
+const kos = (args: string[]) => execa('./bin/dev.js', args, {cwd: repoRoot, reject: false, timeout: 900_000})
+const SUITES = ['--suites', 'test/fixtures/suites', '--no-build']
+
+/** Children of pid whose command line contains every one of `words`. */
+function childrenWith(pid: number, words: string[]): number[] {
+  const out: number[] = []
+  try {
+    for (const line of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      const child = Number(line)
+      try {
+        const cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0')
+        if (words.every((w) => cmdline.includes(w))) out.push(child)
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    // parent gone
+  }
+  return out
+}
+
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+describe('kos test against the real kernel', () => {
+  beforeAll(async () => {
+    // bin/dev.js runs the compiled commands (oclif falls back to dist/), and the guest needs build/.
+    const tsc = await execa('npm', ['run', 'build'], {cwd: repoRoot, reject: false})
+    expect(tsc.exitCode, tsc.all).toBe(0)
+    // KOS_PREBUILT=1: boot the build/ that is already there (e.g. CI ran `kos build` just before).
+    if (process.env.KOS_PREBUILT !== '1') {
+      const b = await kos(['build'])
+      expect(b.exitCode, b.stderr + b.stdout).toBe(0)
+    }
+  }, 900_000)
+
+  it('reports hang, triple fault and panic as timeout, crash, crash with tail lines', async () => {
+    const r = await kos(['test', ...SUITES, '--json', '--case', 'harness_hang', '--case', 'harness_triple', '--case', 'harness_panic'])
+    expect(r.exitCode).not.toBe(0)
+    const results = JSON.parse(r.stdout) as RunResults
+    const byId = Object.fromEntries(results.cases.map((c) => [c.id, c]))
+    expect(byId.harness_hang.status).toBe('timeout')
+    expect(byId.harness_triple.status).toBe('crash')
+    expect(byId.harness_panic.status).toBe('crash')
+    expect(byId.harness_panic.reason).toMatch(/^KERNEL PANIC:/)
+    for (const c of results.cases) {
+      expect(c.tail?.length, c.id).toBeGreaterThan(0)
+      expect(c.qemu.argv[0]).toBe('qemu-system-x86_64')
+      expect(c.qemu.argv.join(' ')).toContain('-no-reboot')
+      expect(readFileSync(path.join(repoRoot, c.log), 'utf8')).toContain('kos:')
+      expect(c.expected).toEqual({status: c.status, met: true})
+    }
+    expect(byId.harness_panic.tail!.some((l) => l.startsWith('KERNEL PANIC:'))).toBe(true)
+    const onDisk = JSON.parse(readFileSync(path.join(repoRoot, 'build/reports/results.json'), 'utf8')) as RunResults
+    expect(onDisk.cases.map((c) => c.status).sort()).toEqual(['crash', 'crash', 'timeout'])
+  })
+
+  it('passes a normal run of the in-kernel tests', async () => {
+    const r = await kos(['test', ...SUITES, '--json', '--case', 'ktest_all'])
+    const results = JSON.parse(r.stdout) as RunResults
+    expect(results.cases[0].status, results.cases[0].reason).toBe('pass')
+    expect(results.cases[0].ktap?.subtests.length).toBeGreaterThan(0)
+    expect(r.exitCode).toBe(0)
+  })
+
+  it('rejects an unknown case id with one line and a non-zero exit', async () => {
+    const r = await kos(['test', ...SUITES, '--case', 'harness_hnag'])
+    expect(r.exitCode).not.toBe(0)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toContain('unknown case "harness_hnag"; did you mean: harness_hang')
+  })
+
+  it('leaves no QEMU behind when kos test is interrupted', async () => {
+    const proc = execa('./bin/dev.js', ['test', ...SUITES, '--case', 'harness_hang'], {cwd: repoRoot, reject: false})
+    let qemus: number[] = []
+    for (let i = 0; i < 300 && qemus.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      qemus = childrenWith(proc.pid!, ['qemu-system-x86_64', '-append', 'harness=hang'])
+    }
+    expect(qemus.length).toBe(1)
+    proc.kill('SIGINT')
+    const r = await proc
+    expect(r.exitCode).toBe(130)
+    for (let i = 0; i < 50 && qemus.some(running); i++) await new Promise((r2) => setTimeout(r2, 100))
+    expect(qemus.filter(running)).toEqual([])
+  })
+})
