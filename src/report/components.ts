@@ -19,7 +19,7 @@ export const COMPONENTS: ComponentDef[] = [
   // Phase 0: the harness that proves everything else (its own self-tests).
   {id: 'harness', name: 'Test harness (QEMU runner, KTAP parser, verdicts)', phase: 0, paths: ['src/suites/**', 'src/qemu/**', 'src/ktap/**']},
   // Phase 1: kernel foundations
-  {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/kernel.ld']},
+  {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/arch/x86_64/multiboot*', 'kernel/kernel.ld', 'kernel/main.c']},
   {id: 'gdt', name: 'GDT and TSS', phase: 1, paths: ['kernel/arch/x86_64/gdt*', 'kernel/arch/x86_64/tss*']},
   {
     id: 'idt',
@@ -51,12 +51,26 @@ export const COMPONENTS: ComponentDef[] = [
   // Phase 3: networking
   {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
   {id: 'e1000', name: 'e1000 NIC driver', phase: 3, paths: ['kernel/drivers/e1000*']},
-  {id: 'ethernet', name: 'Ethernet and network interface', phase: 3, paths: ['kernel/net/eth*', 'kernel/net/netif*']},
+  {
+    id: 'net-stack',
+    name: 'Network stack core (netif, buffers, boot wiring)',
+    phase: 3,
+    paths: ['kernel/net/netif*', 'kernel/net/net_boot*', 'kernel/net/platform*', 'kernel/net/net_env*'],
+  },
+  {id: 'ethernet', name: 'Ethernet framing', phase: 3, paths: ['kernel/net/eth*']},
   {id: 'arp', name: 'ARP', phase: 3, paths: ['kernel/net/arp*']},
   {id: 'ipv4', name: 'IPv4', phase: 3, paths: ['kernel/net/ipv4*', 'kernel/net/ip.*']},
   {id: 'icmp', name: 'ICMP (ping)', phase: 3, paths: ['kernel/net/icmp*']},
   {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*']},
   {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*']},
+  {id: 'tap', name: 'TAP device in a per-run network namespace (host side)', phase: 3, paths: ['src/qemu/netns*', 'qemu/e1000-tap.json']},
+  {id: 'lan', name: 'Multi-guest virtual LAN', phase: 3, paths: ['src/suites/peers/hub*', 'qemu/lan-*.json']},
+  {
+    id: 'net-robustness',
+    name: 'Malformed frames dropped and counted',
+    phase: 3,
+    paths: ['src/suites/peers/frames*', 'kernel/net/host/**'],
+  },
   // Phase 4: discovery and P2P
   {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},
   {id: 'p2p', name: 'P2P overlay', phase: 4, paths: ['kernel/net/p2p*']},
@@ -88,7 +102,9 @@ export const COMPONENT_ALIASES: Record<string, string> = {
   pipe: 'pipes',
   'wasm-runtime': 'wasm',
   eth: 'ethernet',
-  netif: 'ethernet',
+  netif: 'net-stack',
+  net: 'net-stack',
+  robustness: 'net-robustness',
   ip: 'ipv4',
   socket: 'sockets',
 }
