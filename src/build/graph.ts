@@ -81,7 +81,7 @@ export function depfileInputs(root: string, depfile: string | undefined): {files
 
 export async function runGraph(
   steps: Step[],
-  opts: {root: string; jobs: number; state: BuildState; onEvent?: (e: StepEvent) => void; force?: boolean},
+  opts: {root: string; jobs: number; state: BuildState; persist?: () => void; onEvent?: (e: StepEvent) => void; force?: boolean},
 ): Promise<GraphResult> {
   const deps = linkSteps(steps)
   const byId = new Map(steps.map((s) => [s.id, s]))
@@ -116,6 +116,10 @@ export async function runGraph(
     status.set(s.id, 'running')
     index++
     opts.onEvent?.({kind: 'start', step: s, reason: decision.reason, index, total: steps.length})
+    // Forget the step's record before it runs: if the build is interrupted now, a
+    // partly written output must not look up to date next time.
+    delete opts.state.steps[s.id]
+    opts.persist?.()
     let outcome: StepOutcome
     try {
       outcome = await s.run()

@@ -1,7 +1,7 @@
 // When does a build step run? A pure decision plus the depfile parser and the
 // persisted per-step command hashes (build/.kos-build-state.json).
 import {createHash} from 'node:crypto'
-import {readFileSync, statSync, writeFileSync, mkdirSync} from 'node:fs'
+import {readFileSync, renameSync, statSync, writeFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 
 export interface FileStamp {
@@ -99,5 +99,7 @@ export function loadState(file: string): BuildState {
 
 export function saveState(file: string, state: BuildState): void {
   mkdirSync(path.dirname(file), {recursive: true})
-  writeFileSync(file, JSON.stringify(state, null, 1) + '\n')
+  // Written whole or not at all: a torn file would only cost a full rebuild, but why pay it.
+  writeFileSync(file + '.tmp', JSON.stringify(state, null, 1) + '\n')
+  renameSync(file + '.tmp', file)
 }

@@ -97,7 +97,7 @@ async function buildLocked(
         [{
           title: `kos build (${plan.steps.length} steps, ${jobs} jobs)`,
           task: async (_ctx, task) => {
-            r = await runGraph(plan.steps, {root, jobs, state, onEvent: (e) => {
+            r = await runGraph(plan.steps, {root, jobs, state, persist: () => saveState(stateFile, state), onEvent: (e) => {
               onDone(e)
               const line = describe(e)
               if (line) task.output = line
@@ -113,7 +113,7 @@ async function buildLocked(
       if (!r) throw new Error('build graph did not run')
       result = r
     } else {
-      result = await runGraph(plan.steps, {root, jobs, state, onEvent: (e) => {
+      result = await runGraph(plan.steps, {root, jobs, state, persist: () => saveState(stateFile, state), onEvent: (e) => {
         onDone(e)
         const line = describe(e)
         if (line) out(line)

@@ -1,5 +1,5 @@
 // Source discovery and the build steps made from it (docs/ARCHITECTURE.md "Build").
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {checkKernelImages, checkUserFile} from '../elf/checks.js'
 import {runTool, shellQuote} from '../util/spawn.js'
@@ -216,7 +216,11 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
       run: async () => {
         const images = generateTestImages(readFileSync(path.resolve(root, hello)))
         ensureDirs(root, outs)
-        for (const n of TEST_IMAGE_NAMES) writeFileSync(path.resolve(root, `${BUILD_DIR}/badelf/${n}.elf`), images[n])
+        for (const n of TEST_IMAGE_NAMES) {
+          const file = path.resolve(root, `${BUILD_DIR}/badelf/${n}.elf`)
+          writeFileSync(file + '.tmp', images[n])
+          renameSync(file + '.tmp', file)
+        }
         return {ok: true, output: ''}
       },
     })

@@ -1,5 +1,5 @@
 // .wat -> .wasm in-process through the wabt npm package (no wat2wasm binary needed).
-import {readFileSync, writeFileSync, mkdirSync} from 'node:fs'
+import {readFileSync, renameSync, writeFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 import wabtInit from 'wabt'
 
@@ -23,5 +23,6 @@ export async function compileWatFile(root: string, src: string, out: string, fea
   const bin = await watToWasm(src, readFileSync(path.resolve(root, src), 'utf8'), features)
   const o = path.resolve(root, out)
   mkdirSync(path.dirname(o), {recursive: true})
-  writeFileSync(o, bin)
+  writeFileSync(o + '.tmp', bin)
+  renameSync(o + '.tmp', o)
 }

@@ -116,6 +116,21 @@ describe('runGraph', () => {
     expect(state.steps['cc-b']).toBeDefined()
   })
 
+  it('forgets a step record while it runs, so an interrupted step reruns next time', async () => {
+    const log: string[] = []
+    const steps = setup(log)
+    const state: BuildState = {version: 1, steps: {}}
+    await runGraph(steps, {root, jobs: 1, state})
+    ageOutputs()
+    writeFileSync(p('b.c'), 'C')
+    setTime('b.c', 3000)
+    const persisted: string[][] = []
+    await runGraph(steps, {root, jobs: 1, state, persist: () => persisted.push(Object.keys(state.steps).sort())})
+    // Persisted before cc-b ran: cc-b's record is gone, the others are kept.
+    expect(persisted[0]).toEqual(['cc-a', 'link', 'pack'])
+    expect(Object.keys(state.steps).sort()).toEqual(['cc-a', 'cc-b', 'link', 'pack'])
+  })
+
   it('never runs more than `jobs` steps at once', async () => {
     let running = 0
     let peak = 0
