@@ -34,6 +34,8 @@ export interface RunCasesOptions {
   accel?: 'tcg' | 'kvm'
   /** Peer starter; default: startPeer from src/suites/peers/index.ts. */
   startPeer?: StartPeer
+  /** QEMU binary to run instead of qemu-system-x86_64 (tests use a fake). */
+  qemuBinary?: string
   /** Overrides the root/CAP_NET_ADMIN check (tests). */
   netAdmin?: boolean
   onCaseStart?: (c: CaseDef, attempt: number) => void
@@ -179,6 +181,7 @@ async function runGuest(
     accel: opts.accel,
     vars,
   })
+  if (opts.qemuBinary) argv[0] = opts.qemuBinary
   const full = [...(peer?.qemuPrefix ?? []), ...argv]
   const proc = startQemu(full, {timeoutMs: timeoutSec * 1000, cwd: opts.repoRoot})
   const exit = await proc.done

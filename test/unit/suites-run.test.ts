@@ -1,0 +1,99 @@
+// runCases with a fake QEMU (a shell script): scheduling, repeat, peers, skips, errors.
+import {mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {runCases} from '../../src/suites/run.js'
+import type {CaseDef, Peer, PeerContext, PeerSpec} from '../../src/suites/types.js'
+
+const fakeQemu = path.resolve(import.meta.dirname, '../fixtures/suites/fake-qemu.sh')
+
+function tempRepo(): {root: string; fakeDir: string} {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kos-run-test-'))
+  mkdirSync(path.join(root, 'qemu'))
+  mkdirSync(path.join(root, 'build'))
+  writeFileSync(path.join(root, 'qemu', 'base.json'), '{}')
+  writeFileSync(path.join(root, 'qemu', 'net.json'), JSON.stringify({args: ['-netdev', 'user,id=n0,hostfwd=udp:127.0.0.1:{hostPort}-:7']}))
+  writeFileSync(path.join(root, 'build', 'kernel32.elf'), '')
+  writeFileSync(path.join(root, 'build', 'initrd.tar'), '')
+  const fakeDir = path.join(root, 'fake')
+  mkdirSync(fakeDir)
+  process.env.FAKE_QEMU_DIR = fakeDir
+  return {root, fakeDir}
+}
+
+const def = (id: string, append: string, over: Partial<CaseDef> = {}): CaseDef => ({
+  id, phase: 1, title: id, components: ['x'], syscalls: [], profile: 'base', append, timeoutSec: 60, ...over,
+})
+
+describe('runCases', () => {
+  it('runs every case, keeps input order, argv and logs, never more than --jobs at once', async () => {
+    const {root, fakeDir} = tempRepo()
+    const cases = [def('a', 'fake=pass'), def('b', 'fake=fail'), def('c', 'fake=pass'), def('d', 'fake=pass'), def('e', 'fake=badarg')]
+    const done: string[] = []
+    const r = await runCases(cases, {repoRoot: root, jobs: 2, accel: 'tcg', qemuBinary: fakeQemu, onCaseDone: (c) => done.push(c.id)})
+    expect(r.cases.map((c) => [c.id, c.status])).toEqual([['a', 'pass'], ['b', 'fail'], ['c', 'pass'], ['d', 'pass'], ['e', 'error']])
+    expect(done.sort()).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(r.summary).toMatchObject({pass: 3, fail: 1, error: 1})
+    const a = r.cases[0]
+    expect(a.log).toBe('build/reports/logs/a.log')
+    expect(readFileSync(path.join(root, a.log), 'utf8')).toContain('ok 1 fake')
+    expect(a.qemu.argv).toContain('fake=pass')
+    expect(a.qemu.argv.join(' ')).toContain('-serial file:build/reports/logs/a.log')
+    expect(a.qemu.exitCode).toBe(1)
+    expect(r.cases[4].reason).toBe('QEMU failed: qemu-system-x86_64: -kernel: bad argument')
+    const concurrency = readFileSync(path.join(fakeDir, 'concurrency'), 'utf8').trim().split('\n').map(Number)
+    expect(concurrency).toHaveLength(5)
+    expect(Math.max(...concurrency)).toBeLessThanOrEqual(2)
+  })
+
+  it('repeats cases with their own logs and marks attempts', async () => {
+    const {root} = tempRepo()
+    const r = await runCases([def('a', 'fake=pass')], {repoRoot: root, jobs: 1, repeat: 3, accel: 'tcg', qemuBinary: fakeQemu})
+    expect(r.cases.map((c) => [c.id, c.attempt, c.log])).toEqual([
+      ['a', 1, 'build/reports/logs/a.log'], ['a', 2, 'build/reports/logs/a.run2.log'], ['a', 3, 'build/reports/logs/a.run3.log'],
+    ])
+  })
+
+  it('times out a hung guest with --timeout overriding the case', async () => {
+    const {root} = tempRepo()
+    const r = await runCases([def('h', 'fake=hang', {timeoutSec: 600})], {repoRoot: root, timeoutSec: 1, accel: 'tcg', qemuBinary: fakeQemu})
+    expect(r.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s', tail: ['KTAP version 1', '1..1']})
+  })
+
+  it('skips needsNetAdmin cases without privileges, with the reason', async () => {
+    const {root, fakeDir} = tempRepo()
+    const r = await runCases([def('t', 'fake=pass', {needsNetAdmin: true})], {repoRoot: root, netAdmin: false, accel: 'tcg', qemuBinary: fakeQemu})
+    expect(r.cases[0]).toMatchObject({status: 'skip', reason: 'needs root/CAP_NET_ADMIN for TAP'})
+    expect(() => readFileSync(path.join(fakeDir, 'appends'))).toThrow()
+  })
+
+  it('gives the peer context, fills its vars into the profile, and fails the case on a failed peer', async () => {
+    const {root} = tempRepo()
+    const seen: {spec: PeerSpec; ctx: PeerContext}[] = []
+    let stopped = 0
+    const startPeer = (spec: PeerSpec, ctx: PeerContext): Peer => {
+      seen.push({spec, ctx})
+      return {
+        ready: Promise.resolve(),
+        vars: {hostPort: 40123},
+        result: Promise.resolve(spec.name === 'good' ? {ok: true, detail: 'fine'} : {ok: false, detail: '3 of 10 echoes lost'}),
+        stop: async () => {
+          stopped++
+        },
+      }
+    }
+    const cases = [def('p1', 'fake=pass', {profile: 'net', peer: {name: 'good'}}), def('p2', 'fake=pass', {profile: 'net', peer: {name: 'bad'}})]
+    const r = await runCases(cases, {repoRoot: root, jobs: 1, accel: 'tcg', qemuBinary: fakeQemu, startPeer})
+    expect(r.cases[0].status).toBe('pass')
+    expect(r.cases[0].qemu.argv).toContain('user,id=n0,hostfwd=udp:127.0.0.1:40123-:7')
+    expect(r.cases[1]).toMatchObject({status: 'fail', reason: 'peer bad: 3 of 10 echoes lost'})
+    expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root, serialPath: path.join(root, 'build/reports/logs/p1.log')})
+    expect(stopped).toBe(2)
+  })
+
+  it('refuses to run without a kernel', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kos-run-test-'))
+    await expect(runCases([def('a', '')], {repoRoot: root, accel: 'tcg'})).rejects.toThrow('build/kernel32.elf is missing: run "kos build" first')
+  })
+})
