@@ -90,6 +90,7 @@ export const cases: CaseDef[] = [
   ktestCase('paging', 'paging: map/unmap/permissions, W^X, user/kernel split, uncached MMIO', ['paging', 'mmio']),
   ktestCase('heap', 'kernel heap: kmalloc/kfree sizes, reuse, large blocks, guard pages', ['heap']),
   ktestCase('tarfs', 'initrd: ustar headers, lookup by path, directories', ['initrd']),
+  ktestCase('proc', 'processes: bad spawn requests refused, SSE registers kept per process across yields', ['ring3']),
   ktestCase('ramfs', 'in-memory files: write/read back/unlink, holes, limits, open flags', ['ramfs']),
   {
     id: 'no_page_leak',

@@ -1,4 +1,4 @@
-/* Raw syscall stubs: each returns the kernel's result (negative -E... on error). */
+/* Raw syscall wrappers: each returns the kernel's result (negative -E... on error). */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>

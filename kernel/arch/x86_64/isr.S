@@ -1,4 +1,4 @@
-/* Interrupt entry stubs: every vector lands in isr_common with the same
+/* Interrupt entry points: every vector lands in isr_common with the same
  * frame layout (struct trapframe in trap.h). */
 
 .macro ISR_NOERR vec

@@ -47,6 +47,19 @@ static void describe_page_fault(const struct trapframe *tf, uint64_t cr2, char *
     ksnprintf(buf, n, "page fault: %s at 0x%lx (%s%s), rip 0x%lx", access, cr2, what, hint, tf->rip);
 }
 
+extern char boot_stack_bottom[], boot_stack_top[];
+
+/* The end of the stack sp lies on, so a backtrace can walk all of it. */
+static uint64_t stack_top_of(uint64_t sp)
+{
+    struct proc *p = proc_current();
+    if (p && p->kstack && sp >= (uint64_t)p->kstack && sp < (uint64_t)p->kstack + KSTACK_PAGES * PAGE_SIZE)
+        return (uint64_t)p->kstack + KSTACK_PAGES * PAGE_SIZE;
+    if (sp >= (uint64_t)boot_stack_bottom && sp < (uint64_t)boot_stack_top)
+        return (uint64_t)boot_stack_top;
+    return 0;
+}
+
 static void kernel_fault(struct trapframe *tf)
 {
     uint64_t cr2 = read_cr2();
@@ -56,7 +69,7 @@ static void kernel_fault(struct trapframe *tf)
     kprintf("#   rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx rsi 0x%lx rdi 0x%lx rbp 0x%lx\n",
             tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp);
     kprintf("#   bt: 0x%lx\n", tf->rip);
-    backtrace_from(tf->rsp, 0);
+    backtrace_from(tf->rsp, stack_top_of(tf->rsp));
     panic("%s in kernel at rip 0x%lx (vector %lu, error 0x%lx, cr2 0x%lx)",
           trap_name(tf->vector), tf->rip, tf->vector, tf->error, cr2);
 }

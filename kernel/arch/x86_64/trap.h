@@ -1,7 +1,7 @@
 #pragma once
 #include <stdint.h>
 
-/* Registers saved by the interrupt stubs (isr.S), lowest address first. */
+/* Registers saved by the interrupt entry code (isr.S), lowest address first. */
 struct trapframe {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
