@@ -5,7 +5,7 @@ import {Listr} from 'listr2'
 import {findRepoRoot} from '../util/root.js'
 import {isGitHubActions, isTTY} from '../util/log.js'
 import {shellQuote} from '../util/spawn.js'
-import {annotations, parseDiagnostics} from './diagnostics.js'
+import {type Diagnostic, annotations, parseDiagnostics} from './diagnostics.js'
 import {type GraphResult, type StepEvent, runGraph} from './graph.js'
 import {loadState, saveState} from './incremental.js'
 import {acquireBuildLock} from './lock.js'
@@ -85,7 +85,7 @@ async function buildLocked(
   // Warnings from steps that succeeded are worth seeing too.
   const warnings: string[] = []
   const onDone = (e: StepEvent) => {
-    if (e.kind === 'done' && e.outcome.ok && e.outcome.output) warnings.push(e.outcome.output)
+    if (e.kind === 'done' && e.outcome.ok && e.outcome.output) warnings.push(`--- ${e.step.label}:\n${e.outcome.output}`)
   }
 
   let result: GraphResult
@@ -124,15 +124,16 @@ async function buildLocked(
     saveState(stateFile, state)
   }
 
-  for (const w of warnings) err(w)
+  for (const w of warnings) {
+    err(w)
+    if (isGitHubActions) for (const a of annotations(relativize(root, parseDiagnostics(w)))) out(a)
+  }
   for (const f of result.failures) {
     err(`--- ${f.step.label} failed${f.step.argv ? `: ${shellQuote(f.step.argv)}` : ''}`)
     err(f.output.trimEnd())
     if (isGitHubActions) {
       // Annotations need repository-relative paths (lld prints absolute ones).
-      const diags = parseDiagnostics(f.output)
-        .filter((d) => d.severity === 'error')
-        .map((d) => (d.file && path.isAbsolute(d.file) ? {...d, file: path.relative(root, d.file)} : d))
+      const diags = relativize(root, parseDiagnostics(f.output).filter((d) => d.severity === 'error'))
       const lines = diags.length > 0 ? annotations(diags) : annotations([{severity: 'error', message: `${f.step.label}: ${f.output.split('\n')[0]}`}])
       for (const a of lines) out(a)
     }
@@ -140,6 +141,10 @@ async function buildLocked(
   const summary = summarize(result)
   if (!isTTY || opts.plain || opts.log || opts.verbose || result.failed) out(summary)
   return {ran: result.ran, total: result.total, failed: result.failed, summary}
+}
+
+function relativize(root: string, diags: Diagnostic[]): Diagnostic[] {
+  return diags.map((d) => (d.file && path.isAbsolute(d.file) ? {...d, file: path.relative(root, d.file)} : d))
 }
 
 export function summarize(r: GraphResult): string {
