@@ -41,6 +41,17 @@ export const cases: CaseDef[] = [
     expect: {log: ['[user] Hello from ring-3!', 'ok 1 hello']},
   },
   {
+    id: 'argv',
+    phase: 1,
+    title: 'the loader puts argv on the user stack: argc, the words, NULL terminator',
+    components: ['elf-loader', 'ring3'],
+    syscalls: ['SYS_WRITE', 'SYS_EXIT'],
+    profile: 'base',
+    append: 'init=/bin/args:one:two',
+    timeoutSec: 120,
+    expect: {log: ['ok 1 args_one_two']},
+  },
+  {
     id: 'syscalls',
     phase: 1,
     title: 'syscall conformance: success and error paths of every phase-1 syscall',
