@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path'
 import {BenchFileError} from '../report/bench.js'
 import {generateProgress} from '../report/progress.js'
 import {ResultsFileError} from '../report/results.js'
+import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'
 import {warn} from '../util/log.js'
 import {findRepoRoot} from '../util/root.js'
@@ -21,6 +22,7 @@ export default class Report extends Command {
   static override flags = {
     results: Flags.string({description: 'results.json of a run (repeatable: sharded or per-phase runs are merged; default build/reports/results.json)', multiple: true}),
     bench: Flags.string({description: 'bench.json (default build/reports/bench.json when present)'}),
+    vitest: Flags.string({description: "vitest's JSON report (default build/reports/vitest.json when present, written by `kos check`)"}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
   }
@@ -38,11 +40,12 @@ export default class Report extends Command {
         defined,
         results: flags.results?.map((p) => resolve(p)),
         bench: given(flags.bench),
+        vitest: given(flags.vitest),
         out: given(flags.out),
         jsonOut: given(flags['json-out']),
       })
     } catch (error) {
-      if (error instanceof ResultsFileError || error instanceof BenchFileError) this.error(error.message, {exit: 1})
+      if (error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError) this.error(error.message, {exit: 1})
       if (error instanceof Error && /^not inside the kos repository/.test(error.message)) this.error(error.message, {exit: 1})
       throw error
     }

@@ -11,10 +11,12 @@ import {DEFAULT_BENCH_PATH, formatNumber, formatRatios, readBench} from './bench
 import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from './components.js'
 import {type GitInfo, gitInfo} from './git.js'
 import {DEFAULT_REPORT_DIR, effectiveResult, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
+import {DEFAULT_VITEST_PATH, readVitest, type VitestSummary} from './vitest.js'
 import {filesMatching, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
 
 export const SYSCALL_HEADER = 'kernel/include/kos/syscall.h'
 export const SYSCALL_TABLE = 'kernel/sys/syscall.c'
+export const PLANNED_PHASES = [1, 2, 3, 4]
 export const DEFAULT_RESULTS = `${DEFAULT_REPORT_DIR}/results.json`
 
 export type CoverageStatus = 'done' | 'failing' | 'untested'
@@ -83,6 +85,7 @@ export interface ProgressReport {
     /** sameCommit: whether the run tested the commit the report describes (null when unknown). */
     results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
     bench: {path: string; date: string; commit: string | null; entries: number} | null
+    vitest: {path: string} | null
     syscallHeader: boolean
     syscallTable: boolean
   }
@@ -98,6 +101,8 @@ export interface ProgressReport {
     linesByArea: Record<string, number>
     linesByComponent: Record<string, number>
     tests: {cases: number; ktapResults: number}
+    /** Unit and integration tests (vitest), when a vitest JSON report was given. */
+    vitest: VitestSummary | null
     benchmarks: BenchEntry[]
   }
   debt: {
@@ -108,6 +113,7 @@ export interface ProgressReport {
     componentsUntested: string[]
     componentsFailing: string[]
     failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
+    failingVitest: string[]
     skippedCases: Array<{id: string; reason: string | null}>
     notRunCases: string[]
     /** Component or syscall names cases list that the report does not know. */
@@ -119,6 +125,7 @@ export interface ProgressInput {
   root: string
   results: Array<{path: string; results: RunResults}>
   bench: {path: string; bench: BenchFile} | null
+  vitest?: {path: string; summary: VitestSummary} | null
   git: GitInfo
   /** Report date (ISO); injectable for reproducible tests. */
   now: string
@@ -240,7 +247,8 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   const unknownReferences: ProgressReport['debt']['unknownReferences'] = []
 
   // Phases: the four planned ones always appear, plus any other phase a case names.
-  const phaseNumbers = [...new Set([...Object.keys(PHASE_NAMES).map(Number), ...components.map((c) => c.phase), ...cases.map((c) => c.phase), ...notRun.map((c) => c.phase)])].sort((a, b) => a - b)
+  // The planned phases always show (an empty one says so); others, like the harness's phase 0, only when cases ran in them.
+  const phaseNumbers = [...new Set([...PLANNED_PHASES, ...cases.map((c) => c.phase), ...notRun.map((c) => c.phase)])].sort((a, b) => a - b)
   const phases: PhaseRow[] = phaseNumbers.map((phase) => {
     const inPhase = cases.filter((c) => c.phase === phase)
     const pass = inPhase.filter((c) => c.status === 'pass').length
@@ -347,6 +355,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
         sameCommit: sameCommit(r.results.commit),
       })),
       bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
+      vitest: input.vitest ? {path: input.vitest.path} : null,
       syscallHeader: headerText !== null,
       syscallTable: tableText !== null,
     },
@@ -360,6 +369,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       linesByArea: Object.fromEntries(Object.entries(linesByArea).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
       linesByComponent: Object.fromEntries(componentRows.map((c) => [c.id, c.lines])),
       tests: {cases: cases.length, ktapResults: cases.reduce((n, c) => n + countKtapResults(c.ktap), 0)},
+      vitest: input.vitest?.summary ?? null,
       benchmarks: input.bench?.bench.benchmarks ?? [],
     },
     debt: {
@@ -370,6 +380,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
       failingCases: cases.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
+      failingVitest: input.vitest?.summary.failing ?? [],
       skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
       notRunCases: notRun.map((c) => c.id),
       unknownReferences,
@@ -407,7 +418,8 @@ export function progressMarkdown(r: ProgressReport): string {
     const commitNote = s.sameCommit === false ? ' (**not the commit this report describes**: the tree may have changed since)' : ''
     out.push(`- \`${mdCell(s.path)}\`: ${s.cases} cases, run ${s.date}${s.commit ? ` at \`${mdCell(s.commit.slice(0, 12))}\`` : ''}${commitNote}`)
   }
-  out.push(r.sources.bench ? `- \`${mdCell(r.sources.bench.path)}\`: ${r.sources.bench.entries} benchmark figures, ${r.sources.bench.date}` : '- No benchmark figures (run `kos bench`).')
+  out.push(r.sources.bench ? `- \`${mdCell(r.sources.bench.path)}\`: ${r.sources.bench.entries} benchmark figure(s), ${r.sources.bench.date}` : '- No benchmark figures (run `kos bench`).')
+  if (r.sources.vitest) out.push(`- \`${mdCell(r.sources.vitest.path)}\`: unit and integration tests (vitest)`)
   out.push(`- \`${SYSCALL_HEADER}\`: ${r.sources.syscallHeader ? 'read' : 'absent'}; \`${SYSCALL_TABLE}\`: ${r.sources.syscallTable ? 'read' : 'absent'}`, '')
 
   out.push('## Summary', '')
@@ -416,6 +428,8 @@ export function progressMarkdown(r: ProgressReport): string {
   const compDone = r.components.filter((c) => c.status === 'done').length
   const sysDone = r.syscalls.filter((s) => s.status === 'done').length
   out.push(`Components done: ${compDone} of ${r.components.length}. Syscalls done: ${sysDone} of ${r.syscalls.length}.`)
+  const vt = r.metrics.vitest
+  if (vt) out.push(`Unit and integration tests (vitest): ${vt.passed} of ${vt.total} passing${vt.failed ? `, **${vt.failed} failing**` : ''}.`)
   const empty = r.phases.filter((p) => p.cases === 0).map((p) => String(p.phase))
   if (empty.length) out.push(`Phases with no tests yet: ${empty.join(', ')}.`)
   out.push('')
@@ -478,11 +492,17 @@ export function progressMarkdown(r: ProgressReport): string {
     )
   }
 
+  if (vt) {
+    out.push('### Unit and integration tests (vitest)', '')
+    out.push(`${vt.passed} of ${vt.total} passing${vt.skipped ? `, ${vt.skipped} skipped` : ''}.`, '')
+    out.push(...table(['File', 'Passed', 'Failed', 'Skipped'], vt.files.map((f) => [`\`${mdCell(f.file)}\``, String(f.passed), f.loadError ? '**did not load**' : f.failed ? `**${f.failed}**` : '0', String(f.skipped)])), '')
+  }
+
   out.push('## Metrics', '')
   out.push('Lines of code (non-blank lines; generated files, dependencies and test fixtures excluded):', '')
   out.push(...table(['Language', 'Files', 'Lines'], LANGUAGES.map((l) => [l, String(r.metrics.linesByLanguage[l].files), String(r.metrics.linesByLanguage[l].lines)])), '')
   out.push(...table(['Directory', 'Lines'], Object.entries(r.metrics.linesByArea).map(([area, n]) => [`\`${mdCell(area)}\``, String(n)])), '')
-  out.push(`Tests: ${r.metrics.tests.cases} cases, ${r.metrics.tests.ktapResults} KTAP results (all levels).`, '')
+  out.push(`Tests: ${r.metrics.tests.cases} QEMU cases, ${r.metrics.tests.ktapResults} KTAP results (all levels)${vt ? `, ${vt.total} unit and integration tests` : ''}.`, '')
   out.push('Lines per component are in the Components table.', '')
   if (r.metrics.benchmarks.length > 0) {
     out.push('Benchmarks (figures, not pass/fail criteria):', '')
@@ -501,6 +521,7 @@ export function progressMarkdown(r: ProgressReport): string {
   const d = r.debt
   const debt: string[] = []
   if (d.failingCases.length) debt.push(`Failing cases (${d.failingCases.length}): ${d.failingCases.map((c) => `\`${mdCell(c.id)}\` ${c.status}${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
+  if (d.failingVitest.length) debt.push(`Failing unit/integration tests (${d.failingVitest.length}): ${d.failingVitest.map(mdCell).join('; ')}`)
   if (d.skippedCases.length) debt.push(`Skipped cases (${d.skippedCases.length}): ${d.skippedCases.map((c) => `\`${mdCell(c.id)}\`${c.reason ? ` (${mdCell(c.reason)})` : ''}`).join('; ')}`)
   if (d.notRunCases.length) debt.push(`Cases defined but not run (${d.notRunCases.length}): ${list(d.notRunCases, 50)}`)
   if (d.componentsFailing.length) debt.push(`Components failing (${d.componentsFailing.length}): ${list(d.componentsFailing, 50)}`)
@@ -527,6 +548,8 @@ export interface GenerateOptions {
   bench?: string
   /** Markdown output, default docs/PROGRESS.md. */
   out?: string
+  /** vitest JSON report; default build/reports/vitest.json when it exists. */
+  vitest?: string
   /** JSON output, default docs/progress.json. */
   jsonOut?: string
   now?: string
@@ -562,12 +585,17 @@ export function generateProgress(opts: GenerateOptions): Generated {
   if (opts.bench !== undefined) bench = {path: shown(opts.bench), bench: readBench(abs(opts.bench))}
   else if (existsSync(abs(DEFAULT_BENCH_PATH))) bench = {path: DEFAULT_BENCH_PATH, bench: readBench(abs(DEFAULT_BENCH_PATH))}
 
+  let vitest: ProgressInput['vitest'] = null
+  if (opts.vitest !== undefined) vitest = {path: shown(opts.vitest), summary: readVitest(abs(opts.vitest), opts.root)}
+  else if (existsSync(abs(DEFAULT_VITEST_PATH))) vitest = {path: DEFAULT_VITEST_PATH, summary: readVitest(abs(DEFAULT_VITEST_PATH), opts.root)}
+
   const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
   const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
   const report = buildProgress({
     root: opts.root,
     results,
     bench,
+    vitest,
     git: opts.git ?? gitInfo(opts.root, [relative(opts.root, markdownPath), relative(opts.root, jsonPath)]),
     now: opts.now ?? new Date().toISOString(),
     defined: opts.defined,

@@ -19,6 +19,7 @@ import {
 } from '../../src/report/progress.js'
 import {readResults, ResultsFileError} from '../../src/report/results.js'
 import {globToRegExp} from '../../src/report/tree.js'
+import {parseVitestJson, VitestFileError} from '../../src/report/vitest.js'
 import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
 
 const TREE = 'test/fixtures/report/tree'
@@ -207,7 +208,8 @@ describe('buildProgress without results or kernel sources', () => {
       expect(r.sources).toMatchObject({syscallHeader: false, syscallTable: false})
       const md = progressMarkdown(r)
       expect(md).toContain('0 of 0 cases passing')
-      expect(md).toContain('Phases with no tests yet: 0, 1, 2, 3, 4.')
+      expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
+      expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
       expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 % (no tests yet) |')
     } finally {
       rmSync(empty, {recursive: true, force: true})
@@ -337,5 +339,30 @@ describe('gitInfo', () => {
     } finally {
       rmSync(repo, {recursive: true, force: true})
     }
+  })
+})
+
+describe('vitest results', () => {
+  it('summarizes files and failing tests, including a file that did not load', () => {
+    const v = parseVitestJson(JSON.parse(readFileSync('test/fixtures/report/vitest.json', 'utf8')), '/repo')
+    expect(v).toMatchObject({total: 5, passed: 3, failed: 1, skipped: 1})
+    expect(v.files).toEqual([
+      {file: 'test/integration/boot.test.ts', passed: 1, failed: 1, skipped: 1},
+      {file: 'test/unit/broken.test.ts', passed: 0, failed: 0, skipped: 0, loadError: true},
+      {file: 'test/unit/ktap.test.ts', passed: 2, failed: 0, skipped: 0},
+    ])
+    expect(v.failing).toEqual(['test/integration/boot.test.ts: boot prints KTAP', 'test/unit/broken.test.ts: Failed to load url ./missing.js'])
+    expect(() => parseVitestJson({numTotalTests: 1}, '/repo')).toThrow(VitestFileError)
+  })
+
+  it('shows them in the report and its debt', () => {
+    const summary = parseVitestJson(JSON.parse(readFileSync('test/fixtures/report/vitest.json', 'utf8')), '/repo')
+    const r = buildProgress(input({vitest: {path: 'build/reports/vitest.json', summary}}))
+    expect(r.debt.failingVitest).toHaveLength(2)
+    const md = progressMarkdown(r)
+    expect(md).toContain('Unit and integration tests (vitest): 3 of 5 passing, **1 failing**.')
+    expect(md).toContain('| `test/integration/boot.test.ts` | 1 | **1** | 1 |')
+    expect(md).toContain('| `test/unit/broken.test.ts` | 0 | **did not load** | 0 |')
+    expect(md).toContain('Failing unit/integration tests (2): test/integration/boot.test.ts: boot prints KTAP;')
   })
 })

@@ -1,0 +1,85 @@
+// Unit and integration test results from vitest's JSON reporter
+// (build/reports/vitest.json, written by `kos check`), for the progress report.
+import {readFileSync} from 'node:fs'
+import {isAbsolute, relative} from 'node:path'
+
+export const DEFAULT_VITEST_PATH = 'build/reports/vitest.json'
+
+export interface VitestFile {
+  file: string
+  passed: number
+  failed: number
+  skipped: number
+  /** The file failed without a failed test (it did not load or crashed). */
+  loadError?: boolean
+}
+
+export interface VitestSummary {
+  total: number
+  passed: number
+  failed: number
+  skipped: number
+  files: VitestFile[]
+  /** "file: full test name" of every failed test. */
+  failing: string[]
+}
+
+export class VitestFileError extends Error {}
+
+/** Summarize vitest's JSON report; file paths are shown relative to root. */
+export function parseVitestJson(value: unknown, root: string, path = 'vitest.json'): VitestSummary {
+  const fail = (what: string): never => {
+    throw new VitestFileError(`${path}: ${what}`)
+  }
+  if (typeof value !== 'object' || value === null) fail('not a JSON object')
+  const v = value as Record<string, unknown>
+  for (const k of ['numTotalTests', 'numPassedTests', 'numFailedTests'] as const) if (typeof v[k] !== 'number') fail(`"${k}" must be a number`)
+  if (!Array.isArray(v.testResults)) fail('"testResults" must be an array')
+  const files: VitestFile[] = []
+  const failing: string[] = []
+  for (const raw of v.testResults as unknown[]) {
+    const t = raw as {name?: unknown; status?: unknown; message?: unknown; assertionResults?: unknown}
+    if (typeof t?.name !== 'string') fail('a testResults entry has no "name"')
+    const name = t.name as string
+    const rel = isAbsolute(name) ? relative(root, name) : name
+    const entry: VitestFile = {file: rel, passed: 0, failed: 0, skipped: 0}
+    const asserts = Array.isArray(t.assertionResults) ? (t.assertionResults as Array<{status?: string; fullName?: string}>) : []
+    for (const a of asserts) {
+      if (a.status === 'passed') entry.passed++
+      else if (a.status === 'failed') {
+        entry.failed++
+        failing.push(`${rel}: ${a.fullName ?? '?'}`)
+      } else entry.skipped++
+    }
+    // A file that failed to load has no assertions but still failed.
+    if (t.status === 'failed' && entry.failed === 0) entry.loadError = true
+    if (entry.loadError) failing.push(`${rel}: ${String(t.message ?? 'failed to run').split('\n')[0]}`)
+    files.push(entry)
+  }
+  const skipped = Number(v.numPendingTests ?? 0) + Number(v.numTodoTests ?? 0)
+  return {
+    total: v.numTotalTests as number,
+    passed: v.numPassedTests as number,
+    failed: v.numFailedTests as number,
+    skipped,
+    files: files.sort((a, b) => a.file.localeCompare(b.file)),
+    failing,
+  }
+}
+
+export function readVitest(path: string, root: string): VitestSummary {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new VitestFileError(`${path}: ${code === 'ENOENT' ? 'no such file (run `kos check`)' : `cannot read (${code})`}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new VitestFileError(`${path}: invalid JSON (${(error as Error).message.split('\n')[0]})`)
+  }
+  return parseVitestJson(parsed, root, path)
+}
