@@ -1,19 +1,21 @@
 import {Command, Flags} from '@oclif/core'
 import {spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import {build} from '../build/index.js'
 import {chooseAccel} from '../qemu/accel.js'
-import {qemuArgv, shellQuote} from '../qemu/argv.js'
-import {startQemu} from '../qemu/process.js'
+import {profilePlaceholders, qemuArgv, shellQuote} from '../qemu/argv.js'
+import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile} from '../qemu/profile.js'
 import {loadSuites} from '../suites/load.js'
-import {DEFAULT_INITRD, DEFAULT_KERNEL} from '../suites/run.js'
+import {DEFAULT_INITRD, DEFAULT_KERNEL, DEFAULT_LOG_DIR, NET_ADMIN_SKIP_REASON} from '../suites/run.js'
 import {selectCases} from '../suites/select.js'
+import type {CaseDef, Peer} from '../suites/types.js'
+import {hasNetAdmin} from '../util/host.js'
 import {findRepoRoot} from '../util/root.js'
 
-/** A TCP port nobody listens on right now (for the gdb stub). */
+/** A TCP port nobody listens on right now (for the gdb stub and forwarded ports). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
@@ -38,7 +40,7 @@ export default class Run extends Command {
     append: Flags.string({description: 'kernel command line (default: the case\'s, or empty)'}),
     profile: Flags.string({description: 'machine profile from qemu/ (default: the case\'s, or base)'}),
     gdb: Flags.boolean({description: 'start halted with a gdb stub and print the gdb command', default: false}),
-    case: Flags.string({description: 'boot exactly like this test case (its profile and command line)'}),
+    case: Flags.string({description: 'boot exactly like this test case (its profile, command line and host peer)'}),
     suites: Flags.string({description: 'directory of suite files (for --case)', default: 'test-suites'}),
     build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
     'dry-run': Flags.boolean({description: 'print the QEMU command line and exit', default: false}),
@@ -47,15 +49,19 @@ export default class Run extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
     const repoRoot = findRepoRoot()
+    installExitHandlers()
     let argv: string[]
+    let peer: Peer | undefined
+    let def: CaseDef | undefined
     try {
       let profileName = flags.profile ?? 'base'
       let append = flags.append ?? ''
       if (flags.case !== undefined) {
-        const [def] = selectCases(await loadSuites(repoRoot, flags.suites), {caseIds: [flags.case]})
+        ;[def] = selectCases(await loadSuites(repoRoot, flags.suites), {caseIds: [flags.case]})
         profileName = flags.profile ?? def.profile
         append = flags.append ?? def.append
-        if (def.peer) process.stderr.write(`note: case ${def.id} talks to host peer "${def.peer.name}", which kos run does not start\n`)
+        if (def.needsNetAdmin && !hasNetAdmin()) throw new Error(`case ${def.id} ${NET_ADMIN_SKIP_REASON}`)
+        if ((def.guests ?? 1) > 1) process.stderr.write(`note: case ${def.id} boots ${def.guests} guests; kos run boots guest 1 only\n`)
       }
       const profile = loadProfile(repoRoot, profileName)
       if (flags.build && !flags['dry-run']) {
@@ -65,16 +71,37 @@ export default class Run extends Command {
       for (const f of [DEFAULT_KERNEL, DEFAULT_INITRD]) {
         if (!existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run "kos build" first`)
       }
+
+      const id = def?.id ?? 'run'
+      const vars: Record<string, string | number> = {caseId: id, guest: 1, guests: def?.guests ?? 1, mac: '52:54:00:12:34:56'}
+      // The serial output is also copied to a file so a host peer can watch it, as in kos test.
+      const serialLog = path.join(DEFAULT_LOG_DIR, `${id}.run.log`)
+      mkdirSync(path.join(repoRoot, DEFAULT_LOG_DIR), {recursive: true})
+      rmSync(path.join(repoRoot, serialLog), {force: true})
+      let prefix: string[] = []
+      if (def?.peer && !flags['dry-run']) {
+        const {startPeer} = await import('../suites/peers/index.js')
+        peer = await startPeer(def.peer, {caseId: def.id, repoRoot, serialPath: path.join(repoRoot, serialLog)})
+        await peer.ready
+        Object.assign(vars, peer.vars ?? {})
+        prefix = peer.qemuPrefix ?? []
+        process.stderr.write(`host peer "${def.peer.name}" is ready\n`)
+      }
+      for (const name of profilePlaceholders(profile)) {
+        if (name in vars) continue
+        // Forwarded ports can be any free one; anything else (a TAP name) only a peer can provide.
+        if (/port$/i.test(name)) vars[name] = await freePort()
+        else throw new Error(`${profile.file} needs {${name}}, which only the case's host peer provides: use --case with a case that has one`)
+      }
       const gdbPort = flags.gdb ? await freePort() : undefined
-      argv = qemuArgv(profile, {
-        kernel: DEFAULT_KERNEL, initrd: DEFAULT_INITRD, append, accel: await chooseAccel(profile.cpu), gdbPort,
-        // Profiles with per-run placeholders get fixed values here; peers are not started by kos run.
-        vars: {caseId: flags.case ?? 'run', guest: 1, guests: 1, mac: '52:54:00:12:34:56'},
-      })
+      argv = [...prefix, ...qemuArgv(profile, {
+        kernel: DEFAULT_KERNEL, initrd: DEFAULT_INITRD, append, accel: await chooseAccel(profile.cpu), gdbPort, vars, serialLogPath: serialLog,
+      })]
       if (gdbPort !== undefined) {
         process.stderr.write(`QEMU waits for gdb; in another terminal:\n  gdb build/kernel.elf -ex 'target remote :${gdbPort}'\n`)
       }
     } catch (error) {
+      if (peer) await peer.stop().catch(() => undefined)
       process.stderr.write(`kos run: ${(error as Error).message.split('\n')[0]}\n`)
       return this.exit(2)
     }
@@ -87,11 +114,19 @@ export default class Run extends Command {
     const exit = await proc.done
     // QEMU restores the terminal itself unless it was killed hard.
     if (exit.signal === 'SIGKILL' && process.stdin.isTTY) spawnSync('stty', ['sane'], {stdio: 'inherit'})
+    if (peer) {
+      const verdict = await Promise.race([
+        peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
+        new Promise<{ok: boolean; detail: string}>((resolve) => { setTimeout(() => resolve({ok: false, detail: 'peer gave no result'}), 15_000).unref() }),
+      ])
+      process.stderr.write(`host peer: ${verdict.ok ? 'ok' : 'FAILED'}: ${verdict.detail}\n`)
+      await peer.stop().catch(() => undefined)
+    }
     if (exit.spawnError) {
       process.stderr.write(`kos run: QEMU did not start: ${exit.spawnError}\n`)
       return this.exit(2)
     }
-    const guest = exit.exitCode !== null && exit.exitCode % 2 === 1 && exit.exitCode > 0 ? ` (guest exit value ${(exit.exitCode - 1) >> 1})` : ''
+    const guest = exit.exitCode !== null && exit.exitCode % 2 === 1 ? ` (guest exit value ${(exit.exitCode - 1) >> 1})` : ''
     process.stderr.write(`QEMU exited with ${exit.exitCode ?? exit.signal}${guest}\n`)
     this.exit(exit.exitCode === 1 ? 0 : 1)
   }

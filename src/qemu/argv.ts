@@ -11,6 +11,8 @@ export interface QemuArgvOptions {
   append: string
   /** Serial to this file (test runs). Without it the serial goes to stdio (kos run). */
   serialPath?: string
+  /** With stdio serial: also copy the serial output to this file (peers read it). */
+  serialLogPath?: string
   /** Where `-d cpu_reset` writes (needed to see CPU resets). */
   qemuLogPath?: string
   /** gdb stub port: the guest waits (-S) until gdb attaches. */
@@ -27,6 +29,11 @@ export function fillPlaceholders(arg: string, vars: Record<string, string | numb
     if (!(key in vars)) throw new Error(`${profileFile}: argument "${arg}" needs a value for {${key}} which this run does not provide`)
     return String(vars[key])
   })
+}
+
+/** The `{name}` placeholders a profile's args need. */
+export function profilePlaceholders(profile: MachineProfile): string[] {
+  return [...new Set(profile.args.flatMap((a) => [...a.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))]
 }
 
 export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string[] {
@@ -48,7 +55,8 @@ export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string
     argv.push('-serial', `file:${opts.serialPath}`)
   } else {
     // signal=on: Ctrl-C stops QEMU (and kos run) instead of going to the guest.
-    argv.push('-chardev', 'stdio,id=serial0,signal=on', '-serial', 'chardev:serial0')
+    const logfile = opts.serialLogPath ? `,logfile=${opts.serialLogPath}` : ''
+    argv.push('-chardev', `stdio,id=serial0,signal=on${logfile}`, '-serial', 'chardev:serial0')
   }
   argv.push('-device', DEBUG_EXIT_DEVICE)
   const vars = opts.vars ?? {}

@@ -53,10 +53,9 @@ function gitCommit(repoRoot: string): string | null {
 }
 
 async function defaultStartPeer(): Promise<StartPeer> {
-  // Resolved at run time: the peers module belongs to the network part and loads only when a case needs it.
-  const spec = './peers/index.js'
+  // Loaded only when a case has a peer: runs without networking never load the peer code.
   try {
-    const mod = (await import(spec)) as {startPeer?: StartPeer}
+    const mod = (await import('./peers/index.js')) as {startPeer?: StartPeer}
     if (typeof mod.startPeer !== 'function') throw new Error('src/suites/peers/index.ts does not export startPeer')
     return mod.startPeer
   } catch (error) {

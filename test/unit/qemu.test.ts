@@ -2,7 +2,7 @@ import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {qemuArgv, shellQuote} from '../../src/qemu/argv.js'
+import {profilePlaceholders, qemuArgv, shellQuote} from '../../src/qemu/argv.js'
 import {liveQemuCount, startQemu} from '../../src/qemu/process.js'
 import {loadProfile, ProfileError, validateProfile} from '../../src/qemu/profile.js'
 
@@ -58,6 +58,8 @@ describe('qemuArgv', () => {
     expect(argv.join(' ')).toContain('-chardev stdio,id=serial0,signal=on -serial chardev:serial0')
     expect(argv.join(' ')).toContain('-S -gdb tcp:127.0.0.1:4321')
     expect(argv).not.toContain('-d')
+    const logged = qemuArgv(smp, {...opts, serialLogPath: 'build/reports/logs/x.run.log'})
+    expect(logged).toContain('stdio,id=serial0,signal=on,logfile=build/reports/logs/x.run.log')
     expect(argv.at(-1)).toBe('-s')
   })
 
@@ -69,6 +71,7 @@ describe('qemuArgv', () => {
     expect(argv).toContain('user,id=n0,hostfwd=udp:127.0.0.1:40001-10.0.2.15:7')
     expect(argv).toContain('e1000,netdev=n0,mac=52:54:00:12:34:57')
     expect(() => qemuArgv(net, {...opts, vars: {mac: 'x'}})).toThrow(/qemu\/e1000-user.json: .*\{hostPort\}/)
+    expect(profilePlaceholders(net)).toEqual(['hostPort', 'mac'])
   })
 
   it('omits -append for an empty command line and quotes for the shell', () => {
