@@ -1,0 +1,58 @@
+import {Command, Flags} from '@oclif/core'
+import path from 'node:path'
+
+import {BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../report/bench.js'
+import {findRepoRoot} from '../../util/root.js'
+import {WasmBenchError, benchEntries, formatBenchTable, runWasmBench} from '../../wasm/bench.js'
+
+export default class BenchWasm extends Command {
+  static override description =
+    'Run the WebAssembly workloads of bench/wasm on build/host/kos-wasm, wabt\'s wasm-interp and Node\'s V8; print times and ratios (kos-wasm time / other engine time) and record them in build/reports/bench.json'
+
+  static override examples = ['<%= config.bin %> bench wasm', '<%= config.bin %> bench wasm --workload fib --repeat 5 --json']
+
+  static override flags = {
+    workload: Flags.string({description: 'only this workload (file name in bench/wasm without .wat; repeatable)', multiple: true}),
+    repeat: Flags.integer({description: 'runs per engine and workload; the best is kept', default: 3, min: 1}),
+    json: Flags.boolean({description: 'print the results as JSON on stdout', default: false}),
+    'no-record': Flags.boolean({description: 'do not write build/reports/bench.json', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(BenchWasm)
+    const root = findRepoRoot()
+    let outcome
+    try {
+      outcome = await runWasmBench({root, repeat: flags.repeat, only: flags.workload, log: (l) => process.stderr.write(l + '\n')})
+    } catch (error) {
+      // One line, in development mode too.
+      if (error instanceof WasmBenchError) {
+        process.stderr.write(`kos bench wasm: ${error.message}\n`)
+        this.exit(1)
+      }
+      throw error
+    }
+    const entries = benchEntries(outcome.results)
+    let recorded: string | undefined
+    if (!flags['no-record']) {
+      const file = path.join(root, DEFAULT_BENCH_PATH)
+      try {
+        mergeBench(entries, {path: file, root})
+      } catch (error) {
+        if (error instanceof BenchFileError) {
+          process.stderr.write(`kos bench wasm: ${error.message}\n`)
+          this.exit(1)
+        }
+        throw error
+      }
+      recorded = file
+    }
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({results: outcome.results, entries, missing: outcome.missing}, null, 2) + '\n')
+    } else {
+      process.stdout.write(formatBenchTable(outcome.results))
+      if (recorded) this.log(`recorded in ${path.relative(root, recorded)}`)
+    }
+    for (const m of outcome.missing) process.stderr.write(`kos bench wasm: engine not run: ${m}\n`)
+  }
+}

@@ -1,0 +1,185 @@
+// `kos bench wasm`: the same WebAssembly workloads (bench/wasm/*.wat, each
+// exporting `run` with no parameters) on build/host/kos-wasm, on wabt's
+// wasm-interp and on Node's V8, in one run. Figures are recorded, never
+// judged: the goal (kos-wasm faster than wasm-interp) is a benchmark.
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {performance} from 'node:perf_hooks'
+import wabtInit from 'wabt'
+
+import type {BenchEntry} from '../report/bench.js'
+import {runTool, which} from '../util/spawn.js'
+
+export class WasmBenchError extends Error {}
+
+export type Engine = 'kos-wasm' | 'wasm-interp' | 'v8'
+
+export interface WorkloadResult {
+  workload: string
+  /** Best of the repeats, in milliseconds (whole process for the two interpreters: parse, instantiate, run). */
+  ms: Partial<Record<Engine, number>>
+  /** The value `run` returned (as an unsigned decimal), identical on every engine. */
+  result: string
+}
+
+export interface WasmBenchOptions {
+  root: string
+  kosWasm?: string
+  repeat?: number
+  /** Only these workloads (names without .wat). */
+  only?: string[]
+  log?: (line: string) => void
+}
+
+export interface WasmBenchOutcome {
+  results: WorkloadResult[]
+  /** Engines that could not run (e.g. wasm-interp not installed). */
+  missing: string[]
+}
+
+export function listWorkloads(root: string): string[] {
+  const dir = path.join(root, 'bench/wasm')
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.wat'))
+    .map((f) => f.slice(0, -4))
+    .sort()
+}
+
+async function watToWasm(file: string): Promise<Uint8Array> {
+  const wabt = await wabtInit()
+  const mod = wabt.parseWat(file, readFileSync(file, 'utf8'), {})
+  try {
+    mod.validate()
+    return mod.toBinary({log: false}).buffer
+  } finally {
+    mod.destroy()
+  }
+}
+
+/** Normalizes an integer result ("i32:-5", "run() => i32:4294967291") to unsigned decimal. */
+export function normalizeResult(text: string): string | null {
+  const m = /\b(i32|i64):(-?\d+)/.exec(text)
+  if (!m) return null
+  const bits = m[1] === 'i32' ? 32n : 64n
+  return BigInt.asUintN(Number(bits), BigInt(m[2])).toString()
+}
+
+async function timeProcess(file: string, args: string[]): Promise<{ms: number; out: string; code: number}> {
+  const t0 = performance.now()
+  const r = await runTool(file, args, {timeoutMs: 600_000})
+  return {ms: performance.now() - t0, out: r.all, code: r.code}
+}
+
+function timeV8(bytes: Uint8Array): {ms: number; result: string} {
+  const t0 = performance.now()
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)))
+  const value = (instance.exports.run as () => number | bigint)()
+  const ms = performance.now() - t0
+  const result = typeof value === 'bigint' ? BigInt.asUintN(64, value).toString() : BigInt.asUintN(32, BigInt(value)).toString()
+  return {ms, result}
+}
+
+export async function runWasmBench(opts: WasmBenchOptions): Promise<WasmBenchOutcome> {
+  const log = opts.log ?? (() => {})
+  const kosWasm = opts.kosWasm ?? path.join(opts.root, 'build/host/kos-wasm')
+  if (!which(kosWasm)) throw new WasmBenchError(`${kosWasm} missing: run \`kos build\` first`)
+  const interp = which('wasm-interp')
+  const missing = interp ? [] : ['wasm-interp (not installed: `kos setup` installs wabt)']
+  const all = listWorkloads(opts.root)
+  const names = opts.only && opts.only.length > 0 ? opts.only : all
+  for (const n of names) if (!all.includes(n)) throw new WasmBenchError(`unknown workload "${n}" (have: ${all.join(', ')})`)
+  const repeat = Math.max(1, opts.repeat ?? 3)
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-wasm-'))
+  const results: WorkloadResult[] = []
+  try {
+    for (const name of names) {
+      const bytes = await watToWasm(path.join(opts.root, 'bench/wasm', `${name}.wat`))
+      const wasmFile = path.join(tmp, `${name}.wasm`)
+      writeFileSync(wasmFile, bytes)
+      const ms: Partial<Record<Engine, number>> = {}
+      const seen: Record<string, string> = {}
+      for (let i = 0; i < repeat; i++) {
+        const k = await timeProcess(kosWasm, ['run', wasmFile, 'run'])
+        const kr = normalizeResult(k.out)
+        if (k.code !== 0 || kr === null) throw new WasmBenchError(`${name}: kos-wasm failed: ${k.out.trim().split('\n')[0]}`)
+        seen['kos-wasm'] = kr
+        ms['kos-wasm'] = Math.min(ms['kos-wasm'] ?? Infinity, k.ms)
+        if (interp) {
+          const w = await timeProcess(interp, [wasmFile, '--run-all-exports'])
+          const wr = normalizeResult(w.out)
+          if (w.code !== 0 || wr === null) throw new WasmBenchError(`${name}: wasm-interp failed: ${w.out.trim().split('\n')[0]}`)
+          seen['wasm-interp'] = wr
+          ms['wasm-interp'] = Math.min(ms['wasm-interp'] ?? Infinity, w.ms)
+        }
+        const v = timeV8(bytes)
+        seen.v8 = v.result
+        ms.v8 = Math.min(ms.v8 ?? Infinity, v.ms)
+      }
+      // A faster wrong answer is no answer: every engine must agree.
+      const distinct = new Set(Object.values(seen))
+      if (distinct.size !== 1) throw new WasmBenchError(`${name}: engines disagree on the result: ${JSON.stringify(seen)}`)
+      results.push({workload: name, ms, result: seen.v8})
+      log(`${name}: ${formatRow(results.at(-1)!)}`)
+    }
+  } finally {
+    rmSync(tmp, {recursive: true, force: true})
+  }
+  return {results, missing}
+}
+
+function fmt(ms: number | undefined): string {
+  return ms === undefined ? '-' : ms.toFixed(1)
+}
+
+function formatRow(r: WorkloadResult): string {
+  return `kos-wasm ${fmt(r.ms['kos-wasm'])} ms, wasm-interp ${fmt(r.ms['wasm-interp'])} ms, v8 ${fmt(r.ms.v8)} ms`
+}
+
+/** kos-wasm time divided by the other engine's (below 1: kos-wasm is faster). */
+export function ratios(r: WorkloadResult): Record<string, number> {
+  const out: Record<string, number> = {}
+  const k = r.ms['kos-wasm']
+  if (k === undefined) return out
+  if (r.ms['wasm-interp']) out['wasm-interp'] = k / r.ms['wasm-interp']
+  if (r.ms.v8) out.v8 = k / r.ms.v8
+  return out
+}
+
+export function benchEntries(results: WorkloadResult[]): BenchEntry[] {
+  const entries: BenchEntry[] = []
+  for (const r of results) {
+    for (const engine of ['kos-wasm', 'wasm-interp', 'v8'] as const) {
+      const ms = r.ms[engine]
+      if (ms === undefined) continue
+      entries.push({
+        id: `wasm_${r.workload}_${engine}`,
+        metric: `wasm_${r.workload}_ms`,
+        value: Number(ms.toFixed(3)),
+        unit: 'ms',
+        case: 'bench-wasm',
+        ...(engine === 'kos-wasm' ? {ratios: ratios(r)} : {}),
+      })
+    }
+  }
+  return entries
+}
+
+export function formatBenchTable(results: WorkloadResult[]): string {
+  const head = ['workload', 'kos-wasm ms', 'wasm-interp ms', 'v8 ms', 'vs wasm-interp', 'vs v8', 'result']
+  const rows = [head]
+  for (const r of results) {
+    const q = ratios(r)
+    rows.push([
+      r.workload,
+      fmt(r.ms['kos-wasm']),
+      fmt(r.ms['wasm-interp']),
+      fmt(r.ms.v8),
+      q['wasm-interp'] === undefined ? '-' : `${q['wasm-interp'].toFixed(3)}x`,
+      q.v8 === undefined ? '-' : `${q.v8.toFixed(2)}x`,
+      r.result,
+    ])
+  }
+  const w = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)))
+  return rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n') + '\n'
+}

@@ -1,0 +1,63 @@
+// `kos bench wasm` library: result normalization, ratios, bench.json entries,
+// and one workload end to end (engines must agree; no timing is asserted).
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+
+import {validateBenchEntry} from '../../src/report/bench.js'
+import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/wasm/bench.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+describe('normalizeResult', () => {
+  it('reads kos-wasm and wasm-interp output as unsigned decimals', () => {
+    expect(normalizeResult('i32:-316928616\n')).toBe('3978038680')
+    expect(normalizeResult('run() => i32:3978038680\n')).toBe('3978038680')
+    expect(normalizeResult('i64:-1')).toBe('18446744073709551615')
+    expect(normalizeResult('trap: unreachable')).toBeNull()
+  })
+})
+
+describe('bench entries', () => {
+  const r = {workload: 'fib', ms: {'kos-wasm': 50, 'wasm-interp': 200, v8: 10}, result: '1'}
+  it('divides the kos-wasm time by each other engine', () => {
+    expect(ratios(r)).toEqual({'wasm-interp': 0.25, v8: 5})
+  })
+  it('records one valid entry per engine, ratios on the kos-wasm one', () => {
+    const e = benchEntries([r])
+    expect(e.map((x) => x.id)).toEqual(['wasm_fib_kos-wasm', 'wasm_fib_wasm-interp', 'wasm_fib_v8'])
+    for (const x of e) validateBenchEntry(x, x.id)
+    expect(e[0].ratios).toEqual({'wasm-interp': 0.25, v8: 5})
+    expect(e[1].ratios).toBeUndefined()
+  })
+})
+
+describe('runWasmBench', () => {
+  it('has the four workloads of the issue', () => {
+    expect(listWorkloads(repoRoot)).toEqual(['crc32', 'fib', 'matmul', 'sieve'])
+  })
+
+  it('runs a workload on every engine and checks they agree', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-unit-'))
+    try {
+      const kosWasm = path.join(tmp, 'kos-wasm')
+      const src = (d: string) => readdirSync(path.join(repoRoot, d)).filter((f) => f.endsWith('.c')).map((f) => `${d}/${f}`)
+      execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', ...src('kernel/wasm'), ...src('kernel/wasm/host'), '-o', kosWasm], {cwd: repoRoot})
+      const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sieve']})
+      expect(out.results).toHaveLength(1)
+      expect(out.results[0].result).toBe('78498') // primes below 10^6
+      expect(out.results[0].ms['kos-wasm']).toBeGreaterThan(0)
+      expect(out.results[0].ms.v8).toBeGreaterThan(0)
+    } finally {
+      rmSync(tmp, {recursive: true, force: true})
+    }
+  })
+
+  it('names an unknown workload', async () => {
+    await expect(runWasmBench({root: repoRoot, kosWasm: process.execPath, only: ['nope']})).rejects.toThrow(WasmBenchError)
+    await expect(runWasmBench({root: repoRoot, kosWasm: process.execPath, only: ['nope']})).rejects.toThrow('unknown workload "nope"')
+  })
+})
