@@ -100,6 +100,21 @@ describe('kos-wasm run', () => {
     expect(r.stderr).toBe('hello kos\n-42\n')
   })
 
+  it('runs the kos programs in user/wasm (.wat and C built for wasm32 MVP)', () => {
+    const hello = path.join(tmp, 'hello.wasm')
+    execFileSync('wat2wasm', [path.join(repoRoot, 'user/wasm/hello.wat'), '-o', hello])
+    let r = spawnSync(kosWasm, ['run', hello, 'main'], {encoding: 'utf8'})
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe('i32:0\n')
+    expect(r.stderr).toBe('Hello from WebAssembly!\n')
+    const primes = path.join(tmp, 'primes.wasm')
+    execFileSync('clang-19', ['--target=wasm32', '-mcpu=mvp', '-nostdlib', '-O2', '-Wl,--no-entry', '-Wl,--export-all', '-Wl,--allow-undefined', path.join(repoRoot, 'user/wasm/primes.c'), '-o', primes])
+    r = spawnSync(kosWasm, ['run', primes, 'main'], {encoding: 'utf8'})
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe('i32:0\n')
+    expect(r.stderr).toBe('1229\n')
+  })
+
   it('traps when env.log is handed a buffer outside memory', () => {
     const wasm = wat2wasm('badlog', '(module (import "env" "log" (func $log (param i32 i32))) (memory 1) (func (export "main") (call $log (i32.const 65530) (i32.const 10))))')
     const r = spawnSync(kosWasm, ['run', wasm, 'main'], {encoding: 'utf8'})
