@@ -3,12 +3,10 @@ import os from 'node:os'
 import {build} from '../build/index.js'
 import {formatDuration, writeResults} from '../report/results.js'
 import {loadSuites} from '../suites/load.js'
-import {runCases} from '../suites/run.js'
+import {resultFailed, runCases} from '../suites/run.js'
 import {selectCases} from '../suites/select.js'
 import type {CaseResult, RunResults} from '../suites/types.js'
 import {findRepoRoot} from '../util/root.js'
-
-const FAILING = new Set(['fail', 'timeout', 'crash', 'error'])
 
 export default class Test extends Command {
   static override description = 'Boot the test matrix in QEMU, parse the KTAP serial output and write results (build/reports/)'
@@ -75,12 +73,13 @@ export default class Test extends Command {
       say(`${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.timeout} timed out, ${s.crash} crashed, ${s.error} errors`)
       say('results: build/reports/results.json, build/reports/summary.md, logs in build/reports/logs/')
     }
-    if (results.cases.some((c) => FAILING.has(c.status))) this.exit(1)
+    if (results.cases.some((c) => resultFailed(c))) this.exit(1)
   }
 }
 
 function table(cases: CaseResult[]): string {
-  const rows = cases.map((c) => [c.id + (c.attempt ? ` #${c.attempt}` : ''), c.status, formatDuration(c.durationMs), c.reason ?? ''])
+  const status = (c: CaseResult) => (c.expected ? `${c.status} (${c.expected.met ? 'as expected' : `expected ${c.expected.status}`})` : c.status)
+  const rows = cases.map((c) => [c.id + (c.attempt ? ` #${c.attempt}` : ''), status(c), formatDuration(c.durationMs), c.reason ?? ''])
   const head = ['case', 'status', 'duration', 'reason']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (r: string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()

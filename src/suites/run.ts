@@ -197,6 +197,17 @@ async function runGuest(
   return {verdict: classifyRun(def, outcome), argv: full, exitCode: exit.exitCode, signal: exit.signal, log: relLog}
 }
 
+const FAILING_STATUSES: ReadonlySet<CaseStatus> = new Set(['fail', 'timeout', 'crash', 'error'])
+
+/**
+ * Did this result fail the run? A case that declares another outcome (expect.status,
+ * e.g. a deliberate kernel exception that must crash) fails only when it did not end that way.
+ */
+export function resultFailed(r: CaseResult): boolean {
+  if (r.expected) return !r.expected.met
+  return FAILING_STATUSES.has(r.status)
+}
+
 /** Runs the cases (each `repeat` times) with at most `jobs` QEMUs at once; results keep the input order. */
 export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions): Promise<RunResults> {
   const kernel = opts.kernel ?? DEFAULT_KERNEL

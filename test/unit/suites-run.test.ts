@@ -3,7 +3,8 @@ import {mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {runCases} from '../../src/suites/run.js'
+import {resultFailed, runCases} from '../../src/suites/run.js'
+import type {CaseResult} from '../../src/suites/types.js'
 import type {CaseDef, Peer, PeerContext, PeerSpec} from '../../src/suites/types.js'
 
 const fakeQemu = path.resolve(import.meta.dirname, '../fixtures/suites/fake-qemu.sh')
@@ -95,5 +96,19 @@ describe('runCases', () => {
   it('refuses to run without a kernel', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'kos-run-test-'))
     await expect(runCases([def('a', '')], {repoRoot: root, accel: 'tcg'})).rejects.toThrow('build/kernel32.elf is missing: run "kos build" first')
+  })
+})
+
+describe('resultFailed', () => {
+  const r = (over: Partial<CaseResult>): CaseResult => ({
+    id: 'x', phase: 1, title: 'x', components: [], syscalls: [], status: 'pass', durationMs: 1, log: 'l', qemu: {argv: [], exitCode: 1}, ktap: null, ...over,
+  })
+  it('fails on fail/timeout/crash/error, not on pass/skip', () => {
+    expect(['pass', 'skip', 'fail', 'timeout', 'crash', 'error'].map((status) => resultFailed(r({status: status as CaseResult['status']}))))
+      .toEqual([false, false, true, true, true, true])
+  })
+  it('follows a declared expectation instead of the raw status', () => {
+    expect(resultFailed(r({status: 'crash', expected: {status: 'crash', met: true}}))).toBe(false)
+    expect(resultFailed(r({status: 'pass', expected: {status: 'crash', met: false}}))).toBe(true)
   })
 })
