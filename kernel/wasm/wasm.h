@@ -62,7 +62,7 @@ typedef struct wasm_limits {
     uint32_t max_memory_pages; /* cap on memory.grow and initial size (default 256 = 16 MiB) */
     uint64_t fuel;             /* taken branches + calls per invoke (default 0 = unlimited) */
     uint32_t max_call_depth;   /* default 1024 */
-    uint32_t stack_slots;      /* 64-bit operand/local slots (default 65536) */
+    uint32_t stack_slots;      /* 64-bit operand/local slots (default 16384 = 128 KiB) */
 } wasm_limits;
 
 typedef struct wasm_module wasm_module;
@@ -92,9 +92,16 @@ typedef struct wasm_extern {
  * -1 when unknown (instantiation then fails naming the import). */
 typedef int (*wasm_resolver)(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out);
 
-/* Decode and validate a binary module. NULL on failure with the reason in err. */
+/* Decode and validate a binary module. NULL on failure with the reason in err.
+ * The module keeps no pointer into bytes. */
 wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen);
 void wasm_module_free(wasm_module *m);
+/* The module's exports, by position: name (NUL-terminated) and kind. */
+uint32_t wasm_module_export_count(const wasm_module *m);
+const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind);
+/* Its imports, by position (module name, field name, kind). */
+uint32_t wasm_module_import_count(const wasm_module *m);
+const char *wasm_module_import_name(const wasm_module *m, uint32_t i, const char **module, uint8_t *kind);
 
 /* Resolve imports, allocate memory/table/globals, apply data and element
  * segments and run the start function. NULL on failure with the reason in err

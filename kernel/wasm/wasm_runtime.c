@@ -3,7 +3,7 @@
 
 #define DEFAULT_MAX_PAGES 256u
 #define DEFAULT_CALL_DEPTH 1024u
-#define DEFAULT_STACK_SLOTS 65536u
+#define DEFAULT_STACK_SLOTS 16384u
 
 const char *wasm_trap_string(int trap)
 {
@@ -407,6 +407,30 @@ int wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out
         return 0;
     }
     return -1;
+}
+
+uint32_t wasm_module_export_count(const wasm_module *m) { return m->nexports; }
+
+const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind)
+{
+    if (i >= m->nexports)
+        return NULL;
+    if (kind)
+        *kind = m->exports[i].kind;
+    return m->exports[i].name;
+}
+
+uint32_t wasm_module_import_count(const wasm_module *m) { return m->nimports; }
+
+const char *wasm_module_import_name(const wasm_module *m, uint32_t i, const char **module, uint8_t *kind)
+{
+    if (i >= m->nimports)
+        return NULL;
+    if (module)
+        *module = m->imports[i].module;
+    if (kind)
+        *kind = m->imports[i].kind;
+    return m->imports[i].name;
 }
 
 wasm_func *wasm_instance_export_func(wasm_instance *inst, const char *name)
