@@ -419,7 +419,10 @@ export function progressMarkdown(r: ProgressReport): string {
     out.push(`- \`${mdCell(s.path)}\`: ${s.cases} cases, run ${s.date}${s.commit ? ` at \`${mdCell(s.commit.slice(0, 12))}\`` : ''}${commitNote}`)
   }
   out.push(r.sources.bench ? `- \`${mdCell(r.sources.bench.path)}\`: ${r.sources.bench.entries} benchmark figure(s), ${r.sources.bench.date}` : '- No benchmark figures (run `kos bench`).')
-  if (r.sources.vitest) out.push(`- \`${mdCell(r.sources.vitest.path)}\`: unit and integration tests (vitest)`)
+  if (r.sources.vitest) {
+    const when = r.metrics.vitest?.date ? `, run ${r.metrics.vitest.date}` : ''
+    out.push(`- \`${mdCell(r.sources.vitest.path)}\`: ${r.metrics.vitest?.total ?? 0} unit and integration tests (vitest)${when}`)
+  }
   out.push(`- \`${SYSCALL_HEADER}\`: ${r.sources.syscallHeader ? 'read' : 'absent'}; \`${SYSCALL_TABLE}\`: ${r.sources.syscallTable ? 'read' : 'absent'}`, '')
 
   out.push('## Summary', '')

@@ -15,6 +15,8 @@ export interface VitestFile {
 }
 
 export interface VitestSummary {
+  /** When the run started (ISO), from vitest's startTime. */
+  date: string | null
   total: number
   passed: number
   failed: number
@@ -58,6 +60,7 @@ export function parseVitestJson(value: unknown, root: string, path = 'vitest.jso
   }
   const skipped = Number(v.numPendingTests ?? 0) + Number(v.numTodoTests ?? 0)
   return {
+    date: typeof v.startTime === 'number' ? new Date(v.startTime).toISOString() : null,
     total: v.numTotalTests as number,
     passed: v.numPassedTests as number,
     failed: v.numFailedTests as number,

@@ -345,7 +345,7 @@ describe('gitInfo', () => {
 describe('vitest results', () => {
   it('summarizes files and failing tests, including a file that did not load', () => {
     const v = parseVitestJson(JSON.parse(readFileSync('test/fixtures/report/vitest.json', 'utf8')), '/repo')
-    expect(v).toMatchObject({total: 5, passed: 3, failed: 1, skipped: 1})
+    expect(v).toMatchObject({total: 5, passed: 3, failed: 1, skipped: 1, date: '1970-01-01T00:00:00.001Z'})
     expect(v.files).toEqual([
       {file: 'test/integration/boot.test.ts', passed: 1, failed: 1, skipped: 1},
       {file: 'test/unit/broken.test.ts', passed: 0, failed: 0, skipped: 0, loadError: true},
