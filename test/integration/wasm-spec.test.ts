@@ -1,11 +1,12 @@
 // The official WebAssembly 1.0 core test suite through the `kos wasm spec`
 // command (run in-process from src/, so a stale dist/ cannot mask a change),
-// on build/host/kos-wasm built from the current sources.
+// on a kos-wasm built from the current sources.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {beforeAll, describe, expect, it, vi} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import WasmSpec from '../../src/commands/wasm/spec.js'
 import type {SpecSummary} from '../../src/wasm/spec.js'
@@ -13,7 +14,8 @@ import type {SpecSummary} from '../../src/wasm/spec.js'
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // CI keeps the shared suite beside the clone.
 const specDir = path.resolve(repoRoot, '../shared/wasm-spec')
-const kosWasm = path.join(repoRoot, 'build/host/kos-wasm')
+let tmp: string
+let kosWasm: string
 
 /** Runs the command class with argv; returns what it wrote and its exit code. */
 async function runCommand(argv: string[]): Promise<{stdout: string; stderr: string; code: number}> {
@@ -23,7 +25,7 @@ async function runCommand(argv: string[]): Promise<{stdout: string; stderr: stri
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true))
   let code = 0
   try {
-    await WasmSpec.run(argv, repoRoot)
+    await WasmSpec.run([...argv, '--kos-wasm', kosWasm], repoRoot)
   } catch (error) {
     const e = error as {oclif?: {exit?: number}; message?: string}
     code = e.oclif?.exit ?? 99
@@ -36,13 +38,19 @@ async function runCommand(argv: string[]): Promise<{stdout: string; stderr: stri
 }
 
 beforeAll(() => {
-  // Same sources and flags as the host profile of `kos build` (toolchain/host.json).
+  // Built from the current sources with the flags of the host profile of
+  // `kos build` (toolchain/host.json), into a temp dir: build/ belongs to `kos build`.
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-int-'))
+  kosWasm = path.join(tmp, 'kos-wasm')
   const sources = [
     ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
     ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
   ]
-  mkdirSync(path.dirname(kosWasm), {recursive: true})
   execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm], {cwd: repoRoot})
+})
+
+afterAll(() => {
+  rmSync(tmp, {recursive: true, force: true})
 })
 
 describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
@@ -76,6 +84,18 @@ describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
     const r = await runCommand([path.join(repoRoot, 'no-such-dir')])
     expect(r.code).toBe(2)
     expect(r.stderr).toBe(`kos wasm spec: ${path.join(repoRoot, 'no-such-dir')}: no such file or directory\n`)
+  })
+
+  it('says how to get the runner when it is missing', async () => {
+    const saved = kosWasm
+    kosWasm = path.join(tmp, 'not-built')
+    try {
+      const r = await runCommand([path.join(repoRoot, 'test-suites/wasm')])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(`kos wasm spec: ${kosWasm} missing: run \`kos build\` first\n`)
+    } finally {
+      kosWasm = saved
+    }
   })
 
   it('names the missing tool when wast2json is not on PATH', async () => {

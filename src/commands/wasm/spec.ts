@@ -16,13 +16,14 @@ export default class WasmSpec extends Command {
   static override flags = {
     json: Flags.boolean({description: 'print {"files":[...],"passed":N,"failed":N,"skipped":N} on stdout', default: false}),
     jobs: Flags.integer({char: 'j', description: 'files run in parallel', min: 1}),
+    'kos-wasm': Flags.string({description: 'the runner binary (default: build/host/kos-wasm from `kos build`)'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(WasmSpec)
     let summary
     try {
-      summary = await runSpecSuite({dir: args.dir, root: findRepoRoot(), jobs: flags.jobs})
+      summary = await runSpecSuite({dir: args.dir, root: findRepoRoot(), jobs: flags.jobs, kosWasm: flags['kos-wasm']})
     } catch (error) {
       // One line, in development mode too (this.error prints a stack there).
       if (error instanceof WasmSpecError) {
