@@ -59,6 +59,7 @@ typedef struct harness {
     wasm_extern spectest[12];
     const char *spectest_names[12];
     int nspectest;
+    wasm_memory *spectest_memory;
     long passed, failed, skipped;
     wasm_limits limits;
 } harness;
@@ -116,7 +117,7 @@ static void spectest_init(harness *h)
     e.kind = WASM_EXTERN_TABLE;
     e.u.table = wasm_table_new(10, 20);
     add_spectest(h, "table", e);
-    /* 12 slots: memory replaces nothing, grow the array if more are added */
+    h->spectest_memory = wasm_memory_new(1, 2);
 }
 
 static int resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
@@ -125,11 +126,10 @@ static int resolve(void *ctx, const char *module, const char *name, uint8_t kind
     (void)kind;
     if (!strcmp(module, "spectest")) {
         if (!strcmp(name, "memory")) {
-            static wasm_memory *mem; /* host driver only: one spectest memory per process */
-            if (!mem)
-                mem = wasm_memory_new(1, 2);
+            if (!h->spectest_memory)
+                return -1;
             out->kind = WASM_EXTERN_MEMORY;
-            out->u.memory = mem;
+            out->u.memory = h->spectest_memory;
             return 0;
         }
         for (int i = 0; i < h->nspectest; i++)
