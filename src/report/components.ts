@@ -13,11 +13,20 @@ export interface ComponentDef {
    * everything below it.
    */
   paths: string[]
+  /**
+   * vitest files (globs) that exercise this component's code on the host. Shown
+   * beside the status, never part of it: a row is done only when QEMU cases say so.
+   */
+  unitTests?: string[]
 }
+
+/** The portable network stack built for the host with sanitizers (kernel/net/host). */
+const NET_HOST_TESTS = ['test/unit/net*.test.ts']
 
 export const COMPONENTS: ComponentDef[] = [
   // Phase 0: the harness that proves everything else (its own self-tests).
-  {id: 'harness', name: 'Test harness (QEMU runner, KTAP parser, verdicts)', phase: 0, paths: ['src/suites/**', 'src/qemu/**', 'src/ktap/**']},
+  {id: 'harness', name: 'Test harness (QEMU runner, KTAP parser, verdicts)', phase: 0, paths: ['src/suites/**', 'src/qemu/**', 'src/ktap/**'],
+    unitTests: ['test/integration/harness*.test.ts', 'test/unit/ktap*.test.ts', 'test/unit/suites*.test.ts', 'test/unit/qemu*.test.ts']},
   // Phase 1: kernel foundations
   {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/arch/x86_64/multiboot*', 'kernel/kernel.ld', 'kernel/main.c']},
   {id: 'gdt', name: 'GDT and TSS', phase: 1, paths: ['kernel/arch/x86_64/gdt*', 'kernel/arch/x86_64/tss*']},
@@ -47,7 +56,7 @@ export const COMPONENTS: ComponentDef[] = [
   },
   {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
   {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/fs/pipe*', 'kernel/proc/pipe*', 'kernel/sys/pipe*']},
-  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**']},
+  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**'], unitTests: ['test/unit/wasm*.test.ts', 'test/integration/wasm*.test.ts']},
   // Phase 3: networking
   {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
   {id: 'e1000', name: 'e1000 NIC driver', phase: 3, paths: ['kernel/drivers/e1000*']},
@@ -56,13 +65,14 @@ export const COMPONENTS: ComponentDef[] = [
     name: 'Network stack core (netif, buffers, boot wiring)',
     phase: 3,
     paths: ['kernel/net/netif*', 'kernel/net/net_boot*', 'kernel/net/platform*', 'kernel/net/net_env*'],
+    unitTests: NET_HOST_TESTS,
   },
-  {id: 'ethernet', name: 'Ethernet framing', phase: 3, paths: ['kernel/net/eth*']},
-  {id: 'arp', name: 'ARP', phase: 3, paths: ['kernel/net/arp*']},
-  {id: 'ipv4', name: 'IPv4', phase: 3, paths: ['kernel/net/ipv4*', 'kernel/net/ip.*']},
-  {id: 'icmp', name: 'ICMP (ping)', phase: 3, paths: ['kernel/net/icmp*']},
-  {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*']},
-  {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*']},
+  {id: 'ethernet', name: 'Ethernet framing', phase: 3, paths: ['kernel/net/eth*'], unitTests: NET_HOST_TESTS},
+  {id: 'arp', name: 'ARP', phase: 3, paths: ['kernel/net/arp*'], unitTests: NET_HOST_TESTS},
+  {id: 'ipv4', name: 'IPv4', phase: 3, paths: ['kernel/net/ipv4*', 'kernel/net/ip.*'], unitTests: NET_HOST_TESTS},
+  {id: 'icmp', name: 'ICMP (ping)', phase: 3, paths: ['kernel/net/icmp*'], unitTests: NET_HOST_TESTS},
+  {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*'], unitTests: NET_HOST_TESTS},
+  {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*'], unitTests: NET_HOST_TESTS},
   {id: 'tap', name: 'TAP device in a per-run network namespace (host side)', phase: 3, paths: ['src/qemu/netns*', 'qemu/e1000-tap.json']},
   {id: 'lan', name: 'Multi-guest virtual LAN', phase: 3, paths: ['src/suites/peers/hub*', 'qemu/lan-*.json']},
   {
@@ -70,6 +80,7 @@ export const COMPONENTS: ComponentDef[] = [
     name: 'Malformed frames dropped and counted',
     phase: 3,
     paths: ['src/suites/peers/frames*', 'kernel/net/host/**'],
+    unitTests: NET_HOST_TESTS,
   },
   // Phase 4: discovery and P2P
   {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},

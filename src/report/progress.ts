@@ -12,7 +12,7 @@ import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} fr
 import {type GitInfo, gitInfo} from './git.js'
 import {DEFAULT_REPORT_DIR, effectiveResult, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
 import {DEFAULT_VITEST_PATH, readVitest, type VitestSummary} from './vitest.js'
-import {filesMatching, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
+import {filesMatching, globToRegExp, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
 
 export const SYSCALL_HEADER = 'kernel/include/kos/syscall.h'
 export const SYSCALL_TABLE = 'kernel/sys/syscall.c'
@@ -52,6 +52,8 @@ export interface ComponentRow extends Coverage {
   lines: number
   status: ComponentStatus
   note?: string
+  /** Host-side vitest results for the component's unitTests files (informative; not part of the status). */
+  unitTests: {files: string[]; passed: number; failed: number} | null
 }
 
 export interface SyscallRow extends Coverage {
@@ -278,7 +280,19 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     const own = filesMatching(files, def.paths)
     const cov = coverageOf(casesByComponent.get(def.id) ?? [])
     const lines = own.reduce((n, f) => n + counter.lines(f), 0)
-    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov)}
+    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), unitTests: null}
+    const vt = input.vitest?.summary
+    if (vt && def.unitTests?.length) {
+      const res = def.unitTests.map(globToRegExp)
+      const matched = vt.files.filter((f) => res.some((r) => r.test(f.file)))
+      if (matched.length > 0) {
+        row.unitTests = {
+          files: matched.map((f) => f.file),
+          passed: matched.reduce((n, f) => n + f.passed, 0),
+          failed: matched.reduce((n, f) => n + f.failed + (f.loadError ? 1 : 0), 0),
+        }
+      }
+    }
     const implementation = own.filter((f) => !f.endsWith('.h'))
     if (own.length === 0) {
       row.status = 'missing'
@@ -451,17 +465,18 @@ export function progressMarkdown(r: ProgressReport): string {
   out.push('## Components', '')
   out.push(
     ...table(
-      ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Lines', 'Paths'],
+      ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Host tests (vitest)', 'Lines', 'Paths'],
       r.components.map((c) => {
         const ran = c.passing.length + c.failing.length
         const named = c.cases.map((id) => (c.skipped.includes(id) ? `${id} (skipped)` : id))
         const cases = c.cases.length ? `${c.passing.length}/${ran}: ${list(named, 6)}` : ''
         const status = statusOf(c.status) + (c.note ? ` (${mdCell(c.note)})` : '')
-        return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
+        const host = c.unitTests ? `${c.unitTests.passed}/${c.unitTests.passed + c.unitTests.failed} passing` : ''
+        return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, host, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
       }),
     ),
     '',
-    'done: every covering case that ran passed. failing: a covering case failed. untested: no covering case ran. missing: no implementation files at the paths.',
+    'Status comes from QEMU cases only. done: every covering case that ran passed. failing: a covering case failed. untested: no covering case ran. missing: no implementation files at the paths. Host tests run the same code outside the kernel (vitest) and are shown for information.',
     '',
   )
 

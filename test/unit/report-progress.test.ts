@@ -237,7 +237,7 @@ describe('progressMarkdown', () => {
   })
 
   it('renders table rows with a constant column count', () => {
-    for (const [name, columns] of [['Phases', 4], ['Components', 6], ['Syscalls', 6], ['Tests', 6]] as const) {
+    for (const [name, columns] of [['Phases', 4], ['Components', 7], ['Syscalls', 6], ['Tests', 6]] as const) {
       const rows = section(name).split('\n').filter((l) => l.startsWith('|'))
       expect(rows.length).toBeGreaterThan(2)
       for (const row of rows) expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(columns)
@@ -363,6 +363,15 @@ describe('vitest results', () => {
     expect(md).toContain('Unit and integration tests (vitest): 3 of 5 passing, **1 failing**.')
     expect(md).toContain('| `test/integration/boot.test.ts` | 1 | **1** | 1 |')
     expect(md).toContain('| `test/unit/broken.test.ts` | 0 | **did not load** | 0 |')
+    // Host tests are shown beside a component's status and never change it.
+    const plain = buildProgress(input())
+    const viaHost = (id: string) => r.components.find((c) => c.id === id)!
+    expect(viaHost('wasm').unitTests).toBeNull() // no wasm test file in the fixture report
+    const withNet = parseVitestJson({...JSON.parse(readFileSync('test/fixtures/report/vitest.json', 'utf8')), testResults: [{name: '/repo/test/unit/net_stack.test.ts', status: 'passed', assertionResults: [{fullName: 'net ok', status: 'passed'}]}]}, '/repo')
+    const netReport = buildProgress(input({vitest: {path: 'v.json', summary: withNet}}))
+    const udp = netReport.components.find((c) => c.id === 'udp')!
+    expect(udp.unitTests).toEqual({files: ['test/unit/net_stack.test.ts'], passed: 1, failed: 0})
+    expect(udp.status).toBe(plain.components.find((c) => c.id === 'udp')!.status)
     expect(md).toContain('Failing unit/integration tests (2): test/integration/boot.test.ts: boot prints KTAP;')
   })
 })
