@@ -523,7 +523,7 @@ export function progressMarkdown(r: ProgressReport): string {
   out.push(`Tests: ${r.metrics.tests.cases} QEMU cases, ${r.metrics.tests.ktapResults} KTAP results (all levels)${vt ? `, ${vt.total} unit and integration tests` : ''}.`, '')
   out.push('Lines per component are in the Components table.', '')
   if (r.metrics.benchmarks.length > 0) {
-    out.push('Benchmarks (figures, not pass/fail criteria):', '')
+    out.push('Benchmarks (figures, not pass/fail criteria; a ratio is the value divided by the same figure measured on the named baseline):', '')
     out.push(
       ...table(
         ['Benchmark', 'Metric', 'Value', 'Unit', 'Ratios', 'Measured by', 'Date'],
