@@ -98,6 +98,11 @@ static int send_request(struct netif *nif, uint32_t ip)
     return send_arp(nif, ARP_OP_REQUEST, eth_broadcast, zero, ip);
 }
 
+int arp_request(struct netif *nif, uint32_t ip)
+{
+    return send_request(nif, ip);
+}
+
 static void resolved(struct netif *nif, struct arp_entry *e, const uint8_t *mac)
 {
     memcpy(e->mac, mac, ETH_ALEN);

@@ -16,4 +16,6 @@ void arp_tick(struct netif *nif);
 /* Looks up a resolved entry; true when found. */
 bool arp_lookup(uint32_t ip, uint8_t mac_out[ETH_ALEN]);
 void arp_flush(void);
+/* A bare request (the reply is cached like any other addressed to us). */
+int arp_request(struct netif *nif, uint32_t ip);
 #endif

@@ -3,9 +3,36 @@
 #include "net/netif.h"
 #include "drivers/pci.h"
 #include "drivers/e1000.h"
+#include "net/arp.h"
 #include "lib/ktap.h"
 
 static bool started;
+
+/* QEMU's e1000 drops what arrives in roughly the first second after RCTL is
+ * written. Until a frame comes in, ask the gateway for its MAC every 200 ms
+ * (which also primes the ARP cache), for at most 3 s; without a gateway,
+ * just let the window pass. */
+static void wait_until_receiving(void)
+{
+    struct netif *nif = net_default_if;
+    uint64_t start = net_now_ms(), next_probe = start;
+    if (nif->gw == 0) {
+        while (net_now_ms() - start < 1500)
+            net_wait_for_event();
+        return;
+    }
+    while (nif->stats.rx_frames == 0 && net_now_ms() - start < 3000) {
+        if (net_now_ms() >= next_probe) {
+            unsigned long f = net_lock();
+            arp_request(nif, nif->gw);
+            net_unlock(f);
+            next_probe = net_now_ms() + 200;
+        }
+        net_wait_for_event();
+    }
+    kprintf("e1000: %s after %lu ms\n", nif->stats.rx_frames ? "receiving" : "nothing received",
+            (unsigned long)(net_now_ms() - start));
+}
 
 bool net_init(const char *cmdline)
 {
@@ -18,6 +45,7 @@ bool net_init(const char *cmdline)
         return false;
     if (!e1000_wait_link(3000))
         kprintf("e1000: link still down after 3 s\n");
+    wait_until_receiving();
     return true;
 }
 

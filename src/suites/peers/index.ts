@@ -23,6 +23,10 @@ interface Outcome {
   detail: string
 }
 
+function waitReady(file: string, signal: AbortSignal, since: number): Promise<RegExpMatchArray> {
+  return waitForSerial(file, READY_LINE, READY_TIMEOUT_MS, signal, since)
+}
+
 interface PeerSetup {
   vars?: Record<string, string | number>
   qemuPrefix?: string[]
@@ -30,11 +34,13 @@ interface PeerSetup {
 }
 
 /** Builds a Peer from a setup step and a body that runs once the guest is booting. */
-function makePeer(setup: () => Promise<PeerSetup>, body: (signal: AbortSignal) => Promise<Outcome>): Peer {
+function makePeer(setup: () => Promise<PeerSetup>, body: (signal: AbortSignal, since: number) => Promise<Outcome>): Peer {
   const abort = new AbortController()
   let prepared: PeerSetup = {}
   const ready = setup().then((s) => { prepared = s })
-  const result = ready.then(() => body(abort.signal)).catch((error: Error) => ({ok: false, detail: error.message}))
+  // Serial logs last written before this peer started belong to earlier runs.
+  const since = Date.now()
+  const result = ready.then(() => body(abort.signal, since)).catch((error: Error) => ({ok: false, detail: error.message}))
   const peer: Peer = {
     ready,
     result,
@@ -77,8 +83,8 @@ function userPeer(spec: PeerSpec, ctx: PeerContext, ops: AgentOp[]): Peer {
   return makePeer(async () => {
     port = await freeUdpPort()
     return {vars: {hostPort: port}}
-  }, async (signal) => {
-    await waitForSerial(ctx.serialPath, READY_LINE, READY_TIMEOUT_MS, signal)
+  }, async (signal, since) => {
+    await waitReady(ctx.serialPath, signal, since)
     const report = await runAgent({host: '127.0.0.1', port, bind: '127.0.0.1', ops: [{op: 'warmup', timeoutMs: 60_000}, ...ops, {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, [], signal)
     return {ok: report.ok, detail: summarizeReport(report)}
   })
@@ -90,8 +96,8 @@ function tapPeer(spec: PeerSpec, ctx: PeerContext, body: (ns: Netns, signal: Abo
   return makePeer(async () => {
     ns = await createNetns(ctx.caseId)
     return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
-  }, async (signal) => {
-    await waitForSerial(ctx.serialPath, READY_LINE, READY_TIMEOUT_MS, signal)
+  }, async (signal, since) => {
+    await waitReady(ctx.serialPath, signal, since)
     return body(ns!, signal)
   })
 }
@@ -138,10 +144,10 @@ function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: L
   return makePeer(async () => {
     await hub.start()
     return {vars: {hubPort: hub.port}, cleanup: () => hub.close()}
-  }, async (signal) => {
+  }, async (signal, since) => {
     const ips: number[] = []
     for (let g = 1; g <= guests; g++) {
-      const m = await waitForSerial(guestLog(ctx, g), READY_LINE, READY_TIMEOUT_MS, signal)
+      const m = await waitReady(guestLog(ctx, g), signal, since)
       ips.push(ipFromString(m[1]))
     }
     const out = await body(hub, ips, signal)

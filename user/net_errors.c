@@ -1,0 +1,90 @@
+/* Socket syscall error paths (socket_errors case): every bad argument gets
+ * its -E code and nothing else happens. Needs a NIC (e1000-user profile). */
+#include "libc.h"
+#include "ktap.h"
+#include "net.h"
+
+#define KERNEL_PTR ((void *)0xffffffff80100000UL)
+#define UNMAPPED_PTR ((void *)0x20000000UL)
+#define WRAPPING_PTR ((void *)0xfffffffffffff000UL)
+
+static char big[2000];
+
+static long udp_socket(void) { return sys_socket(AF_INET, SOCK_DGRAM, 0); }
+
+int main(void)
+{
+    ktap_begin("net_errors", 34);
+    struct sockaddr_in a;
+
+    /* socket() */
+    KTAP_EXPECT_EQ("stream_socket_unsupported", sys_socket(AF_INET, SOCK_STREAM, 0), -EPROTONOSUPPORT);
+    KTAP_EXPECT_EQ("unknown_domain", sys_socket(99, SOCK_DGRAM, 0), -EAFNOSUPPORT);
+    KTAP_EXPECT_EQ("unknown_type", sys_socket(AF_INET, 77, 0), -EINVAL);
+    KTAP_EXPECT_EQ("tcp_protocol_on_dgram", sys_socket(AF_INET, SOCK_DGRAM, 6), -EPROTONOSUPPORT);
+    long s1 = udp_socket();
+    ktap_ok(s1 >= 3, "socket_is_a_descriptor");
+    KTAP_EXPECT_EQ("listen_not_implemented", sys_listen((int)s1, 1), -ENOSYS);
+    KTAP_EXPECT_EQ("accept_not_implemented", sys_accept((int)s1, NULL, NULL), -ENOSYS);
+
+    /* descriptors that are not sockets */
+    a = sockaddr_ipv4(0, 5000);
+    KTAP_EXPECT_EQ("bind_console_not_socket", sys_bind(1, &a, sizeof a), -ENOTSOCK);
+    KTAP_EXPECT_EQ("bind_bad_fd", sys_bind(77, &a, sizeof a), -EBADF);
+    KTAP_EXPECT_EQ("sendto_negative_fd", sys_sendto(-1, "x", 1, 0, &a, sizeof a), -EBADF);
+
+    /* unbound / unconnected */
+    KTAP_EXPECT_EQ("recv_unbound_einval", sys_recvfrom((int)s1, big, 10, 0, NULL, 100), -EINVAL);
+    KTAP_EXPECT_EQ("send_unconnected_edestaddrreq", sys_send((int)s1, "x", 1, 0), -EDESTADDRREQ);
+
+    /* bind */
+    KTAP_EXPECT_EQ("bind_ok", sys_bind((int)s1, &a, sizeof a), 0);
+    long s2 = udp_socket();
+    KTAP_EXPECT_EQ("double_bind_eaddrinuse", sys_bind((int)s2, &a, sizeof a), -EADDRINUSE);
+    KTAP_EXPECT_EQ("rebind_einval", sys_bind((int)s1, &a, sizeof a), -EINVAL);
+    struct sockaddr_in bad = a;
+    bad.sin_family = 1;
+    KTAP_EXPECT_EQ("bind_bad_family", sys_bind((int)s2, &bad, sizeof bad), -EAFNOSUPPORT);
+    bad = sockaddr_ipv4(IPV4(1, 2, 3, 4), 5001);
+    KTAP_EXPECT_EQ("bind_foreign_address", sys_bind((int)s2, &bad, sizeof bad), -EADDRNOTAVAIL);
+    KTAP_EXPECT_EQ("bind_short_addrlen", sys_bind((int)s2, &a, 3), -EINVAL);
+
+    /* bad pointers: checked before anything happens */
+    KTAP_EXPECT_EQ("bind_null_addr", sys_bind((int)s2, NULL, sizeof a), -EFAULT);
+    KTAP_EXPECT_EQ("bind_kernel_addr", sys_bind((int)s2, KERNEL_PTR, sizeof a), -EFAULT);
+    struct sockaddr_in gw = sockaddr_ipv4(IPV4(10, 0, 2, 2), 9);
+    KTAP_EXPECT_EQ("sendto_null_buffer", sys_sendto((int)s1, NULL, 5, 0, &gw, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("sendto_unmapped_buffer", sys_sendto((int)s1, UNMAPPED_PTR, 5, 0, &gw, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("sendto_kernel_address", sys_sendto((int)s1, "x", 1, 0, KERNEL_PTR, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_kernel_buffer", sys_recvfrom((int)s1, KERNEL_PTR, 10, MSG_DONTWAIT, NULL, 0), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_wrapping_buffer", sys_recvfrom((int)s1, WRAPPING_PTR, 0x2000, MSG_DONTWAIT, NULL, 0), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_kernel_source", sys_recvfrom((int)s1, big, 10, MSG_DONTWAIT, KERNEL_PTR, 0), -EFAULT);
+
+    /* bad destinations and sizes */
+    struct sockaddr_in zero_port = sockaddr_ipv4(IPV4(10, 0, 2, 2), 0);
+    KTAP_EXPECT_EQ("sendto_port_zero", sys_sendto((int)s1, "x", 1, 0, &zero_port, sizeof zero_port), -EINVAL);
+    struct sockaddr_in zero_ip = sockaddr_ipv4(0, 9);
+    KTAP_EXPECT_EQ("connect_address_zero", sys_connect((int)s1, &zero_ip, sizeof zero_ip), -EINVAL);
+    KTAP_EXPECT_EQ("sendto_1473_bytes", sys_sendto((int)s1, big, 1473, 0, &gw, sizeof gw), -EMSGSIZE);
+
+    /* an unbound send gets an ephemeral port, and then it can receive */
+    long s3 = udp_socket();
+    KTAP_EXPECT_EQ("unbound_sendto_autobinds", sys_sendto((int)s3, "ping", 4, 0, &gw, sizeof gw), 4);
+    KTAP_EXPECT_EQ("recv_dontwait_eagain", sys_recvfrom((int)s3, big, 10, MSG_DONTWAIT, NULL, 0), -EAGAIN);
+
+    /* timeouts and non-blocking sockets */
+    KTAP_EXPECT_EQ("recv_timeout_etimedout", sys_recvfrom((int)s1, big, 10, 0, NULL, 300), -ETIMEDOUT);
+    long s4 = sys_socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in any = sockaddr_ipv4(0, 0);
+    sys_bind((int)s4, &any, sizeof any);
+    KTAP_EXPECT_EQ("nonblocking_socket_eagain", sys_recv((int)s4, big, 10, 0, 0), -EAGAIN);
+
+    /* close: the port is free again, the descriptor is gone */
+    sys_close((int)s1);
+    KTAP_EXPECT_EQ("port_free_after_close", sys_bind((int)s2, &a, sizeof a), 0);
+    sys_close((int)s2);
+    sys_close((int)s3);
+    sys_close((int)s4);
+    (void)big;
+    return ktap_done();
+}
