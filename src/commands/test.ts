@@ -55,7 +55,7 @@ export default class Test extends Command {
         jobs,
         timeoutSec: flags.timeout,
         repeat: flags.repeat,
-        onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
+        onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.expected ? (r.expected.met ? ' (as expected)' : ` (expected ${r.expected.status})`) : ''}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
       })
     } catch (error) {
       // One line, no stack: these are problems with the input (flags, suites, build), not bugs.
