@@ -110,4 +110,26 @@ describe('kos test against the real kernel', () => {
     for (let i = 0; i < 50 && qemus.some(running); i++) await new Promise((r2) => setTimeout(r2, 100))
     expect(qemus.filter(running)).toEqual([])
   })
+
+  it('kos run boots with the serial console on stdout and leaves no QEMU behind on SIGINT', async () => {
+    const proc = execa('./bin/dev.js', ['run', '--no-build', '--append', 'harness=hang'], {cwd: repoRoot, reject: false, stdin: 'ignore'})
+    let seen = ''
+    proc.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString()
+    })
+    let qemus: number[] = []
+    for (let i = 0; i < 300 && qemus.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      qemus = childrenWith(proc.pid!, ['qemu-system-x86_64', '-append', 'harness=hang'])
+    }
+    expect(qemus.length).toBe(1)
+    // Let the guest print its boot line on the terminal before interrupting.
+    for (let i = 0; i < 300 && !seen.includes('kos:'); i++) await new Promise((r) => setTimeout(r, 100))
+    proc.kill('SIGINT')
+    const r = await proc
+    expect(r.stdout).toContain('kos: booting')
+    expect(r.exitCode).toBe(130)
+    for (let i = 0; i < 50 && qemus.some(running); i++) await new Promise((r2) => setTimeout(r2, 100))
+    expect(qemus.filter(running)).toEqual([])
+  })
 })
