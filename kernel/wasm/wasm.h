@@ -8,8 +8,12 @@
  *   wasm_instance_free(i); wasm_module_free(m);
  *
  * There is no global mutable state: any number of modules and instances may
- * coexist. A module must outlive its instances; an instance whose functions,
- * memory, table or globals were imported by another instance must outlive it.
+ * coexist. Each instance holds a reference on its module, so
+ * wasm_module_free may be called as soon as instantiation is done. An
+ * instance whose functions, memory, table or globals were imported by
+ * another instance must outlive that instance. (If a start function traps
+ * after element segments were written into an imported table, the failed
+ * instance is kept alive by that table, as WebAssembly 1.0 requires.)
  * Linear memory is little-endian (the host CPU's order: x86-64). */
 #ifndef KOS_WASM_H
 #define KOS_WASM_H
@@ -95,6 +99,7 @@ typedef int (*wasm_resolver)(void *ctx, const char *module, const char *name, ui
 /* Decode and validate a binary module. NULL on failure with the reason in err.
  * The module keeps no pointer into bytes. */
 wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+/* Drops the caller's reference; the module is freed with its last instance. */
 void wasm_module_free(wasm_module *m);
 /* The module's exports, by position: name (NUL-terminated) and kind. */
 uint32_t wasm_module_export_count(const wasm_module *m);

@@ -1248,7 +1248,7 @@ static int sec_code(dec *d, int *seen)
 
 void wasm_module_free(wasm_module *m)
 {
-    if (!m)
+    if (!m || --m->refs > 0)
         return;
     for (uint32_t i = 0; i < m->ntypes && m->types; i++)
         wasm_free(m->types[i].params);
@@ -1292,6 +1292,7 @@ wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size
         return NULL;
     }
     d.m = m;
+    m->refs = 1;
     static const uint8_t magic[4] = {0, 'a', 's', 'm'};
     static const uint8_t version[4] = {1, 0, 0, 0};
     int ok = 1, code_seen = 0;

@@ -74,6 +74,7 @@ typedef struct wasm_code {
 } wasm_code;
 
 struct wasm_module {
+    uint32_t refs; /* the parser's reference + one per instance */
     uint32_t ntypes;
     wasm_functype *types;
     uint32_t nimports;

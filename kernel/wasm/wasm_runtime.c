@@ -182,6 +182,16 @@ static void func_ref(wasm_func *f)
         f->refs++;
 }
 
+/* A host function a resolver made just for this import (no references yet,
+ * like wasm_env_resolve's) is freed when the import is refused. */
+static void drop_unowned(wasm_extern *e)
+{
+    if (e->kind == WASM_EXTERN_FUNC && e->u.func && e->u.func->host && e->u.func->refs == 0) {
+        e->u.func->refs = 1;
+        func_unref(e->u.func);
+    }
+}
+
 /* ---------- instances ---------- */
 
 static int limits_match(uint32_t have_min, uint32_t have_max, const wasm_limits_decl *want)
@@ -221,6 +231,7 @@ void wasm_instance_free(wasm_instance *inst)
     wasm_free(inst->globals);
     wasm_free(inst->stack);
     wasm_free(inst);
+    wasm_module_free((wasm_module *)m); /* drops the instance's reference */
 }
 
 wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits, wasm_resolver resolve,
@@ -233,6 +244,7 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         return NULL;
     }
     inst->module = m;
+    ((wasm_module *)m)->refs++; /* code and types stay valid while the instance lives */
     if (limits)
         inst->limits = *limits;
     if (!inst->limits.max_memory_pages)
@@ -261,6 +273,7 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
             goto fail;
         }
         if (ext.kind != im->kind) {
+            drop_unowned(&ext);
             set_err(err, errlen, "incompatible import type for ", im->module, ".", im->name);
             goto fail;
         }
@@ -296,6 +309,7 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
             break;
         }
         if (!ok) {
+            drop_unowned(&ext);
             set_err(err, errlen, "incompatible import type for ", im->module, ".", im->name);
             goto fail;
         }
@@ -377,8 +391,11 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         if (trap != WASM_OK) {
             set_err(err, errlen, "start function trapped: ", wasm_trap_string(trap), NULL, NULL);
             if (m->ntable_imports && m->nelems) {
+                /* The table now owns the instance: drop the instance's
+                 * reference on the table, or neither would ever be freed. */
                 inst->next_retained = inst->table->retained;
                 inst->table->retained = inst;
+                inst->table->refs--;
                 return NULL;
             }
             goto fail;

@@ -68,6 +68,34 @@ describe('wasm spec scripts (test-suites/wasm)', () => {
   })
 })
 
+describe('robustness', () => {
+  it('never crashes on mutated modules (AddressSanitizer + UBSan build, kos-wasm fuzz)', () => {
+    const asan = path.join(tmp, 'kos-wasm-asan')
+    const sources = [
+      ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
+      ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
+    ]
+    execFileSync('cc', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', ...sources, '-o', asan], {cwd: repoRoot})
+    // Seed corpus: every module of the project's own scripts.
+    const corpus = path.join(tmp, 'corpus')
+    execFileSync('mkdir', ['-p', corpus])
+    for (const name of ['decoder', 'validator', 'exec']) {
+      execFileSync(findWast2json(), [path.join(suiteDir, `${name}.wast`), '-o', path.join(corpus, `${name}.json`)])
+    }
+    const wasms = readdirSync(corpus).filter((f) => f.endsWith('.wasm')).map((f) => path.join(corpus, f))
+    expect(wasms.length).toBeGreaterThan(40)
+    const r = spawnSync(asan, ['fuzz', '1', '300', ...wasms], {encoding: 'utf8', env: {...process.env, ASAN_OPTIONS: 'detect_leaks=1'}, timeout: 300_000})
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const m = /^FUZZ parsed (\d+) instantiated (\d+) calls (\d+) traps (\d+)$/m.exec(r.stdout)
+    expect(m).not.toBeNull()
+    // The corpus must exercise decoding, instantiation and execution.
+    expect(Number(m![1])).toBeGreaterThan(1000)
+    expect(Number(m![2])).toBeGreaterThan(500)
+    expect(Number(m![3])).toBeGreaterThan(500)
+  })
+})
+
 describe('parseKosWasmOutput', () => {
   it('reads failure lines and the RESULT line', () => {
     const p = parseKosWasmOutput('i32.wast:12: result i32:0x1, expected i32:0x2\nRESULT passed 10 failed 1 skipped 3\n')

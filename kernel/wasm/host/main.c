@@ -1,6 +1,7 @@
 /* kos-wasm: host driver for the kos WebAssembly interpreter.
  *   kos-wasm spec FILE.json              run a wast2json script
  *   kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]   call an export
+ *   kos-wasm fuzz SEED ITERATIONS FILE.wasm...   mutate modules, never crash
  * spec prints one "FILE:LINE: message" line per failed assertion and a final
  * "RESULT passed N failed M skipped K" line; exit 0 when nothing failed. */
 #define _POSIX_C_SOURCE 200809L
@@ -413,8 +414,9 @@ static void run_command(harness *h, const json *cmd)
             return;
         }
         h->passed++;
-        /* The module stays allocated: a failed start may have written into
-         * imported tables that now point at its functions. */
+        /* An instance whose start trapped after writing into an imported
+         * table is kept alive by that table, with its module reference. */
+        wasm_module_free(m);
         return;
     }
     failure(h, line, "unknown command \"%s\"%s", type, NULL);
@@ -598,8 +600,129 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* ---------- fuzz ---------- */
+
+/* Robustness check: decode, instantiate and call (with random arguments)
+ * mutated copies of the given modules. Any crash or sanitizer report is the
+ * failure; refusals and traps are expected. Deterministic for a seed. */
+static uint64_t fuzz_state;
+static uint32_t fuzz_rand(void)
+{
+    fuzz_state ^= fuzz_state << 13;
+    fuzz_state ^= fuzz_state >> 7;
+    fuzz_state ^= fuzz_state << 17;
+    return (uint32_t)(fuzz_state >> 16);
+}
+
+typedef struct fuzz_ctx {
+    wasm_memory *mem;
+    wasm_table *table;
+    wasm_global *global;
+    wasm_func *func;
+} fuzz_ctx;
+
+static int fuzz_host(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results)
+{
+    (void)caller;
+    (void)ctx;
+    (void)args;
+    (void)results;
+    return WASM_OK;
+}
+
+static int fuzz_resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+{
+    fuzz_ctx *f = ctx;
+    (void)module;
+    (void)name;
+    out->kind = kind;
+    switch (kind) {
+    case WASM_EXTERN_MEMORY: out->u.memory = f->mem; return 0;
+    case WASM_EXTERN_TABLE: out->u.table = f->table; return 0;
+    case WASM_EXTERN_GLOBAL: out->u.global = f->global; return 0;
+    case WASM_EXTERN_FUNC: out->u.func = f->func; return 0; /* () -> (): others fail to link */
+    }
+    return -1;
+}
+
+static int cmd_fuzz(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: kos-wasm fuzz SEED ITERATIONS FILE.wasm...\n");
+        return 2;
+    }
+    fuzz_state = strtoull(argv[0], NULL, 10) * 2654435761u + 1;
+    long iters = atol(argv[1]);
+    fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(10, 20), wasm_global_new(WASM_I32, 0, 666),
+                   wasm_host_func_new(NULL, 0, NULL, 0, fuzz_host, NULL)};
+    long parsed = 0, instantiated = 0, calls = 0, traps = 0;
+    static const uint8_t special[] = {0x00, 0x01, 0x0b, 0x40, 0x41, 0x7f, 0x80, 0xff};
+    for (int fi = 2; fi < argc; fi++) {
+        size_t n;
+        char *orig = read_file(argv[fi], &n);
+        if (!orig) {
+            fprintf(stderr, "kos-wasm: cannot read %s: %s\n", argv[fi], strerror(errno));
+            return 2;
+        }
+        for (long it = 0; it < iters; it++) {
+            uint8_t *b = malloc(n + 1);
+            memcpy(b, orig, n);
+            size_t len = n;
+            int muts = (int)(fuzz_rand() % 5); /* 0: the module as it is */
+            for (int k = 0; k < muts && len > 8; k++) {
+                size_t at = 8 + fuzz_rand() % (len - 8);
+                switch (fuzz_rand() % 4) {
+                case 0: b[at] = (uint8_t)fuzz_rand(); break;
+                case 1: b[at] ^= (uint8_t)(1u << (fuzz_rand() % 8)); break;
+                case 2: len = at; break;
+                default: b[at] = special[fuzz_rand() % sizeof special]; break;
+                }
+            }
+            char err[256];
+            wasm_module *m = wasm_module_parse(b, len, err, sizeof err);
+            free(b); /* the module must not keep pointers into the input */
+            if (!m)
+                continue;
+            parsed++;
+            wasm_limits lim = {.max_memory_pages = 4, .fuel = 200000, .max_call_depth = 256, .stack_slots = 8192};
+            wasm_instance *inst = wasm_instantiate(m, &lim, fuzz_resolve, &fc, err, sizeof err);
+            if (inst) {
+                instantiated++;
+                for (uint32_t e = 0; e < wasm_module_export_count(m); e++) {
+                    uint8_t kind;
+                    const char *name = wasm_module_export_name(m, e, &kind);
+                    wasm_func *f = kind == WASM_EXTERN_FUNC ? wasm_instance_export_func(inst, name) : NULL;
+                    if (!f || wasm_func_param_count(f) > 16)
+                        continue;
+                    wasm_value args[16], res[1];
+                    for (uint32_t a = 0; a < wasm_func_param_count(f); a++) {
+                        args[a].type = wasm_func_param_type(f, a);
+                        args[a].bits = ((uint64_t)fuzz_rand() << 32) | fuzz_rand();
+                    }
+                    calls++;
+                    if (wasm_invoke(inst, f, args, wasm_func_param_count(f), res, 1) != WASM_OK)
+                        traps++;
+                }
+                wasm_instance_free(inst);
+            }
+            wasm_module_free(m);
+        }
+        free(orig);
+    }
+    wasm_extern ext[4] = {{WASM_EXTERN_MEMORY, {.memory = fc.mem}},
+                          {WASM_EXTERN_TABLE, {.table = fc.table}},
+                          {WASM_EXTERN_GLOBAL, {.global = fc.global}},
+                          {WASM_EXTERN_FUNC, {.func = fc.func}}};
+    for (int i = 0; i < 4; i++)
+        wasm_extern_release(&ext[i]);
+    printf("FUZZ parsed %ld instantiated %ld calls %ld traps %ld\n", parsed, instantiated, calls, traps);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "fuzz"))
+        return cmd_fuzz(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "spec"))
         return cmd_spec(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "run"))
