@@ -62,11 +62,11 @@ export function arpPacket(op: 1 | 2, senderMac: Mac, senderIp: number, targetMac
 
 let ipId = 1
 
-export function ipv4Packet(src: number, dst: number, proto: number, payload: Buffer, ttl = 64): Buffer {
+export function ipv4Packet(src: number, dst: number, proto: number, payload: Buffer, ttl = 64, id = ipId++): Buffer {
   const p = Buffer.alloc(20 + payload.length)
   p[0] = 0x45
   p.writeUInt16BE(20 + payload.length, 2)
-  p.writeUInt16BE(ipId++ & 0xffff, 4)
+  p.writeUInt16BE(id & 0xffff, 4)
   p[8] = ttl
   p[9] = proto
   p.writeUInt32BE(src >>> 0, 12)
@@ -139,6 +139,8 @@ export function parseFrame(f: Buffer): ParsedFrame | null {
   return out
 }
 
+const ipv4PacketWithId = ipv4Packet
+
 /** One malformed frame and the guest drop counter it must land in (kernel/net/netif.h names). */
 export interface BadFrame {
   reason: string
@@ -168,6 +170,8 @@ export function lcg(seed: number): () => number {
  */
 export function malformedFrames(t: BadFrameTarget, count: number, seed = 1): BadFrame[] {
   const rnd = lcg(seed)
+  let id = seed
+  const ipv4Packet = (src: number, dst: number, proto: number, payload: Buffer) => ipv4PacketWithId(src, dst, proto, payload, 64, id++)
   const goodUdp = (len: number) => ipv4Packet(t.peerIp, t.guestIp, 17, udpDatagram(t.peerIp, 4000, t.guestIp, 7, Buffer.alloc(len, 0x5a)))
   const toGuest = (type: number, payload: Buffer) => ethernet(t.guestMac, t.peerMac, type, payload)
   const kinds: Array<() => BadFrame> = [
