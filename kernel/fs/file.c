@@ -7,6 +7,12 @@
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
+/* Socket I/O lives in kernel/net/net_syscalls.c; weak so the file layer
+ * links without the network stack (a socket file cannot exist then). */
+int64_t sock_file_read(struct socket *s, void *dst, uint64_t n) __attribute__((weak));
+int64_t sock_file_write(struct socket *s, const void *src, uint64_t n) __attribute__((weak));
+void sock_file_release(struct socket *s) __attribute__((weak));
+
 int path_check(const char *path)
 {
     size_t len = strnlen(path, PATH_MAX);
@@ -44,6 +50,14 @@ static struct file *file_new(enum file_kind kind, int flags)
 struct file *file_console(int flags)
 {
     return file_new(FILE_CONSOLE, flags);
+}
+
+struct file *file_socket(struct socket *s)
+{
+    struct file *f = file_new(FILE_SOCKET, O_RDWR);
+    if (f)
+        f->sock = s;
+    return f;
 }
 
 int file_open(const char *path, int flags, struct file **out)
@@ -108,6 +122,8 @@ void file_put(struct file *f)
         return;
     if (f->kind == FILE_RAMFS)
         ramfs_node_put(f->node);
+    if (f->kind == FILE_SOCKET && sock_file_release)
+        sock_file_release(f->sock);
     kfree(f);
 }
 
@@ -140,6 +156,8 @@ int64_t file_read(struct file *f, void *dst, uint64_t n)
             f->offset += (uint64_t)r;
         return r;
     }
+    case FILE_SOCKET:
+        return sock_file_read ? sock_file_read(f->sock, dst, n) : -EBADF;
     }
     return -EBADF;
 }
@@ -162,6 +180,8 @@ int64_t file_write(struct file *f, const void *src, uint64_t n)
             f->offset += (uint64_t)r;
         return r;
     }
+    case FILE_SOCKET:
+        return sock_file_write ? sock_file_write(f->sock, src, n) : -EBADF;
     }
     return -EBADF;
 }

@@ -5,8 +5,12 @@
 #include "fs/ramfs.h"
 
 struct kos_stat;
+struct socket;
 
-enum file_kind { FILE_CONSOLE, FILE_TARFS, FILE_RAMFS };
+/* Sockets (kernel/net/net_syscalls.c) are files too: that code checks for this. */
+#define KOS_FILE_HAS_SOCKETS 1
+
+enum file_kind { FILE_CONSOLE, FILE_TARFS, FILE_RAMFS, FILE_SOCKET };
 
 /* An open file, shared by the descriptors that refer to it. */
 struct file {
@@ -16,6 +20,7 @@ struct file {
     uint64_t offset;
     struct tar_entry tar;
     struct ramfs_node *node;
+    struct socket *sock;    /* FILE_SOCKET: released with the last reference */
 };
 
 /* Paths: absolute, at most PATH_MAX-1 bytes, no empty, "." or ".." parts. */
@@ -26,6 +31,8 @@ int path_check(const char *path);
  * Errors: -EINVAL (bad flags/path), -ENOENT, -EEXIST, -EROFS, -EISDIR, -ENOMEM. */
 int file_open(const char *path, int flags, struct file **out);
 struct file *file_console(int flags);
+/* A read/write file for socket s (NULL on OOM); the last file_put releases s. */
+struct file *file_socket(struct socket *s);
 void file_get(struct file *f);
 void file_put(struct file *f);
 /* dst/src are already-checked addresses (kernel or validated user memory). */

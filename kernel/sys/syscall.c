@@ -4,6 +4,17 @@
 #include <kos/syscall.h>
 #include <kos/errno.h>
 
+/* Socket syscalls: kernel/net/net_syscalls.c. Weak so this table links on
+ * its own; an unresolved one is NULL and dispatches as -ENOSYS. */
+#define NET_SYSCALL(name) int64_t name(const struct syscall_args *a) __attribute__((weak))
+NET_SYSCALL(sys_socket);
+NET_SYSCALL(sys_bind);
+NET_SYSCALL(sys_connect);
+NET_SYSCALL(sys_send);
+NET_SYSCALL(sys_recv);
+NET_SYSCALL(sys_sendto);
+NET_SYSCALL(sys_recvfrom);
+
 static const syscall_fn syscall_table[SYS_MAX] = {
     [SYS_EXIT] = sys_exit,
     [SYS_YIELD] = sys_yield,
@@ -14,6 +25,13 @@ static const syscall_fn syscall_table[SYS_MAX] = {
     [SYS_OPEN] = sys_open,
     [SYS_CLOSE] = sys_close,
     [SYS_STAT] = sys_stat,
+    [SYS_SOCKET] = sys_socket,
+    [SYS_BIND] = sys_bind,
+    [SYS_CONNECT] = sys_connect,
+    [SYS_SEND] = sys_send,
+    [SYS_RECV] = sys_recv,
+    [SYS_SENDTO] = sys_sendto,
+    [SYS_RECVFROM] = sys_recvfrom,
     [SYS_MUNMAP] = sys_munmap,
     [SYS_GETPID] = sys_getpid,
     [SYS_UNLINK] = sys_unlink,
