@@ -145,8 +145,11 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
     // The worst guest decides; a failed peer turns an otherwise passing run into a fail.
     const worst = [...runs].sort((a, b) => SEVERITY.indexOf(a.verdict.status) - SEVERITY.indexOf(b.verdict.status))[0]
     let verdict = worst.verdict
-    if (peerResult && !peerResult.ok && (verdict.status === 'pass' || verdict.status === 'skip')) {
-      verdict = {...verdict, status: 'fail', reason: `peer ${def.peer!.name}: ${peerResult.detail}`}
+    if (peerResult && !peerResult.ok) {
+      const peerReason = `peer ${def.peer!.name}: ${peerResult.detail}`
+      // A failed peer fails a passing run; for a run that already failed it explains what the host saw.
+      if (verdict.status === 'pass' || verdict.status === 'skip') verdict = {...verdict, status: 'fail', reason: peerReason}
+      else verdict = {...verdict, reason: `${verdict.reason ?? verdict.status}; ${peerReason}`}
     }
     return result(verdict, {log: worst.log, qemu: {argv: worst.argv, exitCode: worst.exitCode, signal: worst.signal}})
   } catch (error) {

@@ -91,6 +91,8 @@ describe('runCases', () => {
     expect(r.cases[1]).toMatchObject({status: 'fail', reason: 'peer bad: 3 of 10 echoes lost'})
     expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root, serialPath: path.join(root, 'build/reports/logs/p1.log')})
     expect(stopped).toBe(2)
+    const hung = await runCases([def('p3', 'fake=hang', {profile: 'net', peer: {name: 'bad'}})], {repoRoot: root, timeoutSec: 1, accel: 'tcg', qemuBinary: fakeQemu, startPeer})
+    expect(hung.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s; peer bad: 3 of 10 echoes lost'})
   })
 
   it('refuses to run without a kernel', async () => {
