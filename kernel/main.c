@@ -19,6 +19,8 @@
 #include "test/ktest.h"
 
 void kmain(uint32_t mb_magic, uint32_t mb_info);
+/* kernel/net/net_boot.c, when linked: PCI scan, e1000 bring-up, ip=/gw=/mask=. */
+bool net_init(const char *cmdline) __attribute__((weak));
 void panic_set_stack_top(uint64_t top);
 extern char boot_stack_top[];
 
@@ -212,6 +214,10 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     int plan = nk + ni + (ni ? 1 : 0);
     ktap_begin(plan);
     ktest_run(ktests);
+    /* Programs may open sockets: bring the network up first (a no-op
+     * without a NIC; in-kernel suites bring it up themselves). */
+    if (ni && net_init)
+        net_init(cmdline_text());
     uint64_t free_before = pmm_free_count() + paging_kernel_table_pages();
     run_init_list(inits);
     if (ni) {
