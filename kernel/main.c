@@ -187,9 +187,14 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     char value[512];
     unsigned hz = 100;
     if (cmdline_get("hz", value, sizeof value)) {
-        hz = 0;
-        for (const char *c = value; *c >= '0' && *c <= '9'; c++)
-            hz = hz * 10 + (unsigned)(*c - '0');
+        unsigned v = 0;
+        const char *c = value;
+        while (*c >= '0' && *c <= '9' && v < 100000)
+            v = v * 10 + (unsigned)(*c++ - '0');
+        if (*c || c == value || v < 19 || v > 10000)
+            kprintf("kos: hz=%s is not a number in 19..10000, using %u\n", value, hz);
+        else
+            hz = v;
     }
     pit_init(hz);
     proc_init();
