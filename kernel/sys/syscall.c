@@ -6,14 +6,19 @@
 
 /* Socket syscalls: kernel/net/net_syscalls.c. Weak so this table links on
  * its own; an unresolved one is NULL and dispatches as -ENOSYS. */
-#define NET_SYSCALL(name) int64_t name(const struct syscall_args *a) __attribute__((weak))
-NET_SYSCALL(sys_socket);
-NET_SYSCALL(sys_bind);
-NET_SYSCALL(sys_connect);
-NET_SYSCALL(sys_send);
-NET_SYSCALL(sys_recv);
-NET_SYSCALL(sys_sendto);
-NET_SYSCALL(sys_recvfrom);
+#define WEAK_SYSCALL(name) int64_t name(const struct syscall_args *a) __attribute__((weak))
+WEAK_SYSCALL(sys_socket);
+WEAK_SYSCALL(sys_bind);
+WEAK_SYSCALL(sys_connect);
+WEAK_SYSCALL(sys_send);
+WEAK_SYSCALL(sys_recv);
+WEAK_SYSCALL(sys_sendto);
+WEAK_SYSCALL(sys_recvfrom);
+
+/* WebAssembly syscalls: kernel/sys/sys_wasm.c, weak for the same reason. */
+WEAK_SYSCALL(sys_wasm_load);
+WEAK_SYSCALL(sys_wasm_exec);
+WEAK_SYSCALL(sys_wasm_unload);
 
 static const syscall_fn syscall_table[SYS_MAX] = {
     [SYS_EXIT] = sys_exit,
@@ -35,6 +40,9 @@ static const syscall_fn syscall_table[SYS_MAX] = {
     [SYS_MUNMAP] = sys_munmap,
     [SYS_GETPID] = sys_getpid,
     [SYS_UNLINK] = sys_unlink,
+    [SYS_WASM_LOAD] = sys_wasm_load,
+    [SYS_WASM_EXEC] = sys_wasm_exec,
+    [SYS_WASM_UNLOAD] = sys_wasm_unload,
 };
 
 int syscall_implemented(uint64_t nr)

@@ -30,6 +30,13 @@
 #define SYS_MUNMAP      24
 #define SYS_GETPID      25
 #define SYS_UNLINK      26
+#define SYS_WASM_UNLOAD 27
+#define SYS_GETPPID     28
+#define SYS_KILL        29
+#define SYS_SLEEP       30
+#define SYS_PIPE        31
+#define SYS_DUP2        32
+#define SYS_WAITPID     33
 
 /* One past the highest number the table can hold. */
 #define SYS_MAX         64
