@@ -18,15 +18,7 @@
 #else
 #include "lib/string.h"
 #include "lib/printf.h"
-#if __has_include("mm/heap.h")
 #include "mm/heap.h"
-#else
-/* Until the kernel heap lands: platform.c supplies weak fallbacks that fail
- * every allocation (the stack copes with NULL). */
-#define NET_NO_KERNEL_HEAP 1
-void *kmalloc(size_t n);
-void kfree(void *p);
-#endif
 #include <kos/errno.h>
 #endif
 

@@ -6,6 +6,8 @@
 #include "sys/uaccess.h"
 #include "proc/proc.h"
 #include "fs/file.h"
+#include "net/net_boot.h"
+#include "cmdline.h"
 
 /* fs/file.h defines KOS_FILE_HAS_SOCKETS once it has FILE_SOCKET and
  * file_socket(); until then this file builds to nothing. */
@@ -35,6 +37,10 @@ int64_t sys_socket(const struct syscall_args *a)
 {
     if (a->a0 > 0xffff || a->a1 > 0xffff || a->a2 > 0xffff)
         return -EINVAL;
+    /* kmain normally brings the NIC up at boot (before the page-leak
+     * baseline); this only covers a kernel that did not. */
+    if (!net_default_if)
+        net_init(cmdline_text());
     struct socket *s;
     int rc = sock_create((int)a->a0, (int)a->a1, (int)a->a2, &s);
     if (rc < 0)

@@ -4,11 +4,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 
-#ifdef NET_NO_KERNEL_HEAP
-__attribute__((weak)) void *kmalloc(size_t n) { (void)n; return NULL; }
-__attribute__((weak)) void kfree(void *p) { (void)p; }
-#endif
-
 /* The clock is the TSC, calibrated once against PIT channel 2 (channel 0
  * belongs to the kernel's timer; channel 2 is free and gated by port 0x61). */
 static uint64_t tsc_per_ms;
