@@ -51,7 +51,7 @@ void net_input(struct netif *nif, const uint8_t *frame, size_t len)
         net_count_drop(nif, DROP_ETH_BAD_SRC);
         return;
     }
-    bool link_broadcast;
+    bool link_broadcast;   /* IPv4 decides broadcast by address, not by MAC */
     if (!mac_accepted(nif, dst, &link_broadcast)) {
         net_count_drop(nif, DROP_ETH_NOT_FOR_US);
         return;
@@ -64,7 +64,7 @@ void net_input(struct netif *nif, const uint8_t *frame, size_t len)
         arp_input(nif, payload, plen);
         break;
     case ETHERTYPE_IPV4:
-        ipv4_input(nif, payload, plen, link_broadcast);
+        ipv4_input(nif, payload, plen, true);
         break;
     default:
         net_count_drop(nif, DROP_ETH_UNKNOWN_TYPE);

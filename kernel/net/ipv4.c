@@ -40,9 +40,8 @@ bool ipv4_is_local(struct netif *nif, uint32_t addr)
     return (addr & nif->mask) == (nif->ip & nif->mask);
 }
 
-void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool link_broadcast)
+void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool from_wire)
 {
-    (void)link_broadcast;
     if (len < IPV4_HDR_LEN) {
         net_count_drop(nif, DROP_IP_SHORT);
         return;
@@ -81,7 +80,11 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool link_bro
         .hdr_len = hlen,
         .total_len = total,
     };
-    if (ip.src == IPV4_BROADCAST_ADDR || is_multicast(ip.src) || (ip.src == nif->ip && nif->ip) ||
+    /* Our own address as the source is only genuine when we sent it to
+     * ourselves (ipv4_output loops those back with link_broadcast false and
+     * the destination ours); from the wire it is spoofed or a loop. */
+    bool looped = ip.src == nif->ip && ip.dst == nif->ip && !from_wire;
+    if (ip.src == IPV4_BROADCAST_ADDR || is_multicast(ip.src) || (ip.src == nif->ip && nif->ip && !looped) ||
         (ip.src >> 24) == 127) {
         net_count_drop(nif, DROP_IP_BAD_SRC);
         return;
@@ -133,6 +136,11 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const void *payl
         uint8_t mac[ETH_ALEN];
         eth_mcast_mac(dst, mac);
         return eth_output(nif, mac, ETHERTYPE_IPV4, pkt, total);
+    }
+    if (dst == nif->ip) {
+        /* To ourselves: straight back in, no link layer involved. */
+        ipv4_input(nif, pkt, total, false);
+        return 0;
     }
     if (dst == 0 || (dst >> 24) == 127)
         return -ENETUNREACH;

@@ -17,7 +17,8 @@ struct ipv4_info {
     size_t hdr_len, total_len;
 };
 
-void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool link_broadcast);
+/* from_wire: false for datagrams we sent to ourselves (looped back). */
+void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool from_wire);
 /* Builds a header (TTL 64, fresh id) and routes: local subnet directly,
  * else via the gateway. -ENETUNREACH without a route, -EMSGSIZE over MTU. */
 int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const void *payload, size_t len);
