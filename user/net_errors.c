@@ -14,7 +14,7 @@ static long udp_socket(void) { return sys_socket(AF_INET, SOCK_DGRAM, 0); }
 
 int main(void)
 {
-    ktap_begin("net_errors", 34);
+    ktap_begin("net_errors", 37);
     struct sockaddr_in a;
 
     /* socket() */
@@ -78,6 +78,22 @@ int main(void)
     struct sockaddr_in any = sockaddr_ipv4(0, 0);
     sys_bind((int)s4, &any, sizeof any);
     KTAP_EXPECT_EQ("nonblocking_socket_eagain", sys_recv((int)s4, big, 10, 0, 0), -EAGAIN);
+
+    /* to our own address (10.0.2.15 on e1000-user): looped back, and a
+     * socket descriptor works with plain read/write too */
+    long la = udp_socket(), lb = udp_socket();
+    struct sockaddr_in self = sockaddr_ipv4(IPV4(10, 0, 2, 15), 6000);
+    sys_bind((int)la, &self, sizeof self);
+    KTAP_EXPECT_EQ("sendto_own_address", sys_sendto((int)lb, "hi self", 7, 0, &self, sizeof self), 7);
+    struct sockaddr_in from;
+    long got = sys_recvfrom((int)la, big, sizeof big, 0, &from, 1000);
+    ktap_ok(got == 7 && memcmp(big, "hi self", 7) == 0 && ntohl(from.sin_addr) == IPV4(10, 0, 2, 15), "recvfrom_own_datagram");
+    sys_connect((int)lb, &self, sizeof self);
+    sys_write((int)lb, "via write", 9);
+    got = sys_read((int)la, big, sizeof big);
+    ktap_ok(got == 9 && memcmp(big, "via write", 9) == 0, "write_read_on_socket_fds");
+    sys_close((int)la);
+    sys_close((int)lb);
 
     /* close: the port is free again, the descriptor is gone */
     sys_close((int)s1);
