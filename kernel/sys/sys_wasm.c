@@ -1,0 +1,318 @@
+/* WebAssembly syscalls: SYS_WASM_LOAD, SYS_WASM_EXEC, SYS_WASM_UNLOAD over
+ * the interpreter in kernel/wasm. ABI and limits in sys/sys_wasm.h.
+ *
+ * Eight slots, each one instantiated module and the pid that loaded it. The
+ * interpreter is built with SSE2 while user registers are live: every call
+ * into it is bracketed by fxsave/fxrstor so the caller's XMM state and MXCSR
+ * survive the syscall, and the interpreter runs with the default MXCSR
+ * (round to nearest, exceptions masked) whatever user space set. */
+#include "sys/sys_wasm.h"
+#include "sys/syscall.h"
+#include "sys/uaccess.h"
+#include "proc/proc.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "wasm/wasm.h"
+#include <kos/errno.h>
+
+enum slot_state { SLOT_FREE, SLOT_LOADING, SLOT_READY };
+
+struct wasm_slot {
+    enum slot_state state;
+    int owner_pid;
+    struct proc *owner; /* NULL for kernel tests; checked against owner_pid */
+    wasm_instance *inst;
+    char name[KOS_WASM_NAME_MAX];
+};
+
+static struct wasm_slot slots[KOS_WASM_MAX_MODULES];
+
+/* ---------- SSE state around the interpreter ---------- */
+
+struct fpu_area {
+    uint8_t bytes[512];
+} __attribute__((aligned(16)));
+
+static inline void fpu_enter(struct fpu_area *save)
+{
+    static const uint32_t default_mxcsr = 0x1f80;
+    __asm__ volatile("fxsave64 (%0)" : : "r"(save->bytes) : "memory");
+    __asm__ volatile("ldmxcsr %0" : : "m"(default_mxcsr));
+}
+
+static inline void fpu_leave(const struct fpu_area *save)
+{
+    __asm__ volatile("fxrstor64 (%0)" : : "r"(save->bytes) : "memory");
+}
+
+/* ---------- slots ---------- */
+
+static void slot_clear(struct wasm_slot *s)
+{
+    if (s->inst) {
+        struct fpu_area fpu;
+        fpu_enter(&fpu);
+        wasm_instance_free(s->inst);
+        fpu_leave(&fpu);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+/* A slot whose owner has exited (zombie, freed, or the proc entry reused by
+ * another pid) is dropped here, so slots come back even if the exit hook did
+ * not run (e.g. a process killed by a fault before the hook existed). */
+static bool owner_gone(const struct wasm_slot *s)
+{
+    if (!s->owner)
+        return false;
+    const struct proc *p = s->owner;
+    return p->pid != s->owner_pid || p->state == PROC_UNUSED || p->state == PROC_ZOMBIE;
+}
+
+static void reclaim_stale(void)
+{
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        if (slots[i].state == SLOT_READY && owner_gone(&slots[i]))
+            slot_clear(&slots[i]);
+}
+
+int wasm_slot_count(void)
+{
+    reclaim_stale();
+    int n = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        n += slots[i].state != SLOT_FREE;
+    return n;
+}
+
+int wasm_slot_release_pid(int pid)
+{
+    int n = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        if (slots[i].state == SLOT_READY && slots[i].owner_pid == pid) {
+            slot_clear(&slots[i]);
+            n++;
+        }
+    return n;
+}
+
+void wasm_release_proc(struct proc *p)
+{
+    if (p)
+        wasm_slot_release_pid(p->pid);
+}
+
+/* The slot id names for caller_pid: -EBADF when there is none, -EPERM when
+ * another process owns it. */
+static int64_t slot_lookup(int caller_pid, int64_t id, struct wasm_slot **out)
+{
+    if (id < 0 || id >= KOS_WASM_MAX_MODULES)
+        return -EBADF;
+    struct wasm_slot *s = &slots[id];
+    if (s->state == SLOT_READY && owner_gone(s))
+        slot_clear(s);
+    if (s->state != SLOT_READY)
+        return -EBADF;
+    if (s->owner_pid != caller_pid)
+        return -EPERM;
+    *out = s;
+    return 0;
+}
+
+static bool contains(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncmp(s, word, n) == 0)
+            return true;
+    return false;
+}
+
+static int trap_to_abi(int trap)
+{
+    switch (trap) {
+    case WASM_TRAP_UNREACHABLE: return KOS_WASM_TRAP_UNREACHABLE;
+    case WASM_TRAP_DIV_ZERO: return KOS_WASM_TRAP_DIV_ZERO;
+    case WASM_TRAP_INT_OVERFLOW: return KOS_WASM_TRAP_INT_OVERFLOW;
+    case WASM_TRAP_INVALID_CONVERSION: return KOS_WASM_TRAP_INVALID_CONVERSION;
+    case WASM_TRAP_OOB_MEMORY: return KOS_WASM_TRAP_OOB_MEMORY;
+    case WASM_TRAP_UNDEFINED_ELEMENT: return KOS_WASM_TRAP_UNDEFINED_ELEMENT;
+    case WASM_TRAP_UNINITIALIZED_ELEMENT: return KOS_WASM_TRAP_UNINITIALIZED_ELEMENT;
+    case WASM_TRAP_INDIRECT_MISMATCH: return KOS_WASM_TRAP_INDIRECT_MISMATCH;
+    case WASM_TRAP_CALL_STACK_EXHAUSTED: return KOS_WASM_TRAP_CALL_STACK_EXHAUSTED;
+    case WASM_TRAP_OUT_OF_FUEL: return KOS_WASM_TRAP_OUT_OF_FUEL;
+    case WASM_TRAP_OUT_OF_MEMORY: return KOS_WASM_TRAP_OUT_OF_MEMORY;
+    default: return KOS_WASM_TRAP_HOST;
+    }
+}
+
+int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name)
+{
+    if (!name[0]) {
+        kprintf("[wasm] pid %d: load refused: empty module name\n", owner_pid);
+        return -EINVAL;
+    }
+    if (len == 0) {
+        kprintf("[wasm] pid %d: load of \"%s\" refused: empty module (0 bytes)\n", owner_pid, name);
+        return -EINVAL;
+    }
+    if (len > KOS_WASM_MAX_MODULE_BYTES) {
+        kprintf("[wasm] pid %d: load of \"%s\" refused: %lu bytes, the limit is %u\n", owner_pid, name,
+                (unsigned long)len, KOS_WASM_MAX_MODULE_BYTES);
+        return -EFBIG;
+    }
+    reclaim_stale();
+    int id = -1;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES && id < 0; i++)
+        if (slots[i].state == SLOT_FREE)
+            id = i;
+    if (id < 0)
+        return -ENOSPC;
+    struct wasm_slot *s = &slots[id];
+    s->state = SLOT_LOADING; /* reserved while the module is decoded */
+
+    char err[128];
+    err[0] = 0;
+    int64_t ret = id;
+    struct fpu_area fpu;
+    fpu_enter(&fpu);
+    wasm_module *m = wasm_module_parse(bytes, len, err, sizeof err);
+    wasm_instance *inst = NULL;
+    if (m) {
+        wasm_limits lim = {
+            .max_memory_pages = KOS_WASM_MAX_PAGES,
+            .fuel = KOS_WASM_FUEL,
+            .max_call_depth = KOS_WASM_MAX_CALL_DEPTH,
+            .stack_slots = KOS_WASM_STACK_SLOTS,
+        };
+        inst = wasm_instantiate(m, &lim, wasm_env_resolve, NULL, err, sizeof err);
+        wasm_module_free(m); /* the instance holds its own reference */
+    }
+    fpu_leave(&fpu);
+
+    if (!inst) {
+        kprintf("[wasm] pid %d: load of \"%s\" refused: %s\n", owner_pid, name, err[0] ? err : "invalid module");
+        ret = contains(err, "out of memory") ? -ENOMEM : -EINVAL;
+        memset(s, 0, sizeof *s);
+        return ret;
+    }
+    wasm_instance_set_user(inst, owner);
+    s->inst = inst;
+    s->owner_pid = owner_pid;
+    s->owner = owner;
+    memcpy(s->name, name, strlen(name) + 1);
+    s->state = SLOT_READY;
+    return ret;
+}
+
+int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64_t *args, uint64_t nargs,
+                       int64_t *result, int *has_result)
+{
+    struct wasm_slot *s;
+    int64_t r = slot_lookup(caller_pid, id, &s);
+    if (r)
+        return r;
+    *has_result = 0;
+    wasm_func *f = wasm_instance_export_func(s->inst, func);
+    if (!f)
+        return -ENOENT;
+    uint32_t np = wasm_func_param_count(f), nr = wasm_func_result_count(f);
+    if (nargs != np || nr > 1)
+        return -EINVAL;
+    wasm_value in[KOS_WASM_MAX_ARGS], out[1];
+    for (uint32_t i = 0; i < np; i++) {
+        uint8_t t = wasm_func_param_type(f, i);
+        uint64_t bits = (uint64_t)args[i];
+        in[i].type = t;
+        /* i32 and f32 live in the low half; the high half must be zero. */
+        in[i].bits = (t == WASM_I32 || t == WASM_F32) ? (bits & 0xffffffffull) : bits;
+    }
+    struct fpu_area fpu;
+    fpu_enter(&fpu);
+    int trap = wasm_invoke(s->inst, f, in, np, out, nr);
+    fpu_leave(&fpu);
+    if (trap == WASM_TRAP_BAD_ARGS)
+        return -EINVAL;
+    if (trap != WASM_OK) {
+        kprintf("[wasm] pid %d: %s.%s trapped: %s\n", caller_pid, s->name, func, wasm_trap_string(trap));
+        return trap_to_abi(trap);
+    }
+    if (nr == 1) {
+        uint8_t t = wasm_func_result_type(f, 0);
+        *result = t == WASM_I32 ? (int64_t)(int32_t)(uint32_t)out[0].bits
+                                : t == WASM_F32 ? (int64_t)(out[0].bits & 0xffffffffull) : (int64_t)out[0].bits;
+        *has_result = 1;
+    }
+    return 0;
+}
+
+int64_t wasm_slot_unload(int caller_pid, int64_t id)
+{
+    struct wasm_slot *s;
+    int64_t r = slot_lookup(caller_pid, id, &s);
+    if (r)
+        return r;
+    slot_clear(s);
+    return 0;
+}
+
+/* ---------- syscalls: user pointers in, the slot table does the rest ---------- */
+
+static int current_pid(void)
+{
+    struct proc *p = proc_current();
+    return p ? p->pid : 0;
+}
+
+/* load(bytes, len, name) */
+int64_t sys_wasm_load(const struct syscall_args *a)
+{
+    char name[KOS_WASM_NAME_MAX];
+    int r = strncpy_from_user(name, a->a2, sizeof name);
+    if (r)
+        return r;
+    uint64_t len = a->a1;
+    if (len > KOS_WASM_MAX_MODULE_BYTES || len == 0)
+        return wasm_slot_load(current_pid(), proc_current(), NULL, len, name);
+    if (user_range_ok(a->a0, len, false))
+        return -EFAULT;
+    uint8_t *bytes = kmalloc(len);
+    if (!bytes)
+        return -ENOMEM;
+    int64_t ret = -EFAULT;
+    if (copy_from_user(bytes, a->a0, len) == 0)
+        ret = wasm_slot_load(current_pid(), proc_current(), bytes, len, name);
+    kfree(bytes);
+    return ret;
+}
+
+/* exec(id, func, args, nargs, result) */
+int64_t sys_wasm_exec(const struct syscall_args *a)
+{
+    char func[KOS_WASM_NAME_MAX];
+    int r = strncpy_from_user(func, a->a1, sizeof func);
+    if (r)
+        return r;
+    uint64_t nargs = a->a3;
+    if (nargs > KOS_WASM_MAX_ARGS)
+        return -EINVAL;
+    int64_t args[KOS_WASM_MAX_ARGS];
+    if (nargs && copy_from_user(args, a->a2, nargs * sizeof args[0]))
+        return -EFAULT;
+    /* Checked before the call so a bad slot never discards a finished run's effects. */
+    if (a->a4 && user_range_ok(a->a4, sizeof(int64_t), true))
+        return -EFAULT;
+    int64_t result = 0;
+    int has_result = 0;
+    int64_t ret = wasm_slot_exec(current_pid(), (int64_t)a->a0, func, args, nargs, &result, &has_result);
+    if (ret == 0 && has_result && a->a4 && copy_to_user(a->a4, &result, sizeof result))
+        return -EFAULT;
+    return ret;
+}
+
+/* unload(id) */
+int64_t sys_wasm_unload(const struct syscall_args *a)
+{
+    return wasm_slot_unload(current_pid(), (int64_t)a->a0);
+}

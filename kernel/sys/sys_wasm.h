@@ -1,0 +1,70 @@
+/* WebAssembly syscalls: the ABI shared by the kernel (kernel/sys/sys_wasm.c)
+ * and user space (user/lib/wasm.h includes this file), plus the kernel-side
+ * entry points. Only plain C types here: user code includes it too.
+ *
+ *   SYS_WASM_LOAD   (13) load(bytes, len, name)
+ *       -> module id 0..KOS_WASM_MAX_MODULES-1, or -EFAULT (bad pointer),
+ *          -EINVAL (malformed/invalid module, unknown import, empty name; the
+ *          reason is logged on the console), -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
+ *          -ENAMETOOLONG (name >= KOS_WASM_NAME_MAX), -ENOSPC (all slots used),
+ *          -ENOMEM.
+ *   SYS_WASM_EXEC   (14) exec(id, func, args, nargs, result)
+ *       args: int64_t[nargs] (i32 params take the low 32 bits, f32/f64 raw bits);
+ *       result: int64_t slot written when the function returns a value
+ *       (i32 sign-extended, f32/f64 raw bits); may be 0 when not wanted.
+ *       -> 0 (returned normally, *result written), a positive KOS_WASM_TRAP_*
+ *          code (the call trapped; the module stays usable), or -EBADF (no such
+ *          module), -EPERM (another process's module), -ENOENT (no exported
+ *          function of that name), -EINVAL (nargs differs from the function's
+ *          parameter count), -EFAULT, -ENAMETOOLONG.
+ *   SYS_WASM_UNLOAD (27) unload(id) -> 0, -EBADF or -EPERM.
+ *
+ * A process's modules are freed when it exits. */
+#ifndef KOS_SYS_WASM_H
+#define KOS_SYS_WASM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define KOS_WASM_MAX_MODULES 8
+#define KOS_WASM_MAX_MODULE_BYTES (1024u * 1024u)
+#define KOS_WASM_NAME_MAX 32            /* module and function names, with the NUL */
+#define KOS_WASM_MAX_ARGS 16
+/* Per-module limits: none of them can stop the kernel. */
+#define KOS_WASM_MAX_PAGES 16           /* linear memory: 1 MiB */
+#define KOS_WASM_FUEL 20000000ull       /* taken branches + calls per exec */
+#define KOS_WASM_MAX_CALL_DEPTH 256
+#define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
+
+/* Trap codes SYS_WASM_EXEC returns (positive; errors are negative). */
+#define KOS_WASM_TRAP_UNREACHABLE 1
+#define KOS_WASM_TRAP_DIV_ZERO 2
+#define KOS_WASM_TRAP_INT_OVERFLOW 3
+#define KOS_WASM_TRAP_INVALID_CONVERSION 4
+#define KOS_WASM_TRAP_OOB_MEMORY 5
+#define KOS_WASM_TRAP_UNDEFINED_ELEMENT 6      /* call_indirect index outside the table */
+#define KOS_WASM_TRAP_UNINITIALIZED_ELEMENT 7  /* call_indirect through an empty slot */
+#define KOS_WASM_TRAP_INDIRECT_MISMATCH 8      /* call_indirect signature mismatch */
+#define KOS_WASM_TRAP_CALL_STACK_EXHAUSTED 9
+#define KOS_WASM_TRAP_OUT_OF_FUEL 10           /* step limit: a runaway loop */
+#define KOS_WASM_TRAP_HOST 11                  /* a host import failed */
+#define KOS_WASM_TRAP_OUT_OF_MEMORY 12         /* the kernel could not allocate the call's stack */
+
+struct proc;
+
+/* Kernel side. Frees every module p owns (called when p exits). */
+void wasm_release_proc(struct proc *p);
+
+/* The slot table without user pointers (the syscalls and ktest_wasm use
+ * these). owner_pid identifies the owner; owner may be NULL (kernel tests).
+ * Same return values as the syscalls. */
+int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name);
+int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64_t *args, uint64_t nargs,
+                       int64_t *result, int *has_result);
+int64_t wasm_slot_unload(int caller_pid, int64_t id);
+/* Frees every slot owned by pid; returns how many. */
+int wasm_slot_release_pid(int pid);
+/* Number of slots in use (after dropping those of exited processes). */
+int wasm_slot_count(void);
+
+#endif

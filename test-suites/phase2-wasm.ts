@@ -1,0 +1,59 @@
+// Phase 2: the WebAssembly runtime inside the kernel, driven from user space
+// through SYS_WASM_LOAD / SYS_WASM_EXEC / SYS_WASM_UNLOAD (user/wasm_test.c,
+// modules from user/wasm/ packed as /wasm/NAME.wasm). ABI: docs/ARCHITECTURE.md,
+// "WebAssembly syscalls".
+import type {CaseDef} from '../src/suites/types.js'
+
+const WASM_SYSCALLS = ['SYS_WASM_LOAD', 'SYS_WASM_EXEC', 'SYS_WASM_UNLOAD']
+const COMPONENTS = ['wasm-runtime', 'syscalls']
+
+const wasmCase = (id: string, title: string, append: string, log: string[], timeoutSec = 300): CaseDef => ({
+  id,
+  phase: 2,
+  title,
+  components: COMPONENTS,
+  syscalls: WASM_SYSCALLS,
+  profile: 'base',
+  append,
+  timeoutSec,
+  expect: {log},
+})
+
+export const cases: CaseDef[] = [
+  wasmCase(
+    'wasm_basic',
+    'test.wasm from the initrd: add(2,3)=5, factorial(10)=3628800, get_magic_number()=42, i64 calls; bad ids, names, pointers and argument counts are refused',
+    'init=/bin/wasm_test:basic',
+    ['# add(2,3) = 5', '# factorial(10) = 3628800', '# get_magic_number() = 42', 'ok 1 wasm_test_basic'],
+  ),
+  wasmCase(
+    'wasm_traps',
+    'each trap kind (unreachable, div by zero, overflow, conversion, memory, table, signature, call stack, step limit) returns its code; the module and the kernel go on',
+    'init=/bin/wasm_test:traps,/bin/hello',
+    [
+      'traps.spin trapped: out of fuel',
+      'traps.stack_exhaustion trapped: call stack exhausted',
+      'ok 1 wasm_test_traps',
+      '[user] Hello from ring-3!',
+      'ok 2 hello',
+    ],
+  ),
+  wasmCase(
+    'wasm_slots',
+    'eight slots: the ninth load gets -ENOSPC, unload frees a slot; an exited process\'s modules are freed',
+    'init=/bin/wasm_leave_loaded,/bin/wasm_test:slots',
+    ['ok 1 wasm_leave_loaded', 'ok 2 wasm_test_slots'],
+  ),
+  wasmCase(
+    'wasm_malformed',
+    'malformed binaries, invalid code, unknown or mistyped imports, over-limit memory and trapping/looping start functions are refused with -EINVAL and a logged reason',
+    'init=/bin/wasm_test:malformed',
+    ['load of "bad_import" refused: unknown import env.nope', 'ok 1 wasm_test_malformed'],
+  ),
+  wasmCase(
+    'wasm_imports',
+    'env.log and env.print_i32 reach the console; a log range outside linear memory traps',
+    'init=/bin/wasm_test:imports',
+    ['[wasm] hello from env.log', '-12345', '2147483647', 'Hello from WebAssembly!', '1229', 'ok 1 wasm_test_imports'],
+  ),
+]

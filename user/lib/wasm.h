@@ -1,0 +1,19 @@
+/* User-side WebAssembly syscalls. The ABI (return values, trap codes,
+ * limits) is kernel/sys/sys_wasm.h, included here so both sides share it. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "../../kernel/sys/sys_wasm.h"
+
+/* Module id (>= 0) or -E... */
+long wasm_load(const void *bytes, size_t len, const char *name);
+/* 0 (result in *result when the function returns a value), a positive
+ * KOS_WASM_TRAP_* code, or -E... */
+long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result);
+long wasm_unload(long id);
+
+/* Reads path (e.g. "/wasm/test.wasm") and loads it under name: a module id,
+ * -E... from open/read/malloc, or the load's own error. */
+long wasm_load_file(const char *path, const char *name);
+/* "unreachable", "integer divide by zero", ... for a KOS_WASM_TRAP_* code. */
+const char *wasm_trap_name(long code);

@@ -1,0 +1,334 @@
+/* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
+ * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
+ * malformed, imports. Modules come from the initrd (/wasm/NAME.wasm, built
+ * from user/wasm/); malformed binaries are byte arrays here because they
+ * cannot be written as valid text. */
+#include "libc.h"
+#include "ktap.h"
+#include "wasm.h"
+
+#define KERNEL_PTR ((void *)0xffffffff80100000UL)
+#define UNMAPPED_PTR ((void *)0x20000000UL)
+
+/* exec with up to two arguments; returns the syscall's value, *result gets
+ * the function's result (or stays at the sentinel). */
+static long call(long id, const char *func, int nargs, int64_t a0, int64_t a1, int64_t *result)
+{
+    int64_t args[2] = {a0, a1};
+    *result = -0x5a5a5a5a;
+    return wasm_exec(id, func, args, (size_t)nargs, result);
+}
+
+/* One subtest: the call returns 0 and its result is want. */
+static void expect_result(long id, const char *name, const char *func, int nargs, int64_t a0, int64_t a1,
+                          int64_t want)
+{
+    int64_t r;
+    long ret = call(id, func, nargs, a0, a1, &r);
+    if (ret != 0)
+        ktap_diag("%s: exec returned %ld (%s)", name, ret, wasm_trap_name(ret));
+    else
+        ktap_diag("%s = %ld", name, (long)r);
+    if (ret == 0 && r != want)
+        ktap_diag("%s: expected %ld", name, (long)want);
+    ktap_ok(ret == 0 && r == want, name);
+}
+
+static long load_or_diag(const char *path, const char *name)
+{
+    long id = wasm_load_file(path, name);
+    if (id < 0)
+        ktap_diag("loading %s: %ld", path, id);
+    return id;
+}
+
+/* ---------- basic: the original report's module and the syscall ABI ---------- */
+
+#define BASIC_PLAN 32
+
+static void section_basic(void)
+{
+    ktap_begin("wasm_basic", BASIC_PLAN);
+    long id = load_or_diag("/wasm/test.wasm", "test");
+    ktap_ok(id >= 0 && id < KOS_WASM_MAX_MODULES, "load_test_module");
+
+    expect_result(id, "add(2,3)", "add", 2, 2, 3, 5);
+    expect_result(id, "factorial(10)", "factorial", 1, 10, 0, 3628800);
+    expect_result(id, "get_magic_number()", "get_magic_number", 0, 0, 0, 42);
+    expect_result(id, "add(-7,3)", "add", 2, -7, 3, -4);
+    expect_result(id, "add(2147483647,1)", "add", 2, 2147483647, 1, -2147483647L - 1);
+    /* i32 parameters take the low 32 bits of each argument. */
+    expect_result(id, "add(0x100000002,3)", "add", 2, 0x100000002LL, 3, 5);
+    expect_result(id, "add64(2^40,5)", "add64", 2, 1LL << 40, 5, (1LL << 40) + 5);
+    expect_result(id, "factorial64(20)", "factorial64", 1, 20, 0, 2432902008176640000LL);
+    /* The instance keeps its memory between calls. */
+    expect_result(id, "bump()#1", "bump", 0, 0, 0, 1);
+    expect_result(id, "bump()#2", "bump", 0, 0, 0, 2);
+
+    int64_t r;
+    long ret = call(id, "nothing", 0, 0, 0, &r);
+    ktap_ok(ret == 0 && r == -0x5a5a5a5a, "no_result_leaves_slot_alone");
+    int64_t args[KOS_WASM_MAX_ARGS + 1] = {2, 3};
+    KTAP_EXPECT_EQ("result_pointer_may_be_null", wasm_exec(id, "add", args, 2, NULL), 0);
+    KTAP_EXPECT_EQ("missing_export", wasm_exec(id, "subtract", args, 2, &r), -ENOENT);
+    KTAP_EXPECT_EQ("too_few_args", wasm_exec(id, "add", args, 1, &r), -EINVAL);
+    KTAP_EXPECT_EQ("too_many_args", wasm_exec(id, "add", args, 3, &r), -EINVAL);
+    KTAP_EXPECT_EQ("args_over_limit", wasm_exec(id, "add", args, KOS_WASM_MAX_ARGS + 1, &r), -EINVAL);
+    KTAP_EXPECT_EQ("func_name_null", wasm_exec(id, NULL, args, 2, &r), -EFAULT);
+    KTAP_EXPECT_EQ("func_name_kernel_pointer", wasm_exec(id, KERNEL_PTR, args, 2, &r), -EFAULT);
+    KTAP_EXPECT_EQ("args_unmapped_pointer", wasm_exec(id, "add", UNMAPPED_PTR, 2, &r), -EFAULT);
+    KTAP_EXPECT_EQ("result_in_code_page", wasm_exec(id, "add", args, 2, (int64_t *)(void *)section_basic),
+                   -EFAULT);
+    KTAP_EXPECT_EQ("result_kernel_pointer", wasm_exec(id, "add", args, 2, KERNEL_PTR), -EFAULT);
+    KTAP_EXPECT_EQ("exec_negative_id", wasm_exec(-1, "add", args, 2, &r), -EBADF);
+    KTAP_EXPECT_EQ("exec_id_past_slots", wasm_exec(KOS_WASM_MAX_MODULES, "add", args, 2, &r), -EBADF);
+
+    static const uint8_t header[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    char longname[KOS_WASM_NAME_MAX + 8];
+    memset(longname, 'n', sizeof longname);
+    longname[sizeof longname - 1] = 0;
+    KTAP_EXPECT_EQ("load_bytes_null", wasm_load(NULL, 8, "x"), -EFAULT);
+    KTAP_EXPECT_EQ("load_bytes_kernel_pointer", wasm_load(KERNEL_PTR, 8, "x"), -EFAULT);
+    KTAP_EXPECT_EQ("load_name_null", wasm_load(header, 8, NULL), -EFAULT);
+    KTAP_EXPECT_EQ("load_name_too_long", wasm_load(header, 8, longname), -ENAMETOOLONG);
+    KTAP_EXPECT_EQ("load_too_big", wasm_load(header, KOS_WASM_MAX_MODULE_BYTES + 1, "big"), -EFBIG);
+
+    KTAP_EXPECT_EQ("unload", wasm_unload(id), 0);
+    KTAP_EXPECT_EQ("exec_after_unload", wasm_exec(id, "add", args, 2, &r), -EBADF);
+    KTAP_EXPECT_EQ("unload_twice", wasm_unload(id), -EBADF);
+}
+
+/* ---------- traps: each kind returns its code, the module and kernel go on ---------- */
+
+struct trap_case {
+    const char *func;
+    int nargs;
+    long want;
+};
+
+static const struct trap_case TRAPS[] = {
+    {"unreachable", 0, KOS_WASM_TRAP_UNREACHABLE},
+    {"div_zero", 1, KOS_WASM_TRAP_DIV_ZERO},
+    {"int_overflow", 0, KOS_WASM_TRAP_INT_OVERFLOW},
+    {"invalid_conversion", 0, KOS_WASM_TRAP_INVALID_CONVERSION},
+    {"oob_memory", 0, KOS_WASM_TRAP_OOB_MEMORY},
+    {"oob_table", 0, KOS_WASM_TRAP_UNDEFINED_ELEMENT},
+    {"uninitialized_element", 0, KOS_WASM_TRAP_UNINITIALIZED_ELEMENT},
+    {"indirect_mismatch", 0, KOS_WASM_TRAP_INDIRECT_MISMATCH},
+    {"stack_exhaustion", 1, KOS_WASM_TRAP_CALL_STACK_EXHAUSTED},
+    {"spin", 0, KOS_WASM_TRAP_OUT_OF_FUEL},
+};
+#define NTRAPS (int)(sizeof TRAPS / sizeof TRAPS[0])
+
+static void section_traps(void)
+{
+    ktap_begin("wasm_traps", 2 + 2 * NTRAPS + 5);
+    long id = load_or_diag("/wasm/traps.wasm", "traps");
+    ktap_ok(id >= 0, "load_traps_module");
+    expect_result(id, "alive_before", "alive", 0, 0, 0, 7);
+    char name[64];
+    for (int i = 0; i < NTRAPS; i++) {
+        int64_t r;
+        long ret = call(id, TRAPS[i].func, TRAPS[i].nargs, 0, 0, &r);
+        ktap_diag("%s -> %ld (%s)", TRAPS[i].func, ret, wasm_trap_name(ret));
+        snprintf(name, sizeof name, "trap_%s", TRAPS[i].func);
+        KTAP_EXPECT_EQ(name, ret, TRAPS[i].want);
+        snprintf(name, sizeof name, "alive_after_%s", TRAPS[i].func);
+        expect_result(id, name, "alive", 0, 0, 0, 7);
+    }
+    /* The same function with a good argument does not trap. */
+    expect_result(id, "div_by_one", "div_zero", 1, 1, 0, 1);
+    /* memory.grow: within the page limit it works, past it it returns -1. */
+    expect_result(id, "grow_one_page", "grow", 1, 1, 0, 1);
+    expect_result(id, "grow_past_limit", "grow", 1, KOS_WASM_MAX_PAGES, 0, -1);
+    expect_result(id, "grow_huge", "grow", 1, 0x10000, 0, -1);
+    KTAP_EXPECT_EQ("unload_traps_module", wasm_unload(id), 0);
+}
+
+/* ---------- slots: eight modules, the ninth gets -ENOSPC ---------- */
+
+static void section_slots(void)
+{
+    ktap_begin("wasm_slots", 12);
+    long ids[KOS_WASM_MAX_MODULES];
+    int loaded = 0, distinct = 1;
+    char name[16];
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++) {
+        snprintf(name, sizeof name, "m%d", i);
+        ids[i] = wasm_load_file("/wasm/test.wasm", name);
+        if (ids[i] >= 0 && ids[i] < KOS_WASM_MAX_MODULES)
+            loaded++;
+        else
+            ktap_diag("load %d: %ld", i, ids[i]);
+        for (int j = 0; j < i; j++)
+            if (ids[j] == ids[i])
+                distinct = 0;
+    }
+    /* Run first (when init= ran wasm_leave_loaded before): its modules are gone. */
+    KTAP_EXPECT_EQ("eight_loads_succeed", loaded, KOS_WASM_MAX_MODULES);
+    ktap_ok(distinct, "ids_distinct");
+    KTAP_EXPECT_EQ("ninth_load_enospc", wasm_load_file("/wasm/test.wasm", "m8"), -ENOSPC);
+
+    int answered = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++) {
+        int64_t r;
+        if (call(ids[i], "add", 2, i, 100, &r) == 0 && r == 100 + i)
+            answered++;
+    }
+    KTAP_EXPECT_EQ("every_slot_runs", answered, KOS_WASM_MAX_MODULES);
+    /* Slots are independent instances: bump counts per module. */
+    int64_t r1, r2;
+    call(ids[0], "bump", 0, 0, 0, &r1);
+    call(ids[0], "bump", 0, 0, 0, &r1);
+    call(ids[1], "bump", 0, 0, 0, &r2);
+    ktap_ok(r1 == 2 && r2 == 1, "instances_independent");
+
+    KTAP_EXPECT_EQ("unload_one", wasm_unload(ids[3]), 0);
+    long again = wasm_load_file("/wasm/test.wasm", "m3b");
+    KTAP_EXPECT_EQ("freed_slot_reused", again, ids[3]);
+    ids[3] = again;
+    KTAP_EXPECT_EQ("full_again", wasm_load_file("/wasm/test.wasm", "m9"), -ENOSPC);
+    /* A refused module does not take a slot, even when slots are free. */
+    KTAP_EXPECT_EQ("unload_another", wasm_unload(ids[5]), 0);
+    static const uint8_t junk[8] = {0, 'a', 's', 'x', 1, 0, 0, 0};
+    KTAP_EXPECT_EQ("refused_load_with_free_slot", wasm_load(junk, sizeof junk, "junk"), -EINVAL);
+    ids[5] = wasm_load_file("/wasm/test.wasm", "m5b");
+    ktap_ok(ids[5] >= 0, "slot_still_free_after_refusal");
+    int unloaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        unloaded += wasm_unload(ids[i]) == 0;
+    KTAP_EXPECT_EQ("unload_all", unloaded, KOS_WASM_MAX_MODULES);
+}
+
+/* ---------- malformed and invalid modules: each refused with -EINVAL ---------- */
+
+#define HDR 0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00
+/* type 0: () -> (); one function of that type */
+#define VOID_TYPE 0x01, 0x04, 0x01, 0x60, 0x00, 0x00
+#define ONE_FUNC 0x03, 0x02, 0x01, 0x00
+
+struct bad_module {
+    const char *name;
+    const uint8_t *bytes;
+    size_t len;
+};
+
+#define BAD(name, ...) \
+    static const uint8_t bad_##name[] = {__VA_ARGS__};
+BAD(magic_only, 0x00, 'a', 's', 'm')
+BAD(bad_magic, 0x00, 'a', 's', 'x', 0x01, 0x00, 0x00, 0x00)
+BAD(bad_version, 0x00, 'a', 's', 'm', 0x02, 0x00, 0x00, 0x00)
+BAD(section_past_end, HDR, 0x01, 0x05, 0x00)
+BAD(unknown_section, HDR, 0x0d, 0x00)
+BAD(overlong_leb, HDR, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)
+BAD(func_without_code, HDR, VOID_TYPE, ONE_FUNC)
+/* () -> i32 whose body leaves an i64 */
+BAD(body_type_mismatch, HDR, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00,
+    0x42, 0x00, 0x0b)
+/* br 5 with no enclosing blocks */
+BAD(bad_branch_depth, HDR, VOID_TYPE, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x0c, 0x05, 0x0b)
+BAD(unknown_opcode, HDR, VOID_TYPE, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0xff, 0x0b)
+/* call 5 with one function */
+BAD(call_missing_func, HDR, VOID_TYPE, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x05, 0x0b)
+/* body ends without its `end` */
+BAD(body_without_end, HDR, VOID_TYPE, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x01, 0x01)
+/* two exports named "a" */
+BAD(duplicate_export, HDR, VOID_TYPE, ONE_FUNC, 0x07, 0x09, 0x02, 0x01, 'a', 0x00, 0x00, 0x01, 'a', 0x00, 0x00,
+    0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b)
+/* two memories (WebAssembly 1.0 allows one) */
+BAD(two_memories, HDR, 0x05, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01)
+/* function of type index 3, only one type */
+BAD(bad_type_index, HDR, VOID_TYPE, 0x03, 0x02, 0x01, 0x03, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b)
+
+#define ENTRY(name) {#name, bad_##name, sizeof bad_##name}
+static const struct bad_module BAD_MODULES[] = {
+    ENTRY(magic_only), ENTRY(bad_magic), ENTRY(bad_version), ENTRY(section_past_end),
+    ENTRY(unknown_section), ENTRY(overlong_leb), ENTRY(func_without_code), ENTRY(body_type_mismatch),
+    ENTRY(bad_branch_depth), ENTRY(unknown_opcode), ENTRY(call_missing_func), ENTRY(body_without_end),
+    ENTRY(duplicate_export), ENTRY(two_memories), ENTRY(bad_type_index),
+};
+#define NBAD (int)(sizeof BAD_MODULES / sizeof BAD_MODULES[0])
+
+/* Valid text, refused when loaded (imports, limits, start function). */
+static const char *const BAD_FILES[] = {"bad_import", "bad_import_type", "big_memory", "start_trap", "start_spin"};
+#define NBADFILES (int)(sizeof BAD_FILES / sizeof BAD_FILES[0])
+
+static void section_malformed(void)
+{
+    ktap_begin("wasm_malformed", 1 + NBAD + NBADFILES + 2);
+    static const uint8_t empty[1] = {0};
+    KTAP_EXPECT_EQ("refuse_empty", wasm_load(empty, 0, "empty"), -EINVAL);
+    char name[64];
+    for (int i = 0; i < NBAD; i++) {
+        snprintf(name, sizeof name, "refuse_%s", BAD_MODULES[i].name);
+        KTAP_EXPECT_EQ(name, wasm_load(BAD_MODULES[i].bytes, BAD_MODULES[i].len, BAD_MODULES[i].name), -EINVAL);
+    }
+    char path[64];
+    for (int i = 0; i < NBADFILES; i++) {
+        snprintf(path, sizeof path, "/wasm/%s.wasm", BAD_FILES[i]);
+        snprintf(name, sizeof name, "refuse_%s", BAD_FILES[i]);
+        KTAP_EXPECT_EQ(name, wasm_load_file(path, BAD_FILES[i]), -EINVAL);
+    }
+    /* None of the refusals kept a slot: all eight are still free. */
+    long ids[KOS_WASM_MAX_MODULES];
+    int loaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++) {
+        ids[i] = wasm_load_file("/wasm/test.wasm", "good");
+        loaded += ids[i] >= 0;
+    }
+    KTAP_EXPECT_EQ("no_slot_kept_by_refusals", loaded, KOS_WASM_MAX_MODULES);
+    int unloaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        unloaded += ids[i] >= 0 && wasm_unload(ids[i]) == 0;
+    KTAP_EXPECT_EQ("unload_good_modules", unloaded, KOS_WASM_MAX_MODULES);
+}
+
+/* ---------- imports: env.log and env.print_i32 reach the console ---------- */
+
+static void section_imports(void)
+{
+    ktap_begin("wasm_imports", 11);
+    long id = load_or_diag("/wasm/imports.wasm", "imports");
+    ktap_ok(id >= 0, "load_imports_module");
+    int64_t r;
+    KTAP_EXPECT_EQ("log_hello", call(id, "say_hello", 0, 0, 0, &r), 0);
+    KTAP_EXPECT_EQ("print_negative", call(id, "print", 1, -12345, 0, &r), 0);
+    KTAP_EXPECT_EQ("print_max", call(id, "print", 1, 2147483647, 0, &r), 0);
+    KTAP_EXPECT_EQ("log_last_bytes_of_memory", call(id, "log_last_bytes", 0, 0, 0, &r), 0);
+    KTAP_EXPECT_EQ("log_past_memory_traps", call(id, "log_out_of_bounds", 0, 0, 0, &r), KOS_WASM_TRAP_OOB_MEMORY);
+    KTAP_EXPECT_EQ("log_huge_length_traps", call(id, "log_huge_length", 0, 0, 0, &r), KOS_WASM_TRAP_OOB_MEMORY);
+    KTAP_EXPECT_EQ("log_after_trap", call(id, "say_hello", 0, 0, 0, &r), 0);
+    KTAP_EXPECT_EQ("unload_imports_module", wasm_unload(id), 0);
+
+    /* The kos programs from user/wasm: main () -> i32, 0 = success. */
+    long hello = load_or_diag("/wasm/hello.wasm", "hello");
+    KTAP_EXPECT_EQ("hello_main", hello >= 0 ? call(hello, "main", 0, 0, 0, &r) * 1000 + r : hello, 0);
+    long primes = load_or_diag("/wasm/primes.wasm", "primes");
+    KTAP_EXPECT_EQ("primes_main", primes >= 0 ? call(primes, "main", 0, 0, 0, &r) * 1000 + r : primes, 0);
+    wasm_unload(hello);
+    wasm_unload(primes);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        printf("usage: wasm_test basic|traps|slots|malformed|imports\n");
+        return 2;
+    }
+    const char *what = argv[1];
+    if (strcmp(what, "basic") == 0)
+        section_basic();
+    else if (strcmp(what, "traps") == 0)
+        section_traps();
+    else if (strcmp(what, "slots") == 0)
+        section_slots();
+    else if (strcmp(what, "malformed") == 0)
+        section_malformed();
+    else if (strcmp(what, "imports") == 0)
+        section_imports();
+    else {
+        printf("wasm_test: unknown section %s\n", what);
+        return 2;
+    }
+    return ktap_done();
+}
