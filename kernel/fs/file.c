@@ -4,6 +4,8 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "drivers/serial.h"
+#include "fs/pipe.h"
+#include "fs/procinfo.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -36,7 +38,7 @@ int path_check(const char *path)
     }
 }
 
-static struct file *file_new(enum file_kind kind, int flags)
+struct file *file_new(enum file_kind kind, int flags)
 {
     struct file *f = kzalloc(sizeof *f);
     if (f) {
@@ -69,6 +71,8 @@ int file_open(const char *path, int flags, struct file **out)
     int err = path_check(path);
     if (err)
         return err;
+    if (procinfo_is_path(path))
+        return procinfo_open(path, flags, out);
 
     struct tar_entry te;
     if (tarfs_lookup(path, &te) == 0) {
@@ -124,6 +128,10 @@ void file_put(struct file *f)
         ramfs_node_put(f->node);
     if (f->kind == FILE_SOCKET && sock_file_release)
         sock_file_release(f->sock);
+    if (f->kind == FILE_PIPE)
+        pipe_close_end(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
+    if (f->kind == FILE_PROCINFO)
+        kfree(f->text);
     kfree(f);
 }
 
@@ -158,6 +166,17 @@ int64_t file_read(struct file *f, void *dst, uint64_t n)
     }
     case FILE_SOCKET:
         return sock_file_read ? sock_file_read(f->sock, dst, n) : -EBADF;
+    case FILE_PIPE:
+        return pipe_read(f->pipe, dst, n);
+    case FILE_PROCINFO: {
+        if (f->offset >= f->text_len)
+            return 0;
+        if (n > f->text_len - f->offset)
+            n = f->text_len - f->offset;
+        memcpy(dst, f->text + f->offset, n);
+        f->offset += n;
+        return (int64_t)n;
+    }
     }
     return -EBADF;
 }
@@ -182,6 +201,10 @@ int64_t file_write(struct file *f, const void *src, uint64_t n)
     }
     case FILE_SOCKET:
         return sock_file_write ? sock_file_write(f->sock, src, n) : -EBADF;
+    case FILE_PIPE:
+        return pipe_write(f->pipe, src, n);
+    case FILE_PROCINFO:
+        return -EBADF;
     }
     return -EBADF;
 }

@@ -6,11 +6,12 @@
 
 struct kos_stat;
 struct socket;
+struct pipe;
 
 /* Sockets (kernel/net/net_syscalls.c) are files too: that code checks for this. */
 #define KOS_FILE_HAS_SOCKETS 1
 
-enum file_kind { FILE_CONSOLE, FILE_TARFS, FILE_RAMFS, FILE_SOCKET };
+enum file_kind { FILE_CONSOLE, FILE_TARFS, FILE_RAMFS, FILE_SOCKET, FILE_PIPE, FILE_PROCINFO };
 
 /* An open file, shared by the descriptors that refer to it. */
 struct file {
@@ -21,6 +22,9 @@ struct file {
     struct tar_entry tar;
     struct ramfs_node *node;
     struct socket *sock;    /* FILE_SOCKET: released with the last reference */
+    struct pipe *pipe;      /* FILE_PIPE: this end closes with the last reference */
+    char *text;             /* FILE_PROCINFO: the snapshot (kmalloc) */
+    uint64_t text_len;
 };
 
 /* Paths: absolute, at most PATH_MAX-1 bytes, no empty, "." or ".." parts. */
@@ -31,6 +35,8 @@ int path_check(const char *path);
  * Errors: -EINVAL (bad flags/path), -ENOENT, -EEXIST, -EROFS, -EISDIR, -ENOMEM. */
 int file_open(const char *path, int flags, struct file **out);
 struct file *file_console(int flags);
+/* A bare file object of kind with one reference (NULL on OOM). */
+struct file *file_new(enum file_kind kind, int flags);
 /* A read/write file for socket s (NULL on OOM); the last file_put releases s. */
 struct file *file_socket(struct socket *s);
 void file_get(struct file *f);

@@ -234,6 +234,77 @@ void aspace_destroy(uint64_t pml4)
     pmm_free_page(pml4);
 }
 
+uint64_t aspace_clone_cow(uint64_t src)
+{
+    uint64_t dst = aspace_create();
+    if (!dst)
+        return 0;
+    uint64_t *l4 = table_at(src);
+    for (int i4 = 0; i4 < 256; i4++) {
+        if (!(l4[i4] & PTE_P))
+            continue;
+        uint64_t *l3 = table_at(l4[i4]);
+        for (int i3 = 0; i3 < 512; i3++) {
+            if (!(l3[i3] & PTE_P))
+                continue;
+            uint64_t *l2 = table_at(l3[i3]);
+            for (int i2 = 0; i2 < 512; i2++) {
+                if (!(l2[i2] & PTE_P))
+                    continue;
+                uint64_t *l1 = table_at(l2[i2]);
+                for (int i1 = 0; i1 < 512; i1++) {
+                    uint64_t e = l1[i1];
+                    if (!(e & PTE_P))
+                        continue;
+                    uint64_t va = ((uint64_t)i4 << 39) | ((uint64_t)i3 << 30) | ((uint64_t)i2 << 21) | ((uint64_t)i1 << 12);
+                    if (e & (PTE_W | PTE_COW)) {
+                        e = (e & ~PTE_W) | PTE_COW;
+                        l1[i1] = e;
+                    }
+                    int err = -ENOMEM;
+                    uint64_t *pte = walk(dst, va, 1, &err);
+                    if (!pte) {
+                        aspace_destroy(dst);
+                        if ((read_cr3() & PTE_ADDR) == src)
+                            write_cr3(src);
+                        return 0;
+                    }
+                    pmm_page_ref(e & PTE_ADDR);
+                    *pte = e;
+                }
+            }
+        }
+    }
+    /* The parent's writable entries just became read-only. */
+    if ((read_cr3() & PTE_ADDR) == src)
+        write_cr3(src);
+    return dst;
+}
+
+int paging_cow_resolve(uint64_t pml4, uint64_t va)
+{
+    va &= ~(PAGE_SIZE - 1);
+    if (va >= USER_TOP)
+        return -EFAULT;
+    uint64_t *pte = walk(pml4, va, 0, NULL);
+    if (!pte || (*pte & (PTE_P | PTE_COW)) != (PTE_P | PTE_COW))
+        return -EFAULT;
+    uint64_t pa = *pte & PTE_ADDR;
+    uint64_t flags = *pte & ~PTE_ADDR & ~PTE_COW;
+    if (pmm_page_refs(pa) > 1) {
+        uint64_t copy = pmm_alloc_page();
+        if (!copy)
+            return -ENOMEM;
+        memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+        pmm_free_page(pa);      /* one reference fewer on the shared frame */
+        pa = copy;
+    }
+    *pte = pa | flags | PTE_W;
+    if ((read_cr3() & PTE_ADDR) == pml4)
+        invlpg(va);
+    return 0;
+}
+
 void aspace_switch(uint64_t pml4)
 {
     if ((read_cr3() & PTE_ADDR) != pml4)

@@ -26,6 +26,7 @@ uint64_t virt_to_phys(const void *virt);
 #define PTE_PWT  (1ULL << 3)
 #define PTE_PCD  (1ULL << 4)
 #define PTE_PS   (1ULL << 7)
+#define PTE_COW  (1ULL << 9)     /* software bit: read-only until the first write copies it */
 #define PTE_NX   (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
@@ -49,6 +50,15 @@ void aspace_switch(uint64_t pml4);
 int paging_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 /* Remove the mapping; returns the physical address it pointed to, or 0. */
 uint64_t paging_unmap(uint64_t pml4, uint64_t va);
+/* A copy of src's user half for fork: every writable page becomes read-only
+ * and copy-on-write in both, frames are shared (one more reference each);
+ * page tables are new. Flushes the TLB when src is the current space.
+ * Returns the new PML4, 0 when out of memory (nothing left allocated). */
+uint64_t aspace_clone_cow(uint64_t src);
+/* Make the copy-on-write page at va writable: the frame is copied when
+ * another space still shares it, taken over when this is the last user.
+ * Returns 0, -EFAULT when va is not a copy-on-write page, -ENOMEM. */
+int paging_cow_resolve(uint64_t pml4, uint64_t va);
 /* Physical address va maps to (0 if unmapped); *flags gets the effective
  * leaf flags (W and U only when every level allows them). */
 uint64_t paging_translate(uint64_t pml4, uint64_t va, uint64_t *flags);

@@ -1,4 +1,7 @@
-/* Bitmap allocator: one bit per 4 KiB page, set = in use or not RAM. */
+/* Bitmap allocator: one bit per 4 KiB page, set = in use or not RAM.
+ * Each allocated page also has a reference count, so copy-on-write fork can
+ * share a frame between address spaces: pmm_free_page drops one reference
+ * and the page returns to the pool with the last one. */
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "arch/x86_64/multiboot.h"
@@ -13,6 +16,8 @@ static uint64_t bitmap[PMM_MAX_PAGES / 64];
 static uint64_t npages;     /* pages covered (highest usable RAM page + 1) */
 static uint64_t nfree, ntotal;
 static uint64_t search_hint;
+/* References per page; a frame is shared by at most NPROC address spaces. */
+static uint8_t refcount[PMM_MAX_PAGES];
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -66,6 +71,7 @@ uint64_t pmm_alloc_page(void)
         if (page >= npages)
             continue;
         bit_set(page);
+        refcount[page] = 1;
         nfree--;
         search_hint = page;
         return page * PAGE_SIZE;
@@ -88,8 +94,32 @@ void pmm_free_page(uint64_t phys)
         panic("pmm_free_page: 0x%lx is not a managed page", phys);
     if (!bit_test(page))
         panic("pmm_free_page: double free of 0x%lx", phys);
+    /* Pages marked in use at boot (never handed out) have no count: freeing one frees it. */
+    if (refcount[page] > 1) {
+        refcount[page]--;
+        return;
+    }
+    refcount[page] = 0;
     bit_clear(page);
     nfree++;
+}
+
+void pmm_page_ref(uint64_t phys)
+{
+    uint64_t page = phys / PAGE_SIZE;
+    if (phys & (PAGE_SIZE - 1) || page >= npages || !bit_test(page))
+        panic("pmm_page_ref: 0x%lx is not an allocated page", phys);
+    if (refcount[page] == 0xff)
+        panic("pmm_page_ref: too many references to 0x%lx", phys);
+    refcount[page]++;
+}
+
+unsigned pmm_page_refs(uint64_t phys)
+{
+    uint64_t page = phys / PAGE_SIZE;
+    if (page >= npages || !bit_test(page))
+        return 0;
+    return refcount[page] ? refcount[page] : 1;
 }
 
 int pmm_is_allocated(uint64_t phys)

@@ -1,7 +1,6 @@
-/* Processes and the (cooperative, phase-1) scheduler. Each process has its
- * own address space and kernel stack; the scheduler runs on the boot stack
- * and switches to a process with swtch, which returns when the process
- * yields, exits or is killed. */
+/* Processes: the table, loading images, exit, kill, reaping and
+ * re-parenting. Each process has its own address space and kernel stack;
+ * scheduling is in sched.c, fork/exec/wait in their own files. */
 #include "proc/proc.h"
 #include "proc/elf.h"
 #include "arch/x86_64/gdt.h"
@@ -13,31 +12,22 @@
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
+#include "proc/sched.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
-static struct proc procs[NPROC];
-static struct proc *current;
-static struct context *scheduler_context;
+struct proc proc_table[NPROC];
 static int next_pid = 1;
 
-extern void swtch(struct context **save, struct context *load);
 extern char trap_restore[];
 
 void proc_init(void)
 {
-    memset(procs, 0, sizeof procs);
+    memset(proc_table, 0, sizeof proc_table);
 }
 
-struct proc *proc_current(void)
-{
-    return current;
-}
-
-static inline void fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
-static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
-
-static void proc_free(struct proc *p)
+/* Everything but the slot itself and, for a zombie, its exit record. */
+static void proc_release_resources(struct proc *p)
 {
     for (int i = 0; i < NOFILE; i++) {
         if (p->files[i]) {
@@ -45,8 +35,15 @@ static void proc_free(struct proc *p)
             p->files[i] = NULL;
         }
     }
-    if (p->pml4)
+    if (p->pml4) {
         aspace_destroy(p->pml4);
+        p->pml4 = 0;
+    }
+}
+
+void proc_free(struct proc *p)
+{
+    proc_release_resources(p);
     if (p->kstack)
         kfree_pages(p->kstack);
     memset(p, 0, sizeof *p);
@@ -106,11 +103,11 @@ static uint64_t setup_user_stack(uint64_t pml4, int argc, char *const argv[], ui
     return page_va + off;
 }
 
-static struct proc *proc_alloc(void)
+struct proc *proc_alloc(void)
 {
     for (int i = 0; i < NPROC; i++) {
-        if (procs[i].state == PROC_UNUSED) {
-            struct proc *p = &procs[i];
+        if (proc_table[i].state == PROC_UNUSED) {
+            struct proc *p = &proc_table[i];
             memset(p, 0, sizeof *p);
             p->state = PROC_EMBRYO;
             p->pid = next_pid++;
@@ -120,19 +117,43 @@ static struct proc *proc_alloc(void)
     return NULL;
 }
 
-struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err, char *why, size_t whylen)
+int proc_count_session(int session)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++)
+        if (proc_table[i].state != PROC_UNUSED && proc_table[i].session == session)
+            n++;
+    return n;
+}
+
+int proc_count_live(void)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++)
+        if (proc_table[i].state != PROC_UNUSED)
+            n++;
+    return n;
+}
+
+void proc_reset_fpu(struct proc *p)
+{
+    /* Clean FPU/SSE state: x87 control word and MXCSR at their reset defaults. */
+    memset(p->fxsave, 0, sizeof p->fxsave);
+    *(uint16_t *)&p->fxsave[0] = 0x037f;
+    *(uint32_t *)&p->fxsave[24] = 0x1f80;
+}
+
+int proc_load_image(const char *path, int argc, char *const argv[], struct image *img, char *why, size_t whylen)
 {
     why[0] = 0;
     if (argc < 1 || argc > ARGV_MAX) {
-        *err = -E2BIG;
         ksnprintf(why, whylen, "argument count %d out of range", argc);
-        return NULL;
+        return -E2BIG;
     }
     for (int i = 0; i < argc; i++) {
         if (strlen(argv[i]) >= ARG_MAX_LEN) {
-            *err = -E2BIG;
             ksnprintf(why, whylen, "argument %d too long", i);
-            return NULL;
+            return -E2BIG;
         }
     }
     struct tar_entry te;
@@ -142,40 +163,74 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err
     if (!e && te.is_dir)
         e = -EISDIR;
     if (e) {
-        *err = e;
         ksnprintf(why, whylen, "%s: %s", path, e == -ENOENT ? "no such file in the initrd" : "cannot open");
-        return NULL;
+        return e;
     }
     struct elf_plan plan;
     char reason[128];
     if (elf_validate(te.data, te.size, &plan, reason, sizeof reason)) {
-        *err = -ENOEXEC;
         ksnprintf(why, whylen, "%s: bad ELF image: %s", path, reason);
-        return NULL;
+        return -ENOEXEC;
     }
+    ksnprintf(why, whylen, "%s: out of memory", path);
+    img->pml4 = aspace_create();
+    if (!img->pml4)
+        return -ENOMEM;
+    if (elf_map(te.data, &plan, img->pml4))
+        goto fail;
+    img->rsp = setup_user_stack(img->pml4, argc, argv, &img->argv_user);
+    if (!img->rsp)
+        goto fail;
+    img->entry = plan.entry;
+    why[0] = 0;
+    return 0;
+fail:
+    aspace_destroy(img->pml4);
+    img->pml4 = 0;
+    return -ENOMEM;
+}
 
-    struct proc *p = proc_alloc();
-    if (!p) {
-        *err = -EAGAIN;
-        ksnprintf(why, whylen, "process table full");
-        return NULL;
-    }
+static void set_name(struct proc *p, const char *path)
+{
     const char *base = path;
     for (const char *s = path; *s; s++)
         if (*s == '/')
             base = s + 1;
     strlcpy(p->name, base, sizeof p->name);
+}
+
+/* Registers for the first entry to user mode at img's entry point. */
+static void init_user_frame(struct trapframe *tf, const struct image *img, int argc)
+{
+    memset(tf, 0, sizeof *tf);
+    tf->rip = img->entry;
+    tf->cs = USER_CS;
+    tf->ss = USER_DS;
+    tf->rsp = img->rsp;
+    tf->rflags = 0x202;      /* IF set */
+    tf->rdi = (uint64_t)argc;
+    tf->rsi = img->argv_user;
+}
+
+struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err, char *why, size_t whylen)
+{
+    struct image img;
+    int e = proc_load_image(path, argc, argv, &img, why, whylen);
+    if (e) {
+        *err = e;
+        return NULL;
+    }
+    struct proc *p = proc_alloc();
+    if (!p) {
+        aspace_destroy(img.pml4);
+        *err = -EAGAIN;
+        ksnprintf(why, whylen, "process table full");
+        return NULL;
+    }
+    set_name(p, path);
+    p->pml4 = img.pml4;
     *err = -ENOMEM;
     ksnprintf(why, whylen, "%s: out of memory", path);
-    p->pml4 = aspace_create();
-    if (!p->pml4)
-        goto fail;
-    if (elf_map(te.data, &plan, p->pml4))
-        goto fail;
-    uint64_t argv_user = 0;
-    uint64_t rsp = setup_user_stack(p->pml4, argc, argv, &argv_user);
-    if (!rsp)
-        goto fail;
     p->kstack = kmalloc_pages(KSTACK_PAGES);
     if (!p->kstack)
         goto fail;
@@ -187,25 +242,16 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err
 
     uint64_t ktop = (uint64_t)p->kstack + KSTACK_PAGES * PAGE_SIZE;
     p->tf = (struct trapframe *)(ktop - sizeof(struct trapframe));
-    memset(p->tf, 0, sizeof *p->tf);
-    p->tf->rip = plan.entry;
-    p->tf->cs = USER_CS;
-    p->tf->ss = USER_DS;
-    p->tf->rsp = rsp;
-    p->tf->rflags = 0x202;      /* IF set */
-    p->tf->rdi = (uint64_t)argc;
-    p->tf->rsi = argv_user;
+    init_user_frame(p->tf, &img, argc);
     /* First switch "returns" into trap_restore, which irets to user mode. */
     p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
     memset(p->context, 0, sizeof *p->context);
     p->context->rip = (uint64_t)trap_restore;
-
-    /* Clean FPU/SSE state: x87 control word and MXCSR at their reset defaults. */
-    memset(p->fxsave, 0, sizeof p->fxsave);
-    *(uint16_t *)&p->fxsave[0] = 0x037f;
-    *(uint32_t *)&p->fxsave[24] = 0x1f80;
+    proc_reset_fpu(p);
 
     p->mmap_next = MMAP_BASE;
+    p->kernel_waited = true;
+    p->session = p->pid;
     p->state = PROC_RUNNABLE;
     why[0] = 0;
     *err = 0;
@@ -216,39 +262,73 @@ fail:
     return NULL;
 }
 
-/* Called by a running process to give the CPU back to the scheduler. */
-static void sched(void)
+int proc_exec(const char *path, int argc, char *const argv[])
 {
-    struct proc *p = current;
-    swtch(&p->context, scheduler_context);
+    struct proc *p = proc_current();
+    struct image img;
+    char why[160];
+    int e = proc_load_image(path, argc, argv, &img, why, sizeof why);
+    if (e)
+        return e;
+    /* Past the point of no return: the old image goes. */
+    if (wasm_release_proc)
+        wasm_release_proc(p);
+    uint64_t old = p->pml4;
+    p->pml4 = img.pml4;
+    aspace_switch(p->pml4);
+    aspace_destroy(old);
+    set_name(p, path);
+    p->mmap_next = MMAP_BASE;
+    init_user_frame(p->tf, &img, argc);
+    proc_reset_fpu(p);
+    /* The live SSE registers are the old image's: load the clean state. */
+    __asm__ volatile("fxrstor64 (%0)" : : "r"(p->fxsave) : "memory");
+    return 0;
 }
 
-static void run_one(struct proc *p)
+struct exit_wait {
+    struct proc *p;
+    bool killed_rest;
+};
+
+static void kill_session_except(int session, struct proc *keep)
 {
-    p->state = PROC_RUNNING;
-    current = p;
-    tss_set_rsp0((uint64_t)p->kstack + KSTACK_PAGES * PAGE_SIZE);
-    aspace_switch(p->pml4);
-    fxrstor(p->fxsave);
-    swtch(&scheduler_context, p->context);
-    fxsave(p->fxsave);
-    current = NULL;
-    aspace_switch(paging_kernel_pml4());
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &proc_table[i];
+        if (q != keep && q->session == session && q->state != PROC_UNUSED && q->state != PROC_ZOMBIE)
+            proc_kill(q->pid);
+    }
+}
+
+/* Orphans that exited have nobody to wait for them: free them here, on
+ * the scheduler's stack (never on their own). */
+static void reap_orphans(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &proc_table[i];
+        if (q->state == PROC_ZOMBIE && !q->parent && !q->kernel_waited)
+            proc_free(q);
+    }
+}
+
+static bool session_done(void *arg)
+{
+    struct exit_wait *w = arg;
+    reap_orphans();
+    if (w->p->state != PROC_ZOMBIE)
+        return false;
+    if (!w->killed_rest) {
+        /* The program is done: what it left running goes with it. */
+        kill_session_except(w->p->session, w->p);
+        w->killed_rest = true;
+    }
+    return proc_count_session(w->p->session) == 1;
 }
 
 int proc_run_until_exit(struct proc *p, bool *killed, char *reason, size_t reasonlen)
 {
-    while (p->state != PROC_ZOMBIE) {
-        bool ran = false;
-        for (int i = 0; i < NPROC; i++) {
-            if (procs[i].state == PROC_RUNNABLE) {
-                run_one(&procs[i]);
-                ran = true;
-            }
-        }
-        if (!ran && p->state != PROC_ZOMBIE)
-            panic("scheduler: nothing runnable while waiting for pid %d", p->pid);
-    }
+    struct exit_wait w = { p, false };
+    sched_run_until(session_done, &w);
     int status = p->exit_status;
     if (killed)
         *killed = p->killed;
@@ -260,29 +340,77 @@ int proc_run_until_exit(struct proc *p, bool *killed, char *reason, size_t reaso
 
 void proc_exit(int status)
 {
-    struct proc *p = current;
+    struct proc *p = proc_current();
     if (!p)
         panic("proc_exit outside a process");
+    cli();
+    if (p->kill_pending && !p->killed) {
+        p->killed = true;
+        strlcpy(p->kill_reason, "killed by kill()", sizeof p->kill_reason);
+        p->wait_status = WSIG_KILL;
+    } else if (!p->killed) {
+        p->wait_status = WSTATUS_EXITED(status);
+    }
     p->exit_status = status;
+    if (wasm_release_proc)
+        wasm_release_proc(p);
+    /* Closing the files now gives pipe readers their EOF right away. */
+    proc_release_resources(p);
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *c = &proc_table[i];
+        if (c->state == PROC_UNUSED || c->parent != p)
+            continue;
+        c->parent = NULL;       /* re-parented to the kernel, which reaps it */
+        if (c->state == PROC_ZOMBIE)
+            proc_free(c);
+    }
     p->state = PROC_ZOMBIE;
-    sched();
+    if (p->parent)
+        proc_wakeup(p->parent);
+    sched_switch();
     panic("zombie process %d was scheduled again", p->pid);
 }
 
 void proc_kill_current(const char *reason)
 {
-    struct proc *p = current;
+    struct proc *p = proc_current();
     if (!p)
         panic("proc_kill_current outside a process: %s", reason);
     strlcpy(p->kill_reason, reason, sizeof p->kill_reason);
     p->killed = true;
+    p->wait_status = WSIG_FAULT;
     kprintf("[kernel] %s (pid %d) killed: %s\n", p->name, p->pid, reason);
     proc_exit(-1);
 }
 
+int proc_kill(int pid)
+{
+    struct proc *me = proc_current();
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &proc_table[i];
+        if (q->pid != pid || q->state == PROC_UNUSED || q->state == PROC_EMBRYO)
+            continue;
+        if (q->state == PROC_ZOMBIE)
+            return -ESRCH;
+        if (me && q->session != me->session)
+            return -EPERM;
+        q->kill_pending = true;
+        if (q->state == PROC_SLEEPING)
+            q->state = PROC_RUNNABLE;
+        return 0;
+    }
+    return -ESRCH;
+}
+
+bool proc_interrupted(void)
+{
+    struct proc *p = proc_current();
+    return p && p->kill_pending;
+}
+
 void proc_yield(void)
 {
-    struct proc *p = current;
+    struct proc *p = proc_current();
     p->state = PROC_RUNNABLE;
-    sched();
+    sched_switch();
 }

@@ -4,10 +4,13 @@
 #include <stddef.h>
 #include "arch/x86_64/trap.h"
 
-#define NPROC 32
+#define NPROC 64
 #define NOFILE 16
 #define KSTACK_PAGES 4
 #define PROC_NAME_MAX 32
+/* Live processes (zombies count) one user may have: the processes of one
+ * init= program's tree. A fork bomb gets -EAGAIN at this count. */
+#define USER_PROC_LIMIT 32
 
 /* User stack: USER_STACK_PAGES pages below USER_STACK_TOP; the pages below
  * that (USER_STACK_GUARD_PAGES) are never mapped, so an overflow faults. */
@@ -23,7 +26,14 @@
 #define ARGV_MAX 16
 #define ARG_MAX_LEN 128
 
-enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_ZOMBIE };
+/* Wait status (waitpid): exit code << 8 after exit(), or the number of what
+ * ended the process in the low 7 bits (same layout as POSIX's macros). */
+#define WSTATUS_EXITED(code) (((code) & 0xff) << 8)
+#define WSIG_KILL  9        /* kill() */
+#define WSIG_FAULT 11       /* a CPU exception in user mode */
+#define WNOHANG 1
+
+enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
 
 /* Callee-saved registers of a switched-out kernel thread (swtch in isr.S). */
 struct context {
@@ -44,11 +54,21 @@ struct proc {
     struct trapframe *tf;       /* user registers at the top of kstack */
     struct file *files[NOFILE];
     uint64_t mmap_next;
-    int exit_status;
-    bool killed;                /* ended by a fault, not by exit */
+    int exit_status;            /* exit() code */
+    int wait_status;            /* what waitpid reports (WSTATUS_EXITED or a WSIG_*) */
+    bool killed;                /* ended by a fault or kill(), not by exit */
     char kill_reason[160];
-    struct proc *parent;
+    bool kill_pending;          /* kill(): terminate at the next return to user mode */
+    struct proc *parent;        /* NULL: the kernel (spawned or orphaned) */
+    bool kernel_waited;         /* spawned by the kernel, freed by proc_run_until_exit */
+    int session;                /* pid of the spawned ancestor: the "user" for the limit */
+    const void *wait_chan;      /* PROC_SLEEPING: what it waits for */
+    uint64_t wake_tick;         /* timed sleep: runnable again at this tick (0: none) */
+    uint64_t cpu_ticks;         /* timer ticks spent running (user or kernel) */
 };
+
+/* The process table (proc.c); the scheduler walks it. */
+extern struct proc proc_table[NPROC];
 
 void proc_init(void);
 struct proc *proc_current(void);
@@ -56,10 +76,38 @@ struct proc *proc_current(void);
  * process (runnable) or NULL with *err set (-ENOENT, -ENOEXEC, -ENOMEM, ...)
  * and a reason in why. Nothing is left allocated on failure. */
 struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err, char *why, size_t whylen);
-/* Run the scheduler until p is a zombie, then free it. Returns its exit status. */
+/* Run the scheduler until p has exited and every process of its tree is
+ * gone (those still running when p exits are killed), then free p.
+ * Returns p's exit status. */
 int proc_run_until_exit(struct proc *p, bool *killed, char *reason, size_t reasonlen);
 __attribute__((noreturn)) void proc_exit(int status);
 /* Terminate the current process because of a fault: prints the reason line. */
 __attribute__((noreturn)) void proc_kill_current(const char *reason);
+/* kill(): 0, -ESRCH (no such live process), -EPERM (another user's). */
+int proc_kill(int pid);
+/* True when the current process has been killed: sleeping syscalls return -EINTR. */
+bool proc_interrupted(void);
 void proc_yield(void);
 int proc_fd_alloc(struct proc *p, struct file *f);
+struct proc *proc_alloc(void);
+/* Frees a process slot and everything it still holds. */
+void proc_free(struct proc *p);
+int proc_count_session(int session);
+int proc_count_live(void);
+
+/* fork.c, exec.c, wait.c */
+int proc_fork(void);
+/* Replace the current image; on failure the caller keeps its image. */
+int proc_exec(const char *path, int argc, char *const argv[]);
+/* pid -1: any child. Returns the pid, 0 (WNOHANG, none exited), -ECHILD, -EINTR, -EFAULT. */
+int proc_waitpid(int pid, uint64_t ustatus, int options);
+
+/* Load an initrd image with argv into a new address space (proc.c). */
+struct image {
+    uint64_t pml4, entry, rsp, argv_user;
+};
+int proc_load_image(const char *path, int argc, char *const argv[], struct image *img, char *why, size_t whylen);
+void proc_reset_fpu(struct proc *p);
+
+/* Weak hook of the WASM syscalls (kernel/sys/sys_wasm.c): frees a process's module slots. */
+void wasm_release_proc(struct proc *p) __attribute__((weak));

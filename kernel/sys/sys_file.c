@@ -1,8 +1,9 @@
-/* File syscalls over fs/file.c: read, write, open, close, stat, unlink. */
+/* File syscalls over fs/file.c: read, write, open, close, stat, unlink, pipe, dup2. */
 #include "sys/syscall.h"
 #include "sys/uaccess.h"
 #include "proc/proc.h"
 #include "fs/file.h"
+#include "fs/pipe.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -87,4 +88,47 @@ int64_t sys_unlink(const struct syscall_args *a)
     if (err)
         return err;
     return file_unlink(path);
+}
+
+/* pipe(fds): fds[0] the read end, fds[1] the write end (two ints). */
+int64_t sys_pipe(const struct syscall_args *a)
+{
+    if (user_range_ok(a->a0, 2 * sizeof(int), true))
+        return -EFAULT;
+    struct proc *p = proc_current();
+    struct file *rd, *wr;
+    int err = pipe_create(&rd, &wr);
+    if (err)
+        return err;
+    int fds[2];
+    fds[0] = proc_fd_alloc(p, rd);
+    if (fds[0] < 0) {
+        file_put(rd);
+        file_put(wr);
+        return fds[0];
+    }
+    fds[1] = proc_fd_alloc(p, wr);
+    if (fds[1] < 0) {
+        p->files[fds[0]] = NULL;
+        file_put(rd);
+        file_put(wr);
+        return fds[1];
+    }
+    return copy_to_user(a->a0, fds, sizeof fds);
+}
+
+/* dup2(old, new): new refers to old's file (new is closed first). */
+int64_t sys_dup2(const struct syscall_args *a)
+{
+    struct file *f = fd_file(a->a0);
+    if (!f || a->a1 >= NOFILE)
+        return -EBADF;
+    struct proc *p = proc_current();
+    if (a->a0 == a->a1)
+        return (int64_t)a->a1;
+    file_get(f);
+    if (p->files[a->a1])
+        file_put(p->files[a->a1]);
+    p->files[a->a1] = f;
+    return (int64_t)a->a1;
 }

@@ -18,7 +18,9 @@ int user_range_ok(uint64_t uptr, uint64_t n, bool write)
         uint64_t flags = 0;
         if (!paging_translate(pml4, va, &flags) || !(flags & PTE_U))
             return -EFAULT;
-        if (write && !(flags & PTE_W))
+        /* A copy-on-write page is writable: copy it now, the kernel writes
+         * with CR0.WP set and must not fault on it later. */
+        if (write && !(flags & PTE_W) && paging_cow_resolve(pml4, va))
             return -EFAULT;
     }
     return 0;

@@ -39,3 +39,13 @@ long sys_open(const char *path, int flags) { return syscall6(SYS_OPEN, (long)pat
 long sys_close(int fd) { return syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0); }
 long sys_stat(const char *path, struct kos_stat *st) { return syscall6(SYS_STAT, (long)path, (long)st, 0, 0, 0, 0); }
 long sys_unlink(const char *path) { return syscall6(SYS_UNLINK, (long)path, 0, 0, 0, 0, 0); }
+
+long sys_fork(void) { return syscall6(SYS_FORK, 0, 0, 0, 0, 0, 0); }
+long sys_exec(const char *path, char *const argv[]) { return syscall6(SYS_EXEC, (long)path, (long)argv, 0, 0, 0, 0); }
+long sys_wait(int *status) { return syscall6(SYS_WAIT, (long)status, 0, 0, 0, 0, 0); }
+long sys_waitpid(long pid, int *status, int options) { return syscall6(SYS_WAITPID, pid, (long)status, options, 0, 0, 0); }
+long sys_getppid(void) { return syscall6(SYS_GETPPID, 0, 0, 0, 0, 0, 0); }
+long sys_kill(long pid) { return syscall6(SYS_KILL, pid, 0, 0, 0, 0, 0); }
+long sys_sleep(unsigned long ms) { return syscall6(SYS_SLEEP, (long)ms, 0, 0, 0, 0, 0); }
+long sys_pipe(int fds[2]) { return syscall6(SYS_PIPE, (long)fds, 0, 0, 0, 0, 0); }
+long sys_dup2(int oldfd, int newfd) { return syscall6(SYS_DUP2, oldfd, newfd, 0, 0, 0, 0); }

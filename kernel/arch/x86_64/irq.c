@@ -2,6 +2,7 @@
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/io.h"
 #include "lib/panic.h"
+#include "proc/sched.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -85,6 +86,7 @@ extern void net_timer_tick(void) __attribute__((weak));
 static void timer_tick(void)
 {
     ticks++;
+    sched_tick();
     if (net_timer_tick)
         net_timer_tick();
 }

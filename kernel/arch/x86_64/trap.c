@@ -6,9 +6,11 @@
 #include "arch/x86_64/cpu.h"
 #include "mm/paging.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "sys/syscall.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
+#include <kos/errno.h>
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -79,16 +81,31 @@ void trap_dispatch(struct trapframe *tf)
     uint64_t v = tf->vector;
     if (v == T_SYSCALL) {
         syscall_dispatch(tf);
+        sched_user_return(tf);
         return;
     }
     if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
         irq_dispatch((int)(v - T_IRQ0));
+        sched_user_return(tf);
         return;
     }
     if ((tf->cs & 3) == 0 || !proc_current())
         kernel_fault(tf);
 
     char reason[160];
+    /* A write to a copy-on-write page (after fork) copies it and retries. */
+    if (v == T_PGFLT && (tf->error & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE)) {
+        uint64_t cr2 = read_cr2();
+        int e = paging_cow_resolve(proc_current()->pml4, cr2);
+        if (e == 0) {
+            sched_user_return(tf);
+            return;
+        }
+        if (e == -ENOMEM) {
+            ksnprintf(reason, sizeof reason, "out of memory copying the copy-on-write page at 0x%lx, rip 0x%lx", cr2, tf->rip);
+            proc_kill_current(reason);
+        }
+    }
     if (v == T_PGFLT)
         describe_page_fault(tf, read_cr2(), reason, sizeof reason);
     else
