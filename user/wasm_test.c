@@ -44,7 +44,58 @@ static long load_or_diag(const char *path, const char *name)
 
 /* ---------- basic: the original report's module and the syscall ABI ---------- */
 
-#define BASIC_PLAN 32
+#define TENTH_BITS 0x3fb999999999999aLL /* 1.0 / 10.0 rounded to nearest (toward zero: ...999) */
+#define MXCSR_ROUND_TO_ZERO 0x7f80u
+#define MXCSR_DEFAULT 0x1f80u
+
+/* exec div(1.0, 10.0) with every XMM register and MXCSR (round toward zero) set by
+ * hand, in one asm block so the compiler cannot use XMM in between: the
+ * syscall ABI promises them back unchanged, and the interpreter inside the
+ * kernel must round to nearest whatever user space chose. */
+static void test_sse_state(long id)
+{
+    static uint8_t xmm_in[16 * 16] __attribute__((aligned(16)));
+    static uint8_t xmm_out[16 * 16] __attribute__((aligned(16)));
+    for (unsigned i = 0; i < sizeof xmm_in; i++)
+        xmm_in[i] = (uint8_t)(i * 37 + 11);
+    int64_t args[2] = {0x3ff0000000000000LL, 0x4024000000000000LL}; /* 1.0, 10.0 */
+    int64_t result = 0;
+    uint32_t mx_in = MXCSR_ROUND_TO_ZERO, mx_out = 0, mx_default = MXCSR_DEFAULT;
+    register long r10 __asm__("r10") = 2;
+    register long r8 __asm__("r8") = (long)&result;
+    long ret;
+    __asm__ volatile("ldmxcsr %[mxin]\n"
+#define LOADX(n) "movdqa " #n "*16(%[in]), %%xmm" #n "\n"
+#define SAVEX(n) "movdqa %%xmm" #n ", " #n "*16(%[out])\n"
+                     LOADX(0) LOADX(1) LOADX(2) LOADX(3) LOADX(4) LOADX(5) LOADX(6) LOADX(7)
+                     LOADX(8) LOADX(9) LOADX(10) LOADX(11) LOADX(12) LOADX(13) LOADX(14) LOADX(15)
+                     "int $0x80\n"
+                     SAVEX(0) SAVEX(1) SAVEX(2) SAVEX(3) SAVEX(4) SAVEX(5) SAVEX(6) SAVEX(7)
+                     SAVEX(8) SAVEX(9) SAVEX(10) SAVEX(11) SAVEX(12) SAVEX(13) SAVEX(14) SAVEX(15)
+                     "stmxcsr %[mxout]\n"
+                     "ldmxcsr %[mxdef]\n"
+                     : "=a"(ret), [mxout] "=m"(mx_out)
+                     : "a"((long)SYS_WASM_EXEC), "D"(id), "S"("div"), "d"(args), "r"(r10), "r"(r8),
+                       [in] "r"(xmm_in), [out] "r"(xmm_out), [mxin] "m"(mx_in), [mxdef] "m"(mx_default)
+                     : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+                       "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef LOADX
+#undef SAVEX
+    if (ret != 0 || result != TENTH_BITS)
+        ktap_diag("div(1.0,10.0): exec %ld, bits %lx, expected %lx", ret, (unsigned long)result,
+                  (unsigned long)TENTH_BITS);
+    ktap_ok(ret == 0 && result == TENTH_BITS, "f64_div_rounds_to_nearest");
+    int same = memcmp(xmm_in, xmm_out, sizeof xmm_in) == 0;
+    for (int i = 0; i < 16 && !same; i++)
+        if (memcmp(xmm_in + 16 * i, xmm_out + 16 * i, 16))
+            ktap_diag("xmm%d changed by the syscall", i);
+    ktap_ok(same, "xmm_registers_preserved");
+    if (mx_out != MXCSR_ROUND_TO_ZERO)
+        ktap_diag("mxcsr after the syscall: %x, expected %x", mx_out, MXCSR_ROUND_TO_ZERO);
+    ktap_ok(mx_out == MXCSR_ROUND_TO_ZERO, "mxcsr_preserved");
+}
+
+#define BASIC_PLAN 35
 
 static void section_basic(void)
 {
@@ -64,6 +115,8 @@ static void section_basic(void)
     /* The instance keeps its memory between calls. */
     expect_result(id, "bump()#1", "bump", 0, 0, 0, 1);
     expect_result(id, "bump()#2", "bump", 0, 0, 0, 2);
+
+    test_sse_state(id);
 
     int64_t r;
     long ret = call(id, "nothing", 0, 0, 0, &r);

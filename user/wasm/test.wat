@@ -27,4 +27,7 @@
   (func (export "bump") (result i32)
     (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
     (i32.load (i32.const 0)))
-  (func (export "nothing")))
+  (func (export "nothing"))
+  ;; Floats cross the ABI as raw bits; the kernel runs them with its own MXCSR.
+  (func (export "div") (param f64 f64) (result f64)
+    (f64.div (local.get 0) (local.get 1))))
