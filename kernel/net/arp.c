@@ -16,17 +16,16 @@ struct arp_entry {
     uint8_t mac[ETH_ALEN];
     uint64_t expires_ms;      /* RESOLVED: when to forget; PENDING: next retry */
     int tries;
-    uint8_t *queued;          /* one IPv4 packet waiting for this address */
-    size_t queued_len;
+    size_t queued_len;        /* 0: nothing waiting */
+    /* One IPv4 packet waiting for this address. Static storage: this runs
+     * from interrupt handlers, where the kernel heap must not be entered. */
+    uint8_t queued[ETH_MTU];
 };
 
 static struct arp_entry cache[ARP_CACHE_SIZE];
 
 static void drop_queued(struct arp_entry *e)
 {
-    if (e->queued)
-        kfree(e->queued);
-    e->queued = NULL;
     e->queued_len = 0;
 }
 
@@ -109,13 +108,10 @@ static void resolved(struct netif *nif, struct arp_entry *e, const uint8_t *mac)
     e->state = ARP_RESOLVED;
     e->expires_ms = net_now_ms() + ARP_ENTRY_TTL_MS;
     e->tries = 0;
-    if (e->queued) {
-        uint8_t *pkt = e->queued;
+    if (e->queued_len) {
         size_t len = e->queued_len;
-        e->queued = NULL;
         e->queued_len = 0;
-        eth_output(nif, e->mac, ETHERTYPE_IPV4, pkt, len);
-        kfree(pkt);
+        eth_output(nif, e->mac, ETHERTYPE_IPV4, e->queued, len);
     }
 }
 
@@ -167,16 +163,12 @@ int arp_send_ipv4(struct netif *nif, uint32_t next_hop, const uint8_t *ip_pkt, s
     if (e && e->state == ARP_RESOLVED && e->expires_ms > net_now_ms())
         return eth_output(nif, e->mac, ETHERTYPE_IPV4, ip_pkt, len);
 
-    uint8_t *copy = kmalloc(len);
-    if (!copy)
-        return -ENOMEM;
-    memcpy(copy, ip_pkt, len);
+    if (len > ETH_MTU)
+        return -EMSGSIZE;
     if (!e) {
         e = alloc_entry();
-        if (!e) {
-            kfree(copy);
+        if (!e)
             return -ENOMEM;  /* every slot holds a pending packet */
-        }
         drop_queued(e);
         e->ip = next_hop;
     }
@@ -186,10 +178,9 @@ int arp_send_ipv4(struct netif *nif, uint32_t next_hop, const uint8_t *ip_pkt, s
         e->expires_ms = net_now_ms() + ARP_RETRY_MS;
         send_request(nif, next_hop);
     }
-    if (e->queued)
+    if (e->queued_len)
         net_count_drop(nif, DROP_ARP_QUEUE_REPLACED);
-    drop_queued(e);
-    e->queued = copy;
+    memcpy(e->queued, ip_pkt, len);
     e->queued_len = len;
     return 0;
 }
@@ -203,7 +194,7 @@ void arp_tick(struct netif *nif)
             e->state = ARP_FREE;
         } else if (e->state == ARP_PENDING && e->expires_ms <= now) {
             if (e->tries >= ARP_MAX_TRIES) {
-                if (e->queued)
+                if (e->queued_len)
                     net_count_drop(nif, DROP_ARP_TIMEOUT);
                 drop_queued(e);
                 e->state = ARP_FREE;

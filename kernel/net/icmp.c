@@ -18,18 +18,17 @@ void icmp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pk
         net_count_drop(nif, DROP_ICMP_UNHANDLED);
         return;
     }
-    uint8_t *reply = kmalloc(len);
-    if (!reply) {
-        nif->stats.tx_errors++;
+    /* Static, not the heap: this runs in interrupt context, and the stack is
+     * never re-entered (callers hold net_lock or run with interrupts off). */
+    static uint8_t reply[ETH_MTU];
+    if (len > sizeof reply)
         return;
-    }
     memcpy(reply, pkt, len);
     reply[0] = ICMP_ECHO_REPLY;
     net_put16(reply + 2, 0);
     net_put16(reply + 2, inet_fold(inet_sum(reply, len, 0)));
     if (ipv4_output(nif, ip->src, IP_PROTO_ICMP, reply, len) == 0)
         nif->stats.icmp_echo_replies++;
-    kfree(reply);
 }
 
 void icmp_send_unreachable(struct netif *nif, const struct ipv4_info *ip, uint8_t code)

@@ -8,6 +8,44 @@
 #include "net/udp.h"
 
 static struct socket *bound_list;
+
+/* Received datagrams live in a fixed pool, not the heap: they are queued
+ * from interrupt handlers, and the kernel heap must not be entered there.
+ * Callers hold net_lock. */
+struct dgram_slot {
+    struct sock_dgram hdr;
+    uint8_t data[UDP_MAX_PAYLOAD];
+};
+static struct dgram_slot dgram_pool[SOCK_DGRAM_POOL];
+static struct sock_dgram *dgram_free_list;
+static bool dgram_pool_ready;
+static int dgrams_in_use;
+
+static struct sock_dgram *dgram_alloc(void)
+{
+    if (!dgram_pool_ready) {
+        for (int i = 0; i < SOCK_DGRAM_POOL; i++) {
+            dgram_pool[i].hdr.next = dgram_free_list;
+            dgram_free_list = &dgram_pool[i].hdr;
+        }
+        dgram_pool_ready = true;
+    }
+    struct sock_dgram *d = dgram_free_list;
+    if (d) {
+        dgram_free_list = d->next;
+        dgrams_in_use++;
+    }
+    return d;
+}
+
+static void dgram_free(struct sock_dgram *d)
+{
+    d->next = dgram_free_list;
+    dgram_free_list = d;
+    dgrams_in_use--;
+}
+
+int sock_dgrams_in_use(void) { return dgrams_in_use; }
 static int open_sockets;
 static uint16_t next_ephemeral = UDP_EPHEMERAL_FIRST;
 
@@ -178,7 +216,7 @@ bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32
             net_count_drop(nif, DROP_UDP_QUEUE_FULL);
             return true;
         }
-        struct sock_dgram *d = kmalloc(sizeof *d + len);
+        struct sock_dgram *d = len <= UDP_MAX_PAYLOAD ? dgram_alloc() : NULL;
         if (!d) {
             net_count_drop(nif, DROP_UDP_NO_MEM);
             return true;
@@ -240,7 +278,9 @@ long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
         from->sin_port = net_htons(d->src_port);
         from->sin_addr = net_htonl(d->src);
     }
-    kfree(d);
+    unsigned long f = net_lock();
+    dgram_free(d);
+    net_unlock(f);
     return (long)n;
 }
 
@@ -257,7 +297,7 @@ void sock_close(struct socket *s)
     struct sock_dgram *d = s->rx_head;
     while (d) {
         struct sock_dgram *n = d->next;
-        kfree(d);
+        dgram_free(d);
         d = n;
     }
     open_sockets--;

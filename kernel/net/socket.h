@@ -20,7 +20,8 @@ struct kos_sockaddr_in {
     uint8_t sin_zero[8];
 };
 
-#define SOCK_RX_QUEUE 64   /* datagrams held per socket before dropping */
+#define SOCK_RX_QUEUE 64     /* datagrams held per socket before dropping */
+#define SOCK_DGRAM_POOL 128  /* received datagrams held by all sockets together */
 
 struct sock_dgram {
     struct sock_dgram *next;
@@ -61,6 +62,7 @@ void sock_close(struct socket *s);
 /* Called by udp_input: true when a socket took the datagram. */
 bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32_t dst,
                       uint16_t dst_port, const uint8_t *data, size_t len);
-/* Number of open sockets (leak checks in tests). */
+/* Number of open sockets and of queued datagrams (leak checks in tests). */
 int sock_open_count(void);
+int sock_dgrams_in_use(void);
 #endif

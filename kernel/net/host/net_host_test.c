@@ -609,6 +609,34 @@ static void t_loopback(void)
     sock_close(b);
 }
 
+/* Per-socket queue limit, then the shared pool limit: both counted, and
+ * every slot comes back when the sockets are read or closed. */
+static void t_queue_limits(void)
+{
+    resolve_peer();
+    struct socket *s[3];
+    uint8_t f[200], d[8] = {0};
+    for (int i = 0; i < 3; i++) {
+        CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s[i]) == 0);
+        struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons((uint16_t)(7000 + i))};
+        CHECK(sock_bind(s[i], &a) == 0);
+        for (int k = 0; k < SOCK_RX_QUEUE + 5; k++) {
+            size_t n = build_udp(f, peer_ip, 1, nif.ip, (uint16_t)(7000 + i), d, 8, true);
+            net_input(&nif, f, n);
+        }
+    }
+    CHECK(nif.stats.drop[DROP_UDP_QUEUE_FULL] == 2 * 5);
+    CHECK(sock_dgrams_in_use() == SOCK_DGRAM_POOL);
+    CHECK(nif.stats.drop[DROP_UDP_NO_MEM] == 3 * (SOCK_RX_QUEUE + 5) - SOCK_DGRAM_POOL - 10);
+    uint8_t buf[8];
+    CHECK(sock_recvfrom(s[0], buf, 8, MSG_DONTWAIT, NULL, 0) == 8);
+    CHECK(sock_dgrams_in_use() == SOCK_DGRAM_POOL - 1);
+    for (int i = 0; i < 3; i++)
+        sock_close(s[i]);
+    CHECK(sock_dgrams_in_use() == 0);
+    CHECK(tx_count == 0);   /* full queues are not "port unreachable" */
+}
+
 static void run(const char *name, void (*fn)(void))
 {
     reset();
@@ -621,7 +649,7 @@ static void run(const char *name, void (*fn)(void))
 
 int main(void)
 {
-    printf("KTAP version 1\n1..16\n");
+    printf("KTAP version 1\n1..17\n");
     run("cmdline_config", t_cmdline);
     run("arp_reply", t_arp_reply);
     run("arp_not_for_us", t_arp_not_for_us);
@@ -638,10 +666,15 @@ int main(void)
     run("malformed_frames_counted", t_malformed);
     run("multicast_filter", t_multicast_filter);
     run("loopback_to_own_address", t_loopback);
+    run("queue_and_pool_limits", t_queue_limits);
     printf("# fuzz\n");
     reset(); case_failed = 0; t_fuzz();
     printf("# fuzz %s\n", case_failed ? "FAILED" : "passed");
     failures += case_failed;
     arp_flush();
+    if (sock_dgrams_in_use() != 0 || sock_open_count() != 0) {
+        printf("# leak: %d datagrams, %d sockets still held\n", sock_dgrams_in_use(), sock_open_count());
+        failures++;
+    }
     return failures ? 1 : 0;
 }
