@@ -21,6 +21,12 @@ const wasmCase = (id: string, title: string, append: string, log: string[], time
 
 export const cases: CaseDef[] = [
   wasmCase(
+    'wasm_ktest',
+    'in-kernel suite: owner checks (-EPERM), release of an exited pid\'s modules, slots of vanished owners reclaimed, -ENOSPC, step limit, refusals, nothing leaked',
+    'ktest=wasm',
+    ['ok 1 wasm'],
+  ),
+  wasmCase(
     'wasm_basic',
     'test.wasm from the initrd: add(2,3)=5, factorial(10)=3628800, get_magic_number()=42, i64 calls; bad ids, names, pointers and argument counts are refused',
     'init=/bin/wasm_test:basic',
