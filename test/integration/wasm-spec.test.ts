@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import WasmSpec from '../../src/commands/wasm/spec.js'
-import type {SpecSummary} from '../../src/wasm/spec.js'
+import {MVP_FLAGS, type SpecSummary} from '../../src/wasm/spec.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // CI keeps the shared suite beside the clone.
@@ -46,7 +46,7 @@ beforeAll(() => {
     ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
     ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
   ]
-  execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm], {cwd: repoRoot})
+  execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm, '-lm'], {cwd: repoRoot})
 })
 
 afterAll(() => {
@@ -54,7 +54,7 @@ afterAll(() => {
 })
 
 describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
-  it('passes at least 99 % of the assertions it runs and lists every failure by file and line', async () => {
+  it('passes at least 99 % of all assertions (none skipped) and lists every failure by file and line', async () => {
     expect(existsSync(specDir), `${specDir} is missing (the shared WebAssembly test suite)`).toBe(true)
     const r = await runCommand([specDir, '--json'])
     const s = JSON.parse(r.stdout) as SpecSummary
@@ -66,11 +66,25 @@ describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
       expect(f.failures).toHaveLength(f.failed)
       for (const x of f.failures) expect(x.line).toBeGreaterThan(0)
     }
-    // Only text-format assert_malformed modules may be skipped (no text parser here).
-    expect(s.skipped).toBeLessThanOrEqual(500)
-    expect(s.passed).toBeGreaterThan(16000)
+    // Every command is judged, text-format modules included (wat.c).
+    expect(s.skipped).toBe(0)
+    expect(s.passed).toBeGreaterThan(17000)
     expect(s.failed / (s.passed + s.failed)).toBeLessThanOrEqual(0.01)
     expect(r.code).toBe(s.failed > 0 ? 1 : 0)
+  })
+
+  it('compiles every text module of the suite to the same bytes as wast2json (kos-wasm watcheck)', () => {
+    let compared = 0
+    for (const f of readdirSync(specDir).filter((x) => x.endsWith('.wast'))) {
+      const json = path.join(tmp, f.replace(/\.wast$/, '.json'))
+      execFileSync('wast2json', [...MVP_FLAGS, path.join(specDir, f), '-o', json])
+      const out = execFileSync(kosWasm, ['watcheck', path.join(specDir, f), json], {encoding: 'utf8'})
+      const m = /^WATCHECK compared (\d+) mismatched (\d+)$/m.exec(out)
+      expect(m, `${f}: ${out}`).not.toBeNull()
+      expect(Number(m![2]), `${f}: ${out}`).toBe(0)
+      compared += Number(m![1])
+    }
+    expect(compared).toBeGreaterThan(1800)
   })
 
   it('prints a per-file table with totals', async () => {

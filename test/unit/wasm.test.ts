@@ -7,7 +7,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {findWast2json, parseKosWasmOutput, runSpecFile} from '../../src/wasm/spec.js'
+import {MVP_FLAGS, findWast2json, parseKosWasmOutput, runSpecFile} from '../../src/wasm/spec.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const suiteDir = path.join(repoRoot, 'test-suites/wasm')
@@ -46,7 +46,7 @@ afterAll(() => {
 
 describe('wasm spec scripts (test-suites/wasm)', () => {
   const wast2json = findWast2json()
-  for (const name of ['decoder.wast', 'validator.wast', 'exec.wast']) {
+  for (const name of ['decoder.wast', 'validator.wast', 'exec.wast', 'text.wast']) {
     it(`${name}: every command passes`, async () => {
       const file = path.join(suiteDir, name)
       const r = await runSpecFile(file, kosWasm, wast2json, 120_000)
@@ -59,17 +59,18 @@ describe('wasm spec scripts (test-suites/wasm)', () => {
 
   it('reports wrong expectations as failures with their lines', async () => {
     const r = await runSpecFile(path.join(suiteDir, 'selfcheck/wrong.wast'), kosWasm, wast2json, 120_000)
-    expect(r.failures.map((f) => f.line)).toEqual([7, 8, 9, 10])
+    expect(r.failures.map((f) => f.line)).toEqual([7, 8, 9, 10, 12])
     expect(r.failures[0].message).toContain('expected i32:0x2')
     expect(r.failures[1].message).toContain('expected trap')
     expect(r.failures[3].message).toContain('module was accepted')
-    expect(r.failed).toBe(4)
+    expect(r.failures[4].message).toContain('text module was accepted')
+    expect(r.failed).toBe(5)
     expect(r.passed).toBe(2) // the module and the last assertion
   })
 })
 
 describe('robustness', () => {
-  it('never crashes on mutated modules (AddressSanitizer + UBSan build, kos-wasm fuzz)', () => {
+  it('never crashes on mutated binary and text modules (AddressSanitizer + UBSan build, kos-wasm fuzz)', () => {
     const asan = path.join(tmp, 'kos-wasm-asan')
     const sources = [
       ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
@@ -79,12 +80,19 @@ describe('robustness', () => {
     // Seed corpus: every module of the project's own scripts.
     const corpus = path.join(tmp, 'corpus')
     execFileSync('mkdir', ['-p', corpus])
-    for (const name of ['decoder', 'validator', 'exec']) {
+    for (const name of ['decoder', 'validator', 'exec', 'text']) {
       execFileSync(findWast2json(), [path.join(suiteDir, `${name}.wast`), '-o', path.join(corpus, `${name}.json`)])
     }
     const wasms = readdirSync(corpus).filter((f) => f.endsWith('.wasm')).map((f) => path.join(corpus, f))
     expect(wasms.length).toBeGreaterThan(40)
-    const r = spawnSync(asan, ['fuzz', '1', '300', ...wasms], {encoding: 'utf8', env: {...process.env, ASAN_OPTIONS: 'detect_leaks=1'}, timeout: 300_000})
+    // Text inputs for the WAT compiler: the kos programs, the benchmarks, the malformed quotes.
+    const wats = [
+      ...readdirSync(corpus).filter((f) => f.endsWith('.wat')).map((f) => path.join(corpus, f)),
+      ...readdirSync(path.join(repoRoot, 'bench/wasm')).filter((f) => f.endsWith('.wat')).map((f) => path.join(repoRoot, 'bench/wasm', f)),
+      path.join(repoRoot, 'user/wasm/hello.wat'),
+    ]
+    expect(wats.length).toBeGreaterThan(10)
+    const r = spawnSync(asan, ['fuzz', '1', '300', ...wasms, ...wats], {encoding: 'utf8', env: {...process.env, ASAN_OPTIONS: 'detect_leaks=1'}, timeout: 300_000})
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     const m = /^FUZZ parsed (\d+) instantiated (\d+) calls (\d+) traps (\d+)$/m.exec(r.stdout)
@@ -93,6 +101,37 @@ describe('robustness', () => {
     expect(Number(m![1])).toBeGreaterThan(1000)
     expect(Number(m![2])).toBeGreaterThan(500)
     expect(Number(m![3])).toBeGreaterThan(500)
+  })
+})
+
+describe('text format (host/wat.c)', () => {
+  it('compiles the text modules of the project scripts to the bytes wast2json writes', () => {
+    let compared = 0
+    for (const name of ['decoder', 'validator', 'exec', 'text']) {
+      const json = path.join(tmp, `watcheck-${name}.json`)
+      execFileSync(findWast2json(), [...MVP_FLAGS, path.join(suiteDir, `${name}.wast`), '-o', json])
+      const out = execFileSync(kosWasm, ['watcheck', path.join(suiteDir, `${name}.wast`), json], {encoding: 'utf8'})
+      const m = /^WATCHECK compared (\d+) mismatched (\d+)$/m.exec(out)
+      expect(m, out).not.toBeNull()
+      expect(Number(m![2]), out).toBe(0)
+      compared += Number(m![1])
+    }
+    // validator.wast and exec.wast are mostly text modules inside assertions
+    expect(compared).toBeGreaterThan(30)
+  })
+
+  it('notices when its output differs from wast2json', () => {
+    // A script whose JSON points the module at another module's binary.
+    const dir = path.join(tmp, 'watmismatch')
+    execFileSync('mkdir', ['-p', dir])
+    writeFileSync(path.join(dir, 'a.wast'), '(module (func (export "f") (result i32) (i32.const 1)))\n')
+    writeFileSync(path.join(dir, 'b.wast'), '(module (func (export "f") (result i32) (i32.const 2)))\n')
+    execFileSync(findWast2json(), [path.join(dir, 'a.wast'), '-o', path.join(dir, 'a.json')])
+    execFileSync(findWast2json(), [path.join(dir, 'b.wast'), '-o', path.join(dir, 'b.json')])
+    const r = spawnSync(kosWasm, ['watcheck', path.join(dir, 'a.wast'), path.join(dir, 'b.json')], {encoding: 'utf8'})
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('a.wast:1: bytes differ from wast2json')
+    expect(r.stdout).toContain('WATCHECK compared 1 mismatched 1')
   })
 })
 

@@ -1,9 +1,13 @@
 /* kos-wasm: host driver for the kos WebAssembly interpreter.
  *   kos-wasm spec FILE.json              run a wast2json script
  *   kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]   call an export
- *   kos-wasm fuzz SEED ITERATIONS FILE.wasm...   mutate modules, never crash
+ *   kos-wasm fuzz SEED ITERATIONS FILE.wasm|FILE.wat...   mutate modules, never crash
+ *   kos-wasm watcheck FILE.wast FILE.json   text compiler vs wast2json's binaries
+ *   kos-wasm wat FILE.wat -o FILE.wasm      compile text to binary (not validated)
  * spec prints one "FILE:LINE: message" line per failed assertion and a final
- * "RESULT passed N failed M skipped K" line; exit 0 when nothing failed. */
+ * "RESULT passed N failed M skipped K" line; exit 0 when nothing failed.
+ * Text-format modules (assert_malformed "module quote") go through the WAT
+ * compiler in wat.c; KOS_WASM_REASONS=1 prints why each one was refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +18,7 @@
 
 #include "wasm/wasm.h"
 #include "json.h"
+#include "wat.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -389,8 +394,35 @@ static void run_command(harness *h, const json *cmd)
     if (!strcmp(type, "assert_invalid") || !strcmp(type, "assert_malformed") || !strcmp(type, "assert_unlinkable") ||
         !strcmp(type, "assert_uninstantiable")) {
         const char *mt = json_get_string(cmd, "module_type");
+        if (mt && !strcmp(mt, "text")) {
+            /* Text-format module: our WAT compiler must refuse it (at the
+             * text level or, once compiled, in the binary decoder). */
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", h->dir, json_get_string(cmd, "filename"));
+            size_t tlen;
+            char *text = read_file(path, &tlen);
+            if (!text) {
+                failure(h, line, "cannot read %s%s", path, NULL);
+                return;
+            }
+            size_t blen;
+            uint8_t *bin = wat_compile(text, tlen, &blen, err, sizeof err);
+            free(text);
+            wasm_module *tm = bin ? wasm_module_parse(bin, blen, err, sizeof err) : NULL;
+            free(bin);
+            if (tm) {
+                failure(h, line, "%s: text module was accepted (expected \"%s\")", type, json_get_string(cmd, "text"));
+                wasm_module_free(tm);
+            } else {
+                if (getenv("KOS_WASM_REASONS"))
+                    fprintf(stderr, "%s:%ld: expected \"%s\", refused with \"%s\"\n", h->source, line,
+                            json_get_string(cmd, "text"), err);
+                h->passed++;
+            }
+            return;
+        }
         if (mt && strcmp(mt, "binary") != 0) {
-            h->skipped++; /* text-format modules: a text parser's job, not ours */
+            h->skipped++;
             return;
         }
         wasm_module *m = load_module(h, json_get_string(cmd, "filename"), err, sizeof err);
@@ -600,6 +632,35 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* ---------- wat ---------- */
+
+static int cmd_wat(const char *in, const char *out)
+{
+    size_t len, blen;
+    char *text = read_file(in, &len);
+    if (!text) {
+        fprintf(stderr, "kos-wasm: cannot read %s: %s\n", in, strerror(errno));
+        return 2;
+    }
+    char err[256];
+    uint8_t *bin = wat_compile(text, len, &blen, err, sizeof err);
+    free(text);
+    if (!bin) {
+        fprintf(stderr, "kos-wasm: %s:%s\n", in, err);
+        return 1;
+    }
+    FILE *f = fopen(out, "wb");
+    int ok = f && fwrite(bin, 1, blen, f) == blen;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(bin);
+    if (!ok) {
+        fprintf(stderr, "kos-wasm: cannot write %s\n", out);
+        return 2;
+    }
+    return 0;
+}
+
 /* ---------- fuzz ---------- */
 
 /* Robustness check: decode, instantiate and call (with random arguments)
@@ -645,6 +706,12 @@ static int fuzz_resolve(void *ctx, const char *module, const char *name, uint8_t
     return -1;
 }
 
+static int nlen_is_wat(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && !strcmp(path + n - 4, ".wat");
+}
+
 static int cmd_fuzz(int argc, char **argv)
 {
     if (argc < 3) {
@@ -656,7 +723,7 @@ static int cmd_fuzz(int argc, char **argv)
     fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(10, 20), wasm_global_new(WASM_I32, 0, 666),
                    wasm_host_func_new(NULL, 0, NULL, 0, fuzz_host, NULL)};
     long parsed = 0, instantiated = 0, calls = 0, traps = 0;
-    static const uint8_t special[] = {0x00, 0x01, 0x0b, 0x40, 0x41, 0x7f, 0x80, 0xff};
+    static const uint8_t special[] = {0x00, 0x01, 0x0b, 0x40, 0x41, 0x7f, 0x80, 0xff, '(', ')', '"', '$', ' ', ';'};
     for (int fi = 2; fi < argc; fi++) {
         size_t n;
         char *orig = read_file(argv[fi], &n);
@@ -669,8 +736,9 @@ static int cmd_fuzz(int argc, char **argv)
             memcpy(b, orig, n);
             size_t len = n;
             int muts = (int)(fuzz_rand() % 5); /* 0: the module as it is */
-            for (int k = 0; k < muts && len > 8; k++) {
-                size_t at = 8 + fuzz_rand() % (len - 8);
+            size_t keep = (nlen_is_wat(argv[fi])) ? 0 : 8; /* binary: keep the header */
+            for (int k = 0; k < muts && len > keep; k++) {
+                size_t at = keep + fuzz_rand() % (len - keep);
                 switch (fuzz_rand() % 4) {
                 case 0: b[at] = (uint8_t)fuzz_rand(); break;
                 case 1: b[at] ^= (uint8_t)(1u << (fuzz_rand() % 8)); break;
@@ -679,6 +747,16 @@ static int cmd_fuzz(int argc, char **argv)
                 }
             }
             char err[256];
+            if (nlen_is_wat(argv[fi])) {
+                /* text: the WAT compiler must refuse or compile, never crash */
+                size_t blen;
+                uint8_t *bin = wat_compile((const char *)b, len, &blen, err, sizeof err);
+                free(b);
+                if (!bin)
+                    continue;
+                b = bin;
+                len = blen;
+            }
             wasm_module *m = wasm_module_parse(b, len, err, sizeof err);
             free(b); /* the module must not keep pointers into the input */
             if (!m)
@@ -721,6 +799,10 @@ static int cmd_fuzz(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "wat") && !strcmp(argv[3], "-o"))
+        return cmd_wat(argv[2], argv[4]);
+    if (argc >= 4 && !strcmp(argv[1], "watcheck"))
+        return wat_check_script(argv[2], argv[3]) == 0 ? 0 : 1;
     if (argc >= 2 && !strcmp(argv[1], "fuzz"))
         return cmd_fuzz(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "spec"))

@@ -9,3 +9,4 @@
 (assert_return (invoke "nan") (f32.const nan:canonical))
 (assert_invalid (module (func (result i32) (i32.const 0))) "type mismatch")
 (assert_return (invoke "one") (i32.const 1))
+(assert_malformed (module quote "(func (nop))") "unexpected token")
