@@ -62,4 +62,11 @@ export const cases: CaseDef[] = [
     'init=/bin/wasm_test:imports',
     ['[wasm] hello from env.log', '-12345', '2147483647', 'Hello from WebAssembly!', '1229', 'ok 1 wasm_test_imports'],
   ),
+  // A forked child; pipes hand the module ids across.
+  wasmCase(
+    'wasm_isolation',
+    'a process cannot run or unload another process\'s module (-EPERM, both directions across fork); the child\'s module is freed when it exits',
+    'init=/bin/wasm_test:isolation',
+    ['ok 1 wasm_test_isolation'],
+  ),
 ]

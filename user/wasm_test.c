@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports. Modules come from the initrd (/wasm/NAME.wasm, built
+ * malformed, imports, isolation. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -362,10 +362,107 @@ static void section_imports(void)
     wasm_unload(primes);
 }
 
+/* ---------- isolation: a process cannot use another process's module ---------- */
+
+/* What the child checked, one bit each, returned as its exit status. */
+#define CHILD_EXEC_REFUSED 0x01
+#define CHILD_UNLOAD_REFUSED 0x02
+#define CHILD_NO_FOREIGN_SLOT 0x04
+#define CHILD_LOADS_OWN 0x08
+#define CHILD_RUNS_OWN 0x10
+
+static int isolation_child(long parent_id, int to_parent, int from_parent)
+{
+    int bits = 0;
+    int64_t args[2] = {2, 3}, r = 0;
+    long e = wasm_exec(parent_id, "add", args, 2, &r);
+    if (e == -EPERM)
+        bits |= CHILD_EXEC_REFUSED;
+    else
+        ktap_diag("child: exec of the parent's module: %ld", e);
+    e = wasm_unload(parent_id);
+    if (e == -EPERM)
+        bits |= CHILD_UNLOAD_REFUSED;
+    else
+        ktap_diag("child: unload of the parent's module: %ld", e);
+    /* No id at all gives the child a module it did not load. */
+    int foreign_ok = 1;
+    for (long id = 0; id < KOS_WASM_MAX_MODULES; id++) {
+        e = wasm_exec(id, "add", args, 2, &r);
+        if (e != -EPERM && e != -EBADF) {
+            ktap_diag("child: exec of id %ld: %ld", id, e);
+            foreign_ok = 0;
+        }
+    }
+    if (foreign_ok)
+        bits |= CHILD_NO_FOREIGN_SLOT;
+    long own = wasm_load_file("/wasm/test.wasm", "child");
+    if (own >= 0 && own != parent_id)
+        bits |= CHILD_LOADS_OWN;
+    if (own >= 0 && wasm_exec(own, "add", args, 2, &r) == 0 && r == 5)
+        bits |= CHILD_RUNS_OWN;
+    /* Hand the id over, then stay alive (module loaded) until the parent has tried it. */
+    sys_write(to_parent, &own, sizeof own);
+    char go;
+    sys_read(from_parent, &go, 1);
+    return bits; /* exits without unloading: the kernel frees the module */
+}
+
+static void section_isolation(void)
+{
+    ktap_begin("wasm_isolation", 13);
+    long id = load_or_diag("/wasm/test.wasm", "parent");
+    ktap_ok(id >= 0, "parent_loads_module");
+    int c2p[2], p2c[2];
+    if (sys_pipe(c2p) < 0 || sys_pipe(p2c) < 0) {
+        ktap_diag("pipe failed");
+        return;
+    }
+    long pid = sys_fork();
+    if (pid == 0) {
+        sys_close(c2p[0]);
+        sys_close(p2c[1]);
+        sys_exit(isolation_child(id, c2p[1], p2c[0]));
+    }
+    ktap_ok(pid > 0, "fork");
+    sys_close(c2p[1]);
+    sys_close(p2c[0]);
+    long child_id = -1;
+    long n = sys_read(c2p[0], &child_id, sizeof child_id);
+    ktap_ok(n == sizeof child_id && child_id >= 0 && child_id != id, "child_reports_its_module");
+    int64_t args[2] = {2, 3}, r;
+    KTAP_EXPECT_EQ("parent_exec_child_module_eperm", wasm_exec(child_id, "add", args, 2, &r), -EPERM);
+    KTAP_EXPECT_EQ("parent_unload_child_module_eperm", wasm_unload(child_id), -EPERM);
+    sys_write(p2c[1], "g", 1);
+    int status = 0;
+    long w = sys_waitpid(pid, &status, 0);
+    int bits = (w == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : 0;
+    if (w != pid || !WIFEXITED(status))
+        ktap_diag("waitpid: %ld, status %x", w, status);
+    ktap_ok(bits & CHILD_EXEC_REFUSED, "child_exec_parent_module_eperm");
+    ktap_ok(bits & CHILD_UNLOAD_REFUSED, "child_unload_parent_module_eperm");
+    ktap_ok(bits & CHILD_NO_FOREIGN_SLOT, "child_reaches_no_foreign_slot");
+    ktap_ok((bits & (CHILD_LOADS_OWN | CHILD_RUNS_OWN)) == (CHILD_LOADS_OWN | CHILD_RUNS_OWN), "child_runs_own_module");
+    /* The child exited with its module loaded: the slot is free again. */
+    KTAP_EXPECT_EQ("child_module_gone_after_exit", wasm_exec(child_id, "add", args, 2, &r), -EBADF);
+    long more[KOS_WASM_MAX_MODULES];
+    int loaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES - 1; i++) {
+        more[i] = wasm_load_file("/wasm/test.wasm", "more");
+        loaded += more[i] >= 0;
+    }
+    KTAP_EXPECT_EQ("seven_slots_free_after_child_exit", loaded, KOS_WASM_MAX_MODULES - 1);
+    for (int i = 0; i < KOS_WASM_MAX_MODULES - 1; i++)
+        if (more[i] >= 0)
+            wasm_unload(more[i]);
+    expect_result(id, "parent_module_still_runs", "add", 2, 2, 3, 5);
+    KTAP_EXPECT_EQ("parent_unloads", wasm_unload(id), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports\n");
+        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation\n");
         return 2;
     }
     const char *what = argv[1];
@@ -379,6 +476,8 @@ int main(int argc, char **argv)
         section_malformed();
     else if (strcmp(what, "imports") == 0)
         section_imports();
+    else if (strcmp(what, "isolation") == 0)
+        section_isolation();
     else {
         printf("wasm_test: unknown section %s\n", what);
         return 2;
