@@ -118,6 +118,7 @@ export const COMPONENT_ALIASES: Record<string, string> = {
   robustness: 'net-robustness',
   ip: 'ipv4',
   socket: 'sockets',
+  'socket-syscalls': 'sockets',
 }
 
 /** Map a component id as a case wrote it to a known id, or null. */
