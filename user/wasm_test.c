@@ -303,12 +303,13 @@ static const struct bad_module BAD_MODULES[] = {
 #define NBAD (int)(sizeof BAD_MODULES / sizeof BAD_MODULES[0])
 
 /* Valid text, refused when loaded (imports, limits, start function). */
-static const char *const BAD_FILES[] = {"bad_import", "bad_import_type", "big_memory", "start_trap", "start_spin"};
+static const char *const BAD_FILES[] = {"bad_import", "bad_import_type", "big_memory", "big_table", "start_trap",
+                                        "start_spin"};
 #define NBADFILES (int)(sizeof BAD_FILES / sizeof BAD_FILES[0])
 
 static void section_malformed(void)
 {
-    ktap_begin("wasm_malformed", 1 + NBAD + NBADFILES + 2);
+    ktap_begin("wasm_malformed", 1 + NBAD + NBADFILES + 3);
     static const uint8_t empty[1] = {0};
     KTAP_EXPECT_EQ("refuse_empty", wasm_load(empty, 0, "empty"), -EINVAL);
     char name[64];
@@ -322,6 +323,9 @@ static void section_malformed(void)
         snprintf(name, sizeof name, "refuse_%s", BAD_FILES[i]);
         KTAP_EXPECT_EQ(name, wasm_load_file(path, BAD_FILES[i]), -EINVAL);
     }
+    /* The limit itself is allowed (the table check counts right). */
+    long edge = wasm_load_file("/wasm/max_table.wasm", "max_table");
+    ktap_ok(edge >= 0 && wasm_unload(edge) == 0, "table_at_limit_loads");
     /* None of the refusals kept a slot: all eight are still free. */
     long ids[KOS_WASM_MAX_MODULES];
     int loaded = 0;

@@ -147,6 +147,58 @@ static int trap_to_abi(int trap)
     }
 }
 
+/* ---------- a limit the interpreter does not enforce: table size ---------- */
+
+static bool read_u32_leb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t b = p[(*pos)++];
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The declared initial size of the module's table (section 4), 0 when it has
+ * none. The runtime allocates that many entries up front, so a few bytes of
+ * module could ask for gigabytes of kernel heap. Anything malformed is left
+ * for the decoder to refuse. */
+static uint32_t declared_table_size(const uint8_t *p, size_t len)
+{
+    size_t pos = 8;
+    uint32_t biggest = 0;
+    while (pos < len) {
+        uint8_t id = p[pos++];
+        uint32_t size;
+        if (!read_u32_leb(p, len, &pos, &size) || size > len - pos)
+            return biggest;
+        size_t end = pos + size;
+        if (id == 4) {
+            uint32_t count, flags, min;
+            if (!read_u32_leb(p, end, &pos, &count))
+                return biggest;
+            for (uint32_t i = 0; i < count && pos + 2 <= end; i++) {
+                pos++; /* element type */
+                if (!read_u32_leb(p, end, &pos, &flags) || !read_u32_leb(p, end, &pos, &min))
+                    return biggest;
+                if (min > biggest)
+                    biggest = min;
+                uint32_t max;
+                if (flags & 1 && !read_u32_leb(p, end, &pos, &max))
+                    return biggest;
+            }
+        }
+        pos = end;
+    }
+    return biggest;
+}
+
 int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name)
 {
     if (!name[0]) {
@@ -161,6 +213,12 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
         kprintf("[wasm] pid %d: load of \"%s\" refused: %lu bytes, the limit is %u\n", owner_pid, name,
                 (unsigned long)len, KOS_WASM_MAX_MODULE_BYTES);
         return -EFBIG;
+    }
+    uint32_t table = declared_table_size(bytes, len);
+    if (table > KOS_WASM_MAX_TABLE_ELEMS) {
+        kprintf("[wasm] pid %d: load of \"%s\" refused: table of %u entries, the limit is %u\n", owner_pid, name,
+                table, KOS_WASM_MAX_TABLE_ELEMS);
+        return -EINVAL;
     }
     reclaim_stale();
     int id = -1;

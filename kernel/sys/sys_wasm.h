@@ -4,7 +4,7 @@
  *
  *   SYS_WASM_LOAD   (13) load(bytes, len, name)
  *       -> module id 0..KOS_WASM_MAX_MODULES-1, or -EFAULT (bad pointer),
- *          -EINVAL (malformed/invalid module, unknown import, empty name; the
+ *          -EINVAL (malformed/invalid module, unknown import, over a limit, empty name; the
  *          reason is logged on the console), -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
  *          -ENAMETOOLONG (name >= KOS_WASM_NAME_MAX), -ENOSPC (all slots used),
  *          -ENOMEM.
@@ -35,6 +35,7 @@
 #define KOS_WASM_FUEL 20000000ull       /* taken branches + calls per exec */
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
+#define KOS_WASM_MAX_TABLE_ELEMS 65536  /* initial table entries (512 KiB) */
 
 /* Trap codes SYS_WASM_EXEC returns (positive; errors are negative). */
 #define KOS_WASM_TRAP_UNREACHABLE 1
