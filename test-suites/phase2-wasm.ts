@@ -24,7 +24,7 @@ export const cases: CaseDef[] = [
     'wasm_ktest',
     'in-kernel suite: owner checks (-EPERM), release of an exited pid\'s modules, slots of vanished owners reclaimed, -ENOSPC, step limit, refusals, nothing leaked',
     'ktest=wasm',
-    ['ok 1 wasm'],
+    ['[wasm] ktest log', '31337', 'ok 1 wasm'],
   ),
   wasmCase(
     'wasm_basic',
@@ -58,9 +58,17 @@ export const cases: CaseDef[] = [
   ),
   wasmCase(
     'wasm_imports',
-    'env.log and env.print_i32 reach the console; a log range outside linear memory traps',
+    'env.log and env.print_i32 reach the console; a log range outside linear memory traps; a log flood ends at the per-exec console budget',
     'init=/bin/wasm_test:imports',
-    ['[wasm] hello from env.log', '-12345', '2147483647', 'Hello from WebAssembly!', '1229', 'ok 1 wasm_test_imports'],
+    [
+      '[wasm] hello from env.log',
+      '-12345',
+      '2147483647',
+      'imports: console budget of 16384 bytes per call used up',
+      'Hello from WebAssembly!',
+      '1229',
+      'ok 1 wasm_test_imports',
+    ],
   ),
   // A forked child; pipes hand the module ids across.
   wasmCase(

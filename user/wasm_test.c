@@ -344,7 +344,7 @@ static void section_malformed(void)
 
 static void section_imports(void)
 {
-    ktap_begin("wasm_imports", 11);
+    ktap_begin("wasm_imports", 13);
     long id = load_or_diag("/wasm/imports.wasm", "imports");
     ktap_ok(id >= 0, "load_imports_module");
     int64_t r;
@@ -355,6 +355,9 @@ static void section_imports(void)
     KTAP_EXPECT_EQ("log_past_memory_traps", call(id, "log_out_of_bounds", 0, 0, 0, &r), KOS_WASM_TRAP_OOB_MEMORY);
     KTAP_EXPECT_EQ("log_huge_length_traps", call(id, "log_huge_length", 0, 0, 0, &r), KOS_WASM_TRAP_OOB_MEMORY);
     KTAP_EXPECT_EQ("log_after_trap", call(id, "say_hello", 0, 0, 0, &r), 0);
+    KTAP_EXPECT_EQ("log_flood_ends_with_host_trap", call(id, "log_flood", 0, 0, 0, &r), KOS_WASM_TRAP_HOST);
+    /* The budget is per exec: the next call prints again. */
+    KTAP_EXPECT_EQ("log_after_flood", call(id, "say_hello", 0, 0, 0, &r), 0);
     KTAP_EXPECT_EQ("unload_imports_module", wasm_unload(id), 0);
 
     /* The kos programs from user/wasm: main () -> i32, 0 = success. */

@@ -23,6 +23,7 @@ struct wasm_slot {
     int owner_pid;
     struct proc *owner; /* NULL for kernel tests; checked against owner_pid */
     wasm_instance *inst;
+    uint32_t console_left; /* env.log / env.print_i32 bytes left in this exec */
     char name[KOS_WASM_NAME_MAX];
 };
 
@@ -147,6 +148,74 @@ static int trap_to_abi(int trap)
     }
 }
 
+/* ---------- host imports: env.log, env.print_i32 ----------
+ * Our own copies of the runtime's kos imports, with a console budget per exec:
+ * the step limit counts calls, not bytes, so without it a loop of 64 KiB logs
+ * would keep the kernel writing to the serial port for hours. */
+
+static bool console_budget(struct wasm_slot *s, uint64_t n)
+{
+    if (n <= s->console_left) {
+        s->console_left -= (uint32_t)n;
+        return true;
+    }
+    kprintf("\n[wasm] pid %d: %s: console budget of %u bytes per call used up\n", s->owner_pid, s->name,
+            KOS_WASM_CONSOLE_BUDGET);
+    s->console_left = 0;
+    return false;
+}
+
+static int host_log(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results)
+{
+    (void)results;
+    uint64_t size;
+    uint8_t *mem = wasm_instance_memory(caller, &size);
+    uint64_t ptr = (uint32_t)args[0], len = (uint32_t)args[1];
+    if (!mem || ptr + len > size)
+        return WASM_TRAP_OOB_MEMORY;
+    if (!console_budget(ctx, len))
+        return WASM_TRAP_HOST;
+    console_write((const char *)mem + ptr, (size_t)len);
+    return WASM_OK;
+}
+
+static int host_print_i32(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results)
+{
+    (void)caller;
+    (void)results;
+    char line[16];
+    int n = ksnprintf(line, sizeof line, "%d\n", (int32_t)(uint32_t)args[0]);
+    if (!console_budget(ctx, (uint64_t)n))
+        return WASM_TRAP_HOST;
+    console_write(line, (size_t)n);
+    return WASM_OK;
+}
+
+struct host_imports {
+    wasm_func *log, *print_i32;
+};
+
+static int resolve_import(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+{
+    struct host_imports *h = ctx;
+    if (strcmp(module, "env") != 0 || kind != WASM_EXTERN_FUNC)
+        return -1;
+    wasm_func *f = strcmp(name, "log") == 0 ? h->log : strcmp(name, "print_i32") == 0 ? h->print_i32 : NULL;
+    if (!f)
+        return -1;
+    out->kind = WASM_EXTERN_FUNC;
+    out->u.func = f;
+    return 0;
+}
+
+static void release_func(wasm_func *f)
+{
+    if (f) {
+        wasm_extern e = {.kind = WASM_EXTERN_FUNC, .u.func = f};
+        wasm_extern_release(&e);
+    }
+}
+
 /* ---------- a limit the interpreter does not enforce: table size ---------- */
 
 static bool read_u32_leb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
@@ -244,7 +313,21 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
             .max_call_depth = KOS_WASM_MAX_CALL_DEPTH,
             .stack_slots = KOS_WASM_STACK_SLOTS,
         };
-        inst = wasm_instantiate(m, &lim, wasm_env_resolve, NULL, err, sizeof err);
+        /* The instance takes its own reference on each import it uses. */
+        static const uint8_t i32x2[2] = {WASM_I32, WASM_I32};
+        struct host_imports h = {
+            .log = wasm_host_func_new(i32x2, 2, NULL, 0, host_log, s),
+            .print_i32 = wasm_host_func_new(i32x2, 1, NULL, 0, host_print_i32, s),
+        };
+        memcpy(s->name, name, strlen(name) + 1);
+        s->owner_pid = owner_pid;
+        s->console_left = KOS_WASM_CONSOLE_BUDGET; /* the start function may print */
+        if (h.log && h.print_i32)
+            inst = wasm_instantiate(m, &lim, resolve_import, &h, err, sizeof err);
+        else
+            ksnprintf(err, sizeof err, "out of memory");
+        release_func(h.log);
+        release_func(h.print_i32);
         wasm_module_free(m); /* the instance holds its own reference */
     }
     fpu_leave(&fpu);
@@ -257,9 +340,7 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
     }
     wasm_instance_set_user(inst, owner);
     s->inst = inst;
-    s->owner_pid = owner_pid;
     s->owner = owner;
-    memcpy(s->name, name, strlen(name) + 1);
     s->state = SLOT_READY;
     return ret;
 }
@@ -286,6 +367,7 @@ int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64
         /* i32 and f32 live in the low half; the high half must be zero. */
         in[i].bits = (t == WASM_I32 || t == WASM_F32) ? (bits & 0xffffffffull) : bits;
     }
+    s->console_left = KOS_WASM_CONSOLE_BUDGET;
     struct fpu_area fpu;
     fpu_enter(&fpu);
     int trap = wasm_invoke(s->inst, f, in, np, out, nr);

@@ -36,6 +36,7 @@
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
 #define KOS_WASM_MAX_TABLE_ELEMS 65536  /* initial table entries (512 KiB) */
+#define KOS_WASM_CONSOLE_BUDGET 16384   /* env.log/print_i32 bytes per exec (and per load) */
 
 /* Trap codes SYS_WASM_EXEC returns (positive; errors are negative). */
 #define KOS_WASM_TRAP_UNREACHABLE 1
@@ -48,7 +49,7 @@
 #define KOS_WASM_TRAP_INDIRECT_MISMATCH 8      /* call_indirect signature mismatch */
 #define KOS_WASM_TRAP_CALL_STACK_EXHAUSTED 9
 #define KOS_WASM_TRAP_OUT_OF_FUEL 10           /* step limit: a runaway loop */
-#define KOS_WASM_TRAP_HOST 11                  /* a host import failed */
+#define KOS_WASM_TRAP_HOST 11                  /* a host import failed (console budget used up) */
 #define KOS_WASM_TRAP_OUT_OF_MEMORY 12         /* the kernel could not allocate the call's stack */
 
 struct proc;

@@ -14,5 +14,12 @@
     (call $log (i32.const 65532) (i32.const 4)))
   (func (export "log_out_of_bounds")
     (call $log (i32.const 65532) (i32.const 5)))
+  ;; A million log lines: the console budget per exec ends it with a host trap.
+  (func (export "log_flood")
+    (local $i i32)
+    (loop $again
+      (call $log (i32.const 100) (i32.const 26))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const 1000000)))))
   (func (export "log_huge_length")
     (call $log (i32.const 0) (i32.const -1))))
