@@ -18,7 +18,7 @@ function tempRepo(profiles: Record<string, string>): string {
 describe('machine profiles', () => {
   it('loads qemu/base.json', () => {
     const p = loadProfile(repoRoot, 'base')
-    expect(p).toMatchObject({name: 'base', machine: 'pc', memory: '256M', cpu: 'max', smp: 1, args: []})
+    expect(p).toMatchObject({name: 'base', machine: 'pc', memory: '256M', cpu: 'max', smp: 1, args: ['-nic', 'none']})
   })
 
   it('names the file for an unknown profile and lists the known ones', () => {
