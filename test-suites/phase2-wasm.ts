@@ -46,9 +46,9 @@ export const cases: CaseDef[] = [
   ),
   wasmCase(
     'wasm_slots',
-    'eight slots: the ninth load gets -ENOSPC, unload frees a slot; an exited process\'s modules are freed',
-    'init=/bin/wasm_leave_loaded,/bin/wasm_test:slots',
-    ['ok 1 wasm_leave_loaded', 'ok 2 wasm_test_slots'],
+    'eight slots: the ninth load gets -ENOSPC, unload frees a slot; an exited process\'s modules are freed, and so are those of an image replaced by exec',
+    'init=/bin/wasm_leave_loaded,/bin/wasm_test:slots,/bin/wasm_test:exec',
+    ['ok 1 wasm_leave_loaded', 'ok 2 wasm_test_slots', 'ok 3 wasm_test_exec'],
   ),
   wasmCase(
     'wasm_malformed',

@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports, isolation. Modules come from the initrd (/wasm/NAME.wasm, built
+ * malformed, imports, isolation, exec. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -466,10 +466,45 @@ static void section_isolation(void)
     KTAP_EXPECT_EQ("parent_unloads", wasm_unload(id), 0);
 }
 
+/* ---------- exec: the old image's modules are freed ---------- */
+
+/* Loads a module and execs itself as "after_exec ID"; the new image reports. */
+static void section_exec(void)
+{
+    long id = load_or_diag("/wasm/test.wasm", "before_exec");
+    char idtext[8];
+    snprintf(idtext, sizeof idtext, "%ld", id);
+    char *const argv[] = {"wasm_test", "after_exec", idtext, NULL};
+    long e = id >= 0 ? sys_exec("/bin/wasm_test", argv) : id;
+    /* Only reached when the load or the exec failed. */
+    ktap_begin("wasm_exec", 1);
+    ktap_diag("load %ld, exec %ld", id, e);
+    ktap_ok(false, "exec_with_module_loaded");
+}
+
+static void section_after_exec(const char *idtext)
+{
+    ktap_begin("wasm_exec", 3);
+    long id = 0;
+    for (const char *p = idtext; *p >= '0' && *p <= '9'; p++)
+        id = id * 10 + (*p - '0');
+    int64_t args[2] = {2, 3}, r;
+    KTAP_EXPECT_EQ("module_freed_by_exec", wasm_exec(id, "add", args, 2, &r), -EBADF);
+    long ids[KOS_WASM_MAX_MODULES];
+    int loaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        loaded += (ids[i] = wasm_load_file("/wasm/test.wasm", "after_exec")) >= 0;
+    KTAP_EXPECT_EQ("all_slots_free_after_exec", loaded, KOS_WASM_MAX_MODULES);
+    int unloaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        unloaded += ids[i] >= 0 && wasm_unload(ids[i]) == 0;
+    KTAP_EXPECT_EQ("unload_all_after_exec", unloaded, KOS_WASM_MAX_MODULES);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation\n");
+        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec\n");
         return 2;
     }
     const char *what = argv[1];
@@ -485,6 +520,10 @@ int main(int argc, char **argv)
         section_imports();
     else if (strcmp(what, "isolation") == 0)
         section_isolation();
+    else if (strcmp(what, "exec") == 0)
+        section_exec();
+    else if (strcmp(what, "after_exec") == 0 && argc > 2)
+        section_after_exec(argv[2]);
     else {
         printf("wasm_test: unknown section %s\n", what);
         return 2;
