@@ -51,6 +51,12 @@ export const cases: CaseDef[] = [
     ['ok 1 wasm_leave_loaded', 'ok 2 wasm_test_slots', 'ok 3 wasm_test_exec'],
   ),
   wasmCase(
+    'wasm_fault_frees',
+    'a process killed by a page fault with all eight slots in use loses its modules; the next program loads eight',
+    'init=/bin/wasm_test:fault_loaded!fault,/bin/wasm_test:slots',
+    ['# wasm_test: 8 modules loaded, now faulting', 'wasm_test_fault_loaded # killed: page fault', 'ok 2 wasm_test_slots'],
+  ),
+  wasmCase(
     'wasm_malformed',
     'malformed binaries, invalid code, unknown or mistyped imports, over-limit memory and trapping/looping start functions are refused with -EINVAL and a logged reason',
     'init=/bin/wasm_test:malformed',

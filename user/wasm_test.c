@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports, isolation, exec. Modules come from the initrd (/wasm/NAME.wasm, built
+ * malformed, imports, isolation, exec, fault_loaded. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -501,10 +501,22 @@ static void section_after_exec(const char *idtext)
     KTAP_EXPECT_EQ("unload_all_after_exec", unloaded, KOS_WASM_MAX_MODULES);
 }
 
+/* ---------- fault_loaded: killed by a fault with every slot in use ---------- */
+
+/* Marked !fault in init=: the next program (slots) must find all slots free. */
+static void section_fault_loaded(void)
+{
+    int loaded = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        loaded += wasm_load_file("/wasm/test.wasm", "doomed") >= 0;
+    printf("    # wasm_test: %d modules loaded, now faulting\n", loaded);
+    *(volatile int *)0 = loaded;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec\n");
+        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded\n");
         return 2;
     }
     const char *what = argv[1];
@@ -522,6 +534,8 @@ int main(int argc, char **argv)
         section_isolation();
     else if (strcmp(what, "exec") == 0)
         section_exec();
+    else if (strcmp(what, "fault_loaded") == 0)
+        section_fault_loaded();
     else if (strcmp(what, "after_exec") == 0 && argc > 2)
         section_after_exec(argv[2]);
     else {
