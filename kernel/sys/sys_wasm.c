@@ -274,6 +274,8 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
         kprintf("[wasm] pid %d: load refused: empty module name\n", owner_pid);
         return -EINVAL;
     }
+    if (strlen(name) >= KOS_WASM_NAME_MAX)
+        return -ENAMETOOLONG;
     if (len == 0) {
         kprintf("[wasm] pid %d: load of \"%s\" refused: empty module (0 bytes)\n", owner_pid, name);
         return -EINVAL;

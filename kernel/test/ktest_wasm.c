@@ -172,6 +172,9 @@ static bool bad_modules_refused_inner(void)
     KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, 0, "empty"), -EINVAL);
     KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm - 1, "cut"), -EINVAL);
     KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm, ""), -EINVAL);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm,
+                                "a module name longer than the thirty-two byte slot"),
+                 -ENAMETOOLONG);
     KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, KOS_WASM_MAX_MODULE_BYTES + 1, "big"), -EFBIG);
     KT_EXPECT_EQ(wasm_slot_count(), before);
     return true;
