@@ -63,6 +63,13 @@ export const cases: CaseDef[] = [
     ['load of "bad_import" refused: unknown import env.nope', 'ok 1 wasm_test_malformed'],
   ),
   wasmCase(
+    'wasm_fuzz',
+    '2000 mutated modules (fixed seed): each is refused with -EINVAL or loads, runs its exports to a result, a trap code or an error, and unloads; the kernel survives and every slot is free',
+    'init=/bin/wasm_test:fuzz',
+    ['ok 1 wasm_test_fuzz'],
+    600,
+  ),
+  wasmCase(
     'wasm_imports',
     'env.log and env.print_i32 reach the console; a log range outside linear memory traps; a log flood ends at the per-exec console budget',
     'init=/bin/wasm_test:imports',

@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports, isolation, exec, fault_loaded. Modules come from the initrd (/wasm/NAME.wasm, built
+ * malformed, imports, isolation, exec, fault_loaded, fuzz. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -501,6 +501,115 @@ static void section_after_exec(const char *idtext)
     KTAP_EXPECT_EQ("unload_all_after_exec", unloaded, KOS_WASM_MAX_MODULES);
 }
 
+/* ---------- fuzz: mutated modules are refused or run, never hurt the kernel ---------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    /* xorshift64: a fixed seed makes every run the same (reproducible failures). */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+#define FUZZ_ROUNDS 2000
+
+static const char *const FUZZ_FILES[] = {"/wasm/test.wasm", "/wasm/traps.wasm", "/wasm/imports.wasm"};
+/* Not env.log's callers: mutated data segments would fill the log with noise. */
+static const char *const FUZZ_EXPORTS[] = {"add", "factorial", "alive", "grow", "spin", "print", "main", "bump",
+                                           "div", "stack_exhaustion", "oob_table"};
+
+static long read_whole(const char *path, uint8_t **out)
+{
+    struct kos_stat st;
+    long r = sys_stat(path, &st);
+    long fd = r < 0 ? r : sys_open(path, O_RDONLY);
+    if (fd < 0)
+        return fd;
+    uint8_t *buf = malloc(st.size);
+    long got = buf ? sys_read(fd, buf, st.size) : -ENOMEM;
+    sys_close(fd);
+    if (got != (long)st.size) {
+        free(buf);
+        return got < 0 ? got : -EIO;
+    }
+    *out = buf;
+    return got;
+}
+
+static void section_fuzz(void)
+{
+    ktap_begin("wasm_fuzz", 4);
+    uint8_t *orig[3];
+    long olen[3];
+    int read_ok = 1;
+    for (int f = 0; f < 3; f++) {
+        olen[f] = read_whole(FUZZ_FILES[f], &orig[f]);
+        if (olen[f] <= 0)
+            read_ok = 0;
+    }
+    ktap_ok(read_ok, "read_seed_modules");
+    if (!read_ok)
+        return;
+    uint8_t *buf = malloc(4096);
+    int loaded = 0, refused = 0, bad_load = 0, bad_exec = 0, execs = 0;
+    for (int round = 0; round < FUZZ_ROUNDS; round++) {
+        int f = (int)(rng() % 3);
+        long len = olen[f] < 4096 ? olen[f] : 4096;
+        memcpy(buf, orig[f], (size_t)len);
+        int edits = 1 + (int)(rng() % 4);
+        for (int e = 0; e < edits; e++) {
+            uint64_t x = rng();
+            long at = 8 + (long)(x % (uint64_t)(len - 8)); /* keep the header: reach the decoder's depths */
+            switch ((x >> 32) % 4) {
+            case 0: buf[at] ^= (uint8_t)(1u << ((x >> 40) % 8)); break;
+            case 1: buf[at] = (uint8_t)(x >> 48); break;
+            case 2: len = at; break; /* truncate */
+            default: buf[at] = (uint8_t)((x >> 48) & 1 ? 0xff : 0x00); break;
+            }
+            if (len <= 8)
+                len = 9;
+        }
+        long id = wasm_load(buf, (size_t)len, "fuzz");
+        if (id == -EINVAL) {
+            refused++;
+            continue;
+        }
+        if (id < 0 || id >= KOS_WASM_MAX_MODULES) {
+            ktap_diag("round %d: load returned %ld", round, id);
+            bad_load++;
+            continue;
+        }
+        loaded++;
+        for (unsigned k = 0; k < sizeof FUZZ_EXPORTS / sizeof FUZZ_EXPORTS[0]; k++) {
+            int64_t args[2] = {(int64_t)(rng() % 12), 3}, r;
+            for (size_t n = 0; n <= 2; n++) {
+                long e = wasm_exec(id, FUZZ_EXPORTS[k], args, n, &r);
+                execs++;
+                if (e != 0 && e != -ENOENT && e != -EINVAL && !(e >= 1 && e <= KOS_WASM_TRAP_OUT_OF_MEMORY)) {
+                    ktap_diag("round %d: exec %s/%lu returned %ld", round, FUZZ_EXPORTS[k], (unsigned long)n, e);
+                    bad_exec++;
+                }
+            }
+        }
+        if (wasm_unload(id) != 0)
+            bad_load++;
+    }
+    ktap_diag("%d mutants: %d refused, %d loaded, %d execs", FUZZ_ROUNDS, refused, loaded, execs);
+    ktap_ok(bad_load == 0 && loaded + refused == FUZZ_ROUNDS, "every_mutant_refused_or_loaded");
+    KTAP_EXPECT_EQ("every_exec_returned_a_defined_code", bad_exec, 0);
+    long ids[KOS_WASM_MAX_MODULES];
+    int free_slots = 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        free_slots += (ids[i] = wasm_load_file("/wasm/test.wasm", "after_fuzz")) >= 0;
+    for (int i = 0; i < KOS_WASM_MAX_MODULES; i++)
+        if (ids[i] >= 0)
+            wasm_unload(ids[i]);
+    KTAP_EXPECT_EQ("all_slots_free_after_fuzz", free_slots, KOS_WASM_MAX_MODULES);
+}
+
 /* ---------- fault_loaded: killed by a fault with every slot in use ---------- */
 
 /* Marked !fault in init=: the next program (slots) must find all slots free. */
@@ -516,7 +625,7 @@ static void section_fault_loaded(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded\n");
+        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded|fuzz\n");
         return 2;
     }
     const char *what = argv[1];
@@ -536,6 +645,8 @@ int main(int argc, char **argv)
         section_exec();
     else if (strcmp(what, "fault_loaded") == 0)
         section_fault_loaded();
+    else if (strcmp(what, "fuzz") == 0)
+        section_fuzz();
     else if (strcmp(what, "after_exec") == 0 && argc > 2)
         section_after_exec(argv[2]);
     else {
