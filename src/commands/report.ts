@@ -45,8 +45,12 @@ export default class Report extends Command {
         jsonOut: given(flags['json-out']),
       })
     } catch (error) {
-      if (error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError) this.error(error.message, {exit: 1})
-      if (error instanceof Error && /^not inside the kos repository/.test(error.message)) this.error(error.message, {exit: 1})
+      const known = error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError
+      if (known || (error instanceof Error && /^not inside the kos repository/.test(error.message))) {
+        // One line without a stack, in development mode too.
+        process.stderr.write(`kos report: ${(error as Error).message}\n`)
+        return this.exit(1)
+      }
       throw error
     }
     for (const w of generated.warnings) warn(w)

@@ -1,7 +1,7 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import Report from '../../src/commands/report.js'
 
@@ -28,12 +28,16 @@ describe('kos report (command)', () => {
     dir = mkdtempSync(join(tmpdir(), 'kos-cmd-'))
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, '{"date":"d","commit":null,"cases":[{"id":"x","phase":1,"title":"t","components":[],"syscalls":[],"status":"ok","durationMs":1}]}')
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     const err = await Report.run(['--results', bad, '--out', join(dir, 'P.md'), '--json-out', join(dir, 'p.json')], ROOT).then(
       () => null,
       (error: unknown) => error as Error & {oclif?: {exit?: number}},
     )
+    const written = stderr.mock.calls.map((c) => String(c[0])).join('')
+    stderr.mockRestore()
     expect(err).not.toBeNull()
-    expect(err!.message).toBe(`${bad}: case "x": "status" must be one of pass, fail, skip, timeout, crash, error`)
     expect(err!.oclif?.exit).toBe(1)
+    expect(written).toBe(`kos report: ${bad}: case "x": "status" must be one of pass, fail, skip, timeout, crash, error\n`)
+    expect(existsSync(join(dir, 'P.md'))).toBe(false)
   })
 })

@@ -26,7 +26,10 @@ export default class Bench extends Command {
         const {build} = await import('../../build/index.js')
         // Build output goes to stderr so --json keeps stdout clean.
         const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
-        if (built.failed) this.error('build failed; no benchmark ran', {exit: 1})
+        if (built.failed) {
+          process.stderr.write('kos bench: build failed; no benchmark ran\n')
+          return this.exit(1)
+        }
       }
       outcome = await runBenchmarks(
         {
@@ -38,8 +41,12 @@ export default class Bench extends Command {
         await defaultBenchDeps(),
       )
     } catch (error) {
-      if (error instanceof BenchError || error instanceof BenchFileError) this.error(error.message, {exit: 1})
-      if (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name)) this.error(error.message.split('\n')[0], {exit: 1})
+      const known = error instanceof BenchError || error instanceof BenchFileError
+      if (known || (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name))) {
+        // One line without a stack, in development mode too.
+        process.stderr.write(`kos bench: ${(error as Error).message.split('\n')[0]}\n`)
+        return this.exit(1)
+      }
       throw error
     }
 
