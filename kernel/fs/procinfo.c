@@ -5,6 +5,7 @@
 #include "arch/x86_64/irq.h"
 #include "mm/pmm.h"
 #include "mm/heap.h"
+#include "mm/paging.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 #include <kos/errno.h>
@@ -54,9 +55,9 @@ int procinfo_open(const char *path, int flags, struct file **out)
     int user = me ? proc_count_session(me->session) : 0;
     size_t off = (size_t)ksnprintf(text, KSTAT_MAX,
         "free_pages %lu\ntotal_pages %lu\nticks %lu\nhz %u\nidle_ticks %lu\nidle_halts %lu\n"
-        "context_switches %lu\npreemptions %lu\nprocs %d\nuser_procs %d\n",
+        "context_switches %lu\npreemptions %lu\nprocs %d\nuser_procs %d\nkernel_table_pages %lu\n",
         free_pages, pmm_total_count(), timer_ticks(), timer_hz(), st.idle_ticks, st.idle_halts,
-        st.context_switches, st.preemptions, proc_count_live(), user);
+        st.context_switches, st.preemptions, proc_count_live(), user, paging_kernel_table_pages());
     for (int i = 0; i < NPROC && off < KSTAT_MAX; i++) {
         struct proc *p = &proc_table[i];
         if (p->state == PROC_UNUSED)

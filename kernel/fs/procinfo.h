@@ -12,6 +12,8 @@
  *   preemptions N       time slices ended by the timer
  *   procs N             process table entries in use (zombies included)
  *   user_procs N        of those, the caller's user (its init program's tree)
+ *   kernel_table_pages N  page tables of the shared kernel half (permanent:
+ *                       leak checks add them to free_pages)
  *   proc PID PPID STATE CPU_TICKS NAME     one per process (STATE R S Z E)
  */
 #include <stdbool.h>

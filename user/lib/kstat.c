@@ -45,6 +45,11 @@ long kstat_get(const char *key)
 {
     if (kstat_load() < 0)
         return -1;
+    return kstat_last(key);
+}
+
+long kstat_last(const char *key)
+{
     for (const char *line = kstat_buf; *line;) {
         const char *v = after_word(line, key);
         if (v)

@@ -47,5 +47,7 @@ long sys_dup2(int oldfd, int newfd);
 
 /* /proc/kstat (kernel/fs/procinfo.h): the value of "key N", -1 if absent. */
 long kstat_get(const char *key);
+/* The same from the snapshot the last kstat_get read (values of one moment). */
+long kstat_last(const char *key);
 /* CPU ticks of process pid from /proc/kstat, -1 if it is not listed. */
 long kstat_proc_ticks(long pid);

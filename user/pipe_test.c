@@ -1,0 +1,114 @@
+/* Pipes: a producer/consumer moves 1 MiB with a checksum (the buffer is
+ * 4 KiB, so both sides block many times); EOF when every writer is closed
+ * (including copies inherited by fork); -EPIPE with no reader; dup2 and
+ * bad descriptors. */
+#include "libc.h"
+#include "ktap.h"
+
+#define TOTAL (1024 * 1024)
+#define CHUNK 3000              /* not a divisor of the pipe buffer */
+
+static unsigned long checksum_update(unsigned long h, const unsigned char *p, long n)
+{
+    for (long i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3UL;
+    return h;
+}
+
+static unsigned char pattern(long i)
+{
+    return (unsigned char)((i * 7 + (i >> 10)) & 0xff);
+}
+
+int main(void)
+{
+    ktap_begin("pipe", 11);
+    int fds[2];
+    KTAP_EXPECT_EQ("pipe_creates", sys_pipe(fds), 0);
+    ktap_ok(fds[0] >= 3 && fds[1] >= 3 && fds[0] != fds[1], "pipe_fds_distinct");
+
+    int res[2];
+    sys_pipe(res);
+    long producer = sys_fork();
+    if (producer == 0) {
+        sys_close(fds[0]);
+        static unsigned char chunk[CHUNK];
+        unsigned long h = 0xcbf29ce484222325UL;
+        long sent = 0;
+        while (sent < TOTAL) {
+            long n = TOTAL - sent < CHUNK ? TOTAL - sent : CHUNK;
+            for (long i = 0; i < n; i++)
+                chunk[i] = pattern(sent + i);
+            h = checksum_update(h, chunk, n);
+            if (sys_write(fds[1], chunk, (size_t)n) != n)
+                sys_exit(3);
+            sent += n;
+        }
+        sys_write(res[1], &h, sizeof h);
+        sys_exit(0);
+    }
+    sys_close(fds[1]);
+    static unsigned char buf[5000];
+    unsigned long h = 0xcbf29ce484222325UL;
+    long received = 0, n, reads = 0;
+    bool order_ok = true;
+    while ((n = sys_read(fds[0], buf, sizeof buf)) > 0) {
+        for (long i = 0; i < n; i++)
+            if (buf[i] != pattern(received + i))
+                order_ok = false;
+        h = checksum_update(h, buf, n);
+        received += n;
+        reads++;
+    }
+    unsigned long sender_h = 0;
+    sys_read(res[0], &sender_h, sizeof sender_h);
+    ktap_diag("received %ld bytes in %ld reads", received, reads);
+    KTAP_EXPECT_EQ("one_mib_received", received, TOTAL);
+    ktap_ok(order_ok && h == sender_h, "checksum_matches");
+    KTAP_EXPECT_EQ("eof_after_writer_exits", n, 0);
+    int st = -1;
+    sys_waitpid(producer, &st, 0);
+    ktap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "producer_exit_ok");
+    sys_close(fds[0]);
+
+    /* EOF waits for every writer, including a copy held by a child. */
+    int p2[2];
+    sys_pipe(p2);
+    long holder = sys_fork();
+    if (holder == 0) {
+        sys_close(p2[0]);
+        sys_sleep(100);
+        sys_write(p2[1], "late", 4);
+        sys_exit(0);
+    }
+    sys_close(p2[1]);
+    char late[8] = {0};
+    long got = 0;
+    while ((n = sys_read(p2[0], late + got, sizeof late - 1 - (size_t)got)) > 0)
+        got += n;
+    ktap_ok(got == 4 && memcmp(late, "late", 4) == 0, "eof_only_after_last_writer");
+    sys_waitpid(holder, &st, 0);
+    sys_close(p2[0]);
+
+    /* No reader: -EPIPE. */
+    int p3[2];
+    sys_pipe(p3);
+    sys_close(p3[0]);
+    KTAP_EXPECT_EQ("write_without_reader_epipe", sys_write(p3[1], "x", 1), -EPIPE);
+    sys_close(p3[1]);
+
+    /* dup2 and the errors. */
+    int p4[2];
+    sys_pipe(p4);
+    KTAP_EXPECT_EQ("dup2_returns_new_fd", sys_dup2(p4[1], 9), 9);
+    sys_close(p4[1]);
+    sys_write(9, "dup", 3);
+    sys_close(9);
+    char d[4] = {0};
+    long dn = sys_read(p4[0], d, 3);
+    ktap_ok(dn == 3 && memcmp(d, "dup", 3) == 0 && sys_read(p4[0], d, 1) == 0, "dup2_copy_writes_and_closes");
+    sys_close(p4[0]);
+    ktap_ok(sys_dup2(42, 5) == -EBADF && sys_dup2(0, 99) == -EBADF && sys_pipe((int *)0x20000000UL) == -EFAULT,
+            "bad_fds_and_pointers_refused");
+    return ktap_done();
+}

@@ -1,0 +1,79 @@
+/* wait/waitpid: exit codes, order independence, -ECHILD, WNOHANG, bad
+ * pointers, a child killed by a fault or by kill() reported as such, and
+ * the CPU halting (idle task) while the parent sleeps in wait. */
+#include "libc.h"
+#include "ktap.h"
+
+static long child_exit_after(unsigned long ms, int code)
+{
+    long pid = sys_fork();
+    if (pid == 0) {
+        sys_sleep(ms);
+        sys_exit(code);
+    }
+    return pid;
+}
+
+int main(void)
+{
+    ktap_begin("wait", 14);
+    int status;
+    KTAP_EXPECT_EQ("wait_no_children_echild", sys_wait(&status), -ECHILD);
+    KTAP_EXPECT_EQ("waitpid_not_a_child_echild", sys_waitpid(1, &status, 0), -ECHILD);
+
+    /* Three children exit in the reverse of their creation order. */
+    long pids[3];
+    for (int i = 0; i < 3; i++)
+        pids[i] = child_exit_after((unsigned long)(3 - i) * 40, 10 + i);
+    int seen = 0;
+    bool codes_ok = true;
+    for (int i = 0; i < 3; i++) {
+        long r = sys_wait(&status);
+        int idx = -1;
+        for (int j = 0; j < 3; j++)
+            if (r == pids[j])
+                idx = j;
+        if (idx < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 10 + idx)
+            codes_ok = false;
+        else
+            seen |= 1 << idx;
+    }
+    ktap_ok(codes_ok && seen == 7, "wait_any_returns_each_child_with_its_code");
+
+    /* waitpid picks the named child even when another exits first. */
+    long slow = child_exit_after(120, 3), fast = child_exit_after(10, 4);
+    KTAP_EXPECT_EQ("waitpid_named_child", sys_waitpid(slow, &status, 0), slow);
+    ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 3, "waitpid_named_child_code");
+    KTAP_EXPECT_EQ("waitpid_other_child_after", sys_waitpid(fast, &status, 0), fast);
+
+    /* WNOHANG with a live child returns 0; bad pointers are refused before reaping. */
+    long live = child_exit_after(60, 5);
+    KTAP_EXPECT_EQ("waitpid_wnohang_running", sys_waitpid(live, &status, WNOHANG), 0);
+    KTAP_EXPECT_EQ("waitpid_bad_status_pointer", sys_waitpid(live, (int *)0xffffffff80100000UL, 0), -EFAULT);
+
+    /* The parent blocks in wait: the CPU must halt meanwhile (no busy wait). */
+    long halts_before = kstat_get("idle_halts");
+    long r = sys_waitpid(live, &status, 0);
+    long halts_after = kstat_get("idle_halts");
+    ktap_diag("idle halts while waiting: %ld -> %ld", halts_before, halts_after);
+    ktap_ok(r == live && WEXITSTATUS(status) == 5 && halts_after > halts_before, "wait_sleeps_cpu_halts");
+
+    /* A child killed by a fault. */
+    long faulty = sys_fork();
+    if (faulty == 0) {
+        volatile int *null = 0;
+        *null = 1;
+        sys_exit(0);
+    }
+    sys_waitpid(faulty, &status, 0);
+    ktap_ok(WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_FAULT, "child_fault_reported");
+
+    /* A child killed by kill() while it sleeps. */
+    long sleeper = child_exit_after(100000, 0);
+    KTAP_EXPECT_EQ("kill_returns_0", sys_kill(sleeper), 0);
+    sys_waitpid(sleeper, &status, 0);
+    ktap_ok(WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_KILL, "child_kill_reported");
+    KTAP_EXPECT_EQ("kill_reaped_child_esrch", sys_kill(sleeper), -ESRCH);
+    KTAP_EXPECT_EQ("kill_pid_0_einval", sys_kill(0), -EINVAL);
+    return ktap_done();
+}
