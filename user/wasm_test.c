@@ -95,7 +95,7 @@ static void test_sse_state(long id)
     ktap_ok(mx_out == MXCSR_ROUND_TO_ZERO, "mxcsr_preserved");
 }
 
-#define BASIC_PLAN 35
+#define BASIC_PLAN 36
 
 static void section_basic(void)
 {
@@ -117,6 +117,17 @@ static void section_basic(void)
     expect_result(id, "bump()#2", "bump", 0, 0, 0, 2);
 
     test_sse_state(id);
+
+    /* Round trip of a trivial call (syscall + lookup + invoke): a figure for
+     * the report, not a pass condition. Every call must still be right. */
+    int64_t margs[2] = {20, 22}, msum = 0;
+    int right = 0;
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < 1000; i++)
+        right += wasm_exec(id, "add", margs, 2, &msum) == 0 && msum == 42;
+    uint64_t cycles = (rdtsc() - t0) / 1000;
+    KTAP_EXPECT_EQ("thousand_calls_right", right, 1000);
+    ktap_metric("wasm_exec_add_cycles", (unsigned long)cycles, "cycles");
 
     int64_t r;
     long ret = call(id, "nothing", 0, 0, 0, &r);
