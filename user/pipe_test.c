@@ -1,5 +1,5 @@
 /* Pipes: a producer/consumer moves 1 MiB with a checksum (the buffer is
- * 4 KiB, so both sides block many times); EOF when every writer is closed
+ * 16 KiB, so both sides block many times); EOF when every writer is closed
  * (including copies inherited by fork); -EPIPE with no reader; dup2 and
  * bad descriptors. */
 #include "libc.h"

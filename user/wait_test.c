@@ -16,7 +16,7 @@ static long child_exit_after(unsigned long ms, int code)
 
 int main(void)
 {
-    ktap_begin("wait", 14);
+    ktap_begin("wait", 16);
     int status;
     KTAP_EXPECT_EQ("wait_no_children_echild", sys_wait(&status), -ECHILD);
     KTAP_EXPECT_EQ("waitpid_not_a_child_echild", sys_waitpid(1, &status, 0), -ECHILD);
@@ -75,5 +75,33 @@ int main(void)
     ktap_ok(WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_KILL, "child_kill_reported");
     KTAP_EXPECT_EQ("kill_reaped_child_esrch", sys_kill(sleeper), -ESRCH);
     KTAP_EXPECT_EQ("kill_pid_0_einval", sys_kill(0), -EINVAL);
+
+    /* An orphan: its parent exits first; it is re-parented to the kernel
+     * (getppid 0) and reaped by it when it exits. */
+    long procs0 = kstat_get("procs");
+    int report[2];
+    sys_pipe(report);
+    long middle = sys_fork();
+    if (middle == 0) {
+        long orphan = sys_fork();
+        if (orphan == 0) {
+            sys_sleep(100);     /* outlive the middle process */
+            long ppid = sys_getppid();
+            sys_write(report[1], &ppid, sizeof ppid);
+            sys_exit(0);
+        }
+        sys_exit(0);
+    }
+    sys_close(report[1]);
+    sys_waitpid(middle, &status, 0);
+    long ppid = -1;
+    long n = sys_read(report[0], &ppid, sizeof ppid);
+    char eof;
+    long end = sys_read(report[0], &eof, 1);    /* 0 once the orphan has exited */
+    sys_close(report[0]);
+    KTAP_EXPECT_EQ("orphan_reparented_to_kernel", n == (long)sizeof ppid ? ppid : -1, 0);
+    long procs1 = kstat_get("procs");
+    ktap_diag("procs before the orphan %ld, after it exited %ld", procs0, procs1);
+    ktap_ok(end == 0 && procs1 == procs0, "orphan_reaped");
     return ktap_done();
 }

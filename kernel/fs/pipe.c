@@ -9,7 +9,7 @@
 #include <kos/syscall.h>
 
 struct pipe {
-    uint8_t *buf;               /* one page */
+    uint8_t *buf;               /* PIPE_BUF_PAGES pages (kmalloc_pages) */
     uint64_t head, count;       /* read position, bytes held */
     int readers, writers;       /* open ends (file objects, not descriptors) */
     struct waitq can_read, can_write;
@@ -20,17 +20,17 @@ int pipe_create(struct file **rd, struct file **wr)
     struct pipe *p = kzalloc(sizeof *p);
     if (!p)
         return -ENOMEM;
-    uint64_t page = pmm_alloc_page();
+    uint8_t *buf = kmalloc_pages(PIPE_BUF_PAGES);
     struct file *r = file_new(FILE_PIPE, O_RDONLY), *w = file_new(FILE_PIPE, O_WRONLY);
-    if (!page || !r || !w) {
-        if (page)
-            pmm_free_page(page);
+    if (!buf || !r || !w) {
+        if (buf)
+            kfree_pages(buf);
         kfree(r);
         kfree(w);
         kfree(p);
         return -ENOMEM;
     }
-    p->buf = phys_to_virt(page);
+    p->buf = buf;
     p->readers = p->writers = 1;
     r->pipe = w->pipe = p;
     *rd = r;
@@ -96,7 +96,7 @@ void pipe_close_end(struct pipe *p, bool writer)
     waitq_wake_all(&p->can_read);
     waitq_wake_all(&p->can_write);
     if (p->readers == 0 && p->writers == 0) {
-        pmm_free_page(virt_to_phys(p->buf));
+        kfree_pages(p->buf);
         kfree(p);
     }
 }

@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define PIPE_BUF_SIZE 4096
+#define PIPE_BUF_PAGES 4
+#define PIPE_BUF_SIZE (PIPE_BUF_PAGES * 4096)
 
 struct file;
 struct pipe;
