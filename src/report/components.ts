@@ -56,7 +56,7 @@ export const COMPONENTS: ComponentDef[] = [
   },
   {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
   {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/fs/pipe*', 'kernel/proc/pipe*', 'kernel/sys/pipe*']},
-  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**'], unitTests: ['test/unit/wasm*.test.ts', 'test/integration/wasm*.test.ts']},
+  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**', 'kernel/sys/sys_wasm*', 'user/lib/wasm.*'], unitTests: ['test/unit/wasm*.test.ts', 'test/integration/wasm*.test.ts']},
   // Phase 3: networking
   {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
   {id: 'e1000', name: 'e1000 NIC driver', phase: 3, paths: ['kernel/drivers/e1000*']},
