@@ -22,7 +22,7 @@ static unsigned char pattern(long i)
 
 int main(void)
 {
-    ktap_begin("pipe", 11);
+    ktap_begin("pipe", 12);
     int fds[2];
     KTAP_EXPECT_EQ("pipe_creates", sys_pipe(fds), 0);
     ktap_ok(fds[0] >= 3 && fds[1] >= 3 && fds[0] != fds[1], "pipe_fds_distinct");
@@ -84,9 +84,14 @@ int main(void)
     sys_close(p2[1]);
     char late[8] = {0};
     long got = 0;
+    long halts0 = kstat_get("idle_halts");
     while ((n = sys_read(p2[0], late + got, sizeof late - 1 - (size_t)got)) > 0)
         got += n;
+    long halts1 = kstat_get("idle_halts");
     ktap_ok(got == 4 && memcmp(late, "late", 4) == 0, "eof_only_after_last_writer");
+    /* Blocked in read while the writer sleeps: nothing runs, the CPU halts. */
+    ktap_diag("idle halts while blocked in read: %ld -> %ld", halts0, halts1);
+    ktap_ok(halts1 > halts0, "blocked_read_sleeps_cpu_halts");
     sys_waitpid(holder, &st, 0);
     sys_close(p2[0]);
 

@@ -44,6 +44,7 @@ int main(void)
     long pre1 = kstat_get("preemptions");
     for (int i = 0; i < NCHILD; i++)
         ktap_diag("child %ld: %ld ticks", pids[i], ticks[i]);
+    ktap_diag("timer rate %ld Hz", kstat_get("hz"));
     ktap_diag("%ld ticks passed, %ld preemptions", t1 - t0, pre1 - pre0);
     ktap_ok(all_progress, "every_cpu_bound_child_progresses");
     bool fair = total > 0;
