@@ -44,8 +44,8 @@ export const cases: CaseDef[] = [
   progCase(
     'exec',
     'exec_test',
-    'exec: argv arrives intact, descriptors survive, -ENOENT/-ENOEXEC/-EFAULT/-E2BIG and the caller keeps running',
-    ['processes', 'elf-loader', 'syscalls'],
+    'exec from the initrd and from in-memory files: argv arrives intact, descriptors survive, -ENOENT/-ENOEXEC/-EFAULT/-E2BIG and the caller keeps running',
+    ['processes', 'elf-loader', 'ramfs', 'syscalls'],
     ['SYS_EXEC', 'SYS_FORK', 'SYS_DUP2', 'SYS_PIPE', 'SYS_WAITPID', 'SYS_CLOSE'],
   ),
   progCase(

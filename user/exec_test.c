@@ -1,6 +1,7 @@
 /* exec: argv arrives intact (through a pipe the child's stdout was dup2'ed
  * to), descriptors survive exec; a bad path is -ENOENT, a bad image
- * -ENOEXEC, bad arguments -EFAULT/-E2BIG, and the caller keeps running. */
+ * -ENOEXEC, bad arguments -EFAULT/-E2BIG, and the caller keeps running.
+ * Images come from the initrd or from in-memory (ramfs) files. */
 #include "libc.h"
 #include "ktap.h"
 
@@ -16,7 +17,7 @@ static long read_all(int fd, char *buf, long max)
 
 int main(void)
 {
-    ktap_begin("exec", 11);
+    ktap_begin("exec", 14);
     char *argv_ok[] = { "exec_target", "alpha", "beta gamma", "", "last-word", NULL };
     char *argv_bad[] = { "x", NULL };
 
@@ -55,5 +56,41 @@ int main(void)
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 42, "exec_image_exit_code");
     ktap_ok(n > 0, "descriptors_survive_exec");
     sys_close(fds[0]);
+
+    /* In-memory files: copy the program into ramfs and run that copy; a
+     * file of garbage is -ENOEXEC. */
+    static char image[262144];
+    long in = sys_open("/bin/exec_target", O_RDONLY), len = 0;
+    if (in >= 0) {
+        len = read_all((int)in, image, sizeof image);
+        sys_close((int)in);
+    }
+    long out = sys_open("/tmp_exec_target", O_WRONLY | O_CREAT | O_TRUNC);
+    bool copied = len > 0 && len < (long)sizeof image && out >= 0 && sys_write((int)out, image, (size_t)len) == len;
+    sys_close((int)out);
+    long junk = sys_open("/tmp_junk", O_WRONLY | O_CREAT | O_TRUNC);
+    sys_write((int)junk, "#!not an elf\n", 13);
+    sys_close((int)junk);
+    KTAP_EXPECT_EQ("exec_ramfs_garbage_enoexec", sys_exec("/tmp_junk", argv_bad), -ENOEXEC);
+    sys_pipe(fds);
+    pid = sys_fork();
+    if (pid == 0) {
+        char *argv_ram[] = { "ram", "copy", NULL };
+        sys_dup2(fds[1], 1);
+        sys_close(fds[0]);
+        sys_close(fds[1]);
+        sys_exec("/tmp_exec_target", argv_ram);
+        sys_exit(99);
+    }
+    sys_close(fds[1]);
+    n = read_all(fds[0], buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = 0;
+    sys_close(fds[0]);
+    status = 0;
+    sys_waitpid(pid, &status, 0);
+    ktap_ok(copied && strcmp(buf, "argc=2|ram|copy|") == 0, "exec_from_ramfs_file");
+    ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 42, "ramfs_image_exit_code");
+    sys_unlink("/tmp_exec_target");
+    sys_unlink("/tmp_junk");
     return ktap_done();
 }

@@ -156,19 +156,35 @@ int proc_load_image(const char *path, int argc, char *const argv[], struct image
             return -E2BIG;
         }
     }
+    /* The initrd first, then the in-memory files (a program written at run time). */
+    const uint8_t *data = NULL;
+    uint64_t size = 0;
     struct tar_entry te;
     int e = path_check(path);
     if (!e)
         e = tarfs_lookup(path, &te);
     if (!e && te.is_dir)
         e = -EISDIR;
+    if (!e) {
+        data = te.data;
+        size = te.size;
+    } else if (e == -ENOENT) {
+        struct ramfs_node *n = ramfs_lookup(path);
+        if (n) {
+            data = n->data;
+            size = n->size;
+            e = 0;
+        }
+    }
     if (e) {
-        ksnprintf(why, whylen, "%s: %s", path, e == -ENOENT ? "no such file in the initrd" : "cannot open");
+        ksnprintf(why, whylen, "%s: %s", path, e == -ENOENT ? "no such file in the initrd or memory" : "cannot open");
         return e;
     }
     struct elf_plan plan;
     char reason[128];
-    if (elf_validate(te.data, te.size, &plan, reason, sizeof reason)) {
+    if (!data || elf_validate(data, size, &plan, reason, sizeof reason)) {
+        if (!data)
+            strlcpy(reason, "empty file", sizeof reason);
         ksnprintf(why, whylen, "%s: bad ELF image: %s", path, reason);
         return -ENOEXEC;
     }
@@ -176,7 +192,7 @@ int proc_load_image(const char *path, int argc, char *const argv[], struct image
     img->pml4 = aspace_create();
     if (!img->pml4)
         return -ENOMEM;
-    if (elf_map(te.data, &plan, img->pml4))
+    if (elf_map(data, &plan, img->pml4))
         goto fail;
     img->rsp = setup_user_stack(img->pml4, argc, argv, &img->argv_user);
     if (!img->rsp)

@@ -112,8 +112,10 @@ int proc_sleep_ms(uint64_t ms)
     /* Round up, and one tick more: the current tick is already partly gone. */
     uint64_t deadline = timer_ticks() + (ms * hz + 999) / 1000 + 1;
     while (timer_ticks() < deadline) {
-        if (p->kill_pending)
+        if (p->kill_pending) {
+            p->wake_tick = 0;
             return -EINTR;
+        }
         p->wake_tick = deadline;
         proc_sleep_on(&p->wake_tick);
     }
