@@ -16,10 +16,13 @@ static long child_exit_after(unsigned long ms, int code)
 
 int main(void)
 {
-    ktap_begin("wait", 16);
+    ktap_begin("wait", 17);
     int status;
     KTAP_EXPECT_EQ("wait_no_children_echild", sys_wait(&status), -ECHILD);
     KTAP_EXPECT_EQ("waitpid_not_a_child_echild", sys_waitpid(1, &status, 0), -ECHILD);
+    ktap_ok(sys_waitpid(-5, &status, 0) == -EINVAL && sys_waitpid(-1, &status, 0x100) == -EINVAL &&
+                sys_sleep(1UL << 40) == -EINVAL && sys_kill(-1) == -EINVAL && sys_kill(1 << 30) == -ESRCH,
+            "bad_arguments_refused");
 
     /* Three children exit in the reverse of their creation order. */
     long pids[3];
