@@ -16,13 +16,20 @@ static long child_exit_after(unsigned long ms, int code)
 
 int main(void)
 {
-    ktap_begin("wait", 17);
+    ktap_begin("wait", 18);
     int status;
     KTAP_EXPECT_EQ("wait_no_children_echild", sys_wait(&status), -ECHILD);
     KTAP_EXPECT_EQ("waitpid_not_a_child_echild", sys_waitpid(1, &status, 0), -ECHILD);
     ktap_ok(sys_waitpid(-5, &status, 0) == -EINVAL && sys_waitpid(-1, &status, 0x100) == -EINVAL &&
                 sys_sleep(1UL << 40) == -EINVAL && sys_kill(-1) == -EINVAL && sys_kill(1 << 30) == -ESRCH,
             "bad_arguments_refused");
+
+    /* sleep(ms) lasts at least ms of PIT time, counted in ticks. */
+    long hz = kstat_get("hz"), t0 = kstat_get("ticks");
+    long slept = sys_sleep(200);
+    long t1 = kstat_get("ticks");
+    ktap_diag("sleep(200) at %ld Hz: %ld ticks", hz, t1 - t0);
+    ktap_ok(slept == 0 && hz > 0 && (t1 - t0) * 1000 >= 200 * hz, "sleep_lasts_at_least_ms");
 
     /* Three children exit in the reverse of their creation order. */
     long pids[3];
