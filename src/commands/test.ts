@@ -1,7 +1,8 @@
 import {Command, Flags} from '@oclif/core'
 import os from 'node:os'
 import {build} from '../build/index.js'
-import {formatDuration, writeResults} from '../report/results.js'
+import path from 'node:path'
+import {DEFAULT_REPORT_DIR, formatDuration, writeResults} from '../report/results.js'
 import {loadSuites} from '../suites/load.js'
 import {resultFailed, runCases} from '../suites/run.js'
 import {selectCases} from '../suites/select.js'
@@ -31,6 +32,7 @@ export default class Test extends Command {
     junit: Flags.string({description: 'also write JUnit XML to this file'}),
     build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
     suites: Flags.string({description: 'directory of suite files', default: 'test-suites'}),
+    out: Flags.string({description: 'directory for results.json, junit.xml, summary.md and logs/ (relative to the repository root)', default: DEFAULT_REPORT_DIR}),
   }
 
   async run(): Promise<void> {
@@ -40,6 +42,9 @@ export default class Test extends Command {
     const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(line + '\n')
 
     let results: RunResults
+    const outDir = path.resolve(repoRoot, flags.out)
+    // Shown and recorded relative to the repository when inside it.
+    const shownOut = path.relative(repoRoot, outDir).startsWith('..') ? outDir : path.relative(repoRoot, outDir) || '.'
     try {
       const all = await loadSuites(repoRoot, flags.suites, {exclude: flags.suites === 'test-suites' ? ['bench.ts'] : []})
       const cases = selectCases(all, {phases: flags.phase, all: flags.all, caseIds: flags.case, grep: flags.grep, shard: flags.shard})
@@ -55,6 +60,7 @@ export default class Test extends Command {
         jobs,
         timeoutSec: flags.timeout,
         repeat: flags.repeat,
+        logDir: path.join(shownOut, 'logs'),
         onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.expected ? (r.expected.met ? ' (as expected)' : ` (expected ${r.expected.status})`) : ''}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
       })
     } catch (error) {
@@ -63,7 +69,7 @@ export default class Test extends Command {
       return this.exit(2)
     }
 
-    writeResults(results, {junitPath: flags.junit})
+    writeResults(results, {dir: outDir, junitPath: flags.junit})
     if (flags.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n')
     } else {
@@ -71,7 +77,7 @@ export default class Test extends Command {
       say(table(results.cases))
       const s = results.summary
       say(`${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.timeout} timed out, ${s.crash} crashed, ${s.error} errors`)
-      say('results: build/reports/results.json, build/reports/summary.md, logs in build/reports/logs/')
+      say(`results: ${path.join(shownOut, 'results.json')}, ${path.join(shownOut, 'summary.md')}, logs in ${path.join(shownOut, 'logs')}/`)
     }
     if (results.cases.some((c) => resultFailed(c))) this.exit(1)
   }

@@ -4,6 +4,7 @@ import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {findRepoRoot} from '../util/root.js'
+import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
 import {CASE_STATUSES, type CaseResult, type CaseStatus, type RunResults, type RunSummary} from '../suites/types.js'
 
 export const DEFAULT_REPORT_DIR = 'build/reports'
@@ -98,12 +99,18 @@ function byPhase(cases: readonly CaseResult[]): Map<number, CaseResult[]> {
   return new Map([...phases.entries()].sort((a, b) => a[0] - b[0]))
 }
 
+function backtraceLines(c: CaseResult): string[] {
+  if (!c.backtrace || c.backtrace.length === 0) return []
+  return [BACKTRACE_HEADER, ...(c.backtraceNote ? [`note: ${c.backtraceNote}`] : []), ...c.backtrace.map(formatFrame)]
+}
+
 function failureText(c: CaseResult): string {
   const lines: string[] = []
   if (c.reason) lines.push(c.reason)
   if (c.tail && c.tail.length > 0) {
     lines.push('--- last serial lines ---', ...c.tail)
   }
+  lines.push(...backtraceLines(c))
   if (c.log) lines.push(`log: ${c.log}`)
   return lines.join('\n')
 }
@@ -143,6 +150,8 @@ export function junitXml(results: RunResults): string {
       }
       const repro = [`title: ${c.title}`, `log: ${c.log}`]
       if (c.qemu?.argv?.length) repro.push(`qemu: ${c.qemu.argv.join(' ')}`)
+      // Also for crashes that were expected (no <failure>): the frames show where it happened.
+      if (c.backtrace?.length && !FAILURE_STATUSES.has(c.status)) repro.push(...backtraceLines(c))
       body.push(`      <system-out>${xmlEscape(repro.join('\n'))}</system-out>`)
       out.push(open, ...body, '    </testcase>')
     }

@@ -1,6 +1,6 @@
 // Running cases in QEMU: scheduling (--jobs), peers, logs and one verdict per run.
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {chooseAccel} from '../qemu/accel.js'
@@ -10,7 +10,8 @@ import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {summarize} from '../report/results.js'
 import {hasNetAdmin} from '../util/host.js'
 import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
-import type {CaseDef, CaseResult, CaseStatus, Peer, RunResults, StartPeer} from './types.js'
+import {collectBacktraceAddresses, crashLocation, formatBacktraceBlock, symbolizeAddresses} from './symbolize.js'
+import type {BacktraceFrame, CaseDef, CaseResult, CaseStatus, Peer, RunResults, StartPeer} from './types.js'
 
 export const DEFAULT_KERNEL = 'build/kernel32.elf'
 export const DEFAULT_INITRD = 'build/initrd.tar'
@@ -29,6 +30,8 @@ export interface RunCasesOptions {
   repeat?: number
   kernel?: string
   initrd?: string
+  /** ELF with the kernel's symbols for backtraces; default: kernel.elf beside a kernel32.elf, else the kernel itself. */
+  symbols?: string
   /** Serial logs go here (relative to repoRoot). */
   logDir?: string
   accel?: 'tcg' | 'kvm'
@@ -84,7 +87,43 @@ interface GuestRun {
   exitCode: number | null
   signal: string | null
   log: string
+  backtrace?: BacktraceFrame[]
+  backtraceNote?: string
 }
+
+/**
+ * A run's serial and QEMU logs are written under unique temporary names and renamed
+ * to their final names when the case is over, so two kos processes running the same
+ * case never write into (or read) each other's log. Pending renames are finished on
+ * exit too (Ctrl-C), so an interrupted run still leaves its partial log.
+ */
+const pendingLogs = new Map<string, string>()
+let tempSeq = 0
+let exitRenameInstalled = false
+
+function finishLog(tmp: string, final: string): void {
+  pendingLogs.delete(tmp)
+  try {
+    renameSync(tmp, final)
+  } catch {
+    // QEMU never created it (did not start): nothing to keep.
+  }
+}
+
+function installExitRename(): void {
+  if (exitRenameInstalled) return
+  exitRenameInstalled = true
+  process.on('exit', () => {
+    for (const [tmp, final] of [...pendingLogs]) finishLog(tmp, final)
+  })
+}
+
+/** The ELF whose symbols belong to the booted kernel (QEMU boots the 32-bit copy of build/kernel.elf). */
+export function symbolsElfFor(kernel: string): string {
+  return path.basename(kernel) === 'kernel32.elf' ? path.join(path.dirname(kernel), 'kernel.elf') : kernel
+}
+
+const qemuLogOf = (serialLog: string) => serialLog.replace(/\.log$/, '.qemu.txt')
 
 /** Runs one case once (all its guests) and returns its result. */
 export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'}): Promise<CaseResult> {
@@ -94,6 +133,9 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
   const base = attempt > 1 ? `${def.id}.run${attempt}` : def.id
   const guests = def.guests ?? 1
   const logFor = (g: number) => path.join(logDir, guests > 1 ? `${base}.guest${g}.log` : `${base}.log`)
+  // Same directory, unique per process and run; keeps the ".guestN.log" ending peers derive other guests' logs from.
+  const tempTag = `${base}.tmp-${process.pid}-${++tempSeq}`
+  const tempFor = (g: number) => path.join(logDir, guests > 1 ? `${tempTag}.guest${g}.log` : `${tempTag}.log`)
   const result = (v: Verdict, extra: Partial<CaseResult>): CaseResult => {
     const r: CaseResult = {
       id: def.id, phase: def.phase, title: def.title, components: def.components, syscalls: def.syscalls,
@@ -121,18 +163,24 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
   }
 
   let peer: Peer | undefined
-  const absLog = (g: number) => path.resolve(opts.repoRoot, logFor(g))
-  mkdirSync(path.resolve(opts.repoRoot, logDir), {recursive: true})
+  const abs = (rel: string) => path.resolve(opts.repoRoot, rel)
+  mkdirSync(abs(logDir), {recursive: true})
+  installExitRename()
+  for (let g = 1; g <= guests; g++) {
+    pendingLogs.set(abs(tempFor(g)), abs(logFor(g)))
+    pendingLogs.set(abs(qemuLogOf(tempFor(g))), abs(qemuLogOf(logFor(g))))
+  }
   try {
     if (def.peer) {
       const start = opts.startPeer ?? (await defaultStartPeer())
-      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: absLog(1)})
+      // The peer watches the log QEMU is writing: the temporary one.
+      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1))})
       let readyError: string | undefined
       await withTimeout(peer.ready.catch((error: Error) => { readyError = error.message }), timeoutSec * 1000, () => { readyError = 'not ready in time' })
       if (readyError !== undefined) return result({status: 'error', reason: `peer ${def.peer.name} did not start: ${readyError}`, ktap: null}, {})
     }
 
-    const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, absLog(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
+    const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, tempFor(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
 
     let peerResult: {ok: boolean; detail: string} | undefined
     if (peer) {
@@ -151,20 +199,30 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
       if (verdict.status === 'pass' || verdict.status === 'skip') verdict = {...verdict, status: 'fail', reason: peerReason}
       else verdict = {...verdict, reason: `${verdict.reason ?? verdict.status}; ${peerReason}`}
     }
-    return result(verdict, {log: worst.log, qemu: {argv: worst.argv, exitCode: worst.exitCode, signal: worst.signal}})
+    const extra: Partial<CaseResult> = {log: worst.log, qemu: {argv: worst.argv, exitCode: worst.exitCode, signal: worst.signal}}
+    if (worst.backtrace) extra.backtrace = worst.backtrace
+    if (worst.backtraceNote) extra.backtraceNote = worst.backtraceNote
+    return result(verdict, extra)
   } catch (error) {
     return result({status: 'error', reason: (error as Error).message.split('\n')[0], ktap: null}, {})
   } finally {
     if (peer) await peer.stop().catch(() => undefined)
+    // Only now: the peer read the temporary log until it stopped.
+    for (let g = 1; g <= guests; g++) {
+      finishLog(abs(tempFor(g)), abs(logFor(g)))
+      finishLog(abs(qemuLogOf(tempFor(g))), abs(qemuLogOf(logFor(g))))
+    }
   }
 }
 
+/** Boots one guest writing its logs to tempLog (relative); results name finalLog, where runCase moves them. */
 async function runGuest(
-  def: CaseDef, profile: MachineProfile, guest: number, guests: number, absLog: string, relLog: string,
+  def: CaseDef, profile: MachineProfile, guest: number, guests: number, tempLog: string, finalLog: string,
   timeoutSec: number, peer: Peer | undefined, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'},
 ): Promise<GuestRun> {
+  const absLog = path.resolve(opts.repoRoot, tempLog)
+  const qemuLog = qemuLogOf(absLog)
   rmSync(absLog, {force: true})
-  const qemuLog = absLog.replace(/\.log$/, '.qemu.txt')
   rmSync(qemuLog, {force: true})
   const vars: Record<string, string | number> = {
     caseId: def.id,
@@ -178,8 +236,8 @@ async function runGuest(
     kernel: opts.kernel ?? DEFAULT_KERNEL,
     initrd: opts.initrd ?? DEFAULT_INITRD,
     append: def.append,
-    serialPath: relLog,
-    qemuLogPath: path.relative(opts.repoRoot, qemuLog),
+    serialPath: tempLog,
+    qemuLogPath: qemuLogOf(tempLog),
     accel: opts.accel,
     vars,
   })
@@ -197,7 +255,25 @@ async function runGuest(
     qemuLog: readText(qemuLog),
     stderr: exit.stderr,
   }
-  return {verdict: classifyRun(def, outcome), argv: full, exitCode: exit.exitCode, signal: exit.signal, log: relLog}
+  let verdict = classifyRun(def, outcome)
+  // The command line to reproduce the run names the logs where they end up.
+  const shownArgv = full.map((a) => a.replace(tempLog, finalLog).replace(qemuLogOf(tempLog), qemuLogOf(finalLog)))
+  const run: GuestRun = {verdict, argv: shownArgv, exitCode: exit.exitCode, signal: exit.signal, log: finalLog}
+
+  const addrs = collectBacktraceAddresses(outcome.serial)
+  if (addrs.length > 0) {
+    const kernel = opts.kernel ?? DEFAULT_KERNEL
+    const bt = await symbolizeAddresses(addrs, opts.symbols ?? symbolsElfFor(kernel), {repoRoot: opts.repoRoot})
+    appendFileSync(absLog, (outcome.serial.endsWith('\n') || outcome.serial === '' ? '' : '\n') + formatBacktraceBlock(bt))
+    run.backtrace = bt.frames
+    if (bt.note) run.backtraceNote = bt.note
+    const where = crashLocation(bt.frames)
+    if (where && verdict.status !== 'pass' && verdict.status !== 'skip') {
+      verdict = {...verdict, reason: `${verdict.reason ?? verdict.status} (at ${where})`}
+      run.verdict = verdict
+    }
+  }
+  return run
 }
 
 const FAILING_STATUSES: ReadonlySet<CaseStatus> = new Set(['fail', 'timeout', 'crash', 'error'])

@@ -46,6 +46,20 @@ export interface CaseDef {
   needsNetAdmin?: boolean
 }
 
+/** One symbolized return address of a kernel backtrace (src/suites/symbolize.ts). */
+export interface BacktraceFrame {
+  /** 0x-prefixed lowercase hex, as printed by the kernel. */
+  addr: string
+  /** Function name ("??" when unknown). */
+  func: string
+  /** Source file relative to the repository root ("??" when unknown). */
+  file: string
+  /** Source line (0 when unknown). */
+  line: number
+  /** Functions the inlined `func` sits in, innermost first. */
+  inlinedInto?: string[]
+}
+
 export interface CaseResult {
   id: string
   phase: number
@@ -70,6 +84,10 @@ export interface CaseResult {
   attempt?: number
   /** When the case declares expect.status other than pass: did the run end that way? */
   expected?: {status: CaseStatus; met: boolean}
+  /** The kernel's RIP/backtrace addresses from the serial log, symbolized when possible. */
+  backtrace?: BacktraceFrame[]
+  /** Why `backtrace` stayed raw addresses (no symbolizer, no kernel ELF). */
+  backtraceNote?: string
 }
 
 export interface RunSummary {

@@ -2,14 +2,17 @@
 // out as timeout, crash and crash (never pass), a good run as pass, a bad id as a
 // one-line error, and an interrupted `kos test` must leave no QEMU behind.
 import {execa} from 'execa'
-import {readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import type {RunResults} from '../../src/suites/types.js'
 
 const repoRoot = path.resolve(import.meta.dirname, '../..')
 const kos = (args: string[]) => execa('./bin/dev.js', args, {cwd: repoRoot, reject: false, timeout: 900_000})
-const SUITES = ['--suites', 'test/fixtures/suites', '--no-build']
+// Every kos test here writes into its own directory, never over build/reports of a real run.
+const OUT = mkdtempSync(path.join(os.tmpdir(), 'kos-harness-test-'))
+const SUITES = ['--suites', 'test/fixtures/suites', '--no-build', '--out', OUT]
 
 /** Children of pid whose command line contains every one of `words`. */
 function childrenWith(pid: number, words: string[]): number[] {
@@ -61,11 +64,12 @@ describe('kos test against the real kernel', () => {
       expect(c.tail?.length, c.id).toBeGreaterThan(0)
       expect(c.qemu.argv[0]).toBe('qemu-system-x86_64')
       expect(c.qemu.argv.join(' ')).toContain('-no-reboot')
-      expect(readFileSync(path.join(repoRoot, c.log), 'utf8')).toContain('kos:')
+      expect(c.log.startsWith(path.join(OUT, 'logs'))).toBe(true)
+      expect(readFileSync(path.resolve(repoRoot, c.log), 'utf8')).toContain('kos:')
       expect(c.expected).toBeUndefined()
     }
     expect(byId.harness_panic.tail!.some((l) => l.startsWith('KERNEL PANIC:'))).toBe(true)
-    const onDisk = JSON.parse(readFileSync(path.join(repoRoot, 'build/reports/results.json'), 'utf8')) as RunResults
+    const onDisk = JSON.parse(readFileSync(path.join(OUT, 'results.json'), 'utf8')) as RunResults
     expect(onDisk.cases.map((c) => c.status).sort()).toEqual(['crash', 'crash', 'timeout'])
   })
 
@@ -86,6 +90,30 @@ describe('kos test against the real kernel', () => {
     expect(results.cases[0].status, results.cases[0].reason).toBe('pass')
     expect(results.cases[0].ktap?.subtests.length).toBeGreaterThan(0)
     expect(r.exitCode).toBe(0)
+  })
+
+  it('symbolizes the backtrace of a kernel exception (kernel_exception) in the result, the log and the reason', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'kos-harness-bt-'))
+    const r = await kos(['test', '--case', 'kernel_exception', '--no-build', '--json', '--out', out])
+    expect(r.exitCode, r.stderr).toBe(0)
+    const c = (JSON.parse(r.stdout) as RunResults).cases[0]
+    expect(c).toMatchObject({status: 'crash', expected: {status: 'crash', met: true}})
+    expect(c.backtraceNote).toBeUndefined()
+    // The faulting RIP is in the function that writes to the unmapped address (kernel/main.c).
+    const first = c.backtrace![0]
+    expect(first.func).toBe('harness_misbehave')
+    expect(first.file).toBe('kernel/main.c')
+    expect(first.line).toBeGreaterThan(0)
+    const source = readFileSync(path.join(repoRoot, first.file), 'utf8').split('\n')
+    expect(source[first.line - 1]).toContain('unmapped')
+    // The panic's own backtrace is symbolized too.
+    expect(c.backtrace!.some((f) => f.func === 'panic')).toBe(true)
+    expect(c.reason).toContain(`(at harness_misbehave kernel/main.c:${first.line})`)
+    const log = readFileSync(path.resolve(repoRoot, c.log), 'utf8')
+    expect(log).toContain(`--- backtrace (symbolized) ---\n${first.addr} harness_misbehave kernel/main.c:${first.line}`)
+    expect(readFileSync(path.join(out, 'junit.xml'), 'utf8')).toContain(`${first.addr} harness_misbehave kernel/main.c:${first.line}`)
+    expect(readdirSync(path.join(out, 'logs')).filter((f) => f.includes('.tmp-'))).toEqual([])
+    expect(existsSync(path.join(out, 'results.json'))).toBe(true)
   })
 
   it('rejects an unknown case id with one line and a non-zero exit', async () => {

@@ -1,5 +1,5 @@
 // runCases with a fake QEMU (a shell script): scheduling, repeat, peers, skips, errors.
-import {mkdtempSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -73,6 +73,7 @@ describe('runCases', () => {
     const {root} = tempRepo()
     const seen: {spec: PeerSpec; ctx: PeerContext}[] = []
     let stopped = 0
+    const seenAtStop: string[] = []
     const startPeer = (spec: PeerSpec, ctx: PeerContext): Peer => {
       seen.push({spec, ctx})
       return {
@@ -81,6 +82,7 @@ describe('runCases', () => {
         result: Promise.resolve(spec.name === 'good' ? {ok: true, detail: 'fine'} : {ok: false, detail: '3 of 10 echoes lost'}),
         stop: async () => {
           stopped++
+          seenAtStop.push(existsSync(ctx.serialPath) ? readFileSync(ctx.serialPath, 'utf8') : '')
         },
       }
     }
@@ -89,10 +91,43 @@ describe('runCases', () => {
     expect(r.cases[0].status).toBe('pass')
     expect(r.cases[0].qemu.argv).toContain('user,id=n0,hostfwd=udp:127.0.0.1:40123-:7')
     expect(r.cases[1]).toMatchObject({status: 'fail', reason: 'peer bad: 3 of 10 echoes lost'})
-    expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root, serialPath: path.join(root, 'build/reports/logs/p1.log')})
+    // The peer watches the log QEMU writes: a temporary name in the logs dir, moved to p1.log after the peer stopped.
+    expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root})
+    expect(path.dirname(seen[0].ctx.serialPath)).toBe(path.join(root, 'build/reports/logs'))
+    expect(path.basename(seen[0].ctx.serialPath)).toMatch(/^p1\.tmp-\d+-\d+\.log$/)
+    expect(seenAtStop[0]).toContain('ok 1 fake')
+    expect(existsSync(seen[0].ctx.serialPath)).toBe(false)
+    expect(readFileSync(path.join(root, r.cases[0].log), 'utf8')).toContain('ok 1 fake')
     expect(stopped).toBe(2)
     const hung = await runCases([def('p3', 'fake=hang', {profile: 'net', peer: {name: 'bad'}})], {repoRoot: root, timeoutSec: 1, accel: 'tcg', qemuBinary: fakeQemu, startPeer})
     expect(hung.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s; peer bad: 3 of 10 echoes lost'})
+  })
+
+  it('two runs of the same case at once keep their own logs (temporary log, renamed at the end)', async () => {
+    const {root} = tempRepo()
+    const opts = {repoRoot: root, jobs: 1, accel: 'tcg' as const, qemuBinary: fakeQemu}
+    const first = runCases([def('same', 'fake=slow')], opts)
+    // The second starts while the first guest is between its two writes.
+    await new Promise((r) => setTimeout(r, 400))
+    const second = runCases([def('same', 'fake=slow')], opts)
+    const [a, b] = await Promise.all([first, second])
+    expect(a.cases[0].status, a.cases[0].reason).toBe('pass')
+    expect(b.cases[0].status, b.cases[0].reason).toBe('pass')
+    expect(a.cases[0].qemu.argv.join(' ')).toContain('-serial file:build/reports/logs/same.log')
+    expect(readFileSync(path.join(root, 'build/reports/logs/same.log'), 'utf8')).toBe('KTAP version 1\n1..1\nok 1 fake\n')
+    expect(readdirSync(path.join(root, 'build/reports/logs')).filter((f) => f.includes('.tmp-'))).toEqual([])
+  })
+
+  it('symbolizes a kernel backtrace into the result and the log; without symbols the note says why', async () => {
+    const {root} = tempRepo()
+    const r = await runCases([def('k', 'fake=panicbt', {expect: {status: 'crash'}})], {repoRoot: root, accel: 'tcg', qemuBinary: fakeQemu})
+    const c = r.cases[0]
+    expect(c.status).toBe('crash')
+    expect(c.backtrace?.map((f) => f.addr)).toEqual(['0xffffffff8010ce18', '0xffffffff8010b4c3'])
+    expect(c.backtraceNote).toBe('addresses not symbolized: build/kernel.elf does not exist')
+    const log = readFileSync(path.join(root, c.log), 'utf8')
+    expect(log).toContain('#   bt: 0xffffffff8010b4c3\n--- backtrace (symbolized) ---\nnote: addresses not symbolized')
+    expect(log).toContain('0xffffffff8010ce18 ?? ??:0')
   })
 
   it('refuses to run without a kernel', async () => {
