@@ -1,11 +1,12 @@
 import {Command, Flags} from '@oclif/core'
 import {spawnSync} from 'node:child_process'
+import dgram from 'node:dgram'
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import {build} from '../build/index.js'
 import {chooseAccel} from '../qemu/accel.js'
-import {profilePlaceholders, qemuArgv, shellQuote} from '../qemu/argv.js'
+import {fillFreePorts, qemuArgv, shellQuote} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile} from '../qemu/profile.js'
 import {loadSuites} from '../suites/load.js'
@@ -15,8 +16,8 @@ import type {CaseDef, Peer} from '../suites/types.js'
 import {hasNetAdmin} from '../util/host.js'
 import {findRepoRoot} from '../util/root.js'
 
-/** A TCP port nobody listens on right now (for the gdb stub and forwarded ports). */
-function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now on 127.0.0.1 (for the gdb stub). */
+function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
     srv.once('error', reject)
@@ -25,6 +26,23 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port))
     })
   })
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4')
+    s.once('error', () => resolve(false))
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  })
+}
+
+/** A port free for both TCP and UDP on 127.0.0.1: profiles forward either (hostfwd=udp:... or tcp:...). */
+async function freeForwardPort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freeTcpPort()
+    if (await udpPortFree(port)) return port
+  }
+  throw new Error('no free host port for the forwarded port (tried 20)')
 }
 
 export default class Run extends Command {
@@ -87,13 +105,12 @@ export default class Run extends Command {
         prefix = peer.qemuPrefix ?? []
         process.stderr.write(`host peer "${def.peer.name}" is ready\n`)
       }
-      for (const name of profilePlaceholders(profile)) {
-        if (name in vars) continue
-        // Forwarded ports can be any free one; anything else (a TAP name) only a peer can provide.
-        if (/port$/i.test(name)) vars[name] = await freePort()
-        else throw new Error(`${profile.file} needs {${name}}, which only the case's host peer provides: use --case with a case that has one`)
+      // Without a peer nobody fills a forwarded port: pick a free one and say which, so a host program can use it.
+      const chosen = await fillFreePorts(profile, vars, freeForwardPort)
+      for (const [name, port] of Object.entries(chosen)) {
+        process.stderr.write(`{${name}} = ${port}: ${profile.name} forwards host 127.0.0.1:${port} to the guest\n`)
       }
-      const gdbPort = flags.gdb ? await freePort() : undefined
+      const gdbPort = flags.gdb ? await freeTcpPort() : undefined
       argv = [...prefix, ...qemuArgv(profile, {
         kernel: DEFAULT_KERNEL, initrd: DEFAULT_INITRD, append, accel: await chooseAccel(profile.cpu), gdbPort, vars, serialLogPath: serialLog,
       })]

@@ -36,6 +36,29 @@ export function profilePlaceholders(profile: MachineProfile): string[] {
   return [...new Set(profile.args.flatMap((a) => [...a.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))]
 }
 
+/**
+ * Fills a profile's placeholders that no peer provided. Forwarded ports (`{...Port}`) can be
+ * any free host port, chosen by pickPort; anything else (a TAP name) only a peer knows.
+ * Returns the ports it chose, by placeholder name; vars is filled in place.
+ */
+export async function fillFreePorts(
+  profile: MachineProfile, vars: Record<string, string | number>, pickPort: () => Promise<number>,
+): Promise<Record<string, number>> {
+  const chosen: Record<string, number> = {}
+  for (const name of profilePlaceholders(profile)) {
+    if (name in vars) continue
+    if (!/port$/i.test(name)) {
+      throw new Error(`${profile.file} needs {${name}}, which only a case's host peer provides: use --case with a case that has one`)
+    }
+    // Two placeholders must not get the same port.
+    let port = await pickPort()
+    for (let i = 0; i < 20 && Object.values(chosen).includes(port); i++) port = await pickPort()
+    vars[name] = port
+    chosen[name] = port
+  }
+  return chosen
+}
+
 export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string[] {
   const argv = [
     QEMU_BINARY,

@@ -139,6 +139,18 @@ describe('kos test against the real kernel', () => {
     expect(qemus.filter(running)).toEqual([])
   })
 
+  it('kos run --profile e1000-user without a peer picks a free forwarded port and prints it', async () => {
+    const r = await execa('./bin/dev.js', ['run', '--no-build', '--profile', 'e1000-user', '--append', 'ktest=pci'], {cwd: repoRoot, reject: false, stdin: 'ignore', timeout: 600_000})
+    const m = /^\{hostPort\} = (\d+): e1000-user forwards host 127\.0\.0\.1:(\d+) to the guest$/m.exec(r.stderr)
+    expect(m, r.stderr).not.toBeNull()
+    expect(m![1]).toBe(m![2])
+    expect(Number(m![1])).toBeGreaterThan(0)
+    expect(r.stderr).toContain(`hostfwd=udp:127.0.0.1:${m![1]}-:7`)
+    // The guest booted with the NIC and its PCI suite passed (guest exit value 0).
+    expect(r.stdout).toMatch(/^ok \d+ pci$/m)
+    expect(r.exitCode, r.stderr).toBe(0)
+  })
+
   it('kos run boots with the serial console on stdout and leaves no QEMU behind on SIGINT', async () => {
     const proc = execa('./bin/dev.js', ['run', '--no-build', '--append', 'harness=hang'], {cwd: repoRoot, reject: false, stdin: 'ignore'})
     let seen = ''

@@ -2,7 +2,7 @@ import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {profilePlaceholders, qemuArgv, shellQuote} from '../../src/qemu/argv.js'
+import {fillFreePorts, profilePlaceholders, qemuArgv, shellQuote} from '../../src/qemu/argv.js'
 import {liveQemuCount, startQemu} from '../../src/qemu/process.js'
 import {loadProfile, ProfileError, validateProfile} from '../../src/qemu/profile.js'
 
@@ -77,6 +77,31 @@ describe('qemuArgv', () => {
   it('omits -append for an empty command line and quotes for the shell', () => {
     expect(qemuArgv(base, {...opts, append: ''})).not.toContain('-append')
     expect(shellQuote(['qemu', '-append', "a b'c"])).toBe(`qemu -append 'a b'\\''c'`)
+  })
+})
+
+describe('fillFreePorts (kos run without a peer)', () => {
+  const profile = validateProfile('fwd', 'qemu/fwd.json', {args: ['hostfwd=udp:127.0.0.1:{hostPort}-:7,hostfwd=tcp:127.0.0.1:{sshPort}-:22', 'mac={mac}']})
+
+  it('picks a distinct port for each port placeholder nobody filled and leaves given values alone', async () => {
+    const picks = [5000, 5000, 5001]
+    const vars: Record<string, string | number> = {mac: '52:54:00:12:34:56'}
+    const chosen = await fillFreePorts(profile, vars, async () => picks.shift()!)
+    expect(chosen).toEqual({hostPort: 5000, sshPort: 5001})
+    expect(vars).toEqual({mac: '52:54:00:12:34:56', hostPort: 5000, sshPort: 5001})
+    const argv = qemuArgv(profile, {kernel: 'k', initrd: 'i', append: '', accel: 'tcg', vars})
+    expect(argv).toContain('hostfwd=udp:127.0.0.1:5000-:7,hostfwd=tcp:127.0.0.1:5001-:22')
+  })
+
+  it('keeps a port a peer supplied', async () => {
+    const vars: Record<string, string | number> = {mac: 'm', hostPort: 40123, sshPort: 40124}
+    expect(await fillFreePorts(profile, vars, async () => { throw new Error('must not pick') })).toEqual({})
+    expect(vars.hostPort).toBe(40123)
+  })
+
+  it('refuses a placeholder only a peer can fill (a TAP name), naming the file', async () => {
+    const tap = validateProfile('tap', 'qemu/e1000-tap.json', {args: ['tap,ifname={tap}']})
+    await expect(fillFreePorts(tap, {}, async () => 1)).rejects.toThrow('qemu/e1000-tap.json needs {tap}, which only a case\'s host peer provides')
   })
 })
 
