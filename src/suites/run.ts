@@ -1,6 +1,6 @@
 // Running cases in QEMU: scheduling (--jobs), peers, logs and one verdict per run.
 import {execFileSync} from 'node:child_process'
-import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {chooseAccel} from '../qemu/accel.js'
@@ -116,6 +116,34 @@ function installExitRename(): void {
   process.on('exit', () => {
     for (const [tmp, final] of [...pendingLogs]) finishLog(tmp, final)
   })
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, it is just not ours.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Removes temporary logs left by kos processes that died without renaming them (SIGKILL); never another live run's. */
+export function removeStaleTempLogs(absLogDir: string): string[] {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = readdirSync(absLogDir)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const m = /\.tmp-(\d+)-\d+\./.exec(name)
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue
+    rmSync(path.join(absLogDir, name), {force: true})
+    removed.push(name)
+  }
+  return removed
 }
 
 /** The ELF whose symbols belong to the booted kernel (QEMU boots the 32-bit copy of build/kernel.elf). */
@@ -298,6 +326,7 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
   if (!Number.isInteger(repeat) || repeat < 1) throw new RunError(`repeat must be an integer >= 1, got ${repeat}`)
   const jobs = Math.max(1, opts.jobs ?? os.cpus().length)
   installExitHandlers()
+  removeStaleTempLogs(path.resolve(opts.repoRoot, opts.logDir ?? DEFAULT_LOG_DIR))
   const accel = opts.accel ?? (await chooseAccel())
   const date = new Date().toISOString()
 

@@ -3,7 +3,7 @@ import {existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFile
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {resultFailed, runCases} from '../../src/suites/run.js'
+import {removeStaleTempLogs, resultFailed, runCases} from '../../src/suites/run.js'
 import type {CaseResult} from '../../src/suites/types.js'
 import type {CaseDef, Peer, PeerContext, PeerSpec} from '../../src/suites/types.js'
 
@@ -116,6 +116,17 @@ describe('runCases', () => {
     expect(a.cases[0].qemu.argv.join(' ')).toContain('-serial file:build/reports/logs/same.log')
     expect(readFileSync(path.join(root, 'build/reports/logs/same.log'), 'utf8')).toBe('KTAP version 1\n1..1\nok 1 fake\n')
     expect(readdirSync(path.join(root, 'build/reports/logs')).filter((f) => f.includes('.tmp-'))).toEqual([])
+  })
+
+  it('removes temporary logs of dead kos processes, never those of live ones', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kos-run-stale-'))
+    // pid 2^22 + 1 is above Linux's pid_max limit: no process has it.
+    const dead = `x.tmp-${4194305}-1.log`
+    const mine = `x.tmp-${process.pid}-7.log`
+    const parent = `y.tmp-${process.ppid}-1.guest1.log`
+    for (const f of [dead, mine, parent, 'x.log', 'x.qemu.txt']) writeFileSync(path.join(dir, f), '')
+    expect(removeStaleTempLogs(dir)).toEqual([dead])
+    expect(readdirSync(dir).sort()).toEqual([mine, 'x.log', 'x.qemu.txt', parent].sort())
   })
 
   it('symbolizes a kernel backtrace into the result and the log; without symbols the note says why', async () => {
