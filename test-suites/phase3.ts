@@ -103,4 +103,15 @@ export const cases: CaseDef[] = [
     timeoutSec: 300,
     peer: {name: 'user-port'},
   },
+  {
+    id: 'socket_blocking',
+    phase: 3,
+    title: 'A process blocked in recvfrom sleeps on a wait queue: its parent keeps computing, the idle CPU halts, a looped-back datagram wakes it, a kill ends it at once (wait status 9), a timeout still fires',
+    components: ['sockets', 'socket-syscalls', 'scheduler'],
+    syscalls: ['SYS_SOCKET', 'SYS_BIND', 'SYS_SENDTO', 'SYS_RECVFROM', 'SYS_FORK', 'SYS_KILL', 'SYS_WAITPID', 'SYS_CLOSE'],
+    profile: 'e1000-user',
+    append: 'init=/bin/net_block',
+    timeoutSec: 300,
+    peer: {name: 'user-port'},
+  },
 ]

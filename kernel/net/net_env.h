@@ -26,9 +26,15 @@
  * host: the test driver's fake clock. */
 uint64_t net_now_ms(void);
 
-/* Called while a blocking socket call waits: poll the NIC, then sleep until
- * the next interrupt. Host: advances the fake clock. */
-void net_wait_for_event(void);
+/* Called while a blocking socket call waits: poll the NIC, then wait for
+ * the next network event or timer tick. In a process this sleeps on the
+ * scheduler's wait queue (other processes run); elsewhere (boot, in-kernel
+ * suites) it halts until the next interrupt. Returns 0, or -EINTR when the
+ * waiting process has been killed. Host: advances the fake clock. */
+int net_wait_for_event(void);
+/* A datagram was queued to a socket: wake the blocked receivers. Safe from
+ * interrupt handlers. Host: counts the calls. */
+void net_wake_waiters(void);
 
 /* The stack is entered from interrupt handlers (receive) and from syscalls
  * (send): net_lock disables interrupts and returns the previous state. */

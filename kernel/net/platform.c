@@ -3,6 +3,7 @@
 #include "net/netif.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
+#include "proc/sched.h"
 
 /* The clock is the TSC, calibrated once against PIT channel 2 (channel 0
  * belongs to the kernel's timer; channel 2 is free and gated by port 0x61). */
@@ -39,17 +40,43 @@ uint64_t net_now_ms(void)
 }
 
 /* Set once the kernel's timer calls net_timer_tick: from then on a waiter
- * may halt, because an interrupt is certain to wake it. */
+ * may halt or sleep, because a tick is certain to wake it. */
 static volatile bool timer_drives_net;
+
+/* Blocked socket calls of processes sleep here. Woken when a datagram is
+ * queued (from the e1000 interrupt or a poll) and on every tick, so that
+ * receive deadlines are checked without a timer per socket. */
+static struct waitq net_event;
+/* Bumped by every wake-up: a waiter that saw it change during its own poll
+ * does not go to sleep (the wake-up it would wait for already happened). */
+static volatile uint64_t net_wakeups;
+
+void net_wake_waiters(void)
+{
+    net_wakeups++;
+    waitq_wake_all(&net_event);
+}
 
 void net_timer_tick(void)
 {
     timer_drives_net = true;
     net_poll();
+    waitq_wake_all(&net_event);
 }
 
-void net_wait_for_event(void)
+int net_wait_for_event(void)
 {
+    if (proc_current() && timer_drives_net) {
+        if (proc_interrupted())
+            return -EINTR;
+        unsigned long f = net_lock();
+        uint64_t seen = net_wakeups;
+        net_poll();
+        if (net_wakeups == seen)
+            waitq_sleep(&net_event);   /* interrupts stay off until the switch */
+        net_unlock(f);
+        return proc_interrupted() ? -EINTR : 0;
+    }
     unsigned long f = net_lock();
     net_poll();
     net_unlock(f);
@@ -65,6 +92,7 @@ void net_wait_for_event(void)
         while (rdtsc() < until)
             __asm__ volatile("pause");
     }
+    return 0;
 }
 
 unsigned long net_lock(void) { return (unsigned long)irq_save(); }

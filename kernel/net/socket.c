@@ -1,9 +1,10 @@
 /* UDP sockets on the default netif: port table, ephemeral ports, receive
  * queues, blocking receive with timeout.
  *
- * Blocking: until the scheduler offers sleep queues, a blocked receive polls
- * the NIC and halts until the next interrupt (net_wait_for_event), checking
- * its queue and its deadline after each wake-up. */
+ * Blocking: a blocked receive waits in net_wait_for_event (a process sleeps
+ * on the scheduler's wait queue, so others run; the kernel's own suites
+ * halt), and checks its queue, its deadline and a pending kill after each
+ * wake-up. Queuing a datagram wakes the waiters. */
 #include "net/socket.h"
 #include "net/udp.h"
 
@@ -232,6 +233,7 @@ bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32
             s->rx_head = d;
         s->rx_tail = d;
         s->rx_count++;
+        net_wake_waiters();
         return true;
     }
     /* Bound but filtered out (e.g. wrong peer for a connected socket):
@@ -268,7 +270,9 @@ long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
             return -EAGAIN;
         if (deadline && net_now_ms() >= deadline)
             return -ETIMEDOUT;
-        net_wait_for_event();
+        int rc = net_wait_for_event();
+        if (rc < 0)
+            return rc;      /* -EINTR: killed while blocked */
     }
     size_t n = d->len < len ? d->len : len;
     memcpy(buf, d->data, n);

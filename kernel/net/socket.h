@@ -51,9 +51,10 @@ int sock_connect(struct socket *s, const struct kos_sockaddr_in *addr);
 /* addr NULL: send to the connected peer. Returns bytes sent or -errno. */
 long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
                  const struct kos_sockaddr_in *addr);
-/* Blocks (polling the NIC with hlt between polls) until a datagram arrives,
- * timeout_ms passes (-ETIMEDOUT; 0 = wait forever), or returns -EAGAIN at
- * once with MSG_DONTWAIT / SOCK_NONBLOCK. from may be NULL. Copies at most
+/* Blocks (net_wait_for_event: a process sleeps, other processes run) until
+ * a datagram arrives, timeout_ms passes (-ETIMEDOUT; 0 = wait forever) or the
+ * process is killed (-EINTR), or returns -EAGAIN at once with MSG_DONTWAIT /
+ * SOCK_NONBLOCK. from may be NULL. Copies at most
  * len bytes (the rest of the datagram is discarded, as on Linux). */
 long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
                    struct kos_sockaddr_in *from, uint32_t timeout_ms);

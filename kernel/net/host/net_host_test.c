@@ -13,7 +13,20 @@
 /* ---- platform hooks for the host build ---- */
 static uint64_t fake_now_ms = 1000;
 uint64_t net_now_ms(void) { return fake_now_ms; }
-void net_wait_for_event(void) { fake_now_ms += 10; net_poll(); }
+/* fake_killed stands for a killed process: a wait then fails with -EINTR. */
+static bool fake_killed;
+static int waits_made;
+int net_wait_for_event(void)
+{
+    waits_made++;
+    if (fake_killed)
+        return -EINTR;
+    fake_now_ms += 10;
+    net_poll();
+    return 0;
+}
+static int wakeups;
+void net_wake_waiters(void) { wakeups++; }
 unsigned long net_lock(void) { return 0; }
 void net_unlock(unsigned long s) { (void)s; }
 
@@ -239,9 +252,11 @@ static void t_udp_port_unreachable(void)
 {
     resolve_peer();
     uint8_t f[1600], data[5] = "hello";
+    int wakeups0 = wakeups;
     size_t n = build_udp(f, peer_ip, 4000, nif.ip, 9999, data, 5, true);
     net_input(&nif, f, n);
     CHECK(nif.stats.drop[DROP_UDP_NO_PORT] == 1);
+    CHECK(wakeups == wakeups0);     /* nobody to wake for an unbound port */
     CHECK(tx_count == 1);
     size_t plen;
     const uint8_t *m = sent_ip(0, 1, peer_ip, &plen);
@@ -267,8 +282,10 @@ static void t_udp_socket_roundtrip(void)
     uint8_t f[1600], data[100], buf[200];
     for (int i = 0; i < 100; i++)
         data[i] = (uint8_t)(i ^ 0xa5);
+    int wakeups0 = wakeups;
     size_t n = build_udp(f, peer_ip, 5555, nif.ip, 7, data, 100, true);
     net_input(&nif, f, n);
+    CHECK(wakeups == wakeups0 + 1);     /* a queued datagram wakes receivers */
     /* Zero checksum = not computed: accepted. */
     n = build_udp(f, peer_ip, 5556, nif.ip, 7, data, 10, false);
     net_input(&nif, f, n);
@@ -277,6 +294,7 @@ static void t_udp_socket_roundtrip(void)
     f[n - 1] ^= 0xff;
     net_input(&nif, f, n);
     CHECK(nif.stats.drop[DROP_UDP_BAD_CSUM] == 1);
+    CHECK(wakeups == wakeups0 + 2);     /* the dropped one woke nobody */
     struct kos_sockaddr_in from;
     long r = sock_recvfrom(s, buf, sizeof buf, 0, &from, 100);
     CHECK(r == 100 && memcmp(buf, data, 100) == 0);
@@ -284,6 +302,12 @@ static void t_udp_socket_roundtrip(void)
     r = sock_recvfrom(s, buf, 4, 0, &from, 100);   /* truncating read */
     CHECK(r == 4 && net_ntohs(from.sin_port) == 5556);
     CHECK(sock_recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    /* A receiver killed while it waits forever gets -EINTR after one wait. */
+    fake_killed = true;
+    int waits0 = waits_made;
+    CHECK(sock_recvfrom(s, buf, sizeof buf, 0, NULL, 0) == -EINTR);
+    CHECK(waits_made == waits0 + 1);
+    fake_killed = false;
     /* Echo back: the sent datagram verifies with the reference checksum. */
     CHECK(sock_sendto(s, data, 100, 0, &from) == 100);
     CHECK(tx_count == 1);
