@@ -46,4 +46,21 @@ export const cases: CaseDef[] = [
     timeoutSec: 240,
     expect: {log: ['# metric pipe_cycles_per_kib']},
   },
+  {
+    // The peer (src/suites/peers, udp-bench-tap) measures from the case's
+    // namespace and hands its figures to the guest with kos:metric, so they
+    // land in the serial log as "# metric udp_echo_rtt_median/_p99 N us" and
+    // "# metric udp_echo_throughput N kbit/s".
+    id: 'bench_udp_tap',
+    phase: 3,
+    title: 'UDP echo RTT (median, p99) and throughput over TAP',
+    components: ['e1000', 'udp'],
+    syscalls: [],
+    profile: 'e1000-tap',
+    append: 'ktest=netecho ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0',
+    timeoutSec: 600,
+    needsNetAdmin: true,
+    peer: {name: 'udp-bench-tap', options: {count: 500}},
+    expect: {log: ['# metric udp_echo_rtt_median', '# metric udp_echo_rtt_p99', '# metric udp_echo_throughput']},
+  },
 ]
