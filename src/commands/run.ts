@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {spawnSync} from 'node:child_process'
 import dgram from 'node:dgram'
-import {existsSync, mkdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, renameSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import {build} from '../build/index.js'
@@ -93,9 +93,21 @@ export default class Run extends Command {
       const id = def?.id ?? 'run'
       const vars: Record<string, string | number> = {caseId: id, guest: 1, guests: def?.guests ?? 1, mac: '52:54:00:12:34:56'}
       // The serial output is also copied to a file so a host peer can watch it, as in kos test.
-      const serialLog = path.join(DEFAULT_LOG_DIR, `${id}.run.log`)
+      // Written under a name of this process and moved to ID.run.log when QEMU is gone (also on Ctrl-C),
+      // so two kos run at once never write into each other's copy.
+      const finalLog = path.join(repoRoot, DEFAULT_LOG_DIR, `${id}.run.log`)
+      const serialLog = path.join(DEFAULT_LOG_DIR, flags['dry-run'] ? `${id}.run.log` : `${id}.run.tmp-${process.pid}-1.log`)
       mkdirSync(path.join(repoRoot, DEFAULT_LOG_DIR), {recursive: true})
       rmSync(path.join(repoRoot, serialLog), {force: true})
+      if (!flags['dry-run']) {
+        process.once('exit', () => {
+          try {
+            renameSync(path.join(repoRoot, serialLog), finalLog)
+          } catch {
+            // QEMU never wrote it.
+          }
+        })
+      }
       let prefix: string[] = []
       if (def?.peer && !flags['dry-run']) {
         const {startPeer} = await import('../suites/peers/index.js')

@@ -165,11 +165,14 @@ describe('kos test against the real kernel', () => {
     expect(qemus.length).toBe(1)
     // Let the guest print its boot line on the terminal before interrupting.
     for (let i = 0; i < 300 && !seen.includes('kos:'); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(existsSync(path.join(repoRoot, `build/reports/logs/run.run.tmp-${proc.pid}-1.log`))).toBe(true)
     proc.kill('SIGINT')
     const r = await proc
     expect(r.stdout).toContain('kos: booting')
     expect(r.exitCode).toBe(130)
     for (let i = 0; i < 50 && qemus.some(running); i++) await new Promise((r2) => setTimeout(r2, 100))
     expect(qemus.filter(running)).toEqual([])
+    // The serial copy was written under this process's temporary name and moved to run.run.log on exit.
+    expect(readdirSync(path.join(repoRoot, 'build/reports/logs')).filter((f) => f.includes(`.tmp-${proc.pid}-`))).toEqual([])
   })
 })
