@@ -290,6 +290,15 @@ export function validateResults(value: unknown, path = 'results'): RunResults {
     if (c.reason !== undefined && typeof c.reason !== 'string') fail(path, `${at}: "reason" must be a string`)
     if (c.tail !== undefined && (!Array.isArray(c.tail) || !c.tail.every((x) => typeof x === 'string')))
       fail(path, `${at}: "tail" must be an array of strings`)
+    if (c.backtrace !== undefined) {
+      if (!Array.isArray(c.backtrace)) fail(path, `${at}: "backtrace" must be an array`)
+      c.backtrace.forEach((f: unknown, j: number) => {
+        const fr = f as Record<string, unknown> | null
+        const ok = typeof fr === 'object' && fr !== null && typeof fr.addr === 'string' && typeof fr.func === 'string' &&
+          typeof fr.file === 'string' && typeof fr.line === 'number'
+        if (!ok) fail(path, `${at}: backtrace[${j}] must have string addr, func, file and a number line`)
+      })
+    }
     if (c.metrics !== undefined) {
       if (typeof c.metrics !== 'object' || c.metrics === null) fail(path, `${at}: "metrics" must be an object`)
       for (const [k, m] of Object.entries(c.metrics)) if (typeof m !== 'number') fail(path, `${at}: metric "${k}" must be a number`)

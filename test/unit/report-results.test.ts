@@ -219,6 +219,11 @@ describe('writeResults / readResults', () => {
     expect(errorOf('{"date":"x","commit":null,"cases":[{"id":"a","phase":1,"title":"t","components":[],"syscalls":[],"status":"passed","durationMs":1}]}'))
       .toMatch(/case "a": "status" must be one of/)
     expect(errorOf('{"date":"x","commit":null,"cases":[{"id":"a","phase":"1"}]}')).toMatch(/"phase" must be an integer/)
+    const withBacktrace = (bt: string) => `{"date":"x","commit":null,"cases":[{"id":"a","phase":1,"title":"t","components":[],"syscalls":[],"status":"crash","durationMs":1,"backtrace":${bt}}]}`
+    expect(errorOf(withBacktrace('{}'))).toMatch(/case "a": "backtrace" must be an array/)
+    expect(errorOf(withBacktrace('[{"addr":"0x1","func":"f","file":"x.c","line":"3"}]'))).toMatch(/case "a": backtrace\[0\] must have string addr, func, file and a number line/)
+    writeFileSync(file, withBacktrace('[{"addr":"0x1","func":"f","file":"x.c","line":3}]'))
+    expect(readResults(file).cases[0].backtrace).toEqual([{addr: '0x1', func: 'f', file: 'x.c', line: 3}])
     for (const m of [errorOf('{"cases":[]}'), errorOf('{"date":"x","cases":{}}')]) expect(m).not.toContain('\n')
     expect(() => readResults(join(dir, 'missing.json'))).toThrow(/no such file/)
   })
