@@ -33,8 +33,15 @@ static void calibrate_tsc(void)
 uint64_t net_now_ms(void)
 {
     if (!tsc_per_ms) {
-        calibrate_tsc();
-        tsc_at_boot = rdtsc();
+        /* Interrupts off: the timer tick polls the stack, which asks for the
+         * time; a calibration nested in the first one would stretch the
+         * first one's 10 ms window and make every timeout too long. */
+        uint64_t flags = irq_save();
+        if (!tsc_per_ms) {
+            calibrate_tsc();
+            tsc_at_boot = rdtsc();
+        }
+        irq_restore(flags);
     }
     return (rdtsc() - tsc_at_boot) / tsc_per_ms;
 }
