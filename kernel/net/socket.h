@@ -4,21 +4,9 @@
 #define KOS_NET_SOCKET_H
 #include "net/netif.h"
 
-/* User ABI (mirrored in user/lib/net.h): Linux numbers and layout. */
-#define AF_UNSPEC 0
-#define AF_INET 2
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define SOCK_NONBLOCK 0x800
-#define IPPROTO_UDP 17
-#define MSG_DONTWAIT 0x40
-
-struct kos_sockaddr_in {
-    uint16_t sin_family;
-    uint16_t sin_port;   /* network byte order */
-    uint32_t sin_addr;   /* network byte order */
-    uint8_t sin_zero[8];
-};
+/* User ABI (AF_INET, SOCK_DGRAM, MSG_DONTWAIT, struct kos_sockaddr_in),
+ * shared with user/lib/net.h. */
+#include <kos/socket.h>
 
 #define SOCK_RX_QUEUE 64     /* datagrams held per socket before dropping */
 #define SOCK_DGRAM_POOL 128  /* received datagrams held by all sockets together */

@@ -1,25 +1,17 @@
-/* Socket syscall stubs (numbers 15-23) and the socket ABI. The ABI mirrors
- * kernel/net/socket.h and kernel/net/net_syscalls.h: Linux numbers and
- * layouts, plus a timeout argument on recv/recvfrom (0 = wait forever). */
+/* Socket syscall stubs (numbers 15-23) and the socket ABI (kos/socket.h,
+ * shared with the kernel; the calls are listed in kernel/net/net_syscalls.h):
+ * Linux numbers and layouts, plus a timeout argument on recv/recvfrom
+ * (0 = wait forever). */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
 #include "sys.h"
 
-#define AF_UNSPEC 0
-#define AF_INET 2
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define SOCK_NONBLOCK 0x800
-#define IPPROTO_UDP 17
-#define MSG_DONTWAIT 0x40
+#include <kos/socket.h>
 
-struct sockaddr_in {
-    uint16_t sin_family;
-    uint16_t sin_port;   /* network byte order */
-    uint32_t sin_addr;   /* network byte order */
-    uint8_t sin_zero[8];
-};
+/* User code says struct sockaddr_in, as on Linux; it is the kernel's
+ * struct kos_sockaddr_in (one definition in kos/socket.h). */
+#define sockaddr_in kos_sockaddr_in
 
 static inline uint16_t htons(uint16_t v) { return (uint16_t)((v << 8) | (v >> 8)); }
 #define ntohs htons

@@ -1,0 +1,28 @@
+/* The socket ABI shared by the kernel (kernel/net/socket.h) and user space
+ * (user/lib/net.h): Linux's numbers and sockaddr_in layout. The one
+ * difference from Linux is in the calls, not here: recv and recvfrom take a
+ * timeout in milliseconds where Linux has the address-length pointer
+ * (kernel/net/net_syscalls.h lists the calls). */
+#ifndef KOS_SOCKET_H
+#define KOS_SOCKET_H
+#include <stdint.h>
+
+#define AF_UNSPEC 0
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_NONBLOCK 0x800
+#define IPPROTO_UDP 17
+#define MSG_DONTWAIT 0x40
+
+struct kos_sockaddr_in {
+    uint16_t sin_family;
+    uint16_t sin_port;   /* network byte order */
+    uint32_t sin_addr;   /* network byte order */
+    uint8_t sin_zero[8];
+};
+
+/* What the syscalls accept as addrlen, and what the kernel copies. */
+_Static_assert(sizeof(struct kos_sockaddr_in) == 16, "sockaddr_in is 16 bytes, as on Linux");
+
+#endif
