@@ -13,11 +13,7 @@ static struct socket *bound_list;
 /* Received datagrams live in a fixed pool, not the heap: they are queued
  * from interrupt handlers, and the kernel heap must not be entered there.
  * Callers hold net_lock. */
-struct dgram_slot {
-    struct sock_dgram hdr;
-    uint8_t data[UDP_MAX_PAYLOAD];
-};
-static struct dgram_slot dgram_pool[SOCK_DGRAM_POOL];
+static struct sock_dgram dgram_pool[SOCK_DGRAM_POOL];
 static struct sock_dgram *dgram_free_list;
 static bool dgram_pool_ready;
 static int dgrams_in_use;
@@ -26,8 +22,8 @@ static struct sock_dgram *dgram_alloc(void)
 {
     if (!dgram_pool_ready) {
         for (int i = 0; i < SOCK_DGRAM_POOL; i++) {
-            dgram_pool[i].hdr.next = dgram_free_list;
-            dgram_free_list = &dgram_pool[i].hdr;
+            dgram_pool[i].next = dgram_free_list;
+            dgram_free_list = &dgram_pool[i];
         }
         dgram_pool_ready = true;
     }

@@ -3,6 +3,7 @@
 #ifndef KOS_NET_SOCKET_H
 #define KOS_NET_SOCKET_H
 #include "net/netif.h"
+#include "net/udp.h"
 
 /* User ABI (AF_INET, SOCK_DGRAM, MSG_DONTWAIT, struct kos_sockaddr_in),
  * shared with user/lib/net.h. */
@@ -16,7 +17,7 @@ struct sock_dgram {
     uint32_t src;       /* host order */
     uint16_t src_port;
     uint16_t len;
-    uint8_t data[];
+    uint8_t data[UDP_MAX_PAYLOAD];
 };
 
 struct socket {
