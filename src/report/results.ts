@@ -1,6 +1,6 @@
 // Run results on disk: results.json, JUnit XML, a Markdown summary (also for
 // $GITHUB_STEP_SUMMARY). The text builders are pure; writeResults does the I/O.
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {findRepoRoot} from '../util/root.js'
@@ -231,6 +231,13 @@ function defaultReportDir(): string {
   }
 }
 
+/** Another kos process finishing at the same time, or a reader, never sees half a file. */
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, text)
+  renameSync(tmp, file)
+}
+
 /**
  * Write results.json, junit.xml and summary.md (under opts.dir, default
  * build/reports) and append the summary to $GITHUB_STEP_SUMMARY when set.
@@ -245,9 +252,9 @@ export function writeResults(results: RunResults, opts: {dir?: string; junitPath
   mkdirSync(dirname(junit), {recursive: true})
 
   const md = markdownSummary(results)
-  writeFileSync(json, JSON.stringify(results, null, 2) + '\n')
-  writeFileSync(junit, junitXml(results))
-  writeFileSync(markdown, md)
+  writeAtomically(json, JSON.stringify(results, null, 2) + '\n')
+  writeAtomically(junit, junitXml(results))
+  writeAtomically(markdown, md)
 
   const written: WrittenReports = {json, junit, markdown}
   const stepSummary = process.env.GITHUB_STEP_SUMMARY
