@@ -1,7 +1,7 @@
 /* Socket syscalls 15-23 (kernel/sys/syscall.c table) and the hooks fs/file.c
  * calls for descriptors of kind FILE_SOCKET.
  *
- * User ABI (user/lib/net.h has the stubs):
+ * User ABI (user/lib/net.h has the wrappers):
  *   socket(domain, type, protocol)                  -> fd
  *   bind(fd, const struct kos_sockaddr_in *, len)   len must be 16
  *   connect(fd, const struct kos_sockaddr_in *, len)  AF_UNSPEC dissolves

@@ -1,4 +1,4 @@
-/* Socket syscall stubs. */
+/* Socket syscall wrappers. */
 #include "net.h"
 
 struct sockaddr_in sockaddr_ipv4(uint32_t ip, uint16_t port)

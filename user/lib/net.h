@@ -1,4 +1,4 @@
-/* Socket syscall stubs (numbers 15-23) and the socket ABI (kos/socket.h,
+/* Socket syscall wrappers (numbers 15-23) and the socket ABI (kos/socket.h,
  * shared with the kernel; the calls are listed in kernel/net/net_syscalls.h):
  * Linux numbers and layouts, plus a timeout argument on recv/recvfrom
  * (0 = wait forever). */
