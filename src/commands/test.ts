@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import os from 'node:os'
 import {build} from '../build/index.js'
+import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {DEFAULT_REPORT_DIR, formatDuration, writeResults} from '../report/results.js'
 import {loadSuites} from '../suites/load.js'
@@ -46,6 +47,7 @@ export default class Test extends Command {
     // Shown and recorded relative to the repository when inside it.
     const shownOut = path.relative(repoRoot, outDir).startsWith('..') ? outDir : path.relative(repoRoot, outDir) || '.'
     try {
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`--out ${flags.out} is not a directory`)
       const all = await loadSuites(repoRoot, flags.suites, {exclude: flags.suites === 'test-suites' ? ['bench.ts'] : []})
       const cases = selectCases(all, {phases: flags.phase, all: flags.all, caseIds: flags.case, grep: flags.grep, shard: flags.shard})
       if (cases.length === 0) throw new Error('no cases selected')
