@@ -2,7 +2,8 @@
 // passing run, a failing run and Ctrl-C, never touching the root namespace.
 // Needs root (CAP_NET_ADMIN): without it these tests are reported as skipped.
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {createNetns, listLeftovers, TAP_HOST_IP} from '../../src/qemu/netns.js'
@@ -73,7 +74,7 @@ describe.skipIf(!isRoot)('TAP cases leave nothing behind (root, boots QEMU)', ()
   it('after a run that times out (a failed run)', async () => {
     execFileSync(process.execPath, ['--import', 'tsx', kos, 'build'], {cwd: root, stdio: 'pipe'})
     expect(kernelBuilt()).toBe(true)
-    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'ping_tap', '--no-build', '--timeout', '2', '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'ping_tap', '--no-build', '--out', mkdtempSync(path.join(os.tmpdir(), 'kos-net-')), '--timeout', '2', '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { out += d })
@@ -85,7 +86,7 @@ describe.skipIf(!isRoot)('TAP cases leave nothing behind (root, boots QEMU)', ()
 
   it('after Ctrl-C in the middle of a TAP case', async () => {
     expect(kernelBuilt()).toBe(true)
-    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'udp_tap', '--no-build', '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'udp_tap', '--no-build', '--out', mkdtempSync(path.join(os.tmpdir(), 'kos-net-')), '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
     // wait until its namespace and the QEMU inside it exist
     expect(await waitFor(() => listLeftovers(child.pid).pids.length > 0, 60_000)).toBe(true)
     const inside = listLeftovers(child.pid).pids   // QEMU (ip netns exec replaced itself with it)
@@ -99,7 +100,7 @@ describe.skipIf(!isRoot)('TAP cases leave nothing behind (root, boots QEMU)', ()
 
   it('after a passing run', async () => {
     expect(kernelBuilt()).toBe(true)
-    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'ping_tap', '--no-build', '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'test', '--case', 'ping_tap', '--no-build', '--out', mkdtempSync(path.join(os.tmpdir(), 'kos-net-')), '--jobs', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { out += d })

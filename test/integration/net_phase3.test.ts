@@ -1,6 +1,8 @@
 // The whole phase-3 matrix in QEMU: every case passes as root; without
 // CAP_NET_ADMIN the TAP cases are skipped with the reason and the rest pass.
 import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {cases} from '../../test-suites/phase3.js'
@@ -13,7 +15,7 @@ const isRoot = process.getuid?.() === 0
 describe('phase 3 in QEMU', () => {
   it('passes every case (TAP cases skipped with the reason when not root)', () => {
     execFileSync(process.execPath, ['--import', 'tsx', kos, 'build'], {cwd: root, stdio: 'pipe'})
-    const run = spawnSync(process.execPath, ['--import', 'tsx', kos, 'test', '--phase', '3', '--no-build'], {cwd: root, encoding: 'utf8', timeout: 1_800_000})
+    const run = spawnSync(process.execPath, ['--import', 'tsx', kos, 'test', '--phase', '3', '--no-build', '--out', mkdtempSync(path.join(os.tmpdir(), 'kos-net-'))], {cwd: root, encoding: 'utf8', timeout: 1_800_000})
     const out = `${run.stdout}\n${run.stderr}`
     for (const c of cases) {
       const line = new RegExp(`^${c.id}\\s+(\\w+)\\s+\\S+ \\S+\\s*(.*)$`, 'm').exec(run.stdout)
