@@ -115,19 +115,4 @@ export const cases: CaseDef[] = [
     timeoutSec: 300,
     expect: {log: ['# free pages before', ' no_page_leak\n']},
   },
-  {
-    id: 'kernel_exception',
-    phase: 1,
-    title: 'a kernel-mode fault prints vector, error code, RIP, CR2 and a backtrace, then panics',
-    components: ['idt'],
-    syscalls: [],
-    profile: 'base',
-    append: 'harness=pagefault',
-    timeoutSec: 60,
-    expect: {
-      status: 'crash',
-      crashReason: 'page fault in kernel',
-      log: ['# kernel exception 14 (page fault), error 0x2', 'cr2 0xffff9fffdeadb000', '#   bt: 0xffffffff8'],
-    },
-  },
 ]

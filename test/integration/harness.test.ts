@@ -94,7 +94,7 @@ describe('kos test against the real kernel', () => {
 
   it('symbolizes the backtrace of a kernel exception (kernel_exception) in the result, the log and the reason', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'kos-harness-bt-'))
-    const r = await kos(['test', '--case', 'kernel_exception', '--no-build', '--json', '--out', out])
+    const r = await kos(['test', '--suites', 'test/fixtures/suites', '--case', 'kernel_exception', '--no-build', '--json', '--out', out])
     expect(r.exitCode, r.stderr).toBe(0)
     const c = (JSON.parse(r.stdout) as RunResults).cases[0]
     expect(c).toMatchObject({status: 'crash', expected: {status: 'crash', met: true}})
