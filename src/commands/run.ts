@@ -50,7 +50,7 @@ export default class Run extends Command {
 
   static override examples = [
     '<%= config.bin %> run --append "ktest=all"',
-    '<%= config.bin %> run --case fork_test',
+    '<%= config.bin %> run --case fork',
     '<%= config.bin %> run --gdb --append "init=/bin/hello"',
   ]
 

@@ -16,7 +16,7 @@ export default class Test extends Command {
   static override examples = [
     '<%= config.bin %> test --phase 1',
     '<%= config.bin %> test --all --jobs 2 --junit build/reports/junit.xml',
-    '<%= config.bin %> test --case fork_test --repeat 5',
+    '<%= config.bin %> test --case fork --repeat 5',
     '<%= config.bin %> test --suites test/fixtures/suites --no-build --json',
   ]
 
