@@ -5,6 +5,8 @@
 #include "drivers/e1000.h"
 #include "net/arp.h"
 #include "lib/ktap.h"
+#include "net/mdns.h"
+#include "cmdline.h"
 
 static bool started;
 
@@ -34,6 +36,25 @@ static void wait_until_receiving(void)
             (unsigned long)(net_now_ms() - start));
 }
 
+/* mdns=1 on the command line starts the responder (hostname= names it). */
+static void start_mdns(void)
+{
+    char on[8], host[64];
+    if (!cmdline_get("mdns", on, sizeof on) || strcmp(on, "1") != 0)
+        return;
+    static const uint8_t group_mac[ETH_ALEN] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
+    e1000_add_multicast(group_mac);
+    bool named = cmdline_get("hostname", host, sizeof host);
+    unsigned long f = net_lock();
+    int rc = mdns_start(net_default_if, named ? host : NULL);
+    net_unlock(f);
+    if (rc < 0)
+        kprintf("mdns: not started: bad hostname= (letters, digits, '-', at most 63)\n");
+    else
+        kprintf("mdns: responding as %s, service %s port %d\n", mdns_host_name(), mdns_instance_name(),
+                MDNS_SERVICE_PORT);
+}
+
 bool net_init(const char *cmdline)
 {
     if (started)
@@ -46,6 +67,7 @@ bool net_init(const char *cmdline)
     if (!e1000_wait_link(3000))
         kprintf("e1000: link still down after 3 s\n");
     wait_until_receiving();
+    start_mdns();
     return true;
 }
 

@@ -5,6 +5,9 @@
 
 struct netif *net_default_if;
 
+/* mDNS is optional: the host stack test links without it. */
+void mdns_tick(struct netif *nif) __attribute__((weak));
+
 static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_ETH_SHORT] = "eth_short",
     [DROP_ETH_OVERSIZE] = "eth_oversize",
@@ -35,6 +38,7 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_UDP_NO_PORT] = "udp_no_port",
     [DROP_UDP_QUEUE_FULL] = "udp_queue_full",
     [DROP_UDP_NO_MEM] = "udp_no_mem",
+    [DROP_MDNS_MALFORMED] = "mdns_malformed",
 };
 
 const char *net_drop_reason_name(enum net_drop_reason r)
@@ -164,6 +168,8 @@ void net_poll(void)
     if (nif->poll)
         nif->poll(nif);
     arp_tick(nif);
+    if (mdns_tick)
+        mdns_tick(nif);
 }
 
 void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint64_t value, void *arg),

@@ -40,6 +40,7 @@ enum net_drop_reason {
     DROP_UDP_NO_PORT,       /* answered with ICMP port unreachable */
     DROP_UDP_QUEUE_FULL,
     DROP_UDP_NO_MEM,
+    DROP_MDNS_MALFORMED,    /* a message to port 5353 the DNS parser refused */
     DROP_REASON_COUNT
 };
 

@@ -2,6 +2,11 @@
 #include "net/udp.h"
 #include "net/icmp.h"
 #include "net/socket.h"
+#include "net/mdns.h"
+
+/* mDNS is optional: the host stack test links without it. */
+bool mdns_input(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *data,
+                size_t len) __attribute__((weak));
 
 static uint32_t pseudo_sum(uint32_t src, uint32_t dst, size_t udp_len)
 {
@@ -34,6 +39,8 @@ void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt
     }
     uint16_t sport = net_get16(pkt), dport = net_get16(pkt + 2);
     nif->stats.udp_rx++;
+    if (dport == MDNS_PORT && mdns_input && mdns_input(nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN))
+        return;
     if (sock_deliver_udp(nif, ip->src, sport, ip->dst, dport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN))
         return;
     net_count_drop(nif, DROP_UDP_NO_PORT);

@@ -1,0 +1,129 @@
+/* mDNS responder and browser (RFC 6762) with DNS-SD records (RFC 6763) on
+ * the DNS message format of RFC 1035. The parser and builder are pure
+ * functions over a buffer (host-tested in kernel/net/host/mdns_host_test.c). */
+#ifndef KOS_NET_MDNS_H
+#define KOS_NET_MDNS_H
+#include "net/ipv4.h"
+
+#define MDNS_PORT 5353
+#define MDNS_GROUP 0xe00000fbu           /* 224.0.0.251 */
+#define MDNS_SERVICE "_kos._udp.local"
+#define MDNS_SERVICE_PORT 7              /* the netecho service */
+
+#define DNS_HDR_LEN 12
+#define DNS_NAME_WIRE_MAX 255            /* RFC 1035 2.3.4, wire form */
+#define DNS_LABEL_MAX 63
+#define DNS_TEXT_MAX 256                 /* dotted text of the longest name + NUL */
+#define DNS_MAX_POINTERS 32              /* compression jumps followed per name */
+
+#define DNS_TYPE_A 1
+#define DNS_TYPE_PTR 12
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_SRV 33
+#define DNS_TYPE_ANY 255
+#define DNS_CLASS_IN 1
+#define MDNS_CLASS_TOP 0x8000            /* QU in questions, cache-flush in answers */
+
+#define DNS_FLAG_QR 0x8000
+#define DNS_FLAG_AA 0x0400
+#define DNS_FLAG_TC 0x0200
+#define DNS_OPCODE(f) (((f) >> 11) & 0xf)
+
+enum dns_status {
+    DNS_OK = 0,
+    DNS_ERR_TRUNCATED = -1,    /* a field runs past the end of the message */
+    DNS_ERR_LABEL = -2,        /* label longer than 63, reserved 0x40/0x80 type, '.' or NUL inside */
+    DNS_ERR_NAME_TOO_LONG = -3,/* more than 255 bytes in wire form */
+    DNS_ERR_POINTER = -4,      /* pointer not strictly backwards (a loop) or too many jumps */
+    DNS_ERR_SPACE = -5,        /* builder: the output buffer is full / text too long */
+};
+
+struct dns_header {
+    uint16_t id, flags, qdcount, ancount, nscount, arcount;
+};
+
+struct dns_question {
+    char name[DNS_TEXT_MAX];
+    uint16_t type, klass;      /* klass keeps the top (QU) bit */
+};
+
+struct dns_rr {
+    char name[DNS_TEXT_MAX];
+    uint16_t type, klass;
+    uint32_t ttl;
+    size_t rdata, rdlen;       /* offset and length of RDATA inside the message */
+};
+
+/* Reads the name at off (following compression pointers) as dotted text
+ * ("" for the root); *next is the offset just past the name where it sits. */
+int dns_read_name(const uint8_t *msg, size_t len, size_t off, char out[DNS_TEXT_MAX], size_t *next);
+int dns_read_header(const uint8_t *msg, size_t len, struct dns_header *h);
+int dns_read_question(const uint8_t *msg, size_t len, size_t *off, struct dns_question *q);
+/* Also checks that RDATA fits in the message. */
+int dns_read_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_rr *rr);
+/* Case-insensitive equality of dotted names (DNS names compare without case). */
+bool dns_name_eq(const char *a, const char *b);
+
+#define DNS_BUILDER_NAMES 48
+
+/* Writes a message; names are compressed against every suffix written so far. */
+struct dns_builder {
+    uint8_t *buf;
+    size_t cap, len;
+    int error;                          /* first error; later calls do nothing */
+    uint16_t name_offs[DNS_BUILDER_NAMES];
+    int n_names;
+    uint16_t counts[4];                 /* qd, an, ns, ar as added */
+};
+
+void dnsb_init(struct dns_builder *b, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags);
+void dnsb_name(struct dns_builder *b, const char *dotted);
+void dnsb_question(struct dns_builder *b, const char *name, uint16_t type, uint16_t klass);
+/* section: 1 answer, 2 authority, 3 additional. Returns where RDLENGTH sits
+ * (pass it to dnsb_rr_end once RDATA is written). */
+size_t dnsb_rr_begin(struct dns_builder *b, int section, const char *name, uint16_t type, uint16_t klass,
+                     uint32_t ttl);
+void dnsb_rr_end(struct dns_builder *b, size_t rdlen_at);
+void dnsb_bytes(struct dns_builder *b, const void *data, size_t n);
+void dnsb_u16(struct dns_builder *b, uint16_t v);
+/* Patches the counts into the header; message length, or a dns_status < 0. */
+long dnsb_finish(struct dns_builder *b);
+
+/* ---- the responder (kernel and host driver) ---- */
+
+#define MDNS_MAX_PEERS 8
+
+struct mdns_peer {
+    char instance[DNS_TEXT_MAX];        /* "kos-57._kos._udp.local" */
+    char target[DNS_TEXT_MAX];          /* SRV target host */
+    uint16_t port;
+    uint32_t ip;
+    bool have_srv, have_ip, reported;
+};
+
+struct mdns_stats {
+    uint64_t rx_queries, rx_responses, tx_responses, tx_queries, announcements;
+    uint64_t legacy_unicast, unicast_replies, dropped_malformed;
+};
+
+/* Starts the responder on nif: host name from hostname (NULL: "kos-XX"
+ * from the MAC's last byte), schedules announcements and browse queries.
+ * The caller joins 01:00:5e:00:00:fb in the NIC (net_boot.c). 0 or -EINVAL
+ * for a bad host name. */
+int mdns_start(struct netif *nif, const char *hostname);
+void mdns_stop(void);
+bool mdns_running(void);
+/* UDP datagram to port 5353 (udp.c): true when the responder took it. */
+bool mdns_input(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *data,
+                size_t len);
+/* Periodic work from net_poll: announcements and browse queries when due. */
+void mdns_tick(struct netif *nif);
+/* Sends one browse query (PTR _kos._udp.local) now. */
+int mdns_browse(struct netif *nif);
+const char *mdns_host_name(void);       /* "kos-56.local" */
+const char *mdns_instance_name(void);   /* "kos-56._kos._udp.local" */
+int mdns_peer_count(void);
+const struct mdns_peer *mdns_peer_at(int i);
+const struct mdns_stats *mdns_get_stats(void);
+
+#endif
