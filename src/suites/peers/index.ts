@@ -10,6 +10,7 @@ import {type AgentOp, runAgent, summarizeReport} from './agent.js'
 import {expectTerms, ipFromString, macFromString, malformedFrames} from './frames.js'
 import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
+import {runMdnsAgent, summarizeMdns} from './mdns.js'
 
 export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
 /** How long a guest may take to boot and bring its NIC up under TCG. */
@@ -230,13 +231,21 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         {op: 'rtt', count: num(spec, 'count', 500), size: 64, metric: 'udp_echo_rtt'},
         {op: 'throughput', count: num(spec, 'count', 500) * 2, size: 1472, window: 16, metric: 'udp_echo_throughput'},
       ], signal))
+    case 'mdns-tap':
+      return tapPeer(spec, ctx, async (ns, signal) => {
+        const report = await runMdnsAgent({
+          guestIp: ns.guestIp, hostIp: ns.hostIp, serialPath: ctx.serialPath, peerLabel: 'peer-ns',
+          peerPort: num(spec, 'peerPort', 7007), malformed: true, timeoutMs: num(spec, 'timeoutSec', 180) * 1000,
+        }, ns.prefix, signal)
+        return {ok: report.ok, detail: summarizeMdns(report)}
+      })
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'bad-packets':
       return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
     default:
-      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, lan-echo, bad-packets)`)
+      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, bad-packets)`)
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'lan-echo', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'bad-packets']

@@ -1,0 +1,23 @@
+// Phase 4: mDNS service discovery. The guest side is the responder and
+// browser in kernel/net/mdns.c (started by mdns=1) next to the netecho
+// service on port 7; the host side is the mdns-tap peer
+// (src/suites/peers/mdns.ts) in the case's own network namespace.
+import type {CaseDef} from '../src/suites/types.js'
+
+const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
+
+export const cases: CaseDef[] = [
+  {
+    id: 'mdns_tap',
+    phase: 4,
+    title: 'mDNS over TAP: a host querier browses _kos._udp.local (PTR/SRV/TXT/A checked), resolves kos-56.local (QU and legacy unicast), echoes at the discovered address and port; malformed messages counted; the guest browses and finds the host instance',
+    components: ['mdns', 'e1000', 'tap', 'udp', 'ipv4'],
+    syscalls: [],
+    profile: 'e1000-tap',
+    append: TAP_APPEND,
+    timeoutSec: 600,
+    needsNetAdmin: true,
+    peer: {name: 'mdns-tap', options: {timeoutSec: 180}},
+    expect: {log: ['mdns: responding as kos-56.local, service kos-56._kos._udp.local port 7']},
+  },
+]
