@@ -4,6 +4,7 @@
 // (src/suites/peers/mdns.ts) in the case's own network namespace.
 import type {CaseDef} from '../src/suites/types.js'
 
+const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
 
 export const cases: CaseDef[] = [
@@ -19,5 +20,17 @@ export const cases: CaseDef[] = [
     needsNetAdmin: true,
     peer: {name: 'mdns-tap', options: {timeoutSec: 180}},
     expect: {log: ['mdns: responding as kos-56.local, service kos-56._kos._udp.local port 7']},
+  },
+  {
+    id: 'mdns_lan2',
+    phase: 4,
+    title: 'Two guests on one virtual LAN discover each other by browsing _kos._udp.local (each reports the other\'s instance, address and port 7) and echo datagrams at what they discovered',
+    components: ['mdns', 'e1000', 'lan', 'udp', 'ipv4'],
+    syscalls: [],
+    profile: 'lan-2',
+    guests: 2,
+    append: LAN_APPEND,
+    timeoutSec: 600,
+    peer: {name: 'mdns-lan', options: {timeoutSec: 120}},
   },
 ]

@@ -140,7 +140,7 @@ async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<
 }
 
 /** A hub LAN (lan-2 profile): guests connect to it, the hub's host station drives them. */
-function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: LanHub, ips: number[], signal: AbortSignal) => Promise<Outcome>): Peer {
+function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: LanHub, ips: number[], signal: AbortSignal, since: number) => Promise<Outcome>): Peer {
   const hub = new LanHub({hostMac: macFromString(LAN_HOST_MAC), hostIp: ipFromString(LAN_HOST_IP)})
   return makePeer(async () => {
     await hub.start()
@@ -151,7 +151,7 @@ function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: L
       const m = await waitReady(guestLog(ctx, g), signal, since)
       ips.push(ipFromString(m[1]))
     }
-    const out = await body(hub, ips, signal)
+    const out = await body(hub, ips, signal, since)
     // Always let the guests finish, whatever happened.
     for (const ip of ips) await hub.command(ip, 'kos:quit', 2000, 3).catch(() => null)
     return out
@@ -168,6 +168,38 @@ async function lanEcho(spec: PeerSpec, hub: LanHub, ips: number[]): Promise<Outc
     const target = [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.')
     const r = await hub.command(a, `kos:send ${target} 7 ${count} ${size}`, 120_000, 1)
     details.push(`${[a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')} -> ${target}: ${r ?? 'no reply'}`)
+    if (!r?.startsWith('kos:send ok')) ok = false
+  }
+  return {ok, detail: details.join('; ')}
+}
+
+const ipText = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')
+
+/** Guest-to-guest discovery: each guest's browser (mdns=1) must report the
+ * other's instance on its serial console, with the other's address and port
+ * 7; then each guest echoes datagrams at what it discovered (kos:send). */
+async function lanMdns(spec: PeerSpec, ctx: PeerContext, hub: LanHub, ips: number[], signal: AbortSignal, since: number): Promise<Outcome> {
+  if (ips.length < 2) return {ok: false, detail: 'needs two guests'}
+  const timeoutMs = num(spec, 'timeoutSec', 120) * 1000
+  const details: string[] = []
+  let ok = true
+  for (let g = 0; g < 2; g++) {
+    const other = ips[1 - g]
+    // The other guest's name comes from its MAC: guests use ip=10.0.3.mac.
+    const label = `kos-${(other & 255).toString(16).padStart(2, '0')}`
+    const pattern = new RegExp(String.raw`mdns: found ${label}\._kos\._udp\.local at (\d+\.\d+\.\d+\.\d+) port (\d+)`)
+    let found: RegExpMatchArray | null = null
+    try {
+      found = await waitForSerial(guestLog(ctx, g + 1), pattern, timeoutMs, signal, since)
+    } catch (error) {
+      details.push(`guest ${ipText(ips[g])}: ${(error as Error).message}`)
+      ok = false
+      continue
+    }
+    const [, addr, port] = found
+    if (addr !== ipText(other) || port !== '7') ok = false
+    const r = await hub.command(ips[g], `kos:send ${addr} ${port} 20 200`, 60_000, 1)
+    details.push(`guest ${ipText(ips[g])} found ${label} at ${addr}:${port}, echo there: ${r ?? 'no reply'}`)
     if (!r?.startsWith('kos:send ok')) ok = false
   }
   return {ok, detail: details.join('; ')}
@@ -241,11 +273,13 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       })
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
+    case 'mdns-lan':
+      return hubPeer(spec, ctx, 2, (hub, ips, signal, since) => lanMdns(spec, ctx, hub, ips, signal, since))
     case 'bad-packets':
       return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
     default:
-      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, bad-packets)`)
+      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, mdns-lan, bad-packets)`)
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
