@@ -153,7 +153,9 @@ void dnsb_u16(struct dns_builder *b, uint16_t v)
 /* Offset of an earlier name (or name suffix) equal to dotted, or 0. */
 static size_t find_written(struct dns_builder *b, const char *dotted)
 {
-    char seen[DNS_TEXT_MAX];
+    /* Static: this runs in interrupt context on a process's kernel stack
+     * (the stack is entered only under net_lock, never reentered). */
+    static char seen[DNS_TEXT_MAX];
     size_t next;
     for (int i = 0; i < b->n_names; i++)
         if (dns_read_name(b->buf, b->len, b->name_offs[i], seen, &next) == DNS_OK && dns_name_eq(seen, dotted))
@@ -427,8 +429,8 @@ static struct mdns_peer *peer_slot(const char *instance, bool create)
 
 static int walk_records(const uint8_t *msg, size_t len, size_t off, int count, int pass)
 {
-    struct dns_rr rr;
-    char name[DNS_TEXT_MAX];
+    static struct dns_rr rr;            /* static: see find_written */
+    static char name[DNS_TEXT_MAX];
     size_t next;
     for (int i = 0; i < count; i++) {
         int rc = dns_read_rr(msg, len, &off, &rr);
@@ -493,6 +495,27 @@ static int take_response(const uint8_t *msg, size_t len, size_t off, const struc
 
 #define MAX_QUESTIONS 8
 
+/* Known-answer suppression (RFC 6762 7.1): a querier that lists our PTR
+ * with at least half its TTL left does not need it again. */
+static int known_answers(const uint8_t *msg, size_t len, size_t off, int count, unsigned *answer)
+{
+    static struct dns_rr rr;            /* static: see find_written */
+    static char name[DNS_TEXT_MAX];
+    size_t next;
+    for (int i = 0; i < count; i++) {
+        int rc = dns_read_rr(msg, len, &off, &rr);
+        if (rc)
+            return rc;
+        if (rr.type != DNS_TYPE_PTR || !dns_name_eq(rr.name, MDNS_SERVICE))
+            continue;
+        if ((rc = dns_read_name(msg, len, rr.rdata, name, &next)) != 0)
+            return rc;
+        if (dns_name_eq(name, md.instance) && rr.ttl >= TTL_OTHER / 2)
+            *answer &= ~(unsigned)WANT_PTR;
+    }
+    return DNS_OK;
+}
+
 static int take_message(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *msg,
                         size_t len)
 {
@@ -507,7 +530,7 @@ static int take_message(struct netif *nif, const struct ipv4_info *ip, uint16_t 
     bool qu = false;
     int kept = 0;
     for (int i = 0; i < h.qdcount; i++) {
-        struct dns_question q;
+        static struct dns_question q;   /* static: see find_written */
         if ((rc = dns_read_question(msg, len, &off, &q)) != 0)
             return rc;
         unsigned w = answers_for(&q);
@@ -522,6 +545,8 @@ static int take_message(struct netif *nif, const struct ipv4_info *ip, uint16_t 
         return take_response(msg, len, off, &h);
     }
     md.stats.rx_queries++;
+    if ((rc = known_answers(msg, len, off, h.ancount, &answer)) != 0)
+        return rc;
     /* Only standard queries are answered (RFC 6762 18.3). */
     if (DNS_OPCODE(h.flags) != 0 || !answer)
         return DNS_OK;

@@ -460,6 +460,18 @@ static void t_answers_queries(void)
     CHECK(m && read_response(m, len, &s) && s.srv == 1 && s.txt == 1 && s.a == 1 && s.ptr == 0);
     CHECK(m && net_get16(m + 6) == 2 && net_get16(m + 10) == 1);
     CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == 0);
+    /* Known answer with TTL >= half: suppressed; with less left: answered. */
+    for (int fresh = 1; fresh >= 0; fresh--) {
+        tx_count = 0;
+        header(&r, 0, 0, 1, 1, 0);
+        put_name(&r, "_kos._udp.local"); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
+        put16(&r, 0xc000 | 12); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
+        put16(&r, 0); put16(&r, fresh ? 4000 : 1000);
+        put16(&r, 9); put8(&r, 6); put(&r, "kos-56", 6); put16(&r, 0xc000 | 12);
+        deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+        CHECK(tx_count == (fresh ? 0 : 1));
+    }
+    CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == 0);
     mdns_stop();
 }
 
