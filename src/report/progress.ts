@@ -37,7 +37,11 @@ export interface PhaseRow {
   name: string
   cases: number
   pass: number
-  /** Share of the phase's cases that passed, 0-100 (skipped cases count as not passed). */
+  /** Components assigned to the phase, and how many of them are done. */
+  components: number
+  componentsDone: number
+  /** The lower of the share of cases passed and the share of components done, 0-100: a
+   * phase with a missing or untested component never reads as complete. */
   completionPct: number
   /** "no tests yet" when the phase has no cases. */
   note?: string
@@ -255,7 +259,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     const inPhase = cases.filter((c) => c.phase === phase)
     const pass = inPhase.filter((c) => c.status === 'pass').length
     const total = inPhase.length + notRun.filter((c) => c.phase === phase).length
-    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, completionPct: total ? Math.round((pass / total) * 100) : 0}
+    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, components: 0, componentsDone: 0, completionPct: total ? Math.round((pass / total) * 100) : 0}
     if (total === 0) row.note = 'no tests yet'
     return row
   })
@@ -358,6 +362,14 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   const sameCommit = (commit: string | null): boolean | null =>
     commit && input.git.commit ? commit.startsWith(input.git.commit) || input.git.commit.startsWith(commit) : null
 
+  // A phase is only as complete as its least complete measure: cases or components.
+  for (const row of phases) {
+    const own = componentRows.filter((c) => c.phase === row.phase)
+    row.components = own.length
+    row.componentsDone = own.filter((c) => c.status === 'done').length
+    if (own.length > 0 && row.cases > 0) row.completionPct = Math.min(row.completionPct, Math.round((row.componentsDone / own.length) * 100))
+  }
+
   return {
     generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report'},
     sources: {
@@ -454,11 +466,11 @@ export function progressMarkdown(r: ProgressReport): string {
   out.push('## Phases', '')
   out.push(
     ...table(
-      ['Phase', 'Name', 'Cases passing', 'Completion'],
-      r.phases.map((p) => [String(p.phase), mdCell(p.name), `${p.pass} of ${p.cases}`, p.note ? `0 % (${p.note})` : `${p.completionPct} %`]),
+      ['Phase', 'Name', 'Cases passing', 'Components done', 'Completion'],
+      r.phases.map((p) => [String(p.phase), mdCell(p.name), `${p.pass} of ${p.cases}`, p.components ? `${p.componentsDone} of ${p.components}` : '', p.note ? `0 % (${p.note})` : `${p.completionPct} %`]),
     ),
     '',
-    'Completion is the share of the phase\'s cases that passed in the last run; a skipped or not-run case counts as not passed.',
+    'Completion is the lower of two shares: the phase\'s cases that passed in the last run (a skipped or not-run case counts as not passed) and the phase\'s components that are done (a missing, untested or failing component is not). A phase with a missing component never reads 100 %.',
     '',
   )
 

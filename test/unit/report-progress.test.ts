@@ -101,10 +101,22 @@ describe('buildProgress on the fixture tree', () => {
     expect(buildProgress(input({git: {commit: null, dirty: null}})).sources.results[0].sameCommit).toBeNull()
   })
 
-  it('computes phase completion from passing cases and never invents a figure', () => {
+  it('computes phase completion from passing cases and done components, and never invents a figure', () => {
     const byPhase = Object.fromEntries(report.phases.map((p) => [p.phase, p]))
-    expect(byPhase[1]).toMatchObject({cases: 3, pass: 2, completionPct: 67})
-    expect(byPhase[2]).toMatchObject({cases: 2, pass: 2, completionPct: 100})
+    // The lower of the case share and the component share.
+    const share = (n: number, d: number) => Math.round((n / d) * 100)
+    for (const p of [byPhase[1], byPhase[2]]) {
+      const own = report.components.filter((c) => c.phase === p.phase)
+      expect(p.components).toBe(own.length)
+      expect(p.componentsDone).toBe(own.filter((c) => c.status === 'done').length)
+      expect(p.completionPct).toBe(Math.min(share(p.pass, p.cases), share(p.componentsDone, p.components)))
+    }
+    expect(byPhase[1]).toMatchObject({cases: 3, pass: 2})
+    expect(byPhase[1].completionPct).toBeLessThanOrEqual(67)
+    // Every case of phase 2 passed, but some of its components are not done: not 100 %.
+    expect(byPhase[2]).toMatchObject({cases: 2, pass: 2})
+    expect(byPhase[2].componentsDone).toBeLessThan(byPhase[2].components)
+    expect(byPhase[2].completionPct).toBeLessThan(100)
     expect(byPhase[3]).toMatchObject({cases: 2, pass: 0, completionPct: 0})
     expect(byPhase[3].note).toBeUndefined()
     expect(byPhase[4]).toMatchObject({cases: 0, completionPct: 0, note: 'no tests yet'})
@@ -210,7 +222,7 @@ describe('buildProgress without results or kernel sources', () => {
       expect(md).toContain('0 of 0 cases passing')
       expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
       expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
-      expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 % (no tests yet) |')
+      expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 of 2 | 0 % (no tests yet) |')
     } finally {
       rmSync(empty, {recursive: true, force: true})
     }
@@ -237,7 +249,7 @@ describe('progressMarkdown', () => {
   })
 
   it('renders table rows with a constant column count', () => {
-    for (const [name, columns] of [['Phases', 4], ['Components', 7], ['Syscalls', 6], ['Tests', 6]] as const) {
+    for (const [name, columns] of [['Phases', 5], ['Components', 7], ['Syscalls', 6], ['Tests', 6]] as const) {
       const rows = section(name).split('\n').filter((l) => l.startsWith('|'))
       expect(rows.length).toBeGreaterThan(2)
       for (const row of rows) expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(columns)
@@ -292,7 +304,8 @@ describe('cases defined but not run', () => {
     const r = buildProgress(input({defined: [def('boot_hello', 1), def('mdns_announce', 4), def('pmm_extra', 1)]}))
     expect(r.totals).toMatchObject({cases: 9, notRun: 2, pass: 4})
     const p = Object.fromEntries(r.phases.map((x) => [x.phase, x]))
-    expect(p[1]).toMatchObject({cases: 4, pass: 2, completionPct: 50})
+    expect(p[1]).toMatchObject({cases: 4, pass: 2})
+    expect(p[1].completionPct).toBeLessThanOrEqual(50)
     expect(p[4]).toMatchObject({cases: 1, pass: 0, completionPct: 0})
     expect(p[4].note).toBeUndefined()
     expect(r.tests.find((t) => t.id === 'mdns_announce')).toMatchObject({status: 'not run', durationMs: null})
