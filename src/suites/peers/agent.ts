@@ -189,10 +189,13 @@ const ops = {
 })();
 `
 
-/** Runs the agent (inside a namespace when prefix is given) and returns its report. */
-export function runAgent(job: AgentJob, prefix: string[] = [], signal?: AbortSignal): Promise<AgentReport> {
+/**
+ * Runs a self-contained Node script (inside a namespace when prefix is given) with one
+ * JSON job in argv, and resolves with the JSON report it prints as its last stdout line.
+ */
+export function runJsonAgent<T>(what: string, source: string, job: unknown, prefix: string[] = [], signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, '-e', AGENT_SOURCE, JSON.stringify(job)]
+    const argv = [...prefix, process.execPath, '-e', source, JSON.stringify(job)]
     const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     let err = ''
@@ -205,12 +208,17 @@ export function runAgent(job: AgentJob, prefix: string[] = [], signal?: AbortSig
       signal?.removeEventListener('abort', abort)
       const line = out.trim().split('\n').pop() ?? ''
       try {
-        resolve(JSON.parse(line) as AgentReport)
+        resolve(JSON.parse(line) as T)
       } catch {
-        reject(new Error(`UDP agent exited ${code}: ${(err || out).trim().split('\n').slice(-1)[0] ?? ''}`))
+        reject(new Error(`${what} exited ${code}: ${(err || out).trim().split('\n').slice(-1)[0] ?? ''}`))
       }
     })
   })
+}
+
+/** Runs the UDP agent (inside a namespace when prefix is given) and returns its report. */
+export function runAgent(job: AgentJob, prefix: string[] = [], signal?: AbortSignal): Promise<AgentReport> {
+  return runJsonAgent<AgentReport>('UDP agent', AGENT_SOURCE, job, prefix, signal)
 }
 
 export function summarizeReport(r: AgentReport): string {

@@ -5,7 +5,7 @@
 // name (QU and legacy unicast), then echo a datagram at the discovered
 // address and port. It also announces an instance of its own and waits for
 // the guest's browser to report it on the serial console.
-import {spawn} from 'node:child_process'
+import {runJsonAgent} from './agent.js'
 
 export interface MdnsJob {
   guestIp: string
@@ -292,26 +292,7 @@ function fromGuest(m) {
 
 /** Runs the mDNS agent inside the namespace (prefix) and returns its report. */
 export function runMdnsAgent(job: MdnsJob, prefix: string[], signal?: AbortSignal): Promise<MdnsReport> {
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, '-e', MDNS_AGENT_SOURCE, JSON.stringify(job)]
-    const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => { out += d })
-    child.stderr.on('data', (d) => { err += d })
-    const abort = () => child.kill('SIGKILL')
-    signal?.addEventListener('abort', abort)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      signal?.removeEventListener('abort', abort)
-      const line = out.trim().split('\n').pop() ?? ''
-      try {
-        resolve(JSON.parse(line) as MdnsReport)
-      } catch {
-        reject(new Error(`mDNS agent exited ${code}: ${(err || out).trim().split('\n').slice(-1)[0] ?? ''}`))
-      }
-    })
-  })
+  return runJsonAgent<MdnsReport>('mDNS agent', MDNS_AGENT_SOURCE, job, prefix, signal)
 }
 
 export function summarizeMdns(r: MdnsReport): string {
