@@ -1,6 +1,6 @@
 /* mDNS responder and browser (RFC 6762) with DNS-SD records (RFC 6763) on
  * the DNS message format of RFC 1035. The parser and builder are pure
- * functions over a buffer (host-tested in kernel/net/host/mdns_host_test.c). */
+ * functions over a buffer (host-tested in tools/net/mdns_host_test.c). */
 #ifndef KOS_NET_MDNS_H
 #define KOS_NET_MDNS_H
 #include "net/ipv4.h"

@@ -46,11 +46,10 @@ function listDir(root: string, dir: string, exts: string[]): string[] {
 }
 
 export function discoverSources(root: string): Sources {
-  const kernel = walk(root, 'kernel').filter(
-    (f) => (f.endsWith('.c') || f.endsWith('.S')) && !f.includes('/host/') && !f.endsWith('_host.c'),
-  )
-  // The host tool needs its own main() in kernel/wasm/host: without a .c file there, skip it.
-  const hostMains = listDir(root, 'kernel/wasm/host', ['.c'])
+  // kernel/ holds only what runs in the kernel; host programs live in tools/.
+  const kernel = walk(root, 'kernel').filter((f) => f.endsWith('.c') || f.endsWith('.S'))
+  // The host tool needs its own main() in tools/wasm: without a .c file there, skip it.
+  const hostMains = listDir(root, 'tools/wasm', ['.c'])
   return {
     kernel,
     userPrograms: listDir(root, 'user', ['.c']),

@@ -20,7 +20,7 @@ export interface ComponentDef {
   unitTests?: string[]
 }
 
-/** The portable network stack built for the host with sanitizers (kernel/net/host). */
+/** The portable network stack built for the host with sanitizers (tools/net). */
 const NET_HOST_TESTS = ['test/unit/net*.test.ts']
 
 export const COMPONENTS: ComponentDef[] = [
@@ -79,7 +79,7 @@ export const COMPONENTS: ComponentDef[] = [
     id: 'net-robustness',
     name: 'Malformed frames dropped and counted',
     phase: 3,
-    paths: ['src/suites/peers/frames*', 'kernel/net/host/**'],
+    paths: ['src/suites/peers/frames*', 'tools/net/**'],
     unitTests: NET_HOST_TESTS,
   },
   // Phase 4: discovery and P2P

@@ -1,4 +1,4 @@
-;; Text format: kos-wasm compiles "module quote" text itself (host/wat.c).
+;; Text format: kos-wasm compiles "module quote" text itself (tools/wasm/wat.c).
 ;; Valid modules here are also checked byte for byte against wast2json
 ;; (kos-wasm watcheck) by test/unit/wasm.test.ts.
 

@@ -8,6 +8,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
+import {hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
 import WasmSpec from '../../src/commands/wasm/spec.js'
 import {MVP_FLAGS, type SpecSummary} from '../../src/wasm/spec.js'
 
@@ -42,11 +43,7 @@ beforeAll(() => {
   // `kos build` (toolchain/host.json), into a temp dir: build/ belongs to `kos build`.
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-int-'))
   kosWasm = path.join(tmp, 'kos-wasm')
-  const sources = [
-    ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
-    ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
-  ]
-  execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm, '-lm'], {cwd: repoRoot})
+  hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
 })
 
 afterAll(() => {

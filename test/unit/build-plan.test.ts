@@ -8,8 +8,8 @@ import {loadProfile} from '../../src/build/toolchain.js'
 const repo = path.resolve(import.meta.dirname, '../..')
 let root: string
 const files = [
-  'kernel/main.c', 'kernel/arch/x86_64/boot.S', 'kernel/mm/pmm.c', 'kernel/wasm/interp.c', 'kernel/wasm/glue_host.c',
-  'kernel/wasm/host/main.c', 'kernel/net/host/driver.c', 'kernel/lib/string.h',
+  'kernel/main.c', 'kernel/arch/x86_64/boot.S', 'kernel/mm/pmm.c', 'kernel/wasm/interp.c',
+  'tools/wasm/main.c', 'tools/net/driver_test.c', 'kernel/lib/string.h',
   'user/hello.c', 'user/cat.c', 'user/lib/crt0.S', 'user/lib/libc.c', 'user/lib/libc.h',
   'user/wasm/add.wat', 'user/wasm/mul.c', 'user/rootfs/etc/motd', 'user/rootfs/share/a/b.txt', 'kernel/README.md',
 ]
@@ -39,7 +39,7 @@ describe('discoverSources', () => {
     expect(s.wat).toEqual(['user/wasm/add.wat'])
     expect(s.wasmC).toEqual(['user/wasm/mul.c'])
     expect(s.rootfs).toEqual(['user/rootfs/etc/motd', 'user/rootfs/share/a/b.txt'])
-    expect(s.host).toEqual(['kernel/wasm/glue_host.c', 'kernel/wasm/interp.c', 'kernel/wasm/host/main.c'])
+    expect(s.host).toEqual(['kernel/wasm/interp.c', 'tools/wasm/main.c'])
   })
 })
 
@@ -83,10 +83,10 @@ describe('makePlan', () => {
     expect(step('testimages').inputs).toEqual(['build/user/hello.elf'])
   })
 
-  it('builds the host tool from kernel/wasm and kernel/wasm/host', () => {
+  it('builds the host tool from kernel/wasm and tools/wasm', () => {
     const ld = step('ld:host/kos-wasm')
     expect(ld.outputs).toEqual(['build/host/kos-wasm'])
-    expect(ld.inputs).toHaveLength(3)
+    expect(ld.inputs).toEqual(['build/host/obj/kernel/wasm/interp.c.o', 'build/host/obj/tools/wasm/main.c.o'])
   })
 
   it('lists every C compile in compile_commands', () => {

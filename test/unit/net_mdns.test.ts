@@ -1,12 +1,13 @@
 // Builds the mDNS responder and the DNS message parser/builder with the
-// portable stack for the host (cc -DKOS_HOST, AddressSanitizer/UBSan so an
+// portable stack for the host (host profile, AddressSanitizer/UBSan so an
 // out-of-bounds read of a crafted message fails) and runs the host test
-// driver kernel/net/host/mdns_host_test.c.
-import {execFileSync, spawnSync} from 'node:child_process'
+// driver tools/net/mdns_host_test.c.
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {SANITIZE_FLAGS, hostBuild} from '../../src/build/hostcc.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const sources = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket', 'mdns'].map((f) => `kernel/net/${f}.c`)
@@ -14,11 +15,7 @@ const sources = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket', 'mdns']
 describe('mDNS on the host', () => {
   it('parses, builds and answers DNS messages; refuses loops, overruns and bad labels', () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'kos-mdns-')), 'mdns_host_test')
-    execFileSync('cc', [
-      '-DKOS_HOST', '-std=c11', '-g', '-O1', '-Wall', '-Wextra', '-Werror',
-      '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
-      '-I', 'kernel', '-I', 'kernel/include', '-o', out, ...sources, 'kernel/net/host/mdns_host_test.c',
-    ], {cwd: root, stdio: 'pipe'})
+    hostBuild(root, {sources: [...sources, 'tools/net/mdns_host_test.c'], out, extraFlags: ['-Werror', ...SANITIZE_FLAGS]})
     const run = spawnSync(out, {encoding: 'utf8'})
     const text = `${run.stdout}\n${run.stderr}`
     expect(run.status, text).toBe(0)

@@ -1,11 +1,12 @@
-// Builds the portable network stack for the host (cc -DKOS_HOST, with
+// Builds the portable network stack for the host (host profile, with
 // AddressSanitizer/UBSan so any out-of-bounds read of a crafted frame fails)
-// and runs the host test driver kernel/net/host/net_host_test.c.
-import {execFileSync, spawnSync} from 'node:child_process'
+// and runs the host test driver tools/net/net_host_test.c.
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {SANITIZE_FLAGS, hostBuild} from '../../src/build/hostcc.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const sources = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket'].map((f) => `kernel/net/${f}.c`)
@@ -13,11 +14,7 @@ const sources = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket'].map((f)
 describe('network stack on the host', () => {
   it('passes every host test case, including 20000 mutated frames', () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'kos-net-')), 'net_host_test')
-    execFileSync('cc', [
-      '-DKOS_HOST', '-std=c11', '-g', '-O1', '-Wall', '-Wextra', '-Werror',
-      '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
-      '-I', 'kernel', '-I', 'kernel/include', '-o', out, ...sources, 'kernel/net/host/net_host_test.c',
-    ], {cwd: root, stdio: 'pipe'})
+    hostBuild(root, {sources: [...sources, 'tools/net/net_host_test.c'], out, extraFlags: ['-Werror', ...SANITIZE_FLAGS]})
     const run = spawnSync(out, {encoding: 'utf8'})
     const text = `${run.stdout}\n${run.stderr}`
     expect(run.status, text).toBe(0)

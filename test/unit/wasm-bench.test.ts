@@ -1,12 +1,12 @@
 // `kos bench wasm` library: result normalization, ratios, bench.json entries,
 // and one workload end to end (engines must agree; no timing is asserted).
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
+import {hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
 import {validateBenchEntry} from '../../src/report/bench.js'
 import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/wasm/bench.js'
 
@@ -44,8 +44,7 @@ describe('runWasmBench', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-unit-'))
     try {
       const kosWasm = path.join(tmp, 'kos-wasm')
-      const src = (d: string) => readdirSync(path.join(repoRoot, d)).filter((f) => f.endsWith('.c')).map((f) => `${d}/${f}`)
-      execFileSync('cc', ['-O2', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', ...src('kernel/wasm'), ...src('kernel/wasm/host'), '-o', kosWasm], {cwd: repoRoot})
+      hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
       const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sieve']})
       expect(out.results).toHaveLength(1)
       expect(out.results[0].result).toBe('78498') // primes below 10^6

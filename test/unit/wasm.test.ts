@@ -7,6 +7,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {SANITIZE_FLAGS, hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
 import {MVP_FLAGS, findWast2json, parseKosWasmOutput, runSpecFile} from '../../src/wasm/spec.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -32,12 +33,8 @@ function wat2wasm(name: string, wat: string): string {
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-unit-'))
   kosWasm = path.join(tmp, 'kos-wasm')
-  // Build the current sources the way `kos build` does (host profile).
-  const sources = [
-    ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
-    ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
-  ]
-  execFileSync('cc', ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DKOS_HOST=1', '-I', 'kernel', '-I', 'kernel/include', ...sources, '-o', kosWasm], {cwd: repoRoot})
+  // Build the current sources the way `kos build` does (host profile), warnings as errors.
+  hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm, extraFlags: ['-Werror']})
 })
 
 afterAll(() => {
@@ -72,11 +69,7 @@ describe('wasm spec scripts (test-suites/wasm)', () => {
 describe('robustness', () => {
   it('never crashes on mutated binary and text modules (AddressSanitizer + UBSan build, kos-wasm fuzz)', () => {
     const asan = path.join(tmp, 'kos-wasm-asan')
-    const sources = [
-      ...readdirSync(path.join(repoRoot, 'kernel/wasm')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/${f}`),
-      ...readdirSync(path.join(repoRoot, 'kernel/wasm/host')).filter((f) => f.endsWith('.c')).map((f) => `kernel/wasm/host/${f}`),
-    ]
-    execFileSync('cc', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-std=gnu11', '-DKOS_HOST=1', '-I', 'kernel', ...sources, '-o', asan], {cwd: repoRoot})
+    hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: asan, extraFlags: SANITIZE_FLAGS})
     // Seed corpus: every module of the project's own scripts.
     const corpus = path.join(tmp, 'corpus')
     execFileSync('mkdir', ['-p', corpus])
