@@ -10,6 +10,28 @@ const STACK = ['net-stack', 'ethernet', 'arp', 'ipv4', 'icmp', 'udp']
 
 export const cases: CaseDef[] = [
   {
+    id: 'ktest_random',
+    phase: 3,
+    title: 'kernel random source: ChaCha20 block function against the RFC 8439 vector, draws differ and look uniform',
+    components: ['random'],
+    syscalls: [],
+    profile: 'base',
+    append: 'ktest=random',
+    timeoutSec: 120,
+    expect: {log: ['random: seeded from']},
+  },
+  {
+    id: 'getrandom',
+    phase: 3,
+    title: 'getrandom(37): full lengths, draws differ, 8 KiB filled, -EFAULT for null and kernel pointers, -EINVAL for unknown flags; seed= makes the source replayable',
+    components: ['random', 'syscalls'],
+    syscalls: ['SYS_GETRANDOM'],
+    profile: 'base',
+    append: 'init=/bin/random_test seed=kos-replay-1',
+    timeoutSec: 120,
+    expect: {log: ['random: seeded from seed= (replayable)', 'ok 1 random_test']},
+  },
+  {
     id: 'pci_mmio',
     phase: 3,
     title: 'PCI finds the e1000; BAR0 mapped uncached from the BAR; STATUS shows link up; MAC, rings, multicast filter',

@@ -33,3 +33,4 @@ int64_t sys_kill(const struct syscall_args *a);
 int64_t sys_sleep(const struct syscall_args *a);
 int64_t sys_pipe(const struct syscall_args *a);
 int64_t sys_dup2(const struct syscall_args *a);
+int64_t sys_getrandom(const struct syscall_args *a);

@@ -3,7 +3,7 @@
 #include "lib/printf.h"
 
 extern const struct ktest_suite ktest_suite_lib, ktest_suite_pmm, ktest_suite_paging, ktest_suite_heap,
-    ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf, ktest_suite_cpu, ktest_suite_proc, ktest_suite_cow;
+    ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf, ktest_suite_cpu, ktest_suite_proc, ktest_suite_cow, ktest_suite_random;
 
 /* Suites other subsystems define, when they are linked in (weak: absent = NULL). */
 extern const struct ktest_suite ktest_suite_pci __attribute__((weak));
@@ -22,6 +22,7 @@ static const struct ktest_suite *const suites[] = {
     &ktest_suite_elf,
     &ktest_suite_proc,
     &ktest_suite_cow,
+    &ktest_suite_random,
     &ktest_suite_wasm,
     &ktest_suite_pci,
     &ktest_suite_netecho,

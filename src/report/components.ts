@@ -73,6 +73,7 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'icmp', name: 'ICMP (ping)', phase: 3, paths: ['kernel/net/icmp*'], unitTests: NET_HOST_TESTS},
   {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*'], unitTests: NET_HOST_TESTS},
   {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*'], unitTests: NET_HOST_TESTS},
+  {id: 'random', name: 'Kernel random source and getrandom', phase: 3, paths: ['kernel/lib/random*', 'kernel/arch/x86_64/rng*', 'kernel/sys/sys_random*']},
   {id: 'tap', name: 'TAP device in a per-run network namespace (host side)', phase: 3, paths: ['src/qemu/netns*', 'qemu/e1000-tap.json']},
   {id: 'lan', name: 'Multi-guest virtual LAN', phase: 3, paths: ['src/suites/peers/hub*', 'qemu/lan-*.json']},
   {

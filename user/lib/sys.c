@@ -49,3 +49,7 @@ long sys_kill(long pid) { return syscall6(SYS_KILL, pid, 0, 0, 0, 0, 0); }
 long sys_sleep(unsigned long ms) { return syscall6(SYS_SLEEP, (long)ms, 0, 0, 0, 0, 0); }
 long sys_pipe(int fds[2]) { return syscall6(SYS_PIPE, (long)fds, 0, 0, 0, 0, 0); }
 long sys_dup2(int oldfd, int newfd) { return syscall6(SYS_DUP2, oldfd, newfd, 0, 0, 0, 0); }
+long sys_getrandom(void *buf, size_t len, unsigned flags)
+{
+    return syscall6(SYS_GETRANDOM, (long)buf, (long)len, (long)flags, 0, 0, 0);
+}

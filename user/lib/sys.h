@@ -34,6 +34,9 @@ long sys_sleep(unsigned long ms);
 long sys_pipe(int fds[2]);
 long sys_dup2(int oldfd, int newfd);
 
+/* Bytes from the kernel's random source: flags 0, GRND_NONBLOCK, GRND_RANDOM. */
+long sys_getrandom(void *buf, size_t len, unsigned flags);
+
 /* Wait status (kernel/proc/proc.h): exit code << 8 after exit(), else the
  * number of what ended the process (KOS_SIG_KILL for kill(), KOS_SIG_FAULT
  * for a CPU exception). */

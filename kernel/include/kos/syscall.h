@@ -37,6 +37,7 @@
 #define SYS_PIPE        31
 #define SYS_DUP2        32
 #define SYS_WAITPID     33
+#define SYS_GETRANDOM   37
 
 /* One past the highest number the table can hold. */
 #define SYS_MAX         64
@@ -69,6 +70,11 @@ struct kos_stat {
     unsigned int flags;     /* KOS_STAT_* */
 };
 #define KOS_STAT_READONLY 0x1   /* lives in the initrd */
+
+/* getrandom(buf, len, flags): flags 0 or these; at most GETRANDOM_MAX bytes a call. */
+#define GRND_NONBLOCK 0x1
+#define GRND_RANDOM   0x2
+#define GETRANDOM_MAX (1u << 20)
 
 /* log(level, msg, len): a kernel console line "[pid N] msg". */
 #define KOS_LOG_INFO 0
