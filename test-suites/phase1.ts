@@ -8,7 +8,7 @@ const PHASE1_SYSCALLS = [
   'SYS_STAT', 'SYS_MUNMAP', 'SYS_GETPID', 'SYS_UNLINK',
 ]
 
-/** The images src/build/testimages.ts packs under /badelf/ (good is the control that must run). */
+/** The images src/builder/testimages.ts packs under /badelf/ (good is the control that must run). */
 const BAD_ELF_IMAGES = [
   'good', 'truncated', 'bad_magic', 'wrong_class', 'wrong_machine', 'wrong_type', 'seg_outside_file',
   'seg_kernel_half', 'seg_overlap', 'huge_memsz', 'wrapping_vaddr', 'phnum_huge', 'entry_outside',

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {build} from '../build/index.js'
+import {build} from '../builder/index.js'
 
 export default class Build extends Command {
   static override description =

@@ -1,6 +1,6 @@
 import {Command} from '@oclif/core'
 
-import {inspectTools} from '../build/toolchain.js'
+import {inspectTools} from '../builder/toolchain.js'
 import {chooseAccel} from '../qemu/accel.js'
 import {hasNetAdmin, kvmStatus, tunPresent} from '../util/host.js'
 import {findRepoRoot} from '../util/root.js'

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {computeSetupPlan} from '../build/setup.js'
+import {computeSetupPlan} from '../builder/setup.js'
 import {findRepoRoot} from '../util/root.js'
 import {runTool, shellQuote} from '../util/spawn.js'
 import {execa} from 'execa'

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import os from 'node:os'
-import {build} from '../build/index.js'
+import {build} from '../builder/index.js'
 import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {DEFAULT_REPORT_DIR, formatDuration, writeResults} from '../report/results.js'

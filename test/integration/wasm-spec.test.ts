@@ -8,7 +8,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
+import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import WasmSpec from '../../src/commands/wasm/spec.js'
 import {MVP_FLAGS, type SpecSummary} from '../../src/wasm/spec.js'
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {annotations, parseDiagnostics} from '../../src/build/diagnostics.js'
+import {annotations, parseDiagnostics} from '../../src/builder/diagnostics.js'
 
 describe('parseDiagnostics', () => {
   it('reads clang errors and warnings with file:line:col', () => {

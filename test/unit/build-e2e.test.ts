@@ -4,10 +4,10 @@ import {cpSync, existsSync, readdirSync, mkdirSync, mkdtempSync, readFileSync, r
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {build} from '../../src/build/index.js'
+import {build} from '../../src/builder/index.js'
 import {checkKernelFiles, checkUserFile} from '../../src/elf/checks.js'
 import {parseElf} from '../../src/elf/parse.js'
-import {TEST_IMAGE_NAMES} from '../../src/build/testimages.js'
+import {TEST_IMAGE_NAMES} from '../../src/builder/testimages.js'
 
 const repo = path.resolve(import.meta.dirname, '../..')
 let root: string

@@ -2,8 +2,8 @@ import {mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {type Step, linkSteps, runGraph} from '../../src/build/graph.js'
-import type {BuildState} from '../../src/build/incremental.js'
+import {type Step, linkSteps, runGraph} from '../../src/builder/graph.js'
+import type {BuildState} from '../../src/builder/incremental.js'
 
 let root: string
 beforeEach(() => {

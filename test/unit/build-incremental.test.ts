@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {type RebuildQuery, decideRebuild, hashCommand, parseDepfile} from '../../src/build/incremental.js'
+import {type RebuildQuery, decideRebuild, hashCommand, parseDepfile} from '../../src/builder/incremental.js'
 
 const q = (over: Partial<RebuildQuery> = {}): RebuildQuery => ({
   outputs: [{path: 'a.o', mtimeMs: 100}],

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import tar from 'tar-stream'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {memberName, packInitrd, validateEntries} from '../../src/build/initrd.js'
+import {memberName, packInitrd, validateEntries} from '../../src/builder/initrd.js'
 
 let root: string
 beforeEach(() => {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {spawn} from 'node:child_process'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {acquireBuildLock} from '../../src/build/lock.js'
+import {acquireBuildLock} from '../../src/builder/lock.js'
 
 let dir: string
 beforeEach(() => {

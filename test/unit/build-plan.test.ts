@@ -2,8 +2,8 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {discoverSources, makePlan, type Toolchains} from '../../src/build/plan.js'
-import {loadProfile} from '../../src/build/toolchain.js'
+import {discoverSources, makePlan, type Toolchains} from '../../src/builder/plan.js'
+import {loadProfile} from '../../src/builder/toolchain.js'
 
 const repo = path.resolve(import.meta.dirname, '../..')
 let root: string

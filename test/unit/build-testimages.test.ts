@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {checkUserImage} from '../../src/elf/checks.js'
 import {PT_LOAD, parseElf} from '../../src/elf/parse.js'
-import {KERNEL_HALF_BASE, TEST_IMAGE_NAMES, generateTestImages} from '../../src/build/testimages.js'
+import {KERNEL_HALF_BASE, TEST_IMAGE_NAMES, generateTestImages} from '../../src/builder/testimages.js'
 import {goodUserElf, synthElf} from '../fixtures/elf/synth.js'
 
 const U64 = 1n << 64n

@@ -7,7 +7,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {SANITIZE_FLAGS, hostBuild} from '../../src/build/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild} from '../../src/builder/hostcc.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const sources = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket', 'mdns'].map((f) => `kernel/net/${f}.c`)

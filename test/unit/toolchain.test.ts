@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {ToolMissingError, extractVersion, loadPackageList, loadProfile, resolveTool} from '../../src/build/toolchain.js'
-import {planSetup} from '../../src/build/setup.js'
+import {ToolMissingError, extractVersion, loadPackageList, loadProfile, resolveTool} from '../../src/builder/toolchain.js'
+import {planSetup} from '../../src/builder/setup.js'
 import {kvmProbeBios} from '../../src/util/host.js'
 
 const root = path.resolve(import.meta.dirname, '../..')

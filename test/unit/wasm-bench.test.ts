@@ -6,7 +6,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
-import {hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
+import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {validateBenchEntry} from '../../src/report/bench.js'
 import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/wasm/bench.js'
 

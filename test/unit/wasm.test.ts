@@ -7,7 +7,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, hostBuild, kosWasmSources} from '../../src/build/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {MVP_FLAGS, findWast2json, parseKosWasmOutput, runSpecFile} from '../../src/wasm/spec.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')

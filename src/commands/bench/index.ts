@@ -23,7 +23,7 @@ export default class Bench extends Command {
     try {
       const root = findRepoRoot()
       if (!flags['no-build']) {
-        const {build} = await import('../../build/index.js')
+        const {build} = await import('../../builder/index.js')
         // Build output goes to stderr so --json keeps stdout clean.
         const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
         if (built.failed) {
