@@ -47,7 +47,7 @@ export const cases: CaseDef[] = [
     expect: {log: ['# metric pipe_cycles_per_kib']},
   },
   {
-    // The peer (src/suites/peers, udp-bench-tap) measures from the case's
+    // The peer (src/netlab, udp-bench-tap) measures from the case's
     // namespace and hands its figures to the guest with kos:metric, so they
     // land in the serial log as "# metric udp_echo_rtt_median/_p99 N us" and
     // "# metric udp_echo_throughput N kbit/s".

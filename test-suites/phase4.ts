@@ -1,7 +1,7 @@
 // Phase 4: mDNS service discovery. The guest side is the responder and
 // browser in kernel/net/mdns.c (started by mdns=1) next to the netecho
 // service on port 7; the host side is the mdns-tap peer
-// (src/suites/peers/mdns.ts) in the case's own network namespace.
+// (src/netlab/mdns.ts) in the case's own network namespace.
 import type {CaseDef} from '../src/suites/types.js'
 
 const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'

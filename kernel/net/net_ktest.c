@@ -1,7 +1,7 @@
 /* In-kernel KTAP suites of the network part.
  *   pci     : the e1000 is found, BAR0 mapped uncached, link up, MAC, rings, MTA.
  *   netecho : a UDP echo service on port 7 driven by a host peer through
- *             "kos:" commands (see README in src/suites/peers/). */
+ *             "kos:" commands (see src/netlab/README.md). */
 #include "test/ktest.h"
 #include "net/net_boot.h"
 #include "net/netif.h"

@@ -110,7 +110,7 @@ export default class Run extends Command {
       }
       let prefix: string[] = []
       if (def?.peer && !flags['dry-run']) {
-        const {startPeer} = await import('../suites/peers/index.js')
+        const {startPeer} = await import('../netlab/index.js')
         peer = await startPeer(def.peer, {caseId: def.id, repoRoot, serialPath: path.join(repoRoot, serialLog)})
         await peer.ready
         Object.assign(vars, peer.vars ?? {})

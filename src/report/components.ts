@@ -75,12 +75,12 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*'], unitTests: NET_HOST_TESTS},
   {id: 'random', name: 'Kernel random source and getrandom', phase: 3, paths: ['kernel/lib/random*', 'kernel/arch/x86_64/rng*', 'kernel/sys/sys_random*']},
   {id: 'tap', name: 'TAP device in a per-run network namespace (host side)', phase: 3, paths: ['src/qemu/netns*', 'qemu/e1000-tap.json']},
-  {id: 'lan', name: 'Multi-guest virtual LAN', phase: 3, paths: ['src/suites/peers/hub*', 'qemu/lan-*.json']},
+  {id: 'lan', name: 'Multi-guest virtual LAN', phase: 3, paths: ['src/netlab/hub*', 'qemu/lan-*.json']},
   {
     id: 'net-robustness',
     name: 'Malformed frames dropped and counted',
     phase: 3,
-    paths: ['src/suites/peers/frames*', 'tools/net/**'],
+    paths: ['src/netlab/frames*', 'tools/net/**'],
     unitTests: NET_HOST_TESTS,
   },
   // Phase 4: discovery and P2P

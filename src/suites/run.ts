@@ -35,7 +35,7 @@ export interface RunCasesOptions {
   /** Serial logs go here (relative to repoRoot). */
   logDir?: string
   accel?: 'tcg' | 'kvm'
-  /** Peer starter; default: startPeer from src/suites/peers/index.ts. */
+  /** Peer starter; default: startPeer from src/netlab/index.ts. */
   startPeer?: StartPeer
   /** QEMU binary to run instead of qemu-system-x86_64 (tests use a fake). */
   qemuBinary?: string
@@ -58,8 +58,8 @@ function gitCommit(repoRoot: string): string | null {
 async function defaultStartPeer(): Promise<StartPeer> {
   // Loaded only when a case has a peer: runs without networking never load the peer code.
   try {
-    const mod = (await import('./peers/index.js')) as {startPeer?: StartPeer}
-    if (typeof mod.startPeer !== 'function') throw new Error('src/suites/peers/index.ts does not export startPeer')
+    const mod = (await import('../netlab/index.js')) as {startPeer?: StartPeer}
+    if (typeof mod.startPeer !== 'function') throw new Error('src/netlab/index.ts does not export startPeer')
     return mod.startPeer
   } catch (error) {
     throw new RunError(`cannot load host peers: ${(error as Error).message.split('\n')[0]}`)

@@ -17,7 +17,7 @@ export interface CaseExpect {
 
 /** A host-side program that talks to the guest while the case runs. */
 export interface PeerSpec {
-  /** Peer name, resolved by src/suites/peers/index.ts. */
+  /** Peer name, resolved by src/netlab/index.ts. */
   name: string
   /** Free-form options for the peer. */
   options?: Record<string, unknown>
@@ -107,7 +107,7 @@ export interface RunResults {
   cases: CaseResult[]
 }
 
-/** What a host-side peer gets from the runner (src/suites/peers/index.ts: startPeer(spec, ctx)). */
+/** What a host-side peer gets from the runner (src/netlab/index.ts: startPeer(spec, ctx)). */
 export interface PeerContext {
   caseId: string
   /** Repository root (absolute). */

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {
   arpPacket, ETH_P_ARP, ETH_P_IPV4, ethernet, expectTerms, icmpEcho, inetChecksum, ipFromString, ipToString,
   ipv4Packet, macFromString, macToString, malformedFrames, parseFrame, udpDatagram,
-} from '../../src/suites/peers/frames.js'
+} from '../../src/netlab/frames.js'
 
 const guestMac = macFromString('52:54:00:12:34:56')
 const peerMac = macFromString('02:00:00:00:00:fe')

@@ -3,11 +3,11 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
-import {runAgent} from '../../src/suites/peers/agent.js'
+import {runAgent} from '../../src/netlab/agent.js'
 import {
   arpPacket, ETH_P_ARP, ETH_P_IPV4, ethernet, icmpEcho, ipFromString, ipv4Packet, macFromString, macToString, parseFrame, udpDatagram,
-} from '../../src/suites/peers/frames.js'
-import {LanHub} from '../../src/suites/peers/hub.js'
+} from '../../src/netlab/frames.js'
+import {LanHub} from '../../src/netlab/hub.js'
 
 /** A fake guest: connects to the hub, answers ARP for its IP, echoes UDP port 7 and pings. */
 class FakeGuest {

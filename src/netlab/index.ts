@@ -4,8 +4,8 @@
 // "netecho: ready" line and drives the guest's netecho service
 // (kernel/net/net_ktest.c) with "kos:" commands, finally sending "kos:quit".
 import dgram from 'node:dgram'
-import type {Peer, PeerContext, PeerSpec, StartPeer} from '../types.js'
-import {createNetns, type Netns} from '../../qemu/netns.js'
+import type {Peer, PeerContext, PeerSpec, StartPeer} from '../suites/types.js'
+import {createNetns, type Netns} from '../qemu/netns.js'
 import {type AgentOp, runAgent, summarizeReport} from './agent.js'
 import {expectTerms, ipFromString, macFromString, malformedFrames} from './frames.js'
 import {LanHub} from './hub.js'
