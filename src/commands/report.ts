@@ -2,7 +2,7 @@ import {Command, Flags} from '@oclif/core'
 import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-import {BenchFileError} from '../report/bench.js'
+import {BenchFileError} from '../bench/file.js'
 import {generateProgress} from '../report/progress.js'
 import {ResultsFileError} from '../report/results.js'
 import {VitestFileError} from '../report/vitest.js'

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import type {BenchFile} from '../../src/report/bench.js'
+import type {BenchFile} from '../../src/bench/file.js'
 import {resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/report/git.js'
 import {

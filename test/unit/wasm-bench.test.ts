@@ -7,8 +7,8 @@ import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
-import {validateBenchEntry} from '../../src/report/bench.js'
-import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/wasm/bench.js'
+import {validateBenchEntry} from '../../src/bench/file.js'
+import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 

@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
-import {BenchFileError, benchTable} from '../../report/bench.js'
-import {BenchError, defaultBenchDeps, runBenchmarks} from '../../report/benchrun.js'
+import {BenchFileError, benchTable} from '../../bench/file.js'
+import {BenchError, defaultBenchDeps, runBenchmarks} from '../../bench/run.js'
 import {findRepoRoot} from '../../util/root.js'
 
 export default class Bench extends Command {

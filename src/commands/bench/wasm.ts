@@ -1,9 +1,9 @@
 import {Command, Flags} from '@oclif/core'
 import path from 'node:path'
 
-import {BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../report/bench.js'
+import {BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../bench/file.js'
 import {findRepoRoot} from '../../util/root.js'
-import {WasmBenchError, benchEntries, formatBenchTable, runWasmBench} from '../../wasm/bench.js'
+import {WasmBenchError, benchEntries, formatBenchTable, runWasmBench} from '../../bench/wasm.js'
 
 export default class BenchWasm extends Command {
   static override description =

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import wabtInit from 'wabt'
 
-import type {BenchEntry} from '../report/bench.js'
+import type {BenchEntry} from './file.js'
 import {runTool, which} from '../util/spawn.js'
 
 export class WasmBenchError extends Error {}

@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import type {CaseDef, CaseResult, RunResults} from '../suites/types.js'
-import {type BenchEntry, type BenchFile, benchEntriesFromResults, DEFAULT_BENCH_PATH, mergeBench} from './bench.js'
+import {type BenchEntry, type BenchFile, benchEntriesFromResults, DEFAULT_BENCH_PATH, mergeBench} from './file.js'
 
 export const BENCH_SUITE = 'test-suites/bench.ts'
 /** The benchmark run's own results, kept apart from build/reports/results.json (which feeds the report). */

@@ -13,8 +13,8 @@ import {
   mergeBenchEntries,
   metricsFromKtap,
   readBench,
-} from '../../src/report/bench.js'
-import {BENCH_RESULTS, BenchError, type BenchDeps, loadBenchCases, runBenchmarks} from '../../src/report/benchrun.js'
+} from '../../src/bench/file.js'
+import {BENCH_RESULTS, BenchError, type BenchDeps, loadBenchCases, runBenchmarks} from '../../src/bench/run.js'
 import type {KtapNode} from '../../src/ktap/types.js'
 import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
 
