@@ -44,7 +44,7 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-int-'))
   kosWasm = path.join(tmp, 'kos-wasm')
   hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
-})
+}, 300_000) // compiling under load can take a while
 
 afterAll(() => {
   rmSync(tmp, {recursive: true, force: true})

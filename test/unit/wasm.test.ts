@@ -35,7 +35,7 @@ beforeAll(() => {
   kosWasm = path.join(tmp, 'kos-wasm')
   // Build the current sources the way `kos build` does (host profile), warnings as errors.
   hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm, extraFlags: ['-Werror']})
-})
+}, 300_000) // compiling under load can take a while
 
 afterAll(() => {
   rmSync(tmp, {recursive: true, force: true})
