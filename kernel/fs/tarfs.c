@@ -3,17 +3,14 @@
 #include "lib/printf.h"
 #include "mm/heap.h"
 #include <kos/errno.h>
+#include <kos/initrd.h>
 
 #define TAR_BLOCK 512
-#define TARFS_MAX_ENTRIES 512
 #define TAR_NAME_MAX 256
 
-struct tar_index_entry {
-    char name[TAR_NAME_MAX];
-    struct tar_entry e;
-};
-
-static struct tar_index_entry *entries;
+/* The index: one entry per file or directory, names in one pool. */
+static struct tar_entry *entries;
+static char *names;
 static int nentries;
 
 static uint64_t parse_octal(const uint8_t *p, size_t n, bool *ok)
@@ -56,61 +53,104 @@ static bool block_is_zero(const uint8_t *b)
     return true;
 }
 
-int tarfs_init(const void *archive, size_t size)
+/* The archive name of header h ("prefix/name" without "./", leading or
+ * trailing slashes) into out; returns its length (0: nothing to index). */
+static size_t header_name(const uint8_t *h, char out[TAR_NAME_MAX])
 {
-    nentries = 0;
-    if (!entries)
-        entries = kzalloc(sizeof(*entries) * TARFS_MAX_ENTRIES);
-    if (!entries)
-        return 0;
-    const uint8_t *base = archive;
-    size_t off = 0;
+    char name[TAR_NAME_MAX];
+    size_t plen = strnlen((const char *)h + 345, 155), nlen = strnlen((const char *)h, 100);
+    size_t len = 0;
+    if (plen) {
+        memcpy(name, h + 345, plen);
+        name[plen] = '/';
+        len = plen + 1;
+    }
+    memcpy(name + len, h, nlen);
+    len += nlen;
+    name[len] = 0;
+    const char *n = name;
+    while (n[0] == '.' && n[1] == '/')
+        n += 2;
+    while (n[0] == '/')
+        n++;
+    size_t l = strlen(n);
+    while (l && n[l - 1] == '/')
+        l--;
+    memcpy(out, n, l);
+    out[l] = 0;
+    return l;
+}
+
+/* One pass over the archive. With index NULL it only counts the entries
+ * and their name bytes; otherwise it fills index and the name pool. */
+static int scan(const uint8_t *base, size_t size, struct tar_entry *index, char *pool, size_t *pool_len)
+{
+    int n = 0;
+    size_t off = 0, used = 0;
     while (off + TAR_BLOCK <= size) {
         const uint8_t *h = base + off;
         if (block_is_zero(h))
             break;
         if (!tarfs_header_valid(h)) {
-            kprintf("tarfs: bad header at offset %lu, ignoring the rest of the initrd\n", (unsigned long)off);
+            if (!index)
+                kprintf("tarfs: bad header at offset %lu, ignoring the rest of the initrd\n", (unsigned long)off);
             break;
         }
         bool ok = true;
         uint64_t fsize = parse_octal(h + 124, 12, &ok);
         if (!ok || fsize > size - off - TAR_BLOCK) {
-            kprintf("tarfs: entry at offset %lu claims %lu bytes past the end, ignoring the rest\n",
-                    (unsigned long)off, (unsigned long)fsize);
+            if (!index)
+                kprintf("tarfs: entry at offset %lu claims %lu bytes past the end, ignoring the rest\n",
+                        (unsigned long)off, (unsigned long)fsize);
             break;
         }
         char type = (char)h[156];
-        if ((type == '0' || type == 0 || type == '5') && nentries < TARFS_MAX_ENTRIES) {
-            struct tar_index_entry *t = &entries[nentries];
-            char name[TAR_NAME_MAX];
-            size_t plen = strnlen((const char *)h + 345, 155), nlen = strnlen((const char *)h, 100);
-            size_t len = 0;
-            if (plen) {
-                memcpy(name, h + 345, plen);
-                name[plen] = '/';
-                len = plen + 1;
+        if (type == '0' || type == 0 || type == '5') {
+            if (n == KOS_INITRD_MAX_ENTRIES) {
+                if (!index)
+                    kprintf("tarfs: more than %d entries, ignoring the rest of the initrd\n", KOS_INITRD_MAX_ENTRIES);
+                break;
             }
-            memcpy(name + len, h, nlen);
-            len += nlen;
-            name[len] = 0;
-            const char *n = name;
-            while (n[0] == '.' && n[1] == '/')
-                n += 2;
-            while (n[0] == '/')
-                n++;
-            size_t l = strlen(n);
-            while (l && n[l - 1] == '/')
-                l--;
+            char name[TAR_NAME_MAX];
+            size_t l = header_name(h, name);
             if (l) {
-                memcpy(t->name, n, l);
-                t->name[l] = 0;
-                t->e = (struct tar_entry){ t->name, l, h + TAR_BLOCK, fsize, type == '5' };
-                nentries++;
+                if (index) {
+                    memcpy(pool + used, name, l + 1);
+                    index[n] = (struct tar_entry){ pool + used, l, h + TAR_BLOCK, fsize, type == '5' };
+                }
+                used += l + 1;
+                n++;
             }
         }
         off += TAR_BLOCK + ((fsize + TAR_BLOCK - 1) / TAR_BLOCK) * TAR_BLOCK;
     }
+    *pool_len = used;
+    return n;
+}
+
+int tarfs_init(const void *archive, size_t size)
+{
+    /* Sized from the archive: count first, then index. */
+    kfree(entries);
+    kfree(names);
+    entries = NULL;
+    names = NULL;
+    nentries = 0;
+    size_t pool_len = 0;
+    int n = scan(archive, size, NULL, NULL, &pool_len);
+    if (n == 0)
+        return 0;
+    entries = kzalloc(sizeof(*entries) * (size_t)n);
+    names = kmalloc(pool_len);
+    if (!entries || !names) {
+        kprintf("tarfs: no memory to index %d initrd entries\n", n);
+        kfree(entries);
+        kfree(names);
+        entries = NULL;
+        names = NULL;
+        return 0;
+    }
+    nentries = scan(archive, size, entries, names, &pool_len);
     return nentries;
 }
 
@@ -133,14 +173,14 @@ int tarfs_lookup(const char *path, struct tar_entry *out)
         return 0;
     }
     for (int i = 0; i < nentries; i++) {
-        struct tar_entry *e = &entries[i].e;
+        struct tar_entry *e = &entries[i];
         if (e->name_len == len && memcmp(e->name, path, len) == 0) {
             *out = *e;
             return 0;
         }
     }
     for (int i = 0; i < nentries; i++) {
-        struct tar_entry *e = &entries[i].e;
+        struct tar_entry *e = &entries[i];
         if (e->name_len > len && memcmp(e->name, path, len) == 0 && e->name[len] == '/') {
             *out = (struct tar_entry){ e->name, len, NULL, 0, true };
             return 0;
@@ -158,7 +198,7 @@ int tarfs_list(const char *dir, void (*fn)(const struct tar_entry *e, void *ctx)
         len--;
     int n = 0;
     for (int i = 0; i < nentries; i++) {
-        struct tar_entry *e = &entries[i].e;
+        struct tar_entry *e = &entries[i];
         if (e->is_dir || e->name_len <= len + 1)
             continue;
         if (len && (memcmp(e->name, dir, len) != 0 || e->name[len] != '/'))

@@ -84,12 +84,37 @@ static bool test_tar_read_via_file(void)
     return true;
 }
 
+/* `kos build` packs TEST_MANY_FILES generated files /test/many/NNNN (each
+ * holding "many NNNN\n"), which puts the archive past the old fixed limit of
+ * 512 entries; every one of them and what sorts after them must be found. */
+#define TEST_MANY_FILES 600
+
+static bool test_tar_more_than_512_entries(void)
+{
+    KT_EXPECT(tarfs_entry_count() > 512 + 20);
+    int found = 0;
+    for (int i = 0; i < TEST_MANY_FILES; i++) {
+        char path[32], want[16];
+        ksnprintf(path, sizeof path, "/test/many/%04d", i);
+        ksnprintf(want, sizeof want, "many %04d\n", i);
+        struct tar_entry e;
+        if (tarfs_lookup(path, &e) == 0 && !e.is_dir && e.size == strlen(want) && memcmp(e.data, want, e.size) == 0)
+            found++;
+    }
+    KT_EXPECT_EQ(found, TEST_MANY_FILES);
+    KT_EXPECT_EQ(tarfs_list("/test/many", NULL, NULL), TEST_MANY_FILES);
+    /* /wasm sorts after /test: it vanished when the index stopped at 512. */
+    KT_EXPECT(tarfs_list("/wasm", NULL, NULL) > 0);
+    return true;
+}
+
 static const struct ktest_case tar_cases[] = {
     { "tarfs_header_checksum", test_tar_header_checksum },
     { "tarfs_lookup_program", test_tar_lookup_program },
     { "tarfs_missing_and_directories", test_tar_missing_and_dirs },
     { "tarfs_list_directory", test_tar_list },
     { "tarfs_read_only_file", test_tar_read_via_file },
+    { "tarfs_more_than_512_entries", test_tar_more_than_512_entries },
 };
 
 const struct ktest_suite ktest_suite_tarfs = { "tarfs", KTEST_CASES(tar_cases), NULL };

@@ -20,20 +20,45 @@ export function memberName(archivePath: string): string {
   return archivePath.replace(/^\/+/, '')
 }
 
-export function validateEntries(entries: InitrdEntry[]): void {
+/** What the kernel's initrd index accepts (kernel/include/kos/initrd.h). */
+export interface InitrdLimits {
+  maxEntries: number
+  nameMax: number
+}
+
+export const INITRD_LIMITS_HEADER = 'kernel/include/kos/initrd.h'
+
+/** The limits as the kernel defines them; a header without them is an error, not a default. */
+export function readInitrdLimits(root: string): InitrdLimits {
+  const file = path.resolve(root, INITRD_LIMITS_HEADER)
+  const text = readFileSync(file, 'utf8')
+  const num = (name: string): number => {
+    const m = new RegExp(`^#define\\s+${name}\\s+(\\d+)\\b`, 'm').exec(text)
+    if (!m) throw new Error(`initrd: ${INITRD_LIMITS_HEADER} does not define ${name}`)
+    return Number(m[1])
+  }
+  return {maxEntries: num('KOS_INITRD_MAX_ENTRIES'), nameMax: num('KOS_INITRD_NAME_MAX')}
+}
+
+export function validateEntries(entries: InitrdEntry[], limits: InitrdLimits): void {
+  if (entries.length > limits.maxEntries)
+    throw new Error(
+      `initrd: ${entries.length} entries, more than the ${limits.maxEntries} the kernel indexes (KOS_INITRD_MAX_ENTRIES in ${INITRD_LIMITS_HEADER})`,
+    )
   const seen = new Map<string, string>()
   for (const e of entries) {
     const name = memberName(e.archivePath)
     // ustar: name up to 100 bytes, or prefix (155) + name (100) split at a '/'.
-    if (Buffer.byteLength(name) > 255) throw new Error(`initrd: path too long for ustar: ${e.archivePath}`)
+    if (Buffer.byteLength(name) > limits.nameMax)
+      throw new Error(`initrd: path too long for ustar (over ${limits.nameMax} bytes): ${e.archivePath}`)
     const prev = seen.get(name)
     if (prev) throw new Error(`initrd: ${e.archivePath} comes from both ${prev} and ${e.source}`)
     seen.set(name, e.source)
   }
 }
 
-export async function packInitrd(root: string, entries: InitrdEntry[], outFile: string): Promise<void> {
-  validateEntries(entries)
+export async function packInitrd(root: string, entries: InitrdEntry[], outFile: string, limits: InitrdLimits): Promise<void> {
+  validateEntries(entries, limits)
   const sorted = [...entries].sort((a, b) => (a.archivePath < b.archivePath ? -1 : a.archivePath > b.archivePath ? 1 : 0))
   const out = path.resolve(root, outFile)
   mkdirSync(path.dirname(out), {recursive: true})

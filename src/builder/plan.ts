@@ -4,7 +4,7 @@ import path from 'node:path'
 import {checkKernelImages, checkUserFile} from '../elf/checks.js'
 import {runTool, shellQuote} from '../util/spawn.js'
 import type {Step, StepOutcome} from './graph.js'
-import {type InitrdEntry, packInitrd} from './initrd.js'
+import {INITRD_LIMITS_HEADER, type InitrdEntry, packInitrd, readInitrdLimits} from './initrd.js'
 import {type ResolvedToolchain} from './toolchain.js'
 import {TEST_IMAGE_NAMES, generateTestImages} from './testimages.js'
 import {compileWatFile} from './wasm.js'
@@ -12,6 +12,8 @@ import {compileWatFile} from './wasm.js'
 /** Bumped when an in-process step (checks, test images, initrd) changes its output. */
 const IN_PROCESS_VERSION = 1
 export const BUILD_DIR = 'build'
+/** Generated /test/many/NNNN files (TEST_MANY_FILES in kernel/test/test_fs.c). */
+export const INITRD_TEST_MANY_FILES = 600
 
 export interface Sources {
   kernel: string[]
@@ -226,13 +228,28 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
     for (const n of TEST_IMAGE_NAMES) initrd.push({archivePath: `/badelf/${n}.elf`, source: `${BUILD_DIR}/badelf/${n}.elf`, mode: 0o644})
   }
 
+  // Enough small generated files to keep the initrd past the kernel's old
+  // fixed index of 512 entries (ktest tarfs_more_than_512_entries reads them all).
+  const manyNames = Array.from({length: INITRD_TEST_MANY_FILES}, (_, i) => String(i).padStart(4, '0'))
+  const manyOuts = manyNames.map((n) => `${BUILD_DIR}/testfiles/many/${n}`)
+  steps.push({
+    id: 'testfiles-many', label: `GEN build/testfiles/many/* (${INITRD_TEST_MANY_FILES} files)`, inputs: [], outputs: manyOuts,
+    signature: ['testfiles-many', INITRD_TEST_MANY_FILES, IN_PROCESS_VERSION],
+    run: async () => {
+      ensureDirs(root, manyOuts)
+      manyNames.forEach((n, i) => writeFileSync(path.resolve(root, manyOuts[i]), `many ${n}\n`))
+      return {ok: true, output: ''}
+    },
+  })
+  manyNames.forEach((n, i) => initrd.push({archivePath: `/test/many/${n}`, source: manyOuts[i], mode: 0o644}))
+
   const initrdOut = `${BUILD_DIR}/initrd.tar`
   const initrdSig = initrd.map((e) => [e.archivePath, e.source, e.mode])
   steps.push({
-    id: 'initrd', label: `TAR ${initrdOut} (${initrd.length} files)`, inputs: initrd.map((e) => e.source), outputs: [initrdOut],
+    id: 'initrd', label: `TAR ${initrdOut} (${initrd.length} files)`, inputs: [...initrd.map((e) => e.source), INITRD_LIMITS_HEADER], outputs: [initrdOut],
     signature: ['initrd', initrdSig, IN_PROCESS_VERSION],
     run: async () => {
-      await packInitrd(root, initrd, initrdOut)
+      await packInitrd(root, initrd, initrdOut, readInitrdLimits(root))
       return {ok: true, output: ''}
     },
   })

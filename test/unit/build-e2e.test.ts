@@ -35,6 +35,7 @@ const touchFuture = (f: string) => {
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'kos-e2e-'))
   cpSync(path.join(repo, 'toolchain'), path.join(root, 'toolchain'), {recursive: true})
+  cpSync(path.join(repo, 'kernel/include/kos/initrd.h'), path.join(root, 'kernel/include/kos/initrd.h'))
   w('kernel/arch/x86_64/boot.S', [
     '.section .multiboot, "a"', '.align 4', '.long 0x1BADB002', '.long 0x3', '.long -(0x1BADB002 + 0x3)',
     '.section .boot, "ax"', '.code32', '.global _start', '_start:', '  mov $0, %al', '  out %al, $0xf4', '1: hlt', '  jmp 1b', '',

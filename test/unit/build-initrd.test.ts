@@ -4,7 +4,9 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import tar from 'tar-stream'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {memberName, packInitrd, validateEntries} from '../../src/builder/initrd.js'
+import {memberName, packInitrd, readInitrdLimits, validateEntries} from '../../src/builder/initrd.js'
+
+const LIMITS = readInitrdLimits(path.resolve(import.meta.dirname, '../..'))
 
 let root: string
 beforeEach(() => {
@@ -44,7 +46,7 @@ describe('packInitrd', () => {
       {archivePath: '/bin/hello', source: 'b/hello.elf', mode: 0o755},
       {archivePath: long, source: 'b/long', mode: 0o644},
     ]
-    await packInitrd(root, entries, 'out/initrd.tar')
+    await packInitrd(root, entries, 'out/initrd.tar', LIMITS)
     const got = await readTar(path.join(root, 'out/initrd.tar'))
     expect(got.map((e) => e.name)).toEqual(['bin/hello', long.slice(1), 'wasm/add.wasm'])
     expect(got[0]).toMatchObject({mode: 0o755, size: 4, data: 'ELF!', mtime: 0})
@@ -52,7 +54,7 @@ describe('packInitrd', () => {
     const first = readFileSync(path.join(root, 'out/initrd.tar'))
     expect(first.length % 512).toBe(0)
     // Same inputs in another order: byte-identical archive.
-    await packInitrd(root, [...entries].reverse(), 'out/again.tar')
+    await packInitrd(root, [...entries].reverse(), 'out/again.tar', LIMITS)
     expect(readFileSync(path.join(root, 'out/again.tar')).equals(first)).toBe(true)
   })
 
@@ -60,8 +62,28 @@ describe('packInitrd', () => {
     expect(() => validateEntries([
       {archivePath: '/bin/x', source: 'a', mode: 0o755},
       {archivePath: 'bin/x', source: 'b', mode: 0o755},
-    ])).toThrow(/bin\/x comes from both a and b/)
-    expect(() => validateEntries([{archivePath: '/' + 'x'.repeat(300), source: 'a', mode: 0o644}])).toThrow(/too long/)
+    ], LIMITS)).toThrow(/bin\/x comes from both a and b/)
+    expect(() => validateEntries([{archivePath: '/' + 'x'.repeat(300), source: 'a', mode: 0o644}], LIMITS)).toThrow(
+      'initrd: path too long for ustar (over 255 bytes): /' + 'x'.repeat(300),
+    )
+  })
+
+  it('reads the kernel\'s index limits from its ABI header', () => {
+    expect(LIMITS).toEqual({maxEntries: 65536, nameMax: 255})
+  })
+
+  it('refuses an initrd with more entries than the kernel indexes, naming the limit', () => {
+    const many = (n: number) => Array.from({length: n}, (_, i) => ({archivePath: `/f/${i}`, source: `s${i}`, mode: 0o644}))
+    expect(() => validateEntries(many(3), {maxEntries: 3, nameMax: 255})).not.toThrow()
+    expect(() => validateEntries(many(4), {maxEntries: 3, nameMax: 255})).toThrow(
+      'initrd: 4 entries, more than the 3 the kernel indexes (KOS_INITRD_MAX_ENTRIES in kernel/include/kos/initrd.h)',
+    )
+  })
+
+  it('refuses a kernel header without the limits instead of guessing', () => {
+    mkdirSync(path.join(root, 'kernel/include/kos'), {recursive: true})
+    writeFileSync(path.join(root, 'kernel/include/kos/initrd.h'), '#define KOS_INITRD_NAME_MAX 255\n')
+    expect(() => readInitrdLimits(root)).toThrow('initrd: kernel/include/kos/initrd.h does not define KOS_INITRD_MAX_ENTRIES')
   })
 
   it('strips leading slashes for member names', () => {
