@@ -123,4 +123,26 @@ export const cases: CaseDef[] = [
     timeoutSec: 180,
     expect: {log: ['ok 1 fork_test', 'ok 2 hello', 'ok 3 fault_null # killed', 'ok 4 pipe_test', 'ok 5 no_page_leak']},
   },
+  progCase(
+    'munmap_region',
+    'munmap_test',
+    'munmap over the whole mmap region (96 TiB) costs what is mapped and yields: a CPU-bound process keeps its fair share, the timer advances',
+    ['paging', 'scheduler', 'syscalls'],
+    ['SYS_MMAP', 'SYS_MUNMAP', 'SYS_FORK', 'SYS_KILL', 'SYS_WAITPID'],
+    ['munmap_frees_every_mapped_page', 'spinner_gets_its_fair_share'],
+    300,
+  ),
+  progCase(
+    'prot',
+    'prot_test',
+    'PROT_NONE and read-only mean no access and no write: faults kill with the reason, the kernel returns -EFAULT, mprotect both ways and with copy-on-write',
+    ['paging', 'syscalls'],
+    ['SYS_MMAP', 'SYS_MPROTECT', 'SYS_FORK', 'SYS_WAITPID', 'SYS_READ', 'SYS_WRITE'],
+    [
+      'killed: page fault: read at 0x100000000000 (protection violation, no-access page (PROT_NONE))',
+      'killed: page fault: write at 0x100000000000 (protection violation, no-access page (PROT_NONE))',
+      'killed: page fault: write at 0x100000002000 (protection violation, read-only page)',
+      'ok 11 read_after_mprotect_none_killed',
+    ],
+  ),
 ]

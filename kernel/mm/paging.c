@@ -115,6 +115,118 @@ uint64_t paging_unmap(uint64_t pml4, uint64_t va)
     return pa;
 }
 
+/* Pause every WALK_STEPS entries visited (present or skipped). */
+#define WALK_STEPS 512
+
+/* The next present 4 KiB leaf at or after *va and below end, descending only
+ * into present tables: its entry, with *va set to its address; NULL with *va
+ * at end when there is none. A missing table skips its whole span, so the
+ * cost follows what is mapped, not the size of the range. */
+static uint64_t *next_leaf(uint64_t pml4, uint64_t *va, uint64_t end, unsigned *steps)
+{
+    uint64_t v = *va;
+    while (v < end) {
+        uint64_t *table = table_at(pml4);
+        int level = 3;
+        for (; level >= 0; level--) {
+            uint64_t *e = &table[idx(v, level)];
+            if (!(*e & PTE_P) || (level > 0 && (*e & PTE_PS)))
+                break;
+            if (level == 0) {
+                *va = v;
+                (*steps)++;
+                return e;
+            }
+            table = table_at(*e);
+        }
+        /* Nothing mapped in this entry's span: go to the next one. */
+        uint64_t span = 1ULL << (12 + 9 * level);
+        uint64_t next = (v & ~(span - 1)) + span;
+        (*steps)++;
+        if (next <= v)
+            break;      /* wrapped past the top */
+        v = next;
+    }
+    *va = end;
+    return NULL;
+}
+
+static void walk_pause(unsigned *steps, paging_pause_fn pause)
+{
+    if (pause && *steps >= WALK_STEPS) {
+        *steps = 0;
+        pause();
+    }
+}
+
+static void flush_if_current(uint64_t pml4, uint64_t va)
+{
+    if ((read_cr3() & PTE_ADDR) == pml4)
+        invlpg(va);
+}
+
+uint64_t paging_unmap_range(uint64_t pml4, uint64_t start, uint64_t end, paging_pause_fn pause)
+{
+    uint64_t freed = 0, va = start;
+    unsigned steps = 0;
+    if (end > USER_TOP)
+        end = USER_TOP;
+    for (;;) {
+        uint64_t *pte = next_leaf(pml4, &va, end, &steps);
+        if (!pte)
+            break;
+        uint64_t pa = *pte & PTE_ADDR;
+        *pte = 0;
+        flush_if_current(pml4, va);
+        pmm_free_page(pa);
+        freed++;
+        va += PAGE_SIZE;
+        walk_pause(&steps, pause);
+    }
+    return freed;
+}
+
+int paging_range_mapped(uint64_t pml4, uint64_t start, uint64_t end, paging_pause_fn pause)
+{
+    uint64_t va = start;
+    unsigned steps = 0;
+    while (va < end) {
+        uint64_t at = va;
+        if (!next_leaf(pml4, &va, end, &steps) || va != at)
+            return 0;
+        va += PAGE_SIZE;
+        walk_pause(&steps, pause);
+    }
+    return 1;
+}
+
+int paging_protect_range(uint64_t pml4, uint64_t start, uint64_t end, uint64_t flags, paging_pause_fn pause)
+{
+    if ((flags & PTE_W) && !(flags & PTE_NX))
+        return -EINVAL;
+    if (end > USER_TOP || (start & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    flags &= PTE_W | PTE_U | PTE_NX;
+    uint64_t va = start;
+    unsigned steps = 0;
+    for (;;) {
+        uint64_t *pte = next_leaf(pml4, &va, end, &steps);
+        if (!pte)
+            break;
+        uint64_t pa = *pte & PTE_ADDR;
+        uint64_t e = pa | PTE_P | (flags & ~PTE_W);
+        /* A frame another space still shares becomes writable only through
+         * a copy-on-write fault; our own frame can be writable at once. */
+        if (flags & PTE_W)
+            e |= (pmm_page_refs(pa) > 1) ? PTE_COW : PTE_W;
+        *pte = e;
+        flush_if_current(pml4, va);
+        va += PAGE_SIZE;
+        walk_pause(&steps, pause);
+    }
+    return 0;
+}
+
 uint64_t paging_translate(uint64_t pml4, uint64_t va, uint64_t *flags)
 {
     uint64_t *table = table_at(pml4);
@@ -228,14 +340,18 @@ void aspace_destroy(uint64_t pml4)
     if ((read_cr3() & PTE_ADDR) == pml4)
         write_cr3(kernel_pml4);
     uint64_t *t = table_at(pml4);
-    for (int i = 0; i < 256; i++)
-        if (t[i] & PTE_P)
-            free_table(t[i] & PTE_ADDR, 2);
+    for (int i = 0; i < 256; i++) {
+        uint64_t e = t[i];
+        t[i] = 0;       /* never a half-freed subtree reachable from the PML4 */
+        if (e & PTE_P)
+            free_table(e & PTE_ADDR, 2);
+    }
     pmm_free_page(pml4);
 }
 
-uint64_t aspace_clone_cow(uint64_t src)
+uint64_t aspace_clone_cow(uint64_t src, paging_pause_fn pause)
 {
+    unsigned steps = 0;
     uint64_t dst = aspace_create();
     if (!dst)
         return 0;
@@ -251,6 +367,8 @@ uint64_t aspace_clone_cow(uint64_t src)
             for (int i2 = 0; i2 < 512; i2++) {
                 if (!(l2[i2] & PTE_P))
                     continue;
+                steps += 512;
+                walk_pause(&steps, pause);
                 uint64_t *l1 = table_at(l2[i2]);
                 for (int i1 = 0; i1 < 512; i1++) {
                     uint64_t e = l1[i1];

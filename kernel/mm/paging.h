@@ -43,6 +43,21 @@ uint64_t aspace_create(void);
 void aspace_destroy(uint64_t pml4);
 void aspace_switch(uint64_t pml4);
 
+/* Long walks over a user-sized range call pause (when not NULL) every few
+ * hundred entries: the caller gives up the CPU there (sched_preempt_point).
+ * A walk descends only into present tables, so its cost follows what is
+ * mapped, not the length asked for. */
+typedef void (*paging_pause_fn)(void);
+/* Unmap every page in [start, end) of the user half and free its frame
+ * (one reference). Returns the number of pages unmapped. */
+uint64_t paging_unmap_range(uint64_t pml4, uint64_t start, uint64_t end, paging_pause_fn pause);
+/* 1 when every page of [start, end) is mapped, else 0. */
+int paging_range_mapped(uint64_t pml4, uint64_t start, uint64_t end, paging_pause_fn pause);
+/* New flags (PTE_W, PTE_U, PTE_NX) for every mapped page of [start, end):
+ * a frame still shared copy-on-write becomes writable through a fault.
+ * -EINVAL for W without NX or a range outside the user half. */
+int paging_protect_range(uint64_t pml4, uint64_t start, uint64_t end, uint64_t flags, paging_pause_fn pause);
+
 /* Map one 4 KiB page. flags: PTE_W, PTE_U, PTE_NX, PTE_PCD, PTE_PWT.
  * Refuses W together with executable (no NX) with -EINVAL, an existing
  * mapping with -EEXIST, a user mapping in the kernel half with -EINVAL,
@@ -54,7 +69,7 @@ uint64_t paging_unmap(uint64_t pml4, uint64_t va);
  * and copy-on-write in both, frames are shared (one more reference each);
  * page tables are new. Flushes the TLB when src is the current space.
  * Returns the new PML4, 0 when out of memory (nothing left allocated). */
-uint64_t aspace_clone_cow(uint64_t src);
+uint64_t aspace_clone_cow(uint64_t src, paging_pause_fn pause);
 /* Make the copy-on-write page at va writable: the frame is copied when
  * another space still shares it, taken over when this is the last user.
  * Returns 0, -EFAULT when va is not a copy-on-write page, -ENOMEM. */

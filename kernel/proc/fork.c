@@ -2,6 +2,7 @@
  * copy-on-write (mm/paging.c), descriptors are shared, the child returns 0
  * from the same syscall. */
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/paging.h"
 #include "mm/heap.h"
@@ -23,7 +24,7 @@ int proc_fork(void)
     c->kstack = kmalloc_pages(KSTACK_PAGES);
     if (!c->kstack)
         goto nomem;
-    c->pml4 = aspace_clone_cow(parent->pml4);
+    c->pml4 = aspace_clone_cow(parent->pml4, sched_preempt_point);
     if (!c->pml4)
         goto nomem;
     for (int i = 0; i < NOFILE; i++) {

@@ -65,6 +65,7 @@ struct proc {
     const void *wait_chan;      /* PROC_SLEEPING: what it waits for */
     uint64_t wake_tick;         /* timed sleep: runnable again at this tick (0: none) */
     uint64_t cpu_ticks;         /* timer ticks spent running (user or kernel) */
+    uint64_t slice_start;       /* tick at which it was last given the CPU */
 };
 
 /* The process table (proc.c); the scheduler walks it. */

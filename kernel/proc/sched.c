@@ -29,6 +29,7 @@ static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)"
 static void run_one(struct proc *p)
 {
     p->state = PROC_RUNNING;
+    p->slice_start = timer_ticks();
     current = p;
     stats.context_switches++;
     tss_set_rsp0((uint64_t)p->kstack + KSTACK_PAGES * PAGE_SIZE);
@@ -151,6 +152,23 @@ void sched_user_return(struct trapframe *tf)
         sched_switch();
         if (p->kill_pending)
             proc_exit(-1);
+    }
+}
+
+void sched_preempt_point(void)
+{
+    struct proc *p = current;
+    if (!p)
+        return;
+    /* Syscalls run with interrupts off: open a one-instruction window so a
+     * pending timer tick (or NIC interrupt) is taken, then yield once the
+     * time slice is over. */
+    uint64_t flags = irq_save();
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    irq_restore(flags);
+    if (timer_ticks() != p->slice_start) {
+        stats.preemptions++;
+        proc_yield();
     }
 }
 

@@ -49,6 +49,7 @@ static const syscall_fn syscall_table[SYS_MAX] = {
     [SYS_PIPE] = sys_pipe,
     [SYS_DUP2] = sys_dup2,
     [SYS_WAITPID] = sys_waitpid,
+    [SYS_MPROTECT] = sys_mprotect,
     [SYS_GETRANDOM] = sys_getrandom,
     [SYS_WASM_LOAD] = sys_wasm_load,
     [SYS_WASM_EXEC] = sys_wasm_exec,

@@ -18,6 +18,7 @@ int64_t sys_log(const struct syscall_args *a);
 int64_t sys_getpid(const struct syscall_args *a);
 int64_t sys_mmap(const struct syscall_args *a);
 int64_t sys_munmap(const struct syscall_args *a);
+int64_t sys_mprotect(const struct syscall_args *a);
 int64_t sys_read(const struct syscall_args *a);
 int64_t sys_write(const struct syscall_args *a);
 int64_t sys_open(const struct syscall_args *a);

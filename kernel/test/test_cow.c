@@ -36,7 +36,7 @@ static bool test_clone_shares_and_copies(void)
     KT_EXPECT_EQ(paging_map(a, va, pa, PTE_U | PTE_W | PTE_NX), 0);
     KT_EXPECT_EQ(paging_map(a, ro_va, ro, PTE_U), 0);
 
-    uint64_t b = aspace_clone_cow(a);
+    uint64_t b = aspace_clone_cow(a, NULL);
     KT_EXPECT(b);
     uint64_t fa = 0, fb = 0;
     /* Same frame on both sides, read-only on both until a write. */

@@ -33,6 +33,7 @@ void *sys_mmap(void *hint, size_t len, int prot, int flags)
     return r < 0 ? NULL : (void *)r;
 }
 long sys_munmap(void *addr, size_t len) { return syscall6(SYS_MUNMAP, (long)addr, (long)len, 0, 0, 0, 0); }
+long sys_mprotect(void *addr, size_t len, int prot) { return syscall6(SYS_MPROTECT, (long)addr, (long)len, prot, 0, 0, 0); }
 long sys_read(int fd, void *buf, size_t len) { return syscall6(SYS_READ, fd, (long)buf, (long)len, 0, 0, 0); }
 long sys_write(int fd, const void *buf, size_t len) { return syscall6(SYS_WRITE, fd, (long)buf, (long)len, 0, 0, 0); }
 long sys_open(const char *path, int flags) { return syscall6(SYS_OPEN, (long)path, flags, 0, 0, 0, 0); }

@@ -14,6 +14,7 @@ long sys_getpid(void);
 void *sys_mmap(void *hint, size_t len, int prot, int flags);
 long sys_mmap_raw(void *hint, size_t len, int prot, int flags);
 long sys_munmap(void *addr, size_t len);
+long sys_mprotect(void *addr, size_t len, int prot);
 long sys_read(int fd, void *buf, size_t len);
 long sys_write(int fd, const void *buf, size_t len);
 long sys_open(const char *path, int flags);

@@ -36,12 +36,15 @@ static void describe_page_fault(const struct trapframe *tf, uint64_t cr2, char *
     const char *access = (tf->error & PF_INSTR) ? "execute" : (tf->error & PF_WRITE) ? "write" : "read";
     const char *what = (tf->error & PF_PRESENT) ? "protection violation" : "not present";
     const char *hint = "";
+    uint64_t leaf = 0;
     if (cr2 < PAGE_SIZE)
         hint = ", null pointer";
     else if (cr2 >= USER_TOP)
         hint = ", kernel address";
     else if (cr2 < USER_STACK_BOTTOM && cr2 >= USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE)
         hint = ", stack guard page (stack overflow)";
+    else if ((tf->error & PF_PRESENT) && paging_translate(read_cr3() & PTE_ADDR, cr2, &leaf) && !(leaf & PTE_U))
+        hint = ", no-access page (PROT_NONE)";
     else if ((tf->error & PF_INSTR) && (tf->error & PF_PRESENT))
         hint = ", non-executable page";
     else if ((tf->error & PF_WRITE) && (tf->error & PF_PRESENT))

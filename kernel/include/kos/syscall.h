@@ -37,6 +37,7 @@
 #define SYS_PIPE        31
 #define SYS_DUP2        32
 #define SYS_WAITPID     33
+#define SYS_MPROTECT    34
 #define SYS_GETRANDOM   37
 
 /* One past the highest number the table can hold. */
