@@ -1,13 +1,25 @@
-// Phase 4: mDNS service discovery. The guest side is the responder and
-// browser in kernel/net/mdns.c (started by mdns=1) next to the netecho
-// service on port 7; the host side is the mdns-tap peer
-// (src/netlab/mdns.ts) in the case's own network namespace.
+// Phase 4: mDNS service discovery and the libp2p peer. The guest side of
+// mDNS is the responder and browser in kernel/net/mdns.c (started by mdns=1)
+// next to the netecho service on port 7; the host side is the mdns-tap peer
+// (src/netlab/mdns.ts) in the case's own network namespace. The libp2p
+// daemon's code lives in user/p2p (user/p2p/README.md).
 import type {CaseDef} from '../src/suites/types.js'
 
 const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
 
 export const cases: CaseDef[] = [
+  {
+    id: 'p2p_crypto',
+    phase: 4,
+    title: 'The libp2p crypto library in ring 3 against the published vectors: SHA-256/512 (FIPS 180-4), HMAC (RFC 4231), HKDF (RFC 5869), X25519 incl. 1000 iterations (RFC 7748), Ed25519 (RFC 8032 7.1), ChaCha20-Poly1305 (RFC 8439); forgeries rejected',
+    components: ['crypto', 'ring3'],
+    syscalls: [],
+    profile: 'base',
+    append: 'init=/bin/p2p_crypto',
+    timeoutSec: 300,
+    expect: {log: ['ok 1 p2p_crypto', 'ok 2 no_page_leak']},
+  },
   {
     id: 'mdns_tap',
     phase: 4,

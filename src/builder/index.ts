@@ -66,7 +66,7 @@ async function buildLocked(
     kernel: resolveProfile(root, 'kernel', packages),
     user: resolveProfile(root, 'user', packages),
     wasm: resolveProfile(root, 'wasm', packages),
-    host: sources.host.length > 0 ? resolveProfile(root, 'host', packages) : undefined,
+    host: sources.host.length > 0 || sources.p2p.programs.length > 0 ? resolveProfile(root, 'host', packages) : undefined,
   }
   const plan = makePlan(root, sources, tc)
   writeCompileCommands(root, plan.compileCommands)

@@ -23,6 +23,19 @@ export interface Sources {
   wasmC: string[]
   rootfs: string[]
   host: string[]
+  /** The libp2p daemon's tree (docs/ARCHITECTURE.md "Build"): portable code, two platform layers, programs. */
+  p2p: P2pSources
+}
+
+export interface P2pSources {
+  /** Portable code: every user/p2p/**\/*.c outside cmd/, kos/ and host/. */
+  lib: string[]
+  /** The platform layer over the kos syscalls (guest build). */
+  kos: string[]
+  /** The platform layer over POSIX (host build). */
+  host: string[]
+  /** One program per file, built for the guest (/bin/NAME) and the host (build/host/NAME). */
+  programs: string[]
 }
 
 /** Lists files under dir (relative to root), sorted, as root-relative POSIX paths. */
@@ -60,6 +73,19 @@ export function discoverSources(root: string): Sources {
     wasmC: listDir(root, 'user/wasm', ['.c']),
     rootfs: walk(root, 'user/rootfs'),
     host: hostMains.length > 0 ? [...listDir(root, 'kernel/wasm', ['.c']), ...hostMains] : [],
+    p2p: discoverP2p(root),
+  }
+}
+
+function discoverP2p(root: string): P2pSources {
+  const all = walk(root, 'user/p2p').filter((f) => f.endsWith('.c'))
+  const under = (d: string) => all.filter((f) => f.startsWith(`user/p2p/${d}/`))
+  const special = ['cmd', 'kos', 'host'].map((d) => `user/p2p/${d}/`)
+  return {
+    lib: all.filter((f) => !special.some((d) => f.startsWith(d))),
+    kos: under('kos'),
+    host: under('host'),
+    programs: listDir(root, 'user/p2p/cmd', ['.c']),
   }
 }
 
@@ -157,14 +183,12 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
   )
   const initrd: InitrdEntry[] = []
   const userScript = scriptOf(up.ldflags ?? [])
-  for (const prog of src.userPrograms) {
-    const name = base(prog)
-    const obj = compile(prog, `${BUILD_DIR}/obj`, tc.user.tools.cc, up.cflags, 'CC')
+  const linkUser = (name: string, objs: string[]) => {
     const out = `${BUILD_DIR}/user/${name}.elf`
     // crt0 and the rest of the lib first, so _start is found regardless of link order quirks.
-    const argv = [tc.user.tools.ld, ...(up.ldflags ?? []), '-o', out, ...libObjs, obj]
+    const argv = [tc.user.tools.ld, ...(up.ldflags ?? []), '-o', out, ...libObjs, ...objs]
     steps.push({
-      id: `ld:user/${name}`, label: `LD ${out} + check`, inputs: [...libObjs, obj, ...(userScript ? [userScript] : [])], outputs: [out],
+      id: `ld:user/${name}`, label: `LD ${out} + check`, inputs: [...libObjs, ...objs, ...(userScript ? [userScript] : [])], outputs: [out],
       signature: [argv, 'user-checks', IN_PROCESS_VERSION], argv,
       run: async () => {
         ensureDirs(root, [out])
@@ -175,6 +199,14 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
       },
     })
     initrd.push({archivePath: `/bin/${name}`, source: out, mode: 0o755})
+  }
+  for (const prog of src.userPrograms) linkUser(base(prog), [compile(prog, `${BUILD_DIR}/obj`, tc.user.tools.cc, up.cflags, 'CC')])
+
+  // The libp2p programs: user/lib, the portable p2p code and its kos platform layer.
+  if (src.p2p.programs.length > 0) {
+    const flags = [...up.cflags, '-I', 'user/p2p']
+    const p2pObjs = [...src.p2p.lib, ...src.p2p.kos].map((f) => compile(f, `${BUILD_DIR}/obj`, tc.user.tools.cc, flags, 'CC'))
+    for (const prog of src.p2p.programs) linkUser(base(prog), [...p2pObjs, compile(prog, `${BUILD_DIR}/obj`, tc.user.tools.cc, flags, 'CC')])
   }
 
   // WASM modules.
@@ -264,6 +296,22 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
       id: 'ld:host/kos-wasm', label: `HOSTLD ${out}`, inputs: objs, outputs: [out], signature: argv, argv,
       run: async () => runArgv(root, argv),
     })
+  }
+
+  // Host build of the libp2p programs (build/host/NAME): the same portable code over POSIX.
+  if (tc.host && src.p2p.programs.length > 0) {
+    const flags = [...tc.host.profile.cflags, '-I', 'user/p2p', '-I', 'user/lib']
+    // user/lib/ktap.c is plain C under KOS_HOST: the host programs print the guest's KTAP lines.
+    const objs = [...src.p2p.lib, ...src.p2p.host, 'user/lib/ktap.c'].map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, flags, 'HOSTCC'))
+    for (const prog of src.p2p.programs) {
+      const obj = compile(prog, `${BUILD_DIR}/host/obj`, tc.host.tools.cc, flags, 'HOSTCC')
+      const out = `${BUILD_DIR}/host/${base(prog)}`
+      const argv = [tc.host.tools.cc, '-o', out, ...objs, obj, ...(tc.host.profile.ldflags ?? [])]
+      steps.push({
+        id: `ld:host/${base(prog)}`, label: `HOSTLD ${out}`, inputs: [...objs, obj], outputs: [out], signature: argv, argv,
+        run: async () => runArgv(root, argv),
+      })
+    }
   }
   return {steps, compileCommands}
 }

@@ -85,6 +85,8 @@ export const COMPONENTS: ComponentDef[] = [
   },
   // Phase 4: discovery and P2P
   {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},
+  {id: 'crypto', name: 'Crypto library (SHA-2, HMAC, HKDF, X25519, Ed25519, ChaCha20-Poly1305)', phase: 4, paths: ['user/p2p/crypto/**'],
+    unitTests: ['test/unit/p2p-crypto*.test.ts']},
   {id: 'p2p', name: 'P2P overlay', phase: 4, paths: ['kernel/net/p2p*']},
 ]
 

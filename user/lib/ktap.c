@@ -1,5 +1,11 @@
 #include "ktap.h"
+#ifdef KOS_HOST
+/* The host build of the p2p programs (user/p2p) links this file too. */
+#include <stdarg.h>
+#include <stdio.h>
+#else
 #include "libc.h"
+#endif
 
 static int next = 1, planned, failed;
 
