@@ -145,4 +145,15 @@ export const cases: CaseDef[] = [
       'ok 11 read_after_mprotect_none_killed',
     ],
   ),
+  {
+    id: 'syscall_fuzz',
+    phase: 2,
+    title: 'syscall fuzzer (seeds 1 and 2): 4 workers x 8000 calls each with random numbers and hostile arguments, one holding nearly all memory; every call answered, every worker done, no page leaked',
+    components: ['syscalls', 'paging', 'processes'],
+    syscalls: [],
+    profile: 'base',
+    append: 'init=/bin/syscall_fuzz:1,/bin/syscall_fuzz:2',
+    timeoutSec: 420,
+    expect: {log: ['# seed 1, 4 workers x 8000 calls', '# seed 2, 4 workers', 'ok 4 no_page_leaked', 'ok 1 syscall_fuzz_1', 'ok 2 syscall_fuzz_2', 'ok 3 no_page_leak']},
+  },
 ]
