@@ -13,7 +13,7 @@ export interface QemuArgvOptions {
   serialPath?: string
   /** With stdio serial: also copy the serial output to this file (peers read it). */
   serialLogPath?: string
-  /** Where `-d cpu_reset` writes (needed to see CPU resets). */
+  /** Where `-d cpu_reset` writes (its "Triple fault" line names a triple fault). */
   qemuLogPath?: string
   /** gdb stub port: the guest waits (-S) until gdb attaches. */
   gdbPort?: number

@@ -4,8 +4,16 @@ import type {KtapDocument, KtapNode} from '../ktap/types.js'
 import type {CaseDef, CaseStatus} from './types.js'
 
 export const TAIL_LINES = 20
-/** QEMU 7.2 logs two CPU resets while the machine starts; more mean the guest reset. */
-export const STARTUP_CPU_RESETS = 2
+/**
+ * What the verdict rests on is the same in every QEMU release: the kernel's own boot
+ * line (printed once per boot, first thing in kmain), the isa-debug-exit code, QEMU's
+ * exit status under -no-reboot (0 after a guest reset or power-off) and the
+ * "Triple fault" line TCG writes to the -d cpu_reset log. How many CPU resets QEMU
+ * logs while the machine starts differs between releases and is not looked at.
+ */
+export const BOOT_MARKER = 'kos: booting'
+/** TCG's -d cpu_reset line for a triple fault (target/i386 check_exception). */
+export const TRIPLE_FAULT_LOG_LINE = /^Triple fault\s*$/m
 /** isa-debug-exit: guest value v -> QEMU exit code (v << 1) | 1. */
 export const EXIT_GUEST_PASS = 1
 export const EXIT_GUEST_FAIL = 3
@@ -22,7 +30,7 @@ export interface RunOutcome {
   timeoutSec: number
   /** Everything the guest wrote to the serial port. */
   serial: string
-  /** The -d cpu_reset log. */
+  /** The -d cpu_reset log (only its "Triple fault" lines are read). */
   qemuLog: string
   /** QEMU's own stderr. */
   stderr: string
@@ -59,8 +67,9 @@ export function serialLines(serial: string): string[] {
   return lines
 }
 
-export function countCpuResets(qemuLog: string): number {
-  return (qemuLog.match(/^CPU Reset/gm) ?? []).length
+/** How many times the kernel started in this run (its boot line at the start of a serial line). */
+export function countBoots(lines: string[]): number {
+  return lines.filter((l) => l.startsWith(BOOT_MARKER)).length
 }
 
 function failedTests(root: KtapNode): string[] {
@@ -98,19 +107,27 @@ export function classifyRun(def: Pick<CaseDef, 'expect'>, run: RunOutcome): Verd
   const withMetrics = (v: Verdict): Verdict => (Object.keys(metrics).length > 0 ? {...v, metrics} : v)
   const nonPass = (status: CaseStatus, reason: string) => withMetrics({status, reason, tail, ktap})
 
+  const boots = countBoots(lines)
+  // Only -no-reboot stands between a reset and a second boot; if one got through, say so.
+  if (boots > 1) return nonPass('crash', `the guest rebooted: the kernel's boot line "${BOOT_MARKER}" came ${boots} times`)
   if (run.timedOut) {
-    return nonPass('timeout', `timed out after ${run.timeoutSec} s` + (lines.length === 0 ? ' (no serial output)' : ''))
+    const where = lines.length === 0 ? ' (no serial output)' : boots === 0 ? ' (the kernel never started: no boot line)' : ''
+    return nonPass('timeout', `timed out after ${run.timeoutSec} s${where}`)
   }
   const panic = lines.find((l) => l.includes('KERNEL PANIC:'))
   if (panic !== undefined) return nonPass('crash', panic.slice(panic.indexOf('KERNEL PANIC:')).trim())
-  const resets = countCpuResets(run.qemuLog) - STARTUP_CPU_RESETS
-  if (resets > 0) return nonPass('crash', `CPU reset (triple fault) seen ${resets} time(s) in the QEMU log`)
-  if (run.exitCode === 0) return nonPass('crash', 'QEMU exited without the guest writing isa-debug-exit (triple fault under -no-reboot?)')
+  if (TRIPLE_FAULT_LOG_LINE.test(run.qemuLog)) return nonPass('crash', 'triple fault (QEMU logged "Triple fault" and reset the machine)')
+  if (run.exitCode === 0) {
+    return nonPass('crash', boots === 0
+      ? 'QEMU exited 0 before the kernel started (firmware or boot loader reset or powered off the machine)'
+      : 'the guest reset or powered off without writing isa-debug-exit (a triple fault under -no-reboot?)')
+  }
   if (run.exitCode === null) return nonPass('crash', `QEMU was killed by ${run.signal ?? 'a signal'}`)
   if (run.exitCode === EXIT_GUEST_PANIC) return nonPass('crash', 'guest exited with code 2 (panic) without a KERNEL PANIC line')
   if (doc.truncated) return nonPass('crash', 'KTAP output truncated: ' + (collectKtapErrors(ktap)[0] ?? 'unfinished tests'))
 
   if (run.peer && !run.peer.ok) return nonPass('fail', `peer: ${run.peer.detail}`)
+  if (boots === 0) return nonPass('fail', `the kernel's boot line "${BOOT_MARKER}" never came (QEMU exit ${run.exitCode}): whatever ran was not this kernel`)
   if (doc.missingVersion) return nonPass('fail', `no KTAP output (QEMU exit ${run.exitCode})`)
   const failed = failedTests(ktap)
   if (failed.length > 0) return nonPass('fail', `not ok: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ` (+${failed.length - 5} more)` : ''}`)

@@ -59,7 +59,7 @@ describe('runCases', () => {
   it('times out a hung guest with --timeout overriding the case', async () => {
     const {root} = tempRepo()
     const r = await runCases([def('h', 'fake=hang', {timeoutSec: 600})], {repoRoot: root, timeoutSec: 1, accel: 'tcg', qemuBinary: fakeQemu})
-    expect(r.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s', tail: ['KTAP version 1', '1..1']})
+    expect(r.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s', tail: ['kos: booting', 'KTAP version 1', '1..1']})
   })
 
   it('skips needsNetAdmin cases without privileges, with the reason', async () => {
@@ -114,7 +114,7 @@ describe('runCases', () => {
     expect(a.cases[0].status, a.cases[0].reason).toBe('pass')
     expect(b.cases[0].status, b.cases[0].reason).toBe('pass')
     expect(a.cases[0].qemu.argv.join(' ')).toContain('-serial file:build/reports/logs/same.log')
-    expect(readFileSync(path.join(root, 'build/reports/logs/same.log'), 'utf8')).toBe('KTAP version 1\n1..1\nok 1 fake\n')
+    expect(readFileSync(path.join(root, 'build/reports/logs/same.log'), 'utf8')).toBe('kos: booting\nKTAP version 1\n1..1\nok 1 fake\n')
     expect(readdirSync(path.join(root, 'build/reports/logs')).filter((f) => f.includes('.tmp-'))).toEqual([])
   })
 
