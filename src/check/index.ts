@@ -4,6 +4,8 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
+import {failedCount} from '../suites/status.js'
+import type {RunSummary} from '../suites/types.js'
 
 export interface CheckTotals {
   passed: number
@@ -46,9 +48,8 @@ export function vitestTotals(file: string, exitCode: number): CheckTotals {
 /** Counts from build/reports/results.json; a run that wrote none counts as one failure. */
 export function qemuTotals(file: string, exitCode: number): CheckTotals {
   if (!existsSync(file)) return {passed: 0, failed: 1, skipped: 0}
-  const r = JSON.parse(readFileSync(file, 'utf8')) as {summary: Record<string, number>}
-  const s = r.summary
-  const failed = s.fail + s.timeout + s.crash + s.error
+  const s = (JSON.parse(readFileSync(file, 'utf8')) as {summary: RunSummary}).summary
+  const failed = failedCount(s)
   return {passed: s.pass, failed: failed + (exitCode !== 0 && failed === 0 ? 1 : 0), skipped: s.skip}
 }
 

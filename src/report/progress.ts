@@ -5,12 +5,13 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative} from 'node:path'
 
 import type {KtapNode} from '../ktap/types.js'
-import type {CaseDef, CaseResult, CaseStatus, RunResults, RunSummary} from '../suites/types.js'
+import {type CaseStatus, effectiveResult, isFailing, summarize, worstOf} from '../suites/status.js'
+import type {CaseDef, CaseResult, RunResults, RunSummary} from '../suites/types.js'
 import type {BenchEntry, BenchFile} from '../bench/file.js'
 import {DEFAULT_BENCH_PATH, formatNumber, formatRatios, readBench} from '../bench/file.js'
 import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from './components.js'
 import {type GitInfo, gitInfo} from './git.js'
-import {DEFAULT_REPORT_DIR, effectiveResult, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults, summarize} from './results.js'
+import {DEFAULT_REPORT_DIR, formatDuration, mdCell, PHASE_NAMES, phaseName, readResults} from './results.js'
 import {DEFAULT_VITEST_PATH, readVitest, type VitestSummary} from './vitest.js'
 import {filesMatching, globToRegExp, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from './tree.js'
 
@@ -143,16 +144,13 @@ export interface ProgressInput {
 // ---------------------------------------------------------------------------
 // Inputs
 
-/** Worse outcomes first: the one a repeated case is reported with. */
-const SEVERITY: CaseStatus[] = ['crash', 'timeout', 'error', 'fail', 'skip', 'pass']
-
 /**
  * One result per case from the attempts of one run (--repeat): a case passes
  * only if every attempt passed; otherwise the worst attempt is shown.
  */
 export function combineAttempts(attempts: readonly CaseResult[]): CaseResult {
   if (attempts.length === 1) return attempts[0]
-  const worst = [...attempts].sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status))[0]
+  const worst = worstOf(attempts, (a) => a.status)
   const passed = attempts.filter((a) => a.status === 'pass').length
   const note = `${passed} of ${attempts.length} attempts passed`
   const {attempt: _attempt, ...rest} = worst
@@ -405,7 +403,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       componentsMissing: componentRows.filter((c) => c.status === 'missing').map((c) => c.id),
       componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
-      failingCases: cases.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
+      failingCases: cases.filter((c) => isFailing(c.status)).map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
       failingVitest: input.vitest?.summary.failing ?? [],
       skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
       notRunCases: notRun.map((c) => c.id),

@@ -5,7 +5,8 @@ import {dirname, join} from 'node:path'
 
 import {findRepoRoot} from '../util/root.js'
 import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
-import {CASE_STATUSES, type CaseResult, type CaseStatus, type RunResults, type RunSummary} from '../suites/types.js'
+import {CASE_STATUSES, type CaseStatus, effectiveResult, isFailing, summarize} from '../suites/status.js'
+import type {CaseResult, RunResults} from '../suites/types.js'
 
 export const DEFAULT_REPORT_DIR = 'build/reports'
 
@@ -19,29 +20,6 @@ export const PHASE_NAMES: Record<number, string> = {
 
 export function phaseName(phase: number): string {
   return PHASE_NAMES[phase] ?? `Phase ${phase}`
-}
-
-/** Statuses JUnit reports as <failure>: anything that ran and did not pass. */
-const FAILURE_STATUSES: ReadonlySet<CaseStatus> = new Set(['fail', 'crash', 'timeout', 'error'])
-
-/**
- * The verdict a report shows for one result. A case that declares another
- * outcome (expect.status, e.g. the harness's own timeout and crash tests)
- * passes when it ended that way and fails when it did not; the raw status
- * stays in the reason. Skips and harness errors are kept as they are.
- */
-export function effectiveResult(c: CaseResult): CaseResult {
-  if (!c.expected || c.status === 'skip' || c.status === 'error') return c
-  const detail = c.reason ? `: ${c.reason}` : ''
-  if (c.expected.met) return {...c, status: 'pass', reason: `${c.status} as expected${detail}`}
-  return {...c, status: 'fail', reason: `expected ${c.expected.status}, got ${c.status}${detail}`}
-}
-
-/** Counts of effective statuses (see effectiveResult). */
-export function summarize(cases: readonly CaseResult[]): RunSummary {
-  const summary: RunSummary = {pass: 0, fail: 0, skip: 0, timeout: 0, crash: 0, error: 0}
-  for (const c of cases) summary[effectiveResult(c).status]++
-  return summary
 }
 
 /** Case id plus the attempt number when --repeat ran it several times. */
@@ -142,7 +120,7 @@ export function junitXml(results: RunResults): string {
     for (const c of cases) {
       const open = `    <testcase classname="phase${phase}" name="${xmlAttr(caseLabel(c))}" time="${seconds(c.durationMs)}">`
       const body: string[] = []
-      if (FAILURE_STATUSES.has(c.status)) {
+      if (isFailing(c.status)) {
         const message = `${c.status}${c.reason ? `: ${c.reason}` : ''}`
         body.push(`      <failure message="${xmlAttr(message)}" type="${c.status}">${xmlEscape(failureText(c))}</failure>`)
       } else if (c.status === 'skip') {
@@ -151,7 +129,7 @@ export function junitXml(results: RunResults): string {
       const repro = [`title: ${c.title}`, `log: ${c.log}`]
       if (c.qemu?.argv?.length) repro.push(`qemu: ${c.qemu.argv.join(' ')}`)
       // Also for crashes that were expected (no <failure>): the frames show where it happened.
-      if (c.backtrace?.length && !FAILURE_STATUSES.has(c.status)) repro.push(...backtraceLines(c))
+      if (c.backtrace?.length && !isFailing(c.status)) repro.push(...backtraceLines(c))
       body.push(`      <system-out>${xmlEscape(repro.join('\n'))}</system-out>`)
       out.push(open, ...body, '    </testcase>')
     }

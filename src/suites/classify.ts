@@ -1,7 +1,8 @@
 // One run -> exactly one status. Pure: takes what the run produced, returns the verdict.
 import {collectKtapErrors, parseKtap, walkKtap} from '../ktap/parse.js'
 import type {KtapDocument, KtapNode} from '../ktap/types.js'
-import type {CaseDef, CaseStatus} from './types.js'
+import type {CaseStatus} from './status.js'
+import type {CaseDef} from './types.js'
 
 export const TAIL_LINES = 20
 /**
@@ -34,8 +35,6 @@ export interface RunOutcome {
   qemuLog: string
   /** QEMU's own stderr. */
   stderr: string
-  /** Result of the host-side peer, when the case has one. */
-  peer?: {ok: boolean; detail: string}
 }
 
 export interface Verdict {
@@ -126,7 +125,6 @@ export function classifyRun(def: Pick<CaseDef, 'expect'>, run: RunOutcome): Verd
   if (run.exitCode === EXIT_GUEST_PANIC) return nonPass('crash', 'guest exited with code 2 (panic) without a KERNEL PANIC line')
   if (doc.truncated) return nonPass('crash', 'KTAP output truncated: ' + (collectKtapErrors(ktap)[0] ?? 'unfinished tests'))
 
-  if (run.peer && !run.peer.ok) return nonPass('fail', `peer: ${run.peer.detail}`)
   if (boots === 0) return nonPass('fail', `the kernel's boot line "${BOOT_MARKER}" never came (QEMU exit ${run.exitCode}): whatever ran was not this kernel`)
   if (doc.missingVersion) return nonPass('fail', `no KTAP output (QEMU exit ${run.exitCode})`)
   const failed = failedTests(ktap)

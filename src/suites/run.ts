@@ -7,11 +7,11 @@ import {chooseAccel} from '../qemu/accel.js'
 import {qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
-import {summarize} from '../report/results.js'
 import {hasNetAdmin} from '../util/host.js'
 import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
 import {collectBacktraceAddresses, crashLocation, formatBacktraceBlock, symbolizeAddresses} from './symbolize.js'
-import type {BacktraceFrame, CaseDef, CaseResult, CaseStatus, Peer, RunResults, StartPeer} from './types.js'
+import {summarize, worstOf} from './status.js'
+import type {BacktraceFrame, CaseDef, CaseResult, Peer, RunResults, StartPeer} from './types.js'
 
 export const DEFAULT_KERNEL = 'build/kernel32.elf'
 export const DEFAULT_INITRD = 'build/initrd.tar'
@@ -78,8 +78,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<
   let t: NodeJS.Timeout | undefined
   return Promise.race([p, new Promise<T>((resolve) => { t = setTimeout(() => resolve(onTimeout()), ms) })]).finally(() => clearTimeout(t))
 }
-
-const SEVERITY: CaseStatus[] = ['error', 'crash', 'timeout', 'fail', 'skip', 'pass']
 
 interface GuestRun {
   verdict: Verdict
@@ -219,7 +217,7 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
       )
     }
     // The worst guest decides; a failed peer turns an otherwise passing run into a fail.
-    const worst = [...runs].sort((a, b) => SEVERITY.indexOf(a.verdict.status) - SEVERITY.indexOf(b.verdict.status))[0]
+    const worst = worstOf(runs, (r) => r.verdict.status)
     let verdict = worst.verdict
     if (peerResult && !peerResult.ok) {
       const peerReason = `peer ${def.peer!.name}: ${peerResult.detail}`
@@ -302,17 +300,6 @@ async function runGuest(
     }
   }
   return run
-}
-
-const FAILING_STATUSES: ReadonlySet<CaseStatus> = new Set(['fail', 'timeout', 'crash', 'error'])
-
-/**
- * Did this result fail the run? A case that declares another outcome (expect.status,
- * e.g. a deliberate kernel exception that must crash) fails only when it did not end that way.
- */
-export function resultFailed(r: CaseResult): boolean {
-  if (r.expected) return !r.expected.met
-  return FAILING_STATUSES.has(r.status)
 }
 
 /** Runs the cases (each `repeat` times) with at most `jobs` QEMUs at once; results keep the input order. */

@@ -1,9 +1,7 @@
 // Shared types: test-case definitions (test-suites/*.ts) and their results.
 // These are the contract between the suite loader, the runner and the reports.
 import type {KtapNode} from '../ktap/types.js'
-
-export type CaseStatus = 'pass' | 'fail' | 'skip' | 'timeout' | 'crash' | 'error'
-export const CASE_STATUSES: CaseStatus[] = ['pass', 'fail', 'skip', 'timeout', 'crash', 'error']
+import type {CaseStatus} from './status.js'
 
 /** What a guest must show besides passing KTAP (all must hold for a pass). */
 export interface CaseExpect {

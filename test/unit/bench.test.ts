@@ -16,7 +16,8 @@ import {
 } from '../../src/bench/file.js'
 import {BENCH_RESULTS, BenchError, type BenchDeps, loadBenchCases, runBenchmarks} from '../../src/bench/run.js'
 import type {KtapNode} from '../../src/ktap/types.js'
-import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+import type {CaseStatus} from '../../src/suites/status.js'
+import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
 
 function node(name: string, diagnostics: string[], subtests: KtapNode[] = []): KtapNode {
   return {name, number: 1, ok: true, plan: subtests.length || null, diagnostics, log: [], subtests, errors: []}

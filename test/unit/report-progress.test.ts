@@ -20,7 +20,8 @@ import {
 import {readResults, ResultsFileError} from '../../src/report/results.js'
 import {globToRegExp} from '../../src/report/tree.js'
 import {parseVitestJson, VitestFileError} from '../../src/report/vitest.js'
-import type {CaseDef, CaseResult, CaseStatus, RunResults} from '../../src/suites/types.js'
+import type {CaseStatus} from '../../src/suites/status.js'
+import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
 
 const TREE = 'test/fixtures/report/tree'
 const PHASE1 = 'test/fixtures/report/results-phase1.json'

@@ -3,16 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {
-  effectiveResult,
-  junitXml,
-  markdownSummary,
-  readResults,
-  ResultsFileError,
-  summarize,
-  writeResults,
-  xmlEscape,
-} from '../../src/report/results.js'
+import {junitXml, markdownSummary, readResults, ResultsFileError, writeResults, xmlEscape} from '../../src/report/results.js'
+import {effectiveResult, summarize} from '../../src/suites/status.js'
 import type {RunResults} from '../../src/suites/types.js'
 
 const FIXTURE = 'test/fixtures/report/results-phase1.json'

@@ -3,7 +3,8 @@ import {existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFile
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {removeStaleTempLogs, resultFailed, runCases} from '../../src/suites/run.js'
+import {removeStaleTempLogs, runCases} from '../../src/suites/run.js'
+import {resultFailed} from '../../src/suites/status.js'
 import type {CaseResult} from '../../src/suites/types.js'
 import type {CaseDef, Peer, PeerContext, PeerSpec} from '../../src/suites/types.js'
 
