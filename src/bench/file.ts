@@ -6,7 +6,7 @@ import {dirname} from 'node:path'
 
 import type {KtapNode} from '../ktap/types.js'
 import type {RunResults} from '../suites/types.js'
-import {gitInfo} from '../report/git.js'
+import {gitInfo} from '../util/git.js'
 
 export const DEFAULT_BENCH_PATH = 'build/reports/bench.json'
 

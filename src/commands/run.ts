@@ -6,7 +6,7 @@ import net from 'node:net'
 import path from 'node:path'
 import {build} from '../builder/index.js'
 import {chooseAccel} from '../qemu/accel.js'
-import {fillFreePorts, qemuArgv, shellQuote} from '../qemu/argv.js'
+import {fillFreePorts, qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile} from '../qemu/profile.js'
 import {loadSuites} from '../suites/load.js'
@@ -15,6 +15,7 @@ import {selectCases} from '../suites/select.js'
 import type {CaseDef, Peer} from '../suites/types.js'
 import {hasNetAdmin} from '../util/host.js'
 import {findRepoRoot} from '../util/root.js'
+import {shellQuote} from '../util/spawn.js'
 
 /** A TCP port nobody listens on right now on 127.0.0.1 (for the gdb stub). */
 function freeTcpPort(): Promise<number> {

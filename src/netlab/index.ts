@@ -4,7 +4,7 @@
 // "netecho: ready" line and drives the guest's netecho service
 // (kernel/net/net_ktest.c) with "kos:" commands, finally sending "kos:quit".
 import dgram from 'node:dgram'
-import type {Peer, PeerContext, PeerSpec, StartPeer} from '../suites/types.js'
+import type {Peer, PeerContext, PeerSpec, PeerVerdict, StartPeer} from '../suites/types.js'
 import {createNetns, type Netns} from '../qemu/netns.js'
 import {type AgentOp, runAgent, summarizeReport} from './agent.js'
 import {expectTerms, ipFromString, macFromString, malformedFrames} from './frames.js'
@@ -19,10 +19,7 @@ const READY_TIMEOUT_MS = 240_000
 export const LAN_HOST_IP = '10.0.3.254'
 export const LAN_HOST_MAC = '02:00:00:00:00:fe'
 
-interface Outcome {
-  ok: boolean
-  detail: string
-}
+type Outcome = PeerVerdict
 
 function waitReady(file: string, signal: AbortSignal, since: number): Promise<RegExpMatchArray> {
   return waitForSerial(file, READY_LINE, READY_TIMEOUT_MS, signal, since)
@@ -87,7 +84,7 @@ function userPeer(spec: PeerSpec, ctx: PeerContext, ops: AgentOp[]): Peer {
   }, async (signal, since) => {
     await waitReady(ctx.serialPath, signal, since)
     const report = await runAgent({host: '127.0.0.1', port, bind: '127.0.0.1', ops: [{op: 'warmup', timeoutMs: 60_000}, ...ops, {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, [], signal)
-    return {ok: report.ok, detail: summarizeReport(report)}
+    return {ok: report.ok, detail: summarizeReport(report), findings: {ops: report.results}}
   })
 }
 
@@ -105,12 +102,13 @@ function tapPeer(spec: PeerSpec, ctx: PeerContext, body: (ns: Netns, signal: Abo
 
 async function tapAgent(ns: Netns, ops: AgentOp[], signal: AbortSignal): Promise<Outcome> {
   const report = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}, ...ops, {op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, ns.prefix, signal)
-  return {ok: report.ok, detail: summarizeReport(report)}
+  return {ok: report.ok, detail: summarizeReport(report), findings: {ops: report.results}}
 }
 
 async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<Outcome> {
   const count = num(spec, 'count', 50)
   const details: string[] = []
+  const findings: Record<string, unknown> = {count}
   let ok = true
   // Warm up: the guest's receiver may still be settling after boot.
   const warm = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}]}, ns.prefix, signal)
@@ -119,6 +117,8 @@ async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<
     const {stdout} = await ns.run('ping', ['-c', String(count), '-i', '0.05', '-W', '2', ns.guestIp], 120_000)
     const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout)
     const rx = m ? Number(m[2]) : -1
+    findings.transmitted = m ? Number(m[1]) : null
+    findings.received = m ? rx : null
     if (!m || Number(m[1]) !== count || rx !== count) ok = false
     details.push(`ping: ${m ? m[0] : 'no summary'}`)
   } catch (error) {
@@ -128,6 +128,7 @@ async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<
   // ARP both ways: the namespace learned the guest's MAC, the guest learned ours.
   const {stdout: neigh} = await ns.run('ip', ['neigh', 'show', ns.guestIp])
   const hostKnowsGuest = /lladdr 52:54:00/i.test(neigh)
+  findings.hostKnowsGuest = hostKnowsGuest
   details.push(`host neighbour entry: ${neigh.trim() || 'none'}`)
   if (!hostKnowsGuest) ok = false
   const rest = await runAgent({host: ns.guestIp, port: 7, ops: [
@@ -136,7 +137,8 @@ async function pingTap(spec: PeerSpec, ns: Netns, signal: AbortSignal): Promise<
   ]}, ns.prefix, signal)
   if (!rest.ok) ok = false
   details.push(summarizeReport(rest))
-  return {ok, detail: details.join('; ')}
+  findings.ops = rest.results
+  return {ok, detail: details.join('; '), findings}
 }
 
 /** A hub LAN (lan-2 profile): guests connect to it, the hub's host station drives them. */
@@ -158,6 +160,8 @@ function hubPeer(spec: PeerSpec, ctx: PeerContext, guests: number, body: (hub: L
   })
 }
 
+const ipText = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')
+
 async function lanEcho(spec: PeerSpec, hub: LanHub, ips: number[]): Promise<Outcome> {
   const count = num(spec, 'count', 200)
   const size = num(spec, 'size', 1000)
@@ -165,15 +169,13 @@ async function lanEcho(spec: PeerSpec, hub: LanHub, ips: number[]): Promise<Outc
   const details: string[] = []
   let ok = true
   for (const [a, b] of [[ips[0], ips[1]], [ips[1], ips[0]]]) {
-    const target = [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.')
+    const target = ipText(b)
     const r = await hub.command(a, `kos:send ${target} 7 ${count} ${size}`, 120_000, 1)
-    details.push(`${[a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')} -> ${target}: ${r ?? 'no reply'}`)
+    details.push(`${ipText(a)} -> ${target}: ${r ?? 'no reply'}`)
     if (!r?.startsWith('kos:send ok')) ok = false
   }
-  return {ok, detail: details.join('; ')}
+  return {ok, detail: details.join('; '), findings: {count, size, replies: details}}
 }
-
-const ipText = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')
 
 /** Guest-to-guest discovery: each guest's browser (mdns=1) must report the
  * other's instance on its serial console, with the other's address and port
@@ -235,7 +237,7 @@ async function badPackets(spec: PeerSpec, hub: LanHub, ips: number[], signal: Ab
   }
   details.push(`${udpOk}/20 UDP echoes after the flood`)
   const ok = pingsOk === pings && verdict === 'kos:expect ok' && udpOk === 20
-  return {ok, detail: details.join('; ')}
+  return {ok, detail: details.join('; '), findings: {frames: frames.length, pings, pingsAnswered: pingsOk, guestCounters: verdict, udpEchoesAfter: udpOk}}
 }
 
 export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => {
@@ -247,7 +249,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       return makePeer(async () => {
         port = await freeUdpPort()
         return {vars: {hostPort: port}}
-      }, async () => ({ok: true, detail: `forwarded port ${port} (no traffic)`}))
+      }, async () => ({ok: true, detail: `forwarded port ${port} (no traffic)`, findings: {forwardedPort: port}}))
     }
     case 'udp-echo-user':
       return userPeer(spec, ctx, [
@@ -269,7 +271,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
           guestIp: ns.guestIp, hostIp: ns.hostIp, serialPath: ctx.serialPath, peerLabel: 'peer-ns',
           peerPort: num(spec, 'peerPort', 7007), malformed: true, timeoutMs: num(spec, 'timeoutSec', 180) * 1000,
         }, ns.prefix, signal)
-        return {ok: report.ok, detail: summarizeMdns(report)}
+        return {ok: report.ok, detail: summarizeMdns(report), findings: {steps: report.steps}}
       })
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))

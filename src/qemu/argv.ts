@@ -90,8 +90,3 @@ export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string
   argv.push(...(opts.extra ?? []))
   return argv
 }
-
-/** The command line as one shell-pasteable string (for logs and reports). */
-export function shellQuote(argv: string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ')
-}

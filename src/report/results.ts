@@ -3,6 +3,7 @@
 import {appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
+import {shortCommit} from '../util/git.js'
 import {findRepoRoot} from '../util/root.js'
 import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
 import {CASE_STATUSES, type CaseStatus, effectiveResult, isFailing, summarize} from '../suites/status.js'
@@ -178,7 +179,7 @@ export function markdownSummary(results: RunResults): string {
   out.push('')
   out.push(CASE_STATUSES.map((st) => `${st}: ${s[st]}`).join(' · '))
   out.push('')
-  out.push(`Run ${results.date}${results.commit ? ` at commit \`${results.commit}\`` : ''}.`)
+  out.push(`Run ${results.date}${results.commit ? ` at commit \`${shortCommit(results.commit)}\`` : ''}.`)
   out.push('')
   out.push('| Case | Phase | Status | Duration | Reason |', '| --- | --- | --- | --- | --- |')
   for (const c of [...cases].sort((a, b) => a.phase - b.phase)) {

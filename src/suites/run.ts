@@ -1,5 +1,4 @@
 // Running cases in QEMU: scheduling (--jobs), peers, logs and one verdict per run.
-import {execFileSync} from 'node:child_process'
 import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,11 +6,12 @@ import {chooseAccel} from '../qemu/accel.js'
 import {qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
+import {headCommit} from '../util/git.js'
 import {hasNetAdmin} from '../util/host.js'
 import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
 import {collectBacktraceAddresses, crashLocation, formatBacktraceBlock, symbolizeAddresses} from './symbolize.js'
 import {summarize, worstOf} from './status.js'
-import type {BacktraceFrame, CaseDef, CaseResult, Peer, RunResults, StartPeer} from './types.js'
+import type {BacktraceFrame, CaseDef, CaseResult, Peer, PeerVerdict, RunResults, StartPeer} from './types.js'
 
 export const DEFAULT_KERNEL = 'build/kernel32.elf'
 export const DEFAULT_INITRD = 'build/initrd.tar'
@@ -46,14 +46,6 @@ export interface RunCasesOptions {
 }
 
 export class RunError extends Error {}
-
-function gitCommit(repoRoot: string): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() || null
-  } catch {
-    return null
-  }
-}
 
 async function defaultStartPeer(): Promise<StartPeer> {
   // Loaded only when a case has a peer: runs without networking never load the peer code.
@@ -208,7 +200,7 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
 
     const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, tempFor(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
 
-    let peerResult: {ok: boolean; detail: string} | undefined
+    let peerResult: PeerVerdict | undefined
     if (peer) {
       peerResult = await withTimeout(
         peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
@@ -228,6 +220,7 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
     const extra: Partial<CaseResult> = {log: worst.log, qemu: {argv: worst.argv, exitCode: worst.exitCode, signal: worst.signal}}
     if (worst.backtrace) extra.backtrace = worst.backtrace
     if (worst.backtraceNote) extra.backtraceNote = worst.backtraceNote
+    if (peerResult) extra.peer = {name: def.peer!.name, ...peerResult}
     return result(verdict, extra)
   } catch (error) {
     return result({status: 'error', reason: (error as Error).message.split('\n')[0], ktap: null}, {})
@@ -331,5 +324,5 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
     }
   }
   await Promise.all(Array.from({length: Math.min(jobs, work.length)}, worker))
-  return {date, commit: gitCommit(opts.repoRoot), summary: summarize(results), cases: results}
+  return {date, commit: headCommit(opts.repoRoot), summary: summarize(results), cases: results}
 }

@@ -86,6 +86,17 @@ export interface CaseResult {
   backtrace?: BacktraceFrame[]
   /** Why `backtrace` stayed raw addresses (no symbolizer, no kernel ELF). */
   backtraceNote?: string
+  /** The host peer's verdict and findings, for a case with a peer (pass or fail). */
+  peer?: PeerVerdict & {name: string}
+}
+
+/** A host peer's verdict and what it measured and checked on its side of the wire. */
+export interface PeerVerdict {
+  ok: boolean
+  /** One line for people (the case's reason when the peer failed it). */
+  detail: string
+  /** The peer's own figures and checks (counts, per-step results), as it recorded them. */
+  findings?: Record<string, unknown>
 }
 
 export interface RunSummary {
@@ -125,7 +136,7 @@ export interface Peer {
   ready: Promise<void>
   stop(): Promise<void>
   /** The peer's verdict; a failed peer fails the case with `detail`. */
-  result: Promise<{ok: boolean; detail: string}>
+  result: Promise<PeerVerdict>
   /** Placeholder values for the profile's QEMU args (e.g. {hostPort}); read after `ready`. */
   vars?: Record<string, string | number>
   /** Command put before QEMU's argv, e.g. ["ip", "netns", "exec", NS] to run it inside the case's namespace. */

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/bench/file.js'
 import {resolveComponentId} from '../../src/report/components.js'
-import {gitInfo} from '../../src/report/git.js'
+import {gitInfo} from '../../src/util/git.js'
 import {
   buildProgress,
   combineAttempts,

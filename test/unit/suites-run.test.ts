@@ -80,7 +80,7 @@ describe('runCases', () => {
       return {
         ready: Promise.resolve(),
         vars: {hostPort: 40123},
-        result: Promise.resolve(spec.name === 'good' ? {ok: true, detail: 'fine'} : {ok: false, detail: '3 of 10 echoes lost'}),
+        result: Promise.resolve(spec.name === 'good' ? {ok: true, detail: 'fine', findings: {echoes: 10, lost: 0}} : {ok: false, detail: '3 of 10 echoes lost'}),
         stop: async () => {
           stopped++
           seenAtStop.push(existsSync(ctx.serialPath) ? readFileSync(ctx.serialPath, 'utf8') : '')
@@ -92,6 +92,9 @@ describe('runCases', () => {
     expect(r.cases[0].status).toBe('pass')
     expect(r.cases[0].qemu.argv).toContain('user,id=n0,hostfwd=udp:127.0.0.1:40123-:7')
     expect(r.cases[1]).toMatchObject({status: 'fail', reason: 'peer bad: 3 of 10 echoes lost'})
+    // The peer's verdict and findings are kept in the result, on a pass too.
+    expect(r.cases[0].peer).toEqual({name: 'good', ok: true, detail: 'fine', findings: {echoes: 10, lost: 0}})
+    expect(r.cases[1].peer).toEqual({name: 'bad', ok: false, detail: '3 of 10 echoes lost'})
     // The peer watches the log QEMU writes: a temporary name in the logs dir, moved to p1.log after the peer stopped.
     expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root})
     expect(path.dirname(seen[0].ctx.serialPath)).toBe(path.join(root, 'build/reports/logs'))
