@@ -7,6 +7,8 @@ import path from 'node:path'
 import {failedCount} from '../suites/status.js'
 import type {RunSummary} from '../suites/types.js'
 
+import {parseShard} from '../suites/select.js'
+
 export interface CheckTotals {
   passed: number
   failed: number
@@ -15,6 +17,8 @@ export interface CheckTotals {
 
 export interface CheckOptions {
   phases?: number[]
+  /** "i/n": QEMU shard i of n; vitest runs in shard 1 only (CI runs the shards as parallel jobs). */
+  shard?: string
   skipVitest?: boolean
   jobs?: number
   root?: string
@@ -71,7 +75,9 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckTotals> {
   const buildCode = await run([...self, 'build'], root)
   if (buildCode !== 0) add({passed: 0, failed: 1, skipped: 0}, 'build')
 
-  if (!opts.skipVitest) {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard)
+  if (shard && shard.index !== 1) console.log(`vitest: runs in shard 1 of ${shard.count}, not in this one (${opts.shard})`)
+  else if (!opts.skipVitest) {
     const out = path.join(reports, 'vitest.json')
     rmSync(out, {force: true})
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
@@ -86,7 +92,8 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckTotals> {
   rmSync(results, {force: true})
   const sel = opts.phases?.length ? opts.phases.flatMap((p) => ['--phase', String(p)]) : ['--all']
   const jobs = opts.jobs ? ['--jobs', String(opts.jobs)] : []
-  const code = await run([...self, 'test', ...sel, ...jobs, '--no-build'], root)
+  const shardArgs = opts.shard ? ['--shard', opts.shard] : []
+  const code = await run([...self, 'test', ...sel, ...jobs, ...shardArgs, '--no-build'], root)
   add(qemuTotals(results, code), 'qemu')
 
   // Keep docs/PROGRESS.md in step with this run (a report, not a test: its exit code does not count).
