@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../bench/file.js'
-import {generateProgress} from '../report/progress.js'
+import {generateProgress} from '../report/progress/index.js'
 import {ResultsFileError} from '../report/results.js'
 import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'

@@ -7,16 +7,10 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {BenchFile} from '../../src/bench/file.js'
 import {resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/util/git.js'
-import {
-  buildProgress,
-  combineAttempts,
-  generateProgress,
-  mergeRunResults,
-  parseSyscallHeader,
-  parseSyscallTable,
-  type ProgressInput,
-  progressMarkdown,
-} from '../../src/report/progress.js'
+import {generateProgress} from '../../src/report/progress/index.js'
+import {progressMarkdown} from '../../src/report/progress/markdown.js'
+import {buildProgress, combineAttempts, mergeRunResults, type ProgressInput} from '../../src/report/progress/model.js'
+import {parseSyscallHeader, parseSyscallTable} from '../../src/report/progress/syscalls.js'
 import {readResults, ResultsFileError} from '../../src/report/results.js'
 import {globToRegExp} from '../../src/report/tree.js'
 import {parseVitestJson, VitestFileError} from '../../src/report/vitest.js'

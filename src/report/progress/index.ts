@@ -1,0 +1,84 @@
+// `kos report`: find and read the inputs (results, benchmarks, vitest, git),
+// build the model and write docs/PROGRESS.md and docs/progress.json.
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {dirname, isAbsolute, join, relative} from 'node:path'
+
+import {DEFAULT_BENCH_PATH, readBench} from '../../bench/file.js'
+import type {CaseDef} from '../../suites/types.js'
+import {type GitInfo, gitInfo} from '../../util/git.js'
+import {DEFAULT_REPORT_DIR, readResults} from '../results.js'
+import {DEFAULT_VITEST_PATH, readVitest} from '../vitest.js'
+import {progressMarkdown} from './markdown.js'
+import {buildProgress, type ProgressInput, type ProgressReport} from './model.js'
+
+export const DEFAULT_RESULTS = `${DEFAULT_REPORT_DIR}/results.json`
+
+export interface GenerateOptions {
+  /** Repository root; relative paths below are resolved against it. */
+  root: string
+  /** Results files; default build/reports/results.json when it exists. */
+  results?: string[]
+  /** Bench file; default build/reports/bench.json when it exists. */
+  bench?: string
+  /** Markdown output, default docs/PROGRESS.md. */
+  out?: string
+  /** vitest JSON report; default build/reports/vitest.json when it exists. */
+  vitest?: string
+  /** JSON output, default docs/progress.json. */
+  jsonOut?: string
+  now?: string
+  git?: GitInfo
+  /** Case definitions (see ProgressInput.defined). */
+  defined?: CaseDef[]
+}
+
+export interface Generated {
+  report: ProgressReport
+  markdownPath: string
+  jsonPath: string
+  warnings: string[]
+}
+
+/** Read the inputs, build the report and write PROGRESS.md and progress.json. */
+export function generateProgress(opts: GenerateOptions): Generated {
+  const abs = (p: string) => (isAbsolute(p) ? p : join(opts.root, p))
+  const warnings: string[] = []
+
+  let resultPaths = opts.results ?? []
+  if (resultPaths.length === 0) {
+    if (existsSync(abs(DEFAULT_RESULTS))) resultPaths = [DEFAULT_RESULTS]
+    else warnings.push(`no ${DEFAULT_RESULTS} (run \`kos test\`): the report shows every case as not run`)
+  }
+  const shown = (p: string) => {
+    const rel = relative(opts.root, abs(p))
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p
+  }
+  const results = resultPaths.map((p) => ({path: shown(p), results: readResults(abs(p))}))
+
+  let bench: ProgressInput['bench'] = null
+  if (opts.bench !== undefined) bench = {path: shown(opts.bench), bench: readBench(abs(opts.bench))}
+  else if (existsSync(abs(DEFAULT_BENCH_PATH))) bench = {path: DEFAULT_BENCH_PATH, bench: readBench(abs(DEFAULT_BENCH_PATH))}
+
+  let vitest: ProgressInput['vitest'] = null
+  if (opts.vitest !== undefined) vitest = {path: shown(opts.vitest), summary: readVitest(abs(opts.vitest), opts.root)}
+  else if (existsSync(abs(DEFAULT_VITEST_PATH))) vitest = {path: DEFAULT_VITEST_PATH, summary: readVitest(abs(DEFAULT_VITEST_PATH), opts.root)}
+
+  const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
+  const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
+  const report = buildProgress({
+    root: opts.root,
+    results,
+    bench,
+    vitest,
+    git: opts.git ?? gitInfo(opts.root, [relative(opts.root, markdownPath), relative(opts.root, jsonPath)]),
+    now: opts.now ?? new Date().toISOString(),
+    defined: opts.defined,
+  })
+  for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
+
+  mkdirSync(dirname(markdownPath), {recursive: true})
+  mkdirSync(dirname(jsonPath), {recursive: true})
+  writeFileSync(markdownPath, progressMarkdown(report))
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n')
+  return {report, markdownPath, jsonPath, warnings}
+}

@@ -1,0 +1,372 @@
+// The progress report's model: from test results, benchmark figures, the
+// source tree and the syscall table to the rows of docs/progress.json. Every
+// status in it is derived from something that ran or exists; nothing is typed by hand.
+import type {KtapNode} from '../../ktap/types.js'
+import {type CaseStatus, effectiveResult, isFailing, summarize, worstOf} from '../../suites/status.js'
+import type {CaseDef, CaseResult, RunResults, RunSummary} from '../../suites/types.js'
+import type {BenchEntry, BenchFile} from '../../bench/file.js'
+import {type GitInfo, sameCommit} from '../../util/git.js'
+import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from '../components.js'
+import {phaseName} from '../results.js'
+import {filesMatching, globToRegExp, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from '../tree.js'
+import type {VitestSummary} from '../vitest.js'
+import {readSyscalls, type SyscallSource} from './syscalls.js'
+
+export const PLANNED_PHASES = [1, 2, 3, 4]
+
+export type CoverageStatus = 'done' | 'failing' | 'untested'
+export type ComponentStatus = CoverageStatus | 'missing'
+export type SyscallStatus = CoverageStatus | 'not implemented'
+
+export interface Coverage {
+  /** Cases naming this item, in result order. */
+  cases: string[]
+  passing: string[]
+  /** Cases that ran and did not pass (fail, timeout, crash, error). */
+  failing: string[]
+  skipped: string[]
+}
+
+export interface PhaseRow {
+  phase: number
+  name: string
+  cases: number
+  pass: number
+  /** Components assigned to the phase, and how many of them are done. */
+  components: number
+  componentsDone: number
+  /** The lower of the share of cases passed and the share of components done, 0-100: a
+   * phase with a missing or untested component never reads as complete. */
+  completionPct: number
+  /** "no tests yet" when the phase has no cases. */
+  note?: string
+}
+
+export interface ComponentRow extends Coverage {
+  id: string
+  name: string
+  phase: number
+  paths: string[]
+  files: string[]
+  lines: number
+  status: ComponentStatus
+  note?: string
+  /** Host-side vitest results for the component's unitTests files (informative; not part of the status). */
+  unitTests: {files: string[]; passed: number; failed: number} | null
+}
+
+export interface SyscallRow extends Coverage {
+  name: string
+  /** Number in the original hand-written report, null for syscalls added since. */
+  originalNumber: number | null
+  /** Number in kernel/include/kos/syscall.h, null when the header does not define it. */
+  number: number | null
+  handler: string | null
+  status: SyscallStatus
+}
+
+export interface TestRow {
+  id: string
+  phase: number
+  title: string
+  /** "not run": defined in test-suites/ but absent from every results file. */
+  status: CaseStatus | 'not run'
+  durationMs: number | null
+  reason: string | null
+}
+
+export interface LanguageLines {
+  files: number
+  lines: number
+}
+
+export interface ProgressReport {
+  generated: {date: string; commit: string | null; dirty: boolean | null; by: string}
+  sources: {
+    /** sameCommit: whether the run tested the commit the report describes (null when unknown). */
+    results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
+    bench: {path: string; date: string; commit: string | null; entries: number} | null
+    vitest: {path: string} | null
+    syscallHeader: boolean
+    syscallTable: boolean
+  }
+  /** cases = results + defined cases that did not run (notRun). */
+  totals: RunSummary & {cases: number; notRun: number}
+  phases: PhaseRow[]
+  components: ComponentRow[]
+  syscalls: SyscallRow[]
+  tests: TestRow[]
+  metrics: {
+    linesByLanguage: Record<Language, LanguageLines>
+    /** Non-blank lines of C, assembly and TypeScript per top-level directory. */
+    linesByArea: Record<string, number>
+    linesByComponent: Record<string, number>
+    tests: {cases: number; ktapResults: number}
+    /** Unit and integration tests (vitest), when a vitest JSON report was given. */
+    vitest: VitestSummary | null
+    benchmarks: BenchEntry[]
+  }
+  debt: {
+    syscallsNotImplemented: string[]
+    syscallsUntested: string[]
+    syscallsFailing: string[]
+    componentsMissing: string[]
+    componentsUntested: string[]
+    componentsFailing: string[]
+    failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
+    failingVitest: string[]
+    skippedCases: Array<{id: string; reason: string | null}>
+    notRunCases: string[]
+    /** Component or syscall names cases list that the report does not know. */
+    unknownReferences: Array<{case: string; kind: 'component' | 'syscall'; name: string}>
+  }
+}
+
+export interface ProgressInput {
+  root: string
+  results: Array<{path: string; results: RunResults}>
+  bench: {path: string; bench: BenchFile} | null
+  vitest?: {path: string; summary: VitestSummary} | null
+  git: GitInfo
+  /** Report date (ISO); injectable for reproducible tests. */
+  now: string
+  components?: ComponentDef[]
+  /** Case definitions from test-suites/ (benchmarks excluded); those without a result are listed as not run. */
+  defined?: CaseDef[]
+  /** The kernel's syscall table; default: read from the sources under root. */
+  syscalls?: SyscallSource
+}
+
+
+
+/**
+ * One result per case from the attempts of one run (--repeat): a case passes
+ * only if every attempt passed; otherwise the worst attempt is shown.
+ */
+export function combineAttempts(attempts: readonly CaseResult[]): CaseResult {
+  if (attempts.length === 1) return attempts[0]
+  const worst = worstOf(attempts, (a) => a.status)
+  const passed = attempts.filter((a) => a.status === 'pass').length
+  const note = `${passed} of ${attempts.length} attempts passed`
+  const {attempt: _attempt, ...rest} = worst
+  return {...rest, reason: worst.status === 'pass' ? note : `${worst.reason ?? worst.status} (attempt ${worst.attempt ?? '?'}; ${note})`}
+}
+
+/**
+ * Combine several results files (sharded or per-phase runs). A case id that
+ * appears in several runs keeps its result from the newest run (equal dates:
+ * the later file); attempts within one run are combined.
+ */
+export function mergeRunResults(runs: ReadonlyArray<RunResults>): CaseResult[] {
+  const order = runs.map((r, i) => ({r, i})).sort((a, b) => a.r.date.localeCompare(b.r.date) || a.i - b.i)
+  const byId = new Map<string, CaseResult>()
+  for (const {r} of order) {
+    const attempts = new Map<string, CaseResult[]>()
+    for (const c of r.cases.map(effectiveResult)) attempts.set(c.id, [...(attempts.get(c.id) ?? []), c])
+    for (const [id, list] of attempts) byId.set(id, combineAttempts(list))
+  }
+  return [...byId.values()].sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
+}
+
+// ---------------------------------------------------------------------------
+// Computation
+
+function coverageOf(cases: readonly CaseResult[]): Coverage {
+  const cov: Coverage = {cases: [], passing: [], failing: [], skipped: []}
+  for (const c of cases) {
+    cov.cases.push(c.id)
+    if (c.status === 'pass') cov.passing.push(c.id)
+    else if (c.status === 'skip') cov.skipped.push(c.id)
+    else cov.failing.push(c.id)
+  }
+  return cov
+}
+
+function coverageStatus(cov: Coverage): CoverageStatus {
+  if (cov.passing.length + cov.failing.length === 0) return 'untested'
+  return cov.failing.length === 0 ? 'done' : 'failing'
+}
+
+function normalizeSyscall(name: string): string {
+  const up = name.trim().toUpperCase()
+  return up.startsWith('SYS_') ? up : `SYS_${up}`
+}
+
+function countKtapResults(node: KtapNode | null): number {
+  if (!node) return 0
+  let n = 0
+  const visit = (x: KtapNode, isRoot: boolean): void => {
+    if (!isRoot && x.ok !== null) n++
+    for (const s of x.subtests ?? []) visit(s, false)
+  }
+  visit(node, true)
+  return n
+}
+
+export function buildProgress(input: ProgressInput): ProgressReport {
+  const components = input.components ?? COMPONENTS
+  const cases = mergeRunResults(input.results.map((r) => r.results))
+  const summary = summarize(cases)
+  const ranIds = new Set(cases.map((c) => c.id))
+  const notRun = (input.defined ?? []).filter((d) => !ranIds.has(d.id)).sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
+  const unknownReferences: ProgressReport['debt']['unknownReferences'] = []
+
+  // Phases: the four planned ones always appear, plus any other phase a case names.
+  // The planned phases always show (an empty one says so); others, like the harness's phase 0, only when cases ran in them.
+  const phaseNumbers = [...new Set([...PLANNED_PHASES, ...cases.map((c) => c.phase), ...notRun.map((c) => c.phase)])].sort((a, b) => a - b)
+  const phases: PhaseRow[] = phaseNumbers.map((phase) => {
+    const inPhase = cases.filter((c) => c.phase === phase)
+    const pass = inPhase.filter((c) => c.status === 'pass').length
+    const total = inPhase.length + notRun.filter((c) => c.phase === phase).length
+    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, components: 0, componentsDone: 0, completionPct: total ? Math.round((pass / total) * 100) : 0}
+    if (total === 0) row.note = 'no tests yet'
+    return row
+  })
+
+  // Components.
+  const casesByComponent = new Map<string, CaseResult[]>()
+  for (const c of cases) {
+    for (const raw of c.components) {
+      const id = resolveComponentId(raw, components)
+      if (id === null) {
+        unknownReferences.push({case: c.id, kind: 'component', name: raw})
+        continue
+      }
+      const list = casesByComponent.get(id) ?? []
+      if (!list.includes(c)) list.push(c)
+      casesByComponent.set(id, list)
+    }
+  }
+  const files = listFiles(input.root)
+  const counter = new LineCounter(input.root)
+  const componentRows: ComponentRow[] = components.map((def) => {
+    const own = filesMatching(files, def.paths)
+    const cov = coverageOf(casesByComponent.get(def.id) ?? [])
+    const lines = own.reduce((n, f) => n + counter.lines(f), 0)
+    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), unitTests: null}
+    const vt = input.vitest?.summary
+    if (vt && def.unitTests?.length) {
+      const res = def.unitTests.map(globToRegExp)
+      const matched = vt.files.filter((f) => res.some((r) => r.test(f.file)))
+      if (matched.length > 0) {
+        row.unitTests = {
+          files: matched.map((f) => f.file),
+          passed: matched.reduce((n, f) => n + f.passed, 0),
+          failed: matched.reduce((n, f) => n + f.failed + (f.loadError ? 1 : 0), 0),
+        }
+      }
+    }
+    const implementation = own.filter((f) => !f.endsWith('.h'))
+    if (own.length === 0) {
+      row.status = 'missing'
+      row.note = 'no source files'
+    } else if (implementation.length === 0) {
+      row.status = 'missing'
+      row.note = 'headers only'
+    }
+    if (row.status === 'missing' && cov.passing.length > 0) row.note += `; yet passing cases name it: ${cov.passing.join(', ')}`
+    return row
+  })
+
+  // Syscalls.
+  const sys = input.syscalls ?? readSyscalls(input.root)
+  const numbers = sys.numbers
+  const table = sys.handlers
+  const casesBySyscall = new Map<string, CaseResult[]>()
+  for (const c of cases) {
+    for (const raw of c.syscalls) {
+      const name = normalizeSyscall(raw)
+      const list = casesBySyscall.get(name) ?? []
+      if (!list.includes(c)) list.push(c)
+      casesBySyscall.set(name, list)
+    }
+  }
+  const original = new Map(ORIGINAL_SYSCALLS)
+  const names = [...ORIGINAL_SYSCALLS.map(([n]) => n)]
+  const added = [...new Set([...numbers.keys(), ...table.keys()])].filter((n) => !original.has(n))
+  added.sort((a, b) => (numbers.get(a) ?? Infinity) - (numbers.get(b) ?? Infinity) || a.localeCompare(b))
+  names.push(...added)
+  const syscallRows: SyscallRow[] = names.map((name) => {
+    const cov = coverageOf(casesBySyscall.get(name) ?? [])
+    const handler = table.get(name) ?? null
+    return {
+      name,
+      originalNumber: original.get(name) ?? null,
+      number: numbers.get(name) ?? null,
+      handler,
+      ...cov,
+      status: handler === null ? 'not implemented' : coverageStatus(cov),
+    }
+  })
+  for (const [name, list] of casesBySyscall) {
+    if (!names.includes(name)) for (const c of list) unknownReferences.push({case: c.id, kind: 'syscall', name})
+  }
+
+  // Tests and metrics.
+  const tests: TestRow[] = cases.map((c) => ({id: c.id, phase: c.phase, title: c.title, status: c.status, durationMs: c.durationMs, reason: c.reason ?? null}))
+  for (const d of notRun) tests.push({id: d.id, phase: d.phase, title: d.title, status: 'not run', durationMs: null, reason: 'defined in test-suites/ but not in any results file'})
+  tests.sort((a, b) => a.phase - b.phase || a.id.localeCompare(b.id))
+  const linesByLanguage = Object.fromEntries(LANGUAGES.map((l) => [l, {files: 0, lines: 0}])) as Record<Language, LanguageLines>
+  const linesByArea: Record<string, number> = {}
+  for (const f of files) {
+    const lang = languageOf(f)
+    if (!lang) continue
+    const n = counter.lines(f)
+    linesByLanguage[lang].files++
+    linesByLanguage[lang].lines += n
+    const area = f.includes('/') ? f.slice(0, f.indexOf('/')) : '(top level)'
+    linesByArea[area] = (linesByArea[area] ?? 0) + n
+  }
+  const sameAsReport = (commit: string | null): boolean | null => (commit && input.git.commit ? sameCommit(commit, input.git.commit) : null)
+
+  // A phase is only as complete as its least complete measure: cases or components.
+  for (const row of phases) {
+    const own = componentRows.filter((c) => c.phase === row.phase)
+    row.components = own.length
+    row.componentsDone = own.filter((c) => c.status === 'done').length
+    if (own.length > 0 && row.cases > 0) row.completionPct = Math.min(row.completionPct, Math.round((row.componentsDone / own.length) * 100))
+  }
+
+  return {
+    generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report'},
+    sources: {
+      results: input.results.map((r) => ({
+        path: r.path,
+        date: r.results.date,
+        commit: r.results.commit,
+        cases: r.results.cases.length,
+        sameCommit: sameAsReport(r.results.commit),
+      })),
+      bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
+      vitest: input.vitest ? {path: input.vitest.path} : null,
+      syscallHeader: sys.header,
+      syscallTable: sys.table,
+    },
+    totals: {...summary, cases: cases.length + notRun.length, notRun: notRun.length},
+    phases,
+    components: componentRows,
+    syscalls: syscallRows,
+    tests,
+    metrics: {
+      linesByLanguage,
+      linesByArea: Object.fromEntries(Object.entries(linesByArea).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+      linesByComponent: Object.fromEntries(componentRows.map((c) => [c.id, c.lines])),
+      tests: {cases: cases.length, ktapResults: cases.reduce((n, c) => n + countKtapResults(c.ktap), 0)},
+      vitest: input.vitest?.summary ?? null,
+      benchmarks: input.bench?.bench.benchmarks ?? [],
+    },
+    debt: {
+      syscallsNotImplemented: syscallRows.filter((s) => s.status === 'not implemented').map((s) => s.name),
+      syscallsUntested: syscallRows.filter((s) => s.status === 'untested').map((s) => s.name),
+      syscallsFailing: syscallRows.filter((s) => s.status === 'failing').map((s) => s.name),
+      componentsMissing: componentRows.filter((c) => c.status === 'missing').map((c) => c.id),
+      componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
+      componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
+      failingCases: cases.filter((c) => isFailing(c.status)).map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
+      failingVitest: input.vitest?.summary.failing ?? [],
+      skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
+      notRunCases: notRun.map((c) => c.id),
+      unknownReferences,
+    },
+  }
+}
