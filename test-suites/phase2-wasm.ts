@@ -83,6 +83,13 @@ export const cases: CaseDef[] = [
       'ok 1 wasm_test_imports',
     ],
   ),
+  wasmCase(
+    'wasm_preempt',
+    'a generated module whose loop body is 100 000 straight-line instructions: a CPU-bound ticker keeps its fair share while it runs, the call ends out of fuel within one iteration of its instruction budget, and kill() ends a long call',
+    'init=/bin/wasm_test:preempt',
+    ['sl.run trapped: out of fuel', 'victim.run trapped: interrupted', 'ok 1 wasm_test_preempt'],
+    600,
+  ),
   // A forked child; pipes hand the module ids across.
   wasmCase(
     'wasm_isolation',

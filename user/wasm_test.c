@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports, isolation, exec, fault_loaded, fuzz. Modules come from the initrd (/wasm/NAME.wasm, built
+ * malformed, imports, isolation, exec, fault_loaded, fuzz, preempt. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -621,6 +621,147 @@ static void section_fuzz(void)
     KTAP_EXPECT_EQ("all_slots_free_after_fuzz", free_slots, KOS_WASM_MAX_MODULES);
 }
 
+/* ---------- preempt: a long straight-line call shares the CPU, costs its budget, and ends by kill ---------- */
+
+/* Generated here (too big to write as text): run() loops forever over a body
+ * of SL_REPS x (local.get 0; i32.const 1; i32.add; local.set 0), then counts
+ * the iteration in a global (global.get; i32.const 1; i32.add; global.set)
+ * and branches back; iters() returns the count. */
+#define SL_REPS 25000
+#define SL_ITER_COST (SL_REPS * 4 + 5) /* instructions per iteration, the br included */
+static uint8_t sl_module[SL_REPS * 7 + 128];
+
+static size_t put_leb(uint8_t *p, uint32_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        p[n++] = (uint8_t)(b | (v ? 0x80 : 0));
+    } while (v);
+    return n;
+}
+
+static size_t put_section(uint8_t *p, uint8_t id, const uint8_t *body, size_t len)
+{
+    size_t n = 0;
+    p[n++] = id;
+    n += put_leb(p + n, (uint32_t)len);
+    memcpy(p + n, body, len);
+    return n + len;
+}
+
+static size_t build_straight_line(void)
+{
+    static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    static const uint8_t types[] = {1, 0x60, 0, 1, 0x7f};         /* () -> i32 */
+    static const uint8_t funcs[] = {2, 0, 0};
+    static const uint8_t globals[] = {1, 0x7f, 1, 0x41, 0, 0x0b}; /* (mut i32) = 0 */
+    static const uint8_t exports[] = {2, 3, 'r', 'u', 'n', 0, 0, 5, 'i', 't', 'e', 'r', 's', 0, 1};
+    static const uint8_t step[] = {0x20, 0, 0x41, 1, 0x6a, 0x21, 0};
+    static const uint8_t tail[] = {0x23, 0, 0x41, 1, 0x6a, 0x24, 0, 0x0c, 0, 0x0b, 0x41, 0, 0x0b};
+    static const uint8_t iters[] = {4, 0, 0x23, 0, 0x0b};
+    static uint8_t body[SL_REPS * 7 + 32], code[SL_REPS * 7 + 64];
+    size_t b = 0, c = 0, n = 0;
+    body[b++] = 1; /* one run of locals: 1 x i32 */
+    body[b++] = 1;
+    body[b++] = 0x7f;
+    body[b++] = 0x03; /* loop, no result */
+    body[b++] = 0x40;
+    for (int i = 0; i < SL_REPS; i++, b += sizeof step)
+        memcpy(body + b, step, sizeof step);
+    memcpy(body + b, tail, sizeof tail);
+    b += sizeof tail;
+    code[c++] = 2;
+    c += put_leb(code + c, (uint32_t)b);
+    memcpy(code + c, body, b);
+    c += b;
+    memcpy(code + c, iters, sizeof iters);
+    c += sizeof iters;
+    memcpy(sl_module, head, sizeof head);
+    n = sizeof head;
+    n += put_section(sl_module + n, 1, types, sizeof types);
+    n += put_section(sl_module + n, 3, funcs, sizeof funcs);
+    n += put_section(sl_module + n, 6, globals, sizeof globals);
+    n += put_section(sl_module + n, 7, exports, sizeof exports);
+    n += put_section(sl_module + n, 10, code, c);
+    return n;
+}
+
+static void section_preempt(void)
+{
+    ktap_begin("wasm_preempt", 8);
+    size_t len = build_straight_line();
+    long id = wasm_load(sl_module, len, "sl");
+    ktap_diag("straight-line module: %lu bytes, %d instructions per iteration", (unsigned long)len, SL_ITER_COST);
+    ktap_ok(id >= 0, "load_straight_line_module");
+
+    /* A CPU-bound ticker that never enters the kernel. */
+    long ticker = sys_fork();
+    if (ticker == 0) {
+        volatile unsigned long counter = 0;
+        for (;;)
+            counter++;
+    }
+    long me = sys_getpid();
+    long t0 = kstat_get("ticks"), k0 = kstat_proc_ticks(ticker), m0 = kstat_proc_ticks(me);
+    int64_t r = 0;
+    long ret = wasm_exec(id, "run", NULL, 0, &r);
+    long t1 = kstat_get("ticks"), k1 = kstat_proc_ticks(ticker), m1 = kstat_proc_ticks(me);
+    long elapsed = t1 - t0, kt = k1 - k0, mt = m1 - m0;
+    ktap_diag("run: exec %ld (%s) after %ld ticks: ticker %ld ticks, wasm caller %ld ticks", ret, wasm_trap_name(ret),
+              elapsed, kt, mt);
+    KTAP_EXPECT_EQ("straight_line_loop_ends_out_of_fuel", ret, KOS_WASM_TRAP_OUT_OF_FUEL);
+
+    /* Fuel counts instructions: the call stops within one iteration (and the
+     * cut-in preemption points, 1 in 4096) of the budget. */
+    int64_t iters = -1;
+    wasm_exec(id, "iters", NULL, 0, &iters);
+    uint64_t done = (uint64_t)iters * SL_ITER_COST;
+    ktap_diag("%ld iterations = %lu instructions of a budget of %llu", (long)iters, (unsigned long)done,
+              (unsigned long long)KOS_WASM_FUEL);
+    ktap_ok(iters > 0 && done <= KOS_WASM_FUEL && KOS_WASM_FUEL - done < SL_ITER_COST + KOS_WASM_FUEL / 1000,
+            "fuel_trap_after_budget_of_instructions");
+
+    /* Two runnable processes: each within 25 % of half the ticks. */
+    ktap_ok(elapsed >= 20, "timer_advanced_during_the_call");
+    long dk = 2 * kt - elapsed, dm = 2 * mt - elapsed;
+    if (dk < 0)
+        dk = -dk;
+    if (dm < 0)
+        dm = -dm;
+    ktap_ok(elapsed > 0 && dk * 4 <= elapsed, "ticker_got_its_fair_share");
+    ktap_ok(elapsed > 0 && dm * 4 <= elapsed, "wasm_caller_got_its_fair_share");
+    sys_kill(ticker);
+    sys_waitpid(ticker, NULL, 0);
+
+    /* kill() ends a long call: the child is reaped long before the call
+     * could have ended on its own (it took `elapsed` ticks above). */
+    int fds[2];
+    sys_pipe(fds);
+    long child = sys_fork();
+    if (child == 0) {
+        long cid = wasm_load(sl_module, len, "victim");
+        sys_write(fds[1], "x", 1);
+        long cret = wasm_exec(cid, "run", NULL, 0, &r);
+        printf("    # victim: exec returned %ld\n", cret);
+        sys_exit(0);
+    }
+    char x;
+    sys_read(fds[0], &x, 1);
+    sys_sleep(100);
+    long k_at = kstat_get("ticks");
+    long kr = sys_kill(child);
+    int status = 0;
+    long w = sys_waitpid(child, &status, 0);
+    long reap = kstat_get("ticks") - k_at;
+    ktap_diag("killed the caller of a long call: reaped after %ld ticks, status 0x%x", reap, status);
+    ktap_ok(kr == 0 && w == child && WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_KILL,
+            "kill_ends_a_long_call");
+    ktap_ok(reap * 4 < elapsed, "killed_call_ends_within_a_quarter_of_its_run");
+    wasm_unload(id);
+}
+
 /* ---------- fault_loaded: killed by a fault with every slot in use ---------- */
 
 /* Marked !fault in init=: the next program (slots) must find all slots free. */
@@ -636,7 +777,7 @@ static void section_fault_loaded(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded|fuzz\n");
+        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded|fuzz|preempt\n");
         return 2;
     }
     const char *what = argv[1];
@@ -658,6 +799,8 @@ int main(int argc, char **argv)
         section_fault_loaded();
     else if (strcmp(what, "fuzz") == 0)
         section_fuzz();
+    else if (strcmp(what, "preempt") == 0)
+        section_preempt();
     else if (strcmp(what, "after_exec") == 0 && argc > 2)
         section_after_exec(argv[2]);
     else {

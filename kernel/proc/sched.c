@@ -155,21 +155,22 @@ void sched_user_return(struct trapframe *tf)
     }
 }
 
-void sched_preempt_point(void)
+bool sched_preempt_point(void)
 {
     struct proc *p = current;
     if (!p)
-        return;
+        return false;
     /* Syscalls run with interrupts off: open a one-instruction window so a
      * pending timer tick (or NIC interrupt) is taken, then yield once the
      * time slice is over. */
     uint64_t flags = irq_save();
     __asm__ volatile("sti; nop; cli" ::: "memory");
     irq_restore(flags);
-    if (timer_ticks() != p->slice_start) {
+    if (!p->kill_pending && timer_ticks() != p->slice_start) {
         stats.preemptions++;
         proc_yield();
     }
+    return p->kill_pending;
 }
 
 void sched_get_stats(struct sched_stats *s)

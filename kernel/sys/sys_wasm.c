@@ -10,6 +10,7 @@
 #include "sys/syscall.h"
 #include "sys/uaccess.h"
 #include "proc/proc.h"
+#include "proc/sched.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -144,6 +145,7 @@ static int trap_to_abi(int trap)
     case WASM_TRAP_CALL_STACK_EXHAUSTED: return KOS_WASM_TRAP_CALL_STACK_EXHAUSTED;
     case WASM_TRAP_OUT_OF_FUEL: return KOS_WASM_TRAP_OUT_OF_FUEL;
     case WASM_TRAP_OUT_OF_MEMORY: return KOS_WASM_TRAP_OUT_OF_MEMORY;
+    case WASM_TRAP_INTERRUPTED: return KOS_WASM_TRAP_INTERRUPTED;
     default: return KOS_WASM_TRAP_HOST;
     }
 }
@@ -214,6 +216,14 @@ static void release_func(wasm_func *f)
         wasm_extern e = {.kind = WASM_EXTERN_FUNC, .u.func = f};
         wasm_extern_release(&e);
     }
+}
+
+/* The interpreter's poll hook: a preemption point of the owning process
+ * (kernel tests run without an owner and without one). */
+static int wasm_poll(void *ctx)
+{
+    (void)ctx;
+    return sched_preempt_point() ? 1 : 0;
 }
 
 /* ---------- a limit the interpreter does not enforce: table size ---------- */
@@ -314,6 +324,8 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
             .fuel = KOS_WASM_FUEL,
             .max_call_depth = KOS_WASM_MAX_CALL_DEPTH,
             .stack_slots = KOS_WASM_STACK_SLOTS,
+            .poll = owner ? wasm_poll : NULL,
+            .poll_interval = KOS_WASM_POLL_INTERVAL,
         };
         /* The instance takes its own reference on each import it uses. */
         static const uint8_t i32x2[2] = {WASM_I32, WASM_I32};
@@ -336,7 +348,7 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
 
     if (!inst) {
         kprintf("[wasm] pid %d: load of \"%s\" refused: %s\n", owner_pid, name, err[0] ? err : "invalid module");
-        ret = contains(err, "out of memory") ? -ENOMEM : -EINVAL;
+        ret = contains(err, "out of memory") ? -ENOMEM : contains(err, "interrupted") ? -EINTR : -EINVAL;
         memset(s, 0, sizeof *s);
         return ret;
     }

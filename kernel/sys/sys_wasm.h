@@ -7,7 +7,7 @@
  *          -EINVAL (malformed/invalid module, unknown import, over a limit, empty name; the
  *          reason is logged on the console), -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
  *          -ENAMETOOLONG (name >= KOS_WASM_NAME_MAX), -ENOSPC (all slots used),
- *          -ENOMEM.
+ *          -ENOMEM, -EINTR (killed while the start function ran).
  *   SYS_WASM_EXEC   (14) exec(id, func, args, nargs, result)
  *       args: int64_t[nargs] (i32 params take the low 32 bits, f32/f64 raw bits);
  *       result: int64_t slot written when the function returns a value
@@ -30,9 +30,13 @@
 #define KOS_WASM_MAX_MODULE_BYTES (1024u * 1024u)
 #define KOS_WASM_NAME_MAX 32            /* module and function names, with the NUL */
 #define KOS_WASM_MAX_ARGS 16
-/* Per-module limits: none of them can stop the kernel. */
+/* Per-module limits: none of them can stop the kernel. A call runs with
+ * interrupts off between preemption points (taken branches and calls, about
+ * every KOS_WASM_POLL_INTERVAL instructions), where the timer preempts it as
+ * it would preempt user code and a kill() ends it. */
 #define KOS_WASM_MAX_PAGES 16           /* linear memory: 1 MiB */
-#define KOS_WASM_FUEL 20000000ull       /* taken branches + calls per exec */
+#define KOS_WASM_FUEL 50000000ull       /* executed instructions per exec (and for the start function) */
+#define KOS_WASM_POLL_INTERVAL 16384    /* instructions between preemption points */
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
 #define KOS_WASM_MAX_TABLE_ELEMS 65536  /* initial table entries (512 KiB) */
@@ -51,6 +55,7 @@
 #define KOS_WASM_TRAP_OUT_OF_FUEL 10           /* step limit: a runaway loop */
 #define KOS_WASM_TRAP_HOST 11                  /* a host import failed (console budget used up) */
 #define KOS_WASM_TRAP_OUT_OF_MEMORY 12         /* the kernel could not allocate the call's stack */
+#define KOS_WASM_TRAP_INTERRUPTED 13           /* the process was killed during the call */
 
 struct proc;
 

@@ -57,16 +57,28 @@ enum wasm_trap {
     WASM_TRAP_HOST,                  /* a host function failed */
     WASM_TRAP_BAD_ARGS,              /* invoke: wrong argument count/types */
     WASM_TRAP_OUT_OF_MEMORY,         /* the interpreter could not allocate its stack */
+    WASM_TRAP_INTERRUPTED,           /* the limits' poll hook asked to stop (e.g. the process was killed) */
     WASM_TRAP_COUNT
 };
 const char *wasm_trap_string(int trap);
 
-/* Per-instance limits; a zero field means "use the default". */
+/* Called by a running invoke about every poll_interval instructions, at a
+ * taken branch or a call (never inside a straight-line run). The embedder
+ * may let interrupts in, yield the CPU, or return nonzero to end the call
+ * with WASM_TRAP_INTERRUPTED. */
+typedef int (*wasm_poll_fn)(void *ctx);
+
+/* Per-instance limits; a zero field means "use the default". They apply to
+ * every invoke and to the start function run by wasm_instantiate. */
 typedef struct wasm_limits {
     uint32_t max_memory_pages; /* cap on memory.grow and initial size (default 256 = 16 MiB) */
-    uint64_t fuel;             /* taken branches + calls per invoke (default 0 = unlimited) */
+    uint64_t fuel;             /* executed instructions per invoke (default 0 = unlimited); the call
+                                  traps before a straight-line run that would go over it */
     uint32_t max_call_depth;   /* default 1024 */
     uint32_t stack_slots;      /* 64-bit operand/local slots (default 16384 = 128 KiB) */
+    wasm_poll_fn poll;         /* optional (NULL: never called) */
+    void *poll_ctx;
+    uint32_t poll_interval;    /* instructions between polls (default 65536) */
 } wasm_limits;
 
 typedef struct wasm_module wasm_module;

@@ -615,8 +615,30 @@ typedef struct ctrl {
     uint32_t else_fixup; /* if: the BR_UNLESS target */
 } ctrl;
 
+/* Fuel bookkeeping (see "Fuel" in wasm_internal.h). A run is a stretch of
+ * code from a label (or the function start) to the next unconditional
+ * transfer; every emitted instruction counts one. */
+typedef struct label_info {
+    uint32_t pc, run, icount;
+} label_info;
+typedef struct fuel_site {
+    uint32_t delta_word;  /* the delta immediate to patch */
+    uint32_t target_word; /* the word holding the branch target */
+    uint32_t run, icount; /* where the branch is (icount after it) */
+} fuel_site;
+
 typedef struct fc {
     dec *d;
+    uint32_t icount;  /* instructions emitted so far */
+    uint32_t run;     /* current run id */
+    uint32_t run_start; /* icount where it began */
+    int run_open;     /* 0 after an unconditional transfer */
+    uint32_t *run_end; /* icount at the end of each run */
+    uint32_t nruns, capruns;
+    label_info *labels;
+    uint32_t nlabels, caplabels;
+    fuel_site *sites;
+    uint32_t nsites, capsites;
     uint8_t *locals;
     uint32_t nlocals;
     uint8_t *vals;
@@ -653,6 +675,75 @@ static int emit(fc *c, uint32_t w)
     TRY(grow(c->d, (void **)&c->code, &c->cap, c->len + 1, sizeof(uint32_t)));
     c->code[c->len++] = w;
     return 1;
+}
+
+/* An instruction's opcode word: counted for fuel. */
+static int emit_op(fc *c, uint32_t op)
+{
+    c->icount++;
+    return emit(c, op);
+}
+
+static int open_run(fc *c)
+{
+    TRY(grow(c->d, (void **)&c->run_end, &c->capruns, c->nruns + 1, sizeof(uint32_t)));
+    c->run = c->nruns++;
+    c->run_end[c->run] = NONE;
+    c->run_start = c->icount;
+    c->run_open = 1;
+    return 1;
+}
+
+/* After an unconditional transfer (br, br_table, return, unreachable). */
+static void close_run(fc *c)
+{
+    if (c->run_open)
+        c->run_end[c->run] = c->icount;
+    c->run_open = 0;
+}
+
+/* A branch target at the current position. */
+static int add_label(fc *c)
+{
+    if (!c->run_open)
+        TRY(open_run(c));
+    TRY(grow(c->d, (void **)&c->labels, &c->caplabels, c->nlabels + 1, sizeof(label_info)));
+    c->labels[c->nlabels++] = (label_info){c->len, c->run, c->icount};
+    return 1;
+}
+
+/* The fuel delta of the branch whose target word is at target_word: emitted
+ * now as a placeholder, patched when the function is complete. */
+static int emit_delta(fc *c, uint32_t target_word)
+{
+    TRY(grow(c->d, (void **)&c->sites, &c->capsites, c->nsites + 1, sizeof(fuel_site)));
+    c->sites[c->nsites++] = (fuel_site){c->len, target_word, c->run, c->icount};
+    return emit(c, 0);
+}
+
+static uint32_t run_rest(fc *c, uint32_t run, uint32_t icount)
+{
+    return c->run_end[run] - icount;
+}
+
+/* delta = cost of the target's run from the target on, minus the part of
+ * the branch's own run it skips (already charged). */
+static void patch_fuel(fc *c)
+{
+    for (uint32_t i = 0; i < c->nsites; i++) {
+        fuel_site *s = &c->sites[i];
+        uint32_t pc = c->code[s->target_word], lo = 0, hi = c->nlabels;
+        while (hi - lo > 1) {
+            uint32_t mid = (lo + hi) / 2;
+            if (c->labels[mid].pc <= pc)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        label_info *l = &c->labels[lo];
+        int64_t delta = (int64_t)run_rest(c, l->run, l->icount) - (int64_t)run_rest(c, s->run, s->icount);
+        c->code[s->delta_word] = (uint32_t)(int32_t)delta;
+    }
 }
 
 static int push(fc *c, uint8_t t)
@@ -699,6 +790,8 @@ static int push_ctrl(fc *c, uint8_t kind, uint8_t result)
     f->has_else = 0;
     f->height = c->nvals;
     f->loop_pc = c->len;
+    if (kind == K_LOOP && em)
+        TRY(add_label(c));
     f->fixups = NONE;
     f->else_fixup = NONE;
     return 1;
@@ -750,13 +843,17 @@ static int emit_branch(fc *c, ctrl *f, uint32_t op_plain, uint32_t op_adj)
     uint32_t target_h = c->nlocals + f->height;
     uint32_t cur_h = c->nlocals + c->nvals;
     if (cur_h == target_h + arity) {
-        TRY(emit(c, op_plain));
-        return emit_target(c, f);
+        TRY(emit_op(c, op_plain));
+        uint32_t tw = c->len;
+        TRY(emit_target(c, f));
+        return emit_delta(c, tw);
     }
-    TRY(emit(c, op_adj));
+    TRY(emit_op(c, op_adj));
+    uint32_t tw = c->len;
     TRY(emit_target(c, f));
     TRY(emit(c, target_h));
-    return emit(c, arity);
+    TRY(emit(c, arity));
+    return emit_delta(c, tw);
 }
 
 static int rd_blocktype(fc *c, uint8_t *t)
@@ -824,15 +921,28 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
 {
     dec *d = c->d;
     wasm_module *m = d->m;
+    c->icount = 0;
+    c->nruns = c->nlabels = c->nsites = 0;
+    TRY(open_run(c));
     TRY(push_ctrl(c, K_FUNC, ft->nresults ? ft->result : T_NONE));
     while (c->nctrl) {
         uint8_t op;
         TRY(rd_u8(d, &op));
         int em = emitting(c);
+        if (em && c->run_open && c->icount - c->run_start >= WASM_RUN_MAX) {
+            /* FUEL next-pc delta: ends this run, the next one begins after it */
+            TRY(emit_op(c, OP_FUEL));
+            uint32_t tw = c->len;
+            TRY(emit(c, tw + 2));
+            TRY(emit_delta(c, tw));
+            close_run(c);
+            TRY(add_label(c));
+        }
         switch (op) {
         case 0x00:
             if (em)
-                TRY(emit(c, OP_UNREACHABLE));
+                TRY(emit_op(c, OP_UNREACHABLE));
+            close_run(c);
             set_unreachable(c);
             break;
         case 0x01:
@@ -850,9 +960,10 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(pop_expect(c, WASM_I32));
             uint32_t at = NONE;
             if (em) {
-                TRY(emit(c, OP_BR_UNLESS));
+                TRY(emit_op(c, OP_BR_UNLESS));
                 at = c->len;
                 TRY(emit(c, NONE));
+                TRY(emit_delta(c, at));
             }
             TRY(push_ctrl(c, K_IF, bt));
             top(c)->else_fixup = at;
@@ -867,9 +978,14 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             if (c->nvals != f->height)
                 return fail(d, "type mismatch");
             if (em) {
-                TRY(emit(c, OP_BR));
+                TRY(emit_op(c, OP_BR));
+                uint32_t tw = c->len;
                 TRY(emit_target(c, f));
+                TRY(emit_delta(c, tw));
             }
+            close_run(c);
+            if (f->emit)
+                TRY(add_label(c));
             if (f->else_fixup != NONE)
                 patch_chain(c, f->else_fixup, c->len);
             f->else_fixup = NONE;
@@ -890,10 +1006,13 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             patch_chain(c, f->fixups, c->len);
             uint8_t kind = f->kind, result = f->result;
             int was_emit = f->emit;
+            if (was_emit)
+                TRY(add_label(c));
             c->nctrl--;
             if (kind == K_FUNC) {
                 if (was_emit)
-                    TRY(emit(c, OP_RETURN));
+                    TRY(emit_op(c, OP_RETURN));
+                close_run(c);
                 if (result != T_NONE)
                     TRY(push(c, result)); /* keeps maxvals honest */
                 break;
@@ -914,14 +1033,16 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(check_label_values(c, f));
             if (em) {
                 if (op == 0x0c && f->kind == K_FUNC)
-                    TRY(emit(c, OP_RETURN));
+                    TRY(emit_op(c, OP_RETURN));
                 else if (op == 0x0c)
                     TRY(emit_branch(c, f, OP_BR, OP_BR_ADJ));
                 else
                     TRY(emit_branch(c, f, OP_BR_IF, OP_BR_IF_ADJ));
             }
-            if (op == 0x0c)
+            if (op == 0x0c) {
+                close_run(c);
                 set_unreachable(c);
+            }
             break;
         }
         case 0x0e: {
@@ -947,15 +1068,17 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                     ok = pop_expect(c, lt) && push(c, lt);
             }
             if (ok && em) {
-                ok = emit(c, OP_BR_TABLE) && emit(c, n);
+                ok = emit_op(c, OP_BR_TABLE) && emit(c, n);
                 for (uint32_t i = 0; i <= n && ok; i++) {
                     ctrl *f = &c->ctrls[c->nctrl - 1 - depths[i]];
+                    uint32_t tw = c->len;
                     ok = emit_target(c, f) && emit(c, c->nlocals + f->height) &&
-                         emit(c, label_type(f) == T_NONE ? 0 : 1);
+                         emit(c, label_type(f) == T_NONE ? 0 : 1) && emit_delta(c, tw);
                 }
             }
             wasm_free(depths);
             TRY(ok);
+            close_run(c);
             set_unreachable(c);
             break;
         }
@@ -964,7 +1087,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             if (f->result != T_NONE)
                 TRY(pop_expect(c, f->result));
             if (em)
-                TRY(emit(c, OP_RETURN));
+                TRY(emit_op(c, OP_RETURN));
+            close_run(c);
             set_unreachable(c);
             break;
         }
@@ -977,7 +1101,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             for (uint32_t i = t->nparams; i > 0; i--)
                 TRY(pop_expect(c, t->params[i - 1]));
             if (em) {
-                TRY(emit(c, OP_CALL));
+                TRY(emit_op(c, OP_CALL));
                 TRY(emit(c, fi));
             }
             if (t->nresults)
@@ -1000,7 +1124,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             for (uint32_t i = t->nparams; i > 0; i--)
                 TRY(pop_expect(c, t->params[i - 1]));
             if (em) {
-                TRY(emit(c, OP_CALL_INDIRECT));
+                TRY(emit_op(c, OP_CALL_INDIRECT));
                 TRY(emit(c, ti));
             }
             if (t->nresults)
@@ -1010,7 +1134,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x1a:
             TRY(pop_expect(c, T_ANY));
             if (em)
-                TRY(emit(c, OP_DROP));
+                TRY(emit_op(c, OP_DROP));
             break;
         case 0x1b: {
             uint8_t a, b;
@@ -1020,7 +1144,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             if (a != T_ANY && b != T_ANY && a != b)
                 return fail(d, "type mismatch");
             if (em)
-                TRY(emit(c, OP_SELECT));
+                TRY(emit_op(c, OP_SELECT));
             TRY(push(c, a != T_ANY ? a : b));
             break;
         }
@@ -1040,7 +1164,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                     TRY(push(c, t));
             }
             if (em) {
-                TRY(emit(c, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE));
+                TRY(emit_op(c, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE));
                 TRY(emit(c, li));
             }
             break;
@@ -1060,7 +1184,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(pop_expect(c, t));
             }
             if (em) {
-                TRY(emit(c, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET));
+                TRY(emit_op(c, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET));
                 TRY(emit(c, gi));
             }
             break;
@@ -1077,7 +1201,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(pop_expect(c, WASM_I32));
             TRY(push(c, WASM_I32));
             if (em)
-                TRY(emit(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
+                TRY(emit_op(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
             break;
         }
         case 0x41: {
@@ -1085,7 +1209,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_s32(d, &v));
             TRY(push(c, WASM_I32));
             if (em) {
-                TRY(emit(c, OP_I32_CONST));
+                TRY(emit_op(c, OP_I32_CONST));
                 TRY(emit(c, v));
             }
             break;
@@ -1095,7 +1219,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_s64(d, &v));
             TRY(push(c, WASM_I64));
             if (em) {
-                TRY(emit(c, OP_I64_CONST));
+                TRY(emit_op(c, OP_I64_CONST));
                 TRY(emit(c, (uint32_t)v));
                 TRY(emit(c, (uint32_t)(v >> 32)));
             }
@@ -1108,7 +1232,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             WASM_COPY(&v, b, 4);
             TRY(push(c, WASM_F32));
             if (em) {
-                TRY(emit(c, OP_F32_CONST));
+                TRY(emit_op(c, OP_F32_CONST));
                 TRY(emit(c, v));
             }
             break;
@@ -1120,7 +1244,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             WASM_COPY(&v, b, 8);
             TRY(push(c, WASM_F64));
             if (em) {
-                TRY(emit(c, OP_F64_CONST));
+                TRY(emit_op(c, OP_F64_CONST));
                 TRY(emit(c, (uint32_t)v));
                 TRY(emit(c, (uint32_t)(v >> 32)));
             }
@@ -1133,7 +1257,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(pop_expect(c, WASM_I32));
                 TRY(push(c, load_type[op - 0x28]));
                 if (em) {
-                    TRY(emit(c, OP_I32_LOAD + (op - 0x28)));
+                    TRY(emit_op(c, OP_I32_LOAD + (op - 0x28)));
                     TRY(emit(c, off));
                 }
             } else if (op >= 0x36 && op <= 0x3e) {
@@ -1142,7 +1266,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(pop_expect(c, store_type[op - 0x36]));
                 TRY(pop_expect(c, WASM_I32));
                 if (em) {
-                    TRY(emit(c, OP_I32_STORE + (op - 0x36)));
+                    TRY(emit_op(c, OP_I32_STORE + (op - 0x36)));
                     TRY(emit(c, off));
                 }
             } else if (op >= 0x45 && op <= 0xbf) {
@@ -1153,12 +1277,14 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                     TRY(pop_expect(c, in));
                 TRY(push(c, outt));
                 if (em)
-                    TRY(emit(c, OP_I32_EQZ + (op - 0x45)));
+                    TRY(emit_op(c, OP_I32_EQZ + (op - 0x45)));
             } else {
                 return fail(d, "illegal opcode");
             }
         }
     }
+    patch_fuel(c);
+    out->entry_cost = c->run_end[0];
     out->len = c->len;
     out->words = wasm_alloc((size_t)c->len * sizeof(uint32_t));
     if (!out->words)
@@ -1243,6 +1369,9 @@ static int sec_code(dec *d, int *seen)
     wasm_free(c.vals);
     wasm_free(c.ctrls);
     wasm_free(c.code);
+    wasm_free(c.run_end);
+    wasm_free(c.labels);
+    wasm_free(c.sites);
     return ok;
 }
 

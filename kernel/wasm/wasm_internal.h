@@ -63,8 +63,22 @@ typedef struct wasm_data {
 } wasm_data;
 
 /* A function body decoded once into internal code (32-bit words, branch
- * targets resolved to word indices). */
+ * targets resolved to word indices).
+ *
+ * Fuel: one unit per executed instruction, charged ahead by straight-line
+ * runs. A run goes from a label (or the function start) to the next
+ * unconditional transfer (br, br_table, return, unreachable); R(p) is the
+ * number of instructions from p to the end of p's run. Entering a function
+ * charges R(entry) (entry_cost); every branch carries a signed delta
+ * R(target) - R(after the branch), charged when it is taken. So at any time
+ * fuel used = instructions executed + R(current position), whatever the
+ * code's shape, and fuel is checked only at taken branches and calls. A run
+ * longer than WASM_RUN_MAX instructions is cut by a FUEL instruction (an
+ * unconditional transfer to the next word), so the poll hook is reached
+ * within about that many instructions whatever the code. */
+#define WASM_RUN_MAX 4096u
 typedef struct wasm_code {
+    uint32_t entry_cost; /* R(entry) */
     uint32_t nparams;
     uint32_t nlocals;    /* params + declared locals */
     uint32_t max_height; /* locals + deepest operand stack, in slots */
@@ -163,7 +177,7 @@ int wasm_execute(wasm_instance *inst, wasm_func *f, uint64_t *args_results);
 /* Internal opcodes. The numeric block (0x45..0xbf), loads/stores and consts
  * keep the order of their binary opcodes so the decoder maps them by offset. */
 #define WASM_OPS(X)                                                                                            \
-    X(UNREACHABLE) X(BR) X(BR_ADJ) X(BR_IF) X(BR_IF_ADJ) X(BR_UNLESS) X(BR_TABLE) X(RETURN) X(CALL)            \
+    X(UNREACHABLE) X(FUEL) X(BR) X(BR_ADJ) X(BR_IF) X(BR_IF_ADJ) X(BR_UNLESS) X(BR_TABLE) X(RETURN) X(CALL)            \
     X(CALL_INDIRECT) X(DROP) X(SELECT) X(LOCAL_GET) X(LOCAL_SET) X(LOCAL_TEE) X(GLOBAL_GET) X(GLOBAL_SET)      \
     X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U) X(I32_LOAD16_S)              \
     X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S)              \

@@ -42,6 +42,28 @@ static inline double f64_copysign(double a, double b)
     return wasm_bits_f64((wasm_f64_bits(a) & ~(1ull << 63)) | (wasm_f64_bits(b) & (1ull << 63)));
 }
 
+/* Fuel beyond the current quantum, and the poll hook between quanta. */
+typedef struct fuel_state {
+    int64_t bank, quantum;
+    wasm_poll_fn poll;
+    void *ctx;
+} fuel_state;
+
+/* The quantum ran out (*fuel < 0): poll, then move fuel from the bank. */
+static __attribute__((noinline)) int refuel(fuel_state *fs, int64_t *fuel)
+{
+    if (fs->poll && fs->poll(fs->ctx))
+        return WASM_TRAP_INTERRUPTED;
+    while (*fuel < 0 && fs->bank > 0) {
+        int64_t take = fs->bank < fs->quantum ? fs->bank : fs->quantum;
+        *fuel += take;
+        fs->bank -= take;
+    }
+    return *fuel < 0 ? WASM_TRAP_OUT_OF_FUEL : WASM_OK;
+}
+
+#define FUEL_UNLIMITED (INT64_MAX / 4)
+
 int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
 {
 #if defined(__GNUC__) || defined(__clang__)
@@ -69,8 +91,15 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
     frame *frames = (frame *)(stack + slots);
     uint64_t *stack_end = stack + slots;
     uint32_t depth = 0;
-    uint64_t fuel = inst->limits.fuel ? inst->limits.fuel : ~0ull;
     int trap = WASM_OK;
+    fuel_state fs;
+    int64_t limit = inst->limits.fuel && inst->limits.fuel < (uint64_t)FUEL_UNLIMITED ? (int64_t)inst->limits.fuel
+                                                                                      : FUEL_UNLIMITED;
+    fs.poll = inst->limits.poll;
+    fs.ctx = inst->limits.poll_ctx;
+    fs.quantum = fs.poll ? (int64_t)inst->limits.poll_interval : limit;
+    int64_t fuel = limit < fs.quantum ? limit : fs.quantum;
+    fs.bank = limit - fuel;
 
     wasm_instance *ci = entry->inst;
     wasm_func *cur = entry;
@@ -96,10 +125,11 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
         trap = (code);                                                                                         \
         goto out;                                                                                              \
     } while (0)
-#define USE_FUEL()                                                                                             \
+#define CHARGE(delta)                                                                                          \
     do {                                                                                                       \
-        if (__builtin_expect(--fuel == 0, 0))                                                                  \
-            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                                       \
+        fuel -= (int64_t)(int32_t)(delta);                                                                     \
+        if (__builtin_expect(fuel < 0, 0) && (trap = refuel(&fs, &fuel)) != WASM_OK)                           \
+            goto out;                                                                                          \
     } while (0)
 
     {
@@ -107,6 +137,7 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
         uint32_t np = code->nparams;
         if ((uint64_t)code->max_height > slots)
             TRAP(WASM_TRAP_CALL_STACK_EXHAUSTED);
+        CHARGE(code->entry_cost);
         for (uint32_t i = 0; i < np; i++)
             fp[i] = args_results[i];
         for (uint32_t i = np; i < code->nlocals; i++)
@@ -124,15 +155,21 @@ dispatch:
 
     OPC(UNREACHABLE) TRAP(WASM_TRAP_UNREACHABLE);
 
+    OPC(FUEL)
+    {
+        CHARGE(ip[1]);
+        ip += 2;
+        NEXT();
+    }
     OPC(BR)
     {
-        USE_FUEL();
+        CHARGE(ip[1]);
         ip = base + ip[0];
         NEXT();
     }
     OPC(BR_ADJ)
     {
-        USE_FUEL();
+        CHARGE(ip[3]);
         uint64_t *nsp = fp + ip[1];
         if (ip[2])
             *nsp++ = sp[-1];
@@ -143,42 +180,44 @@ dispatch:
     OPC(BR_IF)
     {
         if (U32(*--sp)) {
-            USE_FUEL();
+            CHARGE(ip[1]);
             ip = base + ip[0];
         } else {
-            ip++;
+            ip += 2;
         }
         NEXT();
     }
     OPC(BR_IF_ADJ)
     {
         if (U32(*--sp)) {
-            USE_FUEL();
+            CHARGE(ip[3]);
             uint64_t *nsp = fp + ip[1];
             if (ip[2])
                 *nsp++ = sp[-1];
             sp = nsp;
             ip = base + ip[0];
         } else {
-            ip += 3;
+            ip += 4;
         }
         NEXT();
     }
     OPC(BR_UNLESS)
     {
-        if (!U32(*--sp))
+        if (!U32(*--sp)) {
+            CHARGE(ip[1]);
             ip = base + ip[0];
-        else
-            ip++;
+        } else {
+            ip += 2;
+        }
         NEXT();
     }
     OPC(BR_TABLE)
     {
-        USE_FUEL();
         uint32_t n = ip[0], idx = U32(*--sp);
         if (idx > n)
             idx = n;
-        const uint32_t *e = ip + 1 + 3 * idx;
+        const uint32_t *e = ip + 1 + 4 * idx;
+        CHARGE(e[3]);
         uint64_t *nsp = fp + e[1];
         if (e[2])
             *nsp++ = sp[-1];
@@ -602,7 +641,6 @@ dispatch:
 #endif
 
 do_call:
-    USE_FUEL();
     if (!f->code) {
         uint32_t np = f->type->nparams;
         uint64_t *args = sp - np, res[2] = {0, 0};
@@ -621,6 +659,7 @@ do_call:
         uint64_t *nfp = sp - code->nparams;
         if (depth + 1 >= max_depth || nfp + code->max_height > stack_end)
             TRAP(WASM_TRAP_CALL_STACK_EXHAUSTED);
+        CHARGE(code->entry_cost);
         frames[depth].ip = ip;
         frames[depth].fp = fp;
         frames[depth].func = cur;

@@ -3,6 +3,7 @@
 
 #define DEFAULT_MAX_PAGES 256u
 #define DEFAULT_CALL_DEPTH 1024u
+#define DEFAULT_POLL_INTERVAL 65536u
 #define DEFAULT_STACK_SLOTS 16384u
 
 const char *wasm_trap_string(int trap)
@@ -22,6 +23,7 @@ const char *wasm_trap_string(int trap)
     case WASM_TRAP_HOST: return "host function failed";
     case WASM_TRAP_BAD_ARGS: return "bad arguments";
     case WASM_TRAP_OUT_OF_MEMORY: return "out of memory";
+    case WASM_TRAP_INTERRUPTED: return "interrupted";
     default: return "unknown trap";
     }
 }
@@ -255,6 +257,8 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         inst->limits.max_call_depth = DEFAULT_CALL_DEPTH;
     if (!inst->limits.stack_slots)
         inst->limits.stack_slots = DEFAULT_STACK_SLOTS;
+    if (!inst->limits.poll_interval)
+        inst->limits.poll_interval = DEFAULT_POLL_INTERVAL;
     inst->funcs = wasm_zalloc(((size_t)m->nfuncs + 1) * sizeof(wasm_func *));
     inst->own_funcs = wasm_zalloc(((size_t)(m->nfuncs - m->nfunc_imports) + 1) * sizeof(wasm_func));
     inst->globals = wasm_zalloc(((size_t)m->nglobals + 1) * sizeof(wasm_global *));

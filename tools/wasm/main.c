@@ -720,8 +720,6 @@ static int cmd_fuzz(int argc, char **argv)
     }
     fuzz_state = strtoull(argv[0], NULL, 10) * 2654435761u + 1;
     long iters = atol(argv[1]);
-    fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(10, 20), wasm_global_new(WASM_I32, 0, 666),
-                   wasm_host_func_new(NULL, 0, NULL, 0, fuzz_host, NULL)};
     long parsed = 0, instantiated = 0, calls = 0, traps = 0;
     static const uint8_t special[] = {0x00, 0x01, 0x0b, 0x40, 0x41, 0x7f, 0x80, 0xff, '(', ')', '"', '$', ' ', ';'};
     for (int fi = 2; fi < argc; fi++) {
@@ -762,6 +760,12 @@ static int cmd_fuzz(int argc, char **argv)
             if (!m)
                 continue;
             parsed++;
+            /* Each run imports externs of its own: a table may hold
+             * functions of the instance it outlives (a start function that
+             * trapped after writing elements keeps its instance alive only as
+             * long as the table), so nothing is shared across runs. */
+            fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(10, 20), wasm_global_new(WASM_I32, 0, 666),
+                           wasm_host_func_new(NULL, 0, NULL, 0, fuzz_host, NULL)};
             wasm_limits lim = {.max_memory_pages = 4, .fuel = 200000, .max_call_depth = 256, .stack_slots = 8192};
             wasm_instance *inst = wasm_instantiate(m, &lim, fuzz_resolve, &fc, err, sizeof err);
             if (inst) {
@@ -784,15 +788,15 @@ static int cmd_fuzz(int argc, char **argv)
                 wasm_instance_free(inst);
             }
             wasm_module_free(m);
+            wasm_extern ext[4] = {{WASM_EXTERN_MEMORY, {.memory = fc.mem}},
+                                  {WASM_EXTERN_TABLE, {.table = fc.table}},
+                                  {WASM_EXTERN_GLOBAL, {.global = fc.global}},
+                                  {WASM_EXTERN_FUNC, {.func = fc.func}}};
+            for (int i = 0; i < 4; i++)
+                wasm_extern_release(&ext[i]);
         }
         free(orig);
     }
-    wasm_extern ext[4] = {{WASM_EXTERN_MEMORY, {.memory = fc.mem}},
-                          {WASM_EXTERN_TABLE, {.table = fc.table}},
-                          {WASM_EXTERN_GLOBAL, {.global = fc.global}},
-                          {WASM_EXTERN_FUNC, {.func = fc.func}}};
-    for (int i = 0; i < 4; i++)
-        wasm_extern_release(&ext[i]);
     printf("FUZZ parsed %ld instantiated %ld calls %ld traps %ld\n", parsed, instantiated, calls, traps);
     return 0;
 }
