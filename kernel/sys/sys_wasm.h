@@ -35,7 +35,7 @@
  * every KOS_WASM_POLL_INTERVAL instructions), where the timer preempts it as
  * it would preempt user code and a kill() ends it. */
 #define KOS_WASM_MAX_PAGES 16           /* linear memory: 1 MiB */
-#define KOS_WASM_FUEL 50000000ull       /* executed instructions per exec (and for the start function) */
+#define KOS_WASM_FUEL 20000000ull       /* executed instructions per exec (and for the start function) */
 #define KOS_WASM_POLL_INTERVAL 16384    /* instructions between preemption points */
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */

@@ -8,12 +8,27 @@
  *   wasm_instance_free(i); wasm_module_free(m);
  *
  * There is no global mutable state: any number of modules and instances may
- * coexist. Each instance holds a reference on its module, so
- * wasm_module_free may be called as soon as instantiation is done. An
- * instance whose functions, memory, table or globals were imported by
- * another instance must outlive that instance. (If a start function traps
- * after element segments were written into an imported table, the failed
- * instance is kept alive by that table, as WebAssembly 1.0 requires.)
+ * coexist.
+ *
+ * Who owns what:
+ *   - The caller owns the bytes given to wasm_module_parse (not kept) and
+ *     one reference on the module it returns; each instance holds another,
+ *     so wasm_module_free may be called as soon as instantiation is done.
+ *   - Host-created externs (wasm_host_func_new, wasm_memory_new,
+ *     wasm_table_new, wasm_global_new) start with the creator's reference;
+ *     each instance importing one takes its own, and wasm_extern_release
+ *     drops the creator's.
+ *   - An instance owns its defined functions, memory, table and globals.
+ *     Those exported to and imported by another instance, and functions
+ *     written into a table (element segments, possibly an imported table),
+ *     hold no reference on it: it must outlive every instance that imports
+ *     them and every table holding its functions. A caller that frees
+ *     instances independently gives each one its own imported table (as
+ *     kos-wasm fuzz does). (If a start function traps after element segments
+ *     were written into an imported table, the failed instance is kept alive
+ *     by that table, as WebAssembly requires.)
+ *   - Strings and types returned by wasm_module_* and wasm_func_* point into
+ *     the module or function and live as long as it does.
  * Linear memory is little-endian (the host CPU's order: x86-64). */
 #ifndef KOS_WASM_H
 #define KOS_WASM_H

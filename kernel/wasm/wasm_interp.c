@@ -47,19 +47,25 @@ typedef struct fuel_state {
     int64_t bank, quantum;
     wasm_poll_fn poll;
     void *ctx;
+    int trap;
 } fuel_state;
 
-/* The quantum ran out (*fuel < 0): poll, then move fuel from the bank. */
-static __attribute__((noinline)) int refuel(fuel_state *fs, int64_t *fuel)
+/* The quantum ran out (fuel < 0): poll, then move fuel from the bank; the
+ * new fuel comes back by value so the loop keeps it in a register. */
+static __attribute__((noinline)) int64_t refuel(fuel_state *fs, int64_t fuel)
 {
-    if (fs->poll && fs->poll(fs->ctx))
-        return WASM_TRAP_INTERRUPTED;
-    while (*fuel < 0 && fs->bank > 0) {
+    if (fs->poll && fs->poll(fs->ctx)) {
+        fs->trap = WASM_TRAP_INTERRUPTED;
+        return fuel;
+    }
+    while (fuel < 0 && fs->bank > 0) {
         int64_t take = fs->bank < fs->quantum ? fs->bank : fs->quantum;
-        *fuel += take;
+        fuel += take;
         fs->bank -= take;
     }
-    return *fuel < 0 ? WASM_TRAP_OUT_OF_FUEL : WASM_OK;
+    if (fuel < 0)
+        fs->trap = WASM_TRAP_OUT_OF_FUEL;
+    return fuel;
 }
 
 #define FUEL_UNLIMITED (INT64_MAX / 4)
@@ -97,6 +103,7 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
                                                                                       : FUEL_UNLIMITED;
     fs.poll = inst->limits.poll;
     fs.ctx = inst->limits.poll_ctx;
+    fs.trap = WASM_OK;
     fs.quantum = fs.poll ? (int64_t)inst->limits.poll_interval : limit;
     int64_t fuel = limit < fs.quantum ? limit : fs.quantum;
     fs.bank = limit - fuel;
@@ -128,8 +135,13 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
 #define CHARGE(delta)                                                                                          \
     do {                                                                                                       \
         fuel -= (int64_t)(int32_t)(delta);                                                                     \
-        if (__builtin_expect(fuel < 0, 0) && (trap = refuel(&fs, &fuel)) != WASM_OK)                           \
-            goto out;                                                                                          \
+        if (__builtin_expect(fuel < 0, 0)) {                                                                   \
+            fuel = refuel(&fs, fuel);                                                                          \
+            if (fs.trap != WASM_OK) {                                                                          \
+                trap = fs.trap;                                                                                \
+                goto out;                                                                                      \
+            }                                                                                                  \
+        }                                                                                                      \
     } while (0)
 
     {

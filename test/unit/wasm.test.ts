@@ -97,6 +97,26 @@ describe('robustness', () => {
   })
 })
 
+describe('fuzz harness ownership', () => {
+  it('gives each run its own imported table: no call into an instance an earlier run freed', () => {
+    const asan = path.join(tmp, 'kos-wasm-asan-own')
+    hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: asan, extraFlags: SANITIZE_FLAGS})
+    // The first module writes its function into the imported table and is
+    // freed; the second calls slot 0 of an imported table. With one table
+    // shared across runs that call used the freed instance (ASan: heap-use-after-free).
+    const writer = wat2wasm('writer', '(module (import "spectest" "table" (table 10 funcref)) (func $f) (elem (i32.const 0) $f))')
+    const caller = wat2wasm('caller', '(module (import "spectest" "table" (table 10 funcref)) (type (func)) (func (export "call") (call_indirect (type 0) (i32.const 0))))')
+    const r = spawnSync(asan, ['fuzz', '1', '20', writer, caller], {encoding: 'utf8', env: {...process.env, ASAN_OPTIONS: 'detect_leaks=1'}, timeout: 300_000})
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const m = /^FUZZ parsed (\d+) instantiated (\d+) calls (\d+) traps (\d+)$/m.exec(r.stdout)
+    expect(m).not.toBeNull()
+    // The unmutated caller ran and trapped on the empty slot of its own table.
+    expect(Number(m![3])).toBeGreaterThan(0)
+    expect(Number(m![4])).toBeGreaterThan(0)
+  }, 300_000)
+})
+
 describe('text format (host/wat.c)', () => {
   it('compiles the text modules of the project scripts to the bytes wast2json writes', () => {
     let compared = 0
