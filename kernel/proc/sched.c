@@ -155,22 +155,21 @@ void sched_user_return(struct trapframe *tf)
     }
 }
 
-bool sched_preempt_point(void)
+void sched_preempt_point(void)
 {
     struct proc *p = current;
     if (!p)
-        return false;
+        return;
     /* Syscalls run with interrupts off: open a one-instruction window so a
      * pending timer tick (or NIC interrupt) is taken, then yield once the
      * time slice is over. */
     uint64_t flags = irq_save();
     __asm__ volatile("sti; nop; cli" ::: "memory");
     irq_restore(flags);
-    if (!p->kill_pending && timer_ticks() != p->slice_start) {
+    if (timer_ticks() != p->slice_start) {
         stats.preemptions++;
         proc_yield();
     }
-    return p->kill_pending;
 }
 
 void sched_get_stats(struct sched_stats *s)

@@ -27,13 +27,10 @@ int proc_sleep_ms(uint64_t ms);
 void sched_tick(void);
 /* Called at the end of a trap from user mode: preemption and pending kills. */
 void sched_user_return(struct trapframe *tf);
-/* For long kernel work a user can size (page-table walks, big copies, a
- * WebAssembly call): takes pending interrupts and yields when the time
- * slice has ended. Process context, holding nothing another process could
- * need. Returns true when the process has been killed: the caller should
- * stop and return to user mode, where the kill takes effect. No-op (false)
- * outside a process. */
-bool sched_preempt_point(void);
+/* For long kernel work a user can size (page-table walks, big copies):
+ * takes pending interrupts and yields when the time slice has ended.
+ * Process context, holding nothing another process could need. */
+void sched_preempt_point(void);
 /* Give the CPU to the scheduler (the current process's state is already set). */
 void sched_switch(void);
 /* Run processes until done(arg) holds (scheduler context, the boot stack). */

@@ -219,11 +219,12 @@ static void release_func(wasm_func *f)
 }
 
 /* The interpreter's poll hook: a preemption point of the owning process
- * (kernel tests run without an owner and without one). */
+ * (kernel tests run without an owner and without one); a kill ends the call. */
 static int wasm_poll(void *ctx)
 {
     (void)ctx;
-    return sched_preempt_point() ? 1 : 0;
+    sched_preempt_point();
+    return proc_interrupted() ? 1 : 0;
 }
 
 /* ---------- a limit the interpreter does not enforce: table size ---------- */
