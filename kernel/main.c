@@ -17,12 +17,18 @@
 #include "lib/string.h"
 #include "cmdline.h"
 #include "test/ktest.h"
+#include "sys/sys_wasm.h"
+#include "net/net_boot.h"
 
 void kmain(uint32_t mb_magic, uint32_t mb_info);
-/* kernel/net/net_boot.c, when linked: PCI scan, e1000 bring-up, ip=/gw=/mask=. */
-bool net_init(const char *cmdline) __attribute__((weak));
 void panic_set_stack_top(uint64_t top);
 extern char boot_stack_top[];
+
+/* Subsystems brought up once the core (memory, traps, timer, processes) is
+ * running, in this order; each registers its hooks. Adding one: list it. */
+static void (*const subsystem_inits[])(void) = {
+    sys_wasm_init,
+};
 
 static void harness_misbehave(const char *what)
 {
@@ -198,6 +204,8 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     }
     pit_init(hz);
     proc_init();
+    for (size_t i = 0; i < sizeof subsystem_inits / sizeof subsystem_inits[0]; i++)
+        subsystem_inits[i]();
     int nfiles = 0;
     if (boot_info.initrd_size)
         nfiles = tarfs_init(phys_to_virt(boot_info.initrd_phys), boot_info.initrd_size);
@@ -221,7 +229,7 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     ktest_run(ktests);
     /* Programs may open sockets: bring the network up first (a no-op
      * without a NIC; in-kernel suites bring it up themselves). */
-    if (ni && net_init)
+    if (ni)
         net_init(cmdline_text());
     uint64_t free_before = pmm_free_count() + paging_kernel_table_pages();
     run_init_list(inits);

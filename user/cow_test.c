@@ -13,18 +13,18 @@
 int main(void)
 {
     ktap_begin("cow", 8);
-    unsigned char *buf = sys_mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-    if (!buf) {
+    unsigned char *buf = mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (buf == MAP_FAILED) {
         ktap_diag("mmap of %d pages failed", BUF_PAGES);
         return 1;
     }
     for (int i = 0; i < BUF_PAGES; i++)
         memset(buf + i * PAGE, (unsigned char)i, PAGE);
     int fds[2], go_pipe[2];     /* child -> parent: figures; parent -> child: go */
-    sys_pipe(fds);
-    sys_pipe(go_pipe);
+    pipe(fds);
+    pipe(go_pipe);
     long before_fork = kstat_get("free_pages");
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
         long r[4];
         r[0] = kstat_get("free_pages");         /* right after fork */
@@ -38,10 +38,10 @@ int main(void)
             buf[i * 2 * PAGE] = 0xee;
         r[2] = kstat_get("free_pages");
         r[3] = (long)sum;
-        sys_write(fds[1], r, sizeof r);
+        write(fds[1], r, sizeof r);
         /* Wait until the parent has written its own pages, then check we kept ours. */
         char go;
-        sys_read(go_pipe[0], &go, 1);
+        read(go_pipe[0], &go, 1);
         bool mine = true;
         for (int i = 0; i < CHILD_WRITES; i++)
             if (buf[i * 2 * PAGE] != 0xee || buf[i * 2 * PAGE + 1] != (unsigned char)(i * 2))
@@ -49,11 +49,11 @@ int main(void)
         for (int i = BUF_PAGES / 2; i < BUF_PAGES; i++)
             if (buf[i * PAGE] != (unsigned char)i)
                 mine = false;
-        sys_exit(mine ? 0 : 1);
+        exit(mine ? 0 : 1);
     }
     long r[4];
     long got = 0, n;
-    while (got < (long)sizeof r && (n = sys_read(fds[0], (char *)r + got, sizeof r - (size_t)got)) > 0)
+    while (got < (long)sizeof r && (n = read(fds[0], (char *)r + got, sizeof r - (size_t)got)) > 0)
         got += n;
     unsigned long want_sum = 0;
     for (int i = 0; i < BUF_PAGES; i++)
@@ -76,9 +76,9 @@ int main(void)
     long p1 = kstat_get("free_pages");
     ktap_diag("parent wrote %d pages: free %ld -> %ld", BUF_PAGES / 2, p0, p1);
     ktap_ok(p0 - p1 >= BUF_PAGES / 2 && p0 - p1 <= BUF_PAGES / 2 + 4, "parent_writes_copy_per_page");
-    sys_write(go_pipe[1], "g", 1);
+    write(go_pipe[1], "g", 1);
     int status = -1;
-    sys_waitpid(pid, &status, 0);
+    waitpid(pid, &status, 0);
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child_kept_its_pages_and_saw_old_data");
     bool parent_ok = true;
     for (int i = 0; i < CHILD_WRITES; i++)
@@ -90,9 +90,9 @@ int main(void)
     long after = kstat_get("free_pages");
     ktap_diag("free pages before fork %ld, after the child was reaped %ld", before_fork, after);
     ktap_ok(after >= before_fork - 4 && after <= before_fork + 4, "child_frames_returned");
-    sys_close(fds[0]);
-    sys_close(fds[1]);
-    sys_close(go_pipe[0]);
-    sys_close(go_pipe[1]);
+    close(fds[0]);
+    close(fds[1]);
+    close(go_pipe[0]);
+    close(go_pipe[1]);
     return ktap_done();
 }

@@ -10,7 +10,7 @@ static volatile long canary = 0x5eed;
 static long read_all(int fd, char *buf, long max)
 {
     long got = 0, n;
-    while (got < max && (n = sys_read(fd, buf + got, (size_t)(max - got))) > 0)
+    while (got < max && (n = read(fd, buf + got, (size_t)(max - got))) > 0)
         got += n;
     return got;
 }
@@ -21,29 +21,29 @@ int main(void)
     char *argv_ok[] = { "exec_target", "alpha", "beta gamma", "", "last-word", NULL };
     char *argv_bad[] = { "x", NULL };
 
-    KTAP_EXPECT_EQ("exec_missing_path_enoent", sys_exec("/bin/no_such_program", argv_bad), -ENOENT);
-    KTAP_EXPECT_EQ("exec_bad_image_enoexec", sys_exec("/badelf/truncated.elf", argv_bad), -ENOEXEC);
-    KTAP_EXPECT_EQ("exec_bad_magic_enoexec", sys_exec("/badelf/bad_magic.elf", argv_bad), -ENOEXEC);
-    KTAP_EXPECT_EQ("exec_null_path_efault", sys_exec(NULL, argv_bad), -EFAULT);
-    KTAP_EXPECT_EQ("exec_bad_argv_efault", sys_exec("/bin/exec_target", (char **)0x20000000UL), -EFAULT);
+    KTAP_EXPECT_EQ("exec_missing_path_enoent", execv("/bin/no_such_program", argv_bad), -ENOENT);
+    KTAP_EXPECT_EQ("exec_bad_image_enoexec", execv("/badelf/truncated.elf", argv_bad), -ENOEXEC);
+    KTAP_EXPECT_EQ("exec_bad_magic_enoexec", execv("/badelf/bad_magic.elf", argv_bad), -ENOEXEC);
+    KTAP_EXPECT_EQ("exec_null_path_efault", execv(NULL, argv_bad), -EFAULT);
+    KTAP_EXPECT_EQ("exec_bad_argv_efault", execv("/bin/exec_target", (char **)0x20000000UL), -EFAULT);
     char *too_many[20];
     for (int i = 0; i < 19; i++)
         too_many[i] = "w";
     too_many[19] = NULL;
-    KTAP_EXPECT_EQ("exec_too_many_args_e2big", sys_exec("/bin/exec_target", too_many), -E2BIG);
-    ktap_ok(canary == 0x5eed && sys_getpid() > 0, "caller_survives_failed_exec");
+    KTAP_EXPECT_EQ("exec_too_many_args_e2big", execv("/bin/exec_target", too_many), -E2BIG);
+    ktap_ok(canary == 0x5eed && getpid() > 0, "caller_survives_failed_exec");
 
     int fds[2];
-    sys_pipe(fds);
-    long pid = sys_fork();
+    pipe(fds);
+    long pid = fork();
     if (pid == 0) {
-        sys_dup2(fds[1], 1);
-        sys_close(fds[0]);
-        sys_close(fds[1]);
-        sys_exec("/bin/exec_target", argv_ok);
-        sys_exit(99);   /* exec failed */
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv("/bin/exec_target", argv_ok);
+        exit(99);   /* exec failed */
     }
-    sys_close(fds[1]);
+    close(fds[1]);
     char buf[256];
     long n = read_all(fds[0], buf, sizeof buf - 1);
     buf[n < 0 ? 0 : n] = 0;
@@ -52,45 +52,45 @@ int main(void)
     if (strcmp(buf, want) != 0)
         ktap_diag("got '%s', want '%s'", buf, want);
     int status = 0;
-    KTAP_EXPECT_EQ("wait_exec_child", sys_waitpid(pid, &status, 0), pid);
+    KTAP_EXPECT_EQ("wait_exec_child", waitpid(pid, &status, 0), pid);
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 42, "exec_image_exit_code");
     ktap_ok(n > 0, "descriptors_survive_exec");
-    sys_close(fds[0]);
+    close(fds[0]);
 
     /* In-memory files: copy the program into ramfs and run that copy; a
      * file of garbage is -ENOEXEC. */
     static char image[262144];
-    long in = sys_open("/bin/exec_target", O_RDONLY), len = 0;
+    long in = open("/bin/exec_target", O_RDONLY), len = 0;
     if (in >= 0) {
         len = read_all((int)in, image, sizeof image);
-        sys_close((int)in);
+        close((int)in);
     }
-    long out = sys_open("/tmp_exec_target", O_WRONLY | O_CREAT | O_TRUNC);
-    bool copied = len > 0 && len < (long)sizeof image && out >= 0 && sys_write((int)out, image, (size_t)len) == len;
-    sys_close((int)out);
-    long junk = sys_open("/tmp_junk", O_WRONLY | O_CREAT | O_TRUNC);
-    sys_write((int)junk, "#!not an elf\n", 13);
-    sys_close((int)junk);
-    KTAP_EXPECT_EQ("exec_ramfs_garbage_enoexec", sys_exec("/tmp_junk", argv_bad), -ENOEXEC);
-    sys_pipe(fds);
-    pid = sys_fork();
+    long out = open("/tmp_exec_target", O_WRONLY | O_CREAT | O_TRUNC);
+    bool copied = len > 0 && len < (long)sizeof image && out >= 0 && write((int)out, image, (size_t)len) == len;
+    close((int)out);
+    long junk = open("/tmp_junk", O_WRONLY | O_CREAT | O_TRUNC);
+    write((int)junk, "#!not an elf\n", 13);
+    close((int)junk);
+    KTAP_EXPECT_EQ("exec_ramfs_garbage_enoexec", execv("/tmp_junk", argv_bad), -ENOEXEC);
+    pipe(fds);
+    pid = fork();
     if (pid == 0) {
         char *argv_ram[] = { "ram", "copy", NULL };
-        sys_dup2(fds[1], 1);
-        sys_close(fds[0]);
-        sys_close(fds[1]);
-        sys_exec("/tmp_exec_target", argv_ram);
-        sys_exit(99);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv("/tmp_exec_target", argv_ram);
+        exit(99);
     }
-    sys_close(fds[1]);
+    close(fds[1]);
     n = read_all(fds[0], buf, sizeof buf - 1);
     buf[n < 0 ? 0 : n] = 0;
-    sys_close(fds[0]);
+    close(fds[0]);
     status = 0;
-    sys_waitpid(pid, &status, 0);
+    waitpid(pid, &status, 0);
     ktap_ok(copied && strcmp(buf, "argc=2|ram|copy|") == 0, "exec_from_ramfs_file");
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 42, "ramfs_image_exit_code");
-    sys_unlink("/tmp_exec_target");
-    sys_unlink("/tmp_junk");
+    unlink("/tmp_exec_target");
+    unlink("/tmp_junk");
     return ktap_done();
 }

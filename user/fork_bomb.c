@@ -9,7 +9,7 @@ static int bomb(int depth)
 {
     int children = 0, eagain = 0;
     for (;;) {
-        long pid = sys_fork();
+        long pid = fork();
         if (pid == 0) {
             children = 0;
             depth++;
@@ -20,14 +20,14 @@ static int bomb(int depth)
             break;
         }
         if (pid < 0)
-            sys_exit(100);      /* anything else (ENOMEM) is a failure */
+            exit(100);      /* anything else (ENOMEM) is a failure */
         children++;
         if (children >= 4)
             break;
     }
     int bad = 0, st;
     long r;
-    while ((r = sys_wait(&st)) > 0)
+    while ((r = wait(&st)) > 0)
         if (!WIFEXITED(st) || WEXITSTATUS(st) >= 100)
             bad = 1;
     if (r != -ECHILD)
@@ -46,15 +46,15 @@ int main(void)
 
     /* Holders that block on a pipe until released: count forks until -EAGAIN. */
     int gate[2];
-    sys_pipe(gate);
+    pipe(gate);
     long n = 0, last = 0;
     for (;;) {
-        last = sys_fork();
+        last = fork();
         if (last == 0) {
             char c;
-            sys_close(gate[1]);
-            sys_read(gate[0], &c, 1);   /* EOF when the parent closes the write end */
-            sys_exit(0);
+            close(gate[1]);
+            read(gate[0], &c, 1);   /* EOF when the parent closes the write end */
+            exit(0);
         }
         if (last < 0)
             break;
@@ -64,19 +64,19 @@ int main(void)
     ktap_diag("%ld holders forked, then fork returned %ld; user processes %ld", n, last, limit);
     KTAP_EXPECT_EQ("fork_at_limit_eagain", last, -EAGAIN);
     ktap_ok(n > 4 && n + user0 == limit, "limit_counts_every_process_of_the_user");
-    sys_close(gate[1]);
-    sys_close(gate[0]);
+    close(gate[1]);
+    close(gate[0]);
     long reaped = 0, r;
     int st;
-    while ((r = sys_wait(&st)) > 0)
+    while ((r = wait(&st)) > 0)
         reaped++;
     KTAP_EXPECT_EQ("holders_all_reaped", reaped, n);
 
     /* A real bomb: every child forks as well. */
-    long bomber = sys_fork();
+    long bomber = fork();
     if (bomber == 0)
-        sys_exit(bomb(0));
-    sys_waitpid(bomber, &st, 0);
+        exit(bomb(0));
+    waitpid(bomber, &st, 0);
     ktap_diag("bomb root exit status 0x%x", st);
     ktap_ok(WIFEXITED(st) && WEXITSTATUS(st) < 100, "bomb_hit_the_limit_cleanly");
     long procs1 = kstat_get("procs");

@@ -12,7 +12,7 @@
 static void busy_ticks(long ticks)
 {
     volatile unsigned long x = 0;
-    long me = sys_getpid();
+    long me = getpid();
     for (;;) {
         for (unsigned long i = 0; i < 20000; i++)
             x += i;
@@ -25,10 +25,10 @@ static int child_main(int i)
 {
     long kids[GRANDCHILDREN];
     for (int g = 0; g < GRANDCHILDREN; g++) {
-        kids[g] = sys_fork();
+        kids[g] = fork();
         if (kids[g] == 0) {
             busy_ticks(1 + g);
-            sys_exit(g + 1);
+            exit(g + 1);
         }
         if (kids[g] < 0)
             return 10;
@@ -37,7 +37,7 @@ static int child_main(int i)
     int sum = 0;
     for (int g = 0; g < GRANDCHILDREN; g++) {
         int st = 0;
-        if (sys_waitpid(kids[g], &st, 0) != kids[g])
+        if (waitpid(kids[g], &st, 0) != kids[g])
             return 11;
         sum += WEXITSTATUS(st);
     }
@@ -60,14 +60,14 @@ int main(void)
     for (int round = 0; round < ROUNDS; round++) {
         long pids[CHILDREN];
         for (int i = 0; i < CHILDREN; i++) {
-            pids[i] = sys_fork();
+            pids[i] = fork();
             if (pids[i] == 0)
-                sys_exit(child_main(i));
+                exit(child_main(i));
         }
         bool all_ok = true;
         for (int i = 0; i < CHILDREN; i++) {
             int st = -1;
-            long r = sys_wait(&st);
+            long r = wait(&st);
             if (r <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 ktap_diag("round %d: wait -> %ld status 0x%x", round, r, st);
                 all_ok = false;
@@ -84,6 +84,6 @@ int main(void)
     long pre1 = kstat_get("preemptions");
     ktap_diag("%ld preemptions during the rounds", pre1 - pre0);
     ktap_ok(pre1 - pre0 >= ROUNDS, "children_ran_under_preemption");
-    KTAP_EXPECT_EQ("no_children_left", sys_wait(NULL), -ECHILD);
+    KTAP_EXPECT_EQ("no_children_left", wait(NULL), -ECHILD);
     return ktap_done();
 }

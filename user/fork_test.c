@@ -8,32 +8,32 @@ static volatile long global_value = 1000;
 int main(void)
 {
     ktap_begin("fork", 9);
-    long me = sys_getpid();
+    long me = getpid();
     volatile long stack_value = 2000;
-    long *heap = sys_mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    long *heap = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     heap[0] = 3000;
     heap[1000] = 3001;
     int fds[2];
-    sys_pipe(fds);
+    pipe(fds);
 
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
         /* Child: report what it saw before and after its own writes through the pipe. */
         long seen[8];
-        seen[0] = sys_getpid();
-        seen[1] = sys_getppid();
+        seen[0] = getpid();
+        seen[1] = getppid();
         seen[2] = global_value;
         seen[3] = stack_value;
         seen[4] = heap[0];
         global_value = 1111;
         stack_value = 2222;
         heap[0] = 3333;
-        sys_sleep(50);  /* let the parent write its own values meanwhile */
+        sleep_ms(50);  /* let the parent write its own values meanwhile */
         seen[5] = global_value;
         seen[6] = stack_value;
         seen[7] = heap[0] + heap[1000];
-        sys_write(fds[1], seen, sizeof seen);
-        sys_exit(7);
+        write(fds[1], seen, sizeof seen);
+        exit(7);
     }
     ktap_ok(pid > 0 && pid != me, "fork_returns_child_pid_in_parent");
     global_value = 1999;
@@ -41,7 +41,7 @@ int main(void)
     heap[0] = 3999;
     long seen[8];
     long got = 0, n;
-    while (got < (long)sizeof seen && (n = sys_read(fds[0], (char *)seen + got, sizeof seen - (size_t)got)) > 0)
+    while (got < (long)sizeof seen && (n = read(fds[0], (char *)seen + got, sizeof seen - (size_t)got)) > 0)
         got += n;
     KTAP_EXPECT_EQ("child_report_complete", got, (long)sizeof seen);
     ktap_ok(seen[0] == pid && seen[0] != me, "child_pid_is_distinct_and_matches");
@@ -51,7 +51,7 @@ int main(void)
     ktap_ok(global_value == 1999 && stack_value == 2999 && heap[0] == 3999 && heap[1000] == 3001,
             "parent_keeps_its_own_writes");
     int status = -1;
-    KTAP_EXPECT_EQ("wait_returns_child", sys_waitpid(pid, &status, 0), pid);
+    KTAP_EXPECT_EQ("wait_returns_child", waitpid(pid, &status, 0), pid);
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 7, "child_exit_code_seen");
     return ktap_done();
 }

@@ -7,7 +7,7 @@
 
 int main(int argc, char **argv)
 {
-    unsigned long tag = (unsigned long)sys_getpid() * 0x0101010101010101UL;
+    unsigned long tag = (unsigned long)getpid() * 0x0101010101010101UL;
     if (argc > 1)
         tag ^= (unsigned long)(unsigned char)argv[1][0] << 8;
     for (int i = 0; i < ROUNDS; i++) {
@@ -18,7 +18,7 @@ int main(int argc, char **argv)
             "int $0x80\n"
             "movq %%xmm7, %[out]\n"
             : [out] "=r"(got)
-            : [v] "r"(want), [nr] "i"(SYS_YIELD)
+            : [v] "r"(want), [nr] "i"(SYS_yield)
             : "rax", "xmm7", "memory");
         if (got != want) {
             printf("[fpu_check] round %d: xmm7 0x%lx, expected 0x%lx\n", i, got, want);

@@ -19,37 +19,37 @@ int main(void)
     ktap_begin("munmap", 7);
     const int rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
 
-    KTAP_EXPECT_EQ("munmap_user_half_outside_region_einval", sys_munmap((void *)0, 0x800000000000UL), -EINVAL);
+    KTAP_EXPECT_EQ("munmap_user_half_outside_region_einval", munmap((void *)0, 0x800000000000UL), -EINVAL);
     /* Nothing mapped there yet: a walk over 96 TiB that finds nothing. */
-    KTAP_EXPECT_EQ("munmap_empty_region", sys_munmap((void *)REGION_START, REGION_LEN), 0);
+    KTAP_EXPECT_EQ("munmap_empty_region", munmap((void *)REGION_START, REGION_LEN), 0);
 
     /* Exact accounting: unmapping frees every page mmap took. */
     long f0 = kstat_get("free_pages");
-    char *p = sys_mmap(NULL, MAP_LEN, rw, anon);
+    char *p = mmap(NULL, MAP_LEN, rw, anon);
     long f1 = kstat_get("free_pages");
     if (p) {
         p[0] = 1;
         p[MAP_LEN - 1] = 1;
     }
-    KTAP_EXPECT_EQ("munmap_whole_region", p ? sys_munmap((void *)REGION_START, REGION_LEN) : -1, 0);
+    KTAP_EXPECT_EQ("munmap_whole_region", p ? munmap((void *)REGION_START, REGION_LEN) : -1, 0);
     long f2 = kstat_get("free_pages");
     ktap_diag("free pages: %ld before mmap, %ld after, %ld after munmap", f0, f1, f2);
     KTAP_EXPECT_EQ("munmap_frees_every_mapped_page", f2 - f1, (long)MAP_PAGES);
 
-    long me = sys_getpid();
-    long ticker = sys_fork();
+    long me = getpid();
+    long ticker = fork();
     if (ticker == 0) {
         volatile unsigned long counter = 0;
         for (;;)
             counter++;
     }
-    sys_yield();
+    sched_yield();
     long t0 = kstat_get("ticks"), c0 = kstat_proc_ticks(ticker), m0 = kstat_proc_ticks(me);
     int rounds = 0;
     bool calls_ok = true;
     while (rounds < MAX_ROUNDS && kstat_get("ticks") - t0 < WINDOW_TICKS) {
-        char *q = sys_mmap(NULL, MAP_LEN, rw, anon);
-        if (!q || sys_munmap((void *)REGION_START, REGION_LEN) != 0)
+        char *q = mmap(NULL, MAP_LEN, rw, anon);
+        if (!q || munmap((void *)REGION_START, REGION_LEN) != 0)
             calls_ok = false;
         rounds++;
     }
@@ -65,8 +65,8 @@ int main(void)
         d = -d;
     ktap_ok(total > 0 && d * 4 <= total, "spinner_gets_its_fair_share");
 
-    sys_kill(ticker);
+    kill(ticker);
     int status;
-    sys_waitpid(ticker, &status, 0);
+    waitpid(ticker, &status, 0);
     return ktap_done();
 }

@@ -19,14 +19,14 @@ static char kstat_text[6144];
  * 0 when it is not listed. */
 static char proc_state(long pid)
 {
-    long fd = sys_open("/proc/kstat", O_RDONLY);
+    long fd = open("/proc/kstat", O_RDONLY);
     if (fd < 0)
         return 0;
     long len = 0, n;
     while (len < (long)sizeof kstat_text - 1 &&
-           (n = sys_read((int)fd, kstat_text + len, sizeof kstat_text - 1 - (size_t)len)) > 0)
+           (n = read((int)fd, kstat_text + len, sizeof kstat_text - 1 - (size_t)len)) > 0)
         len += n;
-    sys_close((int)fd);
+    close((int)fd);
     kstat_text[len] = 0;
     char prefix[32];
     int plen = snprintf(prefix, sizeof prefix, "proc %ld ", pid);
@@ -51,16 +51,16 @@ static bool wait_until_sleeping(long pid)
     for (int i = 0; i < 20000; i++) {
         if (proc_state(pid) == 'S')
             return true;
-        sys_yield();
+        sched_yield();
     }
     return false;
 }
 
 static long udp_socket_on(uint16_t port)
 {
-    long s = sys_socket(AF_INET, SOCK_DGRAM, 0);
+    long s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = sockaddr_ipv4(0, port);
-    if (s >= 0 && sys_bind((int)s, &a, sizeof a) < 0)
+    if (s >= 0 && bind((int)s, &a, sizeof a) < 0)
         return -1;
     return s;
 }
@@ -69,13 +69,13 @@ static long udp_socket_on(uint16_t port)
  * data, 100 + errno when recvfrom failed (210 after -ETIMEDOUT). */
 static long fork_receiver(long s)
 {
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
         char buf[64];
-        long r = sys_recvfrom((int)s, buf, sizeof buf, 0, NULL, LONG_TIMEOUT_MS);
+        long r = recvfrom((int)s, buf, sizeof buf, 0, NULL, LONG_TIMEOUT_MS);
         if (r < 0)
-            sys_exit((int)(100 + (-r & 0x7f)));
-        sys_exit(r == 5 && memcmp(buf, "wake!", 5) == 0 ? 0 : 2);
+            exit((int)(100 + (-r & 0x7f)));
+        exit(r == 5 && memcmp(buf, "wake!", 5) == 0 ? 0 : 2);
     }
     return pid;
 }
@@ -113,18 +113,18 @@ int main(void)
     }
     long t1 = kstat_get("ticks"), rx_ticks1 = kstat_proc_ticks(rx);
     int st = -1;
-    long early = sys_waitpid(rx, &st, WNOHANG);
+    long early = waitpid(rx, &st, WNOHANG);
     ktap_diag("parent computed %ld units (x=%lx) in %ld ticks; receiver used %ld ticks, state %c",
               units, x, t1 - t0, rx_ticks1 - rx_ticks0, proc_state(rx));
     ktap_ok(t0 >= 0 && t1 - t0 >= 30 && units > 0 && early == 0, "parent_runs_while_receiver_blocked");
     ktap_ok(rx_ticks1 >= 0 && (rx_ticks1 - rx_ticks0) * 2 < t1 - t0, "blocked_receiver_uses_little_cpu");
 
     /* 2. A datagram to our own address wakes it. */
-    long tx = sys_socket(AF_INET, SOCK_DGRAM, 0);
+    long tx = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in to = sockaddr_ipv4(OWN_IP, WAKE_PORT);
-    KTAP_EXPECT_EQ("send_to_own_address", sys_sendto((int)tx, "wake!", 5, 0, &to, sizeof to), 5);
+    KTAP_EXPECT_EQ("send_to_own_address", sendto((int)tx, "wake!", 5, 0, &to, sizeof to), 5);
     st = -1;
-    KTAP_EXPECT_EQ("receiver_reaped", sys_waitpid(rx, &st, 0), rx);
+    KTAP_EXPECT_EQ("receiver_reaped", waitpid(rx, &st, 0), rx);
     ktap_diag("receiver wait status %d", st);
     ktap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "datagram_wakes_receiver");
 
@@ -135,7 +135,7 @@ int main(void)
     ktap_ok(victim > 0 && wait_until_sleeping(victim), "victim_sleeps_in_recvfrom");
     long halts0 = kstat_get("idle_halts"), v_ticks0 = kstat_proc_ticks(victim), s0 = kstat_last("ticks");
     uint64_t tsc0 = rdtsc();
-    sys_sleep(300);
+    sleep_ms(300);
     long halts1 = kstat_get("idle_halts"), v_ticks1 = kstat_proc_ticks(victim), s1 = kstat_last("ticks");
     uint64_t tsc1 = rdtsc();
     /* The TSC keeps counting when interrupts are off (PIT ticks would not):
@@ -145,23 +145,23 @@ int main(void)
               s1 - s0, halts0, halts1, v_ticks0, v_ticks1);
     ktap_ok(halts1 > halts0 && (v_ticks1 - v_ticks0) * 2 < s1 - s0, "cpu_halts_while_receiver_blocked");
     uint64_t k0 = rdtsc();
-    KTAP_EXPECT_EQ("kill_receiver", sys_kill(victim), 0);
+    KTAP_EXPECT_EQ("kill_receiver", kill(victim), 0);
     st = -1;
-    KTAP_EXPECT_EQ("victim_reaped", sys_waitpid(victim, &st, 0), victim);
+    KTAP_EXPECT_EQ("victim_reaped", waitpid(victim, &st, 0), victim);
     uint64_t k1 = rdtsc();
     long kill_ticks = tsc_per_tick ? (long)((k1 - k0) / tsc_per_tick) : -1;
     ktap_diag("killed receiver: wait status %d after %ld ticks of TSC time (its timeout: %d ms)", st,
               kill_ticks, LONG_TIMEOUT_MS);
     /* Status 9 is kill(); had the wait ignored the kill, the child would
      * have run to its timeout (60 s) and exited with 100 + ETIMEDOUT. */
-    ktap_ok(WIFSIGNALED(st) && WTERMSIG(st) == KOS_SIG_KILL && kill_ticks >= 0 && kill_ticks < hz * 10,
+    ktap_ok(WIFSIGNALED(st) && WTERMSIG(st) == WSIG_KILL && kill_ticks >= 0 && kill_ticks < hz * 10,
             "killed_receiver_ends_promptly");
 
     /* 4. A receive timeout still fires while the receiver sleeps, and this
      * process being the only one, the CPU halts meanwhile. */
     char buf[16];
     long h0 = kstat_get("idle_halts"), r0 = kstat_last("ticks");
-    long r = sys_recvfrom((int)ks, buf, sizeof buf, 0, NULL, 500);
+    long r = recvfrom((int)ks, buf, sizeof buf, 0, NULL, 500);
     long h1 = kstat_get("idle_halts"), r1 = kstat_last("ticks");
     ktap_diag("500 ms receive timeout: %ld ticks, idle halts %ld -> %ld", r1 - r0, h0, h1);
     ktap_ok(r == -ETIMEDOUT && r1 - r0 >= hz / 4 && h1 > h0, "timeout_while_sleeping");
@@ -170,8 +170,8 @@ int main(void)
      * host's time under TCG, so this holds on a loaded machine too). */
     ktap_ok(r1 - r0 <= hz * 5 / 8 + 2, "receive_timeout_not_stretched");
 
-    sys_close((int)s);
-    sys_close((int)ks);
-    sys_close((int)tx);
+    close((int)s);
+    close((int)ks);
+    close((int)tx);
     return ktap_done();
 }

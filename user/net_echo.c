@@ -25,20 +25,20 @@ static uint32_t parse_ip(const char *s, uint32_t dflt)
 
 static bool client_test(uint32_t gw, unsigned port)
 {
-    long fd = sys_socket(AF_INET, SOCK_DGRAM, 0);
+    long fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
         return false;
     struct sockaddr_in dst = sockaddr_ipv4(gw, (uint16_t)port);
-    bool ok = sys_connect((int)fd, &dst, sizeof dst) == 0;
+    bool ok = connect((int)fd, &dst, sizeof dst) == 0;
     char buf[64];
     bool answered = false;
     for (int i = 0; ok && i < 5 && !answered; i++) {
-        if (sys_send((int)fd, "kos-client-hello", 16, 0) != 16)
+        if (send((int)fd, "kos-client-hello", 16, 0) != 16)
             ok = false;
-        long r = sys_recv((int)fd, buf, sizeof buf, 0, 2000);
+        long r = recv((int)fd, buf, sizeof buf, 0, 2000);
         answered = r == 14 && memcmp(buf, "kos-client-ack", 14) == 0;
     }
-    sys_close((int)fd);
+    close((int)fd);
     return ok && answered;
 }
 
@@ -49,9 +49,9 @@ int main(int argc, char **argv)
     uint32_t ip = parse_ip(argc > 1 ? argv[1] : "", IPV4(10, 0, 2, 15));
     uint32_t gw = parse_ip(argc > 2 ? argv[2] : "", IPV4(10, 0, 2, 2));
     ktap_begin("net_echo", 4);
-    long fd = sys_socket(AF_INET, SOCK_DGRAM, 0);
+    long fd = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in any = sockaddr_ipv4(0, 7);
-    ktap_ok(fd >= 3 && sys_bind((int)fd, &any, sizeof any) == 0, "socket_bound_port_7");
+    ktap_ok(fd >= 3 && bind((int)fd, &any, sizeof any) == 0, "socket_bound_port_7");
     if (fd < 0)
         return ktap_done();
     printf("netecho: ready ip %u.%u.%u.%u port 7 (user space)\n", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     bool client_ok = false, client_asked = false, quit = false;
     while (!quit) {
         struct sockaddr_in from;
-        long r = sys_recvfrom((int)fd, buf, sizeof buf, 0, &from, 0);
+        long r = recvfrom((int)fd, buf, sizeof buf, 0, &from, 0);
         if (r < 0) {
             errors++;
             if (errors > 100)
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (r >= 8 && memcmp(buf, "kos:quit", 8) == 0) {
-            sys_sendto((int)fd, "kos:bye", 7, 0, &from, sizeof from);
+            sendto((int)fd, "kos:bye", 7, 0, &from, sizeof from);
             quit = true;
         } else if (r > 11 && memcmp(buf, "kos:client ", 11) == 0) {
             unsigned port = 0;
@@ -76,8 +76,8 @@ int main(int argc, char **argv)
             client_asked = true;
             client_ok = port > 0 && port < 65536 && client_test(gw, port);
             const char *msg = client_ok ? "kos:client ok" : "kos:client fail";
-            sys_sendto((int)fd, msg, strlen(msg), 0, &from, sizeof from);
-        } else if (sys_sendto((int)fd, buf, (size_t)r, 0, &from, sizeof from) == r) {
+            sendto((int)fd, msg, strlen(msg), 0, &from, sizeof from);
+        } else if (sendto((int)fd, buf, (size_t)r, 0, &from, sizeof from) == r) {
             echoed++;
         } else {
             errors++;
@@ -86,6 +86,6 @@ int main(int argc, char **argv)
     ktap_diag("echoed %lu datagrams, %lu errors", echoed, errors);
     ktap_ok(quit, "served_until_quit");
     ktap_ok(client_asked && client_ok, "client_reached_gateway");
-    ktap_ok(sys_close((int)fd) == 0 && errors == 0, "closed_without_errors");
+    ktap_ok(close((int)fd) == 0 && errors == 0, "closed_without_errors");
     return ktap_done();
 }

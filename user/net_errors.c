@@ -10,7 +10,7 @@
 
 static char big[2000];
 
-static long udp_socket(void) { return sys_socket(AF_INET, SOCK_DGRAM, 0); }
+static long udp_socket(void) { return socket(AF_INET, SOCK_DGRAM, 0); }
 
 int main(void)
 {
@@ -18,89 +18,89 @@ int main(void)
     struct sockaddr_in a;
 
     /* socket() */
-    KTAP_EXPECT_EQ("stream_socket_unsupported", sys_socket(AF_INET, SOCK_STREAM, 0), -EPROTONOSUPPORT);
-    KTAP_EXPECT_EQ("unknown_domain", sys_socket(99, SOCK_DGRAM, 0), -EAFNOSUPPORT);
-    KTAP_EXPECT_EQ("unknown_type", sys_socket(AF_INET, 77, 0), -EINVAL);
-    KTAP_EXPECT_EQ("tcp_protocol_on_dgram", sys_socket(AF_INET, SOCK_DGRAM, 6), -EPROTONOSUPPORT);
+    KTAP_EXPECT_EQ("stream_socket_unsupported", socket(AF_INET, SOCK_STREAM, 0), -EPROTONOSUPPORT);
+    KTAP_EXPECT_EQ("unknown_domain", socket(99, SOCK_DGRAM, 0), -EAFNOSUPPORT);
+    KTAP_EXPECT_EQ("unknown_type", socket(AF_INET, 77, 0), -EINVAL);
+    KTAP_EXPECT_EQ("tcp_protocol_on_dgram", socket(AF_INET, SOCK_DGRAM, 6), -EPROTONOSUPPORT);
     long s1 = udp_socket();
     ktap_ok(s1 >= 3, "socket_is_a_descriptor");
-    KTAP_EXPECT_EQ("listen_not_implemented", sys_listen((int)s1, 1), -ENOSYS);
-    KTAP_EXPECT_EQ("accept_not_implemented", sys_accept((int)s1, NULL, NULL), -ENOSYS);
+    KTAP_EXPECT_EQ("listen_not_implemented", listen((int)s1, 1), -ENOSYS);
+    KTAP_EXPECT_EQ("accept_not_implemented", accept((int)s1, NULL, NULL), -ENOSYS);
 
     /* descriptors that are not sockets */
     a = sockaddr_ipv4(0, 5000);
-    KTAP_EXPECT_EQ("bind_console_not_socket", sys_bind(1, &a, sizeof a), -ENOTSOCK);
-    KTAP_EXPECT_EQ("bind_bad_fd", sys_bind(77, &a, sizeof a), -EBADF);
-    KTAP_EXPECT_EQ("sendto_negative_fd", sys_sendto(-1, "x", 1, 0, &a, sizeof a), -EBADF);
+    KTAP_EXPECT_EQ("bind_console_not_socket", bind(1, &a, sizeof a), -ENOTSOCK);
+    KTAP_EXPECT_EQ("bind_bad_fd", bind(77, &a, sizeof a), -EBADF);
+    KTAP_EXPECT_EQ("sendto_negative_fd", sendto(-1, "x", 1, 0, &a, sizeof a), -EBADF);
 
     /* unbound / unconnected */
-    KTAP_EXPECT_EQ("recv_unbound_einval", sys_recvfrom((int)s1, big, 10, 0, NULL, 100), -EINVAL);
-    KTAP_EXPECT_EQ("send_unconnected_edestaddrreq", sys_send((int)s1, "x", 1, 0), -EDESTADDRREQ);
+    KTAP_EXPECT_EQ("recv_unbound_einval", recvfrom((int)s1, big, 10, 0, NULL, 100), -EINVAL);
+    KTAP_EXPECT_EQ("send_unconnected_edestaddrreq", send((int)s1, "x", 1, 0), -EDESTADDRREQ);
 
     /* bind */
-    KTAP_EXPECT_EQ("bind_ok", sys_bind((int)s1, &a, sizeof a), 0);
+    KTAP_EXPECT_EQ("bind_ok", bind((int)s1, &a, sizeof a), 0);
     long s2 = udp_socket();
-    KTAP_EXPECT_EQ("double_bind_eaddrinuse", sys_bind((int)s2, &a, sizeof a), -EADDRINUSE);
-    KTAP_EXPECT_EQ("rebind_einval", sys_bind((int)s1, &a, sizeof a), -EINVAL);
+    KTAP_EXPECT_EQ("double_bind_eaddrinuse", bind((int)s2, &a, sizeof a), -EADDRINUSE);
+    KTAP_EXPECT_EQ("rebind_einval", bind((int)s1, &a, sizeof a), -EINVAL);
     struct sockaddr_in bad = a;
     bad.sin_family = 1;
-    KTAP_EXPECT_EQ("bind_bad_family", sys_bind((int)s2, &bad, sizeof bad), -EAFNOSUPPORT);
+    KTAP_EXPECT_EQ("bind_bad_family", bind((int)s2, &bad, sizeof bad), -EAFNOSUPPORT);
     bad = sockaddr_ipv4(IPV4(1, 2, 3, 4), 5001);
-    KTAP_EXPECT_EQ("bind_foreign_address", sys_bind((int)s2, &bad, sizeof bad), -EADDRNOTAVAIL);
-    KTAP_EXPECT_EQ("bind_short_addrlen", sys_bind((int)s2, &a, 3), -EINVAL);
+    KTAP_EXPECT_EQ("bind_foreign_address", bind((int)s2, &bad, sizeof bad), -EADDRNOTAVAIL);
+    KTAP_EXPECT_EQ("bind_short_addrlen", bind((int)s2, &a, 3), -EINVAL);
 
     /* bad pointers: checked before anything happens */
-    KTAP_EXPECT_EQ("bind_null_addr", sys_bind((int)s2, NULL, sizeof a), -EFAULT);
-    KTAP_EXPECT_EQ("bind_kernel_addr", sys_bind((int)s2, KERNEL_PTR, sizeof a), -EFAULT);
+    KTAP_EXPECT_EQ("bind_null_addr", bind((int)s2, NULL, sizeof a), -EFAULT);
+    KTAP_EXPECT_EQ("bind_kernel_addr", bind((int)s2, KERNEL_PTR, sizeof a), -EFAULT);
     struct sockaddr_in gw = sockaddr_ipv4(IPV4(10, 0, 2, 2), 9);
-    KTAP_EXPECT_EQ("sendto_null_buffer", sys_sendto((int)s1, NULL, 5, 0, &gw, sizeof gw), -EFAULT);
-    KTAP_EXPECT_EQ("sendto_unmapped_buffer", sys_sendto((int)s1, UNMAPPED_PTR, 5, 0, &gw, sizeof gw), -EFAULT);
-    KTAP_EXPECT_EQ("sendto_kernel_address", sys_sendto((int)s1, "x", 1, 0, KERNEL_PTR, sizeof gw), -EFAULT);
-    KTAP_EXPECT_EQ("recvfrom_kernel_buffer", sys_recvfrom((int)s1, KERNEL_PTR, 10, MSG_DONTWAIT, NULL, 0), -EFAULT);
-    KTAP_EXPECT_EQ("recvfrom_wrapping_buffer", sys_recvfrom((int)s1, WRAPPING_PTR, 0x2000, MSG_DONTWAIT, NULL, 0), -EFAULT);
-    KTAP_EXPECT_EQ("recvfrom_kernel_source", sys_recvfrom((int)s1, big, 10, MSG_DONTWAIT, KERNEL_PTR, 0), -EFAULT);
+    KTAP_EXPECT_EQ("sendto_null_buffer", sendto((int)s1, NULL, 5, 0, &gw, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("sendto_unmapped_buffer", sendto((int)s1, UNMAPPED_PTR, 5, 0, &gw, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("sendto_kernel_address", sendto((int)s1, "x", 1, 0, KERNEL_PTR, sizeof gw), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_kernel_buffer", recvfrom((int)s1, KERNEL_PTR, 10, MSG_DONTWAIT, NULL, 0), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_wrapping_buffer", recvfrom((int)s1, WRAPPING_PTR, 0x2000, MSG_DONTWAIT, NULL, 0), -EFAULT);
+    KTAP_EXPECT_EQ("recvfrom_kernel_source", recvfrom((int)s1, big, 10, MSG_DONTWAIT, KERNEL_PTR, 0), -EFAULT);
 
     /* bad destinations and sizes */
     struct sockaddr_in zero_port = sockaddr_ipv4(IPV4(10, 0, 2, 2), 0);
-    KTAP_EXPECT_EQ("sendto_port_zero", sys_sendto((int)s1, "x", 1, 0, &zero_port, sizeof zero_port), -EINVAL);
+    KTAP_EXPECT_EQ("sendto_port_zero", sendto((int)s1, "x", 1, 0, &zero_port, sizeof zero_port), -EINVAL);
     struct sockaddr_in zero_ip = sockaddr_ipv4(0, 9);
-    KTAP_EXPECT_EQ("connect_address_zero", sys_connect((int)s1, &zero_ip, sizeof zero_ip), -EINVAL);
-    KTAP_EXPECT_EQ("sendto_1473_bytes", sys_sendto((int)s1, big, 1473, 0, &gw, sizeof gw), -EMSGSIZE);
+    KTAP_EXPECT_EQ("connect_address_zero", connect((int)s1, &zero_ip, sizeof zero_ip), -EINVAL);
+    KTAP_EXPECT_EQ("sendto_1473_bytes", sendto((int)s1, big, 1473, 0, &gw, sizeof gw), -EMSGSIZE);
 
     /* an unbound send gets an ephemeral port, and then it can receive */
     long s3 = udp_socket();
-    KTAP_EXPECT_EQ("unbound_sendto_autobinds", sys_sendto((int)s3, "ping", 4, 0, &gw, sizeof gw), 4);
-    KTAP_EXPECT_EQ("recv_dontwait_eagain", sys_recvfrom((int)s3, big, 10, MSG_DONTWAIT, NULL, 0), -EAGAIN);
+    KTAP_EXPECT_EQ("unbound_sendto_autobinds", sendto((int)s3, "ping", 4, 0, &gw, sizeof gw), 4);
+    KTAP_EXPECT_EQ("recv_dontwait_eagain", recvfrom((int)s3, big, 10, MSG_DONTWAIT, NULL, 0), -EAGAIN);
 
     /* timeouts and non-blocking sockets */
-    KTAP_EXPECT_EQ("recv_timeout_etimedout", sys_recvfrom((int)s1, big, 10, 0, NULL, 300), -ETIMEDOUT);
-    long s4 = sys_socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    KTAP_EXPECT_EQ("recv_timeout_etimedout", recvfrom((int)s1, big, 10, 0, NULL, 300), -ETIMEDOUT);
+    long s4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in any = sockaddr_ipv4(0, 0);
-    sys_bind((int)s4, &any, sizeof any);
-    KTAP_EXPECT_EQ("nonblocking_socket_eagain", sys_recv((int)s4, big, 10, 0, 0), -EAGAIN);
+    bind((int)s4, &any, sizeof any);
+    KTAP_EXPECT_EQ("nonblocking_socket_eagain", recv((int)s4, big, 10, 0, 0), -EAGAIN);
 
     /* to our own address (10.0.2.15 on e1000-user): looped back, and a
      * socket descriptor works with plain read/write too */
     long la = udp_socket(), lb = udp_socket();
     struct sockaddr_in self = sockaddr_ipv4(IPV4(10, 0, 2, 15), 6000);
-    sys_bind((int)la, &self, sizeof self);
-    KTAP_EXPECT_EQ("sendto_own_address", sys_sendto((int)lb, "hi self", 7, 0, &self, sizeof self), 7);
+    bind((int)la, &self, sizeof self);
+    KTAP_EXPECT_EQ("sendto_own_address", sendto((int)lb, "hi self", 7, 0, &self, sizeof self), 7);
     struct sockaddr_in from;
-    long got = sys_recvfrom((int)la, big, sizeof big, 0, &from, 1000);
+    long got = recvfrom((int)la, big, sizeof big, 0, &from, 1000);
     ktap_ok(got == 7 && memcmp(big, "hi self", 7) == 0 && ntohl(from.sin_addr) == IPV4(10, 0, 2, 15), "recvfrom_own_datagram");
-    sys_connect((int)lb, &self, sizeof self);
-    sys_write((int)lb, "via write", 9);
-    got = sys_read((int)la, big, sizeof big);
+    connect((int)lb, &self, sizeof self);
+    write((int)lb, "via write", 9);
+    got = read((int)la, big, sizeof big);
     ktap_ok(got == 9 && memcmp(big, "via write", 9) == 0, "write_read_on_socket_fds");
-    sys_close((int)la);
-    sys_close((int)lb);
+    close((int)la);
+    close((int)lb);
 
     /* close: the port is free again, the descriptor is gone */
-    sys_close((int)s1);
-    KTAP_EXPECT_EQ("port_free_after_close", sys_bind((int)s2, &a, sizeof a), 0);
-    sys_close((int)s2);
-    sys_close((int)s3);
-    sys_close((int)s4);
+    close((int)s1);
+    KTAP_EXPECT_EQ("port_free_after_close", bind((int)s2, &a, sizeof a), 0);
+    close((int)s2);
+    close((int)s3);
+    close((int)s4);
     (void)big;
     return ktap_done();
 }

@@ -12,7 +12,7 @@ int main(void)
     ktap_begin("preempt", 5);
     long pids[NCHILD];
     for (int i = 0; i < NCHILD; i++) {
-        pids[i] = sys_fork();
+        pids[i] = fork();
         if (pids[i] == 0) {
             /* Spin with SSE in use too: each child's xmm state must survive preemption. */
             volatile unsigned long counter = 0;
@@ -24,14 +24,14 @@ int main(void)
                     unsigned long x;
                     __asm__ volatile("movq %%xmm3, %0" : "=r"(x));
                     if (x != tag)
-                        sys_exit(2);
+                        exit(2);
                 }
             }
         }
     }
     long t0 = kstat_get("ticks");
     long pre0 = kstat_get("preemptions");
-    sys_sleep(RUN_MS);
+    sleep_ms(RUN_MS);
     long ticks[NCHILD], total = 0;
     bool all_progress = true;
     for (int i = 0; i < NCHILD; i++) {
@@ -61,9 +61,9 @@ int main(void)
     bool killed = true, sse_ok = true;
     for (int i = 0; i < NCHILD; i++) {
         int status = 0;
-        if (sys_kill(pids[i]) != 0 || sys_waitpid(pids[i], &status, 0) != pids[i])
+        if (kill(pids[i]) != 0 || waitpid(pids[i], &status, 0) != pids[i])
             killed = false;
-        else if (!(WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_KILL))
+        else if (!(WIFSIGNALED(status) && WTERMSIG(status) == WSIG_KILL))
             sse_ok = false;     /* exited on its own: its xmm3 changed */
     }
     ktap_ok(killed, "spinners_killed_and_reaped");

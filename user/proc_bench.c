@@ -13,29 +13,29 @@
 static int bench_ctxswitch(void)
 {
     int to_child[2], to_parent[2];
-    sys_pipe(to_child);
-    sys_pipe(to_parent);
-    long pid = sys_fork();
+    pipe(to_child);
+    pipe(to_parent);
+    long pid = fork();
     if (pid == 0) {
         char c;
         for (int i = 0; i < PINGPONG_ROUNDS; i++) {
-            if (sys_read(to_child[0], &c, 1) != 1)
-                sys_exit(1);
-            sys_write(to_parent[1], &c, 1);
+            if (read(to_child[0], &c, 1) != 1)
+                exit(1);
+            write(to_parent[1], &c, 1);
         }
-        sys_exit(0);
+        exit(0);
     }
     char c = 'x';
     bool ok = true;
     uint64_t start = rdtsc();
     for (int i = 0; i < PINGPONG_ROUNDS; i++) {
-        sys_write(to_child[1], &c, 1);
-        if (sys_read(to_parent[0], &c, 1) != 1)
+        write(to_child[1], &c, 1);
+        if (read(to_parent[0], &c, 1) != 1)
             ok = false;
     }
     uint64_t cycles = rdtsc() - start;
     int st = -1;
-    sys_waitpid(pid, &st, 0);
+    waitpid(pid, &st, 0);
     ktap_metric("context_switch_cycles", cycles / (PINGPONG_ROUNDS * 2), "cycles");
     ktap_ok(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0, "pingpong_completed");
     return ktap_done();
@@ -46,11 +46,11 @@ static int bench_fork(void)
     bool ok = true;
     uint64_t start = rdtsc();
     for (int i = 0; i < FORK_ROUNDS; i++) {
-        long pid = sys_fork();
+        long pid = fork();
         if (pid == 0)
-            sys_exit(i & 0x7f);
+            exit(i & 0x7f);
         int st = -1;
-        if (pid < 0 || sys_waitpid(pid, &st, 0) != pid || WEXITSTATUS(st) != (i & 0x7f))
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || WEXITSTATUS(st) != (i & 0x7f))
             ok = false;
     }
     uint64_t cycles = rdtsc() - start;
@@ -63,22 +63,22 @@ static int bench_pipe(void)
 {
     static char buf[16384];
     int fds[2];
-    sys_pipe(fds);
-    long pid = sys_fork();
+    pipe(fds);
+    long pid = fork();
     if (pid == 0) {
-        sys_close(fds[0]);
+        close(fds[0]);
         memset(buf, 'p', sizeof buf);
         for (long sent = 0; sent < PIPE_BYTES; sent += (long)sizeof buf)
-            sys_write(fds[1], buf, sizeof buf);
-        sys_exit(0);
+            write(fds[1], buf, sizeof buf);
+        exit(0);
     }
-    sys_close(fds[1]);
+    close(fds[1]);
     long got = 0, n;
     uint64_t start = rdtsc();
-    while ((n = sys_read(fds[0], buf, sizeof buf)) > 0)
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
         got += n;
     uint64_t cycles = rdtsc() - start;
-    sys_waitpid(pid, NULL, 0);
+    waitpid(pid, NULL, 0);
     ktap_metric("pipe_cycles_per_kib", cycles / (PIPE_BYTES / 1024), "cycles");
     KTAP_EXPECT_EQ("pipe_bytes_moved", got, PIPE_BYTES);
     return ktap_done();

@@ -14,30 +14,30 @@ enum access { READ, WRITE };
 /* Touch p in a child; the wait status says how it ended. */
 static int child_access(volatile char *p, enum access how)
 {
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
         if (how == READ)
-            sys_exit(p[0] == 0x7f ? 3 : 4);
+            exit(p[0] == 0x7f ? 3 : 4);
         p[0] = 1;
-        sys_exit(5);
+        exit(5);
     }
     int status = -1;
-    if (pid < 0 || sys_waitpid(pid, &status, 0) != pid)
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
         return -1;
     return status;
 }
 
 static bool killed_by_fault(int status)
 {
-    return status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_FAULT;
+    return status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == WSIG_FAULT;
 }
 
 int main(void)
 {
     ktap_begin("prot", 14);
-    char *none = sys_mmap(NULL, PAGE, PROT_NONE, anon);
-    char *ro = sys_mmap(NULL, PAGE, PROT_READ, anon);
-    char *rw = sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, anon);
+    char *none = mmap(NULL, PAGE, PROT_NONE, anon);
+    char *ro = mmap(NULL, PAGE, PROT_READ, anon);
+    char *rw = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, anon);
     if (!none || !ro || !rw) {
         ktap_diag("mmap failed");
         return 1;
@@ -50,17 +50,17 @@ int main(void)
     ktap_ok(((volatile char *)ro)[0] == 0, "read_read_only_ok");
 
     /* The kernel refuses to read or write them on the program's behalf. */
-    KTAP_EXPECT_EQ("write_from_prot_none_efault", sys_write(1, none, 1), -EFAULT);
+    KTAP_EXPECT_EQ("write_from_prot_none_efault", write(1, none, 1), -EFAULT);
     int fds[2];
-    sys_pipe(fds);
-    sys_write(fds[1], "x", 1);
-    KTAP_EXPECT_EQ("read_into_read_only_efault", sys_read(fds[0], ro, 1), -EFAULT);
-    KTAP_EXPECT_EQ("read_into_prot_none_efault", sys_read(fds[0], none, 1), -EFAULT);
-    sys_close(fds[0]);
-    sys_close(fds[1]);
+    pipe(fds);
+    write(fds[1], "x", 1);
+    KTAP_EXPECT_EQ("read_into_read_only_efault", read(fds[0], ro, 1), -EFAULT);
+    KTAP_EXPECT_EQ("read_into_prot_none_efault", read(fds[0], none, 1), -EFAULT);
+    close(fds[0]);
+    close(fds[1]);
 
     /* mprotect: PROT_NONE -> read-write gives a usable (zeroed) page. */
-    bool opened = sys_mprotect(none, PAGE, PROT_READ | PROT_WRITE) == 0;
+    bool opened = mprotect(none, PAGE, PROT_READ | PROT_WRITE) == 0;
     if (opened) {
         opened = none[0] == 0;
         none[0] = 42;
@@ -70,36 +70,36 @@ int main(void)
 
     /* read-write -> read-only, then -> PROT_NONE: data kept, access gone. */
     rw[0] = 0x7f;
-    KTAP_EXPECT_EQ("mprotect_to_read_only", sys_mprotect(rw, PAGE, PROT_READ), 0);
+    KTAP_EXPECT_EQ("mprotect_to_read_only", mprotect(rw, PAGE, PROT_READ), 0);
     ktap_ok(killed_by_fault(child_access(rw, WRITE)) && rw[0] == 0x7f, "write_after_mprotect_read_only_killed");
-    sys_mprotect(rw, PAGE, PROT_NONE);
+    mprotect(rw, PAGE, PROT_NONE);
     int st = child_access(rw, READ);
     ktap_ok(killed_by_fault(st), "read_after_mprotect_none_killed");
 
     /* Bad requests are refused and change nothing. */
-    bool refused = sys_mprotect(rw + 1, PAGE, PROT_READ) == -EINVAL &&
-                   sys_mprotect(rw, 0, PROT_READ) == -EINVAL &&
-                   sys_mprotect(rw, PAGE, 0x100) == -EINVAL &&
-                   sys_mprotect(rw + PAGE, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC) == -EACCES &&
-                   sys_mprotect((void *)0xffff800000000000UL, PAGE, PROT_READ) == -EINVAL &&
+    bool refused = mprotect(rw + 1, PAGE, PROT_READ) == -EINVAL &&
+                   mprotect(rw, 0, PROT_READ) == -EINVAL &&
+                   mprotect(rw, PAGE, 0x100) == -EINVAL &&
+                   mprotect(rw + PAGE, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC) == -EACCES &&
+                   mprotect((void *)0xffff800000000000UL, PAGE, PROT_READ) == -EINVAL &&
                    /* rw's second page is mapped, the guard page after it is not. */
-                   sys_mprotect(rw + PAGE, 2 * PAGE, PROT_READ) == -ENOMEM;
+                   mprotect(rw + PAGE, 2 * PAGE, PROT_READ) == -ENOMEM;
     rw[PAGE] = 9;       /* still writable: the refused call changed nothing */
     ktap_ok(refused && rw[PAGE] == 9, "mprotect_bad_arguments_refused");
 
     /* Copy-on-write survives mprotect: after fork the child's read-only ->
      * read-write round trip and its write must not reach the parent. */
-    char *shared = sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, anon);
+    char *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, anon);
     shared[0] = 1;
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
-        if (sys_mprotect(shared, PAGE, PROT_READ) || sys_mprotect(shared, PAGE, PROT_READ | PROT_WRITE))
-            sys_exit(2);
+        if (mprotect(shared, PAGE, PROT_READ) || mprotect(shared, PAGE, PROT_READ | PROT_WRITE))
+            exit(2);
         shared[0] = 2;
-        sys_exit(shared[0] == 2 ? 0 : 3);
+        exit(shared[0] == 2 ? 0 : 3);
     }
     int status = -1;
-    sys_waitpid(pid, &status, 0);
+    waitpid(pid, &status, 0);
     ktap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared[0] == 1, "mprotect_keeps_copy_on_write");
     shared[0] = 3;
     ktap_ok(shared[0] == 3, "parent_writes_its_page_after_child");

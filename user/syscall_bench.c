@@ -7,10 +7,10 @@
 int main(void)
 {
     ktap_begin("syscall_bench", 1);
-    long pid = sys_getpid();
+    long pid = getpid();
     uint64_t start = rdtsc();
     for (int i = 0; i < ITERATIONS; i++)
-        sys_getpid();
+        getpid();
     uint64_t cycles = rdtsc() - start;
     uint64_t per = cycles / ITERATIONS;
     ktap_metric("null_syscall_cycles", per, "cycles");

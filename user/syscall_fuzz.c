@@ -76,7 +76,7 @@ static uint64_t hostile_arg(void)
 
 /* Numbers the kernel does not implement must say -ENOSYS; (1<<32)|1 would be
  * exit if the kernel truncated the number to 32 bits. */
-static const long invalid_numbers[] = { 0, 64, 65, 100, 1000, 0x7fffffff, -1, (1L << 32) | SYS_EXIT, (1L << 32) | SYS_FORK };
+static const long invalid_numbers[] = { 0, 64, 65, 100, 1000, 0x7fffffff, -1, (1L << 32) | SYS_exit, (1L << 32) | SYS_fork };
 #define NINVALID (int)(sizeof invalid_numbers / sizeof invalid_numbers[0])
 
 static long pick_number(void)
@@ -84,12 +84,12 @@ static long pick_number(void)
     uint64_t r = next() % 40;
     if (r < 33) {
         long nr = 2 + (long)r;     /* 2..34 */
-        if (nr == SYS_SOCKET)
-            nr = SYS_GETRANDOM;    /* no sockets: a blocking recv would stop the worker */
+        if (nr == SYS_socket)
+            nr = SYS_getrandom;    /* no sockets: a blocking recv would stop the worker */
         return nr;
     }
     if (r < 35)
-        return SYS_GETRANDOM;
+        return SYS_getrandom;
     return -2;     /* an invalid number */
 }
 
@@ -97,26 +97,26 @@ static long pick_number(void)
 static void steer(long nr, uint64_t a[6])
 {
     switch (nr) {
-    case SYS_SLEEP:
+    case SYS_sleep:
         a[0] %= 3;
         break;
-    case SYS_KILL:
+    case SYS_kill:
         a[0] = 100000 + (a[0] % 1000);     /* never a live process */
         break;
-    case SYS_EXEC:
+    case SYS_exec:
         if (is_known_path(a[0]))
             a[0] = (uint64_t)"/bin/no_such";
         break;
-    case SYS_OPEN:
+    case SYS_open:
         if (!is_known_path(a[0]) || a[0] == (uint64_t)paths[2])
             a[1] &= ~(uint64_t)O_CREAT;
         break;
-    case SYS_LOG:
+    case SYS_log:
         a[0] = (a[0] & 1) ? (uint64_t)"fuzz" : 0xffff800000000000UL;
         a[1] %= 5;
         break;
-    case SYS_MPROTECT:
-    case SYS_MUNMAP:
+    case SYS_mprotect:
+    case SYS_munmap:
         /* Off the image and scratch (below the mmap region) and the stack
          * (above it); unaligned and kernel-half starts stay as they are. */
         if ((a[0] & (PAGE - 1)) == 0 && (a[0] < MMAP_BASE || (a[0] >= STACK_LOW && a[0] < 0x800000000000UL)))
@@ -133,11 +133,11 @@ static void steer(long nr, uint64_t a[6])
  * whose write end we hold. */
 static void after(long nr, const uint64_t a[6], long ret)
 {
-    if (nr == SYS_FORK && ret == 0)
-        sys_exit(0);
-    if (nr == SYS_PIPE && ret == 0) {
+    if (nr == SYS_fork && ret == 0)
+        exit(0);
+    if (nr == SYS_pipe && ret == 0) {
         const int *fds = (const int *)a[0];
-        sys_close(fds[1]);     /* reads of the other end now end at EOF */
+        close(fds[1]);     /* reads of the other end now end at EOF */
     }
 }
 
@@ -149,8 +149,8 @@ static long hog_memory(void)
     char *last = NULL;
     for (unsigned long chunk = 64UL << 20; chunk >= PAGE; chunk /= 4) {
         for (;;) {
-            char *p = sys_mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-            if (!p)
+            char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+            if (p == MAP_FAILED)
                 break;
             pages += (long)(chunk / PAGE);
             if (chunk == 256 * PAGE)
@@ -158,7 +158,7 @@ static long hog_memory(void)
         }
     }
     if (last) {
-        sys_munmap(last, 256 * PAGE);
+        munmap(last, 256 * PAGE);
         pages -= 256;
     }
     return pages;
@@ -170,14 +170,14 @@ static int worker(int index, int ready_fd, int go_fd)
     memset(scratch, 'A', sizeof scratch);        /* every page our own before memory runs out */
     memset(long_path, 'a', sizeof long_path);
     long_path[0] = '/';
-    prot_none_page = sys_mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
-    read_only_page = sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+    prot_none_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+    read_only_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
     long held = index == WORKERS - 1 ? hog_memory() : 0;     /* forked last: the others own their pages */
-    sys_write(ready_fd, &held, sizeof held);
+    write(ready_fd, &held, sizeof held);
     char c;
-    sys_read(go_fd, &c, 1);
+    read(go_fd, &c, 1);
     for (int fd = 0; fd < 16; fd++)
-        sys_close(fd);       /* no console to block on, no control pipes to break */
+        close(fd);       /* no console to block on, no control pipes to break */
     int bad = 0;
     for (int i = 0; i < CALLS; i++) {
         long nr = pick_number();
@@ -196,10 +196,10 @@ static int worker(int index, int ready_fd, int go_fd)
     }
     /* Reap what our forks left. */
     int st;
-    while (sys_waitpid(-1, &st, 0) > 0)
+    while (waitpid(-1, &st, 0) > 0)
         ;
-    sys_unlink("/tmp/fuzz0");
-    sys_unlink("/tmp/fuzz1");
+    unlink("/tmp/fuzz0");
+    unlink("/tmp/fuzz1");
     return bad ? 3 : 0;
 }
 
@@ -220,32 +220,32 @@ int main(int argc, char **argv)
     long before = kstat_get("free_pages") + kstat_last("kernel_table_pages");
     long tick0 = kstat_last("ticks");
     int ready[2], go[2];
-    sys_pipe(ready);
-    sys_pipe(go);
+    pipe(ready);
+    pipe(go);
     long pids[WORKERS], held[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
-        pids[i] = sys_fork();
+        pids[i] = fork();
         if (pids[i] == 0)
-            sys_exit(worker(i, ready[1], go[0]));
-        sys_read(ready[0], &held[i], sizeof held[i]);      /* one at a time: the hog fills memory last */
+            exit(worker(i, ready[1], go[0]));
+        read(ready[0], &held[i], sizeof held[i]);      /* one at a time: the hog fills memory last */
     }
     long free_left = kstat_get("free_pages");
     char go_bytes[WORKERS];
     memset(go_bytes, 'g', sizeof go_bytes);
-    sys_write(go[1], go_bytes, sizeof go_bytes);
+    write(go[1], go_bytes, sizeof go_bytes);
     int exited_ok = 0, enosys_bad = 0, statuses[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
         statuses[i] = -1;
-        sys_waitpid(pids[i], &statuses[i], 0);
+        waitpid(pids[i], &statuses[i], 0);
         if (WIFEXITED(statuses[i]) && WEXITSTATUS(statuses[i]) == 0)
             exited_ok++;
         if (WIFEXITED(statuses[i]) && WEXITSTATUS(statuses[i]) == 3)
             enosys_bad++;
     }
-    sys_close(ready[0]);
-    sys_close(ready[1]);
-    sys_close(go[0]);
-    sys_close(go[1]);
+    close(ready[0]);
+    close(ready[1]);
+    close(go[0]);
+    close(go[1]);
     long after_pages = kstat_get("free_pages") + kstat_last("kernel_table_pages");
     long ticks = kstat_last("ticks") - tick0;
     for (int i = 0; i < WORKERS; i++)

@@ -1,4 +1,4 @@
-/* WebAssembly syscalls from user space: SYS_WASM_LOAD / EXEC / UNLOAD.
+/* WebAssembly syscalls from user space: SYS_wasm_load / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
  * malformed, imports, isolation, exec, fault_loaded, fuzz, preempt. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
@@ -75,7 +75,7 @@ static void test_sse_state(long id)
                      "stmxcsr %[mxout]\n"
                      "ldmxcsr %[mxdef]\n"
                      : "=a"(ret), [mxout] "=m"(mx_out)
-                     : "a"((long)SYS_WASM_EXEC), "D"(id), "S"("div"), "d"(args), "r"(r10), "r"(r8),
+                     : "a"((long)SYS_wasm_exec), "D"(id), "S"("div"), "d"(args), "r"(r10), "r"(r8),
                        [in] "r"(xmm_in), [out] "r"(xmm_out), [mxin] "m"(mx_in), [mxdef] "m"(mx_default)
                      : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
                        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
@@ -420,9 +420,9 @@ static int isolation_child(long parent_id, int to_parent, int from_parent)
     if (own >= 0 && wasm_exec(own, "add", args, 2, &r) == 0 && r == 5)
         bits |= CHILD_RUNS_OWN;
     /* Hand the id over, then stay alive (module loaded) until the parent has tried it. */
-    sys_write(to_parent, &own, sizeof own);
+    write(to_parent, &own, sizeof own);
     char go;
-    sys_read(from_parent, &go, 1);
+    read(from_parent, &go, 1);
     return bits; /* exits without unloading: the kernel frees the module */
 }
 
@@ -432,28 +432,28 @@ static void section_isolation(void)
     long id = load_or_diag("/wasm/test.wasm", "parent");
     ktap_ok(id >= 0, "parent_loads_module");
     int c2p[2], p2c[2];
-    if (sys_pipe(c2p) < 0 || sys_pipe(p2c) < 0) {
+    if (pipe(c2p) < 0 || pipe(p2c) < 0) {
         ktap_diag("pipe failed");
         return;
     }
-    long pid = sys_fork();
+    long pid = fork();
     if (pid == 0) {
-        sys_close(c2p[0]);
-        sys_close(p2c[1]);
-        sys_exit(isolation_child(id, c2p[1], p2c[0]));
+        close(c2p[0]);
+        close(p2c[1]);
+        exit(isolation_child(id, c2p[1], p2c[0]));
     }
     ktap_ok(pid > 0, "fork");
-    sys_close(c2p[1]);
-    sys_close(p2c[0]);
+    close(c2p[1]);
+    close(p2c[0]);
     long child_id = -1;
-    long n = sys_read(c2p[0], &child_id, sizeof child_id);
+    long n = read(c2p[0], &child_id, sizeof child_id);
     ktap_ok(n == sizeof child_id && child_id >= 0 && child_id != id, "child_reports_its_module");
     int64_t args[2] = {2, 3}, r;
     KTAP_EXPECT_EQ("parent_exec_child_module_eperm", wasm_exec(child_id, "add", args, 2, &r), -EPERM);
     KTAP_EXPECT_EQ("parent_unload_child_module_eperm", wasm_unload(child_id), -EPERM);
-    sys_write(p2c[1], "g", 1);
+    write(p2c[1], "g", 1);
     int status = 0;
-    long w = sys_waitpid(pid, &status, 0);
+    long w = waitpid(pid, &status, 0);
     int bits = (w == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : 0;
     if (w != pid || !WIFEXITED(status))
         ktap_diag("waitpid: %ld, status %x", w, status);
@@ -486,7 +486,7 @@ static void section_exec(void)
     char idtext[8];
     snprintf(idtext, sizeof idtext, "%ld", id);
     char *const argv[] = {"wasm_test", "after_exec", idtext, NULL};
-    long e = id >= 0 ? sys_exec("/bin/wasm_test", argv) : id;
+    long e = id >= 0 ? execv("/bin/wasm_test", argv) : id;
     /* Only reached when the load or the exec failed. */
     ktap_begin("wasm_exec", 1);
     ktap_diag("load %ld, exec %ld", id, e);
@@ -535,13 +535,13 @@ static const char *const FUZZ_EXPORTS[] = {"add", "factorial", "alive", "grow", 
 static long read_whole(const char *path, uint8_t **out)
 {
     struct kos_stat st;
-    long r = sys_stat(path, &st);
-    long fd = r < 0 ? r : sys_open(path, O_RDONLY);
+    long r = stat(path, &st);
+    long fd = r < 0 ? r : open(path, O_RDONLY);
     if (fd < 0)
         return fd;
     uint8_t *buf = malloc(st.size);
-    long got = buf ? sys_read(fd, buf, st.size) : -ENOMEM;
-    sys_close(fd);
+    long got = buf ? read(fd, buf, st.size) : -ENOMEM;
+    close(fd);
     if (got != (long)st.size) {
         free(buf);
         return got < 0 ? got : -EIO;
@@ -697,13 +697,13 @@ static void section_preempt(void)
     ktap_ok(id >= 0, "load_straight_line_module");
 
     /* A CPU-bound ticker that never enters the kernel. */
-    long ticker = sys_fork();
+    long ticker = fork();
     if (ticker == 0) {
         volatile unsigned long counter = 0;
         for (;;)
             counter++;
     }
-    long me = sys_getpid();
+    long me = getpid();
     long t0 = kstat_get("ticks"), k0 = kstat_proc_ticks(ticker), m0 = kstat_proc_ticks(me);
     int64_t r = 0;
     long ret = wasm_exec(id, "run", NULL, 0, &r);
@@ -732,31 +732,31 @@ static void section_preempt(void)
         dm = -dm;
     ktap_ok(elapsed > 0 && dk * 4 <= elapsed, "ticker_got_its_fair_share");
     ktap_ok(elapsed > 0 && dm * 4 <= elapsed, "wasm_caller_got_its_fair_share");
-    sys_kill(ticker);
-    sys_waitpid(ticker, NULL, 0);
+    kill(ticker);
+    waitpid(ticker, NULL, 0);
 
     /* kill() ends a long call: the child is reaped long before the call
      * could have ended on its own (it took `elapsed` ticks above). */
     int fds[2];
-    sys_pipe(fds);
-    long child = sys_fork();
+    pipe(fds);
+    long child = fork();
     if (child == 0) {
         long cid = wasm_load(sl_module, len, "victim");
-        sys_write(fds[1], "x", 1);
+        write(fds[1], "x", 1);
         long cret = wasm_exec(cid, "run", NULL, 0, &r);
         printf("    # victim: exec returned %ld\n", cret);
-        sys_exit(0);
+        exit(0);
     }
     char x;
-    sys_read(fds[0], &x, 1);
-    sys_sleep(100);
+    read(fds[0], &x, 1);
+    sleep_ms(100);
     long k_at = kstat_get("ticks");
-    long kr = sys_kill(child);
+    long kr = kill(child);
     int status = 0;
-    long w = sys_waitpid(child, &status, 0);
+    long w = waitpid(child, &status, 0);
     long reap = kstat_get("ticks") - k_at;
     ktap_diag("killed the caller of a long call: reaped after %ld ticks, status 0x%x", reap, status);
-    ktap_ok(kr == 0 && w == child && WIFSIGNALED(status) && WTERMSIG(status) == KOS_SIG_KILL,
+    ktap_ok(kr == 0 && w == child && WIFSIGNALED(status) && WTERMSIG(status) == WSIG_KILL,
             "kill_ends_a_long_call");
     ktap_ok(reap * 4 < elapsed, "killed_call_ends_within_a_quarter_of_its_run");
     wasm_unload(id);

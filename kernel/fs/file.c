@@ -3,17 +3,11 @@
 #include "lib/string.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
-#include "drivers/serial.h"
-#include "fs/pipe.h"
+#include "fs/tarfs.h"
+#include "fs/ramfs.h"
 #include "fs/procinfo.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
-
-/* Socket I/O lives in kernel/net/net_syscalls.c; weak so the file layer
- * links without the network stack (a socket file cannot exist then). */
-int64_t sock_file_read(struct socket *s, void *dst, uint64_t n) __attribute__((weak));
-int64_t sock_file_write(struct socket *s, const void *src, uint64_t n) __attribute__((weak));
-void sock_file_release(struct socket *s) __attribute__((weak));
 
 int path_check(const char *path)
 {
@@ -38,27 +32,15 @@ int path_check(const char *path)
     }
 }
 
-struct file *file_new(enum file_kind kind, int flags)
+struct file *file_new(const struct file_ops *ops, int flags, void *priv)
 {
     struct file *f = kzalloc(sizeof *f);
     if (f) {
-        f->kind = kind;
+        f->ops = ops;
         f->refs = 1;
         f->flags = flags;
+        f->priv = priv;
     }
-    return f;
-}
-
-struct file *file_console(int flags)
-{
-    return file_new(FILE_CONSOLE, flags);
-}
-
-struct file *file_socket(struct socket *s)
-{
-    struct file *f = file_new(FILE_SOCKET, O_RDWR);
-    if (f)
-        f->sock = s;
     return f;
 }
 
@@ -82,12 +64,7 @@ int file_open(const char *path, int flags, struct file **out)
             return -EISDIR;
         if (acc != O_RDONLY || (flags & O_TRUNC))
             return -EROFS;
-        struct file *f = file_new(FILE_TARFS, flags);
-        if (!f)
-            return -ENOMEM;
-        f->tar = te;
-        *out = f;
-        return 0;
+        return tarfs_open(&te, flags, out);
     }
 
     struct ramfs_node *n = ramfs_lookup(path);
@@ -102,15 +79,7 @@ int file_open(const char *path, int flags, struct file **out)
         if (err)
             return err;
     }
-    struct file *f = file_new(FILE_RAMFS, flags);
-    if (!f)
-        return -ENOMEM;
-    if ((flags & O_TRUNC) && acc != O_RDONLY)
-        ramfs_truncate(n);
-    ramfs_node_get(n);
-    f->node = n;
-    *out = f;
-    return 0;
+    return ramfs_open(n, flags, out);
 }
 
 void file_get(struct file *f)
@@ -124,89 +93,51 @@ void file_put(struct file *f)
         panic("file_put: file released more often than referenced");
     if (--f->refs)
         return;
-    if (f->kind == FILE_RAMFS)
-        ramfs_node_put(f->node);
-    if (f->kind == FILE_SOCKET && sock_file_release)
-        sock_file_release(f->sock);
-    if (f->kind == FILE_PIPE)
-        pipe_close_end(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
-    if (f->kind == FILE_PROCINFO)
-        kfree(f->text);
+    if (f->ops->release)
+        f->ops->release(f);
     kfree(f);
 }
 
-int64_t file_read(struct file *f, void *dst, uint64_t n)
+int64_t file_read(struct file *f, const struct iobuf *buf)
 {
-    if ((f->flags & O_ACCMODE) == O_WRONLY)
+    if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read)
         return -EBADF;
-    switch (f->kind) {
-    case FILE_CONSOLE: {
-        /* Non-blocking: whatever the UART holds, 0 when nothing waits. */
-        uint64_t got = 0;
-        int c;
-        while (got < n && (c = serial_getc()) >= 0)
-            ((char *)dst)[got++] = (char)c;
-        return (int64_t)got;
-    }
-    case FILE_TARFS: {
-        if (f->offset >= f->tar.size)
-            return 0;
-        uint64_t left = f->tar.size - f->offset;
-        if (n > left)
-            n = left;
-        memcpy(dst, f->tar.data + f->offset, n);
-        f->offset += n;
-        return (int64_t)n;
-    }
-    case FILE_RAMFS: {
-        int64_t r = ramfs_read(f->node, f->offset, dst, n);
-        if (r > 0)
-            f->offset += (uint64_t)r;
-        return r;
-    }
-    case FILE_SOCKET:
-        return sock_file_read ? sock_file_read(f->sock, dst, n) : -EBADF;
-    case FILE_PIPE:
-        return pipe_read(f->pipe, dst, n);
-    case FILE_PROCINFO: {
-        if (f->offset >= f->text_len)
-            return 0;
-        if (n > f->text_len - f->offset)
-            n = f->text_len - f->offset;
-        memcpy(dst, f->text + f->offset, n);
-        f->offset += n;
-        return (int64_t)n;
-    }
-    }
-    return -EBADF;
+    return f->ops->read(f, buf);
 }
 
-int64_t file_write(struct file *f, const void *src, uint64_t n)
+int64_t file_write(struct file *f, const struct iobuf *buf)
 {
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->write)
         return -EBADF;
-    switch (f->kind) {
-    case FILE_CONSOLE:
-        console_write(src, n);
-        return (int64_t)n;
-    case FILE_TARFS:
-        return -EBADF;
-    case FILE_RAMFS: {
-        if (f->flags & O_APPEND)
-            f->offset = f->node->size;
-        int64_t r = ramfs_write(f->node, f->offset, src, n);
-        if (r > 0)
-            f->offset += (uint64_t)r;
-        return r;
-    }
-    case FILE_SOCKET:
-        return sock_file_write ? sock_file_write(f->sock, src, n) : -EBADF;
-    case FILE_PIPE:
-        return pipe_write(f->pipe, src, n);
-    case FILE_PROCINFO:
-        return -EBADF;
-    }
-    return -EBADF;
+    return f->ops->write(f, buf);
+}
+
+unsigned file_poll(struct file *f, struct poll_table *pt)
+{
+    if (!f->ops->poll)
+        return FILE_POLLIN | FILE_POLLOUT;
+    return f->ops->poll(f, pt);
+}
+
+int file_fstat(struct file *f, struct kos_stat *st)
+{
+    st->size = f->priv_len;
+    st->mode = f->ops->mode;
+    st->flags = f->ops->stat_flags;
+    return f->ops->stat ? f->ops->stat(f, st) : 0;
+}
+
+int64_t file_read_contents(struct file *f, const struct iobuf *buf)
+{
+    if (f->offset >= f->priv_len)
+        return 0;
+    uint64_t n = buf->len;
+    if (n > f->priv_len - f->offset)
+        n = f->priv_len - f->offset;
+    if (iobuf_copyout(buf, 0, (const uint8_t *)f->priv + f->offset, n))
+        return -EFAULT;
+    f->offset += n;
+    return (int64_t)n;
 }
 
 int file_stat(const char *path, struct kos_stat *st)

@@ -33,6 +33,17 @@ static char state_letter(enum proc_state s)
     }
 }
 
+static void procinfo_release(struct file *f)
+{
+    kfree(f->priv);
+}
+
+/* A snapshot taken at open: reading it never changes. */
+static const struct file_ops procinfo_file_ops = {
+    .name = "procinfo", .mode = KOS_S_IFREG | 0444, .stat_flags = KOS_STAT_READONLY,
+    .read = file_read_contents, .release = procinfo_release,
+};
+
 int procinfo_open(const char *path, int flags, struct file **out)
 {
     if (strcmp(path, PROCINFO_KSTAT) != 0)
@@ -44,7 +55,7 @@ int procinfo_open(const char *path, int flags, struct file **out)
     char *text = kmalloc(KSTAT_MAX);
     if (!text)
         return -ENOMEM;
-    struct file *f = file_new(FILE_PROCINFO, O_RDONLY);
+    struct file *f = file_new(&procinfo_file_ops, O_RDONLY, text);
     if (!f) {
         kfree(text);
         return -ENOMEM;
@@ -67,8 +78,7 @@ int procinfo_open(const char *path, int flags, struct file **out)
     }
     if (off > KSTAT_MAX - 1)
         off = KSTAT_MAX - 1;
-    f->text = text;
-    f->text_len = off;
+    f->priv_len = off;
     *out = f;
     return 0;
 }

@@ -2,6 +2,8 @@
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/panic.h"
+#include "fs/file.h"
+#include <kos/syscall.h>
 #include <kos/errno.h>
 
 static struct ramfs_node *files[RAMFS_MAX_FILES];
@@ -69,18 +71,21 @@ void ramfs_node_put(struct ramfs_node *n)
         node_release(n);
 }
 
-int64_t ramfs_read(struct ramfs_node *n, uint64_t off, void *dst, uint64_t len)
+int64_t ramfs_read(struct ramfs_node *n, uint64_t off, const struct iobuf *buf)
 {
+    uint64_t len = buf->len;
     if (off >= n->size)
         return 0;
     if (len > n->size - off)
         len = n->size - off;
-    memcpy(dst, n->data + off, len);
+    if (iobuf_copyout(buf, 0, n->data + off, len))
+        return -EFAULT;
     return (int64_t)len;
 }
 
-int64_t ramfs_write(struct ramfs_node *n, uint64_t off, const void *src, uint64_t len)
+int64_t ramfs_write(struct ramfs_node *n, uint64_t off, const struct iobuf *buf)
 {
+    uint64_t len = buf->len;
     if (len == 0)
         return 0;
     if (off > RAMFS_MAX_FILE || len > RAMFS_MAX_FILE - off)
@@ -101,7 +106,8 @@ int64_t ramfs_write(struct ramfs_node *n, uint64_t off, const void *src, uint64_
     }
     if (off > n->size)
         memset(n->data + n->size, 0, off - n->size);
-    memcpy(n->data + off, src, len);
+    if (iobuf_copyin(n->data + off, buf, 0, len))
+        return -EFAULT;
     if (end > n->size)
         n->size = end;
     return (int64_t)len;
@@ -122,4 +128,51 @@ int ramfs_file_count(void)
         if (files[i])
             c++;
     return c;
+}
+
+static int64_t ramfs_file_read(struct file *f, const struct iobuf *buf)
+{
+    int64_t r = ramfs_read(f->priv, f->offset, buf);
+    if (r > 0)
+        f->offset += (uint64_t)r;
+    return r;
+}
+
+static int64_t ramfs_file_write(struct file *f, const struct iobuf *buf)
+{
+    struct ramfs_node *n = f->priv;
+    if (f->flags & O_APPEND)
+        f->offset = n->size;
+    int64_t r = ramfs_write(n, f->offset, buf);
+    if (r > 0)
+        f->offset += (uint64_t)r;
+    return r;
+}
+
+static void ramfs_file_release(struct file *f)
+{
+    ramfs_node_put(f->priv);
+}
+
+static int ramfs_file_stat(struct file *f, struct kos_stat *st)
+{
+    st->size = ((struct ramfs_node *)f->priv)->size;
+    return 0;
+}
+
+static const struct file_ops ramfs_file_ops = {
+    .name = "ramfs", .mode = KOS_S_IFREG | 0644,
+    .read = ramfs_file_read, .write = ramfs_file_write, .release = ramfs_file_release, .stat = ramfs_file_stat,
+};
+
+int ramfs_open(struct ramfs_node *n, int flags, struct file **out)
+{
+    struct file *f = file_new(&ramfs_file_ops, flags, n);
+    if (!f)
+        return -ENOMEM;
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+        ramfs_truncate(n);
+    ramfs_node_get(n);
+    *out = f;
+    return 0;
 }

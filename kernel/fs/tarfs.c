@@ -2,8 +2,10 @@
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "mm/heap.h"
+#include "fs/file.h"
 #include <kos/errno.h>
 #include <kos/initrd.h>
+#include <kos/syscall.h>
 
 #define TAR_BLOCK 512
 #define TAR_NAME_MAX 256
@@ -211,4 +213,19 @@ int tarfs_list(const char *dir, void (*fn)(const struct tar_entry *e, void *ctx)
         n++;
     }
     return n;
+}
+
+static const struct file_ops tarfs_file_ops = {
+    .name = "tarfs", .mode = KOS_S_IFREG | 0555, .stat_flags = KOS_STAT_READONLY,
+    .read = file_read_contents,
+};
+
+int tarfs_open(const struct tar_entry *te, int flags, struct file **out)
+{
+    struct file *f = file_new(&tarfs_file_ops, flags, (void *)te->data);
+    if (!f)
+        return -ENOMEM;
+    f->priv_len = te->size;
+    *out = f;
+    return 0;
 }

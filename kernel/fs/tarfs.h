@@ -24,3 +24,7 @@ int tarfs_list(const char *dir, void (*fn)(const struct tar_entry *e, void *ctx)
 /* Validate one 512-byte header block (checksum, magic); exported for tests. */
 bool tarfs_header_valid(const uint8_t *hdr);
 int tarfs_entry_count(void);
+
+struct file;
+/* A read-only file over entry te (a regular file): 0 or -ENOMEM. */
+int tarfs_open(const struct tar_entry *te, int flags, struct file **out);

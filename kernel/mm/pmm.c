@@ -3,7 +3,7 @@
  * share a frame between address spaces: pmm_free_page drops one reference
  * and the page returns to the pool with the last one. */
 #include "mm/pmm.h"
-#include "mm/paging.h"
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/multiboot.h"
 #include "lib/string.h"
 #include "lib/panic.h"

@@ -4,8 +4,6 @@
 
 /* Static ELF64 x86-64 executables. Program images live below USER_IMAGE_END;
  * the stack and mmap regions sit above it. */
-#define USER_IMAGE_START 0x10000ULL         /* page 0..15 stay unmapped (null derefs) */
-#define USER_IMAGE_END   0x100000000ULL     /* 4 GiB */
 #define ELF_MAX_SEGMENTS 16
 #define ELF_MAX_IMAGE    (64ULL << 20)      /* total memsz of all segments */
 

@@ -9,6 +9,9 @@
 #include "mm/pmm.h"
 #include "mm/heap.h"
 #include "fs/file.h"
+#include "fs/tarfs.h"
+#include "fs/ramfs.h"
+#include "drivers/console.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
@@ -251,7 +254,7 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err
     if (!p->kstack)
         goto fail;
     for (int fd = 0; fd < 3; fd++) {
-        p->files[fd] = file_console(fd == 0 ? O_RDONLY : O_WRONLY);
+        p->files[fd] = console_open(fd == 0 ? O_RDONLY : O_WRONLY);
         if (!p->files[fd])
             goto fail;
     }
@@ -278,6 +281,24 @@ fail:
     return NULL;
 }
 
+static void (*release_hooks[PROC_RELEASE_HOOKS])(struct proc *p);
+
+void proc_on_release(void (*fn)(struct proc *p))
+{
+    for (int i = 0; i < PROC_RELEASE_HOOKS; i++)
+        if (!release_hooks[i]) {
+            release_hooks[i] = fn;
+            return;
+        }
+    panic("proc_on_release: more than %d hooks", PROC_RELEASE_HOOKS);
+}
+
+static void run_release_hooks(struct proc *p)
+{
+    for (int i = 0; i < PROC_RELEASE_HOOKS && release_hooks[i]; i++)
+        release_hooks[i](p);
+}
+
 int proc_exec(const char *path, int argc, char *const argv[])
 {
     struct proc *p = proc_current();
@@ -287,8 +308,7 @@ int proc_exec(const char *path, int argc, char *const argv[])
     if (e)
         return e;
     /* Past the point of no return: the old image goes. */
-    if (wasm_release_proc)
-        wasm_release_proc(p);
+    run_release_hooks(p);
     uint64_t old = p->pml4;
     p->pml4 = img.pml4;
     aspace_switch(p->pml4);
@@ -368,8 +388,7 @@ void proc_exit(int status)
         p->wait_status = WSTATUS_EXITED(status);
     }
     p->exit_status = status;
-    if (wasm_release_proc)
-        wasm_release_proc(p);
+    run_release_hooks(p);
     /* Closing the files now gives pipe readers their EOF right away. */
     proc_release_resources(p);
     for (int i = 0; i < NPROC; i++) {

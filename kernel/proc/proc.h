@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/memlayout.h"
+#include <kos/wait.h>
 
 #define NPROC 64
 #define NOFILE 16
@@ -12,26 +14,8 @@
  * init= program's tree. A fork bomb gets -EAGAIN at this count. */
 #define USER_PROC_LIMIT 32
 
-/* User stack: USER_STACK_PAGES pages below USER_STACK_TOP; the pages below
- * that (USER_STACK_GUARD_PAGES) are never mapped, so an overflow faults. */
-#define USER_STACK_TOP 0x00007ffffff00000ULL
-#define USER_STACK_PAGES 16
-#define USER_STACK_GUARD_PAGES 16
-#define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_PAGES * 4096ULL)
-/* Anonymous mmap region. */
-#define MMAP_BASE 0x0000100000000000ULL
-#define MMAP_END  0x0000700000000000ULL
-#define MMAP_MAX_LEN (64ULL << 20)
-
 #define ARGV_MAX 16
 #define ARG_MAX_LEN 128
-
-/* Wait status (waitpid): exit code << 8 after exit(), or the number of what
- * ended the process in the low 7 bits (same layout as POSIX's macros). */
-#define WSTATUS_EXITED(code) (((code) & 0xff) << 8)
-#define WSIG_KILL  9        /* kill() */
-#define WSIG_FAULT 11       /* a CPU exception in user mode */
-#define WNOHANG 1
 
 enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_SLEEPING, PROC_ZOMBIE };
 
@@ -110,5 +94,8 @@ struct image {
 int proc_load_image(const char *path, int argc, char *const argv[], struct image *img, char *why, size_t whylen);
 void proc_reset_fpu(struct proc *p);
 
-/* Weak hook of the WASM syscalls (kernel/sys/sys_wasm.c): frees a process's module slots. */
-void wasm_release_proc(struct proc *p) __attribute__((weak));
+/* Per-process state other subsystems keep (the WASM module slots): they
+ * register a release function at init, called when a process's image goes
+ * away (exit and exec). At most PROC_RELEASE_HOOKS; more is a panic. */
+#define PROC_RELEASE_HOOKS 4
+void proc_on_release(void (*fn)(struct proc *p));

@@ -1,7 +1,7 @@
 /* waitpid: sleep until a child exits, report and free it. */
 #include "proc/proc.h"
 #include "proc/sched.h"
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include <kos/errno.h>
 
 int proc_waitpid(int pid, uint64_t ustatus, int options)
@@ -25,7 +25,7 @@ int proc_waitpid(int pid, uint64_t ustatus, int options)
                 continue;
             int cpid = c->pid, status = c->wait_status;
             proc_free(c);
-            if (ustatus && copy_to_user(ustatus, &status, sizeof status))
+            if (ustatus && copyout(ustatus, &status, sizeof status))
                 return -EFAULT;
             return cpid;
         }

@@ -1,6 +1,6 @@
 /* File syscalls over fs/file.c: read, write, open, close, stat, unlink, pipe, dup2. */
 #include "sys/syscall.h"
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "fs/file.h"
 #include "fs/pipe.h"
@@ -21,9 +21,12 @@ int64_t sys_read(const struct syscall_args *a)
         return -EBADF;
     if (a->a2 == 0)
         return 0;
+    /* Refused before anything is consumed; the file copies out at the point
+     * of use (a pipe or socket may sleep first). */
     if (user_range_ok(a->a1, a->a2, true))
         return -EFAULT;
-    return file_read(f, (void *)a->a1, a->a2);
+    struct iobuf buf = iobuf_user(a->a1, a->a2);
+    return file_read(f, &buf);
 }
 
 int64_t sys_write(const struct syscall_args *a)
@@ -35,13 +38,14 @@ int64_t sys_write(const struct syscall_args *a)
         return 0;
     if (user_range_ok(a->a1, a->a2, false))
         return -EFAULT;
-    return file_write(f, (const void *)a->a1, a->a2);
+    struct iobuf buf = iobuf_user(a->a1, a->a2);
+    return file_write(f, &buf);
 }
 
 int64_t sys_open(const struct syscall_args *a)
 {
     char path[PATH_MAX];
-    int err = strncpy_from_user(path, a->a0, sizeof path);
+    int err = copyinstr(path, a->a0, sizeof path);
     if (err)
         return err;
     if (a->a1 > 0xffffffffULL)
@@ -69,7 +73,7 @@ int64_t sys_close(const struct syscall_args *a)
 int64_t sys_stat(const struct syscall_args *a)
 {
     char path[PATH_MAX];
-    int err = strncpy_from_user(path, a->a0, sizeof path);
+    int err = copyinstr(path, a->a0, sizeof path);
     if (err)
         return err;
     if (user_range_ok(a->a1, sizeof(struct kos_stat), true))
@@ -78,13 +82,13 @@ int64_t sys_stat(const struct syscall_args *a)
     err = file_stat(path, &st);
     if (err)
         return err;
-    return copy_to_user(a->a1, &st, sizeof st);
+    return copyout(a->a1, &st, sizeof st);
 }
 
 int64_t sys_unlink(const struct syscall_args *a)
 {
     char path[PATH_MAX];
-    int err = strncpy_from_user(path, a->a0, sizeof path);
+    int err = copyinstr(path, a->a0, sizeof path);
     if (err)
         return err;
     return file_unlink(path);
@@ -114,7 +118,7 @@ int64_t sys_pipe(const struct syscall_args *a)
         file_put(wr);
         return fds[1];
     }
-    return copy_to_user(a->a0, fds, sizeof fds);
+    return copyout(a->a0, fds, sizeof fds);
 }
 
 /* dup2(old, new): new refers to old's file (new is closed first). */

@@ -1,7 +1,7 @@
 /* Process syscalls: exit, yield, log, getpid, getppid, fork, exec, wait,
  * waitpid, kill, sleep. */
 #include "sys/syscall.h"
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "fs/file.h"
@@ -30,7 +30,7 @@ int64_t sys_log(const struct syscall_args *a)
     if (len > LOG_MAX)
         return -EINVAL;
     char buf[LOG_MAX + 1];
-    if (copy_from_user(buf, a->a0, len))
+    if (copyin(buf, a->a0, len))
         return -EFAULT;
     buf[len] = 0;
     struct proc *p = proc_current();
@@ -64,20 +64,20 @@ int64_t sys_exec(const struct syscall_args *a)
     static char path[PATH_MAX];
     static char args[ARGV_MAX][ARG_MAX_LEN];
     char *argv[ARGV_MAX];
-    int err = strncpy_from_user(path, a->a0, sizeof path);
+    int err = copyinstr(path, a->a0, sizeof path);
     if (err)
         return err;
     int argc = 0;
     if (a->a1) {
         for (;; argc++) {
             uint64_t uptr;
-            if (copy_from_user(&uptr, a->a1 + (uint64_t)argc * 8, sizeof uptr))
+            if (copyin(&uptr, a->a1 + (uint64_t)argc * 8, sizeof uptr))
                 return -EFAULT;
             if (!uptr)
                 break;
             if (argc == ARGV_MAX)
                 return -E2BIG;
-            err = strncpy_from_user(args[argc], uptr, ARG_MAX_LEN);
+            err = copyinstr(args[argc], uptr, ARG_MAX_LEN);
             if (err)
                 return err == -ENAMETOOLONG ? -E2BIG : err;
             argv[argc] = args[argc];

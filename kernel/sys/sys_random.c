@@ -1,6 +1,6 @@
 /* getrandom(buf, len, flags): bytes from the kernel's random source. */
 #include "sys/syscall.h"
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include "lib/random.h"
 #include <kos/syscall.h>
 #include <kos/errno.h>
@@ -18,7 +18,7 @@ int64_t sys_getrandom(const struct syscall_args *a)
     for (uint64_t done = 0; done < len;) {
         uint64_t k = len - done < sizeof chunk ? len - done : sizeof chunk;
         random_bytes(chunk, k);
-        if (copy_to_user(ubuf + done, chunk, k) < 0)
+        if (copyout(ubuf + done, chunk, k) < 0)
             return -EFAULT;
         done += k;
     }

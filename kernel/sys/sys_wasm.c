@@ -1,4 +1,4 @@
-/* WebAssembly syscalls: SYS_WASM_LOAD, SYS_WASM_EXEC, SYS_WASM_UNLOAD over
+/* WebAssembly syscalls: SYS_wasm_load, SYS_wasm_exec, SYS_wasm_unload over
  * the interpreter in kernel/wasm. ABI and limits in sys/sys_wasm.h.
  *
  * Eight slots, each one instantiated module and the pid that loaded it. The
@@ -8,7 +8,7 @@
  * (round to nearest, exceptions masked) whatever user space set. */
 #include "sys/sys_wasm.h"
 #include "sys/syscall.h"
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "mm/heap.h"
@@ -99,10 +99,14 @@ int wasm_slot_release_pid(int pid)
     return n;
 }
 
-void wasm_release_proc(struct proc *p)
+static void wasm_release_proc(struct proc *p)
 {
-    if (p)
-        wasm_slot_release_pid(p->pid);
+    wasm_slot_release_pid(p->pid);
+}
+
+void sys_wasm_init(void)
+{
+    proc_on_release(wasm_release_proc);
 }
 
 /* The slot id names for caller_pid: -EBADF when there is none, -EPERM when
@@ -424,7 +428,7 @@ static int current_pid(void)
 int64_t sys_wasm_load(const struct syscall_args *a)
 {
     char name[KOS_WASM_NAME_MAX];
-    int r = strncpy_from_user(name, a->a2, sizeof name);
+    int r = copyinstr(name, a->a2, sizeof name);
     if (r)
         return r;
     uint64_t len = a->a1;
@@ -436,7 +440,7 @@ int64_t sys_wasm_load(const struct syscall_args *a)
     if (!bytes)
         return -ENOMEM;
     int64_t ret = -EFAULT;
-    if (copy_from_user(bytes, a->a0, len) == 0)
+    if (copyin(bytes, a->a0, len) == 0)
         ret = wasm_slot_load(current_pid(), proc_current(), bytes, len, name);
     kfree(bytes);
     return ret;
@@ -446,14 +450,14 @@ int64_t sys_wasm_load(const struct syscall_args *a)
 int64_t sys_wasm_exec(const struct syscall_args *a)
 {
     char func[KOS_WASM_NAME_MAX];
-    int r = strncpy_from_user(func, a->a1, sizeof func);
+    int r = copyinstr(func, a->a1, sizeof func);
     if (r)
         return r;
     uint64_t nargs = a->a3;
     if (nargs > KOS_WASM_MAX_ARGS)
         return -EINVAL;
     int64_t args[KOS_WASM_MAX_ARGS];
-    if (nargs && copy_from_user(args, a->a2, nargs * sizeof args[0]))
+    if (nargs && copyin(args, a->a2, nargs * sizeof args[0]))
         return -EFAULT;
     /* Checked before the call so a bad slot never discards a finished run's effects. */
     if (a->a4 && user_range_ok(a->a4, sizeof(int64_t), true))
@@ -461,7 +465,7 @@ int64_t sys_wasm_exec(const struct syscall_args *a)
     int64_t result = 0;
     int has_result = 0;
     int64_t ret = wasm_slot_exec(current_pid(), (int64_t)a->a0, func, args, nargs, &result, &has_result);
-    if (ret == 0 && has_result && a->a4 && copy_to_user(a->a4, &result, sizeof result))
+    if (ret == 0 && has_result && a->a4 && copyout(a->a4, &result, sizeof result))
         return -EFAULT;
     return ret;
 }

@@ -3,11 +3,37 @@
 #include "fs/tarfs.h"
 #include "fs/ramfs.h"
 #include "fs/file.h"
+#include "fs/pipe.h"
 #include "mm/pmm.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
+
+/* The file and ramfs calls on kernel buffers. */
+static int64_t kread(struct file *f, void *p, uint64_t n)
+{
+    struct iobuf b = iobuf_kernel(p, n);
+    return file_read(f, &b);
+}
+
+static int64_t kwrite(struct file *f, const void *p, uint64_t n)
+{
+    struct iobuf b = iobuf_kernel(p, n);
+    return file_write(f, &b);
+}
+
+static int64_t node_read(struct ramfs_node *n, uint64_t off, void *p, uint64_t len)
+{
+    struct iobuf b = iobuf_kernel(p, len);
+    return ramfs_read(n, off, &b);
+}
+
+static int64_t node_write(struct ramfs_node *n, uint64_t off, const void *p, uint64_t len)
+{
+    struct iobuf b = iobuf_kernel(p, len);
+    return ramfs_write(n, off, &b);
+}
 
 static bool test_tar_header_checksum(void)
 {
@@ -75,9 +101,9 @@ static bool test_tar_read_via_file(void)
     struct file *f;
     KT_EXPECT_EQ(file_open("/bin/hello", O_RDONLY, &f), 0);
     char buf[4];
-    KT_EXPECT_EQ(file_read(f, buf, 4), 4);
+    KT_EXPECT_EQ(kread(f, buf, 4), 4);
     KT_EXPECT(memcmp(buf, "\x7f" "ELF", 4) == 0);
-    KT_EXPECT_EQ(file_write(f, "x", 1), -EBADF);
+    KT_EXPECT_EQ(kwrite(f, "x", 1), -EBADF);
     file_put(f);
     KT_EXPECT_EQ(file_open("/bin/hello", O_RDWR, &f), -EROFS);
     KT_EXPECT_EQ(file_unlink("/bin/hello"), -EROFS);
@@ -127,13 +153,13 @@ static bool test_ramfs_roundtrip(void)
     static char data[10000];
     for (int i = 0; i < (int)sizeof data; i++)
         data[i] = (char)(i % 251);
-    KT_EXPECT_EQ(file_write(f, data, sizeof data), (int64_t)sizeof data);
+    KT_EXPECT_EQ(kwrite(f, data, sizeof data), (int64_t)sizeof data);
     file_put(f);
     KT_EXPECT_EQ(file_open("/ktest/a", O_RDONLY, &f), 0);
     static char back[10000];
-    KT_EXPECT_EQ(file_read(f, back, sizeof back), (int64_t)sizeof back);
+    KT_EXPECT_EQ(kread(f, back, sizeof back), (int64_t)sizeof back);
     KT_EXPECT(memcmp(data, back, sizeof data) == 0);
-    KT_EXPECT_EQ(file_read(f, back, 1), 0);
+    KT_EXPECT_EQ(kread(f, back, 1), 0);
     file_put(f);
     KT_EXPECT_EQ(file_unlink("/ktest/a"), 0);
     KT_EXPECT_EQ(file_unlink("/ktest/a"), -ENOENT);
@@ -145,13 +171,13 @@ static bool test_ramfs_unlink_while_open(void)
 {
     struct file *f;
     KT_EXPECT_EQ(file_open("/ktest/b", O_CREAT | O_RDWR, &f), 0);
-    KT_EXPECT_EQ(file_write(f, "keep", 4), 4);
+    KT_EXPECT_EQ(kwrite(f, "keep", 4), 4);
     KT_EXPECT_EQ(file_unlink("/ktest/b"), 0);
     KT_EXPECT(ramfs_lookup("/ktest/b") == NULL);
     /* The open file still holds the data. */
     f->offset = 0;
     char buf[4];
-    KT_EXPECT_EQ(file_read(f, buf, 4), 4);
+    KT_EXPECT_EQ(kread(f, buf, 4), 4);
     KT_EXPECT(memcmp(buf, "keep", 4) == 0);
     file_put(f);
     return true;
@@ -164,15 +190,15 @@ static bool test_ramfs_holes_and_limits(void)
     KT_EXPECT_EQ(ramfs_create("/ktest/c", &n), -EEXIST);
     n = ramfs_lookup("/ktest/c");
     KT_EXPECT(n != NULL);
-    KT_EXPECT_EQ(ramfs_write(n, 100, "x", 1), 1);
+    KT_EXPECT_EQ(node_write(n, 100, "x", 1), 1);
     KT_EXPECT_EQ(n->size, 101);
     char buf[101];
-    KT_EXPECT_EQ(ramfs_read(n, 0, buf, sizeof buf), 101);
+    KT_EXPECT_EQ(node_read(n, 0, buf, sizeof buf), 101);
     KT_EXPECT_EQ(buf[50], 0);
     KT_EXPECT_EQ(buf[100], 'x');
-    KT_EXPECT_EQ(ramfs_write(n, RAMFS_MAX_FILE, "x", 1), -EFBIG);
-    KT_EXPECT_EQ(ramfs_write(n, ~0ULL - 2, "x", 8), -EFBIG);
-    KT_EXPECT_EQ(ramfs_read(n, 1000, buf, 10), 0);
+    KT_EXPECT_EQ(node_write(n, RAMFS_MAX_FILE, "x", 1), -EFBIG);
+    KT_EXPECT_EQ(node_write(n, ~0ULL - 2, "x", 8), -EFBIG);
+    KT_EXPECT_EQ(node_read(n, 1000, buf, 10), 0);
     KT_EXPECT_EQ(ramfs_unlink("/ktest/c"), 0);
     return true;
 }
@@ -191,11 +217,57 @@ static bool test_file_open_flags(void)
     return true;
 }
 
+/* Each kind's stat operation: initrd, ramfs, pipe, /proc. */
+static bool test_file_fstat_kinds(void)
+{
+    struct file *f, *rd, *wr;
+    struct kos_stat st;
+    struct tar_entry te;
+    KT_EXPECT_EQ(tarfs_lookup("/bin/hello", &te), 0);
+    KT_EXPECT_EQ(file_open("/bin/hello", O_RDONLY, &f), 0);
+    KT_EXPECT_EQ(file_fstat(f, &st), 0);
+    KT_EXPECT_EQ(st.size, te.size);
+    KT_EXPECT_EQ(st.mode, KOS_S_IFREG | 0555);
+    KT_EXPECT_EQ(st.flags, KOS_STAT_READONLY);
+    file_put(f);
+
+    KT_EXPECT_EQ(file_open("/ktest/e", O_CREAT | O_RDWR, &f), 0);
+    KT_EXPECT_EQ(kwrite(f, "12345", 5), 5);
+    KT_EXPECT_EQ(file_fstat(f, &st), 0);
+    KT_EXPECT_EQ(st.size, 5);
+    KT_EXPECT_EQ(st.mode, KOS_S_IFREG | 0644);
+    file_put(f);
+    KT_EXPECT_EQ(file_unlink("/ktest/e"), 0);
+
+    KT_EXPECT_EQ(pipe_create(&rd, &wr), 0);
+    KT_EXPECT_EQ(kwrite(wr, "abc", 3), 3);
+    KT_EXPECT_EQ(file_fstat(rd, &st), 0);
+    KT_EXPECT_EQ(st.size, 0);
+    KT_EXPECT_EQ(st.mode, KOS_S_IFIFO | 0600);
+    KT_EXPECT_EQ(file_poll(rd, NULL), FILE_POLLIN);
+    KT_EXPECT_EQ(file_poll(wr, NULL), FILE_POLLOUT);
+    file_put(wr);
+    KT_EXPECT_EQ(file_poll(rd, NULL), FILE_POLLIN | FILE_POLLHUP);
+    file_put(rd);
+
+    KT_EXPECT_EQ(file_open("/proc/kstat", O_RDONLY, &f), 0);
+    KT_EXPECT_EQ(file_fstat(f, &st), 0);
+    KT_EXPECT(st.size > 0);
+    KT_EXPECT_EQ(st.mode, KOS_S_IFREG | 0444);
+    char line[11];
+    KT_EXPECT_EQ(kread(f, line, 10), 10);
+    line[10] = 0;
+    KT_EXPECT(strcmp(line, "free_pages") == 0);
+    file_put(f);
+    return true;
+}
+
 static const struct ktest_case ram_cases[] = {
     { "ramfs_write_read_unlink", test_ramfs_roundtrip },
     { "ramfs_unlink_while_open", test_ramfs_unlink_while_open },
     { "ramfs_holes_and_limits", test_ramfs_holes_and_limits },
     { "ramfs_open_flags_and_paths", test_file_open_flags },
+    { "file_fstat_kinds", test_file_fstat_kinds },
 };
 
 const struct ktest_suite ktest_suite_ramfs = { "ramfs", KTEST_CASES(ram_cases), NULL };

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/bench/file.js'
-import {resolveComponentId} from '../../src/report/components.js'
+import {ORIGINAL_SYSCALLS, resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/util/git.js'
 import {generateProgress} from '../../src/report/progress/index.js'
 import {progressMarkdown} from '../../src/report/progress/markdown.js'
@@ -57,18 +57,33 @@ describe('glob patterns', () => {
 })
 
 describe('syscall sources', () => {
-  it('reads numbers from #define lines and skips table-size constants', () => {
-    const numbers = parseSyscallHeader(readFileSync(join(TREE, 'kernel/include/kos/syscall.h'), 'utf8'))
+  const list = readFileSync(join(TREE, 'kernel/include/kos/syscalls.h'), 'utf8')
+
+  it('reads numbers from the X entries of the list, reserved ones included, and skips comments', () => {
+    const numbers = parseSyscallHeader(list)
     expect(numbers.get('SYS_EXIT')).toBe(1)
-    expect(numbers.get('SYS_RECVFROM')).toBe(23)
+    expect(numbers.get('SYS_FORK')).toBe(5)
     expect(numbers.get('SYS_GETPID')).toBe(25)
+    expect(numbers.has('SYS_CLOSE')).toBe(false)
+    expect(numbers.has('SYS_COMMENT')).toBe(false)
     expect(numbers.has('SYS_MAX')).toBe(false)
-    expect(numbers.size).toBe(24)
+    expect(numbers.size).toBe(5)
   })
 
-  it('reads table entries, ignoring comments and NULL slots', () => {
-    const table = parseSyscallTable(readFileSync(join(TREE, 'kernel/sys/syscall.c'), 'utf8'))
-    expect(Object.fromEntries(table)).toEqual({SYS_EXIT: 'sys_exit', SYS_WRITE: 'sys_write', SYS_READ: 'sys_read', SYS_GETPID: 'sys_getpid'})
+  it('reads handlers from entries of kind SYS only', () => {
+    const table = parseSyscallTable(list)
+    expect(Object.fromEntries(table)).toEqual({SYS_EXIT: 'sys_exit', SYS_READ: 'sys_read', SYS_WRITE: 'sys_write', SYS_GETPID: 'sys_getpid'})
+  })
+
+  it('reads the real list: the original numbering kept, every handler a listed number', () => {
+    const real = readFileSync('kernel/include/kos/syscalls.h', 'utf8')
+    const numbers = parseSyscallHeader(real)
+    const table = parseSyscallTable(real)
+    for (const [name, number] of ORIGINAL_SYSCALLS) expect(numbers.get(name)).toBe(number)
+    expect(numbers.get('SYS_WAITPID')).toBe(33)
+    expect(new Set(numbers.values()).size).toBe(numbers.size)
+    for (const name of table.keys()) expect(numbers.has(name)).toBe(true)
+    expect(table.get('SYS_WASM_UNLOAD')).toBe('sys_wasm_unload')
   })
 })
 
@@ -166,12 +181,12 @@ describe('buildProgress on the fixture tree', () => {
       }
       const r = buildProgress(input({root: tmp}))
       expect(r.metrics.linesByLanguage).toEqual({
-        C: {files: 6, lines: 53},
+        C: {files: 7, lines: 62},
         assembly: {files: 2, lines: 7},
         TypeScript: {files: 1, lines: 2},
       })
       expect(r.metrics.linesByComponent.pmm).toBe(6)
-      expect(r.metrics.linesByArea).toEqual({kernel: 57, user: 3, src: 2})
+      expect(r.metrics.linesByArea).toEqual({kernel: 66, user: 3, src: 2})
     } finally {
       rmSync(tmp, {recursive: true, force: true})
     }

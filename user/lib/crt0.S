@@ -7,5 +7,5 @@ _start:
     and $-16, %rsp
     call main
     mov %eax, %edi
-    call sys_exit
+    call exit
 1:  jmp 1b

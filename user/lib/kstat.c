@@ -6,13 +6,13 @@ static char kstat_buf[6144];
 /* Reads the whole snapshot; returns its length or -1. */
 static long kstat_load(void)
 {
-    long fd = sys_open("/proc/kstat", O_RDONLY);
+    long fd = open("/proc/kstat", O_RDONLY);
     if (fd < 0)
         return -1;
     long len = 0, n;
-    while (len < (long)sizeof kstat_buf - 1 && (n = sys_read((int)fd, kstat_buf + len, sizeof kstat_buf - 1 - (size_t)len)) > 0)
+    while (len < (long)sizeof kstat_buf - 1 && (n = read((int)fd, kstat_buf + len, sizeof kstat_buf - 1 - (size_t)len)) > 0)
         len += n;
-    sys_close((int)fd);
+    close((int)fd);
     kstat_buf[len] = 0;
     return len;
 }

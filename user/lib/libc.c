@@ -224,14 +224,14 @@ int printf(const char *fmt, ...)
     int r = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     size_t len = r < (int)sizeof buf ? (size_t)r : sizeof buf - 1;
-    sys_write(1, buf, len);
+    write(1, buf, len);
     return r;
 }
 
 int puts(const char *s)
 {
-    sys_write(1, s, strlen(s));
-    sys_write(1, "\n", 1);
+    write(1, s, strlen(s));
+    write(1, "\n", 1);
     return 0;
 }
 
@@ -271,8 +271,8 @@ void *malloc(size_t n)
         int c = size_class(need);
         size_t bsize = 16UL << c;
         if (!free_lists[c]) {
-            char *page = sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-            if (!page)
+            char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+            if (page == MAP_FAILED)
                 return NULL;
             for (size_t off = 0; off + bsize <= PAGE; off += bsize) {
                 *(void **)(page + off) = free_lists[c];
@@ -288,8 +288,8 @@ void *malloc(size_t n)
     size_t len = (need + PAGE - 1) & ~(PAGE - 1);
     if (len < need)
         return NULL;
-    struct block_header *h = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-    if (!h)
+    struct block_header *h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (h == MAP_FAILED)
         return NULL;
     h->magic = BLOCK_MAGIC_LARGE;
     h->size = len;
@@ -313,7 +313,7 @@ void free(void *p)
     struct block_header *h = (struct block_header *)p - 1;
     if (h->magic == BLOCK_MAGIC_LARGE) {
         h->magic = 0;
-        sys_munmap(h, h->size);
+        munmap(h, h->size);
         return;
     }
     if (h->magic != BLOCK_MAGIC_SMALL)

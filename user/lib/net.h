@@ -1,5 +1,5 @@
 /* Socket syscall wrappers (numbers 15-23) and the socket ABI (kos/socket.h,
- * shared with the kernel; the calls are listed in kernel/net/net_syscalls.h):
+ * shared with the kernel; the calls are described in kernel/net/net_syscalls.c):
  * Linux numbers and layouts, plus a timeout argument on recv/recvfrom
  * (0 = wait forever). */
 #pragma once
@@ -25,12 +25,13 @@ static inline uint32_t htonl(uint32_t v)
 
 struct sockaddr_in sockaddr_ipv4(uint32_t host_order_ip, uint16_t port);
 
-long sys_socket(int domain, int type, int protocol);
-long sys_bind(int fd, const struct sockaddr_in *addr, size_t addrlen);
-long sys_connect(int fd, const struct sockaddr_in *addr, size_t addrlen);
-long sys_listen(int fd, int backlog);
-long sys_accept(int fd, struct sockaddr_in *addr, size_t *addrlen);
-long sys_send(int fd, const void *buf, size_t len, int flags);
-long sys_recv(int fd, void *buf, size_t len, int flags, unsigned timeout_ms);
-long sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *addr, size_t addrlen);
-long sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src, unsigned timeout_ms);
+long socket(int domain, int type, int protocol);
+long bind(int fd, const struct sockaddr_in *addr, size_t addrlen);
+long connect(int fd, const struct sockaddr_in *addr, size_t addrlen);
+/* listen and accept are reserved numbers without a kernel handler: -ENOSYS. */
+long listen(int fd, int backlog);
+long accept(int fd, struct sockaddr_in *addr, size_t *addrlen);
+long send(int fd, const void *buf, size_t len, int flags);
+long recv(int fd, void *buf, size_t len, int flags, unsigned timeout_ms);
+long sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *addr, size_t addrlen);
+long recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr_in *src, unsigned timeout_ms);

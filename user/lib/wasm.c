@@ -3,41 +3,41 @@
 
 long wasm_load(const void *bytes, size_t len, const char *name)
 {
-    return syscall6(SYS_WASM_LOAD, (long)bytes, (long)len, (long)name, 0, 0, 0);
+    return syscall6(SYS_wasm_load, (long)bytes, (long)len, (long)name, 0, 0, 0);
 }
 
 long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result)
 {
-    return syscall6(SYS_WASM_EXEC, id, (long)func, (long)args, (long)nargs, (long)result, 0);
+    return syscall6(SYS_wasm_exec, id, (long)func, (long)args, (long)nargs, (long)result, 0);
 }
 
-long wasm_unload(long id) { return syscall6(SYS_WASM_UNLOAD, id, 0, 0, 0, 0, 0); }
+long wasm_unload(long id) { return syscall6(SYS_wasm_unload, id, 0, 0, 0, 0, 0); }
 
 long wasm_load_file(const char *path, const char *name)
 {
     struct kos_stat st;
-    long r = sys_stat(path, &st);
+    long r = stat(path, &st);
     if (r < 0)
         return r;
-    long fd = sys_open(path, O_RDONLY);
+    long fd = open(path, O_RDONLY);
     if (fd < 0)
         return fd;
     /* One byte more than the size: a file that grew shows up as a short count. */
     uint8_t *buf = malloc(st.size + 1);
     if (!buf) {
-        sys_close(fd);
+        close(fd);
         return -ENOMEM;
     }
     size_t got = 0;
     while (got < st.size) {
-        long n = sys_read(fd, buf + got, st.size - got);
+        long n = read(fd, buf + got, st.size - got);
         if (n <= 0) {
             r = n < 0 ? n : -EIO;
             break;
         }
         got += (size_t)n;
     }
-    sys_close(fd);
+    close(fd);
     if (got == st.size)
         r = wasm_load(buf, got, name);
     free(buf);

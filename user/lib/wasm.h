@@ -1,9 +1,9 @@
 /* User-side WebAssembly syscalls. The ABI (return values, trap codes,
- * limits) is kernel/sys/sys_wasm.h, included here so both sides share it. */
+ * limits) is kos/wasm.h, shared with the kernel. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "../../kernel/sys/sys_wasm.h"
+#include <kos/wasm.h>
 
 /* Module id (>= 0) or -E... */
 long wasm_load(const void *bytes, size_t len, const char *name);

@@ -4,9 +4,10 @@
  * address), enable PAE, NX, long mode and paging, then jump to kmain in the
  * higher half. mm/paging.c replaces these tables with fine-grained ones. */
 
+#include "arch/x86_64/memlayout.h"
+
 #define MB_MAGIC      0x1BADB002
 #define MB_FLAGS      0x00000003    /* page-align modules, give memory info */
-#define KERNEL_VMA    0xffffffff80000000
 #define EFER_MSR      0xC0000080
 
     .section .multiboot, "a"
@@ -16,11 +17,11 @@
     .long -(MB_MAGIC + MB_FLAGS)
 
     .section .boot.bss, "aw", @nobits
-    .align 4096
-boot_pml4:      .skip 4096
-boot_pdpt_low:  .skip 4096
-boot_pdpt_high: .skip 4096
-boot_pd:        .skip 4096
+    .align PAGE_SIZE
+boot_pml4:      .skip PAGE_SIZE
+boot_pdpt_low:  .skip PAGE_SIZE
+boot_pdpt_high: .skip PAGE_SIZE
+boot_pd:        .skip PAGE_SIZE
 boot_stack32:   .skip 256
 boot_stack32_top:
 
@@ -55,7 +56,7 @@ _start:
 
     /* Zero the boot page tables. */
     mov $boot_pml4, %edi
-    mov $(4096 * 4 / 4), %ecx
+    mov $(PAGE_SIZE * 4 / 4), %ecx
     xor %eax, %eax
     rep stosl
 

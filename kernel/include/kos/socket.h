@@ -2,7 +2,7 @@
  * (user/lib/net.h): Linux's numbers and sockaddr_in layout. The one
  * difference from Linux is in the calls, not here: recv and recvfrom take a
  * timeout in milliseconds where Linux has the address-length pointer
- * (kernel/net/net_syscalls.h lists the calls). */
+ * (kernel/net/net_syscalls.c lists the calls). */
 #ifndef KOS_SOCKET_H
 #define KOS_SOCKET_H
 #include <stdint.h>

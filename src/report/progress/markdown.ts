@@ -4,7 +4,7 @@ import {shortCommit} from '../../util/git.js'
 import {formatDuration, mdCell} from '../results.js'
 import {LANGUAGES} from '../tree.js'
 import type {ProgressReport} from './model.js'
-import {SYSCALL_HEADER, SYSCALL_TABLE} from './syscalls.js'
+import {SYSCALL_HEADER} from './syscalls.js'
 
 function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
@@ -38,7 +38,7 @@ export function progressMarkdown(r: ProgressReport): string {
     const when = r.metrics.vitest?.date ? `, run ${r.metrics.vitest.date}` : ''
     out.push(`- \`${mdCell(r.sources.vitest.path)}\`: ${r.metrics.vitest?.total ?? 0} unit and integration tests (vitest)${when}`)
   }
-  out.push(`- \`${SYSCALL_HEADER}\`: ${r.sources.syscallHeader ? 'read' : 'absent'}; \`${SYSCALL_TABLE}\`: ${r.sources.syscallTable ? 'read' : 'absent'}`, '')
+  out.push(`- \`${SYSCALL_HEADER}\` (the syscall list): ${r.sources.syscallHeader ? 'read' : 'absent'}`, '')
 
   out.push('## Summary', '')
   const t = r.totals
@@ -95,7 +95,7 @@ export function progressMarkdown(r: ProgressReport): string {
       ]),
     ),
     '',
-    `Numbers from \`${SYSCALL_HEADER}\`, handlers from the dispatch table in \`${SYSCALL_TABLE}\`; "# (original)" is the numbering of the original hand-written report.`,
+    `Numbers and handlers from the syscall list \`${SYSCALL_HEADER}\` (an entry of kind NOSYS has no handler); "# (original)" is the numbering of the original hand-written report.`,
     '',
   )
 

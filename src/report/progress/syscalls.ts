@@ -1,10 +1,10 @@
-// The syscall table the report shows, read from the kernel's sources: the
-// numbers (kos/syscall.h) and the handlers of the dispatch table (sys/syscall.c).
+// The syscall table the report shows, read from the kernel's one syscall
+// list (kos/syscalls.h): numbers and handlers both come from it.
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-export const SYSCALL_HEADER = 'kernel/include/kos/syscall.h'
-export const SYSCALL_TABLE = 'kernel/sys/syscall.c'
+export const SYSCALL_HEADER = 'kernel/include/kos/syscalls.h'
+export const SYSCALL_TABLE = SYSCALL_HEADER
 
 /** What the kernel's sources say about its syscalls. */
 export interface SyscallSource {
@@ -21,25 +21,20 @@ function stripComments(c: string): string {
   return c.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
 }
 
-/** Table-size constants that share the SYS_ prefix but are not syscalls. */
-const SENTINEL = /^SYS_(MAX|COUNT|NR|NUM|LAST|TOTAL|LIMIT)$/
+/** One `X(NUMBER, name, SYS|NOSYS, user_wrapper)` entry of the syscall list (format in its header comment). */
+const SYSCALL_ENTRY = /^[ \t]*X\([ \t]*(\d+)[ \t]*,[ \t]*([a-z][a-z0-9_]*)[ \t]*,[ \t]*(SYS|NOSYS)[ \t]*,[ \t]*[A-Za-z_]\w*[ \t]*\)/gm
 
-/** `#define SYS_NAME N` lines of the syscall number header. */
+/** Numbers of the syscall list, by constant name (`SYS_EXIT` for the entry `exit`), reserved ones included. */
 export function parseSyscallHeader(text: string): Map<string, number> {
   const out = new Map<string, number>()
-  for (const m of stripComments(text).matchAll(/^[ \t]*#[ \t]*define[ \t]+(SYS_[A-Z0-9_]+)[ \t]+\(?[ \t]*(0x[0-9a-fA-F]+|\d+)[uUlL]*[ \t]*\)?[ \t]*$/gm)) {
-    if (!SENTINEL.test(m[1])) out.set(m[1], Number(m[2]))
-  }
+  for (const m of stripComments(text).matchAll(SYSCALL_ENTRY)) out.set(`SYS_${m[2].toUpperCase()}`, Number(m[1]))
   return out
 }
 
-/** `[SYS_NAME] = handler,` entries of the dispatch table. */
+/** Handlers of the syscall list: `sys_NAME` for each entry of kind SYS; a NOSYS entry has none (-ENOSYS). */
 export function parseSyscallTable(text: string): Map<string, string> {
   const out = new Map<string, string>()
-  for (const m of stripComments(text).matchAll(/\[[ \t]*(SYS_[A-Z0-9_]+)[ \t]*\][ \t]*=[ \t]*\(?[^,;\n]*?([A-Za-z_]\w*)[ \t]*(?:,|$)/gm)) {
-    // A NULL slot is no handler: the number still returns -ENOSYS.
-    if (!SENTINEL.test(m[1]) && m[2] !== 'NULL') out.set(m[1], m[2])
-  }
+  for (const m of stripComments(text).matchAll(SYSCALL_ENTRY)) if (m[3] === 'SYS') out.set(`SYS_${m[2].toUpperCase()}`, `sys_${m[2]}`)
   return out
 }
 

@@ -1,4 +1,4 @@
-#include "sys/uaccess.h"
+#include "mm/uaccess.h"
 #include "mm/paging.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
@@ -26,7 +26,7 @@ int user_range_ok(uint64_t uptr, uint64_t n, bool write)
     return 0;
 }
 
-int copy_from_user(void *dst, uint64_t usrc, uint64_t n)
+int copyin(void *dst, uint64_t usrc, uint64_t n)
 {
     if (user_range_ok(usrc, n, false))
         return -EFAULT;
@@ -34,7 +34,7 @@ int copy_from_user(void *dst, uint64_t usrc, uint64_t n)
     return 0;
 }
 
-int copy_to_user(uint64_t udst, const void *src, uint64_t n)
+int copyout(uint64_t udst, const void *src, uint64_t n)
 {
     if (user_range_ok(udst, n, true))
         return -EFAULT;
@@ -42,7 +42,7 @@ int copy_to_user(uint64_t udst, const void *src, uint64_t n)
     return 0;
 }
 
-int strncpy_from_user(char *dst, uint64_t usrc, size_t max)
+int copyinstr(char *dst, uint64_t usrc, size_t max)
 {
     /* Check page by page so a short string near the end of a mapping is fine. */
     for (size_t i = 0; i < max; i++) {
@@ -57,4 +57,33 @@ int strncpy_from_user(char *dst, uint64_t usrc, size_t max)
     if (max)
         dst[max - 1] = 0;
     return -ENAMETOOLONG;
+}
+
+static bool iobuf_span_ok(const struct iobuf *b, uint64_t off, uint64_t n)
+{
+    return off <= b->len && n <= b->len - off;
+}
+
+int iobuf_copyout(const struct iobuf *b, uint64_t off, const void *src, uint64_t n)
+{
+    if (!iobuf_span_ok(b, off, n))
+        return -EFAULT;
+    if (n == 0)
+        return 0;
+    if (b->user)
+        return copyout(b->addr + off, src, n);
+    memcpy((void *)(uintptr_t)(b->addr + off), src, n);
+    return 0;
+}
+
+int iobuf_copyin(void *dst, const struct iobuf *b, uint64_t off, uint64_t n)
+{
+    if (!iobuf_span_ok(b, off, n))
+        return -EFAULT;
+    if (n == 0)
+        return 0;
+    if (b->user)
+        return copyin(dst, b->addr + off, n);
+    memcpy(dst, (const void *)(uintptr_t)(b->addr + off), n);
+    return 0;
 }
