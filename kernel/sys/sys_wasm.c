@@ -201,12 +201,14 @@ struct host_imports {
     wasm_func *log, *print_i32;
 };
 
-static int resolve_import(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+static int resolve_import(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out)
 {
     struct host_imports *h = ctx;
-    if (strcmp(module, "env") != 0 || kind != WASM_EXTERN_FUNC)
+    if (!wasm_name_eq(module, wasm_name_str("env")) || kind != WASM_EXTERN_FUNC)
         return -1;
-    wasm_func *f = strcmp(name, "log") == 0 ? h->log : strcmp(name, "print_i32") == 0 ? h->print_i32 : NULL;
+    wasm_func *f = wasm_name_eq(name, wasm_name_str("log"))         ? h->log
+                   : wasm_name_eq(name, wasm_name_str("print_i32")) ? h->print_i32
+                                                                    : NULL;
     if (!f)
         return -1;
     out->kind = WASM_EXTERN_FUNC;
@@ -372,7 +374,7 @@ int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64
     if (r)
         return r;
     *has_result = 0;
-    wasm_func *f = wasm_instance_export_func(s->inst, func);
+    wasm_func *f = wasm_instance_export_func(s->inst, wasm_name_str(func));
     if (!f)
         return -ENOENT;
     uint32_t np = wasm_func_param_count(f), nr = wasm_func_result_count(f);

@@ -3,7 +3,7 @@
  * Life cycle:
  *   wasm_module *m = wasm_module_parse(bytes, len, err, sizeof err);  // decode + validate
  *   wasm_instance *i = wasm_instantiate(m, &limits, resolve, ctx, err, sizeof err);
- *   wasm_func *f = wasm_instance_export_func(i, "main");
+ *   wasm_func *f = wasm_instance_export_func(i, wasm_name_str("main"));
  *   int trap = wasm_invoke(i, f, args, nargs, results, nresults);   // WASM_OK or a trap code
  *   wasm_instance_free(i); wasm_module_free(m);
  *
@@ -108,6 +108,34 @@ typedef struct wasm_global wasm_global;
  * Returns WASM_OK or a trap code (WASM_TRAP_HOST for a generic failure). */
 typedef int (*wasm_host_fn)(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results);
 
+/* A name: len bytes, any bytes (import and export names are UTF-8 and may
+ * hold NUL). The module's own names (wasm_module_*_name) also have a NUL
+ * after the last byte, for messages. */
+typedef struct wasm_name {
+    const char *data;
+    uint32_t len;
+} wasm_name;
+
+/* The name of a NUL-terminated C string. */
+static inline wasm_name wasm_name_str(const char *s)
+{
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    wasm_name r = {s, n};
+    return r;
+}
+
+static inline int wasm_name_eq(wasm_name a, wasm_name b)
+{
+    if (a.len != b.len)
+        return 0;
+    for (uint32_t i = 0; i < a.len; i++)
+        if (a.data[i] != b.data[i])
+            return 0;
+    return 1;
+}
+
 /* An import or export target. */
 typedef struct wasm_extern {
     uint8_t kind; /* WASM_EXTERN_* */
@@ -121,19 +149,19 @@ typedef struct wasm_extern {
 
 /* Import resolver: fill *out for (module, name, kind) and return 0, or return
  * -1 when unknown (instantiation then fails naming the import). */
-typedef int (*wasm_resolver)(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out);
+typedef int (*wasm_resolver)(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out);
 
 /* Decode and validate a binary module. NULL on failure with the reason in err.
  * The module keeps no pointer into bytes. */
 wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen);
 /* Drops the caller's reference; the module is freed with its last instance. */
 void wasm_module_free(wasm_module *m);
-/* The module's exports, by position: name (NUL-terminated) and kind. */
+/* The module's exports, by position: name and kind ({NULL, 0} past the end). */
 uint32_t wasm_module_export_count(const wasm_module *m);
-const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind);
+wasm_name wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind);
 /* Its imports, by position (module name, field name, kind). */
 uint32_t wasm_module_import_count(const wasm_module *m);
-const char *wasm_module_import_name(const wasm_module *m, uint32_t i, const char **module, uint8_t *kind);
+wasm_name wasm_module_import_name(const wasm_module *m, uint32_t i, wasm_name *module, uint8_t *kind);
 
 /* Resolve imports, allocate memory/table/globals, apply data and element
  * segments and run the start function. NULL on failure with the reason in err
@@ -143,8 +171,8 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
 void wasm_instance_free(wasm_instance *inst);
 
 /* Exports. wasm_instance_export returns 0 and fills *out, or -1 if absent. */
-int wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
-wasm_func *wasm_instance_export_func(wasm_instance *inst, const char *name);
+int wasm_instance_export(wasm_instance *inst, wasm_name name, wasm_extern *out);
+wasm_func *wasm_instance_export_func(wasm_instance *inst, wasm_name name);
 
 /* A function's signature (types point into storage owned by the function). */
 uint32_t wasm_func_param_count(const wasm_func *f);
@@ -179,6 +207,6 @@ uint8_t wasm_global_type(const wasm_global *g);
 /* kos programs' host imports: env.log(ptr i32, len i32) writes guest bytes to
  * the log hook, env.print_i32(v i32) prints a decimal line. wasm_env_resolve
  * is a wasm_resolver (ctx unused) that knows only these two. */
-int wasm_env_resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out);
+int wasm_env_resolve(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out);
 
 #endif

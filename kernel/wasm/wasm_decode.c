@@ -188,7 +188,7 @@ static int utf8_valid(const uint8_t *s, uint32_t n)
     return 1;
 }
 
-static int rd_name(dec *d, char **out)
+static int rd_name(dec *d, wasm_name *out)
 {
     uint32_t n;
     const uint8_t *s;
@@ -204,7 +204,8 @@ static int rd_name(dec *d, char **out)
             return fail(d, "out of memory");
         wasm_memcpy(c, s, n);
         c[n] = 0;
-        *out = c;
+        out->data = c;
+        out->len = n;
     }
     return 1;
 }
@@ -533,7 +534,7 @@ static int sec_exports(dec *d)
                            : e->kind == WASM_EXTERN_MEMORY ? "unknown memory"
                                                            : "unknown global");
         for (uint32_t k = 0; k < i; k++)
-            if (wasm_streq(m->exports[k].name, e->name))
+            if (wasm_name_eq(m->exports[k].name, e->name))
                 return fail(d, "duplicate export name");
     }
     return 1;
@@ -1383,14 +1384,14 @@ void wasm_module_free(wasm_module *m)
         wasm_free(m->types[i].params);
     wasm_free(m->types);
     for (uint32_t i = 0; i < m->nimports && m->imports; i++) {
-        wasm_free(m->imports[i].module);
-        wasm_free(m->imports[i].name);
+        wasm_free((char *)m->imports[i].module.data);
+        wasm_free((char *)m->imports[i].name.data);
     }
     wasm_free(m->imports);
     wasm_free(m->func_types);
     wasm_free(m->globals);
     for (uint32_t i = 0; i < m->nexports && m->exports; i++)
-        wasm_free(m->exports[i].name);
+        wasm_free((char *)m->exports[i].name.data);
     wasm_free(m->exports);
     for (uint32_t i = 0; i < m->nelems && m->elems; i++)
         wasm_free(m->elems[i].funcs);

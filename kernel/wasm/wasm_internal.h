@@ -30,9 +30,10 @@ typedef struct wasm_constexpr {
     uint64_t bits;
 } wasm_constexpr;
 
+/* Names from the binary: owned bytes, NUL after the last (see wasm_name). */
 typedef struct wasm_import {
-    char *module;
-    char *name;
+    wasm_name module;
+    wasm_name name;
     uint8_t kind;
     uint32_t type_index;      /* func */
     wasm_limits_decl limits;  /* table / memory */
@@ -40,7 +41,7 @@ typedef struct wasm_import {
 } wasm_import;
 
 typedef struct wasm_export {
-    char *name;
+    wasm_name name;
     uint8_t kind;
     uint32_t index;
 } wasm_export;
@@ -161,13 +162,10 @@ struct wasm_instance {
     wasm_instance *next_retained;
 };
 
-static inline int wasm_streq(const char *a, const char *b)
+/* A C string naming a constant (kos imports: "env", "log"). */
+static inline int wasm_name_is(wasm_name n, const char *s)
 {
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
+    return wasm_name_eq(n, wasm_name_str(s));
 }
 
 uint64_t wasm_functype_key(const wasm_functype *t);

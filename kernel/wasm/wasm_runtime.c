@@ -273,12 +273,12 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         wasm_extern ext;
         wasm_memset(&ext, 0, sizeof ext);
         if (!resolve || resolve(resolve_ctx, im->module, im->name, im->kind, &ext) != 0) {
-            set_err(err, errlen, "unknown import ", im->module, ".", im->name);
+            set_err(err, errlen, "unknown import ", im->module.data, ".", im->name.data);
             goto fail;
         }
         if (ext.kind != im->kind) {
             drop_unowned(&ext);
-            set_err(err, errlen, "incompatible import type for ", im->module, ".", im->name);
+            set_err(err, errlen, "incompatible import type for ", im->module.data, ".", im->name.data);
             goto fail;
         }
         int ok = 1;
@@ -314,7 +314,7 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         }
         if (!ok) {
             drop_unowned(&ext);
-            set_err(err, errlen, "incompatible import type for ", im->module, ".", im->name);
+            set_err(err, errlen, "incompatible import type for ", im->module.data, ".", im->name.data);
             goto fail;
         }
     }
@@ -411,12 +411,12 @@ fail:
     return NULL;
 }
 
-int wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+int wasm_instance_export(wasm_instance *inst, wasm_name name, wasm_extern *out)
 {
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wasm_export *e = &m->exports[i];
-        if (!wasm_streq(e->name, name))
+        if (!wasm_name_eq(e->name, name))
             continue;
         out->kind = e->kind;
         switch (e->kind) {
@@ -432,10 +432,12 @@ int wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out
 
 uint32_t wasm_module_export_count(const wasm_module *m) { return m->nexports; }
 
-const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind)
+wasm_name wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *kind)
 {
-    if (i >= m->nexports)
-        return NULL;
+    if (i >= m->nexports) {
+        wasm_name none = {NULL, 0};
+        return none;
+    }
     if (kind)
         *kind = m->exports[i].kind;
     return m->exports[i].name;
@@ -443,10 +445,12 @@ const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint8_t *k
 
 uint32_t wasm_module_import_count(const wasm_module *m) { return m->nimports; }
 
-const char *wasm_module_import_name(const wasm_module *m, uint32_t i, const char **module, uint8_t *kind)
+wasm_name wasm_module_import_name(const wasm_module *m, uint32_t i, wasm_name *module, uint8_t *kind)
 {
-    if (i >= m->nimports)
-        return NULL;
+    if (i >= m->nimports) {
+        wasm_name none = {NULL, 0};
+        return none;
+    }
     if (module)
         *module = m->imports[i].module;
     if (kind)
@@ -454,7 +458,7 @@ const char *wasm_module_import_name(const wasm_module *m, uint32_t i, const char
     return m->imports[i].name;
 }
 
-wasm_func *wasm_instance_export_func(wasm_instance *inst, const char *name)
+wasm_func *wasm_instance_export_func(wasm_instance *inst, wasm_name name)
 {
     wasm_extern e;
     if (wasm_instance_export(inst, name, &e) != 0 || e.kind != WASM_EXTERN_FUNC)
@@ -560,16 +564,16 @@ static int env_print_i32(wasm_instance *caller, void *ctx, const uint64_t *args,
 
 /* Each call hands out a fresh host function: the instance that imports it
  * holds the only reference after the resolver's caller releases nothing. */
-int wasm_env_resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+int wasm_env_resolve(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out)
 {
     (void)ctx;
     static const uint8_t two_i32[2] = {WASM_I32, WASM_I32};
-    if (!wasm_streq(module, "env") || kind != WASM_EXTERN_FUNC)
+    if (!wasm_name_is(module, "env") || kind != WASM_EXTERN_FUNC)
         return -1;
     wasm_func *f = NULL;
-    if (wasm_streq(name, "log"))
+    if (wasm_name_is(name, "log"))
         f = wasm_host_func_new(two_i32, 2, NULL, 0, env_log, NULL);
-    else if (wasm_streq(name, "print_i32"))
+    else if (wasm_name_is(name, "print_i32"))
         f = wasm_host_func_new(two_i32, 1, NULL, 0, env_print_i32, NULL);
     if (!f)
         return -1;

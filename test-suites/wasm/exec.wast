@@ -137,3 +137,22 @@
 (assert_unlinkable (module (table 1 funcref) (func) (elem (i32.const 1) 0)) "elements segment does not fit")
 (assert_unlinkable (module (import "nowhere" "f" (func))) "unknown import")
 (assert_unlinkable (module (import "spectest" "print_i32" (func (param i64)))) "incompatible import type")
+
+;; names are byte strings: NUL is a byte like any other
+(module
+  (func (export "a\00b") (result i32) (i32.const 1))
+  (func (export "a\00c") (result i32) (i32.const 2))
+  (func (export "a") (result i32) (i32.const 3))
+  (func (export "\00") (result i32) (i32.const 4))
+  (func (export "") (result i32) (i32.const 5)))
+(assert_return (invoke "a\00b") (i32.const 1))
+(assert_return (invoke "a\00c") (i32.const 2))
+(assert_return (invoke "a") (i32.const 3))
+(assert_return (invoke "\00") (i32.const 4))
+(assert_return (invoke "") (i32.const 5))
+(module (func (export "f\00x") (result i32) (i32.const 7)))
+(register "m\00a")
+(module (import "m\00a" "f\00x" (func $f (result i32))) (func (export "g") (result i32) (call $f)))
+(assert_return (invoke "g") (i32.const 7))
+(assert_unlinkable (module (import "m\00a" "f" (func))) "unknown import")
+(assert_unlinkable (module (import "m" "f\00x" (func))) "unknown import")

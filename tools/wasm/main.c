@@ -50,6 +50,7 @@ static char *read_file(const char *path, size_t *len)
 
 typedef struct named {
     char *name;
+    uint32_t name_len; /* names are byte strings: NUL may be one of them */
     wasm_instance *inst;
     wasm_module *mod;
 } named;
@@ -126,12 +127,12 @@ static void spectest_init(harness *h)
     h->spectest_memory = wasm_memory_new(1, 2);
 }
 
-static int resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+static int resolve(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out)
 {
     harness *h = ctx;
     (void)kind;
-    if (!strcmp(module, "spectest")) {
-        if (!strcmp(name, "memory")) {
+    if (wasm_name_eq(module, wasm_name_str("spectest"))) {
+        if (wasm_name_eq(name, wasm_name_str("memory"))) {
             if (!h->spectest_memory)
                 return -1;
             out->kind = WASM_EXTERN_MEMORY;
@@ -139,14 +140,14 @@ static int resolve(void *ctx, const char *module, const char *name, uint8_t kind
             return 0;
         }
         for (int i = 0; i < h->nspectest; i++)
-            if (!strcmp(h->spectest_names[i], name)) {
+            if (wasm_name_eq(wasm_name_str(h->spectest_names[i]), name)) {
                 *out = h->spectest[i];
                 return 0;
             }
         return -1;
     }
     for (size_t i = h->nregistered; i > 0; i--)
-        if (!strcmp(h->registered[i - 1].name, module))
+        if (wasm_name_eq((wasm_name){h->registered[i - 1].name, h->registered[i - 1].name_len}, module))
             return wasm_instance_export(h->registered[i - 1].inst, name, out);
     return -1;
 }
@@ -239,6 +240,7 @@ static int run_action(harness *h, const json *action, wasm_value *results, uint3
                       char *err, size_t errlen)
 {
     const char *type = json_get_string(action, "type"), *field = json_get_string(action, "field");
+    const json *fieldj = json_get(action, "field");
     wasm_instance *inst = find_instance(h, json_get_string(action, "module"));
     *nresults = 0;
     *trap = WASM_OK;
@@ -251,7 +253,7 @@ static int run_action(harness *h, const json *action, wasm_value *results, uint3
         return 0;
     }
     wasm_extern e;
-    if (wasm_instance_export(inst, field, &e) != 0) {
+    if (wasm_instance_export(inst, (wasm_name){field, (uint32_t)fieldj->string_len}, &e) != 0) {
         snprintf(err, errlen, "unknown export \"%s\"", field);
         return 0;
     }
@@ -320,12 +322,15 @@ static void run_command(harness *h, const json *cmd)
     if (!strcmp(type, "register")) {
         wasm_instance *inst = find_instance(h, json_get_string(cmd, "name"));
         const char *as = json_get_string(cmd, "as");
+        const json *asj = json_get(cmd, "as");
         if (!inst || !as) {
             failure(h, line, "register: no such module%s%s", NULL, NULL);
             return;
         }
         h->registered = realloc(h->registered, (h->nregistered + 1) * sizeof(named));
-        h->registered[h->nregistered].name = strdup(as);
+        h->registered[h->nregistered].name = malloc(asj->string_len + 1);
+        memcpy(h->registered[h->nregistered].name, as, asj->string_len + 1);
+        h->registered[h->nregistered].name_len = (uint32_t)asj->string_len;
         h->registered[h->nregistered].inst = inst;
         h->nregistered++;
         return;
@@ -599,7 +604,7 @@ static int cmd_run(int argc, char **argv)
         wasm_module_free(m);
         return 2;
     }
-    wasm_func *f = wasm_instance_export_func(inst, argv[1]);
+    wasm_func *f = wasm_instance_export_func(inst, wasm_name_str(argv[1]));
     if (!f) {
         fprintf(stderr, "kos-wasm: no exported function \"%s\"\n", argv[1]);
         return 2;
@@ -691,7 +696,7 @@ static int fuzz_host(wasm_instance *caller, void *ctx, const uint64_t *args, uin
     return WASM_OK;
 }
 
-static int fuzz_resolve(void *ctx, const char *module, const char *name, uint8_t kind, wasm_extern *out)
+static int fuzz_resolve(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out)
 {
     fuzz_ctx *f = ctx;
     (void)module;
@@ -772,7 +777,7 @@ static int cmd_fuzz(int argc, char **argv)
                 instantiated++;
                 for (uint32_t e = 0; e < wasm_module_export_count(m); e++) {
                     uint8_t kind;
-                    const char *name = wasm_module_export_name(m, e, &kind);
+                    wasm_name name = wasm_module_export_name(m, e, &kind);
                     wasm_func *f = kind == WASM_EXTERN_FUNC ? wasm_instance_export_func(inst, name) : NULL;
                     if (!f || wasm_func_param_count(f) > 16)
                         continue;
