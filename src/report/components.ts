@@ -21,7 +21,7 @@ export interface ComponentDef {
 }
 
 /** The portable network stack built for the host with sanitizers (tools/net). */
-const NET_HOST_TESTS = ['test/unit/net*.test.ts']
+const NET_HOST_TESTS = ['test/unit/net*.test.ts', 'test/host/net*.test.ts']
 
 export const COMPONENTS: ComponentDef[] = [
   // Phase 0: the harness that proves everything else (its own self-tests).
@@ -56,7 +56,7 @@ export const COMPONENTS: ComponentDef[] = [
   },
   {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
   {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/fs/pipe*', 'kernel/proc/pipe*', 'kernel/sys/pipe*']},
-  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**', 'kernel/sys/sys_wasm*', 'user/lib/wasm.*'], unitTests: ['test/unit/wasm*.test.ts', 'test/integration/wasm*.test.ts']},
+  {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**', 'kernel/sys/sys_wasm*', 'user/lib/wasm.*'], unitTests: ['test/unit/wasm*.test.ts', 'test/host/wasm*.test.ts']},
   // Phase 3: networking
   {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
   {id: 'e1000', name: 'e1000 NIC driver', phase: 3, paths: ['kernel/drivers/e1000*']},
@@ -86,7 +86,7 @@ export const COMPONENTS: ComponentDef[] = [
   // Phase 4: discovery and P2P
   {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},
   {id: 'crypto', name: 'Crypto library (SHA-2, HMAC, HKDF, X25519, Ed25519, ChaCha20-Poly1305)', phase: 4, paths: ['user/p2p/crypto/**'],
-    unitTests: ['test/unit/p2p-crypto*.test.ts']},
+    unitTests: ['test/host/p2p-crypto*.test.ts']},
   {id: 'p2p', name: 'P2P overlay', phase: 4, paths: ['kernel/net/p2p*']},
 ]
 

@@ -1,6 +1,6 @@
 ;; Text format: kos-wasm compiles "module quote" text itself (tools/wasm/wat.c).
 ;; Valid modules here are also checked byte for byte against wast2json
-;; (kos-wasm watcheck) by test/unit/wasm.test.ts.
+;; (kos-wasm watcheck) by test/host/wasm.test.ts.
 
 (module
   (type $binop (func (param i32 i32) (result i32)))

@@ -1,7 +1,7 @@
 /* Host test driver for the mDNS part: the DNS message parser and builder
  * (compression, truncation, pointer loops, label and name limits) and the
  * responder/browser over a fake NIC. Built with cc -DKOS_HOST and the
- * sanitizers by test/unit/net_mdns.test.ts. Prints KTAP; exits 1 on failure. */
+ * sanitizers by test/host/net_mdns.test.ts. Prints KTAP; exits 1 on failure. */
 #include "net/netif.h"
 #include "net/eth.h"
 #include "net/arp.h"

@@ -1,7 +1,7 @@
 /* Host test driver for the network stack: builds the portable stack with
  * cc -DKOS_HOST, feeds it crafted frames through a fake NIC and checks what
  * it sends back. Prints KTAP; exits 1 when any check fails.
- * Run by test/unit/net_stack.test.ts. */
+ * Run by test/host/net_stack.test.ts. */
 #include "net/netif.h"
 #include "net/eth.h"
 #include "net/arp.h"

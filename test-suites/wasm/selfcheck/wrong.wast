@@ -1,5 +1,5 @@
 ;; Deliberately wrong expectations: the harness must report each one as a
-;; failure with its line (test/unit/wasm.test.ts checks the lines).
+;; failure with its line (test/host/wasm.test.ts checks the lines).
 (module
   (func (export "one") (result i32) (i32.const 1))
   (func (export "nan") (result f32) (f32.const nan:0x200000))

@@ -2,7 +2,7 @@
  * RFC 4231 (HMAC), RFC 5869 (HKDF), RFC 7748 (X25519), RFC 8032 7.1
  * (Ed25519), RFC 8439 (ChaCha20-Poly1305). The same program runs in the
  * guest (/bin/p2p_crypto, a KTAP suite) and on the host (build/host/p2p_crypto,
- * driven by test/unit/p2p-crypto.test.ts). */
+ * driven by test/host/p2p-crypto.test.ts). */
 #include "p2p_base.h"
 #include "ktap.h"
 #include "crypto/sha2.h"
