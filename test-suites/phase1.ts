@@ -1,6 +1,7 @@
 // Phase 1: boot, CPU setup, memory, initrd and files, ELF loading, syscalls, ring 3.
 // Every run also ends with the kernel's own "no_page_leak" result (free pages
 // before the first suite/program == after the last).
+import {TEST_IMAGE_NAMES} from '../src/builder/testimages.js'
 import type {CaseDef} from '../src/suites/types.js'
 
 const PHASE1_SYSCALLS = [
@@ -8,11 +9,8 @@ const PHASE1_SYSCALLS = [
   'SYS_STAT', 'SYS_MUNMAP', 'SYS_GETPID', 'SYS_UNLINK',
 ]
 
-/** The images src/builder/testimages.ts packs under /badelf/ (good is the control that must run). */
-const BAD_ELF_IMAGES = [
-  'good', 'truncated', 'bad_magic', 'wrong_class', 'wrong_machine', 'wrong_type', 'seg_outside_file',
-  'seg_kernel_half', 'seg_overlap', 'huge_memsz', 'wrapping_vaddr', 'phnum_huge', 'entry_outside',
-]
+/** The images the build packs under /badelf/ (src/builder/testimages.ts; good is the control that must run). */
+const BAD_ELF_IMAGES = TEST_IMAGE_NAMES
 
 /** Each fault kind user/fault.c knows; "!fault" marks the program as expected to be killed. */
 const FAULT_KINDS = ['null', 'write_code', 'read_kernel', 'exec_data', 'stack_guard']

@@ -48,8 +48,12 @@ describe('runWasmBench', () => {
       const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sieve']})
       expect(out.results).toHaveLength(1)
       expect(out.results[0].result).toBe('78498') // primes below 10^6
-      expect(out.results[0].ms['kos-wasm']).toBeGreaterThan(0)
-      expect(out.results[0].ms.v8).toBeGreaterThan(0)
+      // Every engine ran (wasm-interp is on PATH here: wabt is a setup package) and was
+      // timed; the times themselves are the machine's and are not asserted.
+      const ms = out.results[0].ms
+      expect(Object.keys(ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
+      for (const v of Object.values(ms)) expect(Number.isFinite(v)).toBe(true)
+      expect(out.results[0].workload).toBe('sieve')
     } finally {
       rmSync(tmp, {recursive: true, force: true})
     }
