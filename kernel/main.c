@@ -183,6 +183,11 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     cmdline_init(boot_info.cmdline);
     panic_set_stack_top((uint64_t)boot_stack_top);
     kprintf("kos: booting, command line '%s'\n", boot_info.cmdline);
+    if (boot_info.fb.phys)
+        kprintf("kos: multiboot%d loader, framebuffer %ux%u at 0x%lx pitch %u\n", boot_info.multiboot_version,
+                boot_info.fb.width, boot_info.fb.height, (unsigned long)boot_info.fb.phys, boot_info.fb.pitch);
+    else
+        kprintf("kos: multiboot%d loader, no framebuffer (serial console only)\n", boot_info.multiboot_version);
 
     cpu_init();
     gdt_init();

@@ -93,6 +93,8 @@ export const DOCTOR_TOOLS: Array<{candidates: string[]; required: boolean; purpo
   {candidates: ['wasm-interp'], required: false, purpose: 'reference wasm interpreter'},
   {candidates: ['ip'], required: false, purpose: 'network namespaces / TAP cases', versionArgs: ['-V']},
   {candidates: ['ping'], required: false, purpose: 'network cases', versionArgs: ['-V']},
+  {candidates: ['grub-mkrescue'], required: false, purpose: 'kos image and the ISO boot cases'},
+  {candidates: ['xorriso'], required: false, purpose: 'kos image (grub-mkrescue writes the ISO with it)', versionArgs: ['-version']},
 ]
 
 export async function inspectTools(root: string): Promise<ToolReport[]> {

@@ -5,10 +5,17 @@ export const QEMU_BINARY = 'qemu-system-x86_64'
 /** isa-debug-exit: the guest writes v to port 0xf4, QEMU exits with (v << 1) | 1. */
 export const DEBUG_EXIT_DEVICE = 'isa-debug-exit,iobase=0xf4,iosize=0x04'
 
+/** Debian's (and Ubuntu's) OVMF build: UEFI firmware in one image (package ovmf). */
+export const OVMF_FIRMWARE = '/usr/share/ovmf/OVMF.fd'
+
 export interface QemuArgvOptions {
   kernel: string
   initrd: string
   append: string
+  /** Boot this ISO (-cdrom) instead of -kernel/-initrd/-append: the boot loader on it picks the command line. */
+  cdrom?: string
+  /** Firmware image (-bios), e.g. OVMF for UEFI; default SeaBIOS. */
+  bios?: string
   /** Serial to this file (test runs). Without it the serial goes to stdio (kos run). */
   serialPath?: string
   /** With stdio serial: also copy the serial output to this file (peers read it). */
@@ -85,8 +92,13 @@ export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string
   const vars = opts.vars ?? {}
   for (const a of profile.args) argv.push(fillPlaceholders(a, vars, profile.file))
   if (opts.gdbPort !== undefined) argv.push('-S', '-gdb', `tcp:127.0.0.1:${opts.gdbPort}`)
-  argv.push('-kernel', opts.kernel, '-initrd', opts.initrd)
-  if (opts.append !== '') argv.push('-append', opts.append)
+  if (opts.bios !== undefined) argv.push('-bios', opts.bios)
+  if (opts.cdrom !== undefined) {
+    argv.push('-cdrom', opts.cdrom)
+  } else {
+    argv.push('-kernel', opts.kernel, '-initrd', opts.initrd)
+    if (opts.append !== '') argv.push('-append', opts.append)
+  }
   argv.push(...(opts.extra ?? []))
   return argv
 }

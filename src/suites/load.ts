@@ -4,6 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {listProfiles} from '../qemu/profile.js'
 import type {CaseDef} from './types.js'
+import {ISO_ENTRIES} from '../image/index.js'
 
 export class SuiteError extends Error {}
 
@@ -47,6 +48,13 @@ export function validateCase(value: unknown, where: string, profiles: readonly s
   if (typeof c.timeoutSec !== 'number' || !Number.isFinite(c.timeoutSec) || c.timeoutSec <= 0) fail('timeoutSec', 'must be a number of seconds > 0')
   if (c.guests !== undefined && (!Number.isInteger(c.guests) || (c.guests as number) < 1 || (c.guests as number) > 16)) fail('guests', 'must be an integer 1..16')
   if (c.needsNetAdmin !== undefined && typeof c.needsNetAdmin !== 'boolean') fail('needsNetAdmin', 'must be a boolean')
+  if (c.boot !== undefined) {
+    const b = c.boot as Record<string, unknown>
+    if (typeof b !== 'object' || b === null || !['bios', 'uefi'].includes(b.firmware as string)) fail('boot', 'must be {firmware: "bios" | "uefi", entry: string}')
+    const entry = ISO_ENTRIES.find((e) => e.id === b.entry)
+    if (!entry) fail('boot.entry', `names unknown boot menu entry "${String(b.entry)}" (have: ${ISO_ENTRIES.map((e) => e.id).join(', ')})`)
+    if (entry!.append !== c.append) fail('append', `must be the command line of boot menu entry "${entry!.id}" ("${entry!.append}"): GRUB passes that one`)
+  }
   if (c.peer !== undefined) {
     const p = c.peer as Record<string, unknown>
     if (typeof p !== 'object' || p === null || typeof p.name !== 'string' || p.name === '') fail('peer', 'must be {name: string, options?: object}')

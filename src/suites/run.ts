@@ -3,7 +3,8 @@ import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rename
 import os from 'node:os'
 import path from 'node:path'
 import {chooseAccel} from '../qemu/accel.js'
-import {qemuArgv} from '../qemu/argv.js'
+import {buildTestIso, testIsoPath} from '../image/index.js'
+import {OVMF_FIRMWARE, qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {headCommit} from '../util/git.js'
@@ -144,7 +145,9 @@ export function symbolsElfFor(kernel: string): string {
 const qemuLogOf = (serialLog: string) => serialLog.replace(/\.log$/, '.qemu.txt')
 
 /** Runs one case once (all its guests) and returns its result. */
-export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'}): Promise<CaseResult> {
+export async function runCase(
+  def: CaseDef, attempt: number, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'; bootProblem?: string},
+): Promise<CaseResult> {
   const started = Date.now()
   const timeoutSec = opts.timeoutSec ?? def.timeoutSec
   const logDir = opts.logDir ?? DEFAULT_LOG_DIR
@@ -170,6 +173,8 @@ export async function runCase(def: CaseDef, attempt: number, opts: RunCasesOptio
     return r
   }
 
+  // An ISO case whose image could not be built is an error of the run, never a skip.
+  if (opts.bootProblem !== undefined) return result({status: 'error', reason: opts.bootProblem, ktap: null}, {})
   const netAdmin = opts.netAdmin ?? hasNetAdmin()
   if (def.needsNetAdmin && !netAdmin) return result(classifyRun(def, {harnessSkip: NET_ADMIN_SKIP_REASON} as RunOutcome), {})
 
@@ -255,6 +260,7 @@ async function runGuest(
     kernel: opts.kernel ?? DEFAULT_KERNEL,
     initrd: opts.initrd ?? DEFAULT_INITRD,
     append: def.append,
+    ...(def.boot ? {cdrom: testIsoPath(def.boot.entry), ...(def.boot.firmware === 'uefi' ? {bios: OVMF_FIRMWARE} : {})} : {}),
     serialPath: tempLog,
     qemuLogPath: qemuLogOf(tempLog),
     accel: opts.accel,
@@ -310,6 +316,20 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
   const accel = opts.accel ?? (await chooseAccel())
   const date = new Date().toISOString()
 
+  // The ISO variants the selected ISO cases boot, built (or found up to date) once each.
+  const isoProblems = new Map<string, string>()
+  for (const entry of new Set(cases.flatMap((c) => (c.boot ? [c.boot.entry] : [])))) {
+    try {
+      await buildTestIso(opts.repoRoot, entry)
+    } catch (error) {
+      isoProblems.set(entry, `cannot build ${testIsoPath(entry)}: ${(error as Error).message}`)
+    }
+  }
+  if (cases.some((c) => c.boot?.firmware === 'uefi') && !existsSync(OVMF_FIRMWARE)) {
+    for (const c of cases) if (c.boot?.firmware === 'uefi') isoProblems.set(c.boot.entry + ':uefi', `${OVMF_FIRMWARE} missing (Debian package ovmf; \`kos setup\` installs it)`)
+  }
+  const bootProblem = (def: CaseDef) => (def.boot ? isoProblems.get(def.boot.entry) ?? isoProblems.get(`${def.boot.entry}:${def.boot.firmware}`) : undefined)
+
   const work: {def: CaseDef; attempt: number}[] = []
   for (const def of cases) for (let a = 1; a <= repeat; a++) work.push({def, attempt: a})
   const results: CaseResult[] = new Array(work.length)
@@ -319,7 +339,7 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
       const i = next++
       const {def, attempt} = work[i]
       opts.onCaseStart?.(def, attempt)
-      results[i] = await runCase(def, attempt, {...opts, kernel, initrd, accel})
+      results[i] = await runCase(def, attempt, {...opts, kernel, initrd, accel, bootProblem: bootProblem(def)})
       opts.onCaseDone?.(results[i])
     }
   }

@@ -42,6 +42,17 @@ export interface CaseDef {
   guests?: number
   /** Requires root / CAP_NET_ADMIN (TAP, netns). Skipped with the reason otherwise. */
   needsNetAdmin?: boolean
+  /**
+   * Boot the ISO instead of `-kernel`: build/iso/kos-ENTRY.iso (`kos image` with the
+   * menu entry ENTRY as the default, no menu wait) under SeaBIOS (`-cdrom`) or OVMF.
+   * `append` must be that entry's command line (it is what GRUB passes).
+   */
+  boot?: CaseBoot
+}
+
+export interface CaseBoot {
+  firmware: 'bios' | 'uefi'
+  entry: string
 }
 
 /** One symbolized return address of a kernel backtrace (src/suites/symbolize.ts). */

@@ -16,6 +16,28 @@
     .long MB_FLAGS
     .long -(MB_MAGIC + MB_FLAGS)
 
+    /* Multiboot2 header (GRUB's `multiboot2`, the ISO): the same entry, plus a
+     * request for a linear framebuffer (optional: text-only loaders still boot
+     * us) and page-aligned modules. Tags are 8-byte aligned. */
+#define MB2_MAGIC 0xE85250D6
+    .align 8
+mb2_header:
+    .long MB2_MAGIC
+    .long 0                         /* architecture: i386 protected mode */
+    .long mb2_header_end - mb2_header
+    .long 0x100000000 - (MB2_MAGIC + (mb2_header_end - mb2_header))
+    .align 8
+    .word 5, 1                      /* framebuffer, optional */
+    .long 20
+    .long 1024, 768, 32
+    .align 8
+    .word 6, 0                      /* module alignment */
+    .long 8
+    .align 8
+    .word 0, 0                      /* end */
+    .long 8
+mb2_header_end:
+
     .section .boot.bss, "aw", @nobits
     .align PAGE_SIZE
 boot_pml4:      .skip PAGE_SIZE

@@ -1,0 +1,38 @@
+// The ISO that `kos image` writes, booted as a PC boots it: SeaBIOS from the CD
+// (-cdrom) and UEFI (OVMF) from the same hybrid image; GRUB loads the kernel by
+// multiboot2 with the initrd module. Each variant's menu boots the case's entry at once.
+import {isoEntry} from '../src/image/index.js'
+import type {CaseDef} from '../src/suites/types.js'
+
+const HELLO = isoEntry('hello')
+const NET = isoEntry('net')
+const helloCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
+  id: `iso_${firmware}_hello`,
+  phase: 1,
+  title: `the ISO boots under ${name}: GRUB loads the kernel and initrd by multiboot2, hello runs in ring 3`,
+  components: ['boot-image', 'boot', 'elf-loader', 'ring3'],
+  syscalls: [],
+  profile: 'base',
+  boot: {firmware, entry: HELLO.id},
+  append: HELLO.append,
+  timeoutSec: 300,
+  expect: {log: [`kos: booting, command line '${HELLO.append}'`, 'kos: multiboot2', '[user] Hello from ring-3!', 'ok 1 hello']},
+})
+
+export const cases: CaseDef[] = [
+  helloCase('bios', 'SeaBIOS (CD)'),
+  helloCase('uefi', 'UEFI (OVMF)'),
+  {
+    id: 'iso_bios_net',
+    phase: 1,
+    title: 'the ISO\'s network node entry under SeaBIOS: the e1000 comes up and the user-space UDP echo answers 200 datagrams from the host',
+    components: ['boot-image', 'e1000', 'udp', 'sockets'],
+    syscalls: [],
+    profile: 'e1000-user',
+    boot: {firmware: 'bios', entry: NET.id},
+    append: NET.append,
+    timeoutSec: 400,
+    peer: {name: 'udp-echo-user', options: {count: 200}},
+    expect: {log: ['netecho: ready ip 10.0.2.15 port 7 (user space)']},
+  },
+]
