@@ -5,6 +5,7 @@
 #include "net/eth.h"
 #include "net/icmp.h"
 #include "net/udp.h"
+#include "net/tcp.h"
 
 static uint16_t next_id = 1;
 
@@ -84,8 +85,9 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool from_wir
      * ourselves (ipv4_output loops those back with link_broadcast false and
      * the destination ours); from the wire it is spoofed or a loop. */
     bool looped = ip.src == nif->ip && ip.dst == nif->ip && !from_wire;
+    bool on_lo = nif == &net_loopback_if && !from_wire;
     if (ip.src == IPV4_BROADCAST_ADDR || is_multicast(ip.src) || (ip.src == nif->ip && nif->ip && !looped) ||
-        (ip.src >> 24) == 127) {
+        ((ip.src >> 24) == 127 && !on_lo)) {
         net_count_drop(nif, DROP_IP_BAD_SRC);
         return;
     }
@@ -103,6 +105,9 @@ void ipv4_input(struct netif *nif, const uint8_t *pkt, size_t len, bool from_wir
         break;
     case IP_PROTO_UDP:
         udp_input(nif, &ip, payload, plen);
+        break;
+    case IP_PROTO_TCP:
+        tcp_input(nif, &ip, payload, plen);
         break;
     default:
         net_count_drop(nif, DROP_IP_UNKNOWN_PROTO);
@@ -137,10 +142,9 @@ int ipv4_output(struct netif *nif, uint32_t dst, uint8_t proto, const void *payl
         eth_mcast_mac(dst, mac);
         return eth_output(nif, mac, ETHERTYPE_IPV4, pkt, total);
     }
-    if (dst == nif->ip) {
-        /* To ourselves: straight back in, no link layer involved. */
-        ipv4_input(nif, pkt, total, false);
-        return 0;
+    if (dst == nif->ip || nif == &net_loopback_if) {
+        /* To ourselves: back in through the loopback queue, no link layer. */
+        return net_loopback_queue(nif, pkt, total);
     }
     if (dst == 0 || (dst >> 24) == 127)
         return -ENETUNREACH;

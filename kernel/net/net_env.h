@@ -36,6 +36,10 @@ int net_wait_for_event(void);
  * interrupt handlers. Host: counts the calls. */
 void net_wake_waiters(void);
 
+/* Random bytes (ISNs, timestamps offsets). Kernel: lib/random.c; host:
+ * the test driver's deterministic generator. */
+void net_random_bytes(void *buf, size_t n);
+
 /* The stack is entered from interrupt handlers (receive) and from syscalls
  * (send): net_lock disables interrupts and returns the previous state. */
 unsigned long net_lock(void);

@@ -2,6 +2,7 @@
 #include "net/netif.h"
 #include "net/eth.h"
 #include "net/arp.h"
+#include "net/tcp.h"
 
 struct netif *net_default_if;
 
@@ -39,6 +40,19 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_UDP_QUEUE_FULL] = "udp_queue_full",
     [DROP_UDP_NO_MEM] = "udp_no_mem",
     [DROP_MDNS_MALFORMED] = "mdns_malformed",
+    [DROP_TCP_SHORT] = "tcp_short",
+    [DROP_TCP_BAD_OFFSET] = "tcp_bad_offset",
+    [DROP_TCP_BAD_CSUM] = "tcp_bad_csum",
+    [DROP_TCP_BAD_OPTION] = "tcp_bad_option",
+    [DROP_TCP_BAD_FLAGS] = "tcp_bad_flags",
+    [DROP_TCP_BROADCAST] = "tcp_broadcast",
+    [DROP_TCP_NO_PORT] = "tcp_no_port",
+    [DROP_TCP_BACKLOG_FULL] = "tcp_backlog_full",
+    [DROP_TCP_NO_MEM] = "tcp_no_mem",
+    [DROP_TCP_OUT_OF_WINDOW] = "tcp_out_of_window",
+    [DROP_TCP_PAWS] = "tcp_paws",
+    [DROP_TCP_BAD_ACK] = "tcp_bad_ack",
+    [DROP_TCP_OOO_FULL] = "tcp_ooo_full",
 };
 
 const char *net_drop_reason_name(enum net_drop_reason r)
@@ -162,6 +176,8 @@ int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN])
 
 void net_poll(void)
 {
+    net_loopback_drain();
+    tcp_tick();
     struct netif *nif = net_default_if;
     if (!nif)
         return;
@@ -186,6 +202,7 @@ void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint
     emit("icmp_unreach_sent", c->icmp_unreach_sent, arg);
     emit("udp_rx", c->udp_rx, arg);
     emit("udp_tx", c->udp_tx, arg);
+    emit("tcp_rx", c->tcp_rx, arg);
     for (int r = 0; r < DROP_REASON_COUNT; r++) {
         char name[40] = "drop_";
         const char *n = net_drop_reason_name((enum net_drop_reason)r);

@@ -41,6 +41,19 @@ enum net_drop_reason {
     DROP_UDP_QUEUE_FULL,
     DROP_UDP_NO_MEM,
     DROP_MDNS_MALFORMED,    /* a message to port 5353 the DNS parser refused */
+    DROP_TCP_SHORT,         /* shorter than a TCP header */
+    DROP_TCP_BAD_OFFSET,    /* data offset below 5 words or past the segment */
+    DROP_TCP_BAD_CSUM,
+    DROP_TCP_BAD_OPTION,    /* an option whose length lies */
+    DROP_TCP_BAD_FLAGS,     /* SYN+FIN, SYN+RST, no flags, FIN without ACK, port 0 */
+    DROP_TCP_BROADCAST,     /* TCP to a broadcast or multicast address */
+    DROP_TCP_NO_PORT,       /* no connection or listener: answered with RST */
+    DROP_TCP_BACKLOG_FULL,  /* SYN while the backlog holds only established connections */
+    DROP_TCP_NO_MEM,        /* no control block or buffers free */
+    DROP_TCP_OUT_OF_WINDOW, /* unacceptable sequence number (answered with an ACK) */
+    DROP_TCP_PAWS,          /* timestamp older than the last one seen (RFC 7323) */
+    DROP_TCP_BAD_ACK,       /* acknowledges what was never sent (RFC 5961 5.2) */
+    DROP_TCP_OOO_FULL,      /* out-of-order segment while every range slot is taken */
     DROP_REASON_COUNT
 };
 
@@ -52,6 +65,7 @@ struct netif_counters {
     uint64_t arp_requests_sent, arp_replies_sent;
     uint64_t icmp_echo_replies, icmp_unreach_sent;
     uint64_t udp_rx, udp_tx;
+    uint64_t tcp_rx;
 };
 
 struct netif;
@@ -76,6 +90,18 @@ struct netif {
 
 /* The interface sockets use (the kernel has one NIC). */
 extern struct netif *net_default_if;
+/* lo: 127.0.0.1/8. Its transmit queues packets, which net_loopback_drain
+ * delivers (never from inside a sender, so protocol code does not recurse). */
+extern struct netif net_loopback_if;
+#define NET_LOOPBACK_ADDR 0x7f000001u
+/* The interface for dst: lo for 127/8 and for our own address, else the
+ * default interface (NULL when there is none). */
+struct netif *net_route(uint32_t dst);
+/* Queues an IPv4 packet for delivery to `to` (lo, or ourselves on a NIC),
+ * then drains unless already draining. 0, -EMSGSIZE or -ENOBUFS (full). */
+int net_loopback_queue(struct netif *to, const uint8_t *pkt, size_t len);
+/* Delivers queued loopback packets (a no-op while already delivering). */
+void net_loopback_drain(void);
 
 const char *net_drop_reason_name(enum net_drop_reason r);
 void net_count_drop(struct netif *nif, enum net_drop_reason r);

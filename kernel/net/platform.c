@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "proc/sched.h"
+#include "lib/random.h"
 
 /* The clock is the TSC, calibrated once against PIT channel 2 (channel 0
  * belongs to the kernel's timer; channel 2 is free and gated by port 0x61). */
@@ -104,3 +105,5 @@ int net_wait_for_event(void)
 
 unsigned long net_lock(void) { return (unsigned long)irq_save(); }
 void net_unlock(unsigned long state) { irq_restore(state); }
+
+void net_random_bytes(void *buf, size_t n) { random_bytes(buf, n); }

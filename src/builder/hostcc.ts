@@ -37,5 +37,11 @@ export function hostBuild(root: string, b: HostBuild): string {
   return b.out
 }
 
+/** The portable network stack the host test drivers (tools/net) link: every
+ * kernel/net file that needs no kernel (platform hooks come from the driver). */
+export const NET_STACK_SOURCES = ['netif', 'eth', 'arp', 'ipv4', 'icmp', 'udp', 'socket', 'tcp', 'loopback'].map(
+  (f) => `kernel/net/${f}.c`,
+)
+
 /** Flags of the sanitizer builds the host tests use: any memory error fails the run. */
 export const SANITIZE_FLAGS = ['-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined']

@@ -12,6 +12,12 @@
 /* ---- platform hooks for the host build ---- */
 static uint64_t fake_now_ms = 1000;
 uint64_t net_now_ms(void) { return fake_now_ms; }
+/* Deterministic bytes: the TCP engine's ISN secret (not under test here). */
+void net_random_bytes(void *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)(i * 37 + 11);
+}
 int net_wait_for_event(void) { fake_now_ms += 10; net_poll(); return 0; }
 void net_wake_waiters(void) {}
 unsigned long net_lock(void) { return 0; }
