@@ -227,7 +227,7 @@ export function malformedFrames(t: BadFrameTarget, count: number, seed = 1): Bad
       return {reason: 'icmp_bad_csum', frame: toGuest(ETH_P_IPV4, ipv4Packet(t.peerIp, t.guestIp, 1, m))}
     },
     () => ({reason: 'icmp_short', frame: toGuest(ETH_P_IPV4, ipv4Packet(t.peerIp, t.guestIp, 1, Buffer.alloc(rnd() % 8)))}),
-    () => ({reason: 'ip_unknown_proto', frame: toGuest(ETH_P_IPV4, ipv4Packet(t.peerIp, t.guestIp, 6, Buffer.alloc(20)))}),
+    () => ({reason: 'ip_unknown_proto', frame: toGuest(ETH_P_IPV4, ipv4Packet(t.peerIp, t.guestIp, 132, Buffer.alloc(20)))}),
     () => ({reason: 'ip_not_for_us', frame: toGuest(ETH_P_IPV4, ipv4Packet(t.peerIp, (t.guestIp & 0xffffff00) | 0xfe, 17, udpDatagram(t.peerIp, 1, t.guestIp, 7, Buffer.alloc(4))))}),
     () => ({reason: 'ip_bad_src', frame: toGuest(ETH_P_IPV4, ipv4Packet(0xe0000001, t.guestIp, 17, udpDatagram(0xe0000001, 1, t.guestIp, 7, Buffer.alloc(4))))}),
     () => {
