@@ -1,12 +1,13 @@
 // build/reports/bench.json: benchmark figures from every producer (`kos bench`,
 // `kos bench wasm`, ...). Figures are recorded, never judged: speed is not a
 // pass/fail criterion, but a benchmark that did not complete is an error.
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {KtapNode} from '../ktap/types.js'
 import type {RunResults} from '../suites/types.js'
 import {gitInfo} from '../util/git.js'
+import {readJsonFile} from '../util/json.js'
 
 export const DEFAULT_BENCH_PATH = 'build/reports/bench.json'
 
@@ -66,20 +67,7 @@ export function validateBench(value: unknown, path = 'bench'): BenchFile {
 }
 
 export function readBench(path: string): BenchFile {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    fail(path, code === 'ENOENT' ? 'no such file (run `kos bench` first)' : `cannot read (${code ?? String(error)})`)
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    fail(path, `invalid JSON (${(error as Error).message.split('\n')[0]})`)
-  }
-  return validateBench(parsed, path)
+  return validateBench(readJsonFile(path, 'run `kos bench` first', fail), path)
 }
 
 /** Pure merge: entries replace every existing entry that has one of their ids. */

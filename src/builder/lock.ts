@@ -1,15 +1,7 @@
 // One `kos build` at a time per tree: engineers and `kos test` share build/.
 import {mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+import {processAlive} from '../util/host.js'
 
 /** Takes build/.kos-build.lock; waits while a live process holds it, takes over a dead holder's lock. */
 export async function acquireBuildLock(
@@ -34,7 +26,7 @@ export async function acquireBuildLock(
     } catch {
       continue // released between open and read
     }
-    if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !alive(holder)) {
+    if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !processAlive(holder)) {
       rmSync(lockFile, {force: true})
       continue
     }

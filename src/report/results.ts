@@ -1,9 +1,10 @@
 // Run results on disk: results.json, JUnit XML, a Markdown summary (also for
 // $GITHUB_STEP_SUMMARY). The text builders are pure; writeResults does the I/O.
-import {appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {shortCommit} from '../util/git.js'
+import {readJsonFile} from '../util/json.js'
 import {findRepoRoot} from '../util/root.js'
 import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
 import {CASE_STATUSES, type CaseStatus, effectiveResult, isFailing, summarize} from '../suites/status.js'
@@ -298,18 +299,5 @@ export function validateResults(value: unknown, path = 'results'): RunResults {
 }
 
 export function readResults(path: string): RunResults {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    fail(path, code === 'ENOENT' ? 'no such file (run `kos test` first)' : `cannot read (${code ?? String(error)})`)
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    fail(path, `invalid JSON (${(error as Error).message.split('\n')[0]})`)
-  }
-  return validateResults(parsed, path)
+  return validateResults(readJsonFile(path, 'run `kos test` first', fail), path)
 }

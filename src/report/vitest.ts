@@ -1,7 +1,8 @@
 // Unit and integration test results from vitest's JSON reporter
 // (build/reports/vitest.json, written by `kos check`), for the progress report.
-import {readFileSync} from 'node:fs'
 import {isAbsolute, relative} from 'node:path'
+
+import {readJsonFile} from '../util/json.js'
 
 export const DEFAULT_VITEST_PATH = 'build/reports/vitest.json'
 
@@ -71,18 +72,8 @@ export function parseVitestJson(value: unknown, root: string, path = 'vitest.jso
 }
 
 export function readVitest(path: string, root: string): VitestSummary {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new VitestFileError(`${path}: ${code === 'ENOENT' ? 'no such file (run `kos check`)' : `cannot read (${code})`}`)
+  const fail = (p: string, what: string): never => {
+    throw new VitestFileError(`${p}: ${what}`)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    throw new VitestFileError(`${path}: invalid JSON (${(error as Error).message.split('\n')[0]})`)
-  }
-  return parseVitestJson(parsed, root, path)
+  return parseVitestJson(readJsonFile(path, 'run `kos check`', fail), root, path)
 }

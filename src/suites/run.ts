@@ -8,7 +8,7 @@ import {OVMF_FIRMWARE, qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {headCommit} from '../util/git.js'
-import {hasNetAdmin} from '../util/host.js'
+import {hasNetAdmin, processAlive} from '../util/host.js'
 import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
 import {collectBacktraceAddresses, crashLocation, formatBacktraceBlock, symbolizeAddresses} from './symbolize.js'
 import {summarize, worstOf} from './status.js'
@@ -107,16 +107,6 @@ function installExitRename(): void {
   process.on('exit', () => {
     for (const [tmp, final] of [...pendingLogs]) finishLog(tmp, final)
   })
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, it is just not ours.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Removes temporary logs left by kos processes that died without renaming them (SIGKILL); never another live run's. */

@@ -80,3 +80,14 @@ export function hasNetAdmin(): boolean {
     return false
   }
 }
+
+/** Is a process with this pid alive (ours or another user's)? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, it is just not ours.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
