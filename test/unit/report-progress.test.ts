@@ -227,7 +227,7 @@ describe('buildProgress without results or kernel sources', () => {
       expect(r.syscalls).toHaveLength(23)
       expect(r.syscalls.every((s) => s.status === 'not implemented' && s.number === null)).toBe(true)
       expect(r.components.every((c) => c.status === 'missing')).toBe(true)
-      expect(r.sources).toMatchObject({syscallHeader: false, syscallTable: false})
+      expect(r.sources).toMatchObject({syscallList: false})
       const md = progressMarkdown(r)
       expect(md).toContain('0 of 0 cases passing')
       expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')

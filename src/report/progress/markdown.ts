@@ -38,7 +38,7 @@ export function progressMarkdown(r: ProgressReport): string {
     const when = r.metrics.vitest?.date ? `, run ${r.metrics.vitest.date}` : ''
     out.push(`- \`${mdCell(r.sources.vitest.path)}\`: ${r.metrics.vitest?.total ?? 0} unit and integration tests (vitest)${when}`)
   }
-  out.push(`- \`${SYSCALL_HEADER}\` (the syscall list): ${r.sources.syscallHeader ? 'read' : 'absent'}`, '')
+  out.push(`- \`${SYSCALL_HEADER}\` (the syscall list): ${r.sources.syscallList ? 'read' : 'absent'}`, '')
 
   out.push('## Summary', '')
   const t = r.totals

@@ -87,8 +87,8 @@ export interface ProgressReport {
     results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
     bench: {path: string; date: string; commit: string | null; entries: number} | null
     vitest: {path: string} | null
-    syscallHeader: boolean
-    syscallTable: boolean
+    /** Whether the syscall list (kos/syscalls.h) was there to read. */
+    syscallList: boolean
   }
   /** cases = results + defined cases that did not run (notRun). */
   totals: RunSummary & {cases: number; notRun: number}
@@ -339,8 +339,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       })),
       bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
       vitest: input.vitest ? {path: input.vitest.path} : null,
-      syscallHeader: sys.header,
-      syscallTable: sys.table,
+      syscallList: sys.found,
     },
     totals: {...summary, cases: cases.length + notRun.length, notRun: notRun.length},
     phases,

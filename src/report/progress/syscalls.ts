@@ -4,7 +4,6 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 export const SYSCALL_HEADER = 'kernel/include/kos/syscalls.h'
-export const SYSCALL_TABLE = SYSCALL_HEADER
 
 /** What the kernel's sources say about its syscalls. */
 export interface SyscallSource {
@@ -12,9 +11,8 @@ export interface SyscallSource {
   numbers: Map<string, number>
   /** SYS_NAME -> kernel handler, for the numbers that have one. */
   handlers: Map<string, string>
-  /** Which source files were there to read. */
-  header: boolean
-  table: boolean
+  /** Whether the list was there to read. */
+  found: boolean
 }
 
 function stripComments(c: string): string {
@@ -47,12 +45,7 @@ function readOptional(path: string): string | null {
 }
 
 export function readSyscalls(root: string): SyscallSource {
-  const headerText = readOptional(join(root, SYSCALL_HEADER))
-  const tableText = readOptional(join(root, SYSCALL_TABLE))
-  return {
-    numbers: headerText === null ? new Map() : parseSyscallHeader(headerText),
-    handlers: tableText === null ? new Map() : parseSyscallTable(tableText),
-    header: headerText !== null,
-    table: tableText !== null,
-  }
+  const text = readOptional(join(root, SYSCALL_HEADER))
+  if (text === null) return {numbers: new Map(), handlers: new Map(), found: false}
+  return {numbers: parseSyscallHeader(text), handlers: parseSyscallTable(text), found: true}
 }
