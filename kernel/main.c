@@ -6,6 +6,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/tsc.h"
 #include "drivers/serial.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -19,6 +20,7 @@
 #include "test/ktest.h"
 #include "sys/sys_wasm.h"
 #include "net/net_boot.h"
+#include "net/netif.h"
 
 void kmain(uint32_t mb_magic, uint32_t mb_info);
 void panic_set_stack_top(uint64_t top);
@@ -28,6 +30,7 @@ extern char boot_stack_top[];
  * running, in this order; each registers its hooks. Adding one: list it. */
 static void (*const subsystem_inits[])(void) = {
     sys_wasm_init,
+    net_platform_init,
 };
 
 static void harness_misbehave(const char *what)
@@ -208,6 +211,7 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
             hz = v;
     }
     pit_init(hz);
+    tsc_calibrate();
     proc_init();
     for (size_t i = 0; i < sizeof subsystem_inits / sizeof subsystem_inits[0]; i++)
         subsystem_inits[i]();

@@ -118,9 +118,14 @@ int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN]);
 void net_input(struct netif *nif, const uint8_t *frame, size_t len);
 /* Periodic work: poll the NIC if it has no interrupt, ARP retries/timeouts. */
 void net_poll(void);
-/* The kernel timer's hook (kernel only): polls, and lets blocked socket
- * calls halt between polls since an interrupt is then certain. */
-void net_timer_tick(void);
+/* Periodic work of the protocols above (mDNS announcements and browsing):
+ * net_poll calls each registered hook after the driver and ARP. 0, or
+ * -ENOSPC past NET_POLL_HOOKS; registering a hook again is a no-op. */
+#define NET_POLL_HOOKS 4
+int net_on_poll(void (*fn)(struct netif *nif));
+/* Kernel only (platform.c): registers the stack's timer tick, which polls
+ * and lets blocked socket calls halt between polls. */
+void net_platform_init(void);
 
 /* "a.b.c.d" -> host-order address; returns false on malformed text. */
 bool net_parse_ipv4(const char *s, size_t n, uint32_t *out);

@@ -5,6 +5,7 @@
 #include "proc/elf.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/irq.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/heap.h"
@@ -27,6 +28,7 @@ extern char trap_restore[];
 void proc_init(void)
 {
     memset(proc_table, 0, sizeof proc_table);
+    timer_on_tick(sched_tick);
 }
 
 /* Everything but the slot itself and, for a zombie, its exit record. */
@@ -226,7 +228,7 @@ static void init_user_frame(struct trapframe *tf, const struct image *img, int a
     tf->cs = USER_CS;
     tf->ss = USER_DS;
     tf->rsp = img->rsp;
-    tf->rflags = 0x202;      /* IF set */
+    tf->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
     tf->rdi = (uint64_t)argc;
     tf->rsi = img->argv_user;
 }

@@ -46,7 +46,7 @@ static bool test_idt_gates(void)
 
 static bool test_timer_ticks(void)
 {
-    KT_EXPECT(read_rflags() & (1 << 9));    /* interrupts are on */
+    KT_EXPECT(read_rflags() & RFLAGS_IF);    /* interrupts are on */
     uint64_t start = timer_ticks();
     /* hlt wakes on the next interrupt; a running PIT ends this well before the bound. */
     for (int i = 0; i < 100000 && timer_ticks() < start + 3; i++)
@@ -59,9 +59,9 @@ static bool test_timer_ticks(void)
 static bool test_sse_enabled(void)
 {
     uint64_t cr4 = read_cr4(), cr0 = read_cr0();
-    KT_EXPECT(cr4 & (1 << 9));      /* OSFXSR */
-    KT_EXPECT(cr4 & (1 << 10));     /* OSXMMEXCPT */
-    KT_EXPECT(!(cr0 & (1 << 2)));   /* EM clear */
+    KT_EXPECT(cr4 & CR4_OSFXSR);
+    KT_EXPECT(cr4 & CR4_OSXMMEXCPT);
+    KT_EXPECT(!(cr0 & CR0_EM));
     static uint8_t area[512] __attribute__((aligned(16)));
     __asm__ volatile("fxsave64 %0" : "=m"(area));
     uint32_t mxcsr = *(uint32_t *)&area[24];

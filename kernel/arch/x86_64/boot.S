@@ -5,10 +5,10 @@
  * higher half. mm/paging.c replaces these tables with fine-grained ones. */
 
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/regs.h"
 
 #define MB_MAGIC      0x1BADB002
 #define MB_FLAGS      0x00000003    /* page-align modules, give memory info */
-#define EFER_MSR      0xC0000080
 
     .section .multiboot, "a"
     .align 4
@@ -111,19 +111,19 @@ _start:
 
     /* CR4: PAE | OSFXSR | OSXMMEXCPT (SSE usable by kernel/wasm). */
     mov %cr4, %eax
-    or $((1 << 5) | (1 << 9) | (1 << 10)), %eax
+    or $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
     mov %eax, %cr4
 
     /* EFER: LME | NXE. */
-    mov $EFER_MSR, %ecx
+    mov $MSR_EFER, %ecx
     rdmsr
-    or $((1 << 8) | (1 << 11)), %eax
+    or $(EFER_LME | EFER_NXE), %eax
     wrmsr
 
     /* CR0: PG | PE | WP | MP, clear EM (x87/SSE emulation). */
     mov %cr0, %eax
-    and $~(1 << 2), %eax
-    or $((1 << 31) | (1 << 16) | (1 << 1) | 1), %eax
+    and $~CR0_EM, %eax
+    or $(CR0_PG | CR0_WP | CR0_MP | CR0_PE), %eax
     mov %eax, %cr0
 
     lgdt boot_gdtr

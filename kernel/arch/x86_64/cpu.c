@@ -1,4 +1,5 @@
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/regs.h"
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
@@ -13,9 +14,9 @@ void cpu_init(void)
     cpuid(0, 0, &a, &b, &c, &d);
     if (a >= 7) {
         cpuid(7, 0, &a, &b, &c, &d);
-        if (b & (1u << 7)) {
+        if (b & CPUID7_EBX_SMEP) {
             uint64_t cr4 = read_cr4();
-            __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ULL << 20)));
+            __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_SMEP));
         }
     }
     /* Start with a clean x87/SSE state; processes load their own. */

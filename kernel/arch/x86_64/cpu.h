@@ -1,5 +1,6 @@
 #pragma once
 #include <stdint.h>
+#include "arch/x86_64/regs.h"
 
 static inline uint64_t rdtsc(void)
 {
@@ -30,7 +31,7 @@ static inline uint64_t read_rflags(void) { uint64_t v; __asm__ volatile("pushfq;
 
 /* Save the interrupt flag and disable interrupts; irq_restore puts it back. */
 static inline uint64_t irq_save(void) { uint64_t f = read_rflags(); cli(); return f; }
-static inline void irq_restore(uint64_t f) { if (f & (1 << 9)) sti(); }
+static inline void irq_restore(uint64_t f) { if (f & RFLAGS_IF) sti(); }
 
 /* Stop for good: interrupts off, halt forever. */
 __attribute__((noreturn)) static inline void cpu_halt_forever(void)

@@ -1,8 +1,8 @@
-/* 8259A PIC pair (remapped to 32-47) and the 8254 PIT on IRQ 0. */
+/* 8259A PIC pair (remapped to 32-47) and the 8254 PIT on IRQ 0, whose tick
+ * runs the registered periodic jobs. */
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/io.h"
 #include "lib/panic.h"
-#include "proc/sched.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -79,16 +79,25 @@ void irq_dispatch(int irq)
     outb(PIC1_CMD, PIC_EOI);
 }
 
-/* The network stack polls its NIC from the timer when it is linked in
- * (kernel/net/platform.c); weak, so the kernel builds without it. */
-extern void net_timer_tick(void) __attribute__((weak));
+/* Periodic jobs, called on every tick in the order they registered (the
+ * scheduler first: proc_init runs before the subsystems). */
+static void (*tick_hooks[TIMER_TICK_HOOKS])(void);
+
+void timer_on_tick(void (*fn)(void))
+{
+    for (int i = 0; i < TIMER_TICK_HOOKS; i++)
+        if (!tick_hooks[i]) {
+            tick_hooks[i] = fn;
+            return;
+        }
+    panic("timer_on_tick: more than %d hooks", TIMER_TICK_HOOKS);
+}
 
 static void timer_tick(void)
 {
     ticks++;
-    sched_tick();
-    if (net_timer_tick)
-        net_timer_tick();
+    for (int i = 0; i < TIMER_TICK_HOOKS && tick_hooks[i]; i++)
+        tick_hooks[i]();
 }
 
 void pit_init(unsigned rate)

@@ -1,0 +1,28 @@
+#pragma once
+/* Bits of the x86-64 control and flag registers the kernel sets or tests
+ * (Intel SDM vol. 3, 2.3-2.5). Plain integers: usable from assembly. */
+
+/* RFLAGS */
+#define RFLAGS_RESERVED1 (1 << 1)   /* always 1 */
+#define RFLAGS_IF        (1 << 9)   /* interrupts enabled */
+
+/* CR0 */
+#define CR0_PE (1 << 0)
+#define CR0_MP (1 << 1)
+#define CR0_EM (1 << 2)
+#define CR0_WP (1 << 16)
+#define CR0_PG (1 << 31)
+
+/* CR4 */
+#define CR4_PAE        (1 << 5)
+#define CR4_OSFXSR     (1 << 9)
+#define CR4_OSXMMEXCPT (1 << 10)
+#define CR4_SMEP       (1 << 20)
+
+/* EFER (MSR 0xC0000080) */
+#define MSR_EFER  0xC0000080
+#define EFER_LME  (1 << 8)
+#define EFER_NXE  (1 << 11)
+
+/* CPUID leaf 7, EBX */
+#define CPUID7_EBX_SMEP (1 << 7)
