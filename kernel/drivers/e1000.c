@@ -227,7 +227,7 @@ static bool alloc_buffers(uint8_t **bufs, uint64_t *phys)
         if (!p)
             return false;
         uint8_t *v = phys_to_virt(p);
-        memset(v, 0, 4096);
+        memset(v, 0, PAGE_SIZE);
         bufs[i] = v;
         bufs[i + 1] = v + BUF_SIZE;
         if (phys) {
@@ -238,7 +238,7 @@ static bool alloc_buffers(uint8_t **bufs, uint64_t *phys)
     return true;
 }
 
-int e1000_init(const char *cmdline)
+int e1000_init(void)
 {
     const struct pci_device *pd = pci_find(E1000_VENDOR, E1000_DEVICE);
     if (!pd) {
@@ -287,8 +287,8 @@ int e1000_init(const char *cmdline)
     }
     nic.rx = phys_to_virt(rx_ring);
     nic.tx = phys_to_virt(tx_ring);
-    memset(nic.rx, 0, 4096);
-    memset(nic.tx, 0, 4096);
+    memset(nic.rx, 0, PAGE_SIZE);
+    memset(nic.tx, 0, PAGE_SIZE);
     for (int i = 0; i < E1000_RING_SIZE; i++) {
         nic.rx[i].addr = rx_phys[i];
         nic.tx[i].addr = tx_phys[i];
@@ -315,7 +315,6 @@ int e1000_init(const char *cmdline)
     nic.nif.transmit = e1000_transmit;
     nic.nif.poll = e1000_poll;
     nic.nif.driver = &nic;
-    net_config_from_cmdline(&nic.nif, cmdline);
     nic.present = true;
 
     if (nic.irq > 0 && nic.irq < 16) {
@@ -328,9 +327,7 @@ int e1000_init(const char *cmdline)
     const uint8_t *m = nic.nif.mac;
     kprintf("e1000: bar0 0x%lx mapped at %p irq %d mac %02x:%02x:%02x:%02x:%02x:%02x\n",
             (unsigned long)nic.regs_phys, (void *)nic.regs, nic.irq, m[0], m[1], m[2], m[3], m[4], m[5]);
-    uint32_t ip = nic.nif.ip;
-    kprintf("e1000: ip %u.%u.%u.%u rings %d/%d\n", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-            ip & 255, E1000_RING_SIZE, E1000_RING_SIZE);
+    kprintf("e1000: rings %d/%d\n", E1000_RING_SIZE, E1000_RING_SIZE);
     return 0;
 }
 

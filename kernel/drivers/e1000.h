@@ -51,7 +51,7 @@ struct e1000_stats {
  * resets it, sets up the rings, the IRQ and the link, and registers its
  * netif with the stack (addresses from cmdline: ip=, gw=, mask=).
  * 0, or -ENODEV when there is no e1000, -ENOMEM, -EIO. */
-int e1000_init(const char *cmdline);
+int e1000_init(void);
 bool e1000_present(void);
 uint32_t e1000_read_reg(uint32_t reg);
 /* The virtual address BAR0 was mapped at, and the BAR's physical address. */

@@ -293,6 +293,16 @@ static void join(char *out, const char *a, const char *b)
     memcpy(out + na + 1, b, nb + 1);
 }
 
+static struct udp_binding port_binding;
+static bool port_bound;
+
+static void mdns_port_input(struct udp_binding *b, struct netif *nif, const struct ipv4_info *ip,
+                            uint16_t src_port, const uint8_t *data, size_t len)
+{
+    (void)b;
+    mdns_input(nif, ip, src_port, data, len);
+}
+
 int mdns_start(struct netif *nif, const char *hostname)
 {
     char label[DNS_LABEL_MAX + 1];
@@ -307,6 +317,15 @@ int mdns_start(struct netif *nif, const char *hostname)
         label[5] = hex[nif->mac[5] & 15];
         label[6] = 0;
     }
+    if (!port_bound) {
+        port_binding.input = mdns_port_input;
+        int rc = udp_bind(&port_binding, MDNS_PORT);
+        if (rc < 0)
+            return rc;
+        port_bound = true;
+    }
+    if (net_on_poll(mdns_tick) < 0)
+        return -ENOSPC;
     memset(&md, 0, sizeof md);
     join(md.host, label, "local");
     join(md.instance, label, MDNS_SERVICE);
@@ -319,7 +338,14 @@ int mdns_start(struct netif *nif, const char *hostname)
     return 0;
 }
 
-void mdns_stop(void) { md.running = false; }
+void mdns_stop(void)
+{
+    md.running = false;
+    if (port_bound) {
+        udp_unbind(&port_binding);
+        port_bound = false;
+    }
+}
 
 static void add_records(struct dns_builder *b, int section, unsigned want, struct netif *nif, bool legacy)
 {

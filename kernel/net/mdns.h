@@ -108,12 +108,15 @@ struct mdns_stats {
 
 /* Starts the responder on nif: host name from hostname (NULL: "kos-XX"
  * from the MAC's last byte), schedules announcements and browse queries.
- * The caller joins 01:00:5e:00:00:fb in the NIC (net_boot.c). 0 or -EINVAL
- * for a bad host name. */
+ * Binds UDP port 5353 in the port table (udp.h) and registers mdns_tick
+ * with net_poll. The caller joins 01:00:5e:00:00:fb in the NIC
+ * (net_boot.c). 0, -EINVAL for a bad host name, -EADDRINUSE when a socket
+ * holds the port. mdns_stop unbinds it. */
 int mdns_start(struct netif *nif, const char *hostname);
 void mdns_stop(void);
 bool mdns_running(void);
-/* UDP datagram to port 5353 (udp.c): true when the responder took it. */
+/* A datagram to port 5353 (through the port binding): true when the
+ * responder took it (false: not running). */
 bool mdns_input(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *data,
                 size_t len);
 /* Periodic work from net_poll: announcements and browse queries when due. */

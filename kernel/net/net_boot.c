@@ -62,8 +62,16 @@ bool net_init(const char *cmdline)
     started = true;
     if (pci_device_count() == 0)
         pci_init();
-    if (e1000_init(cmdline) < 0)
+    if (e1000_init() < 0)
         return false;
+    /* Addresses are the stack's business: ip=, gw=, mask= (defaults: QEMU
+     * user networking). */
+    struct netif *nif = net_default_if;
+    unsigned long f = net_lock();
+    net_config_from_cmdline(nif, cmdline);
+    net_unlock(f);
+    kprintf("net: ip %u.%u.%u.%u gw %u.%u.%u.%u\n", nif->ip >> 24, (nif->ip >> 16) & 255, (nif->ip >> 8) & 255,
+            nif->ip & 255, nif->gw >> 24, (nif->gw >> 16) & 255, (nif->gw >> 8) & 255, nif->gw & 255);
     if (!e1000_wait_link(3000))
         kprintf("e1000: link still down after 3 s\n");
     wait_until_receiving();

@@ -6,8 +6,20 @@
 
 struct netif *net_default_if;
 
-/* mDNS is optional: the host stack test links without it. */
-void mdns_tick(struct netif *nif) __attribute__((weak));
+static void (*poll_hooks[NET_POLL_HOOKS])(struct netif *nif);
+
+int net_on_poll(void (*fn)(struct netif *nif))
+{
+    for (int i = 0; i < NET_POLL_HOOKS; i++) {
+        if (poll_hooks[i] == fn)
+            return 0;
+        if (!poll_hooks[i]) {
+            poll_hooks[i] = fn;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
 
 static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_ETH_SHORT] = "eth_short",
@@ -184,8 +196,8 @@ void net_poll(void)
     if (nif->poll)
         nif->poll(nif);
     arp_tick(nif);
-    if (mdns_tick)
-        mdns_tick(nif);
+    for (int i = 0; i < NET_POLL_HOOKS && poll_hooks[i]; i++)
+        poll_hooks[i](nif);
 }
 
 void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint64_t value, void *arg),

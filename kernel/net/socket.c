@@ -1,5 +1,5 @@
-/* UDP sockets on the default netif: port table, ephemeral ports, receive
- * queues, blocking receive with timeout.
+/* UDP sockets on the default netif: bound in the UDP port table (udp.h),
+ * ephemeral ports, receive queues, blocking receive with timeout.
  *
  * Blocking: a blocked receive waits in net_wait_for_event (a process sleeps
  * on the scheduler's wait queue, so others run; the kernel's own suites
@@ -7,8 +7,6 @@
  * wake-up. Queuing a datagram wakes the waiters. */
 #include "net/socket.h"
 #include "net/udp.h"
-
-static struct socket *bound_list;
 
 /* Received datagrams live in a fixed pool, not the heap: they are queued
  * from interrupt handlers, and the kernel heap must not be entered there.
@@ -71,26 +69,21 @@ int sock_create(int domain, int type, int protocol, struct socket **out)
     return 0;
 }
 
-static bool port_in_use(uint16_t port)
-{
-    for (struct socket *s = bound_list; s; s = s->next)
-        if (s->local_port == port)
-            return true;
-    return false;
-}
-
 static int ephemeral_port(uint16_t *out)
 {
     for (int i = 0; i <= UDP_EPHEMERAL_LAST - UDP_EPHEMERAL_FIRST; i++) {
         uint16_t p = next_ephemeral;
         next_ephemeral = p == UDP_EPHEMERAL_LAST ? UDP_EPHEMERAL_FIRST : (uint16_t)(p + 1);
-        if (!port_in_use(p)) {
+        if (!udp_port_in_use(p)) {
             *out = p;
             return 0;
         }
     }
     return -EADDRINUSE;
 }
+
+static void sock_udp_input(struct udp_binding *b, struct netif *nif, const struct ipv4_info *ip,
+                           uint16_t src_port, const uint8_t *data, size_t len);
 
 /* Caller holds net_lock. */
 static int bind_locked(struct socket *s, uint32_t ip, uint16_t port)
@@ -101,14 +94,14 @@ static int bind_locked(struct socket *s, uint32_t ip, uint16_t port)
         int rc = ephemeral_port(&port);
         if (rc < 0)
             return rc;
-    } else if (port_in_use(port)) {
-        return -EADDRINUSE;
     }
+    s->binding.input = sock_udp_input;
+    int rc = udp_bind(&s->binding, port);
+    if (rc < 0)
+        return rc;
     s->local_ip = ip;
     s->local_port = port;
     s->bound = true;
-    s->next = bound_list;
-    bound_list = s;
     return 0;
 }
 
@@ -196,45 +189,38 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
     return rc < 0 ? rc : (long)len;
 }
 
-bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32_t dst,
-                      uint16_t dst_port, const uint8_t *data, size_t len)
+/* udp_input, for the port this socket bound: queue the datagram unless
+ * the socket filters it out (its local address, its connected peer). */
+static void sock_udp_input(struct udp_binding *b, struct netif *nif, const struct ipv4_info *ip,
+                           uint16_t src_port, const uint8_t *data, size_t len)
 {
-    bool port_bound = false;
-    for (struct socket *s = bound_list; s; s = s->next) {
-        if (s->local_port != dst_port)
-            continue;
-        port_bound = true;
-        if (s->local_ip != 0 && s->local_ip != dst)
-            continue;
-        if (s->connected && (s->peer_ip != src || s->peer_port != src_port))
-            continue;
-        if (s->rx_count >= SOCK_RX_QUEUE) {
-            s->rx_dropped++;
-            net_count_drop(nif, DROP_UDP_QUEUE_FULL);
-            return true;
-        }
-        struct sock_dgram *d = len <= UDP_MAX_PAYLOAD ? dgram_alloc() : NULL;
-        if (!d) {
-            net_count_drop(nif, DROP_UDP_NO_MEM);
-            return true;
-        }
-        d->next = NULL;
-        d->src = src;
-        d->src_port = src_port;
-        d->len = (uint16_t)len;
-        memcpy(d->data, data, len);
-        if (s->rx_tail)
-            s->rx_tail->next = d;
-        else
-            s->rx_head = d;
-        s->rx_tail = d;
-        s->rx_count++;
-        net_wake_waiters();
-        return true;
+    struct socket *s = (struct socket *)((char *)b - offsetof(struct socket, binding));
+    if (s->local_ip != 0 && s->local_ip != ip->dst)
+        return;
+    if (s->connected && (s->peer_ip != ip->src || s->peer_port != src_port))
+        return;
+    if (s->rx_count >= SOCK_RX_QUEUE) {
+        s->rx_dropped++;
+        net_count_drop(nif, DROP_UDP_QUEUE_FULL);
+        return;
     }
-    /* Bound but filtered out (e.g. wrong peer for a connected socket):
-     * silently ignored, as the port is not unreachable. */
-    return port_bound;
+    struct sock_dgram *d = len <= UDP_MAX_PAYLOAD ? dgram_alloc() : NULL;
+    if (!d) {
+        net_count_drop(nif, DROP_UDP_NO_MEM);
+        return;
+    }
+    d->next = NULL;
+    d->src = ip->src;
+    d->src_port = src_port;
+    d->len = (uint16_t)len;
+    memcpy(d->data, data, len);
+    if (s->rx_tail)
+        s->rx_tail->next = d;
+    else
+        s->rx_head = d;
+    s->rx_tail = d;
+    s->rx_count++;
+    net_wake_waiters();
 }
 
 static struct sock_dgram *pop(struct socket *s)
@@ -289,11 +275,8 @@ void sock_close(struct socket *s)
     if (!s)
         return;
     unsigned long f = net_lock();
-    for (struct socket **pp = &bound_list; *pp; pp = &(*pp)->next)
-        if (*pp == s) {
-            *pp = s->next;
-            break;
-        }
+    if (s->bound)
+        udp_unbind(&s->binding);
     struct sock_dgram *d = s->rx_head;
     while (d) {
         struct sock_dgram *n = d->next;

@@ -21,7 +21,7 @@ struct sock_dgram {
 };
 
 struct socket {
-    struct socket *next;        /* in the bound-port list */
+    struct udp_binding binding; /* in the UDP port table while bound */
     int type;
     bool nonblocking;
     bool bound, connected;
@@ -49,9 +49,6 @@ long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
                    struct kos_sockaddr_in *from, uint32_t timeout_ms);
 void sock_close(struct socket *s);
 
-/* Called by udp_input: true when a socket took the datagram. */
-bool sock_deliver_udp(struct netif *nif, uint32_t src, uint16_t src_port, uint32_t dst,
-                      uint16_t dst_port, const uint8_t *data, size_t len);
 /* Number of open sockets and of queued datagrams (leak checks in tests). */
 int sock_open_count(void);
 int sock_dgrams_in_use(void);

@@ -1,12 +1,44 @@
-/* UDP (RFC 768): checksums with the IPv4 pseudo-header, demux to sockets. */
+/* UDP (RFC 768): checksums with the IPv4 pseudo-header, demux through the
+ * port table to whoever bound the port. */
 #include "net/udp.h"
 #include "net/icmp.h"
-#include "net/socket.h"
-#include "net/mdns.h"
 
-/* mDNS is optional: the host stack test links without it. */
-bool mdns_input(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *data,
-                size_t len) __attribute__((weak));
+static struct udp_binding *bindings;
+
+static struct udp_binding *find_binding(uint16_t port)
+{
+    for (struct udp_binding *b = bindings; b; b = b->next)
+        if (b->port == port)
+            return b;
+    return NULL;
+}
+
+bool udp_port_in_use(uint16_t port)
+{
+    return find_binding(port) != NULL;
+}
+
+int udp_bind(struct udp_binding *b, uint16_t port)
+{
+    if (port == 0)
+        return -EINVAL;
+    if (find_binding(port))
+        return -EADDRINUSE;
+    b->port = port;
+    b->next = bindings;
+    bindings = b;
+    return 0;
+}
+
+void udp_unbind(struct udp_binding *b)
+{
+    for (struct udp_binding **pp = &bindings; *pp; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            b->next = NULL;
+            return;
+        }
+}
 
 static uint32_t pseudo_sum(uint32_t src, uint32_t dst, size_t udp_len)
 {
@@ -39,10 +71,11 @@ void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt
     }
     uint16_t sport = net_get16(pkt), dport = net_get16(pkt + 2);
     nif->stats.udp_rx++;
-    if (dport == MDNS_PORT && mdns_input && mdns_input(nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN))
+    struct udp_binding *b = find_binding(dport);
+    if (b) {
+        b->input(b, nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN);
         return;
-    if (sock_deliver_udp(nif, ip->src, sport, ip->dst, dport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN))
-        return;
+    }
     net_count_drop(nif, DROP_UDP_NO_PORT);
     icmp_send_unreachable(nif, ip, ICMP_CODE_PORT_UNREACH);
 }

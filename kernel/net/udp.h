@@ -7,6 +7,23 @@
 #define UDP_EPHEMERAL_FIRST 49152
 #define UDP_EPHEMERAL_LAST 65535
 
+/* The port table: every user of a UDP port (a socket, the mDNS responder)
+ * binds it the same way, one binding per port. udp_input hands each
+ * datagram for the port to input, which queues or uses it, or drops it and
+ * counts why; a datagram the binding filters out (a connected socket, another
+ * peer) is ignored, as the port is not unreachable. A port nobody bound gets
+ * ICMP port unreachable. Callers hold net_lock. */
+struct udp_binding {
+    struct udp_binding *next;
+    uint16_t port;
+    void (*input)(struct udp_binding *b, struct netif *nif, const struct ipv4_info *ip, uint16_t src_port,
+                  const uint8_t *data, size_t len);
+};
+/* 0, or -EADDRINUSE when another binding holds port (port 0: -EINVAL). */
+int udp_bind(struct udp_binding *b, uint16_t port);
+void udp_unbind(struct udp_binding *b);
+bool udp_port_in_use(uint16_t port);
+
 void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt, size_t len);
 int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port,
                const void *data, size_t len);
