@@ -8,6 +8,8 @@
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/tsc.h"
 #include "drivers/serial.h"
+#include "drivers/fbcon.h"
+#include "arch/x86_64/io.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "fs/tarfs.h"
@@ -54,6 +56,21 @@ static void harness_misbehave(const char *what)
         panic("write to an unmapped kernel address did not fault");
     }
     panic("unknown harness mode '%s' (expected hang, triple, panic or pagefault)", what);
+}
+
+/* hold=key: keep what is on the screen until a key comes from the PS/2
+ * controller (polled: no keyboard driver), e.g. a QMP send-key after a
+ * screendump. Bytes already waiting are dropped first. */
+#define I8042_DATA 0x60
+#define I8042_STATUS 0x64
+static void hold_for_key(void)
+{
+    while (inb(I8042_STATUS) & 1)
+        (void)inb(I8042_DATA);
+    kprintf("kos: holding for a key (hold=key)\n");
+    while (!(inb(I8042_STATUS) & 1))
+        __asm__ volatile("pause");
+    kprintf("kos: key 0x%x, exiting\n", inb(I8042_DATA));
 }
 
 /* One init= item: "/bin/prog[:arg...][!fault]". */
@@ -197,6 +214,8 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     idt_init();
     pmm_init();
     paging_init();
+    if (fbcon_init())
+        kprintf("kos: screen console, %ux%u pixels\n", boot_info.fb.width, boot_info.fb.height);
     pic_init();
     char value[512];
     unsigned hz = 100;
@@ -248,5 +267,7 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
         ktap_diag("free pages before %lu, after %lu (kernel page tables set aside)", free_before, free_after);
         ktap_result(free_after == free_before, "no_page_leak");
     }
+    if (cmdline_get("hold", value, sizeof value) && strcmp(value, "key") == 0)
+        hold_for_key();
     qemu_exit(ktap_all_passed() ? 0 : 1);
 }

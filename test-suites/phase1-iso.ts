@@ -6,17 +6,21 @@ import type {CaseDef} from '../src/suites/types.js'
 
 const HELLO = isoEntry('hello')
 const NET = isoEntry('net')
+/** The line hello prints, which the screen must show as one text row, exactly. */
+const HELLO_LINE = '[user] Hello from ring-3!'
 const helloCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
   id: `iso_${firmware}_hello`,
   phase: 1,
-  title: `the ISO boots under ${name}: GRUB loads the kernel and initrd by multiboot2, hello runs in ring 3`,
-  components: ['boot-image', 'boot', 'elf-loader', 'ring3'],
+  title: `the ISO boots under ${name}: GRUB loads the kernel and initrd by multiboot2, hello runs in ring 3, ` +
+    'and a QMP screendump decoded with the kernel font shows its line on the framebuffer console',
+  components: ['boot-image', 'fbcon', 'boot', 'elf-loader', 'ring3'],
   syscalls: [],
-  profile: 'base',
+  profile: 'screen',
   boot: {firmware, entry: HELLO.id},
   append: HELLO.append,
   timeoutSec: 300,
-  expect: {log: [`kos: booting, command line '${HELLO.append}'`, 'kos: multiboot2', '[user] Hello from ring-3!', 'ok 1 hello']},
+  peer: {name: 'screen', options: {line: HELLO_LINE}},
+  expect: {log: [`kos: booting, command line '${HELLO.append}'`, 'kos: multiboot2 loader, framebuffer 1024x768', 'kos: screen console, 1024x768 pixels', HELLO_LINE, 'ok 1 hello']},
 })
 
 export const cases: CaseDef[] = [

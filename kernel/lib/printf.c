@@ -1,6 +1,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "drivers/serial.h"
+#include "drivers/fbcon.h"
 #include "arch/x86_64/cpu.h"
 #include <stdint.h>
 #include <stdbool.h>
@@ -175,6 +176,7 @@ void console_write(const char *s, size_t n)
     /* One writer at a time: interrupt handlers may print too. */
     uint64_t f = irq_save();
     serial_write(s, n);
+    fbcon_write(s, n);
     irq_restore(f);
 }
 

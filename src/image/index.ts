@@ -32,7 +32,8 @@ export interface IsoEntry {
 
 /** The boot menu, first entry the default. */
 export const ISO_ENTRIES: readonly IsoEntry[] = [
-  {id: 'hello', title: 'kos: hello from ring 3 (the default init)', append: 'init=/bin/hello'},
+  // hold=key: the screen stays until a key is pressed (the screen cases send one through QMP).
+  {id: 'hello', title: 'kos: hello from ring 3 (the default init), then wait for a key', append: 'init=/bin/hello hold=key'},
   {id: 'tests', title: 'kos: in-kernel tests, then the user test programs',
     append: 'ktest=all init=/bin/syscalls,/bin/fork_test,/bin/exec_test,/bin/wait_test,/bin/pipe_test,/bin/cow_test,/bin/wasm_test:basic'},
   {id: 'net', title: 'kos: network node (e1000; UDP echo on port 7, mDNS name kos.local)', append: 'init=/bin/net_echo mdns=1 hostname=kos'},

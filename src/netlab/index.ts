@@ -4,6 +4,9 @@
 // "netecho: ready" line and drives the guest's netecho service
 // (kernel/net/net_ktest.c) with "kos:" commands, finally sending "kos:quit".
 import dgram from 'node:dgram'
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type {Peer, PeerContext, PeerSpec, PeerVerdict, StartPeer} from '../suites/types.js'
 import {createNetns, type Netns} from '../qemu/netns.js'
 import {type AgentOp, runAgent, summarizeReport} from './agent.js'
@@ -11,8 +14,12 @@ import {expectTerms, ipFromString, macFromString, malformedFrames} from './frame
 import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
+import {readScreen} from '../screen/index.js'
+import {QmpClient} from '../screen/qmp.js'
 
 export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
+/** The kernel's line when hold=key keeps the screen until a key comes. */
+export const HOLD_LINE = /kos: holding for a key/
 /** How long a guest may take to boot and bring its NIC up under TCG. */
 const READY_TIMEOUT_MS = 240_000
 /** The hub LAN's host station (lan-2 profile; guests use ip=10.0.3.mac). */
@@ -256,6 +263,28 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         {op: 'echo', count: num(spec, 'count', 1000), minSize: 1, maxSize: num(spec, 'maxSize', 1472), seed: 1},
         {op: 'client'},
       ])
+    case 'screen': {
+      // The guest holds its screen (hold=key) once its programs ran: read it through
+      // QMP, check the expected line, then press a key so the guest exits with its verdict.
+      const want = String(spec.options?.line ?? '')
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'kos-qmp-'))
+      const qmpSocket = path.join(dir, 'qmp.sock')
+      return makePeer(async () => ({vars: {qmpSocket}, cleanup: async () => rmSync(dir, {recursive: true, force: true})}), async (signal, since) => {
+        await waitForSerial(ctx.serialPath, HOLD_LINE, READY_TIMEOUT_MS, signal, since)
+        const qmp = await QmpClient.connect(qmpSocket, 30_000, signal)
+        try {
+          const lines = await readScreen(qmp, ctx.repoRoot)
+          await qmp.execute('send-key', {keys: [{type: 'qcode', data: 'ret'}]})
+          const shown = lines.filter((l) => l !== '')
+          const row = lines.indexOf(want)
+          const findings = {expected: want, row, screen: shown}
+          if (row < 0) return {ok: false, detail: `the screen shows no line "${want}" (last lines: ${shown.slice(-3).map((l) => JSON.stringify(l)).join(', ') || 'none'})`, findings}
+          return {ok: true, detail: `screen row ${row} reads "${want}" (${shown.length} lines of text decoded)`, findings}
+        } finally {
+          qmp.close()
+        }
+      })
+    }
     case 'ping-tap':
       return tapPeer(spec, ctx, (ns, signal) => pingTap(spec, ns, signal))
     case 'udp-sizes-tap':
@@ -280,8 +309,8 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
     case 'bad-packets':
       return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
     default:
-      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, mdns-lan, bad-packets)`)
+      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, screen, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, mdns-lan, bad-packets)`)
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'mdns-lan', 'bad-packets']

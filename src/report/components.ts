@@ -48,6 +48,8 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'elf-loader', name: 'ELF loader', phase: 1, paths: ['kernel/proc/elf*']},
   {id: 'syscalls', name: 'System call table and user-pointer checks', phase: 1, paths: ['kernel/sys/**', 'kernel/include/kos/syscall*.h', 'kernel/mm/uaccess*']},
   {id: 'ring3', name: 'User space (crt0, libc, ring 3)', phase: 1, paths: ['user/lib/**']},
+  {id: 'fbcon', name: 'Screen console (framebuffer, built-in 8x16 font)', phase: 1, paths: ['kernel/drivers/fbcon*', 'kernel/drivers/font*', 'src/screen/**'],
+    unitTests: ['test/unit/screen*.test.ts']},
   {id: 'boot-image', name: 'Bootable ISO (kos image: GRUB for BIOS and UEFI, multiboot2)', phase: 1, paths: ['src/image/**', 'src/commands/image.ts'],
     unitTests: ['test/unit/image*.test.ts']},
   // Phase 2: processes, scheduling and WASM

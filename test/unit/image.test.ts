@@ -48,10 +48,10 @@ describe('buildIso', () => {
 describe('ISO cases', () => {
   const base = {id: 'iso_x', phase: 1, title: 't', components: [], syscalls: [], profile: 'base', timeoutSec: 60}
   it('must name a menu entry and carry its command line', () => {
-    const ok = validateCase({...base, boot: {firmware: 'uefi', entry: 'hello'}, append: 'init=/bin/hello'}, 'f.ts', ['base'])
+    const ok = validateCase({...base, boot: {firmware: 'uefi', entry: 'hello'}, append: 'init=/bin/hello hold=key'}, 'f.ts', ['base'])
     expect(ok.boot).toEqual({firmware: 'uefi', entry: 'hello'})
     expect(() => validateCase({...base, boot: {firmware: 'uefi', entry: 'hello'}, append: 'init=/bin/args'}, 'f.ts', ['base']))
-      .toThrow('f.ts: field "append" must be the command line of boot menu entry "hello" ("init=/bin/hello"): GRUB passes that one')
+      .toThrow('f.ts: field "append" must be the command line of boot menu entry "hello" ("init=/bin/hello hold=key"): GRUB passes that one')
     expect(() => validateCase({...base, boot: {firmware: 'coreboot', entry: 'hello'}, append: ''}, 'f.ts', ['base'])).toThrow('field "boot" must be')
     expect(() => validateCase({...base, boot: {firmware: 'bios', entry: 'nope'}, append: ''}, 'f.ts', ['base'])).toThrow('unknown boot menu entry "nope"')
   })
