@@ -23,20 +23,23 @@ const helloCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
   expect: {log: [`kos: booting, command line '${HELLO.append}'`, 'kos: multiboot2 loader, framebuffer 1024x768', 'kos: screen console, 1024x768 pixels', HELLO_LINE, 'ok 1 hello']},
 })
 
+const netCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
+  id: `iso_${firmware}_net`,
+  phase: 1,
+  title: `the ISO's network node entry under ${name}: the e1000 comes up and the user-space UDP echo answers 200 datagrams from the host`,
+  components: ['boot-image', 'e1000', 'udp', 'sockets'],
+  syscalls: [],
+  profile: 'e1000-user',
+  boot: {firmware, entry: NET.id},
+  append: NET.append,
+  timeoutSec: 400,
+  peer: {name: 'udp-echo-user', options: {count: 200}},
+  expect: {log: ['netecho: ready ip 10.0.2.15 port 7 (user space)']},
+})
+
 export const cases: CaseDef[] = [
   helloCase('bios', 'SeaBIOS (CD)'),
   helloCase('uefi', 'UEFI (OVMF)'),
-  {
-    id: 'iso_bios_net',
-    phase: 1,
-    title: 'the ISO\'s network node entry under SeaBIOS: the e1000 comes up and the user-space UDP echo answers 200 datagrams from the host',
-    components: ['boot-image', 'e1000', 'udp', 'sockets'],
-    syscalls: [],
-    profile: 'e1000-user',
-    boot: {firmware: 'bios', entry: NET.id},
-    append: NET.append,
-    timeoutSec: 400,
-    peer: {name: 'udp-echo-user', options: {count: 200}},
-    expect: {log: ['netecho: ready ip 10.0.2.15 port 7 (user space)']},
-  },
+  netCase('bios', 'SeaBIOS (CD)'),
+  netCase('uefi', 'UEFI (OVMF)'),
 ]
