@@ -13,6 +13,19 @@
 #include "libc.h"
 #endif
 
+/* A decimal number (optionally negative); stops at the first non-digit. */
+static inline long p2p_atol(const char *s)
+{
+    long v = 0, sign = 1;
+    if (*s == '-') {
+        sign = -1;
+        s++;
+    }
+    while (*s >= '0' && *s <= '9' && v < 100000000000L)
+        v = v * 10 + (*s++ - '0');
+    return sign * v;
+}
+
 /* Feeds n bytes to a block function through a partial-block buffer (hashes
  * and MACs): whole blocks straight from the input, the rest buffered. */
 static inline void p2p_absorb(uint8_t *buf, size_t *used, size_t bs, const uint8_t *p, size_t n,

@@ -1,0 +1,163 @@
+// The js-libp2p reference peer: unmodified js-libp2p (TCP, Noise, yamux,
+// identify, ping, optional mDNS) that dials and serves a kos node. Plain ESM
+// run as a child process (`node src/netlab/libp2p-peer.mjs JOB`), also under
+// `ip netns exec`. One JSON job in argv; JSON lines on stdout, one per event;
+// commands as JSON lines on stdin ({"op":"dial","addr":...}, {"op":"stats"},
+// {"op":"quit"}). Node 20 lacks Promise.withResolvers, which libp2p 3 uses.
+if (!Promise.withResolvers) {
+  Promise.withResolvers = function withResolvers() {
+    let resolve, reject
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
+    return {promise, resolve, reject}
+  }
+}
+const {createLibp2p} = await import('libp2p')
+const {tcp} = await import('@libp2p/tcp')
+const {noise} = await import('@chainsafe/libp2p-noise')
+const {yamux} = await import('@chainsafe/libp2p-yamux')
+const {identify} = await import('@libp2p/identify')
+const {ping} = await import('@libp2p/ping')
+const {multiaddr} = await import('@multiformats/multiaddr')
+const {peerIdFromPublicKey} = await import('@libp2p/peer-id')
+const {publicKeyFromProtobuf} = await import('@libp2p/crypto/keys')
+const readline = await import('node:readline')
+
+const job = JSON.parse(process.argv[2] ?? '{}')
+const ECHO = '/kos/echo/1.0.0'
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+
+const services = {identify: identify(), ping: ping()}
+if (job.mdns) {
+  const {mdns} = await import('@libp2p/mdns')
+  services.mdns = mdns({interval: job.mdnsIntervalMs ?? 1000})
+}
+const node = await createLibp2p({
+  addresses: {listen: [job.listen ?? '/ip4/127.0.0.1/tcp/0']},
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services,
+  connectionManager: {maxConnections: 64},
+})
+
+const identified = new Map()
+node.addEventListener('peer:identify', (evt) => {
+  const d = evt.detail
+  let keyMatches = false
+  try {
+    const key = d.publicKey instanceof Uint8Array ? publicKeyFromProtobuf(d.publicKey) : d.publicKey
+    keyMatches = key != null && peerIdFromPublicKey(key).equals(d.peerId)
+  } catch { keyMatches = false }
+  const info = {
+    event: 'identify',
+    peerId: d.peerId.toString(),
+    agentVersion: d.agentVersion,
+    protocolVersion: d.protocolVersion,
+    protocols: d.protocols,
+    listenAddrs: (d.listenAddrs ?? []).map(String),
+    observedAddr: d.observedAddr ? String(d.observedAddr) : null,
+    keyMatches,
+  }
+  identified.set(info.peerId, info)
+  for (const w of waiters.splice(0)) w()
+  out(info)
+})
+const waiters = []
+async function waitIdentify(id, ms) {
+  const until = Date.now() + ms
+  while (!identified.has(id)) {
+    if (Date.now() > until) return null
+    await new Promise((res) => { waiters.push(res); setTimeout(res, 200) })
+  }
+  return identified.get(id)
+}
+
+if (job.mdns) {
+  node.addEventListener('peer:discovery', (evt) => {
+    out({event: 'discovery', peerId: evt.detail.id.toString(), multiaddrs: evt.detail.multiaddrs.map(String)})
+  })
+}
+
+let echoServed = 0, echoBytes = 0
+await node.handle(ECHO, async (stream) => {
+  let n = 0
+  for await (const chunk of stream) {
+    n += chunk.byteLength
+    if (!stream.send(chunk)) await stream.onDrain()
+  }
+  await stream.close()
+  echoServed++
+  echoBytes += n
+}, {maxInboundStreams: 256, maxOutboundStreams: 256})
+
+const pattern = (i, size) => {
+  const b = new Uint8Array(size)
+  for (let k = 0; k < size; k++) b[k] = (k * 7 + i * 13 + (k >> 9)) & 0xff
+  return b
+}
+
+async function echoOnce(peer, i, size) {
+  const stream = await node.dialProtocol(peer, ECHO, {maxOutboundStreams: 256})
+  const data = pattern(i, size)
+  const reader = (async () => {
+    const got = new Uint8Array(size)
+    let off = 0, bad = false
+    for await (const chunk of stream) {
+      const c = chunk.subarray()
+      if (off + c.byteLength > size) { bad = true; break }
+      got.set(c, off)
+      off += c.byteLength
+    }
+    if (bad || off !== size) return false
+    for (let k = 0; k < size; k++) if (got[k] !== data[k]) return false
+    return true
+  })()
+  for (let off = 0; off < size; off += 16384) {
+    if (!stream.send(data.subarray(off, Math.min(size, off + 16384)))) await stream.onDrain()
+  }
+  await stream.close()
+  return reader
+}
+
+async function dial(addr, opts) {
+  const ma = multiaddr(addr)
+  const t0 = Date.now()
+  const conn = await node.dial(ma)
+  const peerId = conn.remotePeer.toString()
+  const info = await waitIdentify(peerId, 20000)
+  const rtts = []
+  for (let i = 0; i < (opts.pings ?? 20); i++) rtts.push(await node.services.ping.ping(conn.remotePeer))
+  const echo = {streams: opts.echoStreams ?? 0, size: opts.echoSize ?? 0, ok: 0, failed: 0, ms: 0}
+  if (echo.streams > 0) {
+    const e0 = Date.now()
+    const results = await Promise.allSettled(Array.from({length: echo.streams}, (_, i) => echoOnce(conn.remotePeer, i, echo.size)))
+    echo.ms = Date.now() - e0
+    for (const r of results) {
+      if (r.status === 'fulfilled' && r.value) echo.ok++
+      else { echo.failed++; if (r.status === 'rejected' && !echo.error) echo.error = String(r.reason) }
+    }
+  }
+  return {event: 'dialed', addr, peerId, connectMs: Date.now() - t0, identify: info, rtts, echo}
+}
+
+out({event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String)})
+
+if (job.dial) {
+  try { out(await dial(job.dial, job)) } catch (e) { out({event: 'dialed', addr: job.dial, error: String(e?.stack ?? e)}) }
+}
+
+const rl = readline.createInterface({input: process.stdin})
+rl.on('line', async (line) => {
+  let cmd
+  try { cmd = JSON.parse(line) } catch { return }
+  if (cmd.op === 'dial') {
+    try { out(await dial(cmd.addr, cmd)) } catch (e) { out({event: 'dialed', addr: cmd.addr, error: String(e?.stack ?? e)}) }
+  } else if (cmd.op === 'stats') {
+    out({event: 'stats', echoServed, echoBytes, connections: node.getConnections().map((c) => ({peer: c.remotePeer.toString(), addr: String(c.remoteAddr), status: c.status}))})
+  } else if (cmd.op === 'quit') {
+    await node.stop()
+    out({event: 'stopped'})
+    process.exit(0)
+  }
+})
+rl.on('close', async () => { await node.stop(); process.exit(0) })

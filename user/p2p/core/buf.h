@@ -1,0 +1,16 @@
+/* A growable byte buffer: data lives in p[off .. len). */
+#pragma once
+#include "p2p_base.h"
+
+struct buf {
+    uint8_t *p;
+    size_t off, len, cap;
+};
+
+static inline size_t buf_used(const struct buf *b) { return b->len - b->off; }
+static inline const uint8_t *buf_data(const struct buf *b) { return b->p + b->off; }
+/* Room for n more bytes at the end; returns a pointer there, or NULL (out of memory). */
+uint8_t *buf_reserve(struct buf *b, size_t n);
+bool buf_append(struct buf *b, const void *data, size_t n);
+void buf_consume(struct buf *b, size_t n);
+void buf_free(struct buf *b);

@@ -1,0 +1,206 @@
+/* plat.h over POSIX sockets, poll and /dev/urandom: the host build of p2pd. */
+#define _GNU_SOURCE
+#include "plat.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t plat_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t plat_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int plat_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t r = getrandom(p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+void plat_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(ip);
+    return a;
+}
+
+int plat_tcp_listen(uint32_t ip, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = sin_of(ip, port);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 64) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+int plat_tcp_accept(int lfd, uint32_t *ip, uint16_t *port)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = accept4(lfd, (struct sockaddr *)&a, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    *ip = ntohl(a.sin_addr.s_addr);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+int plat_tcp_connect(uint32_t ip, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in a = sin_of(ip, port);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+int plat_sock_error(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return -errno;
+    return -err;
+}
+
+int plat_sock_name(int fd, uint32_t *ip, uint16_t *port)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+        return -errno;
+    *ip = ntohl(a.sin_addr.s_addr);
+    *port = ntohs(a.sin_port);
+    return 0;
+}
+
+long plat_send(int fd, const void *buf, size_t n)
+{
+    ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
+    if (r < 0)
+        return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
+    return r;
+}
+
+long plat_recv(int fd, void *buf, size_t n)
+{
+    ssize_t r = recv(fd, buf, n, 0);
+    if (r < 0)
+        return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
+    return r;
+}
+
+void plat_close(int fd) { close(fd); }
+
+int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms)
+{
+    _Static_assert(sizeof(struct plat_pollfd) == sizeof(struct pollfd), "pollfd layout");
+    int r = poll((struct pollfd *)fds, (nfds_t)n, timeout_ms);
+    return r < 0 ? (errno == EINTR ? 0 : -errno) : r;
+}
+
+int plat_udp_open(uint16_t port, uint32_t group)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    struct sockaddr_in a = sin_of(0, port);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    if (group) {
+        struct ip_mreq m;
+        m.imr_multiaddr.s_addr = htonl(group);
+        m.imr_interface.s_addr = htonl(INADDR_ANY);
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+    }
+    return fd;
+}
+
+long plat_sendto(int fd, const void *buf, size_t n, uint32_t ip, uint16_t port)
+{
+    struct sockaddr_in a = sin_of(ip, port);
+    ssize_t r = sendto(fd, buf, n, 0, (struct sockaddr *)&a, sizeof a);
+    return r < 0 ? -errno : r;
+}
+
+long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    ssize_t r = recvfrom(fd, buf, n, 0, (struct sockaddr *)&a, &len);
+    if (r < 0)
+        return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
+    *ip = ntohl(a.sin_addr.s_addr);
+    *port = ntohs(a.sin_port);
+    return r;
+}
+
+uint32_t plat_primary_ip(void)
+{
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* The platform layer: everything the p2p code needs from the system.
+ * Implemented over the kos syscalls (kos/plat_kos.c) and over POSIX
+ * (host/plat_host.c). Addresses and ports are in host byte order; calls
+ * return negative errno values on failure (-PLAT_EAGAIN: try again later). */
+#pragma once
+#include "p2p_base.h"
+
+#define PLAT_EAGAIN 11
+#define PLAT_EINPROGRESS 115
+
+#define PLAT_POLLIN 0x001
+#define PLAT_POLLOUT 0x004
+#define PLAT_POLLERR 0x008
+#define PLAT_POLLHUP 0x010
+
+struct plat_pollfd {
+    int fd;
+    short events;
+    short revents;
+};
+
+uint64_t plat_now_ms(void);
+uint64_t plat_now_us(void);
+/* Fills buf from the system's random source; 0 or -errno. */
+int plat_random(void *buf, size_t n);
+/* One line to the console (stdout on the host; a newline is added). */
+void plat_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* TCP, non-blocking. listen: ip 0 = any. connect returns the socket at once
+ * (connection in progress: POLLOUT, then plat_sock_error says how it went). */
+int plat_tcp_listen(uint32_t ip, uint16_t port);
+int plat_tcp_accept(int lfd, uint32_t *ip, uint16_t *port);
+int plat_tcp_connect(uint32_t ip, uint16_t port);
+int plat_sock_error(int fd);
+int plat_sock_name(int fd, uint32_t *ip, uint16_t *port);
+long plat_send(int fd, const void *buf, size_t n);
+/* 0 = the peer closed. */
+long plat_recv(int fd, void *buf, size_t n);
+void plat_close(int fd);
+int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms);
+
+/* UDP bound to port on any address, joined to a multicast group (0: none). */
+int plat_udp_open(uint16_t port, uint32_t group);
+long plat_sendto(int fd, const void *buf, size_t n, uint32_t ip, uint16_t port);
+long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port);
+/* The address the host uses towards the outside (for listen addresses), 0 if unknown. */
+uint32_t plat_primary_ip(void);
