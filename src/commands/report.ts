@@ -4,6 +4,7 @@ import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../bench/file.js'
 import {generateProgress} from '../report/progress/index.js'
+import {REPORT_LANGS} from '../report/progress/markdown.js'
 import {ResultsFileError} from '../report/results.js'
 import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'
@@ -16,6 +17,7 @@ export default class Report extends Command {
 
   static override examples = [
     '<%= config.bin %> report',
+    '<%= config.bin %> report --lang es',
     '<%= config.bin %> report --results shard1/results.json --results shard2/results.json --bench build/reports/bench.json',
   ]
 
@@ -25,6 +27,7 @@ export default class Report extends Command {
     vitest: Flags.string({description: "vitest's JSON report (default build/reports/vitest.json when present, written by `kos check`)"}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
+    lang: Flags.string({description: 'language of the Markdown report (es: Spanish, the original report\'s language; default file docs/PROGRESS.es.md)', options: [...REPORT_LANGS], default: 'en'}),
   }
 
   async run(): Promise<void> {
@@ -43,6 +46,7 @@ export default class Report extends Command {
         vitest: given(flags.vitest),
         out: given(flags.out),
         jsonOut: given(flags['json-out']),
+        lang: flags.lang as (typeof REPORT_LANGS)[number],
       })
     } catch (error) {
       const known = error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError

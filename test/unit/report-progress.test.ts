@@ -8,7 +8,7 @@ import type {BenchFile} from '../../src/bench/file.js'
 import {ORIGINAL_SYSCALLS, resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/util/git.js'
 import {generateProgress} from '../../src/report/progress/index.js'
-import {progressMarkdown} from '../../src/report/progress/markdown.js'
+import {phaseBar, progressMarkdown} from '../../src/report/progress/markdown.js'
 import {buildProgress, combineAttempts, mergeRunResults, type ProgressInput} from '../../src/report/progress/model.js'
 import {parseSyscallHeader, parseSyscallTable} from '../../src/report/progress/syscalls.js'
 import {readResults, ResultsFileError} from '../../src/report/results.js'
@@ -79,7 +79,7 @@ describe('syscall sources', () => {
     const real = readFileSync('kernel/include/kos/syscalls.h', 'utf8')
     const numbers = parseSyscallHeader(real)
     const table = parseSyscallTable(real)
-    for (const [name, number] of ORIGINAL_SYSCALLS) expect(numbers.get(name)).toBe(number)
+    for (const {name, number} of ORIGINAL_SYSCALLS) expect(numbers.get(name)).toBe(number)
     expect(numbers.get('SYS_WAITPID')).toBe(33)
     expect(new Set(numbers.values()).size).toBe(numbers.size)
     for (const name of table.keys()) expect(numbers.has(name)).toBe(true)
@@ -111,16 +111,20 @@ describe('buildProgress on the fixture tree', () => {
     expect(buildProgress(input({git: {commit: null, dirty: null}})).sources.results[0].sameCommit).toBeNull()
   })
 
-  it('computes phase completion from passing cases and done components, and never invents a figure', () => {
+  it('computes phase completion from passing cases, done components and done syscalls, and never invents a figure', () => {
     const byPhase = Object.fromEntries(report.phases.map((p) => [p.phase, p]))
-    // The lower of the case share and the component share.
+    // The lowest of the case, component and original-syscall shares.
     const share = (n: number, d: number) => Math.round((n / d) * 100)
     for (const p of [byPhase[1], byPhase[2]]) {
       const own = report.components.filter((c) => c.phase === p.phase)
+      const sys = report.syscalls.filter((s) => s.phase === p.phase)
       expect(p.components).toBe(own.length)
       expect(p.componentsDone).toBe(own.filter((c) => c.status === 'done').length)
-      expect(p.completionPct).toBe(Math.min(share(p.pass, p.cases), share(p.componentsDone, p.components)))
+      expect({syscalls: p.syscalls, syscallsDone: p.syscallsDone}).toEqual({syscalls: sys.length, syscallsDone: sys.filter((s) => s.status === 'done').length})
+      expect(p.completionPct).toBe(Math.min(share(p.pass, p.cases), share(p.componentsDone, p.components), share(p.syscallsDone, p.syscalls)))
     }
+    // The original report's syscalls by phase: 1-4 and 8-12 in phase 1, fork/exec/wait and WASM in 2, sockets in 3.
+    expect([1, 2, 3, 4].map((n) => byPhase[n].syscalls)).toEqual([9, 5, 9, 0])
     expect(byPhase[1]).toMatchObject({cases: 3, pass: 2})
     expect(byPhase[1].completionPct).toBeLessThanOrEqual(67)
     // Every case of phase 2 passed, but some of its components are not done: not 100 %.
@@ -232,7 +236,7 @@ describe('buildProgress without results or kernel sources', () => {
       expect(md).toContain('0 of 0 cases passing')
       expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
       expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
-      expect(md).toContain('| 4 | Discovery and P2P | 0 of 0 | 0 of 3 | 0 % (no tests yet) |')
+      expect(md).toContain('| 4 | Discovery and P2P | 0 / 0 | 0 / 9 |  | 0 % (no tests yet) |')
     } finally {
       rmSync(empty, {recursive: true, force: true})
     }
@@ -259,12 +263,12 @@ describe('progressMarkdown', () => {
   })
 
   it('renders table rows with a constant column count', () => {
-    for (const [name, columns] of [['Phases', 5], ['Components', 7], ['Syscalls', 6], ['Tests', 6]] as const) {
+    for (const [name, columns] of [['Phases', 6], ['Components', 7], ['Syscalls', 7], ['Tests', 6]] as const) {
       const rows = section(name).split('\n').filter((l) => l.startsWith('|'))
       expect(rows.length).toBeGreaterThan(2)
       for (const row of rows) expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(columns)
     }
-    expect(section('Syscalls')).toContain('| 5 | `SYS_FORK` | 5 |  | **not implemented** (-ENOSYS) | fork_wait |')
+    expect(section('Syscalls')).toContain('| 5 | `SYS_FORK` | copy the calling process | 5 |  | **not implemented** (-ENOSYS) | fork_wait |')
     expect(section('Tests')).toContain('KERNEL PANIC: page fault at 0x0 \\| rip=')
   })
 
@@ -396,5 +400,59 @@ describe('vitest results', () => {
     expect(udp.unitTests).toEqual({files: ['test/unit/net_stack.test.ts'], passed: 1, failed: 0})
     expect(udp.status).toBe(plain.components.find((c) => c.id === 'udp')!.status)
     expect(md).toContain('Failing unit/integration tests (2): test/integration/boot.test.ts: boot prints KTAP;')
+  })
+})
+
+describe('the original report in the generated one', () => {
+  const syscalls = {
+    numbers: new Map([['SYS_CONNECT', 17], ['SYS_SENDTO', 22]]),
+    handlers: new Map([['SYS_CONNECT', 'sys_connect'], ['SYS_SENDTO', 'sys_sendto']]),
+    found: true,
+  }
+  const udp = run('2026-02-01T00:00:00Z', [makeCase('udp_connect', 3, 'pass', ['udp'], ['SYS_CONNECT', 'SYS_SENDTO'])])
+  const r = buildProgress(input({results: [{path: 'udp.json', results: udp}], syscalls}))
+  const byName = Object.fromEntries(r.syscalls.map((s) => [s.name, s]))
+
+  it('keeps a TCP syscall partial while only UDP cases cover it; a datagram syscall is done', () => {
+    expect(byName.SYS_CONNECT).toMatchObject({status: 'partial', note: 'its cases pass, but it needs tcp (missing)', meaning: 'open a TCP connection (for UDP: set the default peer)', phase: 3})
+    expect(byName.SYS_SENDTO).toMatchObject({status: 'done', phase: 3})
+    expect(r.debt.syscallsPartial).toEqual(['SYS_CONNECT'])
+  })
+
+  it('lists the original report\'s unbuilt items as missing rows that count against their phase', () => {
+    const c = Object.fromEntries(r.components.map((x) => [x.id, x]))
+    for (const id of ['ipc', 'signals', 'dht', 'rpc', 'remote-wasm', 'file-sharing', 'echo-service', 'health-monitor', 'p2p']) expect(c[id].status, id).toBe('missing')
+    expect(['ipc', 'signals'].map((id) => c[id].phase)).toEqual([2, 2])
+    // Phase 3's one case passed, yet the phase is far from complete: TCP and most original syscalls are not done.
+    const p3 = r.phases.find((p) => p.phase === 3)!
+    expect(p3).toMatchObject({cases: 1, pass: 1, syscalls: 9, syscallsDone: 1})
+    expect(p3.completionPct).toBe(Math.min(100, Math.round((p3.componentsDone / p3.components) * 100), Math.round((1 / 9) * 100)))
+    expect(p3.completionPct).toBeLessThanOrEqual(11)
+  })
+
+  it('opens with one text bar per phase and two Mermaid charts', () => {
+    const md = progressMarkdown(r)
+    const bars = md.split('```')[1].trim().split('\n')
+    expect(bars).toEqual(r.phases.map((p) => `Phase ${p.phase}  ${phaseBar(p.completionPct)} ${String(p.completionPct).padStart(3)} %  ${p.name}`))
+    expect(phaseBar(0)).toBe('░'.repeat(20))
+    expect(phaseBar(55)).toBe('█'.repeat(11) + '░'.repeat(9))
+    expect(phaseBar(100)).toBe('█'.repeat(20))
+    const charts = md.split('```mermaid\n').slice(1).map((b) => b.split('\n```')[0])
+    expect(charts).toHaveLength(2)
+    expect(charts[0]).toContain(`bar [${r.phases.map((p) => p.completionPct).join(', ')}]`)
+    expect(charts[1]).toContain('x-axis ["udp_connect"]')
+    expect(charts[1]).toContain('bar [0]')
+  })
+
+  it('writes the same report in Spanish', () => {
+    const es = progressMarkdown(r, 'es')
+    for (const s of ['Fuentes', 'Resumen', 'Fases', 'Gráficos', 'Componentes', 'Llamadas al sistema', 'Pruebas', 'Métricas', 'Deuda técnica']) expect(es).toContain(`## ${s}\n`)
+    expect(es).toContain('# Informe de progreso de kos')
+    expect(es).toContain('**1 de 1 casos pasan**')
+    expect(es).toContain('**parcial** (its cases pass, but it needs tcp (missing))')
+    expect(es.split('```')[1]).toContain('Fase 3  ')
+    // Same rows as the English report: only the words differ.
+    const rows = (md: string) => md.split('\n').filter((l) => l.startsWith('|')).length
+    expect(rows(es)).toBe(rows(progressMarkdown(r)))
   })
 })

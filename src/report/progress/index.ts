@@ -8,7 +8,7 @@ import type {CaseDef} from '../../suites/types.js'
 import {type GitInfo, gitInfo} from '../../util/git.js'
 import {DEFAULT_REPORT_DIR, readResults} from '../results.js'
 import {DEFAULT_VITEST_PATH, readVitest} from '../vitest.js'
-import {progressMarkdown} from './markdown.js'
+import {progressMarkdown, type ReportLang} from './markdown.js'
 import {buildProgress, type ProgressInput, type ProgressReport} from './model.js'
 
 export const DEFAULT_RESULTS = `${DEFAULT_REPORT_DIR}/results.json`
@@ -20,8 +20,10 @@ export interface GenerateOptions {
   results?: string[]
   /** Bench file; default build/reports/bench.json when it exists. */
   bench?: string
-  /** Markdown output, default docs/PROGRESS.md. */
+  /** Markdown output, default docs/PROGRESS.md (docs/PROGRESS.es.md in Spanish). */
   out?: string
+  /** Language of the Markdown (default en); the JSON is the same in every language. */
+  lang?: ReportLang
   /** vitest JSON report; default build/reports/vitest.json when it exists. */
   vitest?: string
   /** JSON output, default docs/progress.json. */
@@ -63,7 +65,7 @@ export function generateProgress(opts: GenerateOptions): Generated {
   if (opts.vitest !== undefined) vitest = {path: shown(opts.vitest), summary: readVitest(abs(opts.vitest), opts.root)}
   else if (existsSync(abs(DEFAULT_VITEST_PATH))) vitest = {path: DEFAULT_VITEST_PATH, summary: readVitest(abs(DEFAULT_VITEST_PATH), opts.root)}
 
-  const markdownPath = abs(opts.out ?? 'docs/PROGRESS.md')
+  const markdownPath = abs(opts.out ?? (opts.lang === 'es' ? 'docs/PROGRESS.es.md' : 'docs/PROGRESS.md'))
   const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
   const report = buildProgress({
     root: opts.root,
@@ -78,7 +80,7 @@ export function generateProgress(opts: GenerateOptions): Generated {
 
   mkdirSync(dirname(markdownPath), {recursive: true})
   mkdirSync(dirname(jsonPath), {recursive: true})
-  writeFileSync(markdownPath, progressMarkdown(report))
+  writeFileSync(markdownPath, progressMarkdown(report, opts.lang))
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n')
   return {report, markdownPath, jsonPath, warnings}
 }

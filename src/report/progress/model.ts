@@ -16,7 +16,8 @@ export const PLANNED_PHASES = [1, 2, 3, 4]
 
 export type CoverageStatus = 'done' | 'failing' | 'untested'
 export type ComponentStatus = CoverageStatus | 'missing'
-export type SyscallStatus = CoverageStatus | 'not implemented'
+/** partial: its cases pass, but what the original report meant by it needs a component that is not done (TCP). */
+export type SyscallStatus = CoverageStatus | 'partial' | 'not implemented'
 
 export interface Coverage {
   /** Cases naming this item, in result order. */
@@ -35,8 +36,11 @@ export interface PhaseRow {
   /** Components assigned to the phase, and how many of them are done. */
   components: number
   componentsDone: number
-  /** The lower of the share of cases passed and the share of components done, 0-100: a
-   * phase with a missing or untested component never reads as complete. */
+  /** Syscalls of the original report assigned to the phase, and how many of them are done. */
+  syscalls: number
+  syscallsDone: number
+  /** The lowest of the shares of cases passed, components done and original syscalls done,
+   * 0-100: a phase with a missing component or a syscall not done never reads as complete. */
   completionPct: number
   /** "no tests yet" when the phase has no cases. */
   note?: string
@@ -59,6 +63,11 @@ export interface SyscallRow extends Coverage {
   name: string
   /** Number in the original hand-written report, null for syscalls added since. */
   originalNumber: number | null
+  /** What the original report meant by it, and its phase there (null for syscalls added since). */
+  meaning: string | null
+  phase: number | null
+  /** Why it is partial. */
+  note?: string
   /** Number in kernel/include/kos/syscall.h, null when the header does not define it. */
   number: number | null
   handler: string | null
@@ -110,6 +119,7 @@ export interface ProgressReport {
     syscallsNotImplemented: string[]
     syscallsUntested: string[]
     syscallsFailing: string[]
+    syscallsPartial: string[]
     componentsMissing: string[]
     componentsUntested: string[]
     componentsFailing: string[]
@@ -218,7 +228,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     const inPhase = cases.filter((c) => c.phase === phase)
     const pass = inPhase.filter((c) => c.status === 'pass').length
     const total = inPhase.length + notRun.filter((c) => c.phase === phase).length
-    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, components: 0, componentsDone: 0, completionPct: total ? Math.round((pass / total) * 100) : 0}
+    const row: PhaseRow = {phase, name: phaseName(phase), cases: total, pass, components: 0, componentsDone: 0, syscalls: 0, syscallsDone: 0, completionPct: total ? Math.round((pass / total) * 100) : 0}
     if (total === 0) row.note = 'no tests yet'
     return row
   })
@@ -281,22 +291,31 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       casesBySyscall.set(name, list)
     }
   }
-  const original = new Map(ORIGINAL_SYSCALLS)
-  const names = [...ORIGINAL_SYSCALLS.map(([n]) => n)]
+  const original = new Map(ORIGINAL_SYSCALLS.map((o) => [o.name, o]))
+  const names = ORIGINAL_SYSCALLS.map((o) => o.name)
   const added = [...new Set([...numbers.keys(), ...table.keys()])].filter((n) => !original.has(n))
   added.sort((a, b) => (numbers.get(a) ?? Infinity) - (numbers.get(b) ?? Infinity) || a.localeCompare(b))
   names.push(...added)
   const syscallRows: SyscallRow[] = names.map((name) => {
     const cov = coverageOf(casesBySyscall.get(name) ?? [])
     const handler = table.get(name) ?? null
-    return {
+    const o = original.get(name)
+    const row: SyscallRow = {
       name,
-      originalNumber: original.get(name) ?? null,
+      originalNumber: o?.number ?? null,
+      meaning: o?.meaning ?? null,
+      phase: o?.phase ?? null,
       number: numbers.get(name) ?? null,
       handler,
       ...cov,
       status: handler === null ? 'not implemented' : coverageStatus(cov),
     }
+    const needed = o?.needs ? componentRows.find((c) => c.id === o.needs) : undefined
+    if (row.status === 'done' && needed && needed.status !== 'done') {
+      row.status = 'partial'
+      row.note = `its cases pass, but it needs ${needed.id} (${needed.status})`
+    }
+    return row
   })
   for (const [name, list] of casesBySyscall) {
     if (!names.includes(name)) for (const c of list) unknownReferences.push({case: c.id, kind: 'syscall', name})
@@ -325,6 +344,10 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     row.components = own.length
     row.componentsDone = own.filter((c) => c.status === 'done').length
     if (own.length > 0 && row.cases > 0) row.completionPct = Math.min(row.completionPct, Math.round((row.componentsDone / own.length) * 100))
+    const sys = syscallRows.filter((s) => s.phase === row.phase)
+    row.syscalls = sys.length
+    row.syscallsDone = sys.filter((s) => s.status === 'done').length
+    if (sys.length > 0 && row.cases > 0) row.completionPct = Math.min(row.completionPct, Math.round((row.syscallsDone / sys.length) * 100))
   }
 
   return {
@@ -358,6 +381,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       syscallsNotImplemented: syscallRows.filter((s) => s.status === 'not implemented').map((s) => s.name),
       syscallsUntested: syscallRows.filter((s) => s.status === 'untested').map((s) => s.name),
       syscallsFailing: syscallRows.filter((s) => s.status === 'failing').map((s) => s.name),
+      syscallsPartial: syscallRows.filter((s) => s.status === 'partial').map((s) => s.name),
       componentsMissing: componentRows.filter((c) => c.status === 'missing').map((c) => c.id),
       componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
