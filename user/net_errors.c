@@ -18,14 +18,15 @@ int main(void)
     struct sockaddr_in a;
 
     /* socket() */
-    KTAP_EXPECT_EQ("stream_socket_unsupported", socket(AF_INET, SOCK_STREAM, 0), -EPROTONOSUPPORT);
+    long st = socket(AF_INET, SOCK_STREAM, 0);
+    ktap_ok(st >= 3 && close((int)st) == 0, "stream_socket_created");
     KTAP_EXPECT_EQ("unknown_domain", socket(99, SOCK_DGRAM, 0), -EAFNOSUPPORT);
     KTAP_EXPECT_EQ("unknown_type", socket(AF_INET, 77, 0), -EINVAL);
     KTAP_EXPECT_EQ("tcp_protocol_on_dgram", socket(AF_INET, SOCK_DGRAM, 6), -EPROTONOSUPPORT);
     long s1 = udp_socket();
     ktap_ok(s1 >= 3, "socket_is_a_descriptor");
-    KTAP_EXPECT_EQ("listen_not_implemented", listen((int)s1, 1), -ENOSYS);
-    KTAP_EXPECT_EQ("accept_not_implemented", accept((int)s1, NULL, NULL), -ENOSYS);
+    KTAP_EXPECT_EQ("listen_on_dgram_eopnotsupp", listen((int)s1, 1), -EOPNOTSUPP);
+    KTAP_EXPECT_EQ("accept_on_dgram_eopnotsupp", accept((int)s1, NULL, NULL), -EOPNOTSUPP);
 
     /* descriptors that are not sockets */
     a = sockaddr_ipv4(0, 5000);

@@ -25,6 +25,8 @@ static int64_t pipe_read(struct file *f, const struct iobuf *buf)
     while (p->count == 0) {
         if (p->writers == 0)
             return 0;
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
         if (proc_interrupted())
             return -EINTR;
         waitq_sleep(&p->can_read);
@@ -51,6 +53,8 @@ static int64_t pipe_write(struct file *f, const struct iobuf *buf)
         if (p->readers == 0)
             return done ? (int64_t)done : -EPIPE;
         if (p->count == PIPE_BUF_SIZE) {
+            if (f->flags & O_NONBLOCK)
+                return done ? (int64_t)done : -EAGAIN;
             if (proc_interrupted())
                 return done ? (int64_t)done : -EINTR;
             waitq_sleep(&p->can_write);

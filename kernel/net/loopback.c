@@ -2,9 +2,11 @@
  *
  * ipv4_output queues such packets here instead of calling ipv4_input from
  * inside the sender: a TCP segment looped back would otherwise be answered
- * (ACK, more data) from within its own transmission, recursing without
- * bound. The outermost sender drains the queue, so a datagram sent to
- * ourselves is still delivered before sendto returns. */
+ * (ACK, more data) from within its own transmission, while the sender is
+ * half-way through updating its state, and recurse without bound. The queue
+ * is drained at safe points: when the socket layer leaves the stack (so a
+ * datagram sent to ourselves is delivered before sendto returns) and on
+ * every net_poll. */
 #include "net/netif.h"
 #include "net/ipv4.h"
 
@@ -48,7 +50,6 @@ int net_loopback_queue(struct netif *to, const uint8_t *pkt, size_t len)
     q_count++;
     to->stats.tx_frames++;
     to->stats.tx_bytes += len;
-    net_loopback_drain();
     return 0;
 }
 

@@ -32,6 +32,10 @@ uint64_t net_now_ms(void);
  * suites) it halts until the next interrupt. Returns 0, or -EINTR when the
  * waiting process has been killed. Host: advances the fake clock. */
 int net_wait_for_event(void);
+/* The wait queue net_wait_for_event sleeps on (kernel only): poll()
+ * registers on it for sockets. Woken by every network event and tick. */
+struct waitq;
+struct waitq *net_event_queue(void);
 /* A datagram was queued to a socket: wake the blocked receivers. Safe from
  * interrupt handlers. Host: counts the calls. */
 void net_wake_waiters(void);

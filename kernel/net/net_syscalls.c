@@ -1,4 +1,4 @@
-/* Socket syscalls 15-23 (numbers and prototypes from the list in
+/* Socket syscalls 15-23 and 38-42 (numbers and prototypes from the list in
  * kos/syscalls.h) and the socket's file operations. User memory is copied
  * through kernel buffers (mm/uaccess.h) where it is read or written. A
  * socket descriptor is a file (sock_file_ops) whose read is a blocking recv
@@ -12,12 +12,24 @@
  *   recv(fd, buf, len, flags, timeout_ms)
  *   sendto(fd, buf, len, flags, addr, addrlen)
  *   recvfrom(fd, buf, len, flags, struct kos_sockaddr_in *src or 0, timeout_ms)
- * timeout_ms 0 waits forever; MSG_DONTWAIT or SOCK_NONBLOCK return -EAGAIN at
- * once; an expired timeout returns -ETIMEDOUT. listen/accept are reserved in
- * the list with no handler (-ENOSYS): UDP only. Errors: -EBADF, -ENOTSOCK,
- * -EFAULT (any bad pointer, checked before anything happens), -EINVAL, -EAFNOSUPPORT,
- * -EPROTONOSUPPORT (SOCK_STREAM), -EADDRINUSE, -EADDRNOTAVAIL, -EDESTADDRREQ,
- * -EMSGSIZE (> 1472 bytes), -ENETUNREACH, -ENETDOWN (no NIC). */
+ *   listen(fd, backlog)                             SOCK_STREAM
+ *   accept(fd, struct kos_sockaddr_in *peer or 0, kos_socklen_t *len or 0)
+ *   shutdown(fd, how)                               SHUT_RD, SHUT_WR, SHUT_RDWR
+ *   setsockopt(fd, level, name, const int *val, 4)  SO_REUSEADDR SO_RCVBUF SO_SNDBUF TCP_NODELAY
+ *   getsockopt(fd, level, name, int *val, kos_socklen_t *len)   also SO_ERROR
+ *   getsockname / getpeername(fd, struct kos_sockaddr_in *, kos_socklen_t *len)
+ * timeout_ms 0 waits forever; MSG_DONTWAIT or a non-blocking socket
+ * (SOCK_NONBLOCK, fcntl O_NONBLOCK) return -EAGAIN at once; an expired
+ * timeout returns -ETIMEDOUT. A non-blocking connect returns -EINPROGRESS;
+ * poll for POLLOUT, then SO_ERROR gives the outcome. On a stream, send and
+ * write move every byte (blocking) or what fits (non-blocking); recv and read
+ * return what has arrived. Address-length pointers hold 32-bit values: at
+ * least 16 going in, 16 coming out. Errors: -EBADF, -ENOTSOCK, -EFAULT (any
+ * bad pointer), -EINVAL, -EAFNOSUPPORT, -EPROTONOSUPPORT, -EADDRINUSE,
+ * -EADDRNOTAVAIL, -EDESTADDRREQ, -EMSGSIZE (a datagram over 1472 bytes),
+ * -ENETUNREACH, -ENETDOWN (no NIC), -EOPNOTSUPP (a stream call on a datagram
+ * socket), -ENOPROTOOPT, and for streams -ECONNREFUSED, -ECONNRESET,
+ * -ETIMEDOUT, -EPIPE, -ENOTCONN, -EISCONN, -EALREADY, -EINPROGRESS, -EAGAIN. */
 
 #include "sys/syscall.h"
 #include "mm/heap.h"
@@ -32,6 +44,7 @@
 
 static const struct file_ops sock_file_ops;
 
+/* The socket behind fd; its non-blocking flag follows the file's O_NONBLOCK. */
 static int sock_from_fd(uint64_t fd, struct socket **out)
 {
     if (fd >= NOFILE)
@@ -41,7 +54,39 @@ static int sock_from_fd(uint64_t fd, struct socket **out)
         return -EBADF;
     if (f->ops != &sock_file_ops)
         return -ENOTSOCK;
-    *out = f->priv;
+    struct socket *s = f->priv;
+    s->nonblocking = (f->flags & O_NONBLOCK) != 0;
+    *out = s;
+    return 0;
+}
+
+/* A socket file and descriptor for s (released with it on failure). */
+static int64_t install_socket(struct socket *s, bool nonblocking)
+{
+    struct file *f = file_new(&sock_file_ops, O_RDWR | (nonblocking ? O_NONBLOCK : 0), s);
+    if (!f) {
+        sock_close(s);
+        return -ENOMEM;
+    }
+    int fd = proc_fd_alloc(proc_current(), f);
+    if (fd < 0)
+        file_put(f);    /* releases the socket */
+    return fd;
+}
+
+/* Writes an address to (uaddr, ulen): *ulen must be at least 16 and becomes 16. */
+static int addr_to_user(uint64_t uaddr, uint64_t ulen, const struct kos_sockaddr_in *a)
+{
+    if (!uaddr)
+        return 0;
+    kos_socklen_t len;
+    if (copyin(&len, ulen, sizeof len))
+        return -EFAULT;
+    if (len < sizeof *a)
+        return -EINVAL;
+    len = sizeof *a;
+    if (copyout(uaddr, a, sizeof *a) || copyout(ulen, &len, sizeof len))
+        return -EFAULT;
     return 0;
 }
 
@@ -64,15 +109,140 @@ int64_t sys_socket(const struct syscall_args *a)
     int rc = sock_create((int)a->a0, (int)a->a1, (int)a->a2, &s);
     if (rc < 0)
         return rc;
-    struct file *f = file_new(&sock_file_ops, O_RDWR, s);
-    if (!f) {
-        sock_close(s);
-        return -ENOMEM;
-    }
-    int fd = proc_fd_alloc(proc_current(), f);
-    if (fd < 0)
-        file_put(f);    /* releases the socket */
+    return install_socket(s, (a->a1 & SOCK_NONBLOCK) != 0);
+}
+
+int64_t sys_listen(const struct syscall_args *a)
+{
+    struct socket *s;
+    int rc = sock_from_fd(a->a0, &s);
+    if (rc < 0)
+        return rc;
+    int backlog = (int64_t)a->a1 < 0 ? 0 : a->a1 > TCP_BACKLOG_MAX ? TCP_BACKLOG_MAX : (int)a->a1;
+    return sock_listen(s, backlog);
+}
+
+int64_t sys_accept(const struct syscall_args *a)
+{
+    struct socket *s, *n;
+    int rc = sock_from_fd(a->a0, &s);
+    if (rc < 0)
+        return rc;
+    /* Pointers first: a connection is never taken and then lost to a bad one. */
+    if (a->a1 && (user_range_ok(a->a1, sizeof(struct kos_sockaddr_in), true) ||
+                  user_range_ok(a->a2, sizeof(kos_socklen_t), true)))
+        return -EFAULT;
+    rc = sock_accept(s, &n);
+    if (rc < 0)
+        return rc;
+    struct kos_sockaddr_in peer;
+    sock_getname(n, true, &peer);
+    int64_t fd = install_socket(n, false);
+    if (fd >= 0 && (rc = addr_to_user(a->a1, a->a2, &peer)) < 0)
+        return rc;      /* the descriptor stays: the connection is not lost */
     return fd;
+}
+
+int64_t sys_shutdown(const struct syscall_args *a)
+{
+    struct socket *s;
+    int rc = sock_from_fd(a->a0, &s);
+    return rc < 0 ? rc : sock_shutdown(s, (int)a->a1);
+}
+
+static int64_t getname(const struct syscall_args *a, bool peer)
+{
+    struct socket *s;
+    int rc = sock_from_fd(a->a0, &s);
+    if (rc < 0)
+        return rc;
+    if (!a->a1 || !a->a2)
+        return -EFAULT;
+    struct kos_sockaddr_in addr;
+    rc = sock_getname(s, peer, &addr);
+    return rc < 0 ? rc : addr_to_user(a->a1, a->a2, &addr);
+}
+
+int64_t sys_getsockname(const struct syscall_args *a) { return getname(a, false); }
+int64_t sys_getpeername(const struct syscall_args *a) { return getname(a, true); }
+
+int64_t sys_setsockopt(const struct syscall_args *a)
+{
+    struct socket *s;
+    int rc = sock_from_fd(a->a0, &s);
+    if (rc < 0)
+        return rc;
+    if (a->a4 != sizeof(int))
+        return -EINVAL;
+    int v;
+    if (copyin(&v, a->a3, sizeof v))
+        return -EFAULT;
+    return sock_setopt(s, (int)a->a1, (int)a->a2, v);
+}
+
+int64_t sys_getsockopt(const struct syscall_args *a)
+{
+    struct socket *s;
+    int rc = sock_from_fd(a->a0, &s);
+    if (rc < 0)
+        return rc;
+    kos_socklen_t len;
+    if (copyin(&len, a->a4, sizeof len) || user_range_ok(a->a3, sizeof(int), true))
+        return -EFAULT;
+    if (len < sizeof(int))
+        return -EINVAL;
+    int v;
+    rc = sock_getopt(s, (int)a->a1, (int)a->a2, &v);
+    if (rc < 0)
+        return rc;
+    len = sizeof v;
+    if (copyout(a->a3, &v, sizeof v) || copyout(a->a4, &len, sizeof len))
+        return -EFAULT;
+    return 0;
+}
+
+/* Stream I/O in chunks through a kernel buffer, each copied at its use. */
+#define STREAM_CHUNK 4096
+
+static int64_t stream_send(struct socket *s, const struct iobuf *buf, int flags)
+{
+    uint8_t *k = kmalloc(STREAM_CHUNK);
+    if (!k)
+        return -ENOMEM;
+    uint64_t done = 0;
+    int64_t r = 0;
+    do {
+        uint64_t n = buf->len - done < STREAM_CHUNK ? buf->len - done : STREAM_CHUNK;
+        if (n && iobuf_copyin(k, buf, done, n)) {
+            r = -EFAULT;
+            break;
+        }
+        uint64_t took = 0;
+        while (took < n || n == 0) {
+            r = sock_stream_send(s, k + took, (size_t)(n - took), flags);
+            if (r <= 0)
+                break;
+            took += (uint64_t)r;
+        }
+        done += took;
+        if (r < 0 || n == 0)
+            break;
+    } while (done < buf->len);
+    kfree(k);
+    return done ? (int64_t)done : r;
+}
+
+static int64_t stream_recv(struct socket *s, const struct iobuf *buf, int flags, uint32_t timeout_ms)
+{
+    uint64_t n = buf->len < 16384 ? buf->len : 16384;
+    uint8_t *k = kmalloc(n ? n : 1);
+    if (!k)
+        return -ENOMEM;
+    int64_t r = sock_stream_recv(s, k, (size_t)n, flags, timeout_ms);
+    if (r > 0 && iobuf_copyout(buf, 0, k, (uint64_t)r))
+        r = -EFAULT;
+    kfree(k);
+    return r;
 }
 
 int64_t sys_bind(const struct syscall_args *a)
@@ -105,10 +275,17 @@ static int64_t do_send(uint64_t fd, uint64_t ubuf, uint64_t len, uint64_t flags,
         return rc;
     if (flags > 0xffffffffu)
         return -EINVAL;
-    if (len > UDP_MAX_PAYLOAD)
-        return -EMSGSIZE;
     if (len && user_range_ok(ubuf, len, false))
         return -EFAULT;
+    if (s->tcp) {
+        struct iobuf b = iobuf_user(ubuf, len);
+        (void)uaddr;
+        (void)addrlen;
+        (void)with_addr;    /* a stream sends to its peer (Linux ignores the address) */
+        return stream_send(s, &b, (int)flags);
+    }
+    if (len > UDP_MAX_PAYLOAD)
+        return -EMSGSIZE;
     if (with_addr && (rc = addr_from_user(uaddr, addrlen, &addr)) < 0)
         return rc;
     uint8_t *kbuf = kmalloc(len ? len : 1);
@@ -135,6 +312,14 @@ static int64_t do_recv(uint64_t fd, uint64_t ubuf, uint64_t len, uint64_t flags,
         return -EFAULT;
     if (usrc && user_range_ok(usrc, sizeof(struct kos_sockaddr_in), true))
         return -EFAULT;
+    if (s->tcp) {
+        struct iobuf b = iobuf_user(ubuf, len);
+        int64_t r = stream_recv(s, &b, (int)flags, (uint32_t)timeout_ms);
+        struct kos_sockaddr_in from;
+        if (r >= 0 && usrc && sock_getname(s, true, &from) == 0 && copyout(usrc, &from, sizeof from))
+            r = -EFAULT;
+        return r;
+    }
     size_t klen = len > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : (size_t)len;
     uint8_t *kbuf = kmalloc(klen ? klen : 1);
     if (!kbuf)
@@ -173,6 +358,10 @@ int64_t sys_recvfrom(const struct syscall_args *a)
  * arrived (the wait holds no user pointer). */
 static int64_t sock_file_read(struct file *f, const struct iobuf *buf)
 {
+    struct socket *s = f->priv;
+    s->nonblocking = (f->flags & O_NONBLOCK) != 0;
+    if (s->tcp)
+        return stream_recv(s, buf, 0, 0);
     size_t klen = buf->len > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : (size_t)buf->len;
     uint8_t *kbuf = kmalloc(klen ? klen : 1);
     if (!kbuf)
@@ -187,6 +376,10 @@ static int64_t sock_file_read(struct file *f, const struct iobuf *buf)
 /* write() on a socket: send to the connected peer. */
 static int64_t sock_file_write(struct file *f, const struct iobuf *buf)
 {
+    struct socket *s = f->priv;
+    s->nonblocking = (f->flags & O_NONBLOCK) != 0;
+    if (s->tcp)
+        return stream_send(s, buf, 0);
     if (buf->len > UDP_MAX_PAYLOAD)
         return -EMSGSIZE;
     uint8_t *kbuf = kmalloc(buf->len ? buf->len : 1);
@@ -204,7 +397,13 @@ static void sock_file_release(struct file *f)
     sock_close(f->priv);
 }
 
+static unsigned sock_file_poll(struct file *f, struct poll_table *pt)
+{
+    poll_wait(pt, net_event_queue());
+    return sock_poll(f->priv);
+}
+
 static const struct file_ops sock_file_ops = {
     .name = "socket", .mode = KOS_S_IFSOCK | 0666,
-    .read = sock_file_read, .write = sock_file_write, .release = sock_file_release,
+    .read = sock_file_read, .write = sock_file_write, .poll = sock_file_poll, .release = sock_file_release,
 };

@@ -190,6 +190,7 @@ void net_poll(void)
 {
     net_loopback_drain();
     tcp_tick();
+    net_loopback_drain();      /* what the timers sent to ourselves */
     struct netif *nif = net_default_if;
     if (!nif)
         return;

@@ -90,15 +90,15 @@ struct netif {
 
 /* The interface sockets use (the kernel has one NIC). */
 extern struct netif *net_default_if;
-/* lo: 127.0.0.1/8. Its transmit queues packets, which net_loopback_drain
- * delivers (never from inside a sender, so protocol code does not recurse). */
+/* lo: 127.0.0.1/8. What is sent to it (or to our own address) is queued
+ * and delivered by net_loopback_drain, never from inside the sender. */
 extern struct netif net_loopback_if;
 #define NET_LOOPBACK_ADDR 0x7f000001u
 /* The interface for dst: lo for 127/8 and for our own address, else the
  * default interface (NULL when there is none). */
 struct netif *net_route(uint32_t dst);
-/* Queues an IPv4 packet for delivery to `to` (lo, or ourselves on a NIC),
- * then drains unless already draining. 0, -EMSGSIZE or -ENOBUFS (full). */
+/* Queues an IPv4 packet for delivery to `to` (lo, or ourselves on a NIC).
+ * 0, -EMSGSIZE or -ENOBUFS (full). */
 int net_loopback_queue(struct netif *to, const uint8_t *pkt, size_t len);
 /* Delivers queued loopback packets (a no-op while already delivering). */
 void net_loopback_drain(void);

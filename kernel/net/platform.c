@@ -25,6 +25,8 @@ static struct waitq net_event;
  * does not go to sleep (the wake-up it would wait for already happened). */
 static volatile uint64_t net_wakeups;
 
+struct waitq *net_event_queue(void) { return &net_event; }
+
 void net_wake_waiters(void)
 {
     net_wakeups++;

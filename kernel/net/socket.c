@@ -1,5 +1,6 @@
-/* UDP sockets on the default netif: bound in the UDP port table (udp.h),
- * ephemeral ports, receive queues, blocking receive with timeout.
+/* Sockets. UDP: bound in the UDP port table (udp.h), ephemeral ports,
+ * receive queues, blocking receive with timeout. TCP: the socket calls over
+ * the engine (tcp.c), with the blocking done here.
  *
  * Blocking: a blocked receive waits in net_wait_for_event (a process sleeps
  * on the scheduler's wait queue, so others run; the kernel's own suites
@@ -7,6 +8,13 @@
  * wake-up. Queuing a datagram wakes the waiters. */
 #include "net/socket.h"
 #include "net/udp.h"
+
+/* Leaving the stack: deliver what was sent to ourselves, then unlock. */
+static void unlock(unsigned long f)
+{
+    net_loopback_drain();
+    net_unlock(f);
+}
 
 /* Received datagrams live in a fixed pool, not the heap: they are queued
  * from interrupt handlers, and the kernel heap must not be entered there.
@@ -52,16 +60,23 @@ int sock_create(int domain, int type, int protocol, struct socket **out)
         return -EAFNOSUPPORT;
     bool nonblocking = (type & SOCK_NONBLOCK) != 0;
     type &= ~SOCK_NONBLOCK;
-    if (type == SOCK_STREAM)
-        return -EPROTONOSUPPORT;   /* no TCP in this kernel */
-    if (type != SOCK_DGRAM)
+    if (type != SOCK_DGRAM && type != SOCK_STREAM)
         return -EINVAL;
-    if (protocol != 0 && protocol != IPPROTO_UDP)
+    if (protocol != 0 && protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     struct socket *s = kmalloc(sizeof *s);
     if (!s)
         return -ENOMEM;
     memset(s, 0, sizeof *s);
+    if (type == SOCK_STREAM) {
+        unsigned long f = net_lock();
+        s->tcp = tcp_open();
+        unlock(f);
+        if (!s->tcp) {
+            kfree(s);
+            return -ENOBUFS;
+        }
+    }
     s->type = type;
     s->nonblocking = nonblocking;
     open_sockets++;
@@ -113,11 +128,17 @@ int sock_bind(struct socket *s, const struct kos_sockaddr_in *addr)
         return -EAFNOSUPPORT;
     uint32_t ip = net_ntohl(addr->sin_addr);
     struct netif *nif = net_default_if;
-    if (ip != 0 && (!nif || ip != nif->ip))
+    if (ip != 0 && ip != NET_LOOPBACK_ADDR && (!nif || ip != nif->ip))
         return -EADDRNOTAVAIL;
     unsigned long f = net_lock();
-    int rc = bind_locked(s, ip, net_ntohs(addr->sin_port));
-    net_unlock(f);
+    int rc;
+    if (s->tcp) {
+        s->tcp->reuseaddr = s->reuseaddr;
+        rc = tcp_bind(s->tcp, ip, net_ntohs(addr->sin_port));
+    } else {
+        rc = bind_locked(s, ip, net_ntohs(addr->sin_port));
+    }
+    unlock(f);
     return rc;
 }
 
@@ -132,10 +153,14 @@ static int check_dest(const struct kos_sockaddr_in *addr, uint32_t *ip, uint16_t
     return 0;
 }
 
+static int stream_connect(struct socket *s, const struct kos_sockaddr_in *addr);
+
 int sock_connect(struct socket *s, const struct kos_sockaddr_in *addr)
 {
     if (!addr)
         return -EFAULT;
+    if (s->tcp)
+        return stream_connect(s, addr);
     if (addr->sin_family == AF_UNSPEC) {    /* dissolve the association */
         s->connected = false;
         return 0;
@@ -153,7 +178,7 @@ int sock_connect(struct socket *s, const struct kos_sockaddr_in *addr)
         s->peer_port = port;
         s->connected = true;
     }
-    net_unlock(f);
+    unlock(f);
     return rc;
 }
 
@@ -176,7 +201,7 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
     }
     if (len > UDP_MAX_PAYLOAD)
         return -EMSGSIZE;
-    struct netif *nif = net_default_if;
+    struct netif *nif = net_route(ip);
     if (!nif)
         return -ENETDOWN;
     unsigned long f = net_lock();
@@ -185,7 +210,7 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
         rc = bind_locked(s, 0, 0);     /* an unbound send gets an ephemeral port */
     if (rc == 0)
         rc = udp_output(nif, s->local_port, ip, port, buf, len);
-    net_unlock(f);
+    unlock(f);
     return rc < 0 ? rc : (long)len;
 }
 
@@ -233,7 +258,7 @@ static struct sock_dgram *pop(struct socket *s)
             s->rx_tail = NULL;
         s->rx_count--;
     }
-    net_unlock(f);
+    unlock(f);
     return d;
 }
 
@@ -266,7 +291,7 @@ long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
     }
     unsigned long f = net_lock();
     dgram_free(d);
-    net_unlock(f);
+    unlock(f);
     return (long)n;
 }
 
@@ -283,7 +308,238 @@ void sock_close(struct socket *s)
         dgram_free(d);
         d = n;
     }
+    if (s->tcp)
+        tcp_close(s->tcp);
     open_sockets--;
-    net_unlock(f);
+    unlock(f);
     kfree(s);
+}
+
+/* ---- streams ---- */
+
+/* Waits for the next network event; deadline 0 = none. */
+static int stream_wait(uint64_t deadline)
+{
+    if (deadline && net_now_ms() >= deadline)
+        return -ETIMEDOUT;
+    return net_wait_for_event();
+}
+
+static int stream_connect(struct socket *s, const struct kos_sockaddr_in *addr)
+{
+    uint32_t ip;
+    uint16_t port;
+    int rc = check_dest(addr, &ip, &port);
+    if (rc < 0)
+        return rc;
+    struct tcp_conn *c = s->tcp;
+    unsigned long f = net_lock();
+    uint32_t src = c->bound ? c->lip : 0;
+    if (src == 0) {
+        struct netif *nif = net_route(ip);
+        src = nif ? nif->ip : 0;
+    }
+    if (src == 0)
+        rc = -ENETUNREACH;
+    else if (tcp_connecting(c))
+        rc = s->nonblocking ? -EALREADY : 0;
+    else
+        rc = tcp_connect(c, src, ip, port);
+    unlock(f);
+    if (rc < 0)
+        return rc;
+    if (s->nonblocking)
+        return -EINPROGRESS;
+    while (tcp_connecting(c)) {
+        rc = net_wait_for_event();
+        if (rc < 0)
+            return rc;
+    }
+    if (tcp_is_connected(c))
+        return 0;
+    f = net_lock();
+    int e = tcp_take_error(c);
+    unlock(f);
+    return -(e ? e : ECONNREFUSED);
+}
+
+int sock_listen(struct socket *s, int backlog)
+{
+    if (!s->tcp)
+        return -EOPNOTSUPP;
+    unsigned long f = net_lock();
+    s->tcp->reuseaddr = s->reuseaddr;
+    int rc = tcp_listen(s->tcp, backlog);
+    unlock(f);
+    return rc;
+}
+
+int sock_accept(struct socket *s, struct socket **out)
+{
+    if (!s->tcp)
+        return -EOPNOTSUPP;
+    struct socket *n = kmalloc(sizeof *n);
+    if (!n)
+        return -ENOMEM;
+    for (;;) {
+        if (s->tcp->state != TCP_LISTEN) {
+            kfree(n);
+            return -EINVAL;
+        }
+        unsigned long f = net_lock();
+        struct tcp_conn *c = tcp_accept(s->tcp);
+        unlock(f);
+        if (c) {
+            memset(n, 0, sizeof *n);
+            n->type = SOCK_STREAM;
+            n->tcp = c;
+            n->bound = true;
+            open_sockets++;
+            *out = n;
+            return 0;
+        }
+        int rc = s->nonblocking ? -EAGAIN : net_wait_for_event();
+        if (rc < 0) {
+            kfree(n);
+            return rc;
+        }
+    }
+}
+
+long sock_stream_send(struct socket *s, const void *buf, size_t len, int flags)
+{
+    if (!s->tcp)
+        return -EOPNOTSUPP;
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL))
+        return -EINVAL;
+    bool nonblocking = s->nonblocking || (flags & MSG_DONTWAIT);
+    for (;;) {
+        unsigned long f = net_lock();
+        long r = tcp_send(s->tcp, buf, len);
+        unlock(f);
+        if (r != -EAGAIN || len == 0)
+            return r;
+        if (nonblocking)
+            return -EAGAIN;
+        int rc = net_wait_for_event();
+        if (rc < 0)
+            return rc;
+    }
+}
+
+long sock_stream_recv(struct socket *s, void *buf, size_t len, int flags, uint32_t timeout_ms)
+{
+    if (!s->tcp)
+        return -EOPNOTSUPP;
+    if (flags & ~MSG_DONTWAIT)
+        return -EINVAL;
+    bool nonblocking = s->nonblocking || (flags & MSG_DONTWAIT);
+    uint64_t deadline = timeout_ms ? net_now_ms() + timeout_ms : 0;
+    for (;;) {
+        unsigned long f = net_lock();
+        long r = len ? tcp_recv(s->tcp, buf, len) : 0;
+        unlock(f);
+        if (r != -EAGAIN)
+            return r;
+        if (nonblocking)
+            return -EAGAIN;
+        int rc = stream_wait(deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int sock_shutdown(struct socket *s, int how)
+{
+    if (how < SHUT_RD || how > SHUT_RDWR)
+        return -EINVAL;
+    if (!s->tcp)
+        return s->connected ? 0 : -ENOTCONN;
+    unsigned long f = net_lock();
+    int rc = tcp_shutdown(s->tcp, how != SHUT_WR, how != SHUT_RD);
+    unlock(f);
+    return rc;
+}
+
+int sock_getname(struct socket *s, bool peer, struct kos_sockaddr_in *out)
+{
+    memset(out, 0, sizeof *out);
+    out->sin_family = AF_INET;
+    struct tcp_conn *c = s->tcp;
+    bool connected = c ? tcp_is_connected(c) || c->state == TCP_SYN_RCVD : s->connected;
+    if (peer && !connected)
+        return -ENOTCONN;
+    uint32_t ip = c ? (peer ? c->rip : c->lip) : (peer ? s->peer_ip : s->local_ip);
+    uint16_t port = c ? (peer ? c->rport : c->lport) : (peer ? s->peer_port : s->local_port);
+    out->sin_addr = net_htonl(ip);
+    out->sin_port = net_htons(port);
+    return 0;
+}
+
+static int buf_size(int v)
+{
+    return v < 2048 ? 2048 : v > TCP_RX_BUF ? TCP_RX_BUF : v;
+}
+
+/* The int options: SO_ERROR (read only), a flag, or a buffer size. */
+static int sock_opt(struct socket *s, int level, int name, int *v, bool set)
+{
+    struct tcp_conn *c = s->tcp;
+    if (level == SOL_SOCKET && name == SO_ERROR) {
+        if (set)
+            return -ENOPROTOOPT;
+        *v = c ? tcp_take_error(c) : 0;
+        return 0;
+    }
+    bool *flag = NULL;
+    uint32_t *size = NULL;
+    if (level == SOL_SOCKET && name == SO_REUSEADDR)
+        flag = &s->reuseaddr;
+    else if (c && level == SOL_SOCKET && name == SO_RCVBUF)
+        size = &c->rcvbuf;
+    else if (c && level == SOL_SOCKET && name == SO_SNDBUF)
+        size = &c->sndbuf;
+    else if (c && level == IPPROTO_TCP && name == TCP_NODELAY)
+        flag = &c->nodelay;
+    else
+        return -ENOPROTOOPT;
+    if (flag && set)
+        *flag = *v != 0;
+    else if (flag)
+        *v = *flag;
+    else if (set)
+        *size = (uint32_t)buf_size(*v);
+    else
+        *v = (int)*size;
+    if (c)
+        c->reuseaddr = s->reuseaddr;
+    return 0;
+}
+
+int sock_setopt(struct socket *s, int level, int name, int value)
+{
+    unsigned long f = net_lock();
+    int rc = sock_opt(s, level, name, &value, true);
+    unlock(f);
+    return rc;
+}
+
+int sock_getopt(struct socket *s, int level, int name, int *value)
+{
+    unsigned long f = net_lock();
+    int rc = sock_opt(s, level, name, value, false);
+    unlock(f);
+    return rc;
+}
+
+unsigned sock_poll(struct socket *s)
+{
+    unsigned long f = net_lock();
+    unsigned m;
+    if (s->tcp)
+        m = tcp_poll(s->tcp);     /* TCP_POLL_* share Linux's bit values */
+    else
+        m = (s->rx_head ? TCP_POLL_IN : 0) | TCP_POLL_OUT;
+    unlock(f);
+    return m;
 }

@@ -1,9 +1,13 @@
-/* UDP sockets. The functions here take kernel pointers; net_syscalls.c
- * checks and copies user memory and maps file descriptors to sockets. */
+/* Sockets: UDP (SOCK_DGRAM, here) and TCP (SOCK_STREAM, over the engine in
+ * tcp.c). The functions here take kernel pointers; net_syscalls.c checks
+ * and copies user memory and maps file descriptors to sockets. Blocking
+ * calls wait in net_wait_for_event (the process sleeps; a kill ends the
+ * wait with -EINTR) unless the socket is non-blocking (-EAGAIN). */
 #ifndef KOS_NET_SOCKET_H
 #define KOS_NET_SOCKET_H
 #include "net/netif.h"
 #include "net/udp.h"
+#include "net/tcp.h"
 
 /* User ABI (AF_INET, SOCK_DGRAM, MSG_DONTWAIT, struct kos_sockaddr_in),
  * shared with user/lib/net.h. */
@@ -32,6 +36,8 @@ struct socket {
     struct sock_dgram *rx_head, *rx_tail;
     int rx_count;
     uint64_t rx_dropped;
+    bool reuseaddr;
+    struct tcp_conn *tcp;       /* SOCK_STREAM: the connection (or listener) */
 };
 
 int sock_create(int domain, int type, int protocol, struct socket **out);
@@ -48,6 +54,22 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
 long sock_recvfrom(struct socket *s, void *buf, size_t len, int flags,
                    struct kos_sockaddr_in *from, uint32_t timeout_ms);
 void sock_close(struct socket *s);
+
+/* Streams (SOCK_STREAM); on a datagram socket these are -EOPNOTSUPP. */
+int sock_listen(struct socket *s, int backlog);
+/* The next connection (a new socket), blocking unless non-blocking. */
+int sock_accept(struct socket *s, struct socket **out);
+/* At least one byte queued (blocking), or -errno. */
+long sock_stream_send(struct socket *s, const void *buf, size_t len, int flags);
+/* What is there, at most len: count, 0 at end of stream, or -errno. */
+long sock_stream_recv(struct socket *s, void *buf, size_t len, int flags, uint32_t timeout_ms);
+int sock_shutdown(struct socket *s, int how);
+/* Local (peer false) or peer address. */
+int sock_getname(struct socket *s, bool peer, struct kos_sockaddr_in *out);
+int sock_setopt(struct socket *s, int level, int name, int value);
+int sock_getopt(struct socket *s, int level, int name, int *value);
+/* Readiness as FILE_POLL* bits. */
+unsigned sock_poll(struct socket *s);
 
 /* Number of open sockets and of queued datagrams (leak checks in tests). */
 int sock_open_count(void);

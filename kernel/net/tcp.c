@@ -566,11 +566,11 @@ int tcp_connect(struct tcp_conn *c, uint32_t src_ip, uint32_t ip, uint16_t port)
     c->mss = TCP_DEFAULT_MSS;
     set_state(c, TCP_SYN_SENT);
     tcp_stats.active_opens++;
-    send_segment(c, TH_SYN, c->iss, 0);
     c->snd_nxt = c->iss + 1;
     c->snd_max = c->snd_nxt;
     start_rtt(c, c->iss);
     arm_rtx(c);
+    send_segment(c, TH_SYN, c->iss, 0);
     return 0;
 }
 
@@ -731,9 +731,10 @@ bool tcp_is_connected(const struct tcp_conn *c)
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 {
     if (c->state == TCP_CLOSED && c->last_err) {
-        int e = c->err ? c->err : c->last_err;
+        /* The error once (as Linux reports it), then EPIPE. */
+        int e = c->err;
         c->err = 0;
-        return e == ECONNREFUSED || e == ETIMEDOUT ? -e : e == ECONNRESET ? -ECONNRESET : -EPIPE;
+        return e ? -e : -EPIPE;
     }
     if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RCVD)
         return -EAGAIN;
@@ -758,11 +759,9 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len)
 {
     if (c->rx_len == 0) {
         if (c->state == TCP_CLOSED && c->last_err) {
-            int e = c->err ? c->err : c->last_err;
+            int e = c->err;     /* the error once, then end of stream */
             c->err = 0;
-            if (e == ECONNRESET || e == ETIMEDOUT || e == ECONNREFUSED)
-                return -e;
-            return 0;
+            return e ? -e : 0;
         }
         if (c->fin_rcvd || c->rd_shut || c->state == TCP_TIME_WAIT)
             return 0;
@@ -973,11 +972,11 @@ static void listen_syn(struct netif *nif, struct tcp_conn *l, const struct ipv4_
     c->state = TCP_SYN_RCVD;
     l->n_embryonic++;
     tcp_stats.passive_opens++;
-    send_segment(c, TH_SYN | TH_ACK, c->iss, 0);
     c->snd_nxt = c->iss + 1;
     c->snd_max = c->snd_nxt;
     start_rtt(c, c->iss);
     arm_rtx(c);
+    send_segment(c, TH_SYN | TH_ACK, c->iss, 0);
 }
 
 static void rtt_sample(struct tcp_conn *c, uint32_t r)

@@ -7,7 +7,7 @@
 #include <kos/wait.h>
 
 #define NPROC 64
-#define NOFILE 16
+#define NOFILE 128
 #define KSTACK_PAGES 4
 #define PROC_NAME_MAX 32
 /* Live processes (zombies count) one user may have: the processes of one

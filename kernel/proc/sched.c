@@ -104,6 +104,16 @@ void proc_wakeup(const void *chan)
     }
 }
 
+const char poll_chan;
+
+void proc_sleep_until(const void *chan, uint64_t deadline_tick)
+{
+    struct proc *p = current;
+    p->wake_tick = deadline_tick;
+    proc_sleep_on(chan);
+    p->wake_tick = 0;
+}
+
 int proc_sleep_ms(uint64_t ms)
 {
     struct proc *p = current;

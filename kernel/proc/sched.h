@@ -8,7 +8,7 @@
 
 /* A wait queue: sleepers and wakers name it by its address. */
 struct waitq {
-    int unused;
+    int pollers;        /* poll() calls registered here (they sleep on poll_chan) */
 };
 
 /* Sleep until someone wakes chan (or the process is killed: check
@@ -17,8 +17,19 @@ struct waitq {
 void proc_sleep_on(const void *chan);
 /* Make every process sleeping on chan runnable. Safe from IRQ handlers. */
 void proc_wakeup(const void *chan);
+/* poll() sleeps on this one channel; a wake-up of any queue a poller
+ * registered on wakes it too, and it re-checks every file it watches. */
+extern const char poll_chan;
 static inline void waitq_sleep(struct waitq *wq) { proc_sleep_on(wq); }
-static inline void waitq_wake_all(struct waitq *wq) { proc_wakeup(wq); }
+static inline void waitq_wake_all(struct waitq *wq)
+{
+    proc_wakeup(wq);
+    if (wq->pollers)
+        proc_wakeup(&poll_chan);
+}
+/* Sleep on chan until woken, killed, or (deadline_tick != 0) the tick
+ * count reaches deadline_tick. */
+void proc_sleep_until(const void *chan, uint64_t deadline_tick);
 
 /* Sleep for at least ms milliseconds of PIT time: 0 or -EINTR. */
 int proc_sleep_ms(uint64_t ms);

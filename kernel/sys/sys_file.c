@@ -4,6 +4,9 @@
 #include "proc/proc.h"
 #include "fs/file.h"
 #include "fs/pipe.h"
+#include "mm/heap.h"
+#include "proc/sched.h"
+#include "arch/x86_64/irq.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -135,4 +138,105 @@ int64_t sys_dup2(const struct syscall_args *a)
         file_put(p->files[a->a1]);
     p->files[a->a1] = f;
     return (int64_t)a->a1;
+}
+
+/* fcntl(fd, cmd, arg): F_GETFL returns the access mode and status flags;
+ * F_SETFL changes O_NONBLOCK and O_APPEND (the rest of arg is ignored, as
+ * on Linux). Every file kind honours O_NONBLOCK in its blocking calls. */
+int64_t sys_fcntl(const struct syscall_args *a)
+{
+    struct file *f = fd_file(a->a0);
+    if (!f)
+        return -EBADF;
+    const int settable = O_NONBLOCK | O_APPEND;
+    switch (a->a1) {
+    case F_GETFL:
+        return f->flags;
+    case F_SETFL:
+        f->flags = (f->flags & ~settable) | ((int)a->a2 & settable);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* poll(fds, nfds, timeout_ms). The poller registers on every wait queue
+ * its files name (poll_wait), sleeps on poll_chan, and is woken by any of
+ * them (or its deadline tick); then it asks every file again. */
+struct poll_waiter {
+    struct poll_table pt;
+    struct waitq *queues[32];
+    int n;
+    bool overflow;
+};
+
+static void poll_register(struct poll_table *pt, struct waitq *wq)
+{
+    struct poll_waiter *w = (struct poll_waiter *)pt;
+    for (int i = 0; i < w->n; i++)
+        if (w->queues[i] == wq)
+            return;
+    if (w->n == (int)(sizeof w->queues / sizeof w->queues[0])) {
+        w->overflow = true;     /* then it also wakes on every tick */
+        return;
+    }
+    w->queues[w->n++] = wq;
+    wq->pollers++;
+}
+
+int64_t sys_poll(const struct syscall_args *a)
+{
+    uint64_t ufds = a->a0, nfds = a->a1;
+    int64_t timeout = (int32_t)a->a2;
+    if (nfds > POLL_MAX_FDS)
+        return -EINVAL;
+    struct kos_pollfd *fds = NULL;
+    if (nfds) {
+        fds = kmalloc(nfds * sizeof *fds);
+        if (!fds)
+            return -ENOMEM;
+        if (copyin(fds, ufds, nfds * sizeof *fds)) {
+            kfree(fds);
+            return -EFAULT;
+        }
+    }
+    uint64_t deadline = 0;
+    if (timeout > 0)
+        deadline = timer_ticks() + ((uint64_t)timeout * timer_hz() + 999) / 1000 + 1;
+    struct poll_waiter w = {.pt = {.queue = poll_register}};
+    int64_t ready = 0;
+    bool first = true;
+    for (;;) {
+        ready = 0;
+        for (uint64_t i = 0; i < nfds; i++) {
+            fds[i].revents = 0;
+            if (fds[i].fd < 0)
+                continue;
+            struct file *f = fd_file((uint64_t)fds[i].fd);
+            unsigned m = f ? file_poll(f, first ? &w.pt : NULL) : POLLNVAL;
+            fds[i].revents = (short)(m & ((unsigned)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+            if (fds[i].revents)
+                ready++;
+        }
+        first = false;
+        if (ready || timeout == 0)
+            break;
+        if (deadline && timer_ticks() >= deadline)
+            break;
+        if (proc_interrupted()) {
+            ready = -EINTR;
+            break;
+        }
+        /* Nothing to wait for but the clock (or too many queues): tick by tick. */
+        uint64_t until = deadline;
+        if (w.overflow || w.n == 0)
+            until = timer_ticks() + 1;
+        proc_sleep_until(&poll_chan, until);
+    }
+    for (int i = 0; i < w.n; i++)
+        w.queues[i]->pollers--;
+    if (ready >= 0 && nfds && copyout(ufds, fds, nfds * sizeof *fds))
+        ready = -EFAULT;
+    kfree(fds);
+    return ready;
 }

@@ -436,7 +436,10 @@ static void t_gateway_route(void)
 static void t_socket_errors(void)
 {
     struct socket *s, *t;
-    CHECK(sock_create(AF_INET, SOCK_STREAM, 0, &s) == -EPROTONOSUPPORT);
+    CHECK(sock_create(AF_INET, SOCK_STREAM, 0, &s) == 0 && s->tcp != NULL);
+    CHECK(sock_listen(s, 4) == 0 && s->tcp->state == TCP_LISTEN);
+    sock_close(s);
+    CHECK(sock_create(AF_INET, SOCK_STREAM, 17, &s) == -EPROTONOSUPPORT);
     CHECK(sock_create(1, SOCK_DGRAM, 0, &s) == -EAFNOSUPPORT);
     CHECK(sock_create(AF_INET, 99, 0, &s) == -EINVAL);
     CHECK(sock_create(AF_INET, SOCK_DGRAM, 6, &s) == -EPROTONOSUPPORT);

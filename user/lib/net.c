@@ -23,9 +23,54 @@ long connect(int fd, const struct sockaddr_in *addr, size_t addrlen)
     return syscall6(SYS_connect, fd, (long)addr, (long)addrlen, 0, 0, 0);
 }
 long listen(int fd, int backlog) { return syscall6(SYS_listen, fd, backlog, 0, 0, 0, 0); }
-long accept(int fd, struct sockaddr_in *addr, size_t *addrlen)
+long accept(int fd, struct sockaddr_in *addr, socklen_t *addrlen)
 {
     return syscall6(SYS_accept, fd, (long)addr, (long)addrlen, 0, 0, 0);
+}
+long shutdown(int fd, int how) { return syscall6(SYS_shutdown, fd, how, 0, 0, 0, 0); }
+long setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    return syscall6(SYS_setsockopt, fd, level, name, (long)val, (long)len, 0);
+}
+long getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    return syscall6(SYS_getsockopt, fd, level, name, (long)val, (long)len, 0);
+}
+long getsockname(int fd, struct sockaddr_in *addr, socklen_t *len)
+{
+    return syscall6(SYS_getsockname, fd, (long)addr, (long)len, 0, 0, 0);
+}
+long getpeername(int fd, struct sockaddr_in *addr, socklen_t *len)
+{
+    return syscall6(SYS_getpeername, fd, (long)addr, (long)len, 0, 0, 0);
+}
+long setsockopt_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+long write_all(int fd, const void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        long n = write(fd, (const char *)buf + done, len - done);
+        if (n < 0)
+            return done ? (long)done : n;
+        done += (size_t)n;
+    }
+    return (long)done;
+}
+long read_full(int fd, void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        long n = read(fd, (char *)buf + done, len - done);
+        if (n < 0)
+            return done ? (long)done : n;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (long)done;
 }
 long send(int fd, const void *buf, size_t len, int flags)
 {

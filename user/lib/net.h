@@ -28,9 +28,19 @@ struct sockaddr_in sockaddr_ipv4(uint32_t host_order_ip, uint16_t port);
 long socket(int domain, int type, int protocol);
 long bind(int fd, const struct sockaddr_in *addr, size_t addrlen);
 long connect(int fd, const struct sockaddr_in *addr, size_t addrlen);
-/* listen and accept are reserved numbers without a kernel handler: -ENOSYS. */
+/* Streams (SOCK_STREAM): address lengths are socklen_t (32-bit), as on Linux. */
+typedef kos_socklen_t socklen_t;
 long listen(int fd, int backlog);
-long accept(int fd, struct sockaddr_in *addr, size_t *addrlen);
+long accept(int fd, struct sockaddr_in *addr, socklen_t *addrlen);
+long shutdown(int fd, int how);
+long setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+long getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+long getsockname(int fd, struct sockaddr_in *addr, socklen_t *len);
+long getpeername(int fd, struct sockaddr_in *addr, socklen_t *len);
+/* Helpers over them: an int option, and writing/reading a whole buffer. */
+long setsockopt_int(int fd, int level, int name, int value);
+long write_all(int fd, const void *buf, size_t len);
+long read_full(int fd, void *buf, size_t len);   /* stops early only at EOF or error */
 long send(int fd, const void *buf, size_t len, int flags);
 long recv(int fd, void *buf, size_t len, int flags, unsigned timeout_ms);
 long sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *addr, size_t addrlen);

@@ -60,6 +60,11 @@ long kill(long pid) { return syscall6(SYS_kill, pid, 0, 0, 0, 0, 0); }
 long sleep_ms(unsigned long ms) { return syscall6(SYS_sleep, (long)ms, 0, 0, 0, 0, 0); }
 long pipe(int fds[2]) { return syscall6(SYS_pipe, (long)fds, 0, 0, 0, 0, 0); }
 long dup2(int oldfd, int newfd) { return syscall6(SYS_dup2, oldfd, newfd, 0, 0, 0, 0); }
+long poll(struct pollfd *fds, unsigned long nfds, int timeout_ms)
+{
+    return syscall6(SYS_poll, (long)fds, (long)nfds, timeout_ms, 0, 0, 0);
+}
+long fcntl(int fd, int cmd, long arg) { return syscall6(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
 long getrandom(void *buf, size_t len, unsigned flags)
 {
     return syscall6(SYS_getrandom, (long)buf, (long)len, (long)flags, 0, 0, 0);

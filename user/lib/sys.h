@@ -45,6 +45,13 @@ long dup2(int oldfd, int newfd);
 /* Bytes from the kernel's random source: flags 0, GRND_NONBLOCK, GRND_RANDOM. */
 long getrandom(void *buf, size_t len, unsigned flags);
 
+/* poll(fds, nfds, timeout_ms): timeout -1 waits forever, 0 not at all;
+ * returns how many entries have revents. struct pollfd is kos_pollfd. */
+#define pollfd kos_pollfd
+long poll(struct pollfd *fds, unsigned long nfds, int timeout_ms);
+/* fcntl(fd, F_GETFL) / fcntl(fd, F_SETFL, flags): O_NONBLOCK, O_APPEND. */
+long fcntl(int fd, int cmd, long arg);
+
 /* /proc/kstat (kernel/fs/procinfo.h): the value of "key N", -1 if absent. */
 long kstat_get(const char *key);
 /* The same from the snapshot the last kstat_get read (values of one moment). */

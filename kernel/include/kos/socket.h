@@ -12,8 +12,28 @@
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_NONBLOCK 0x800
+#define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define MSG_DONTWAIT 0x40
+#define MSG_NOSIGNAL 0x4000  /* accepted; kos has no SIGPIPE: send gives -EPIPE */
+#define INADDR_LOOPBACK 0x7f000001u   /* 127.0.0.1, host order */
+
+/* shutdown(fd, how) */
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+
+/* setsockopt/getsockopt: option values are ints (optlen 4). */
+#define SOL_SOCKET 1
+#define SO_REUSEADDR 2
+#define SO_ERROR 4        /* get only: the pending error, then cleared */
+#define SO_SNDBUF 7
+#define SO_RCVBUF 8
+#define TCP_NODELAY 1     /* level IPPROTO_TCP */
+
+/* Address lengths (accept, getsockname, getpeername, getsockopt) are
+ * 32-bit in and out, as Linux's socklen_t. */
+typedef uint32_t kos_socklen_t;
 
 struct kos_sockaddr_in {
     uint16_t sin_family;

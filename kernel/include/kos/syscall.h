@@ -23,6 +23,26 @@ enum kos_syscall_number {
 #define O_EXCL      0x0080
 #define O_TRUNC     0x0200
 #define O_APPEND    0x0400
+#define O_NONBLOCK  0x0800  /* fcntl F_SETFL; SOCK_NONBLOCK is the same bit */
+
+/* fcntl(fd, cmd, arg) */
+#define F_GETFL 3
+#define F_SETFL 4
+
+/* poll(fds, nfds, timeout_ms): Linux's struct pollfd and bits; timeout -1
+ * waits forever, 0 does not wait; at most POLL_MAX_FDS entries. */
+struct kos_pollfd {
+    int fd;             /* negative: ignored (revents 0) */
+    short events;
+    short revents;
+};
+#define POLLIN   0x001
+#define POLLPRI  0x002
+#define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLHUP  0x010
+#define POLLNVAL 0x020
+#define POLL_MAX_FDS 256
 
 /* mmap(addr, len, prot, flags): anonymous memory only. */
 #define PROT_NONE   0x0

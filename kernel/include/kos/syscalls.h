@@ -39,8 +39,8 @@
     X(15, socket, SYS, socket) \
     X(16, bind, SYS, bind) \
     X(17, connect, SYS, connect) \
-    X(18, listen, NOSYS, listen) \
-    X(19, accept, NOSYS, accept) \
+    X(18, listen, SYS, listen) \
+    X(19, accept, SYS, accept) \
     X(20, send, SYS, send) \
     X(21, recv, SYS, recv) \
     X(22, sendto, SYS, sendto) \
@@ -56,7 +56,14 @@
     X(32, dup2, SYS, dup2) \
     X(33, waitpid, SYS, waitpid) \
     X(34, mprotect, SYS, mprotect) \
+    X(35, poll, SYS, poll) \
+    X(36, fcntl, SYS, fcntl) \
     X(37, getrandom, SYS, getrandom) \
+    X(38, shutdown, SYS, shutdown) \
+    X(39, setsockopt, SYS, setsockopt) \
+    X(40, getsockopt, SYS, getsockopt) \
+    X(41, getsockname, SYS, getsockname) \
+    X(42, getpeername, SYS, getpeername) \
     /* end of the list */
 
 /* One past the highest number the dispatch table can hold. */
