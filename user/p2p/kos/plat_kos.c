@@ -102,7 +102,7 @@ int plat_tcp_listen(uint32_t ip, uint16_t port)
 int plat_tcp_accept(int lfd, uint32_t *ip, uint16_t *port)
 {
     struct sockaddr_in a;
-    size_t len = sizeof a;
+    socklen_t len = sizeof a;
     long fd = accept(lfd, &a, &len);
     if (fd < 0)
         return (int)fd;
