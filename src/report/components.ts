@@ -81,7 +81,6 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'udp', name: 'UDP', phase: 3, paths: ['kernel/net/udp*'], unitTests: NET_HOST_TESTS},
   {id: 'tcp', name: 'TCP (original: CONNECT/LISTEN/ACCEPT/SEND/RECV for streams)', phase: 3, paths: ['kernel/net/tcp*'], unitTests: NET_HOST_TESTS},
   {id: 'sockets', name: 'Socket syscalls', phase: 3, paths: ['kernel/net/socket*', 'kernel/net/net_syscalls*'], unitTests: NET_HOST_TESTS},
-  {id: 'tcp', name: 'TCP (RFC 9293 engine, stream sockets)', phase: 3, paths: ['kernel/net/tcp*'], unitTests: ['test/host/net_tcp.test.ts']},
   {id: 'loopback', name: 'Loopback interface (lo, 127.0.0.1)', phase: 3, paths: ['kernel/net/loopback*'], unitTests: NET_HOST_TESTS},
   {id: 'poll', name: 'poll and O_NONBLOCK (fcntl) for every file kind', phase: 3, paths: ['kernel/sys/sys_file*']},
   {id: 'random', name: 'Kernel random source and getrandom', phase: 3, paths: ['kernel/lib/random*', 'kernel/arch/x86_64/rng*', 'kernel/sys/sys_random*']},
