@@ -95,7 +95,7 @@ static void test_sse_state(long id)
     ktap_ok(mx_out == MXCSR_ROUND_TO_ZERO, "mxcsr_preserved");
 }
 
-#define BASIC_PLAN 36
+#define BASIC_PLAN 47
 
 static void section_basic(void)
 {
@@ -160,6 +160,21 @@ static void section_basic(void)
     KTAP_EXPECT_EQ("unload", wasm_unload(id), 0);
     KTAP_EXPECT_EQ("exec_after_unload", wasm_exec(id, "add", args, 2, &r), -EBADF);
     KTAP_EXPECT_EQ("unload_twice", wasm_unload(id), -EBADF);
+
+    /* WebAssembly 2.0 (user/wasm/v2.wat). */
+    long v2 = load_or_diag("/wasm/v2.wasm", "v2");
+    ktap_ok(v2 >= 0, "load_v2_module");
+    expect_result(v2, "multi_value_call", "multi", 0, 0, 0, 902);
+    expect_result(v2, "block_with_param", "block_param", 0, 0, 0, 42);
+    expect_result(v2, "i32.extend8_s", "extend8", 0, 0, 0, -128);
+    expect_result(v2, "i64.extend32_s", "extend32", 0, 0, 0, -2147483648LL);
+    expect_result(v2, "i32.trunc_sat_f64_s", "trunc_sat", 0, 0, 0, 2147483647);
+    expect_result(v2, "memory.init_copy_fill", "bulk", 0, 0, 0, 107);
+    KTAP_EXPECT_EQ("memory.init_after_data.drop_traps", call(v2, "init_dropped", 0, 0, 0, &r),
+                   KOS_WASM_TRAP_OOB_MEMORY);
+    expect_result(v2, "tables_and_references", "refs", 0, 0, 0, 4716);
+    KTAP_EXPECT_EQ("table.get_out_of_bounds_traps", call(v2, "table_oob", 0, 0, 0, &r), KOS_WASM_TRAP_OOB_TABLE);
+    KTAP_EXPECT_EQ("unload_v2", wasm_unload(v2), 0);
 }
 
 /* ---------- traps: each kind returns its code, the module and kernel go on ---------- */

@@ -150,6 +150,7 @@ static int trap_to_abi(int trap)
     case WASM_TRAP_OUT_OF_FUEL: return KOS_WASM_TRAP_OUT_OF_FUEL;
     case WASM_TRAP_OUT_OF_MEMORY: return KOS_WASM_TRAP_OUT_OF_MEMORY;
     case WASM_TRAP_INTERRUPTED: return KOS_WASM_TRAP_INTERRUPTED;
+    case WASM_TRAP_OOB_TABLE: return KOS_WASM_TRAP_OOB_TABLE;
     default: return KOS_WASM_TRAP_HOST;
     }
 }
@@ -323,7 +324,7 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
     int64_t ret = id;
     struct fpu_area fpu;
     fpu_enter(&fpu);
-    wasm_module *m = wasm_module_parse(bytes, len, err, sizeof err);
+    wasm_module *m = wasm_module_parse(bytes, len, WASM_FEATURES_2_0, err, sizeof err);
     wasm_instance *inst = NULL;
     if (m) {
         wasm_limits lim = {
@@ -333,6 +334,7 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
             .stack_slots = KOS_WASM_STACK_SLOTS,
             .poll = owner ? wasm_poll : NULL,
             .poll_interval = KOS_WASM_POLL_INTERVAL,
+            .max_table_elems = KOS_WASM_MAX_TABLE_ELEMS,
         };
         /* The instance takes its own reference on each import it uses. */
         static const uint8_t i32x2[2] = {WASM_I32, WASM_I32};

@@ -1,7 +1,7 @@
-/* kos WebAssembly 1.0 (MVP) interpreter: the public API.
+/* kos WebAssembly 2.0 interpreter (without SIMD): the public API.
  *
  * Life cycle:
- *   wasm_module *m = wasm_module_parse(bytes, len, err, sizeof err);  // decode + validate
+ *   wasm_module *m = wasm_module_parse(bytes, len, WASM_FEATURES_2_0, err, sizeof err);  // decode + validate
  *   wasm_instance *i = wasm_instantiate(m, &limits, resolve, ctx, err, sizeof err);
  *   wasm_func *f = wasm_instance_export_func(i, wasm_name_str("main"));
  *   int trap = wasm_invoke(i, f, args, nargs, results, nresults);   // WASM_OK or a trap code
@@ -41,6 +41,8 @@
 #define WASM_I64 0x7e
 #define WASM_F32 0x7d
 #define WASM_F64 0x7c
+#define WASM_FUNCREF 0x70   /* bits: a wasm_func pointer, 0 = null */
+#define WASM_EXTERNREF 0x6f /* bits: the embedder's, 0 = null */
 
 /* Extern kinds (import/export descriptors). */
 #define WASM_EXTERN_FUNC 0
@@ -73,6 +75,7 @@ enum wasm_trap {
     WASM_TRAP_BAD_ARGS,              /* invoke: wrong argument count/types */
     WASM_TRAP_OUT_OF_MEMORY,         /* the interpreter could not allocate its stack */
     WASM_TRAP_INTERRUPTED,           /* the limits' poll hook asked to stop (e.g. the process was killed) */
+    WASM_TRAP_OOB_TABLE,             /* table.get/set/fill/copy/init outside the table */
     WASM_TRAP_COUNT
 };
 const char *wasm_trap_string(int trap);
@@ -94,6 +97,7 @@ typedef struct wasm_limits {
     wasm_poll_fn poll;         /* optional (NULL: never called) */
     void *poll_ctx;
     uint32_t poll_interval;    /* instructions between polls (default 65536) */
+    uint32_t max_table_elems;  /* cap on a table's initial size and table.grow (default 10 000 000) */
 } wasm_limits;
 
 typedef struct wasm_module wasm_module;
@@ -103,7 +107,8 @@ typedef struct wasm_memory wasm_memory;
 typedef struct wasm_table wasm_table;
 typedef struct wasm_global wasm_global;
 
-/* Host function: args/results are raw value bits in the signature's order.
+/* Host function: args/results are raw value bits in the signature's order
+ * (at most 16 results).
  * `caller` is the instance whose code made the call (for its memory).
  * Returns WASM_OK or a trap code (WASM_TRAP_HOST for a generic failure). */
 typedef int (*wasm_host_fn)(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results);
@@ -151,9 +156,15 @@ typedef struct wasm_extern {
  * -1 when unknown (instantiation then fails naming the import). */
 typedef int (*wasm_resolver)(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out);
 
+/* Feature sets for wasm_module_parse. */
+#define WASM_FEATURES_2_0 0 /* WebAssembly 2.0 without SIMD: sign extension, non-trapping float-to-int,
+                               multi-value, bulk memory, reference types */
+#define WASM_FEATURES_MVP 1 /* WebAssembly 1.0 only (what its test suite expects refused is refused,
+                               segments are bounds-checked before any is written) */
+
 /* Decode and validate a binary module. NULL on failure with the reason in err.
  * The module keeps no pointer into bytes. */
-wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, int features, char *err, size_t errlen);
 /* Drops the caller's reference; the module is freed with its last instance. */
 void wasm_module_free(wasm_module *m);
 /* The module's exports, by position: name and kind ({NULL, 0} past the end). */
@@ -198,7 +209,7 @@ void *wasm_instance_user(wasm_instance *inst);
 wasm_func *wasm_host_func_new(const uint8_t *params, uint32_t nparams, const uint8_t *results, uint32_t nresults,
                               wasm_host_fn fn, void *ctx);
 wasm_memory *wasm_memory_new(uint32_t min_pages, uint32_t max_pages);
-wasm_table *wasm_table_new(uint32_t min, uint32_t max);
+wasm_table *wasm_table_new(uint8_t reftype, uint32_t min, uint32_t max);
 wasm_global *wasm_global_new(uint8_t type, int mutable_, uint64_t bits);
 void wasm_extern_release(wasm_extern *e);
 uint64_t wasm_global_get(const wasm_global *g);

@@ -17,6 +17,7 @@ typedef struct dec {
     wasm_module *m;
     uint32_t code_func; /* function being compiled, for messages */
     int in_code;
+    int mvp; /* WASM_FEATURES_MVP */
 } dec;
 
 static void put_str(char *buf, size_t len, size_t *pos, const char *s)
@@ -210,14 +211,31 @@ static int rd_name(dec *d, wasm_name *out)
     return 1;
 }
 
-static int is_valtype(uint8_t t) { return t >= WASM_F64 && t <= WASM_I32; }
+static int is_valtype(dec *d, uint8_t t) { return wasm_is_num(t) || (!d->mvp && wasm_is_ref(t)); }
 
 static int rd_valtype(dec *d, uint8_t *t)
 {
     TRY(rd_u8(d, t));
-    if (!is_valtype(*t))
+    if (!is_valtype(d, *t))
         return fail(d, "malformed value type");
     return 1;
+}
+
+static int rd_reftype(dec *d, uint8_t *t)
+{
+    TRY(rd_u8(d, t));
+    if (!wasm_is_ref(*t) || (d->mvp && *t != WASM_FUNCREF))
+        return fail(d, "malformed reference type");
+    return 1;
+}
+
+static void declare_func(dec *d, uint32_t f)
+{
+    wasm_module *m = d->m;
+    if (!m->declared && m->nfuncs)
+        m->declared = wasm_zalloc(m->nfuncs);
+    if (m->declared && f < m->nfuncs)
+        m->declared[f] = 1;
 }
 
 static int rd_count(dec *d, uint32_t *n)
@@ -256,13 +274,26 @@ static int rd_limits(dec *d, wasm_limits_decl *l, uint32_t cap, const char *toob
     return 1;
 }
 
-static int rd_table_type(dec *d, wasm_limits_decl *l)
+static int rd_table_type(dec *d, wasm_tabledecl *t)
 {
-    uint8_t et;
-    TRY(rd_u8(d, &et));
-    if (et != 0x70)
-        return fail(d, "malformed element type");
-    return rd_limits(d, l, 0, NULL);
+    TRY(rd_reftype(d, &t->type));
+    return rd_limits(d, &t->limits, 0, NULL);
+}
+
+static int add_table(dec *d, const wasm_tabledecl *t)
+{
+    wasm_module *m = d->m;
+    if (d->mvp && m->ntables >= 1)
+        return fail(d, "multiple tables");
+    wasm_tabledecl *n = wasm_alloc(((size_t)m->ntables + 1) * sizeof *n);
+    if (!n)
+        return fail(d, "out of memory");
+    if (m->ntables)
+        wasm_memcpy(n, m->tables, m->ntables * sizeof *n);
+    wasm_free(m->tables);
+    m->tables = n;
+    m->tables[m->ntables++] = *t;
+    return 1;
 }
 
 static int rd_mem_type(dec *d, wasm_limits_decl *l)
@@ -305,7 +336,7 @@ static int rd_constexpr(dec *d, wasm_constexpr *e, uint8_t want)
     }
     case 0x23: {
         TRY(rd_u32(d, &e->global));
-        /* 1.0: only imported globals exist while constants are evaluated. */
+        /* Only imported globals exist while constants are evaluated. */
         if (e->global >= d->m->nglobal_imports)
             return fail(d, "unknown global");
         if (d->m->globals[e->global].mut)
@@ -313,6 +344,21 @@ static int rd_constexpr(dec *d, wasm_constexpr *e, uint8_t want)
         e->type = d->m->globals[e->global].type;
         break;
     }
+    case 0xd0:
+        if (d->mvp)
+            return fail(d, "constant expression required");
+        TRY(rd_reftype(d, &e->type));
+        e->bits = 0;
+        break;
+    case 0xd2:
+        if (d->mvp)
+            return fail(d, "constant expression required");
+        TRY(rd_u32(d, &e->global));
+        if (e->global >= d->m->nfuncs)
+            return fail(d, "unknown function");
+        declare_func(d, e->global);
+        e->type = WASM_FUNCREF;
+        break;
     case 0x0b:
         return fail(d, "type mismatch (empty constant expression)");
     default:
@@ -328,8 +374,8 @@ static int rd_constexpr(dec *d, wasm_constexpr *e, uint8_t want)
 
 uint64_t wasm_functype_key(const wasm_functype *t)
 {
-    uint64_t k = t->nparams * 0x9e3779b97f4a7c15ull + t->nresults * 31 + t->result;
-    for (uint32_t i = 0; i < t->nparams; i++)
+    uint64_t k = t->nparams * 0x9e3779b97f4a7c15ull + t->nresults * 31;
+    for (uint32_t i = 0; i < t->nparams + t->nresults; i++)
         k = k * 1099511628211ull + t->params[i];
     return k;
 }
@@ -340,9 +386,8 @@ int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b)
         return 1;
     if (a->key != b->key || a->nparams != b->nparams || a->nresults != b->nresults)
         return 0;
-    if (a->nresults && a->result != b->result)
-        return 0;
-    return a->nparams == 0 || wasm_memcmp(a->params, b->params, a->nparams) == 0;
+    uint32_t n = a->nparams + a->nresults;
+    return n == 0 || wasm_memcmp(a->params, b->params, n) == 0;
 }
 
 /* ---------- sections ---------- */
@@ -359,16 +404,25 @@ static int sec_types(dec *d)
         TRY(rd_u8(d, &form));
         if (form != 0x60)
             return fail(d, "integer representation too long (malformed function type)");
-        TRY(rd_count(d, &t->nparams));
-        t->params = alloc_array(d, t->nparams, 1);
-        TRY(t->params);
-        for (uint32_t k = 0; k < t->nparams; k++)
-            TRY(rd_valtype(d, &t->params[k]));
-        TRY(rd_count(d, &t->nresults));
-        if (t->nresults > 1)
+        uint32_t np, nr;
+        TRY(rd_count(d, &np));
+        const uint8_t *pp = d->p;
+        TRY(rd_bytes(d, np, &pp));
+        TRY(rd_count(d, &nr));
+        if (d->mvp && nr > 1)
             return fail(d, "invalid result arity");
-        if (t->nresults)
-            TRY(rd_valtype(d, &t->result));
+        t->params = alloc_array(d, np + nr, 1);
+        TRY(t->params);
+        t->nparams = np;
+        t->results = t->params + np;
+        for (uint32_t k = 0; k < np; k++) {
+            t->params[k] = pp[k];
+            if (!is_valtype(d, pp[k]))
+                return fail(d, "malformed value type");
+        }
+        for (uint32_t k = 0; k < nr; k++)
+            TRY(rd_valtype(d, &t->results[k]));
+        t->nresults = nr;
         t->key = wasm_functype_key(t);
     }
     return 1;
@@ -397,12 +451,15 @@ static int sec_imports(dec *d)
                 return fail(d, "unknown type");
             m->func_types[m->nfunc_imports++] = im->type_index;
             break;
-        case WASM_EXTERN_TABLE:
-            TRY(rd_table_type(d, &im->limits));
-            m->table = im->limits;
+        case WASM_EXTERN_TABLE: {
+            wasm_tabledecl t;
+            TRY(rd_table_type(d, &t));
+            im->limits = t.limits;
+            im->reftype = t.type;
+            TRY(add_table(d, &t));
             m->ntable_imports++;
-            m->ntables++;
             break;
+        }
         case WASM_EXTERN_MEMORY:
             TRY(rd_mem_type(d, &im->limits));
             m->mem = im->limits;
@@ -422,8 +479,6 @@ static int sec_imports(dec *d)
             return fail(d, "malformed import kind");
         }
     }
-    if (m->ntables > 1)
-        return fail(d, "multiple tables");
     if (m->nmems > 1)
         return fail(d, "multiple memories");
     m->nfuncs = m->nfunc_imports;
@@ -460,15 +515,13 @@ static int sec_functions(dec *d)
 
 static int sec_tables(dec *d)
 {
-    wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(d, &n));
     for (uint32_t i = 0; i < n; i++) {
-        TRY(rd_table_type(d, &m->table));
-        m->ntables++;
+        wasm_tabledecl t;
+        TRY(rd_table_type(d, &t));
+        TRY(add_table(d, &t));
     }
-    if (m->ntables > 1)
-        return fail(d, "multiple tables");
     return 1;
 }
 
@@ -536,6 +589,8 @@ static int sec_exports(dec *d)
         for (uint32_t k = 0; k < i; k++)
             if (wasm_name_eq(m->exports[k].name, e->name))
                 return fail(d, "duplicate export name");
+        if (e->kind == WASM_EXTERN_FUNC)
+            declare_func(d, e->index);
     }
     return 1;
 }
@@ -553,6 +608,21 @@ static int sec_start(dec *d)
     return 1;
 }
 
+/* One element segment item: a function index (kinds 0-3) or a constant
+ * expression of the segment's type (kinds 4-7). */
+static int rd_elem_item(dec *d, wasm_elem *e, int exprs, wasm_constexpr *it)
+{
+    if (exprs)
+        return rd_constexpr(d, it, e->type);
+    it->op = 0xd2;
+    it->type = WASM_FUNCREF;
+    TRY(rd_u32(d, &it->global));
+    if (it->global >= d->m->nfuncs)
+        return fail(d, "unknown function");
+    declare_func(d, it->global);
+    return 1;
+}
+
 static int sec_elements(dec *d)
 {
     wasm_module *m = d->m;
@@ -561,20 +631,49 @@ static int sec_elements(dec *d)
     TRY(m->elems);
     for (uint32_t i = 0; i < m->nelems; i++) {
         wasm_elem *e = &m->elems[i];
-        uint32_t table;
-        TRY(rd_u32(d, &table));
-        if (table != 0 || m->ntables == 0)
-            return fail(d, "unknown table");
-        TRY(rd_constexpr(d, &e->offset, WASM_I32));
-        TRY(rd_count(d, &e->count));
-        e->funcs = alloc_array(d, e->count, sizeof(uint32_t));
-        TRY(e->funcs);
-        for (uint32_t k = 0; k < e->count; k++) {
-            TRY(rd_u32(d, &e->funcs[k]));
-            if (e->funcs[k] >= m->nfuncs)
-                return fail(d, "unknown function");
+        uint32_t kind;
+        TRY(rd_u32(d, &kind));
+        if (kind > 7 || (d->mvp && kind != 0))
+            return fail(d, d->mvp ? "unknown table" : "malformed elements segment kind");
+        int passive_or_decl = kind & 1, explicit_table = (kind & 3) == 2, exprs = (kind & 4) != 0;
+        e->mode = !passive_or_decl ? WASM_SEG_ACTIVE : (kind & 2) ? WASM_SEG_DECLARATIVE : WASM_SEG_PASSIVE;
+        e->type = WASM_FUNCREF;
+        e->table = 0;
+        if (explicit_table)
+            TRY(rd_u32(d, &e->table));
+        if (e->mode == WASM_SEG_ACTIVE) {
+            if (e->table >= m->ntables)
+                return fail(d, "unknown table");
+            TRY(rd_constexpr(d, &e->offset, WASM_I32));
         }
+        if (kind & 3) {
+            /* elemkind (0x00 = funcref) or reftype */
+            if (exprs) {
+                TRY(rd_reftype(d, &e->type));
+            } else {
+                uint8_t ek;
+                TRY(rd_u8(d, &ek));
+                if (ek != 0)
+                    return fail(d, "malformed element kind");
+            }
+        }
+        if (e->mode == WASM_SEG_ACTIVE && m->tables[e->table].type != e->type)
+            return fail(d, "type mismatch");
+        TRY(rd_count(d, &e->count));
+        e->items = alloc_array(d, e->count, sizeof(wasm_constexpr));
+        TRY(e->items);
+        for (uint32_t k = 0; k < e->count; k++)
+            TRY(rd_elem_item(d, e, exprs, &e->items[k]));
     }
+    return 1;
+}
+
+static int sec_data_count(dec *d)
+{
+    if (d->mvp)
+        return fail(d, "malformed section id");
+    TRY(rd_u32(d, &d->m->data_count));
+    d->m->has_data_count = 1;
     return 1;
 }
 
@@ -582,16 +681,29 @@ static int sec_data(dec *d)
 {
     wasm_module *m = d->m;
     TRY(rd_count(d, &m->ndatas));
+    if (m->has_data_count && m->ndatas != m->data_count)
+        return fail(d, "data count and data section have inconsistent lengths");
     m->datas = alloc_array(d, m->ndatas, sizeof(wasm_data));
     TRY(m->datas);
     for (uint32_t i = 0; i < m->ndatas; i++) {
         wasm_data *s = &m->datas[i];
-        uint32_t mem;
+        uint32_t kind, mem = 0;
         const uint8_t *b;
-        TRY(rd_u32(d, &mem));
-        if (mem != 0 || m->nmems == 0)
-            return fail(d, "unknown memory");
-        TRY(rd_constexpr(d, &s->offset, WASM_I32));
+        TRY(rd_u32(d, &kind));
+        if (d->mvp) {
+            mem = kind;
+            kind = 0;
+        } else if (kind > 2) {
+            return fail(d, "malformed data segment kind");
+        }
+        if (kind == 2)
+            TRY(rd_u32(d, &mem));
+        s->mode = kind == 1 ? WASM_SEG_PASSIVE : WASM_SEG_ACTIVE;
+        if (s->mode == WASM_SEG_ACTIVE) {
+            if (mem != 0 || m->nmems == 0)
+                return fail(d, "unknown memory");
+            TRY(rd_constexpr(d, &s->offset, WASM_I32));
+        }
         TRY(rd_u32(d, &s->size));
         TRY(rd_bytes(d, s->size, &b));
         s->bytes = wasm_alloc(s->size);
@@ -608,8 +720,16 @@ enum { K_BLOCK, K_LOOP, K_IF, K_FUNC };
 #define T_NONE 0x40
 #define T_ANY 0 /* polymorphic stack slot (after unreachable) */
 
+/* A block type: parameters and results (res NULL: the one result `one`). */
+typedef struct btype {
+    uint32_t np, nr;
+    const uint8_t *par, *res;
+    uint8_t one;
+} btype;
+
 typedef struct ctrl {
-    uint8_t kind, result, unreachable, emit, has_else;
+    uint8_t kind, unreachable, emit, has_else;
+    btype bt;
     uint32_t height;
     uint32_t loop_pc;
     uint32_t fixups;     /* chain of words waiting for the end's address */
@@ -779,22 +899,45 @@ static int pop_expect(fc *c, uint8_t want)
     return 1;
 }
 
-static int push_ctrl(fc *c, uint8_t kind, uint8_t result)
+static uint8_t bt_res(const btype *b, uint32_t i) { return b->res ? b->res[i] : b->one; }
+static uint32_t label_arity(const ctrl *f) { return f->kind == K_LOOP ? f->bt.np : f->bt.nr; }
+static uint8_t label_type_at(const ctrl *f, uint32_t i) { return f->kind == K_LOOP ? f->bt.par[i] : bt_res(&f->bt, i); }
+
+static int pop_results(fc *c, const btype *b)
 {
+    for (uint32_t i = b->nr; i > 0; i--)
+        TRY(pop_expect(c, bt_res(b, i - 1)));
+    return 1;
+}
+
+static int push_params(fc *c, const btype *b)
+{
+    for (uint32_t i = 0; i < b->np; i++)
+        TRY(push(c, b->par[i]));
+    return 1;
+}
+
+/* A block's parameters are popped from the enclosing frame and pushed
+ * again inside the new one. */
+static int push_ctrl(fc *c, uint8_t kind, const btype *bt)
+{
+    for (uint32_t i = bt->np; i > 0; i--)
+        TRY(pop_expect(c, bt->par[i - 1]));
     int em = c->nctrl ? emitting(c) : 1;
     TRY(grow(c->d, (void **)&c->ctrls, &c->capctrl, c->nctrl + 1, sizeof(ctrl)));
     ctrl *f = &c->ctrls[c->nctrl++];
     f->kind = kind;
-    f->result = result;
+    f->bt = *bt;
     f->unreachable = 0;
     f->emit = (uint8_t)em;
     f->has_else = 0;
     f->height = c->nvals;
     f->loop_pc = c->len;
-    if (kind == K_LOOP && em)
-        TRY(add_label(c));
     f->fixups = NONE;
     f->else_fixup = NONE;
+    TRY(push_params(c, bt));
+    if (kind == K_LOOP && em)
+        TRY(add_label(c));
     return 1;
 }
 
@@ -813,17 +956,41 @@ static void patch_chain(fc *c, uint32_t head, uint32_t target)
     }
 }
 
-/* Check the label's operands are on the stack (without consuming them). */
+/* Check the label's operands are on the stack (without consuming them):
+ * br_if leaves the label's types there. */
 static int check_label_values(fc *c, ctrl *f)
 {
-    uint8_t lt = f->kind == K_LOOP ? T_NONE : f->result;
-    if (lt == T_NONE)
-        return 1;
-    TRY(pop_expect(c, lt));
-    return push(c, lt);
+    uint32_t n = label_arity(f);
+    for (uint32_t i = n; i > 0; i--)
+        TRY(pop_expect(c, label_type_at(f, i - 1)));
+    for (uint32_t i = 0; i < n; i++)
+        TRY(push(c, label_type_at(f, i)));
+    return 1;
 }
 
-static uint8_t label_type(ctrl *f) { return f->kind == K_LOOP ? T_NONE : f->result; }
+/* br_table: each label's types must match the stack, which keeps what was
+ * there (an unknown slot of unreachable code stays unknown). */
+static int check_label_keep(fc *c, uint32_t depth)
+{
+    ctrl *f = &c->ctrls[c->nctrl - 1 - depth];
+    uint32_t n = label_arity(f);
+    uint8_t small[16], *got = n <= 16 ? small : wasm_alloc(n);
+    if (!got)
+        return fail(c->d, "out of memory");
+    int ok = 1;
+    for (uint32_t i = n; i > 0 && ok; i--) {
+        f = &c->ctrls[c->nctrl - 1 - depth];
+        ok = pop(c, &got[i - 1]);
+        uint8_t want = label_type_at(f, i - 1);
+        if (ok && got[i - 1] != T_ANY && got[i - 1] != want)
+            ok = fail(c->d, "type mismatch");
+    }
+    for (uint32_t i = 0; i < n && ok; i++)
+        ok = push(c, got[i]);
+    if (got != small)
+        wasm_free(got);
+    return ok;
+}
 
 /* Emit the target word of a branch to frame f. */
 static int emit_target(fc *c, ctrl *f)
@@ -840,7 +1007,7 @@ static int emit_target(fc *c, ctrl *f)
  * the label's height, else the adjusting form with (target, height, arity). */
 static int emit_branch(fc *c, ctrl *f, uint32_t op_plain, uint32_t op_adj)
 {
-    uint32_t arity = label_type(f) == T_NONE ? 0 : 1;
+    uint32_t arity = label_arity(f);
     uint32_t target_h = c->nlocals + f->height;
     uint32_t cur_h = c->nlocals + c->nvals;
     if (cur_h == target_h + arity) {
@@ -857,11 +1024,48 @@ static int emit_branch(fc *c, ctrl *f, uint32_t op_plain, uint32_t op_adj)
     return emit_delta(c, tw);
 }
 
-static int rd_blocktype(fc *c, uint8_t *t)
+/* blocktype: 0x40, one value type, or (2.0) a type index as a signed LEB128 (s33). */
+static int rd_blocktype(fc *c, btype *bt)
 {
-    TRY(rd_u8(c->d, t));
-    if (*t != T_NONE && !is_valtype(*t))
-        return fail(c->d, "malformed block type");
+    dec *d = c->d;
+    wasm_memset(bt, 0, sizeof *bt);
+    if (d->p >= d->end)
+        return fail(d, "unexpected end");
+    uint8_t b = *d->p;
+    if (b == T_NONE) {
+        d->p++;
+        return 1;
+    }
+    if (is_valtype(d, b)) {
+        d->p++;
+        bt->nr = 1;
+        bt->one = b;
+        return 1;
+    }
+    if (d->mvp || (b & 0x40 && !(b & 0x80)))
+        return fail(d, "malformed block type");
+    uint64_t v = 0;
+    int shift = 0;
+    for (;;) {
+        if (d->p >= d->end)
+            return fail(d, "unexpected end");
+        b = *d->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+        if (shift >= 35)
+            return fail(d, "integer representation too long");
+    }
+    if (shift == 35 && (b & 0x70) != 0 && (b & 0x70) != 0x70)
+        return fail(d, "integer too large");
+    if (b & 0x40 || v >= d->m->ntypes) /* negative, or past the types */
+        return fail(d, "unknown type");
+    const wasm_functype *t = &d->m->types[v];
+    bt->np = t->nparams;
+    bt->nr = t->nresults;
+    bt->par = t->params;
+    bt->res = t->results;
     return 1;
 }
 
@@ -895,6 +1099,7 @@ static void numeric_sig(uint8_t op, uint8_t *in, int *nin, uint8_t *out)
     else if (op <= 0x98) { *in = F; *nin = 2; *out = F; }
     else if (op <= 0x9f) { *in = D; *nin = 1; *out = D; }
     else if (op <= 0xa6) { *in = D; *nin = 2; *out = D; }
+    else if (op >= 0xc0) { *in = *out = op <= 0xc1 ? I : L; *nin = 1; }
     else {
         static const uint8_t conv[][2] = {
             /* a7 */ {WASM_I64, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F64, WASM_I32},
@@ -918,6 +1123,153 @@ static const uint8_t store_natural[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
 static const uint8_t store_type[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32,
                                      WASM_I32, WASM_I64, WASM_I64, WASM_I64};
 
+static int need_table(fc *c, uint32_t t)
+{
+    if (t >= c->d->m->ntables)
+        return fail(c->d, "unknown table");
+    return 1;
+}
+
+static int need_elem(fc *c, uint32_t e)
+{
+    if (e >= c->d->m->nelems)
+        return fail(c->d, "unknown elem segment");
+    return 1;
+}
+
+static int need_data(fc *c, uint32_t x)
+{
+    if (!c->d->m->has_data_count)
+        return fail(c->d, "data count section required");
+    if (x >= c->d->m->data_count)
+        return fail(c->d, "unknown data segment");
+    return 1;
+}
+
+static int rd_zero(fc *c)
+{
+    uint8_t zero;
+    TRY(rd_u8(c->d, &zero));
+    if (zero != 0)
+        return fail(c->d, "zero byte expected");
+    return 1;
+}
+
+/* Pops the call's parameters and pushes its results. */
+static int call_sig(fc *c, const wasm_functype *t)
+{
+    for (uint32_t i = t->nparams; i > 0; i--)
+        TRY(pop_expect(c, t->params[i - 1]));
+    for (uint32_t i = 0; i < t->nresults; i++)
+        TRY(push(c, t->results[i]));
+    return 1;
+}
+
+/* Emits op followed by n immediates when the code is reachable. */
+static int emit_imm(fc *c, int em, uint32_t op, uint32_t n, uint32_t a, uint32_t b)
+{
+    if (!em)
+        return 1;
+    TRY(emit_op(c, op));
+    if (n > 0)
+        TRY(emit(c, a));
+    if (n > 1)
+        TRY(emit(c, b));
+    return 1;
+}
+
+static int pop3_i32(fc *c)
+{
+    return pop_expect(c, WASM_I32) && pop_expect(c, WASM_I32) && pop_expect(c, WASM_I32);
+}
+
+/* 0xfc-prefixed instructions (2.0): saturating truncation, bulk memory, tables. */
+static int compile_fc(fc *c, int em)
+{
+    dec *d = c->d;
+    wasm_module *m = d->m;
+    uint32_t sub, a, b;
+    if (d->mvp)
+        return fail(d, "illegal opcode");
+    TRY(rd_u32(d, &sub));
+    if (sub <= 7) {
+        static const uint8_t from[8] = {WASM_F32, WASM_F32, WASM_F64, WASM_F64, WASM_F32, WASM_F32, WASM_F64, WASM_F64};
+        TRY(pop_expect(c, from[sub]));
+        TRY(push(c, sub < 4 ? WASM_I32 : WASM_I64));
+        return emit_imm(c, em, OP_I32_TRUNC_SAT_F32_S + sub, 0, 0, 0);
+    }
+    switch (sub) {
+    case 8: /* memory.init data 0 */
+        TRY(rd_u32(d, &a));
+        TRY(rd_zero(c));
+        if (m->nmems == 0)
+            return fail(d, "unknown memory");
+        TRY(need_data(c, a));
+        TRY(pop3_i32(c));
+        return emit_imm(c, em, OP_MEMORY_INIT, 1, a, 0);
+    case 9: /* data.drop */
+        TRY(rd_u32(d, &a));
+        TRY(need_data(c, a));
+        return emit_imm(c, em, OP_DATA_DROP, 1, a, 0);
+    case 10: /* memory.copy 0 0 */
+        TRY(rd_zero(c));
+        TRY(rd_zero(c));
+        if (m->nmems == 0)
+            return fail(d, "unknown memory");
+        TRY(pop3_i32(c));
+        return emit_imm(c, em, OP_MEMORY_COPY, 0, 0, 0);
+    case 11: /* memory.fill 0 */
+        TRY(rd_zero(c));
+        if (m->nmems == 0)
+            return fail(d, "unknown memory");
+        TRY(pop3_i32(c));
+        return emit_imm(c, em, OP_MEMORY_FILL, 0, 0, 0);
+    case 12: /* table.init elem table */
+        TRY(rd_u32(d, &a));
+        TRY(rd_u32(d, &b));
+        TRY(need_table(c, b));
+        TRY(need_elem(c, a));
+        if (m->elems[a].type != m->tables[b].type)
+            return fail(d, "type mismatch");
+        TRY(pop3_i32(c));
+        return emit_imm(c, em, OP_TABLE_INIT, 2, a, b);
+    case 13: /* elem.drop */
+        TRY(rd_u32(d, &a));
+        TRY(need_elem(c, a));
+        return emit_imm(c, em, OP_ELEM_DROP, 1, a, 0);
+    case 14: /* table.copy dst src */
+        TRY(rd_u32(d, &a));
+        TRY(rd_u32(d, &b));
+        TRY(need_table(c, a));
+        TRY(need_table(c, b));
+        if (m->tables[a].type != m->tables[b].type)
+            return fail(d, "type mismatch");
+        TRY(pop3_i32(c));
+        return emit_imm(c, em, OP_TABLE_COPY, 2, a, b);
+    case 15: /* table.grow: init n -> old */
+        TRY(rd_u32(d, &a));
+        TRY(need_table(c, a));
+        TRY(pop_expect(c, WASM_I32));
+        TRY(pop_expect(c, m->tables[a].type));
+        TRY(push(c, WASM_I32));
+        return emit_imm(c, em, OP_TABLE_GROW, 1, a, 0);
+    case 16: /* table.size */
+        TRY(rd_u32(d, &a));
+        TRY(need_table(c, a));
+        TRY(push(c, WASM_I32));
+        return emit_imm(c, em, OP_TABLE_SIZE, 1, a, 0);
+    case 17: /* table.fill: i val n */
+        TRY(rd_u32(d, &a));
+        TRY(need_table(c, a));
+        TRY(pop_expect(c, WASM_I32));
+        TRY(pop_expect(c, m->tables[a].type));
+        TRY(pop_expect(c, WASM_I32));
+        return emit_imm(c, em, OP_TABLE_FILL, 1, a, 0);
+    default:
+        return fail(d, "illegal opcode");
+    }
+}
+
 static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
 {
     dec *d = c->d;
@@ -925,7 +1277,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
     c->icount = 0;
     c->nruns = c->nlabels = c->nsites = 0;
     TRY(open_run(c));
-    TRY(push_ctrl(c, K_FUNC, ft->nresults ? ft->result : T_NONE));
+    btype fbt = {0, ft->nresults, NULL, ft->results, 0};
+    TRY(push_ctrl(c, K_FUNC, &fbt));
     while (c->nctrl) {
         uint8_t op;
         TRY(rd_u8(d, &op));
@@ -950,13 +1303,13 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             break;
         case 0x02:
         case 0x03: {
-            uint8_t bt;
+            btype bt;
             TRY(rd_blocktype(c, &bt));
-            TRY(push_ctrl(c, op == 0x02 ? K_BLOCK : K_LOOP, bt));
+            TRY(push_ctrl(c, op == 0x02 ? K_BLOCK : K_LOOP, &bt));
             break;
         }
         case 0x04: {
-            uint8_t bt;
+            btype bt;
             TRY(rd_blocktype(c, &bt));
             TRY(pop_expect(c, WASM_I32));
             uint32_t at = NONE;
@@ -966,7 +1319,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(emit(c, NONE));
                 TRY(emit_delta(c, at));
             }
-            TRY(push_ctrl(c, K_IF, bt));
+            TRY(push_ctrl(c, K_IF, &bt));
             top(c)->else_fixup = at;
             break;
         }
@@ -974,8 +1327,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             ctrl *f = top(c);
             if (f->kind != K_IF || f->has_else)
                 return fail(d, "else without matching if");
-            if (f->result != T_NONE)
-                TRY(pop_expect(c, f->result));
+            TRY(pop_results(c, &f->bt));
+            f = top(c);
             if (c->nvals != f->height)
                 return fail(d, "type mismatch");
             if (em) {
@@ -992,20 +1345,29 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             f->else_fixup = NONE;
             f->has_else = 1;
             f->unreachable = 0;
+            btype bt = f->bt;
+            TRY(push_params(c, &bt));
             break;
         }
         case 0x0b: {
             ctrl *f = top(c);
-            if (f->result != T_NONE)
-                TRY(pop_expect(c, f->result));
+            TRY(pop_results(c, &f->bt));
+            f = top(c);
             if (c->nvals != f->height)
                 return fail(d, "type mismatch");
-            if (f->kind == K_IF && !f->has_else && f->result != T_NONE)
-                return fail(d, "type mismatch");
+            if (f->kind == K_IF && !f->has_else) {
+                /* the missing else passes the parameters through */
+                int same = f->bt.np == f->bt.nr;
+                for (uint32_t i = 0; same && i < f->bt.np; i++)
+                    same = f->bt.par[i] == bt_res(&f->bt, i);
+                if (!same)
+                    return fail(d, "type mismatch");
+            }
             if (f->else_fixup != NONE)
                 patch_chain(c, f->else_fixup, c->len);
             patch_chain(c, f->fixups, c->len);
-            uint8_t kind = f->kind, result = f->result;
+            uint8_t kind = f->kind;
+            btype bt = f->bt;
             int was_emit = f->emit;
             if (was_emit)
                 TRY(add_label(c));
@@ -1014,12 +1376,12 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 if (was_emit)
                     TRY(emit_op(c, OP_RETURN));
                 close_run(c);
-                if (result != T_NONE)
-                    TRY(push(c, result)); /* keeps maxvals honest */
+                for (uint32_t i = 0; i < bt.nr; i++)
+                    TRY(push(c, bt_res(&bt, i))); /* keeps maxvals honest */
                 break;
             }
-            if (result != T_NONE)
-                TRY(push(c, result));
+            for (uint32_t i = 0; i < bt.nr; i++)
+                TRY(push(c, bt_res(&bt, i)));
             break;
         }
         case 0x0c:
@@ -1028,10 +1390,10 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_u32(d, &depth));
             if (depth >= c->nctrl)
                 return fail(d, "unknown label");
-            ctrl *f = &c->ctrls[c->nctrl - 1 - depth];
             if (op == 0x0d)
                 TRY(pop_expect(c, WASM_I32));
-            TRY(check_label_values(c, f));
+            TRY(check_label_values(c, &c->ctrls[c->nctrl - 1 - depth]));
+            ctrl *f = &c->ctrls[c->nctrl - 1 - depth];
             if (em) {
                 if (op == 0x0c && f->kind == K_FUNC)
                     TRY(emit_op(c, OP_RETURN));
@@ -1061,20 +1423,25 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             if (ok)
                 ok = pop_expect(c, WASM_I32);
             if (ok) {
-                uint8_t lt = label_type(&c->ctrls[c->nctrl - 1 - depths[n]]);
-                for (uint32_t i = 0; i < n && ok; i++)
-                    if (label_type(&c->ctrls[c->nctrl - 1 - depths[i]]) != lt)
+                uint32_t arity = label_arity(&c->ctrls[c->nctrl - 1 - depths[n]]);
+                for (uint32_t i = 0; i <= n && ok; i++) {
+                    if (label_arity(&c->ctrls[c->nctrl - 1 - depths[i]]) != arity)
                         ok = fail(d, "type mismatch");
-                if (ok && lt != T_NONE)
-                    ok = pop_expect(c, lt) && push(c, lt);
+                    else if (d->mvp && arity &&
+                             label_type_at(&c->ctrls[c->nctrl - 1 - depths[i]], 0) !=
+                                 label_type_at(&c->ctrls[c->nctrl - 1 - depths[n]], 0))
+                        ok = fail(d, "type mismatch"); /* 1.0: every label has the same type */
+                    else
+                        ok = check_label_keep(c, depths[i]);
+                }
             }
             if (ok && em) {
                 ok = emit_op(c, OP_BR_TABLE) && emit(c, n);
                 for (uint32_t i = 0; i <= n && ok; i++) {
                     ctrl *f = &c->ctrls[c->nctrl - 1 - depths[i]];
                     uint32_t tw = c->len;
-                    ok = emit_target(c, f) && emit(c, c->nlocals + f->height) &&
-                         emit(c, label_type(f) == T_NONE ? 0 : 1) && emit_delta(c, tw);
+                    ok = emit_target(c, f) && emit(c, c->nlocals + f->height) && emit(c, label_arity(f)) &&
+                         emit_delta(c, tw);
                 }
             }
             wasm_free(depths);
@@ -1084,9 +1451,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             break;
         }
         case 0x0f: {
-            ctrl *f = &c->ctrls[0];
-            if (f->result != T_NONE)
-                TRY(pop_expect(c, f->result));
+            TRY(pop_results(c, &c->ctrls[0].bt));
             if (em)
                 TRY(emit_op(c, OP_RETURN));
             close_run(c);
@@ -1098,55 +1463,63 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_u32(d, &fi));
             if (fi >= m->nfuncs)
                 return fail(d, "unknown function");
-            const wasm_functype *t = &m->types[m->func_types[fi]];
-            for (uint32_t i = t->nparams; i > 0; i--)
-                TRY(pop_expect(c, t->params[i - 1]));
-            if (em) {
-                TRY(emit_op(c, OP_CALL));
-                TRY(emit(c, fi));
-            }
-            if (t->nresults)
-                TRY(push(c, t->result));
+            TRY(call_sig(c, &m->types[m->func_types[fi]]));
+            TRY(emit_imm(c, em, OP_CALL, 1, fi, 0));
             break;
         }
         case 0x11: {
-            uint32_t ti;
-            uint8_t zero;
+            uint32_t ti, tab;
             TRY(rd_u32(d, &ti));
-            TRY(rd_u8(d, &zero));
-            if (zero != 0)
-                return fail(d, "zero flag expected");
-            if (m->ntables == 0)
-                return fail(d, "unknown table");
+            if (d->mvp) {
+                uint8_t zero;
+                TRY(rd_u8(d, &zero));
+                if (zero != 0)
+                    return fail(d, "zero flag expected");
+                tab = 0;
+            } else {
+                TRY(rd_u32(d, &tab));
+            }
+            TRY(need_table(c, tab));
+            if (m->tables[tab].type != WASM_FUNCREF)
+                return fail(d, "type mismatch");
             if (ti >= m->ntypes)
                 return fail(d, "unknown type");
-            const wasm_functype *t = &m->types[ti];
             TRY(pop_expect(c, WASM_I32));
-            for (uint32_t i = t->nparams; i > 0; i--)
-                TRY(pop_expect(c, t->params[i - 1]));
-            if (em) {
-                TRY(emit_op(c, OP_CALL_INDIRECT));
-                TRY(emit(c, ti));
-            }
-            if (t->nresults)
-                TRY(push(c, t->result));
+            TRY(call_sig(c, &m->types[ti]));
+            TRY(emit_imm(c, em, OP_CALL_INDIRECT, 2, ti, tab));
             break;
         }
         case 0x1a:
             TRY(pop_expect(c, T_ANY));
-            if (em)
-                TRY(emit_op(c, OP_DROP));
+            TRY(emit_imm(c, em, OP_DROP, 0, 0, 0));
             break;
         case 0x1b: {
             uint8_t a, b;
             TRY(pop_expect(c, WASM_I32));
             TRY(pop(c, &a));
             TRY(pop(c, &b));
+            if ((a != T_ANY && !wasm_is_num(a)) || (b != T_ANY && !wasm_is_num(b)))
+                return fail(d, "type mismatch");
             if (a != T_ANY && b != T_ANY && a != b)
                 return fail(d, "type mismatch");
-            if (em)
-                TRY(emit_op(c, OP_SELECT));
+            TRY(emit_imm(c, em, OP_SELECT, 0, 0, 0));
             TRY(push(c, a != T_ANY ? a : b));
+            break;
+        }
+        case 0x1c: {
+            uint32_t n;
+            uint8_t t;
+            if (d->mvp)
+                return fail(d, "illegal opcode");
+            TRY(rd_u32(d, &n));
+            if (n != 1)
+                return fail(d, "invalid result arity");
+            TRY(rd_valtype(d, &t));
+            TRY(pop_expect(c, WASM_I32));
+            TRY(pop_expect(c, t));
+            TRY(pop_expect(c, t));
+            TRY(emit_imm(c, em, OP_SELECT, 0, 0, 0));
+            TRY(push(c, t));
             break;
         }
         case 0x20:
@@ -1164,10 +1537,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 if (op == 0x22)
                     TRY(push(c, t));
             }
-            if (em) {
-                TRY(emit_op(c, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE));
-                TRY(emit(c, li));
-            }
+            TRY(emit_imm(c, em, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE, 1, li, 0));
             break;
         }
         case 0x23:
@@ -1184,10 +1554,25 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                     return fail(d, "global is immutable");
                 TRY(pop_expect(c, t));
             }
-            if (em) {
-                TRY(emit_op(c, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET));
-                TRY(emit(c, gi));
+            TRY(emit_imm(c, em, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET, 1, gi, 0));
+            break;
+        }
+        case 0x25:
+        case 0x26: {
+            uint32_t ti;
+            if (d->mvp)
+                return fail(d, "illegal opcode");
+            TRY(rd_u32(d, &ti));
+            TRY(need_table(c, ti));
+            uint8_t t = m->tables[ti].type;
+            if (op == 0x25) {
+                TRY(pop_expect(c, WASM_I32));
+                TRY(push(c, t));
+            } else {
+                TRY(pop_expect(c, t));
+                TRY(pop_expect(c, WASM_I32));
             }
+            TRY(emit_imm(c, em, op == 0x25 ? OP_TABLE_GET : OP_TABLE_SET, 1, ti, 0));
             break;
         }
         case 0x3f:
@@ -1201,29 +1586,21 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             if (op == 0x40)
                 TRY(pop_expect(c, WASM_I32));
             TRY(push(c, WASM_I32));
-            if (em)
-                TRY(emit_op(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
+            TRY(emit_imm(c, em, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW, 0, 0, 0));
             break;
         }
         case 0x41: {
             uint32_t v;
             TRY(rd_s32(d, &v));
             TRY(push(c, WASM_I32));
-            if (em) {
-                TRY(emit_op(c, OP_I32_CONST));
-                TRY(emit(c, v));
-            }
+            TRY(emit_imm(c, em, OP_I32_CONST, 1, v, 0));
             break;
         }
         case 0x42: {
             uint64_t v;
             TRY(rd_s64(d, &v));
             TRY(push(c, WASM_I64));
-            if (em) {
-                TRY(emit_op(c, OP_I64_CONST));
-                TRY(emit(c, (uint32_t)v));
-                TRY(emit(c, (uint32_t)(v >> 32)));
-            }
+            TRY(emit_imm(c, em, OP_I64_CONST, 2, (uint32_t)v, (uint32_t)(v >> 32)));
             break;
         }
         case 0x43: {
@@ -1232,10 +1609,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_bytes(d, 4, &b));
             WASM_COPY(&v, b, 4);
             TRY(push(c, WASM_F32));
-            if (em) {
-                TRY(emit_op(c, OP_F32_CONST));
-                TRY(emit(c, v));
-            }
+            TRY(emit_imm(c, em, OP_F32_CONST, 1, v, 0));
             break;
         }
         case 0x44: {
@@ -1244,41 +1618,66 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
             TRY(rd_bytes(d, 8, &b));
             WASM_COPY(&v, b, 8);
             TRY(push(c, WASM_F64));
-            if (em) {
-                TRY(emit_op(c, OP_F64_CONST));
-                TRY(emit(c, (uint32_t)v));
-                TRY(emit(c, (uint32_t)(v >> 32)));
-            }
+            TRY(emit_imm(c, em, OP_F64_CONST, 2, (uint32_t)v, (uint32_t)(v >> 32)));
             break;
         }
+        case 0xd0: {
+            uint8_t t;
+            if (d->mvp)
+                return fail(d, "illegal opcode");
+            TRY(rd_reftype(d, &t));
+            TRY(push(c, t));
+            TRY(emit_imm(c, em, OP_REF_NULL, 0, 0, 0));
+            break;
+        }
+        case 0xd1: {
+            uint8_t t;
+            if (d->mvp)
+                return fail(d, "illegal opcode");
+            TRY(pop(c, &t));
+            if (t != T_ANY && !wasm_is_ref(t))
+                return fail(d, "type mismatch");
+            TRY(push(c, WASM_I32));
+            TRY(emit_imm(c, em, OP_REF_IS_NULL, 0, 0, 0));
+            break;
+        }
+        case 0xd2: {
+            uint32_t fi;
+            if (d->mvp)
+                return fail(d, "illegal opcode");
+            TRY(rd_u32(d, &fi));
+            if (fi >= m->nfuncs)
+                return fail(d, "unknown function");
+            if (!m->declared || !m->declared[fi])
+                return fail(d, "undeclared function reference");
+            TRY(push(c, WASM_FUNCREF));
+            TRY(emit_imm(c, em, OP_REF_FUNC, 1, fi, 0));
+            break;
+        }
+        case 0xfc:
+            TRY(compile_fc(c, em));
+            break;
         default:
             if (op >= 0x28 && op <= 0x35) {
                 uint32_t off;
                 TRY(rd_memarg(c, load_natural[op - 0x28], &off));
                 TRY(pop_expect(c, WASM_I32));
                 TRY(push(c, load_type[op - 0x28]));
-                if (em) {
-                    TRY(emit_op(c, OP_I32_LOAD + (op - 0x28)));
-                    TRY(emit(c, off));
-                }
+                TRY(emit_imm(c, em, OP_I32_LOAD + (op - 0x28), 1, off, 0));
             } else if (op >= 0x36 && op <= 0x3e) {
                 uint32_t off;
                 TRY(rd_memarg(c, store_natural[op - 0x36], &off));
                 TRY(pop_expect(c, store_type[op - 0x36]));
                 TRY(pop_expect(c, WASM_I32));
-                if (em) {
-                    TRY(emit_op(c, OP_I32_STORE + (op - 0x36)));
-                    TRY(emit(c, off));
-                }
-            } else if (op >= 0x45 && op <= 0xbf) {
+                TRY(emit_imm(c, em, OP_I32_STORE + (op - 0x36), 1, off, 0));
+            } else if (op >= 0x45 && (op <= 0xbf || (!d->mvp && op <= 0xc4))) {
                 uint8_t in, outt;
                 int nin;
                 numeric_sig(op, &in, &nin, &outt);
                 for (int i = 0; i < nin; i++)
                     TRY(pop_expect(c, in));
                 TRY(push(c, outt));
-                if (em)
-                    TRY(emit_op(c, OP_I32_EQZ + (op - 0x45)));
+                TRY(emit_imm(c, em, OP_I32_EQZ + (op - 0x45), 0, 0, 0));
             } else {
                 return fail(d, "illegal opcode");
             }
@@ -1394,7 +1793,9 @@ void wasm_module_free(wasm_module *m)
         wasm_free((char *)m->exports[i].name.data);
     wasm_free(m->exports);
     for (uint32_t i = 0; i < m->nelems && m->elems; i++)
-        wasm_free(m->elems[i].funcs);
+        wasm_free(m->elems[i].items);
+    wasm_free(m->tables);
+    wasm_free(m->declared);
     wasm_free(m->elems);
     for (uint32_t i = 0; i < m->ndatas && m->datas; i++)
         wasm_free(m->datas[i].bytes);
@@ -1406,10 +1807,17 @@ void wasm_module_free(wasm_module *m)
     wasm_free(m);
 }
 
-wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size_t errlen)
+/* Section order: 12 (data count) sits between 9 (elements) and 10 (code). */
+static int section_rank(uint8_t id)
+{
+    return id == 12 ? 10 : id >= 10 ? id + 1 : id;
+}
+
+wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, int features, char *err, size_t errlen)
 {
     dec d;
     wasm_memset(&d, 0, sizeof d);
+    d.mvp = features == WASM_FEATURES_MVP;
     d.p = bytes;
     d.end = bytes + len;
     d.err = err;
@@ -1423,6 +1831,7 @@ wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size
     }
     d.m = m;
     m->refs = 1;
+    m->mvp = d.mvp;
     static const uint8_t magic[4] = {0, 'a', 's', 'm'};
     static const uint8_t version[4] = {1, 0, 0, 0};
     int ok = 1, code_seen = 0;
@@ -1442,16 +1851,16 @@ wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size
             ok = fail(&d, "unexpected end (section size out of bounds)");
             break;
         }
-        if (id > 11) {
+        if (id > 12 || (d.mvp && id == 12)) {
             ok = fail(&d, "malformed section id");
             break;
         }
         if (id != 0) {
-            if (id <= last) {
+            if (section_rank(id) <= last) {
                 ok = fail(&d, "unexpected content after last section (section out of order)");
                 break;
             }
-            last = id;
+            last = (uint8_t)section_rank(id);
         }
         const uint8_t *sec_end = d.p + size, *saved = d.end;
         d.end = sec_end;
@@ -1468,6 +1877,7 @@ wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size
         case 9: ok = sec_elements(&d); break;
         case 10: ok = sec_code(&d, &code_seen); break;
         case 11: ok = sec_data(&d); break;
+        case 12: ok = sec_data_count(&d); break;
         }
         if (ok && d.p != sec_end)
             ok = fail(&d, "section size mismatch");
@@ -1475,6 +1885,8 @@ wasm_module *wasm_module_parse(const uint8_t *bytes, size_t len, char *err, size
     }
     if (ok && !code_seen && m->nfuncs != m->nfunc_imports)
         ok = fail(&d, "function and code section have inconsistent lengths");
+    if (ok && m->has_data_count && m->data_count != m->ndatas)
+        ok = fail(&d, "data count and data section have inconsistent lengths");
     if (!ok) {
         if (m->codes == NULL) {
             /* codes array absent: make the free loop safe */

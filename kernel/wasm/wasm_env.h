@@ -25,6 +25,7 @@ static inline void wasm_log(const char *s, size_t n) { console_write(s, n); }
 #endif
 
 #define wasm_memcpy memcpy
+#define wasm_memmove memmove
 #define wasm_memset memset
 #define wasm_memcmp memcmp
 

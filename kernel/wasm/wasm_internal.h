@@ -9,26 +9,37 @@
 #define WASM_NO_MAX 0xffffffffu
 #define WASM_MAX_PAGES 65536u
 
+/* Most results a host function may have (its results come back in an array). */
+#define WASM_MAX_HOST_RESULTS 16
+
 typedef struct wasm_functype {
     uint32_t nparams;
-    uint32_t nresults; /* 0 or 1 in 1.0 */
-    uint8_t *params;
-    uint8_t result;
-    uint64_t key; /* cheap pre-check for signature equality */
+    uint32_t nresults;
+    uint8_t *params;  /* nparams + nresults bytes: the parameters, then the results */
+    uint8_t *results; /* params + nparams */
+    uint64_t key;     /* cheap pre-check for signature equality */
 } wasm_functype;
+
+static inline int wasm_is_num(uint8_t t) { return t >= WASM_F64 && t <= WASM_I32; }
+static inline int wasm_is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 
 typedef struct wasm_limits_decl {
     uint32_t min;
     uint32_t max; /* WASM_NO_MAX when absent */
 } wasm_limits_decl;
 
-/* Constant expression: one *.const or global.get. */
+/* Constant expression: one *.const, global.get, ref.null or ref.func. */
 typedef struct wasm_constexpr {
-    uint8_t op; /* 0x41..0x44 or 0x23 */
+    uint8_t op; /* 0x41..0x44, 0x23 (global.get), 0xd0 (ref.null), 0xd2 (ref.func) */
     uint8_t type;
-    uint32_t global;
+    uint32_t global; /* global.get: the global; ref.func: the function */
     uint64_t bits;
 } wasm_constexpr;
+
+typedef struct wasm_tabledecl {
+    uint8_t type; /* WASM_FUNCREF or WASM_EXTERNREF */
+    wasm_limits_decl limits;
+} wasm_tabledecl;
 
 /* Names from the binary: owned bytes, NUL after the last (see wasm_name). */
 typedef struct wasm_import {
@@ -37,6 +48,7 @@ typedef struct wasm_import {
     uint8_t kind;
     uint32_t type_index;      /* func */
     wasm_limits_decl limits;  /* table / memory */
+    uint8_t reftype;          /* table */
     uint8_t gtype, gmut;      /* global */
 } wasm_import;
 
@@ -51,13 +63,19 @@ typedef struct wasm_globaldef {
     wasm_constexpr init; /* defined globals only */
 } wasm_globaldef;
 
+enum { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE };
+
 typedef struct wasm_elem {
+    uint8_t mode; /* WASM_SEG_* */
+    uint8_t type; /* reference type of the items */
+    uint32_t table;
     wasm_constexpr offset;
     uint32_t count;
-    uint32_t *funcs;
+    wasm_constexpr *items;
 } wasm_elem;
 
 typedef struct wasm_data {
+    uint8_t mode; /* WASM_SEG_ACTIVE or WASM_SEG_PASSIVE */
     wasm_constexpr offset;
     uint32_t size;
     uint8_t *bytes;
@@ -97,7 +115,7 @@ struct wasm_module {
     uint32_t nfuncs, nfunc_imports; /* index space: imports first */
     uint32_t *func_types;
     uint32_t ntables, ntable_imports;
-    wasm_limits_decl table;
+    wasm_tabledecl *tables; /* imports first */
     uint32_t nmems, nmem_imports;
     wasm_limits_decl mem;
     uint32_t nglobals, nglobal_imports;
@@ -110,7 +128,11 @@ struct wasm_module {
     wasm_elem *elems;
     uint32_t ndatas;
     wasm_data *datas;
-    wasm_code *codes; /* nfuncs - nfunc_imports */
+    int has_data_count;
+    uint32_t data_count;
+    uint8_t *declared; /* nfuncs flags: may be named by ref.func */
+    int mvp;           /* decoded with WASM_FEATURES_MVP: 1.0 instantiation rules */
+    wasm_code *codes;  /* nfuncs - nfunc_imports */
 };
 
 struct wasm_func {
@@ -131,9 +153,12 @@ struct wasm_memory {
     uint32_t refs;
 };
 
+/* Table elements are reference bits: a funcref is a wasm_func pointer, an
+ * externref the embedder's 64 bits; 0 is null for both. */
 struct wasm_table {
-    wasm_func **elems;
+    uint64_t *elems;
     uint32_t size, max;
+    uint8_t type;
     uint32_t refs;
     /* Instances whose start function trapped after their element segments
      * were written here: their functions stay reachable, so they live as
@@ -151,7 +176,10 @@ struct wasm_instance {
     const wasm_module *module;
     wasm_func **funcs;    /* index space */
     wasm_func *own_funcs; /* defined functions */
-    wasm_table *table;
+    wasm_table **tables;
+    uint64_t **elem_vals; /* per element segment: its references (NULL once dropped) */
+    uint32_t *elem_len;   /* 0 once dropped */
+    uint32_t *data_len;   /* per data segment: its size, 0 once dropped */
     wasm_memory *mem;
     wasm_global **globals;
     wasm_limits limits;
@@ -160,6 +188,7 @@ struct wasm_instance {
     uint64_t *stack;   /* limits.stack_slots slots, then the call frames */
     wasm_memory nomem; /* stands in when the module has no memory: size 0 */
     wasm_instance *next_retained;
+    wasm_table *retained_by;
 };
 
 /* A C string naming a constant (kos imports: "env", "log"). */
@@ -171,6 +200,8 @@ static inline int wasm_name_is(wasm_name n, const char *s)
 uint64_t wasm_functype_key(const wasm_functype *t);
 int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b);
 int wasm_execute(wasm_instance *inst, wasm_func *f, uint64_t *args_results);
+/* table.grow: the old size, or 0xffffffff past the table's maximum or limit. */
+uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limit);
 
 /* Internal opcodes. The numeric block (0x45..0xbf), loads/stores and consts
  * keep the order of their binary opcodes so the decoder maps them by offset. */
@@ -197,7 +228,13 @@ int wasm_execute(wasm_instance *inst, wasm_func *f, uint64_t *args_results);
     X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U) X(F32_CONVERT_I32_S)           \
     X(F32_CONVERT_I32_U) X(F32_CONVERT_I64_S) X(F32_CONVERT_I64_U) X(F32_DEMOTE_F64) X(F64_CONVERT_I32_S)      \
     X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) X(F64_PROMOTE_F32)                          \
-    X(I32_REINTERPRET_F32) X(I64_REINTERPRET_F64) X(F32_REINTERPRET_I32) X(F64_REINTERPRET_I64)               
+    X(I32_REINTERPRET_F32) X(I64_REINTERPRET_F64) X(F32_REINTERPRET_I32) X(F64_REINTERPRET_I64)               \
+    X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S)                    \
+    X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U)               \
+    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)               \
+    X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_INIT) X(ELEM_DROP) X(TABLE_COPY)        \
+    X(TABLE_GROW) X(TABLE_SIZE) X(TABLE_FILL) X(REF_NULL) X(REF_IS_NULL) X(REF_FUNC) X(TABLE_GET)             \
+    X(TABLE_SET)
 
 #define WASM_OP_ENUM(name) OP_##name,
 enum wasm_op { WASM_OPS(WASM_OP_ENUM) OP__COUNT };

@@ -33,6 +33,17 @@ static inline uint32_t rotl32(uint32_t x, uint32_t n) { n &= 31; return n ? (x <
 static inline uint32_t rotr32(uint32_t x, uint32_t n) { n &= 31; return n ? (x >> n) | (x << (32 - n)) : x; }
 static inline uint64_t rotl64(uint64_t x, uint64_t n) { n &= 63; return n ? (x << n) | (x >> (64 - n)) : x; }
 static inline uint64_t rotr64(uint64_t x, uint64_t n) { n &= 63; return n ? (x >> n) | (x << (64 - n)) : x; }
+/* The top n values move down to dst (a branch or return dropping what is
+ * between); returns the new stack top. */
+static inline uint64_t *keep(uint64_t *dst, uint64_t *sp, uint32_t n)
+{
+    uint64_t *src = sp - n;
+    if (src != dst)
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    return dst + n;
+}
+
 static inline float f32_copysign(float a, float b)
 {
     return wasm_bits_f32((wasm_f32_bits(a) & 0x7fffffffu) | (wasm_f32_bits(b) & 0x80000000u));
@@ -182,10 +193,7 @@ dispatch:
     OPC(BR_ADJ)
     {
         CHARGE(ip[3]);
-        uint64_t *nsp = fp + ip[1];
-        if (ip[2])
-            *nsp++ = sp[-1];
-        sp = nsp;
+        sp = keep(fp + ip[1], sp, ip[2]);
         ip = base + ip[0];
         NEXT();
     }
@@ -203,10 +211,7 @@ dispatch:
     {
         if (U32(*--sp)) {
             CHARGE(ip[3]);
-            uint64_t *nsp = fp + ip[1];
-            if (ip[2])
-                *nsp++ = sp[-1];
-            sp = nsp;
+            sp = keep(fp + ip[1], sp, ip[2]);
             ip = base + ip[0];
         } else {
             ip += 4;
@@ -230,21 +235,13 @@ dispatch:
             idx = n;
         const uint32_t *e = ip + 1 + 4 * idx;
         CHARGE(e[3]);
-        uint64_t *nsp = fp + e[1];
-        if (e[2])
-            *nsp++ = sp[-1];
-        sp = nsp;
+        sp = keep(fp + e[1], sp, e[2]);
         ip = base + e[0];
         NEXT();
     }
     OPC(RETURN)
     {
-        if (cur->code->result_arity) {
-            fp[0] = sp[-1];
-            sp = fp + 1;
-        } else {
-            sp = fp;
-        }
+        sp = keep(fp, sp, cur->code->result_arity);
         if (depth == 0)
             goto out;
         depth--;
@@ -268,12 +265,13 @@ dispatch:
     }
     OPC(CALL_INDIRECT)
     {
-        const wasm_functype *want = &ci->module->types[*ip++];
+        const wasm_functype *want = &ci->module->types[ip[0]];
+        wasm_table *t = ci->tables[ip[1]];
+        ip += 2;
         uint32_t idx = U32(*--sp);
-        wasm_table *t = ci->table;
         if (idx >= t->size)
             TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
-        f = t->elems[idx];
+        f = (wasm_func *)(uintptr_t)t->elems[idx];
         if (!f)
             TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
         if (!wasm_functype_equal(f->type, want))
@@ -645,6 +643,167 @@ dispatch:
     UN(I64_REINTERPRET_F64, a)
     UN(F32_REINTERPRET_I32, U32(a))
     UN(F64_REINTERPRET_I64, a)
+    UN(I32_EXTEND8_S, U32((int32_t)(int8_t)a))
+    UN(I32_EXTEND16_S, U32((int32_t)(int16_t)a))
+    UN(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)a)
+    UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)a)
+    UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)a)
+
+    /* Saturating float -> int: NaN gives 0, out of range the nearest bound. */
+#define TRUNC_SAT(name, ftype, getf, lo, hi, itype, imin, imax, store)                                         \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        ftype x = getf(sp[-1]);                                                                                \
+        itype r;                                                                                               \
+        if (x != x)                                                                                            \
+            r = 0;                                                                                             \
+        else if (!(x > lo))                                                                                    \
+            r = imin;                                                                                          \
+        else if (!(x < hi))                                                                                    \
+            r = imax;                                                                                          \
+        else                                                                                                   \
+            r = (itype)x;                                                                                      \
+        sp[-1] = store(r);                                                                                     \
+        NEXT();                                                                                                \
+    }
+    TRUNC_SAT(I32_TRUNC_SAT_F32_S, float, F32, -2147483904.0f, 2147483648.0f, int32_t, INT32_MIN, INT32_MAX, ST_I32)
+    TRUNC_SAT(I32_TRUNC_SAT_F32_U, float, F32, -1.0f, 4294967296.0f, uint32_t, 0, UINT32_MAX, ST_I32)
+    TRUNC_SAT(I32_TRUNC_SAT_F64_S, double, F64, -2147483649.0, 2147483648.0, int32_t, INT32_MIN, INT32_MAX, ST_I32)
+    TRUNC_SAT(I32_TRUNC_SAT_F64_U, double, F64, -1.0, 4294967296.0, uint32_t, 0, UINT32_MAX, ST_I32)
+    TRUNC_SAT(I64_TRUNC_SAT_F32_S, float, F32, -9223373136366403584.0f, 9223372036854775808.0f, int64_t, INT64_MIN,
+              INT64_MAX, ST_I64)
+    TRUNC_SAT(I64_TRUNC_SAT_F32_U, float, F32, -1.0f, 18446744073709551616.0f, uint64_t, 0, UINT64_MAX, ST_I64)
+    TRUNC_SAT(I64_TRUNC_SAT_F64_S, double, F64, -9223372036854777856.0, 9223372036854775808.0, int64_t, INT64_MIN,
+              INT64_MAX, ST_I64)
+    TRUNC_SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, uint64_t, 0, UINT64_MAX, ST_I64)
+
+    /* Bulk memory: the whole range is checked before anything moves. */
+    OPC(MEMORY_INIT)
+    {
+        uint32_t seg = *ip++;
+        uint64_t n = U32(sp[-1]), s = U32(sp[-2]), dst = U32(sp[-3]);
+        sp -= 3;
+        if (s + n > ci->data_len[seg] || dst + n > memsize)
+            TRAP(WASM_TRAP_OOB_MEMORY);
+        if (n)
+            wasm_memcpy(mem + dst, ci->module->datas[seg].bytes + s, (size_t)n);
+        NEXT();
+    }
+    OPC(DATA_DROP)
+    {
+        ci->data_len[*ip++] = 0;
+        NEXT();
+    }
+    OPC(MEMORY_COPY)
+    {
+        uint64_t n = U32(sp[-1]), s = U32(sp[-2]), dst = U32(sp[-3]);
+        sp -= 3;
+        if (s + n > memsize || dst + n > memsize)
+            TRAP(WASM_TRAP_OOB_MEMORY);
+        if (n)
+            wasm_memmove(mem + dst, mem + s, (size_t)n);
+        NEXT();
+    }
+    OPC(MEMORY_FILL)
+    {
+        uint64_t n = U32(sp[-1]), dst = U32(sp[-3]);
+        uint8_t v = (uint8_t)sp[-2];
+        sp -= 3;
+        if (dst + n > memsize)
+            TRAP(WASM_TRAP_OOB_MEMORY);
+        if (n)
+            wasm_memset(mem + dst, v, (size_t)n);
+        NEXT();
+    }
+    OPC(TABLE_INIT)
+    {
+        uint32_t seg = ip[0];
+        wasm_table *t = ci->tables[ip[1]];
+        ip += 2;
+        uint64_t n = U32(sp[-1]), s = U32(sp[-2]), dst = U32(sp[-3]);
+        sp -= 3;
+        if (s + n > ci->elem_len[seg] || dst + n > t->size)
+            TRAP(WASM_TRAP_OOB_TABLE);
+        for (uint64_t i = 0; i < n; i++)
+            t->elems[dst + i] = ci->elem_vals[seg][s + i];
+        NEXT();
+    }
+    OPC(ELEM_DROP)
+    {
+        ci->elem_len[*ip++] = 0;
+        NEXT();
+    }
+    OPC(TABLE_COPY)
+    {
+        wasm_table *td = ci->tables[ip[0]], *ts = ci->tables[ip[1]];
+        ip += 2;
+        uint64_t n = U32(sp[-1]), s = U32(sp[-2]), dst = U32(sp[-3]);
+        sp -= 3;
+        if (s + n > ts->size || dst + n > td->size)
+            TRAP(WASM_TRAP_OOB_TABLE);
+        if (n)
+            wasm_memmove(td->elems + dst, ts->elems + s, (size_t)n * sizeof(uint64_t));
+        NEXT();
+    }
+    OPC(TABLE_GROW)
+    {
+        wasm_table *t = ci->tables[*ip++];
+        uint32_t n = U32(sp[-1]);
+        uint64_t init = sp[-2];
+        sp--;
+        sp[-1] = wasm_table_grow(t, n, init, ci->limits.max_table_elems);
+        NEXT();
+    }
+    OPC(TABLE_SIZE)
+    {
+        *sp++ = ci->tables[*ip++]->size;
+        NEXT();
+    }
+    OPC(TABLE_FILL)
+    {
+        wasm_table *t = ci->tables[*ip++];
+        uint64_t n = U32(sp[-1]), v = sp[-2], dst = U32(sp[-3]);
+        sp -= 3;
+        if (dst + n > t->size)
+            TRAP(WASM_TRAP_OOB_TABLE);
+        for (uint64_t i = 0; i < n; i++)
+            t->elems[dst + i] = v;
+        NEXT();
+    }
+    OPC(REF_NULL)
+    {
+        *sp++ = 0;
+        NEXT();
+    }
+    OPC(REF_IS_NULL)
+    {
+        sp[-1] = sp[-1] == 0;
+        NEXT();
+    }
+    OPC(REF_FUNC)
+    {
+        *sp++ = (uint64_t)(uintptr_t)funcs[*ip++];
+        NEXT();
+    }
+    OPC(TABLE_GET)
+    {
+        wasm_table *t = ci->tables[*ip++];
+        uint32_t i = U32(sp[-1]);
+        if (i >= t->size)
+            TRAP(WASM_TRAP_OOB_TABLE);
+        sp[-1] = t->elems[i];
+        NEXT();
+    }
+    OPC(TABLE_SET)
+    {
+        wasm_table *t = ci->tables[*ip++];
+        uint32_t i = U32(sp[-2]);
+        if (i >= t->size)
+            TRAP(WASM_TRAP_OOB_TABLE);
+        t->elems[i] = sp[-1];
+        sp -= 2;
+        NEXT();
+    }
 
 #if !(defined(__GNUC__) || defined(__clang__))
     default:
@@ -654,14 +813,18 @@ dispatch:
 
 do_call:
     if (!f->code) {
-        uint32_t np = f->type->nparams;
-        uint64_t *args = sp - np, res[2] = {0, 0};
+        uint32_t np = f->type->nparams, nr = f->type->nresults;
+        uint64_t *args = sp - np, res[WASM_MAX_HOST_RESULTS];
+        if (args + nr > stack_end)
+            TRAP(WASM_TRAP_CALL_STACK_EXHAUSTED);
+        for (uint32_t i = 0; i < nr; i++)
+            res[i] = 0;
         int r = f->host(ci, f->host_ctx, args, res);
         if (r != WASM_OK)
             TRAP(r);
         sp = args;
-        if (f->type->nresults)
-            *sp++ = res[0];
+        for (uint32_t i = 0; i < nr; i++)
+            *sp++ = res[i];
         mem = memobj->data;
         memsize = memobj->size;
         NEXT();
@@ -690,8 +853,9 @@ do_call:
     }
 
 out:
-    if (trap == WASM_OK && entry->type->nresults)
-        args_results[0] = stack[0];
+    if (trap == WASM_OK)
+        for (uint32_t i = 0; i < entry->type->nresults; i++)
+            args_results[i] = stack[i];
     inst->running--;
     if (own_stack)
         wasm_free(stack);

@@ -5,6 +5,7 @@
 #define DEFAULT_CALL_DEPTH 1024u
 #define DEFAULT_POLL_INTERVAL 65536u
 #define DEFAULT_STACK_SLOTS 16384u
+#define DEFAULT_MAX_TABLE_ELEMS 10000000u
 
 const char *wasm_trap_string(int trap)
 {
@@ -24,6 +25,7 @@ const char *wasm_trap_string(int trap)
     case WASM_TRAP_BAD_ARGS: return "bad arguments";
     case WASM_TRAP_OUT_OF_MEMORY: return "out of memory";
     case WASM_TRAP_INTERRUPTED: return "interrupted";
+    case WASM_TRAP_OOB_TABLE: return "out of bounds table access";
     default: return "unknown trap";
     }
 }
@@ -45,21 +47,23 @@ static void set_err(char *err, size_t errlen, const char *a, const char *b, cons
 wasm_func *wasm_host_func_new(const uint8_t *params, uint32_t nparams, const uint8_t *results, uint32_t nresults,
                               wasm_host_fn fn, void *ctx)
 {
-    if (nresults > 1 || !fn)
+    if (nresults > WASM_MAX_HOST_RESULTS || !fn)
         return NULL;
     wasm_func *f = wasm_zalloc(sizeof *f);
     if (!f)
         return NULL;
-    f->own.params = wasm_alloc(nparams);
+    f->own.params = wasm_alloc((size_t)nparams + nresults);
     if (!f->own.params) {
         wasm_free(f);
         return NULL;
     }
     if (nparams)
         wasm_memcpy(f->own.params, params, nparams);
+    if (nresults)
+        wasm_memcpy(f->own.params + nparams, results, nresults);
+    f->own.results = f->own.params + nparams;
     f->own.nparams = nparams;
     f->own.nresults = nresults;
-    f->own.result = nresults ? results[0] : 0;
     f->own.key = wasm_functype_key(&f->own);
     f->type = &f->own;
     f->host = fn;
@@ -98,22 +102,44 @@ wasm_memory *wasm_memory_new(uint32_t min_pages, uint32_t max_pages)
     return m;
 }
 
-wasm_table *wasm_table_new(uint32_t min, uint32_t max)
+wasm_table *wasm_table_new(uint8_t reftype, uint32_t min, uint32_t max)
 {
-    if (min > max)
+    if (min > max || !wasm_is_ref(reftype))
         return NULL;
     wasm_table *t = wasm_zalloc(sizeof *t);
     if (!t)
         return NULL;
-    t->elems = wasm_zalloc(((size_t)min ? min : 1) * sizeof(wasm_func *));
+    t->elems = wasm_zalloc(((size_t)min ? min : 1) * sizeof(uint64_t));
     if (!t->elems) {
         wasm_free(t);
         return NULL;
     }
+    t->type = reftype;
     t->size = min;
     t->max = max;
     t->refs = 1;
     return t;
+}
+
+uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limit)
+{
+    uint32_t old = t->size;
+    uint64_t want = (uint64_t)old + n;
+    if (want > t->max || want > limit)
+        return 0xffffffffu;
+    if (n) {
+        uint64_t *ne = wasm_alloc((size_t)want * sizeof(uint64_t));
+        if (!ne)
+            return 0xffffffffu;
+        if (old)
+            wasm_memcpy(ne, t->elems, (size_t)old * sizeof(uint64_t));
+        for (uint64_t i = old; i < want; i++)
+            ne[i] = init;
+        wasm_free(t->elems);
+        t->elems = ne;
+        t->size = (uint32_t)want;
+    }
+    return old;
 }
 
 wasm_global *wasm_global_new(uint8_t type, int mutable_, uint64_t bits)
@@ -153,7 +179,9 @@ static void table_unref(wasm_table *t)
         while (t->retained) {
             wasm_instance *r = t->retained;
             t->retained = r->next_retained;
-            r->table = NULL; /* its reference is the one being dropped */
+            for (uint32_t i = 0; i < r->module->ntables; i++)
+                if (r->tables[i] == t)
+                    r->tables[i] = NULL; /* its reference is the one being dropped */
             wasm_instance_free(r);
         }
         wasm_free(t->elems);
@@ -209,6 +237,8 @@ static uint64_t const_value(const wasm_instance *inst, const wasm_constexpr *e)
 {
     if (e->op == 0x23)
         return inst->globals[e->global]->bits;
+    if (e->op == 0xd2)
+        return (uint64_t)(uintptr_t)inst->funcs[e->global];
     return e->bits;
 }
 
@@ -224,8 +254,17 @@ void wasm_instance_free(wasm_instance *inst)
     if (inst->globals)
         for (uint32_t i = 0; i < m->nglobals; i++)
             global_unref(inst->globals[i]);
-    if (inst->table)
-        table_unref(inst->table);
+    if (inst->tables)
+        for (uint32_t i = 0; i < m->ntables; i++)
+            if (inst->tables[i])
+                table_unref(inst->tables[i]);
+    wasm_free(inst->tables);
+    if (inst->elem_vals)
+        for (uint32_t i = 0; i < m->nelems; i++)
+            wasm_free(inst->elem_vals[i]);
+    wasm_free(inst->elem_vals);
+    wasm_free(inst->elem_len);
+    wasm_free(inst->data_len);
     if (inst->mem)
         memory_unref(inst->mem);
     wasm_free(inst->funcs);
@@ -259,15 +298,22 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         inst->limits.stack_slots = DEFAULT_STACK_SLOTS;
     if (!inst->limits.poll_interval)
         inst->limits.poll_interval = DEFAULT_POLL_INTERVAL;
+    if (!inst->limits.max_table_elems)
+        inst->limits.max_table_elems = DEFAULT_MAX_TABLE_ELEMS;
     inst->funcs = wasm_zalloc(((size_t)m->nfuncs + 1) * sizeof(wasm_func *));
     inst->own_funcs = wasm_zalloc(((size_t)(m->nfuncs - m->nfunc_imports) + 1) * sizeof(wasm_func));
     inst->globals = wasm_zalloc(((size_t)m->nglobals + 1) * sizeof(wasm_global *));
-    if (!inst->funcs || !inst->own_funcs || !inst->globals) {
+    inst->tables = wasm_zalloc(((size_t)m->ntables + 1) * sizeof(wasm_table *));
+    inst->elem_vals = wasm_zalloc(((size_t)m->nelems + 1) * sizeof(uint64_t *));
+    inst->elem_len = wasm_zalloc(((size_t)m->nelems + 1) * sizeof(uint32_t));
+    inst->data_len = wasm_zalloc(((size_t)m->ndatas + 1) * sizeof(uint32_t));
+    if (!inst->funcs || !inst->own_funcs || !inst->globals || !inst->tables || !inst->elem_vals || !inst->elem_len ||
+        !inst->data_len) {
         set_err(err, errlen, "out of memory", NULL, NULL, NULL);
         goto fail;
     }
 
-    uint32_t fi = 0, gi = 0;
+    uint32_t fi = 0, gi = 0, ti = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
         const wasm_import *im = &m->imports[i];
         wasm_extern ext;
@@ -291,10 +337,11 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
             }
             break;
         case WASM_EXTERN_TABLE:
-            ok = ext.u.table && limits_match(ext.u.table->size, ext.u.table->max, &im->limits);
+            ok = ext.u.table && ext.u.table->type == im->reftype &&
+                 limits_match(ext.u.table->size, ext.u.table->max, &im->limits);
             if (ok) {
                 ext.u.table->refs++;
-                inst->table = ext.u.table;
+                inst->tables[ti++] = ext.u.table;
             }
             break;
         case WASM_EXTERN_MEMORY:
@@ -326,14 +373,19 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         f->code = &m->codes[i - m->nfunc_imports];
         inst->funcs[i] = f;
     }
-    if (m->ntables && !m->ntable_imports) {
-        uint32_t max = m->table.max;
-        inst->table = wasm_table_new(m->table.min, max == WASM_NO_MAX ? m->table.min : max);
-        if (!inst->table) {
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        const wasm_tabledecl *td = &m->tables[i];
+        uint32_t max = td->limits.max;
+        if (td->limits.min > inst->limits.max_table_elems) {
+            set_err(err, errlen, "table larger than the instance's element limit", NULL, NULL, NULL);
+            goto fail;
+        }
+        inst->tables[i] = wasm_table_new(td->type, td->limits.min, max == WASM_NO_MAX ? td->limits.min : max);
+        if (!inst->tables[i]) {
             set_err(err, errlen, "out of memory (table)", NULL, NULL, NULL);
             goto fail;
         }
-        inst->table->max = max;
+        inst->tables[i]->max = max;
     }
     if (m->nmems && !m->nmem_imports) {
         uint32_t max = m->mem.max == WASM_NO_MAX ? WASM_MAX_PAGES : m->mem.max;
@@ -365,47 +417,90 @@ wasm_instance *wasm_instantiate(const wasm_module *m, const wasm_limits *limits,
         goto fail;
     }
 
-    /* 1.0: every segment is bounds-checked before any is written. */
+    /* Element segments' references, evaluated once (table.init reads them). */
     for (uint32_t i = 0; i < m->nelems; i++) {
-        uint64_t off = (uint32_t)const_value(inst, &m->elems[i].offset);
-        if (off + m->elems[i].count > inst->table->size) {
-            set_err(err, errlen, "elements segment does not fit", NULL, NULL, NULL);
+        const wasm_elem *e = &m->elems[i];
+        inst->elem_vals[i] = wasm_alloc(((size_t)e->count + 1) * sizeof(uint64_t));
+        if (!inst->elem_vals[i]) {
+            set_err(err, errlen, "out of memory (elements)", NULL, NULL, NULL);
             goto fail;
         }
+        for (uint32_t k = 0; k < e->count; k++)
+            inst->elem_vals[i][k] = const_value(inst, &e->items[k]);
+        inst->elem_len[i] = e->mode == WASM_SEG_PASSIVE ? e->count : 0;
     }
-    for (uint32_t i = 0; i < m->ndatas; i++) {
-        uint64_t off = (uint32_t)const_value(inst, &m->datas[i].offset);
-        if (off + m->datas[i].size > inst->mem->size) {
-            set_err(err, errlen, "data segment does not fit", NULL, NULL, NULL);
-            goto fail;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        inst->data_len[i] = m->datas[i].mode == WASM_SEG_PASSIVE ? m->datas[i].size : 0;
+
+    if (m->mvp) {
+        /* 1.0: every segment is bounds-checked before any is written. */
+        for (uint32_t i = 0; i < m->nelems; i++) {
+            uint64_t off = (uint32_t)const_value(inst, &m->elems[i].offset);
+            if (off + m->elems[i].count > inst->tables[m->elems[i].table]->size) {
+                set_err(err, errlen, "elements segment does not fit", NULL, NULL, NULL);
+                goto fail;
+            }
+        }
+        for (uint32_t i = 0; i < m->ndatas; i++) {
+            uint64_t off = (uint32_t)const_value(inst, &m->datas[i].offset);
+            if (off + m->datas[i].size > inst->mem->size) {
+                set_err(err, errlen, "data segment does not fit", NULL, NULL, NULL);
+                goto fail;
+            }
         }
     }
+    /* Active segments in order (2.0: a segment out of bounds traps, and the
+     * ones before it stay written). */
+    wasm_table *written = NULL; /* an imported table now holding our functions */
     for (uint32_t i = 0; i < m->nelems; i++) {
-        uint32_t off = (uint32_t)const_value(inst, &m->elems[i].offset);
-        for (uint32_t k = 0; k < m->elems[i].count; k++)
-            inst->table->elems[off + k] = inst->funcs[m->elems[i].funcs[k]];
+        const wasm_elem *e = &m->elems[i];
+        if (e->mode != WASM_SEG_ACTIVE)
+            continue;
+        wasm_table *t = inst->tables[e->table];
+        uint64_t off = (uint32_t)const_value(inst, &e->offset);
+        if (off + e->count > t->size) {
+            set_err(err, errlen, "out of bounds table access", NULL, NULL, NULL);
+            goto segment_trap;
+        }
+        for (uint32_t k = 0; k < e->count; k++)
+            t->elems[off + k] = inst->elem_vals[i][k];
+        if (e->count && e->table < m->ntable_imports && !written)
+            written = t;
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        uint32_t off = (uint32_t)const_value(inst, &m->datas[i].offset);
-        if (m->datas[i].size)
-            wasm_memcpy(inst->mem->data + off, m->datas[i].bytes, m->datas[i].size);
+        const wasm_data *dd = &m->datas[i];
+        if (dd->mode != WASM_SEG_ACTIVE)
+            continue;
+        uint64_t off = (uint32_t)const_value(inst, &dd->offset);
+        if (off + dd->size > inst->mem->size) {
+            set_err(err, errlen, "out of bounds memory access", NULL, NULL, NULL);
+            goto segment_trap;
+        }
+        if (dd->size)
+            wasm_memcpy(inst->mem->data + off, dd->bytes, dd->size);
     }
     if (m->has_start) {
         int trap = wasm_invoke(inst, inst->funcs[m->start], NULL, 0, NULL, 0);
         if (trap != WASM_OK) {
             set_err(err, errlen, "start function trapped: ", wasm_trap_string(trap), NULL, NULL);
-            if (m->ntable_imports && m->nelems) {
-                /* The table now owns the instance: drop the instance's
-                 * reference on the table, or neither would ever be freed. */
-                inst->next_retained = inst->table->retained;
-                inst->table->retained = inst;
-                inst->table->refs--;
-                return NULL;
-            }
-            goto fail;
+            goto segment_trap;
         }
     }
     return inst;
+segment_trap:
+    if (written) {
+        /* The table now owns the instance: drop the instance's reference on
+         * the table, or neither would ever be freed. */
+        inst->next_retained = written->retained;
+        written->retained = inst;
+        for (uint32_t i = 0; i < m->ntables; i++)
+            if (inst->tables[i] == written) {
+                inst->tables[i] = NULL;
+                break;
+            }
+        written->refs--;
+        return NULL;
+    }
 fail:
     wasm_instance_free(inst);
     return NULL;
@@ -421,7 +516,7 @@ int wasm_instance_export(wasm_instance *inst, wasm_name name, wasm_extern *out)
         out->kind = e->kind;
         switch (e->kind) {
         case WASM_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
-        case WASM_EXTERN_TABLE: out->u.table = inst->table; break;
+        case WASM_EXTERN_TABLE: out->u.table = inst->tables[e->index]; break;
         case WASM_EXTERN_MEMORY: out->u.memory = inst->mem; break;
         case WASM_EXTERN_GLOBAL: out->u.global = inst->globals[e->index]; break;
         }
@@ -469,7 +564,7 @@ wasm_func *wasm_instance_export_func(wasm_instance *inst, wasm_name name)
 uint32_t wasm_func_param_count(const wasm_func *f) { return f->type->nparams; }
 uint32_t wasm_func_result_count(const wasm_func *f) { return f->type->nresults; }
 uint8_t wasm_func_param_type(const wasm_func *f, uint32_t i) { return i < f->type->nparams ? f->type->params[i] : 0; }
-uint8_t wasm_func_result_type(const wasm_func *f, uint32_t i) { return i < f->type->nresults ? f->type->result : 0; }
+uint8_t wasm_func_result_type(const wasm_func *f, uint32_t i) { return i < f->type->nresults ? f->type->results[i] : 0; }
 
 int wasm_invoke(wasm_instance *inst, wasm_func *f, const wasm_value *args, uint32_t nargs, wasm_value *results,
                 uint32_t nresults)
@@ -477,10 +572,11 @@ int wasm_invoke(wasm_instance *inst, wasm_func *f, const wasm_value *args, uint3
     const wasm_functype *t = f->type;
     if (nargs != t->nparams || nresults < t->nresults)
         return WASM_TRAP_BAD_ARGS;
-    uint64_t small[8];
+    uint64_t small[WASM_MAX_HOST_RESULTS];
     uint64_t *buf = small;
-    if (nargs + 1 > 8) {
-        buf = wasm_alloc(((size_t)nargs + 1) * sizeof(uint64_t));
+    size_t n = nargs > t->nresults ? nargs : t->nresults;
+    if (n > WASM_MAX_HOST_RESULTS) {
+        buf = wasm_alloc(n * sizeof(uint64_t));
         if (!buf)
             return WASM_TRAP_OUT_OF_MEMORY;
     }
@@ -494,16 +590,19 @@ int wasm_invoke(wasm_instance *inst, wasm_func *f, const wasm_value *args, uint3
         buf[i] = (t->params[i] == WASM_I32 || t->params[i] == WASM_F32) ? (uint32_t)b : b;
     }
     if (f->host) {
-        uint64_t res[2] = {0, 0};
+        uint64_t res[WASM_MAX_HOST_RESULTS] = {0};
         trap = f->host(inst, f->host_ctx, buf, res);
-        buf[0] = res[0];
+        for (uint32_t i = 0; i < t->nresults; i++)
+            buf[i] = res[i];
     } else {
         trap = wasm_execute(f->inst ? f->inst : inst, f, buf);
     }
-    if (trap == WASM_OK && t->nresults) {
-        results[0].type = t->result;
-        results[0].bits = (t->result == WASM_I32 || t->result == WASM_F32) ? (uint32_t)buf[0] : buf[0];
-    }
+    if (trap == WASM_OK)
+        for (uint32_t i = 0; i < t->nresults; i++) {
+            uint8_t rt = t->results[i];
+            results[i].type = rt;
+            results[i].bits = (rt == WASM_I32 || rt == WASM_F32) ? (uint32_t)buf[i] : buf[i];
+        }
 done:
     if (buf != small)
         wasm_free(buf);

@@ -7,6 +7,24 @@ import path from 'node:path'
 
 import {runTool, which} from '../util/spawn.js'
 
+/** Which WebAssembly the scripts test: 1.0 (MVP) or 2.0 (without SIMD). */
+export type WasmVersion = '1.0' | '2.0'
+
+/** Files only the 2.0 suite has (its proposals): a directory with one of them is a 2.0 suite. */
+const V2_MARKERS = ['bulk.wast', 'ref_func.wast', 'ref_null.wast', 'ref_is_null.wast', 'table_fill.wast', 'memory_fill.wast']
+
+/** The version a directory (or a file's directory) of scripts tests. */
+export function detectWasmVersion(dirOrFile: string): WasmVersion {
+  let dir = dirOrFile
+  try {
+    if (statSync(dirOrFile).isFile()) dir = path.dirname(dirOrFile)
+  } catch {
+    return '1.0'
+  }
+  const names = new Set(readdirSync(dir))
+  return V2_MARKERS.some((f) => names.has(f)) ? '2.0' : '1.0'
+}
+
 /** wast2json flags for the WebAssembly 1.0 (MVP) feature set. */
 export const MVP_FLAGS = [
   '--disable-multi-value',
@@ -31,6 +49,7 @@ export interface SpecFileResult {
 }
 
 export interface SpecSummary {
+  version?: WasmVersion
   files: SpecFileResult[]
   passed: number
   failed: number
@@ -80,6 +99,8 @@ export interface SpecOptions {
   jobs?: number
   /** Per-file timeout for kos-wasm (ms). */
   timeoutMs?: number
+  /** Default: detectWasmVersion(dir). */
+  version?: WasmVersion
 }
 
 export function listWastFiles(dir: string): string[] {
@@ -111,17 +132,26 @@ export function kosWasmPath(root: string): string {
   return path.join(root, 'build', 'host', 'kos-wasm')
 }
 
-/** Converts and runs one .wast file; never throws for a failing script. */
-export async function runSpecFile(file: string, kosWasm: string, wast2json: string, timeoutMs: number): Promise<SpecFileResult> {
+/** Converts and runs one .wast file; never throws for a failing script.
+ * 1.0 scripts are converted with MVP_FLAGS and judged by kos-wasm --mvp
+ * (what 1.0 refuses, such as multi-value, stays refused); 2.0 scripts with
+ * wast2json's default features. */
+export async function runSpecFile(
+  file: string,
+  kosWasm: string,
+  wast2json: string,
+  timeoutMs: number,
+  version: WasmVersion = '1.0',
+): Promise<SpecFileResult> {
   const name = path.basename(file)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-wasm-spec-'))
   try {
     const json = path.join(tmp, name.replace(/\.wast$/, '.json'))
-    const conv = await runTool(wast2json, [...MVP_FLAGS, file, '-o', json])
+    const conv = await runTool(wast2json, [...(version === '1.0' ? MVP_FLAGS : []), file, '-o', json])
     if (conv.code !== 0) {
       return {file: name, passed: 0, failed: 1, skipped: 0, failures: [{line: 0, message: `wast2json failed: ${conv.all.trim().split('\n')[0]}`}]}
     }
-    const run = await runTool(kosWasm, ['spec', json], {timeoutMs})
+    const run = await runTool(kosWasm, ['spec', ...(version === '1.0' ? ['--mvp'] : []), json], {timeoutMs})
     const parsed = parseKosWasmOutput(run.stdout)
     if (!parsed.complete) {
       const why = run.code === 127 ? run.stderr.trim().split('\n').pop() : `exit code ${run.code}`
@@ -139,6 +169,7 @@ export async function runSpecSuite(opts: SpecOptions): Promise<SpecSummary> {
   const kosWasm = opts.kosWasm ?? kosWasmPath(opts.root)
   if (!existsSync(kosWasm)) throw new WasmSpecError(`${kosWasm} missing: run \`kos build\` first`)
   const files = listWastFiles(opts.dir)
+  const version = opts.version ?? detectWasmVersion(opts.dir)
   const jobs = Math.max(1, opts.jobs ?? Math.min(os.cpus().length, 4))
   const timeoutMs = opts.timeoutMs ?? 300_000
   const results: SpecFileResult[] = new Array(files.length)
@@ -146,11 +177,11 @@ export async function runSpecSuite(opts: SpecOptions): Promise<SpecSummary> {
   const worker = async () => {
     while (next < files.length) {
       const i = next++
-      results[i] = await runSpecFile(files[i], kosWasm, wast2json, timeoutMs)
+      results[i] = await runSpecFile(files[i], kosWasm, wast2json, timeoutMs, version)
     }
   }
   await Promise.all(Array.from({length: Math.min(jobs, files.length)}, worker))
-  return summarize(results)
+  return {version, ...summarize(results)}
 }
 
 export function summarize(files: SpecFileResult[]): SpecSummary {
@@ -171,7 +202,7 @@ export function formatSpecTable(s: SpecSummary): string {
   lines.push(row('total', String(s.passed), String(s.failed), String(s.skipped)))
   const run = s.passed + s.failed
   const pct = run > 0 ? ((100 * s.passed) / run).toFixed(2) : '0.00'
-  lines.push(`${s.passed}/${run} assertions passed (${pct} %), ${s.skipped} skipped`)
+  lines.push(`${s.passed}/${run} assertions passed (${pct} %), ${s.skipped} skipped${s.version ? ` (WebAssembly ${s.version})` : ''}`)
   for (const f of s.files) for (const x of f.failures) lines.push(`${f.file}:${x.line}: ${x.message}`)
   return lines.join('\n') + '\n'
 }

@@ -56,12 +56,32 @@ afterAll(() => {
 })
 
 /** Commands kos-wasm judges in one .wast: every command of wast2json's output but `register`. */
-function judgedCommands(file: string): number {
-  const json = path.join(tmp, `count-${path.basename(file, '.wast')}.json`)
-  execFileSync('wast2json', [...MVP_FLAGS, file, '-o', json])
+function judgedCommands(file: string, flags: string[] = MVP_FLAGS): number {
+  const json = path.join(tmp, `count-${path.basename(file, '.wast')}-${flags.length}.json`)
+  execFileSync('wast2json', [...flags, file, '-o', json])
   const {commands} = JSON.parse(readFileSync(json, 'utf8')) as {commands: Array<{type: string}>}
   return commands.filter((c) => c.type !== 'register').length
 }
+
+const suite2 = locateSpecSuite(repoRoot, '2.0')
+
+describe('kos wasm spec on the WebAssembly 2.0 core test suite (without SIMD)', () => {
+  it('passes every module and assertion of every file, judged as 2.0 (none skipped, none failed)', async (ctx) => {
+    if (suite2.dir === null) ctx.skip(suite2.reason)
+    const dir = suite2.dir!
+    const r = await runCommand([dir, '--json'])
+    const s = JSON.parse(r.stdout) as SpecSummary
+    expect(s.version).toBe('2.0')
+    expect(s.files).toHaveLength(readdirSync(dir).filter((f) => f.endsWith('.wast')).length)
+    // Exact per file, with wast2json's default (2.0) features: 23706 in the 2.0 suite.
+    const want = Object.fromEntries(s.files.map((f) => [f.file, {passed: judgedCommands(path.join(dir, f.file), []), failed: 0, skipped: 0, failures: []}]))
+    const got = Object.fromEntries(s.files.map((f) => [f.file, {passed: f.passed, failed: f.failed, skipped: f.skipped, failures: f.failures}]))
+    expect(got).toEqual(want)
+    expect(s.failed).toBe(0)
+    expect(s.skipped).toBe(0)
+    expect(r.code).toBe(0)
+  })
+})
 
 describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
   it('passes every module and assertion of every file (none skipped, none failed)', async (ctx) => {
@@ -81,6 +101,7 @@ describe('kos wasm spec on the WebAssembly 1.0 core test suite', () => {
     expect(s.failed).toBe(0)
     // Every command is judged, text-format modules included (wat.c).
     expect(s.skipped).toBe(0)
+    expect(s.version).toBe('1.0')
     expect(r.code).toBe(0)
   })
 

@@ -32,6 +32,9 @@ describe('toolchain profiles', () => {
     expect(k.noFpuFlags).toEqual(docFlags('all kernel code is built with'))
     expect(['ld.lld', ...k.ldflags!]).toEqual(docFlags('Kernel link:'))
     expect(loadProfile(root, 'user').ldflags).toEqual(expect.arrayContaining(['-T', 'user/user.ld']))
+    expect(loadProfile(root, 'wasm').cflags).toEqual(expect.arrayContaining(['--target=wasm32', '-nostdlib']))
+    // clang's default WebAssembly CPU: the interpreter implements 2.0, nothing pins the MVP
+    expect(loadProfile(root, 'wasm').cflags.some((f: string) => f.startsWith('-mcpu'))).toBe(false)
   })
 
   it('every program kos doctor checks maps to a package kos setup installs', () => {

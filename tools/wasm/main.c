@@ -1,5 +1,5 @@
 /* kos-wasm: host driver for the kos WebAssembly interpreter.
- *   kos-wasm spec FILE.json              run a wast2json script
+ *   kos-wasm spec [--mvp] FILE.json      run a wast2json script (--mvp: WebAssembly 1.0 only)
  *   kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]   call an export
  *   kos-wasm fuzz SEED ITERATIONS FILE.wasm|FILE.wat...   mutate modules, never crash
  *   kos-wasm watcheck FILE.wast FILE.json   text compiler vs wast2json's binaries
@@ -48,6 +48,8 @@ static char *read_file(const char *path, size_t *len)
 
 /* ---------- spec harness ---------- */
 
+#define MAX_RESULTS 64
+
 typedef struct named {
     char *name;
     uint32_t name_len; /* names are byte strings: NUL may be one of them */
@@ -69,6 +71,7 @@ typedef struct harness {
     wasm_memory *spectest_memory;
     long passed, failed, skipped;
     wasm_limits limits;
+    int features; /* WASM_FEATURES_2_0, or WASM_FEATURES_MVP with --mvp */
 } harness;
 
 static int spectest_print(wasm_instance *caller, void *ctx, const uint64_t *args, uint64_t *results)
@@ -122,7 +125,7 @@ static void spectest_init(harness *h)
     e.u.global = wasm_global_new(WASM_F64, 0, b64);
     add_spectest(h, "global_f64", e);
     e.kind = WASM_EXTERN_TABLE;
-    e.u.table = wasm_table_new(10, 20);
+    e.u.table = wasm_table_new(WASM_FUNCREF, 10, 20);
     add_spectest(h, "table", e);
     h->spectest_memory = wasm_memory_new(1, 2);
 }
@@ -170,7 +173,7 @@ static wasm_module *load_module(harness *h, const char *file, char *err, size_t 
         snprintf(err, errlen, "cannot read %.400s: %s", path, strerror(errno));
         return NULL;
     }
-    wasm_module *m = wasm_module_parse((const uint8_t *)bytes, len, err, errlen);
+    wasm_module *m = wasm_module_parse((const uint8_t *)bytes, len, h->features, err, errlen);
     free(bytes);
     return m;
 }
@@ -185,12 +188,21 @@ static wasm_instance *find_instance(harness *h, const char *name)
     return NULL;
 }
 
+/* nan_kind: 1 canonical NaN, 2 arithmetic NaN, 3 any non-null reference.
+ * An externref N of the scripts is the reference bits N + 1 (0 is null). */
 static int parse_value(const json *v, wasm_value *out, int *nan_kind)
 {
     const char *type = json_get_string(v, "type"), *val = json_get_string(v, "value");
+    *nan_kind = 0;
+    if (type && (!strcmp(type, "externref") || !strcmp(type, "funcref"))) {
+        out->type = !strcmp(type, "externref") ? WASM_EXTERNREF : WASM_FUNCREF;
+        if (!val)
+            *nan_kind = 3;
+        out->bits = !val || !strcmp(val, "null") ? 0 : strtoull(val, NULL, 10) + 1;
+        return 1;
+    }
     if (!type || !val)
         return 0;
-    *nan_kind = 0;
     if (!strcmp(type, "i32")) out->type = WASM_I32;
     else if (!strcmp(type, "i64")) out->type = WASM_I64;
     else if (!strcmp(type, "f32")) out->type = WASM_F32;
@@ -210,7 +222,12 @@ static int parse_value(const json *v, wasm_value *out, int *nan_kind)
 
 static void format_value(const wasm_value *v, char *buf, size_t n)
 {
-    const char *t = v->type == WASM_I32 ? "i32" : v->type == WASM_I64 ? "i64" : v->type == WASM_F32 ? "f32" : "f64";
+    const char *t = v->type == WASM_I32       ? "i32"
+                    : v->type == WASM_I64     ? "i64"
+                    : v->type == WASM_F32     ? "f32"
+                    : v->type == WASM_F64     ? "f64"
+                    : v->type == WASM_FUNCREF ? "funcref"
+                                              : "externref";
     snprintf(buf, n, "%s:0x%" PRIx64, t, v->bits);
 }
 
@@ -218,6 +235,8 @@ static int value_matches(const wasm_value *got, const wasm_value *want, int nan_
 {
     if (got->type != want->type)
         return 0;
+    if (nan_kind == 3)
+        return got->bits != 0;
     if (got->type == WASM_F32) {
         uint32_t b = (uint32_t)got->bits;
         if (nan_kind == 1)
@@ -282,7 +301,7 @@ static int run_action(harness *h, const json *action, wasm_value *results, uint3
         }
     }
     *nresults = wasm_func_result_count(e.u.func);
-    *trap = wasm_invoke(inst, e.u.func, av, na, results, 4);
+    *trap = wasm_invoke(inst, e.u.func, av, na, results, MAX_RESULTS);
     return 1;
 }
 
@@ -337,7 +356,7 @@ static void run_command(harness *h, const json *cmd)
     }
     if (!strcmp(type, "action") || !strcmp(type, "assert_return") || !strcmp(type, "assert_trap") ||
         !strcmp(type, "assert_exhaustion")) {
-        wasm_value res[4];
+        wasm_value res[MAX_RESULTS];
         uint32_t nres;
         int trap;
         if (!run_action(h, json_get(cmd, "action"), res, &nres, &trap, err, sizeof err)) {
@@ -413,7 +432,7 @@ static void run_command(harness *h, const json *cmd)
             size_t blen;
             uint8_t *bin = wat_compile(text, tlen, &blen, err, sizeof err);
             free(text);
-            wasm_module *tm = bin ? wasm_module_parse(bin, blen, err, sizeof err) : NULL;
+            wasm_module *tm = bin ? wasm_module_parse(bin, blen, h->features, err, sizeof err) : NULL;
             free(bin);
             if (tm) {
                 failure(h, line, "%s: text module was accepted (expected \"%s\")", type, json_get_string(cmd, "text"));
@@ -459,7 +478,7 @@ static void run_command(harness *h, const json *cmd)
     failure(h, line, "unknown command \"%s\"%s", type, NULL);
 }
 
-static int cmd_spec(const char *path)
+static int cmd_spec(const char *path, int features)
 {
     size_t len;
     char *text = read_file(path, &len);
@@ -476,6 +495,7 @@ static int cmd_spec(const char *path)
     }
     harness h;
     memset(&h, 0, sizeof h);
+    h.features = features;
     char *dir = strdup(path);
     char *slash = strrchr(dir, '/');
     if (slash)
@@ -591,7 +611,7 @@ static int cmd_run(int argc, char **argv)
         return 2;
     }
     char err[256];
-    wasm_module *m = wasm_module_parse((const uint8_t *)bytes, len, err, sizeof err);
+    wasm_module *m = wasm_module_parse((const uint8_t *)bytes, len, WASM_FEATURES_2_0, err, sizeof err);
     free(bytes);
     if (!m) {
         fprintf(stderr, "kos-wasm: %s: invalid module: %s\n", argv[0], err);
@@ -760,7 +780,7 @@ static int cmd_fuzz(int argc, char **argv)
                 b = bin;
                 len = blen;
             }
-            wasm_module *m = wasm_module_parse(b, len, err, sizeof err);
+            wasm_module *m = wasm_module_parse(b, len, WASM_FEATURES_2_0, err, sizeof err);
             free(b); /* the module must not keep pointers into the input */
             if (!m)
                 continue;
@@ -769,7 +789,7 @@ static int cmd_fuzz(int argc, char **argv)
              * functions of the instance it outlives (a start function that
              * trapped after writing elements keeps its instance alive only as
              * long as the table), so nothing is shared across runs. */
-            fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(10, 20), wasm_global_new(WASM_I32, 0, 666),
+            fuzz_ctx fc = {wasm_memory_new(1, 2), wasm_table_new(WASM_FUNCREF, 10, 20), wasm_global_new(WASM_I32, 0, 666),
                            wasm_host_func_new(NULL, 0, NULL, 0, fuzz_host, NULL)};
             wasm_limits lim = {.max_memory_pages = 4, .fuel = 200000, .max_call_depth = 256, .stack_slots = 8192};
             wasm_instance *inst = wasm_instantiate(m, &lim, fuzz_resolve, &fc, err, sizeof err);
@@ -781,13 +801,13 @@ static int cmd_fuzz(int argc, char **argv)
                     wasm_func *f = kind == WASM_EXTERN_FUNC ? wasm_instance_export_func(inst, name) : NULL;
                     if (!f || wasm_func_param_count(f) > 16)
                         continue;
-                    wasm_value args[16], res[1];
+                    wasm_value args[16], res[16];
                     for (uint32_t a = 0; a < wasm_func_param_count(f); a++) {
                         args[a].type = wasm_func_param_type(f, a);
                         args[a].bits = ((uint64_t)fuzz_rand() << 32) | fuzz_rand();
                     }
                     calls++;
-                    if (wasm_invoke(inst, f, args, wasm_func_param_count(f), res, 1) != WASM_OK)
+                    if (wasm_invoke(inst, f, args, wasm_func_param_count(f), res, 16) != WASM_OK)
                         traps++;
                 }
                 wasm_instance_free(inst);
@@ -815,7 +835,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "fuzz"))
         return cmd_fuzz(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "spec"))
-        return cmd_spec(argv[2]);
+        return argc >= 4 && !strcmp(argv[2], "--mvp") ? cmd_spec(argv[3], WASM_FEATURES_MVP)
+                                                      : cmd_spec(argv[2], WASM_FEATURES_2_0);
     if (argc >= 2 && !strcmp(argv[1], "run"))
         return cmd_run(argc - 2, argv + 2);
     fprintf(stderr, "usage: kos-wasm spec FILE.json | kos-wasm run [--time] [--fuel N] FILE.wasm FUNC [ARGS...]\n");

@@ -61,6 +61,7 @@ const char *wasm_trap_name(long code)
     case KOS_WASM_TRAP_HOST: return "host function failed";
     case KOS_WASM_TRAP_OUT_OF_MEMORY: return "out of memory";
     case KOS_WASM_TRAP_INTERRUPTED: return "interrupted";
+    case KOS_WASM_TRAP_OOB_TABLE: return "out of bounds table access";
     default: return code < 0 ? "error" : "unknown trap";
     }
 }

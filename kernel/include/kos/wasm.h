@@ -37,7 +37,7 @@
 #define KOS_WASM_POLL_INTERVAL 16384    /* instructions between preemption points */
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
-#define KOS_WASM_MAX_TABLE_ELEMS 65536  /* initial table entries (512 KiB) */
+#define KOS_WASM_MAX_TABLE_ELEMS 65536  /* entries per table, initial and after table.grow (512 KiB) */
 #define KOS_WASM_CONSOLE_BUDGET 16384   /* env.log/print_i32 bytes per exec (and per load) */
 
 /* Trap codes SYS_wasm_exec returns (positive; errors are negative). */
@@ -54,3 +54,4 @@
 #define KOS_WASM_TRAP_HOST 11                  /* a host import failed (console budget used up) */
 #define KOS_WASM_TRAP_OUT_OF_MEMORY 12         /* the kernel could not allocate the call's stack */
 #define KOS_WASM_TRAP_INTERRUPTED 13           /* the process was killed during the call */
+#define KOS_WASM_TRAP_OOB_TABLE 14             /* table.get/set/fill/copy/init out of bounds */

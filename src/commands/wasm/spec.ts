@@ -1,13 +1,17 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {findRepoRoot} from '../../util/root.js'
-import {WasmSpecError, formatSpecTable, runSpecSuite} from '../../wasm/spec.js'
+import {WasmSpecError, type WasmVersion, formatSpecTable, runSpecSuite} from '../../wasm/spec.js'
 
 export default class WasmSpec extends Command {
   static override description =
-    'Run WebAssembly .wast scripts (wast2json, MVP features) on the host build of the kernel interpreter (build/host/kos-wasm) and report passed/failed assertions per file'
+    'Run WebAssembly .wast scripts (through wast2json) on the host build of the kernel interpreter (build/host/kos-wasm) and report passed/failed assertions per file; a directory holding the 2.0 proposals\' scripts (bulk.wast, ref_func.wast, ...) is judged as WebAssembly 2.0, any other as 1.0 (MVP), unless --wasm says'
 
-  static override examples = ['<%= config.bin %> wasm spec ../shared/wasm-spec', '<%= config.bin %> wasm spec test-suites/wasm --json']
+  static override examples = [
+    '<%= config.bin %> wasm spec ../shared/wasm-spec',
+    '<%= config.bin %> wasm spec ../shared/wasm-spec-2.0',
+    '<%= config.bin %> wasm spec test-suites/wasm --json',
+  ]
 
   static override args = {
     dir: Args.string({description: 'directory of .wast files (or one .wast file)', required: true}),
@@ -17,13 +21,20 @@ export default class WasmSpec extends Command {
     json: Flags.boolean({description: 'print {"files":[...],"passed":N,"failed":N,"skipped":N} on stdout', default: false}),
     jobs: Flags.integer({char: 'j', description: 'files run in parallel', min: 1}),
     'kos-wasm': Flags.string({description: 'the runner binary (default: build/host/kos-wasm from `kos build`)'}),
+    wasm: Flags.string({description: 'the WebAssembly version the scripts test (default: detected from the directory)', options: ['1.0', '2.0']}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(WasmSpec)
     let summary
     try {
-      summary = await runSpecSuite({dir: args.dir, root: findRepoRoot(), jobs: flags.jobs, kosWasm: flags['kos-wasm']})
+      summary = await runSpecSuite({
+        dir: args.dir,
+        root: findRepoRoot(),
+        jobs: flags.jobs,
+        kosWasm: flags['kos-wasm'],
+        version: flags.wasm as WasmVersion | undefined,
+      })
     } catch (error) {
       // One line, in development mode too (this.error prints a stack there).
       if (error instanceof WasmSpecError) {
