@@ -6,6 +6,7 @@ import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import type {CaseDef, CaseResult, RunResults} from '../suites/types.js'
+import {InputError} from '../util/errors.js'
 import {type BenchEntry, type BenchFile, benchEntriesFromResults, DEFAULT_BENCH_PATH, mergeBench} from './file.js'
 
 export const BENCH_SUITE = 'test-suites/bench.ts'
@@ -60,10 +61,13 @@ export async function runBenchmarks(opts: BenchOptions, deps: BenchDeps): Promis
   if (all.length === 0) throw new BenchError(`${BENCH_SUITE} defines no cases`)
   let cases = all
   if (opts.caseIds && opts.caseIds.length > 0) {
+    // A benchmark is named by its case id or without the bench_ prefix (null_syscall: what bench.json calls it).
     const known = new Set(all.map((c) => c.id))
-    const unknown = opts.caseIds.filter((id) => !known.has(id))
-    if (unknown.length > 0) throw new BenchError(`unknown benchmark case "${unknown[0]}" (have: ${[...known].join(', ')})`)
-    cases = all.filter((c) => opts.caseIds!.includes(c.id))
+    const resolve = (id: string) => (known.has(id) ? id : known.has(`bench_${id}`) ? `bench_${id}` : null)
+    const unknown = opts.caseIds.filter((id) => resolve(id) === null)
+    if (unknown.length > 0) throw new InputError(`unknown benchmark case "${unknown[0]}" (have: ${[...known].join(', ')})`)
+    const wanted = new Set(opts.caseIds.map(resolve))
+    cases = all.filter((c) => wanted.has(c.id))
   }
 
   const results = await deps.runCases(cases, {repoRoot: opts.root, jobs: 1, timeoutSec: opts.timeoutSec, onCaseDone: opts.onCaseDone})

@@ -9,6 +9,7 @@ import {performance} from 'node:perf_hooks'
 import wabtInit from 'wabt'
 
 import type {BenchEntry} from './file.js'
+import {InputError} from '../util/errors.js'
 import {runTool, which} from '../util/spawn.js'
 
 export class WasmBenchError extends Error {}
@@ -88,7 +89,7 @@ export async function runWasmBench(opts: WasmBenchOptions): Promise<WasmBenchOut
   const missing = interp ? [] : ['wasm-interp (not installed: `kos setup` installs wabt)']
   const all = listWorkloads(opts.root)
   const names = opts.only && opts.only.length > 0 ? opts.only : all
-  for (const n of names) if (!all.includes(n)) throw new WasmBenchError(`unknown workload "${n}" (have: ${all.join(', ')})`)
+  for (const n of names) if (!all.includes(n)) throw new InputError(`unknown workload "${n}" (have: ${all.join(', ')})`)
   const repeat = Math.max(1, opts.repeat ?? 3)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-wasm-'))
   const results: WorkloadResult[] = []

@@ -7,6 +7,8 @@ import {findRepoRoot} from '../util/root.js'
 export default class Clean extends Command {
   static override description = 'Remove build/ (all outputs, the incremental state and the reports)'
 
+  static override examples = ['<%= config.bin %> clean']
+
   async run(): Promise<void> {
     await this.parse(Clean)
     const dir = path.join(findRepoRoot(), 'build')

@@ -9,6 +9,8 @@ export default class Doctor extends Command {
   static override description =
     'Check the host: required tools (version, path, package), KVM, /dev/net/tun, network privileges'
 
+  static override examples = ['<%= config.bin %> doctor']
+
   async run(): Promise<void> {
     await this.parse(Doctor)
     const root = findRepoRoot()

@@ -9,6 +9,7 @@ import {ResultsFileError} from '../report/results.js'
 import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'
 import {warn} from '../util/log.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED} from '../util/errors.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
@@ -53,7 +54,7 @@ export default class Report extends Command {
       if (known || (error instanceof Error && /^not inside the kos repository/.test(error.message))) {
         // One line without a stack, in development mode too.
         process.stderr.write(`kos report: ${(error as Error).message}\n`)
-        return this.exit(1)
+        return this.exit(known ? EXIT_BAD_INPUT : EXIT_FAILED)
       }
       throw error
     }

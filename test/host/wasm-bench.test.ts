@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest'
 
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {validateBenchEntry} from '../../src/bench/file.js'
+import {InputError} from '../../src/util/errors.js'
 import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -60,7 +61,7 @@ describe('runWasmBench', () => {
   })
 
   it('names an unknown workload', async () => {
-    await expect(runWasmBench({root: repoRoot, kosWasm: process.execPath, only: ['nope']})).rejects.toThrow(WasmBenchError)
+    await expect(runWasmBench({root: repoRoot, kosWasm: process.execPath, only: ['nope']})).rejects.toThrow(InputError)
     await expect(runWasmBench({root: repoRoot, kosWasm: process.execPath, only: ['nope']})).rejects.toThrow('unknown workload "nope"')
   })
 })

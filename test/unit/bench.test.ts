@@ -15,6 +15,7 @@ import {
   readBench,
 } from '../../src/bench/file.js'
 import {BENCH_RESULTS, BenchError, type BenchDeps, loadBenchCases, runBenchmarks} from '../../src/bench/run.js'
+import {InputError} from '../../src/util/errors.js'
 import type {KtapNode} from '../../src/ktap/types.js'
 import type {CaseStatus} from '../../src/suites/status.js'
 import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
@@ -182,6 +183,16 @@ describe('runBenchmarks (runner injected)', () => {
   it('names an unknown --case', async () => {
     dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
     await expect(runBenchmarks({root: dir, caseIds: ['nul_syscall']}, deps(() => 'pass'))).rejects.toThrow(/unknown benchmark case "nul_syscall" \(have: null_syscall, page_fault\)/)
+    // A benchmark is also named without its bench_ prefix; a misspelt name is bad input (exit 2), not a failed run.
+    await expect(runBenchmarks({root: dir, caseIds: ['nul_syscall']}, deps(() => 'pass'))).rejects.toThrow(InputError)
     await expect(loadBenchCases(dir)).rejects.toThrow(BenchError)
+  })
+
+  it('takes a benchmark by its name without the bench_ prefix', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const seen: {ids?: string[]} = {}
+    const prefixed: BenchDeps = {...deps(() => 'pass', seen), loadCases: async () => defs.map((d) => ({...d, id: `bench_${d.id}`}))}
+    await runBenchmarks({root: dir, caseIds: ['page_fault']}, prefixed)
+    expect(seen.ids).toEqual(['bench_page_fault'])
   })
 })

@@ -36,7 +36,7 @@ describe('kos report (command)', () => {
     const written = stderr.mock.calls.map((c) => String(c[0])).join('')
     stderr.mockRestore()
     expect(err).not.toBeNull()
-    expect(err!.oclif?.exit).toBe(1)
+    expect(err!.oclif?.exit).toBe(2) // a bad input file is bad input
     expect(written).toBe(`kos report: ${bad}: case "x": "status" must be one of pass, fail, skip, timeout, crash, error\n`)
     expect(existsSync(join(dir, 'P.md'))).toBe(false)
   })

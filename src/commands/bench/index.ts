@@ -2,13 +2,14 @@ import {Command, Flags} from '@oclif/core'
 
 import {BenchFileError, benchTable} from '../../bench/file.js'
 import {BenchError, defaultBenchDeps, runBenchmarks} from '../../bench/run.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
 
 export default class Bench extends Command {
   static override description =
     'Run the benchmark cases of test-suites/bench.ts in QEMU, one at a time, and record their "# metric" figures in build/reports/bench.json (figures are never pass/fail; a benchmark that does not complete is an error)'
 
-  static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --case null_syscall --json']
+  static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --case null_syscall --json', '<%= config.bin %> bench --case bench_pipe_throughput --no-build']
 
   static override flags = {
     case: Flags.string({description: 'only this benchmark case (repeatable)', multiple: true}),
@@ -28,7 +29,7 @@ export default class Bench extends Command {
         const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
         if (built.failed) {
           process.stderr.write('kos bench: build failed; no benchmark ran\n')
-          return this.exit(1)
+          return this.exit(EXIT_FAILED)
         }
       }
       outcome = await runBenchmarks(
@@ -41,11 +42,11 @@ export default class Bench extends Command {
         await defaultBenchDeps(),
       )
     } catch (error) {
-      const known = error instanceof BenchError || error instanceof BenchFileError
-      if (known || (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name))) {
+      const bad = error instanceof InputError || error instanceof BenchFileError
+      if (bad || error instanceof BenchError || (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name))) {
         // One line without a stack, in development mode too.
         process.stderr.write(`kos bench: ${(error as Error).message.split('\n')[0]}\n`)
-        return this.exit(1)
+        return this.exit(bad ? EXIT_BAD_INPUT : EXIT_FAILED)
       }
       throw error
     }
@@ -58,6 +59,6 @@ export default class Bench extends Command {
     }
     for (const s of outcome.skipped) process.stderr.write(`note: ${s}\n`)
     for (const p of outcome.problems) process.stderr.write(`error: ${p}\n`)
-    if (outcome.problems.length > 0) this.exit(1)
+    if (outcome.problems.length > 0) this.exit(EXIT_FAILED)
   }
 }

@@ -2,6 +2,7 @@ import {Command, Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../bench/file.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
 import {WasmBenchError, benchEntries, formatBenchTable, runWasmBench} from '../../bench/wasm.js'
 
@@ -26,9 +27,9 @@ export default class BenchWasm extends Command {
       outcome = await runWasmBench({root, repeat: flags.repeat, only: flags.workload, log: (l) => process.stderr.write(l + '\n')})
     } catch (error) {
       // One line, in development mode too.
-      if (error instanceof WasmBenchError) {
+      if (error instanceof WasmBenchError || error instanceof InputError) {
         process.stderr.write(`kos bench wasm: ${error.message}\n`)
-        this.exit(1)
+        this.exit(error instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILED)
       }
       throw error
     }
@@ -41,7 +42,7 @@ export default class BenchWasm extends Command {
       } catch (error) {
         if (error instanceof BenchFileError) {
           process.stderr.write(`kos bench wasm: ${error.message}\n`)
-          this.exit(1)
+          this.exit(EXIT_BAD_INPUT)
         }
         throw error
       }

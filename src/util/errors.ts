@@ -1,0 +1,8 @@
+// Exit codes every command uses, and the error that says "the input was bad".
+/** Something ran and failed (a case, a build step, a benchmark that did not complete). */
+export const EXIT_FAILED = 1
+/** The input was bad (a flag, a name, a file given on the command line): nothing ran. */
+export const EXIT_BAD_INPUT = 2
+
+/** Bad input from the user; commands print its one-line message and exit EXIT_BAD_INPUT. */
+export class InputError extends Error {}
