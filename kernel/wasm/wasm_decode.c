@@ -750,6 +750,8 @@ typedef struct fuel_site {
 
 typedef struct fc {
     dec *d;
+    uint32_t op_pc[2]; /* where the last two opcodes were emitted (NONE: unknown) */
+    uint32_t barrier;  /* code before it is not fused with what follows (a label is there) */
     uint32_t icount;  /* instructions emitted so far */
     uint32_t run;     /* current run id */
     uint32_t run_start; /* icount where it began */
@@ -802,7 +804,119 @@ static int emit(fc *c, uint32_t w)
 static int emit_op(fc *c, uint32_t op)
 {
     c->icount++;
+    c->op_pc[1] = c->op_pc[0];
+    c->op_pc[0] = c->len;
     return emit(c, op);
+}
+
+/* The opcode emitted `back` instructions ago when nothing may jump between
+ * it and here, else NONE. */
+static uint32_t recent_op(fc *c, int back)
+{
+    uint32_t pc = c->op_pc[back];
+    if (pc == NONE || pc < c->barrier)
+        return NONE;
+    return c->code[pc];
+}
+
+/* Replaces the last `n` instructions (from pc on) by one fused one. */
+static void refuse_tail(fc *c, uint32_t pc)
+{
+    c->len = pc;
+    c->op_pc[0] = pc;
+    c->op_pc[1] = NONE;
+}
+
+static uint32_t fuse_bin_base(uint32_t op)
+{
+    switch (op) {
+#define FUSE_CASE(name, expr)                                                                                  \
+    case OP_##name:                                                                                            \
+        return OP_##name##_LL;
+        WASM_FUSE_BIN(FUSE_CASE)
+#undef FUSE_CASE
+    default:
+        return NONE;
+    }
+}
+
+/* An i32 binary operation: fused with the local.get / i32.const that made
+ * its operands when nothing can jump between them. Counted as the
+ * instructions it replaces (their icount is already in). */
+static int emit_bin(fc *c, uint32_t op)
+{
+    uint32_t base = fuse_bin_base(op);
+    if (base != NONE) {
+        uint32_t last = recent_op(c, 0), prev = recent_op(c, 1);
+        uint32_t lpc = c->op_pc[0], ppc = c->op_pc[1];
+        if (last == OP_I32_CONST && prev == OP_LOCAL_GET && ppc + 2 == lpc) {
+            uint32_t a = c->code[ppc + 1], k = c->code[lpc + 1];
+            refuse_tail(c, ppc);
+            c->icount++;
+            return emit(c, base + 1) && emit(c, a) && emit(c, k);
+        }
+        if (last == OP_LOCAL_GET && prev == OP_LOCAL_GET && ppc + 2 == lpc) {
+            uint32_t a = c->code[ppc + 1], b = c->code[lpc + 1];
+            refuse_tail(c, ppc);
+            c->icount++;
+            return emit(c, base) && emit(c, a) && emit(c, b);
+        }
+        if (last == OP_I32_CONST) {
+            uint32_t k = c->code[lpc + 1];
+            refuse_tail(c, lpc);
+            c->icount++;
+            return emit(c, base + 2) && emit(c, k);
+        }
+    }
+    return emit_op(c, op);
+}
+
+static uint32_t fuse_load(uint32_t op)
+{
+    switch (op) {
+#define FUSE_CASE(name, ctype, n, conv)                                                                        \
+    case OP_##name:                                                                                            \
+        return OP_##name##_L;
+        WASM_FUSE_LOAD(FUSE_CASE)
+#undef FUSE_CASE
+    default:
+        return NONE;
+    }
+}
+
+/* A load whose address is a local: LOAD_L local offset. */
+static int emit_load(fc *c, uint32_t op, uint32_t off)
+{
+    uint32_t fused = fuse_load(op);
+    if (fused != NONE && recent_op(c, 0) == OP_LOCAL_GET) {
+        uint32_t lpc = c->op_pc[0], a = c->code[lpc + 1];
+        refuse_tail(c, lpc);
+        c->icount++;
+        return emit(c, fused) && emit(c, a) && emit(c, off);
+    }
+    return emit_op(c, op) && emit(c, off);
+}
+
+/* br_if right after a fused i32 comparison of locals/constants: one
+ * compare-and-branch. Returns 1 and sets *done when it fused. */
+static int try_fuse_brif(fc *c, int *done)
+{
+    *done = 0;
+    uint32_t last = recent_op(c, 0), lpc = c->op_pc[0];
+    if (last == NONE)
+        return 1;
+#define CMP_CASE(name, expr)                                                                                   \
+    if (last == OP_##name##_LL || last == OP_##name##_LC) {                                                    \
+        uint32_t a = c->code[lpc + 1], b = c->code[lpc + 2];                                                   \
+        refuse_tail(c, lpc);                                                                                   \
+        c->icount++;                                                                                           \
+        *done = 1;                                                                                             \
+        return emit(c, last == OP_##name##_LL ? OP_BRC_##name##_LL : OP_BRC_##name##_LC) && emit(c, a) &&       \
+               emit(c, b);                                                                                     \
+    }
+    WASM_FUSE_CMP(CMP_CASE)
+#undef CMP_CASE
+    return 1;
 }
 
 static int open_run(fc *c)
@@ -826,6 +940,7 @@ static void close_run(fc *c)
 /* A branch target at the current position. */
 static int add_label(fc *c)
 {
+    c->barrier = c->len;
     if (!c->run_open)
         TRY(open_run(c));
     TRY(grow(c->d, (void **)&c->labels, &c->caplabels, c->nlabels + 1, sizeof(label_info)));
@@ -1011,7 +1126,11 @@ static int emit_branch(fc *c, ctrl *f, uint32_t op_plain, uint32_t op_adj)
     uint32_t target_h = c->nlocals + f->height;
     uint32_t cur_h = c->nlocals + c->nvals;
     if (cur_h == target_h + arity) {
-        TRY(emit_op(c, op_plain));
+        int fused = 0;
+        if (op_plain == OP_BR_IF)
+            TRY(try_fuse_brif(c, &fused));
+        if (!fused)
+            TRY(emit_op(c, op_plain));
         uint32_t tw = c->len;
         TRY(emit_target(c, f));
         return emit_delta(c, tw);
@@ -1276,6 +1395,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
     wasm_module *m = d->m;
     c->icount = 0;
     c->nruns = c->nlabels = c->nsites = 0;
+    c->op_pc[0] = c->op_pc[1] = NONE;
+    c->barrier = 0;
     TRY(open_run(c));
     btype fbt = {0, ft->nresults, NULL, ft->results, 0};
     TRY(push_ctrl(c, K_FUNC, &fbt));
@@ -1663,7 +1784,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(rd_memarg(c, load_natural[op - 0x28], &off));
                 TRY(pop_expect(c, WASM_I32));
                 TRY(push(c, load_type[op - 0x28]));
-                TRY(emit_imm(c, em, OP_I32_LOAD + (op - 0x28), 1, off, 0));
+                if (em)
+                    TRY(emit_load(c, OP_I32_LOAD + (op - 0x28), off));
             } else if (op >= 0x36 && op <= 0x3e) {
                 uint32_t off;
                 TRY(rd_memarg(c, store_natural[op - 0x36], &off));
@@ -1677,7 +1799,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 for (int i = 0; i < nin; i++)
                     TRY(pop_expect(c, in));
                 TRY(push(c, outt));
-                TRY(emit_imm(c, em, OP_I32_EQZ + (op - 0x45), 0, 0, 0));
+                if (em)
+                    TRY(emit_bin(c, OP_I32_EQZ + (op - 0x45)));
             } else {
                 return fail(d, "illegal opcode");
             }

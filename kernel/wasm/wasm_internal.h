@@ -236,8 +236,34 @@ uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limi
     X(TABLE_GROW) X(TABLE_SIZE) X(TABLE_FILL) X(REF_NULL) X(REF_IS_NULL) X(REF_FUNC) X(TABLE_GET)             \
     X(TABLE_SET)
 
+/* Superinstructions the decoder fuses (wasm_decode.c, emit_bin): an i32
+ * binary operation with its operands taken from two locals (_LL), a local and
+ * a constant (_LC), or the stack top and a constant (_SC); a load whose
+ * address is a local (_L); a compare-and-branch br_if whose operands are two
+ * locals (BRC_..._LL) or a local and a constant (BRC_..._LC). expr combines
+ * uint32_t a and b. */
+#define WASM_FUSE_BIN(X)                                                                                       \
+    X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) X(I32_AND, a & b) X(I32_OR, a | b)                 \
+    X(I32_XOR, a ^ b) X(I32_SHL, a << (b & 31)) X(I32_SHR_U, a >> (b & 31))                                  \
+    X(I32_SHR_S, (uint32_t)((int32_t)a >> (b & 31))) WASM_FUSE_CMP(X)
+#define WASM_FUSE_CMP(X)                                                                                       \
+    X(I32_EQ, a == b) X(I32_NE, a != b) X(I32_LT_S, (int32_t)a < (int32_t)b) X(I32_LT_U, a < b)              \
+    X(I32_GT_S, (int32_t)a > (int32_t)b) X(I32_GT_U, a > b) X(I32_LE_S, (int32_t)a <= (int32_t)b)            \
+    X(I32_LE_U, a <= b) X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b)
+#define WASM_FUSE_LOAD(X)                                                                                      \
+    X(I32_LOAD, uint32_t, 4, (uint64_t)v) X(I64_LOAD, uint64_t, 8, v) X(F32_LOAD, uint32_t, 4, (uint64_t)v)  \
+    X(F64_LOAD, uint64_t, 8, v) X(I32_LOAD8_S, int8_t, 1, (uint64_t)(uint32_t)(int32_t)v)                     \
+    X(I32_LOAD8_U, uint8_t, 1, (uint64_t)v) X(I32_LOAD16_S, int16_t, 2, (uint64_t)(uint32_t)(int32_t)v)       \
+    X(I32_LOAD16_U, uint16_t, 2, (uint64_t)v)
+
 #define WASM_OP_ENUM(name) OP_##name,
-enum wasm_op { WASM_OPS(WASM_OP_ENUM) OP__COUNT };
+#define WASM_FUSE_BIN_ENUM(name, expr) OP_##name##_LL, OP_##name##_LC, OP_##name##_SC,
+#define WASM_FUSE_CMP_ENUM(name, expr) OP_BRC_##name##_LL, OP_BRC_##name##_LC,
+#define WASM_FUSE_LOAD_ENUM(name, ctype, n, conv) OP_##name##_L,
+enum wasm_op {
+    WASM_OPS(WASM_OP_ENUM) WASM_FUSE_BIN(WASM_FUSE_BIN_ENUM) WASM_FUSE_CMP(WASM_FUSE_CMP_ENUM)
+        WASM_FUSE_LOAD(WASM_FUSE_LOAD_ENUM) OP__COUNT
+};
 
 /* Float helpers (wasm_float.c): exact WebAssembly semantics without libm. */
 float wasm_f32_sqrt(float x);

@@ -85,7 +85,12 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
 {
 #if defined(__GNUC__) || defined(__clang__)
 #define WASM_LABEL_ADDR(name) &&L_##name,
-    static const void *const labels[OP__COUNT] = {WASM_OPS(WASM_LABEL_ADDR)};
+#define WASM_FUSE_BIN_ADDR(name, expr) &&L_##name##_LL, &&L_##name##_LC, &&L_##name##_SC,
+#define WASM_FUSE_CMP_ADDR(name, expr) &&L_BRC_##name##_LL, &&L_BRC_##name##_LC,
+#define WASM_FUSE_LOAD_ADDR(name, ctype, n, conv) &&L_##name##_L,
+    static const void *const labels[OP__COUNT] = {WASM_OPS(WASM_LABEL_ADDR) WASM_FUSE_BIN(WASM_FUSE_BIN_ADDR)
+                                                      WASM_FUSE_CMP(WASM_FUSE_CMP_ADDR)
+                                                          WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR)};
 #define NEXT() goto *labels[*ip++]
 #define OPC(name) L_##name:
 #else
@@ -804,6 +809,67 @@ dispatch:
         sp -= 2;
         NEXT();
     }
+
+    /* Superinstructions (WASM_FUSE_* in wasm_internal.h). */
+#define FUSED_BIN(name, expr)                                                                                  \
+    OPC(name##_LL)                                                                                             \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = U32(fp[ip[1]]);                                                       \
+        ip += 2;                                                                                               \
+        *sp++ = U32(expr);                                                                                     \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_LC)                                                                                             \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = ip[1];                                                                \
+        ip += 2;                                                                                               \
+        *sp++ = U32(expr);                                                                                     \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_SC)                                                                                             \
+    {                                                                                                          \
+        uint32_t a = U32(sp[-1]), b = *ip++;                                                                   \
+        sp[-1] = U32(expr);                                                                                    \
+        NEXT();                                                                                                \
+    }
+    WASM_FUSE_BIN(FUSED_BIN)
+#define FUSED_BRC(name, expr)                                                                                  \
+    OPC(BRC_##name##_LL)                                                                                       \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = U32(fp[ip[1]]);                                                       \
+        if (expr) {                                                                                            \
+            CHARGE(ip[3]);                                                                                     \
+            ip = base + ip[2];                                                                                 \
+        } else {                                                                                               \
+            ip += 4;                                                                                           \
+        }                                                                                                      \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(BRC_##name##_LC)                                                                                       \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = ip[1];                                                                \
+        if (expr) {                                                                                            \
+            CHARGE(ip[3]);                                                                                     \
+            ip = base + ip[2];                                                                                 \
+        } else {                                                                                               \
+            ip += 4;                                                                                           \
+        }                                                                                                      \
+        NEXT();                                                                                                \
+    }
+    WASM_FUSE_CMP(FUSED_BRC)
+#define FUSED_LOAD(name, ctype, N, conv)                                                                       \
+    OPC(name##_L)                                                                                              \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(fp[ip[0]]) + ip[1];                                                        \
+        ip += 2;                                                                                               \
+        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
+        ctype v;                                                                                               \
+        WASM_COPY(&v, mem + ea, N);                                                                            \
+        *sp++ = conv;                                                                                          \
+        NEXT();                                                                                                \
+    }
+    WASM_FUSE_LOAD(FUSED_LOAD)
 
 #if !(defined(__GNUC__) || defined(__clang__))
     default:
