@@ -47,6 +47,17 @@ export const cases: CaseDef[] = [
     expect: {log: ['# metric pipe_cycles_per_kib']},
   },
   {
+    id: 'bench_signal_roundtrip',
+    phase: 2,
+    title: 'signal round trip: kill(self, SIGUSR1) -> handler -> sigreturn through the trampoline, rdtsc cycles per round trip',
+    components: ['signals'],
+    syscalls: ['SYS_KILL', 'SYS_SIGACTION', 'SYS_SIGRETURN'],
+    profile: 'base',
+    append: 'init=/bin/proc_bench:signal',
+    timeoutSec: 240,
+    expect: {log: ['# metric signal_roundtrip_cycles', 'ok 1 every_signal_handled']},
+  },
+  {
     // The peer (src/netlab, udp-bench-tap) measures from the case's
     // namespace and hands its figures to the guest with kos:metric, so they
     // land in the serial log as "# metric udp_echo_rtt_median/_p99 N us" and

@@ -65,7 +65,7 @@ int main(void)
         d = -d;
     ktap_ok(total > 0 && d * 4 <= total, "spinner_gets_its_fair_share");
 
-    kill(ticker);
+    kill(ticker, SIGKILL);
     int status;
     waitpid(ticker, &status, 0);
     return ktap_done();

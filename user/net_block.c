@@ -145,7 +145,7 @@ int main(void)
               s1 - s0, halts0, halts1, v_ticks0, v_ticks1);
     ktap_ok(halts1 > halts0 && (v_ticks1 - v_ticks0) * 2 < s1 - s0, "cpu_halts_while_receiver_blocked");
     uint64_t k0 = rdtsc();
-    KTAP_EXPECT_EQ("kill_receiver", kill(victim), 0);
+    KTAP_EXPECT_EQ("kill_receiver", kill(victim, SIGKILL), 0);
     st = -1;
     KTAP_EXPECT_EQ("victim_reaped", waitpid(victim, &st, 0), victim);
     uint64_t k1 = rdtsc();

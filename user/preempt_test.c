@@ -61,7 +61,7 @@ int main(void)
     bool killed = true, sse_ok = true;
     for (int i = 0; i < NCHILD; i++) {
         int status = 0;
-        if (kill(pids[i]) != 0 || waitpid(pids[i], &status, 0) != pids[i])
+        if (kill(pids[i], SIGKILL) != 0 || waitpid(pids[i], &status, 0) != pids[i])
             killed = false;
         else if (!(WIFSIGNALED(status) && WTERMSIG(status) == WSIG_KILL))
             sse_ok = false;     /* exited on its own: its xmm3 changed */

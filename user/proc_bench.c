@@ -2,13 +2,37 @@
  *   ctxswitch  two processes ping-pong one byte through two pipes; each
  *              round trip is two switches
  *   fork       fork + child exit + wait, per iteration
- *   pipe       1 MiB through a pipe to a child, cycles per KiB */
+ *   pipe       1 MiB through a pipe to a child, cycles per KiB
+ *   signal     kill(self, SIGUSR1) -> handler -> sigreturn, per round trip */
 #include "libc.h"
 #include "ktap.h"
 
 #define PINGPONG_ROUNDS 2000
 #define FORK_ROUNDS 200
 #define PIPE_BYTES (1024 * 1024)
+#define SIGNAL_ROUNDS 2000
+
+static volatile int signal_hits;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    signal_hits++;
+}
+
+static int bench_signal(void)
+{
+    struct kos_sigaction act = { (uint64_t)on_signal, 0, 0 };
+    sigaction(SIGUSR1, &act, NULL);
+    long me = getpid();
+    uint64_t start = rdtsc();
+    for (int i = 0; i < SIGNAL_ROUNDS; i++)
+        kill(me, SIGUSR1);
+    uint64_t cycles = rdtsc() - start;
+    ktap_metric("signal_roundtrip_cycles", cycles / SIGNAL_ROUNDS, "cycles");
+    KTAP_EXPECT_EQ("every_signal_handled", signal_hits, SIGNAL_ROUNDS);
+    return ktap_done();
+}
 
 static int bench_ctxswitch(void)
 {
@@ -94,7 +118,9 @@ int main(int argc, char **argv)
         return bench_fork();
     if (strcmp(what, "pipe") == 0)
         return bench_pipe();
-    ktap_diag("unknown benchmark '%s' (ctxswitch, fork, pipe)", what);
+    if (strcmp(what, "signal") == 0)
+        return bench_signal();
+    ktap_diag("unknown benchmark '%s' (ctxswitch, fork, pipe, signal)", what);
     ktap_ok(false, "known_benchmark");
     return ktap_done();
 }

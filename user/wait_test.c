@@ -21,7 +21,7 @@ int main(void)
     KTAP_EXPECT_EQ("wait_no_children_echild", wait(&status), -ECHILD);
     KTAP_EXPECT_EQ("waitpid_not_a_child_echild", waitpid(1, &status, 0), -ECHILD);
     ktap_ok(waitpid(-5, &status, 0) == -EINVAL && waitpid(-1, &status, 0x100) == -EINVAL &&
-                sleep_ms(1UL << 40) == -EINVAL && kill(-1) == -EINVAL && kill(1 << 30) == -ESRCH,
+                sleep_ms(1UL << 40) == -EINVAL && kill(-1, SIGKILL) == -EINVAL && kill(1 << 30, SIGKILL) == -ESRCH,
             "bad_arguments_refused");
 
     /* sleep(ms) lasts at least ms of PIT time, counted in ticks. */
@@ -80,11 +80,11 @@ int main(void)
 
     /* A child killed by kill() while it sleeps. */
     long sleeper = child_exit_after(100000, 0);
-    KTAP_EXPECT_EQ("kill_returns_0", kill(sleeper), 0);
+    KTAP_EXPECT_EQ("kill_returns_0", kill(sleeper, SIGKILL), 0);
     waitpid(sleeper, &status, 0);
     ktap_ok(WIFSIGNALED(status) && WTERMSIG(status) == WSIG_KILL, "child_kill_reported");
-    KTAP_EXPECT_EQ("kill_reaped_child_esrch", kill(sleeper), -ESRCH);
-    KTAP_EXPECT_EQ("kill_pid_0_einval", kill(0), -EINVAL);
+    KTAP_EXPECT_EQ("kill_reaped_child_esrch", kill(sleeper, SIGKILL), -ESRCH);
+    KTAP_EXPECT_EQ("kill_pid_0_einval", kill(0, SIGKILL), -EINVAL);
 
     /* An orphan: its parent exits first; it is re-parented to the kernel
      * (getppid 0) and reaped by it when it exits. */

@@ -747,7 +747,7 @@ static void section_preempt(void)
         dm = -dm;
     ktap_ok(elapsed > 0 && dk * 4 <= elapsed, "ticker_got_its_fair_share");
     ktap_ok(elapsed > 0 && dm * 4 <= elapsed, "wasm_caller_got_its_fair_share");
-    kill(ticker);
+    kill(ticker, SIGKILL);
     waitpid(ticker, NULL, 0);
 
     /* kill() ends a long call: the child is reaped long before the call
@@ -766,7 +766,7 @@ static void section_preempt(void)
     read(fds[0], &x, 1);
     sleep_ms(100);
     long k_at = kstat_get("ticks");
-    long kr = kill(child);
+    long kr = kill(child, SIGKILL);
     int status = 0;
     long w = waitpid(child, &status, 0);
     long reap = kstat_get("ticks") - k_at;

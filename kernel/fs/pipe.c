@@ -1,6 +1,7 @@
 #include "fs/pipe.h"
 #include "fs/file.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -50,8 +51,12 @@ static int64_t pipe_write(struct file *f, const struct iobuf *buf)
     struct pipe *p = f->priv;
     uint64_t n = buf->len, done = 0;
     while (done < n) {
-        if (p->readers == 0)
-            return done ? (int64_t)done : -EPIPE;
+        if (p->readers == 0) {
+            if (done)
+                return (int64_t)done;
+            signal_raise(SIGPIPE);      /* -EPIPE too, when it is ignored or handled */
+            return -EPIPE;
+        }
         if (p->count == PIPE_BUF_SIZE) {
             if (f->flags & O_NONBLOCK)
                 return done ? (int64_t)done : -EAGAIN;

@@ -3,6 +3,7 @@
  * from the same syscall. */
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/paging.h"
 #include "mm/heap.h"
@@ -37,6 +38,7 @@ int proc_fork(void)
     c->mmap_next = parent->mmap_next;
     c->parent = parent;
     c->session = parent->session;
+    signal_fork(c, parent);
 
     uint64_t ktop = (uint64_t)c->kstack + KSTACK_PAGES * PAGE_SIZE;
     c->tf = (struct trapframe *)(ktop - sizeof(struct trapframe));

@@ -17,6 +17,7 @@
 #include "lib/printf.h"
 #include "lib/panic.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -29,6 +30,7 @@ void proc_init(void)
 {
     memset(proc_table, 0, sizeof proc_table);
     timer_on_tick(sched_tick);
+    signal_init();
 }
 
 /* Everything but the slot itself and, for a zombie, its exit record. */
@@ -200,7 +202,7 @@ int proc_load_image(const char *path, int argc, char *const argv[], struct image
     if (elf_map(data, &plan, img->pml4))
         goto fail;
     img->rsp = setup_user_stack(img->pml4, argc, argv, &img->argv_user);
-    if (!img->rsp)
+    if (!img->rsp || signal_map_trampoline(img->pml4))
         goto fail;
     img->entry = plan.entry;
     why[0] = 0;
@@ -317,6 +319,7 @@ int proc_exec(const char *path, int argc, char *const argv[])
     aspace_destroy(old);
     set_name(p, path);
     p->mmap_next = MMAP_BASE;
+    signal_exec(p);
     init_user_frame(p->tf, &img, argc);
     proc_reset_fpu(p);
     /* The live SSE registers are the old image's: load the clean state. */
@@ -402,8 +405,12 @@ void proc_exit(int status)
             proc_free(c);
     }
     p->state = PROC_ZOMBIE;
-    if (p->parent)
+    if (p->parent) {
+        struct kos_siginfo info = { .signo = SIGCHLD, .code = p->killed ? CLD_KILLED : CLD_EXITED,
+                                    .pid = p->pid, .status = p->wait_status };
+        signal_send(p->parent, SIGCHLD, &info);
         proc_wakeup(p->parent);
+    }
     sched_switch();
     panic("zombie process %d was scheduled again", p->pid);
 }
@@ -422,27 +429,13 @@ void proc_kill_current(const char *reason)
 
 int proc_kill(int pid)
 {
-    struct proc *me = proc_current();
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *q = &proc_table[i];
-        if (q->pid != pid || q->state == PROC_UNUSED || q->state == PROC_EMBRYO)
-            continue;
-        if (q->state == PROC_ZOMBIE)
-            return -ESRCH;
-        if (me && q->session != me->session)
-            return -EPERM;
-        q->kill_pending = true;
-        if (q->state == PROC_SLEEPING)
-            q->state = PROC_RUNNABLE;
-        return 0;
-    }
-    return -ESRCH;
+    return signal_kill(pid, SIGKILL);
 }
 
 bool proc_interrupted(void)
 {
     struct proc *p = proc_current();
-    return p && p->kill_pending;
+    return p && (p->kill_pending || signal_deliverable(p));
 }
 
 void proc_yield(void)

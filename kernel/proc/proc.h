@@ -5,6 +5,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/memlayout.h"
 #include <kos/wait.h>
+#include <kos/signal.h>
 
 #define NPROC 64
 #define NOFILE 128
@@ -50,6 +51,15 @@ struct proc {
     uint64_t wake_tick;         /* timed sleep: runnable again at this tick (0: none) */
     uint64_t cpu_ticks;         /* timer ticks spent running (user or kernel) */
     uint64_t slice_start;       /* tick at which it was last given the CPU */
+    /* Signals (proc/signal.c). */
+    struct kos_sigaction sigact[KOS_NSIG];
+    struct kos_siginfo sig_info[KOS_NSIG];  /* of the pending instance */
+    kos_sigset_t sig_pending, sig_blocked;
+    kos_sigset_t sig_saved_mask;    /* sigsuspend: the mask to go back to */
+    bool sig_restore_mask;
+    bool stopped;                   /* SIGSTOP until SIGCONT */
+    uint64_t alarm_tick;            /* SIGALRM at this tick (0: none) */
+    uint64_t sig_delivered;         /* handlers started */
 };
 
 /* The process table (proc.c); the scheduler walks it. */
@@ -70,7 +80,8 @@ __attribute__((noreturn)) void proc_exit(int status);
 __attribute__((noreturn)) void proc_kill_current(const char *reason);
 /* kill(): 0, -ESRCH (no such live process), -EPERM (another user's). */
 int proc_kill(int pid);
-/* True when the current process has been killed: sleeping syscalls return -EINTR. */
+/* True when the current process has been killed or has a signal to act on:
+ * sleeping syscalls return -EINTR (restarted after the handler under SA_RESTART). */
 bool proc_interrupted(void);
 void proc_yield(void);
 int proc_fd_alloc(struct proc *p, struct file *f);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
 #include "mm/paging.h"
+#include "proc/signal.h"
 #include "lib/panic.h"
 #include <kos/errno.h>
 
@@ -86,7 +87,7 @@ void proc_sleep_on(const void *chan)
     if (!p)
         panic("proc_sleep_on outside a process");
     uint64_t flags = irq_save();
-    if (!p->kill_pending) {
+    if (!proc_interrupted()) {
         p->wait_chan = chan;
         p->state = PROC_SLEEPING;
         swtch(&p->context, scheduler_context);
@@ -123,7 +124,7 @@ int proc_sleep_ms(uint64_t ms)
     /* Round up, and one tick more: the current tick is already partly gone. */
     uint64_t deadline = timer_ticks() + (ms * hz + 999) / 1000 + 1;
     while (timer_ticks() < deadline) {
-        if (p->kill_pending) {
+        if (proc_interrupted()) {
             p->wake_tick = 0;
             return -EINTR;
         }
@@ -163,6 +164,7 @@ void sched_user_return(struct trapframe *tf)
         if (p->kill_pending)
             proc_exit(-1);
     }
+    signal_deliver(tf);
 }
 
 void sched_preempt_point(void)

@@ -33,7 +33,7 @@ int proc_waitpid(int pid, uint64_t ustatus, int options)
             return -ECHILD;
         if (options & WNOHANG)
             return 0;
-        if (me->kill_pending)
+        if (proc_interrupted())
             return -EINTR;
         /* A child's exit wakes its parent (proc_exit). */
         proc_sleep_on(me);

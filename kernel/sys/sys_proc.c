@@ -4,6 +4,7 @@
 #include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "fs/file.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -110,9 +111,12 @@ int64_t sys_waitpid(const struct syscall_args *a)
 
 int64_t sys_kill(const struct syscall_args *a)
 {
+    /* kill(pid, sig): every signal; sig 0 only checks pid. */
     if ((int64_t)a->a0 <= 0 || a->a0 > 0x7fffffff)
         return (int64_t)a->a0 <= 0 ? -EINVAL : -ESRCH;
-    return proc_kill((int)a->a0);
+    if (a->a1 >= KOS_NSIG)
+        return -EINVAL;
+    return signal_kill((int)a->a0, (int)a->a1);
 }
 
 int64_t sys_sleep(const struct syscall_args *a)

@@ -62,7 +62,8 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
   {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/fs/pipe*']},
   {id: 'ipc', name: 'Message IPC between processes (original report)', phase: 2, paths: []},
-  {id: 'signals', name: 'Signals (original debt: "Sin manejo de señales (SIGKILL, etc.)")', phase: 2, paths: []},
+  {id: 'signals', name: 'Signals (sigaction, masks, delivery and sigreturn, EINTR/SA_RESTART)', phase: 2,
+    paths: ['kernel/proc/signal*', 'kernel/include/kos/signal.h']},
   {id: 'wasm', name: 'WebAssembly runtime', phase: 2, paths: ['kernel/wasm/**', 'kernel/sys/sys_wasm*', 'user/lib/wasm.*'], unitTests: ['test/unit/wasm*.test.ts', 'test/host/wasm*.test.ts']},
   // Phase 3: networking
   {id: 'pci', name: 'PCI enumeration', phase: 3, paths: ['kernel/drivers/pci*']},
@@ -133,6 +134,7 @@ export const COMPONENT_ALIASES: Record<string, string> = {
   fork: 'processes',
   sched: 'scheduler',
   pipe: 'pipes',
+  signal: 'signals',
   'wasm-runtime': 'wasm',
   eth: 'ethernet',
   netif: 'net-stack',

@@ -62,23 +62,39 @@ long kstat_last(const char *key)
     return -1;
 }
 
-long kstat_proc_ticks(long pid)
+/* The text after "proc PID " on pid's line, NULL if it is not listed. */
+static const char *proc_line(long pid)
 {
     if (kstat_load() < 0)
-        return -1;
+        return NULL;
     for (const char *line = kstat_buf; *line;) {
         const char *v = after_word(line, "proc");
-        if (v && parse_num(&v) == pid) {
-            /* proc PID PPID STATE TICKS NAME */
-            v++;
-            parse_num(&v);
-            v += 3;
-            return parse_num(&v);
-        }
+        if (v && parse_num(&v) == pid)
+            return v + 1;
         while (*line && *line != '\n')
             line++;
         if (*line)
             line++;
     }
-    return -1;
+    return NULL;
+}
+
+long kstat_proc_ticks(long pid)
+{
+    /* proc PID PPID STATE TICKS NAME */
+    const char *v = proc_line(pid);
+    if (!v)
+        return -1;
+    parse_num(&v);
+    v += 3;
+    return parse_num(&v);
+}
+
+int kstat_proc_state(long pid)
+{
+    const char *v = proc_line(pid);
+    if (!v)
+        return -1;
+    parse_num(&v);
+    return v[1];
 }

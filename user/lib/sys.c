@@ -56,7 +56,24 @@ long execv(const char *path, char *const argv[]) { return syscall6(SYS_exec, (lo
 long wait(int *status) { return syscall6(SYS_wait, (long)status, 0, 0, 0, 0, 0); }
 long waitpid(long pid, int *status, int options) { return syscall6(SYS_waitpid, pid, (long)status, options, 0, 0, 0); }
 long getppid(void) { return syscall6(SYS_getppid, 0, 0, 0, 0, 0, 0); }
-long kill(long pid) { return syscall6(SYS_kill, pid, 0, 0, 0, 0, 0); }
+long kill(long pid, int sig) { return syscall6(SYS_kill, pid, sig, 0, 0, 0, 0); }
+long sigaction(int sig, const struct kos_sigaction *act, struct kos_sigaction *old)
+{
+    return syscall6(SYS_sigaction, sig, (long)act, (long)old, 0, 0, 0);
+}
+long sigprocmask(int how, const kos_sigset_t *set, kos_sigset_t *old)
+{
+    return syscall6(SYS_sigprocmask, how, (long)set, (long)old, 0, 0, 0);
+}
+long kos_sigreturn(void) { return syscall6(SYS_sigreturn, 0, 0, 0, 0, 0, 0); }
+long sigsuspend(const kos_sigset_t *mask) { return syscall6(SYS_sigsuspend, (long)mask, 0, 0, 0, 0, 0); }
+long pause(void) { return syscall6(SYS_pause, 0, 0, 0, 0, 0, 0); }
+long alarm_ms(unsigned long ms) { return syscall6(SYS_alarm, (long)ms, 0, 0, 0, 0, 0); }
+long kos_signal(int sig, void (*handler)(int), unsigned long flags)
+{
+    struct kos_sigaction act = { (uint64_t)handler, flags, 0 };
+    return sigaction(sig, &act, 0);
+}
 long sleep_ms(unsigned long ms) { return syscall6(SYS_sleep, (long)ms, 0, 0, 0, 0, 0); }
 long pipe(int fds[2]) { return syscall6(SYS_pipe, (long)fds, 0, 0, 0, 0, 0); }
 long dup2(int oldfd, int newfd) { return syscall6(SYS_dup2, oldfd, newfd, 0, 0, 0, 0); }

@@ -7,6 +7,7 @@
 #include <kos/syscall.h>
 #include <kos/errno.h>
 #include <kos/wait.h>
+#include <kos/signal.h>
 
 long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
@@ -36,8 +37,21 @@ long wait(int *status);
 /* pid -1: any child; options 0 or WNOHANG. Returns the child's pid. */
 long waitpid(long pid, int *status, int options);
 long getppid(void);
-/* Ends process pid (no signal numbers yet): its wait status is WSIG_KILL. */
-long kill(long pid);
+/* Sends sig to pid (0 only checks that it exists and may be signalled). */
+long kill(long pid, int sig);
+
+/* Signals (kernel/include/kos/signal.h). */
+long sigaction(int sig, const struct kos_sigaction *act, struct kos_sigaction *old);
+long sigprocmask(int how, const kos_sigset_t *set, kos_sigset_t *old);
+/* What the kernel's trampoline calls when a handler returns; a program
+ * calling it without a signal frame is killed. */
+long kos_sigreturn(void);
+long sigsuspend(const kos_sigset_t *mask);
+long pause(void);
+/* SIGALRM after ms milliseconds (0 cancels); returns what was left of the last one. */
+long alarm_ms(unsigned long ms);
+/* sigaction with an empty mask; handler may be (void (*)(int))SIG_IGN or SIG_DFL. */
+long kos_signal(int sig, void (*handler)(int), unsigned long flags);
 long sleep_ms(unsigned long ms);
 long pipe(int fds[2]);
 long dup2(int oldfd, int newfd);
@@ -58,3 +72,5 @@ long kstat_get(const char *key);
 long kstat_last(const char *key);
 /* CPU ticks of process pid from /proc/kstat, -1 if it is not listed. */
 long kstat_proc_ticks(long pid);
+/* Its state letter (procinfo.h: R running, S sleeping, ...), -1 if not listed. */
+int kstat_proc_state(long pid);

@@ -5,6 +5,10 @@
 /* RFLAGS */
 #define RFLAGS_RESERVED1 (1 << 1)   /* always 1 */
 #define RFLAGS_IF        (1 << 9)   /* interrupts enabled */
+#define RFLAGS_TF        (1 << 8)   /* single-step trap */
+#define RFLAGS_DF        (1 << 10)  /* string direction */
+/* What ring 3 may set freely: CF PF AF ZF SF DF OF, AC (18), ID (21). */
+#define RFLAGS_USER_MASK 0x240cd5
 
 /* CR0 */
 #define CR0_PE (1 << 0)

@@ -7,6 +7,7 @@
 #include "mm/paging.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "sys/syscall.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
@@ -83,6 +84,9 @@ void trap_dispatch(struct trapframe *tf)
 {
     uint64_t v = tf->vector;
     if (v == T_SYSCALL) {
+        /* int $0x80 pushes no error code: keep the number there, so an
+         * interrupted syscall can be restarted after a signal handler. */
+        tf->error = tf->rax;
         syscall_dispatch(tf);
         sched_user_return(tf);
         return;
@@ -109,10 +113,17 @@ void trap_dispatch(struct trapframe *tf)
             proc_kill_current(reason);
         }
     }
-    if (v == T_PGFLT)
-        describe_page_fault(tf, read_cr2(), reason, sizeof reason);
-    else
+    uint64_t addr = tf->rip;
+    int code = 0;
+    if (v == T_PGFLT) {
+        addr = read_cr2();
+        code = (tf->error & PF_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR;
+        describe_page_fault(tf, addr, reason, sizeof reason);
+    } else {
         ksnprintf(reason, sizeof reason, "%s (vector %lu, error 0x%lx), rip 0x%lx",
                   trap_name(v), v, tf->error, tf->rip);
-    proc_kill_current(reason);
+    }
+    /* To the program's handler if it has one, else the process ends. */
+    signal_fault(tf, signal_for_vector(v), code, addr, reason);
+    sched_user_return(tf);
 }

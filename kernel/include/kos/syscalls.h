@@ -64,6 +64,12 @@
     X(40, getsockopt, SYS, getsockopt) \
     X(41, getsockname, SYS, getsockname) \
     X(42, getpeername, SYS, getpeername) \
+    X(50, sigaction, SYS, sigaction) \
+    X(51, sigprocmask, SYS, sigprocmask) \
+    X(52, sigreturn, SYS, kos_sigreturn) \
+    X(53, sigsuspend, SYS, sigsuspend) \
+    X(54, pause, SYS, pause) \
+    X(55, alarm, SYS, alarm_ms) \
     /* end of the list */
 
 /* One past the highest number the dispatch table can hold. */
