@@ -21,6 +21,17 @@ export const cases: CaseDef[] = [
     expect: {log: ['ok 1 p2p_crypto', 'ok 2 no_page_leak']},
   },
   {
+    id: 'p2p_selftest',
+    phase: 4,
+    title: 'Two kos libp2p nodes in one ring-3 process, linked in memory: multistream-select, Noise XX with the libp2p payload, yamux, identify both ways, 5 pings, 16 x 64 KiB echo verified; a bad identity signature, yamux frames with a bad version, type, stream id or window and a PeerId mismatch each close only their connection with the reason counted; varint, base58btc, PeerId, multiaddr and multistream encodings',
+    components: ['noise', 'yamux', 'identify', 'ping', 'ring3'],
+    syscalls: [],
+    profile: 'base',
+    append: 'init=/bin/p2p_selftest',
+    timeoutSec: 600,
+    expect: {log: ['ok 1 p2p_selftest', 'ok 2 no_page_leak']},
+  },
+  {
     id: 'mdns_tap',
     phase: 4,
     title: 'mDNS over TAP: a host querier browses _kos._udp.local (PTR/SRV/TXT/A checked), resolves kos-56.local (QU and legacy unicast), echoes at the discovered address and port; malformed messages counted; the guest browses and finds the host instance',

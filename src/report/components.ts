@@ -97,7 +97,14 @@ export const COMPONENTS: ComponentDef[] = [
   // Phase 4: discovery and P2P
   {id: 'mdns', name: 'mDNS service discovery', phase: 4, paths: ['kernel/net/mdns*']},
   {id: 'crypto', name: 'Crypto library (SHA-2, HMAC, HKDF, X25519, Ed25519, ChaCha20-Poly1305)', phase: 4, paths: ['user/p2p/crypto/**'],
-    unitTests: ['test/host/p2p-crypto*.test.ts']},
+    unitTests: ['test/host/p2p-ktap.test.ts']},
+  {id: 'noise', name: 'libp2p connection upgrade: multistream-select and Noise XX with the libp2p handshake payload', phase: 4,
+    paths: ['user/p2p/core/noise*', 'user/p2p/core/mss*', 'user/p2p/core/multiformats*'], unitTests: ['test/host/p2p-*.test.ts']},
+  {id: 'yamux', name: 'yamux stream multiplexing, connections and limits (p2pd)', phase: 4, paths: ['user/p2p/core/node*', 'user/p2p/cmd/p2pd.c'],
+    unitTests: ['test/host/p2p-libp2p.test.ts']},
+  {id: 'identify', name: 'libp2p identify and identify push', phase: 4, paths: ['user/p2p/core/proto*'], unitTests: ['test/host/p2p-libp2p.test.ts']},
+  {id: 'ping', name: 'libp2p ping and the /kos/echo/1.0.0 protocol', phase: 4, paths: ['user/p2p/core/proto*', 'user/p2p/cmd/p2p.c'],
+    unitTests: ['test/host/p2p-libp2p.test.ts']},
   // Items of the original hand-written report that kos has not built yet (or only
   // in part): a row each, so the report shows them missing instead of leaving them out.
   {id: 'p2p', name: 'P2P overlay (original: kernel/net/p2p.c, peers discovered and kept)', phase: 4, paths: []},
@@ -105,7 +112,8 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'rpc', name: 'RPC call/response between nodes (original phase-3 metric)', phase: 4, paths: []},
   {id: 'remote-wasm', name: 'WebAssembly run on behalf of other nodes', phase: 4, paths: []},
   {id: 'file-sharing', name: 'P2P file sharing (original app: "P2P file sharing básico")', phase: 4, paths: []},
-  {id: 'echo-service', name: 'Distributed echo server (original app)', phase: 4, paths: []},
+  {id: 'echo-service', name: 'Distributed echo server (original app): /kos/echo/1.0.0 between libp2p nodes', phase: 4, paths: ['user/p2p/core/proto*'],
+    unitTests: ['test/host/p2p-libp2p.test.ts']},
   {id: 'health-monitor', name: 'Network health monitor (original app)', phase: 4, paths: []},
 ]
 

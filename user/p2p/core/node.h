@@ -122,6 +122,10 @@ struct conn {
     struct peerinfo info;
     struct op *dial_op;
     bool goaway_sent;
+    /* In-memory link to a connection of another node in this process
+     * (node_link): bytes go straight to the peer's input, no socket. */
+    struct conn *mem_peer;
+    bool mem_dirty;
 };
 
 struct node {
@@ -143,6 +147,13 @@ struct node {
 };
 
 int node_init(struct node *n, const uint8_t seed[32], uint32_t ip, uint16_t port);
+/* The identity only, no listening socket (nodes linked in memory). */
+int node_init_identity(struct node *n, const uint8_t seed[32]);
+/* Connects dialer to listener in memory (self-tests without TCP); expect: the
+ * PeerId the dialer insists on, or NULL. Returns the dialer's connection. */
+struct conn *node_link(struct node *dialer, struct node *listener, const struct peerid *expect);
+/* Delivers in-memory traffic until no linked connection has input left. */
+void node_run_links(struct node **nodes, int count);
 /* Poll-set contribution: fds and events for every live connection. */
 int node_pollfds(struct node *n, struct plat_pollfd *fds, int cap, int *map);
 void node_ready(struct node *n, int conn_index, short revents);
