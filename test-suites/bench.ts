@@ -74,4 +74,19 @@ export const cases: CaseDef[] = [
     peer: {name: 'udp-bench-tap', options: {count: 500}},
     expect: {log: ['# metric udp_echo_rtt_median', '# metric udp_echo_rtt_p99', '# metric udp_echo_throughput']},
   },
+  {
+    // Two nodes in one process linked in memory (user/p2p/cmd/p2p_selftest.c):
+    // the cycles each side spends in the Noise XX handshake (X25519, Ed25519
+    // sign and verify, ChaCha20-Poly1305), and 16 x 64 KiB of echo through
+    // Noise and yamux both ways.
+    id: 'bench_p2p_noise',
+    phase: 4,
+    title: 'libp2p Noise XX handshake, guest cycles of each role, and 1 MiB echoed through Noise + yamux in memory',
+    components: ['noise', 'yamux'],
+    syscalls: [],
+    profile: 'base',
+    append: 'init=/bin/p2p_selftest',
+    timeoutSec: 600,
+    expect: {log: ['# metric noise_handshake_initiator_cycles', '# metric noise_handshake_responder_cycles', '# metric echo_memory_1mib_cycles']},
+  },
 ]
