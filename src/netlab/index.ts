@@ -14,6 +14,7 @@ import {expectTerms, ipFromString, macFromString, malformedFrames} from './frame
 import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
+import {P2PD_READY, p2pTapInterop} from './libp2p.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 
@@ -95,15 +96,17 @@ function userPeer(spec: PeerSpec, ctx: PeerContext, ops: AgentOp[]): Peer {
   })
 }
 
-/** A namespace with a TAP device; QEMU runs inside it. */
-function tapPeer(spec: PeerSpec, ctx: PeerContext, body: (ns: Netns, signal: AbortSignal) => Promise<Outcome>): Peer {
+/** A namespace with a TAP device; QEMU runs inside it. The body starts once
+ * the guest prints `ready` (netecho's line unless the case runs something else). */
+function tapPeer(spec: PeerSpec, ctx: PeerContext, body: (ns: Netns, signal: AbortSignal, ready: RegExpMatchArray) => Promise<Outcome>,
+  ready: RegExp = READY_LINE): Peer {
   let ns: Netns | undefined
   return makePeer(async () => {
     ns = await createNetns(ctx.caseId)
     return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
   }, async (signal, since) => {
-    await waitReady(ctx.serialPath, signal, since)
-    return body(ns!, signal)
+    const m = await waitForSerial(ctx.serialPath, ready, READY_TIMEOUT_MS, signal, since)
+    return body(ns!, signal, m)
   })
 }
 
@@ -294,6 +297,13 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         {op: 'rtt', count: num(spec, 'count', 500), size: 64, metric: 'udp_echo_rtt'},
         {op: 'throughput', count: num(spec, 'count', 500) * 2, size: 1472, window: 16, metric: 'udp_echo_throughput'},
       ], signal))
+    case 'libp2p-tap':
+      // js-libp2p in the namespace dials the guest's p2pd, then p2pd dials it (p2p over ctl_listen).
+      return tapPeer(spec, ctx, (ns, _signal, m) => p2pTapInterop({
+        guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
+        p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'),
+        pings: num(spec, 'pings', 20), echoStreams: num(spec, 'echoStreams', 100), echoSize: num(spec, 'echoSize', 65536),
+      }), P2PD_READY)
     case 'mdns-tap':
       return tapPeer(spec, ctx, async (ns, signal) => {
         const report = await runMdnsAgent({

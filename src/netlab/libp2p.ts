@@ -81,3 +81,97 @@ export function startLibp2pPeer(job: Record<string, unknown>, opts: {prefix?: st
     stderr: () => err,
   }
 }
+
+/** The guest's p2pd announces itself on serial with this line (user/p2p/cmd/p2pd.c). */
+export const P2PD_READY = /p2pd: ready peer (12D3KooW\w+) port (\d+) ctl (\d+)/
+
+export interface P2pTapJob {
+  /** The guest's address in the namespace, its PeerId and ports (from P2PD_READY). */
+  guestIp: string
+  hostIp: string
+  peerId: string
+  port: number
+  ctl: number
+  /** argv prefix that runs a command inside the namespace. */
+  prefix: string[]
+  /** The host build of the p2p client (build/host/p2p). */
+  p2pCli: string
+  pings: number
+  echoStreams: number
+  echoSize: number
+}
+
+function runCli(job: P2pTapJob, args: string[], timeoutMs: number): Promise<{status: number | null; lines: string[]}> {
+  return new Promise((resolve) => {
+    const argv = [...job.prefix, job.p2pCli, `ctl=${job.guestIp}:${job.ctl}`, ...args]
+    const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout!.on('data', (c: Buffer) => { out += c.toString() })
+    child.stderr!.on('data', (c: Buffer) => { out += c.toString() })
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(t)
+      resolve({status: code, lines: out.split('\n').filter(Boolean)})
+    })
+  })
+}
+
+/** js-libp2p in the namespace against p2pd in the guest, both directions; then `p2p quit` ends the guest's program. */
+export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detail: string; findings: Record<string, unknown>}> {
+  const details: string[] = []
+  const findings: Record<string, unknown> = {}
+  let ok = true
+  const fail = (why: string) => { ok = false; details.push(why) }
+  const target = `/ip4/${job.guestIp}/tcp/${job.port}/p2p/${job.peerId}`
+  const js = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`, dial: target, pings: job.pings, echoStreams: job.echoStreams, echoSize: job.echoSize}, {prefix: job.prefix})
+  // A second js node that only listens: the connection kos dials is its own.
+  const js2 = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`}, {prefix: job.prefix})
+  try {
+    const listening = await js2.waitFor((e) => e.event === 'listening', 120_000)
+    const jsAddr = (listening.addrs as string[])[0]
+    const jsId = listening.peerId as string
+    const dialed = await js.waitFor((e) => e.event === 'dialed', 600_000)
+    findings.jsDialsKos = dialed
+    const id = dialed.identify as Libp2pEvent | null
+    const want = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0']
+    if (dialed.error) fail(`js dial: ${String(dialed.error).split('\n')[0]}`)
+    else {
+      if (!id || id.agentVersion !== 'kos/0.1.0' || !id.keyMatches || want.some((p) => !(id.protocols as string[]).includes(p)) ||
+        !(id.listenAddrs as string[]).includes(`/ip4/${job.guestIp}/tcp/${job.port}`)) fail(`identify from js: ${JSON.stringify(id)}`)
+      const rtts = dialed.rtts as number[]
+      if (rtts.length !== job.pings) fail(`js pings: ${rtts.length}/${job.pings}`)
+      const echo = dialed.echo as {ok: number; failed: number}
+      if (echo.ok !== job.echoStreams || echo.failed !== 0) fail(`js echo: ${JSON.stringify(echo)}`)
+      details.push(`js dialled kos: identify ok (agent ${id?.agentVersion}), ${rtts.length} pings (ms ${rtts.join(',')}), echo ${echo.ok}/${job.echoStreams} x ${job.echoSize} B in ${(dialed.echo as {ms: number}).ms} ms`)
+    }
+    js2.send({op: 'stats'})
+    const before = (await js2.waitFor((e) => e.event === 'stats', 30_000)).echoServed as number
+    const dial = await runCli(job, ['dial', jsAddr], 300_000)
+    findings.kosDialsJs = dial.lines
+    if (dial.status !== 0 || !dial.lines.at(-1)?.startsWith(`ok connected ${jsId} agent=js-libp2p/`)) fail(`kos dial: ${dial.lines.join(' | ')}`)
+    const ping = await runCli(job, ['ping', jsId, String(job.pings)], 300_000)
+    findings.kosPings = ping.lines
+    if (ping.status !== 0 || ping.lines.filter((l) => /^rtt_us \d+$/.test(l)).length !== job.pings) fail(`kos ping: ${ping.lines.slice(-2).join(' | ')}`)
+    const echo = await runCli(job, ['echo', jsId, String(job.echoStreams), String(job.echoSize)], 600_000)
+    findings.kosEcho = echo.lines
+    const bytes = job.echoStreams * job.echoSize
+    if (echo.status !== 0 || echo.lines.at(-1) !== `ok echo ${bytes} bytes verified`) fail(`kos echo: ${echo.lines.join(' | ')}`)
+    js2.send({op: 'stats'})
+    const n = js2.events.filter((e) => e.event === 'stats').length
+    const after = await js2.waitFor((e) => e.event === 'stats' && js2.events.filter((x) => x.event === 'stats').indexOf(e) >= n, 30_000)
+    if ((after.echoServed as number) - before !== job.echoStreams) fail(`js served ${(after.echoServed as number) - before} echo streams`)
+    details.push(`kos dialled js: ${dial.lines.at(-1)}; ${ping.lines.at(-1)}; ${echo.lines.at(-1)}; js served ${(after.echoServed as number) - before} streams`)
+    const stats = await runCli(job, ['stats'], 60_000)
+    findings.kosStats = stats.lines
+    if (!/conns_in=1 conns_out=1 handshakes=2 /.test(stats.lines[0] ?? '')) fail(`kos stats: ${stats.lines[0]}`)
+    details.push(stats.lines[0] ?? 'no stats')
+  } catch (error) {
+    fail((error as Error).message.slice(0, 2000))
+  } finally {
+    const quit = await runCli(job, ['quit'], 60_000)
+    if (quit.lines.at(-1) !== 'ok bye') fail(`quit: ${quit.lines.join(' | ')}`)
+    await js.stop()
+    await js2.stop()
+  }
+  return {ok, detail: details.join('; '), findings}
+}

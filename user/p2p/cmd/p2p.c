@@ -1,5 +1,5 @@
 /* p2p: the command-line client of p2pd over its loopback control port.
- *   p2p [ctl=PORT] id | peers | identify ID | dial MADDR | ping ID [N]
+ *   p2p [ctl=[A.B.C.D:]PORT] id | peers | identify ID | dial MADDR | ping ID [N]
  *       | echo ID STREAMS SIZE | stats | quit
  * Prints the daemon's answer; exits 0 on "ok ...", 1 on "error ...". */
 #include "p2p_base.h"
@@ -8,9 +8,23 @@
 int main(int argc, char **argv)
 {
     long ctl = 4002;
+    uint32_t ip = 0x7f000001;
     int first = 1;
     if (argc > 1 && strncmp(argv[1], "ctl=", 4) == 0) {
-        ctl = p2p_atol(argv[1] + 4);
+        const char *v = argv[1] + 4, *colon = strchr(v, ':');
+        if (colon) {
+            /* A.B.C.D:PORT: a daemon listening elsewhere (ctl_listen=). */
+            uint32_t a = 0;
+            for (int i = 0; i < 4; i++) {
+                a = a << 8 | (uint32_t)p2p_atol(v);
+                while (*v >= '0' && *v <= '9')
+                    v++;
+                v++;
+            }
+            ip = a;
+            v = colon + 1;
+        }
+        ctl = p2p_atol(v);
         first = 2;
     }
     if (first >= argc) {
@@ -26,15 +40,15 @@ int main(int argc, char **argv)
         return 2;
     }
     line[n++] = '\n';
-    int fd = plat_tcp_connect(0x7f000001, (uint16_t)ctl);
+    int fd = plat_tcp_connect(ip, (uint16_t)ctl);
     if (fd < 0) {
-        plat_log("p2p: cannot reach p2pd on 127.0.0.1:%ld (error %d)", ctl, fd);
+        plat_log("p2p: cannot reach p2pd on port %ld (error %d)", ctl, fd);
         return 1;
     }
     struct plat_pollfd p = {fd, PLAT_POLLOUT, 0};
     plat_poll(&p, 1, 10000);
     if (plat_sock_error(fd) != 0) {
-        plat_log("p2p: cannot reach p2pd on 127.0.0.1:%ld", ctl);
+        plat_log("p2p: cannot reach p2pd on port %ld", ctl);
         return 1;
     }
     size_t off = 0;

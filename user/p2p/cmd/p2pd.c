@@ -1,7 +1,8 @@
 /* p2pd: the kos libp2p daemon. Listens on TCP (port=, default 4001), speaks
  * multistream-select + Noise + yamux with identify, ping and echo, and takes
  * commands from the p2p client on a loopback control port (ctl=, default
- * port+1). Words: port=N ctl=N listen=A.B.C.D seed=TEXT (the Ed25519 key is
+ * port+1, on 127.0.0.1; ctl_listen=A.B.C.D puts it elsewhere, for test
+ * peers outside the guest). Words: port=N ctl=N listen=A.B.C.D seed=TEXT (the Ed25519 key is
  * SHA-256(TEXT), so runs replay; without it the key comes from the system's
  * random source); a `p2p.` prefix is accepted (p2p.port=...). fault=NAME
  * makes the node misbehave on the connections it dials (bad-input tests:
@@ -274,7 +275,7 @@ static int parse_ip(const char *s, uint32_t *ip)
 int main(int argc, char **argv)
 {
     long port = 4001, ctl_port = -1;
-    uint32_t ip = 0;
+    uint32_t ip = 0, ctl_ip = 0x7f000001;
     const char *seed_text = NULL;
     int fault = 0;
     for (int i = 1; i < argc; i++) {
@@ -283,6 +284,12 @@ int main(int argc, char **argv)
             port = p2p_atol(v);
         else if ((v = arg_value(argv[i], "ctl")))
             ctl_port = p2p_atol(v);
+        else if ((v = arg_value(argv[i], "ctl_listen"))) {
+            if (parse_ip(v, &ctl_ip) < 0) {
+                plat_log("p2pd: bad ctl_listen address %s", v);
+                return 2;
+            }
+        }
         else if ((v = arg_value(argv[i], "seed")))
             seed_text = v;
         else if ((v = arg_value(argv[i], "fault"))) {
@@ -327,7 +334,7 @@ int main(int argc, char **argv)
     node.fault = (enum node_fault)fault;
     if (ctl_port < 0)
         ctl_port = port == 0 ? 0 : port + 1;
-    ctl_lfd = plat_tcp_listen(0x7f000001, (uint16_t)ctl_port);
+    ctl_lfd = plat_tcp_listen(ctl_ip, (uint16_t)ctl_port);
     uint32_t cip;
     uint16_t cport = (uint16_t)ctl_port;
     if (ctl_lfd < 0) {
