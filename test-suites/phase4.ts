@@ -21,6 +21,21 @@ export const cases: CaseDef[] = [
     expect: {log: ['ok 1 p2p_crypto', 'ok 2 no_page_leak']},
   },
   {
+    // The address js dials is the guest's fixed one (198.51.100.2, p2pd's
+    // ready line gives port and PeerId): libp2p mDNS is not built yet.
+    id: 'p2p_js_tap',
+    phase: 4,
+    title: 'js-libp2p 3.3 in the case namespace dials p2pd in the guest over TAP (Noise, yamux, identify checked from js, 20 pings, 100 x 64 KiB echo), then p2pd dials js (p2p dial, 20 pings, 100 x 64 KiB echo verified by kos, served by js)',
+    components: ['noise', 'yamux', 'identify', 'ping', 'tap'],
+    syscalls: ['SYS_LISTEN', 'SYS_ACCEPT', 'SYS_CONNECT', 'SYS_SEND', 'SYS_RECV'],
+    profile: 'e1000-tap',
+    append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 init=/bin/p2pd:port=4001:seed=kos-tap:ctl_listen=0.0.0.0',
+    timeoutSec: 1200,
+    needsNetAdmin: true,
+    peer: {name: 'libp2p-tap', options: {pings: 20, echoStreams: 100, echoSize: 65536}},
+    expect: {log: ['ok 1 p2pd']},
+  },
+  {
     id: 'p2p_selftest',
     phase: 4,
     title: 'Two kos libp2p nodes in one ring-3 process, linked in memory: multistream-select, Noise XX with the libp2p payload, yamux, identify both ways, 5 pings, 16 x 64 KiB echo verified; a bad identity signature, yamux frames with a bad version, type, stream id or window and a PeerId mismatch each close only their connection with the reason counted; varint, base58btc, PeerId, multiaddr and multistream encodings',
