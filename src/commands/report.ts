@@ -3,6 +3,7 @@ import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../bench/file.js'
+import {reportFreshness} from '../report/progress/freshness.js'
 import {generateProgress} from '../report/progress/index.js'
 import {REPORT_LANGS} from '../report/progress/markdown.js'
 import {ResultsFileError} from '../report/results.js'
@@ -10,6 +11,7 @@ import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'
 import {warn} from '../util/log.js'
 import {EXIT_BAD_INPUT, EXIT_FAILED} from '../util/errors.js'
+import {shortCommit} from '../util/git.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
@@ -19,6 +21,7 @@ export default class Report extends Command {
   static override examples = [
     '<%= config.bin %> report',
     '<%= config.bin %> report --lang es',
+    '<%= config.bin %> report --check',
     '<%= config.bin %> report --results shard1/results.json --results shard2/results.json --bench build/reports/bench.json',
   ]
 
@@ -28,11 +31,21 @@ export default class Report extends Command {
     vitest: Flags.string({description: "vitest's JSON report (default build/reports/vitest.json when present, written by `kos check`)"}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
+    check: Flags.boolean({description: 'write nothing; exit 1 when the committed docs/PROGRESS.md is older than the last change to test-suites/ or the component list', default: false}),
     lang: Flags.string({description: 'language of the Markdown report (es: Spanish, the original report\'s language; default file docs/PROGRESS.es.md)', options: [...REPORT_LANGS], default: 'en'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Report)
+    if (flags.check) {
+      const f = reportFreshness(findRepoRoot())
+      if (!f.fresh) {
+        process.stderr.write(`kos report: ${f.problem}\n`)
+        return this.exit(EXIT_FAILED)
+      }
+      this.log(`docs/PROGRESS.md describes ${shortCommit(f.reportCommit!)}, at or after ${shortCommit(f.lastChange!)}, the last change to what it reports on`)
+      return
+    }
     // Paths given on the command line are relative to the current directory; defaults to the repository root.
     const given = (p: string | undefined) => (p === undefined ? undefined : resolve(p))
     let generated
