@@ -12,10 +12,12 @@
 #include "arch/x86_64/io.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
+#include "mm/uaccess.h"
 #include "fs/tarfs.h"
 #include "proc/proc.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
+#include "lib/stack_protector.h"
 #include "lib/ktap.h"
 #include "lib/string.h"
 #include "cmdline.h"
@@ -35,8 +37,56 @@ static void (*const subsystem_inits[])(void) = {
     net_platform_init,
 };
 
+/* harness=stacksmash: write past a local array; the stack protector's check
+ * on return must catch it (__stack_chk_fail panics). */
+static volatile size_t harness_smash_len = 64;
+__attribute__((noinline)) static void harness_smash_stack(void)
+{
+    char buf[16];
+    volatile char *p = buf;
+    size_t len = harness_smash_len;
+    kprintf("harness: writing %lu bytes into a 16-byte stack buffer\n", (unsigned long)len);
+    for (size_t i = 0; i < len; i++)
+        p[i] = 'A';
+}
+
+/* A page mapped user-accessible in the current (kernel) address space: its
+ * first byte is `ret`, so executing it would return if SMEP let it run. */
+#define HARNESS_USER_VA 0x10000000ULL
+static volatile uint8_t *harness_user_page(uint64_t flags)
+{
+    uint64_t pa = pmm_alloc_zeroed();
+    if (!pa)
+        panic("harness: no page for the user mapping");
+    *(uint8_t *)phys_to_virt(pa) = 0xc3;
+    if (paging_map(read_cr3() & PTE_ADDR, HARNESS_USER_VA, pa, PTE_U | flags))
+        panic("harness: cannot map a user page at 0x%lx", (unsigned long)HARNESS_USER_VA);
+    return (volatile uint8_t *)HARNESS_USER_VA;
+}
+
 static void harness_misbehave(const char *what)
 {
+    if (strcmp(what, "stacksmash") == 0) {
+        harness_smash_stack();
+        panic("a 64-byte write into a 16-byte stack buffer was not caught");
+    }
+    if (strcmp(what, "smep") == 0) {
+        volatile uint8_t *page = harness_user_page(0);
+        kprintf("harness: calling the user page at %p from the kernel (SMEP %s)\n", (void *)page, cpu_smep_enabled ? "on" : "off");
+        ((void (*)(void))(uintptr_t)page)();
+        panic("the kernel executed a user page (SMEP %s)", cpu_smep_enabled ? "on, not enforced" : "off");
+    }
+    if (strcmp(what, "smap") == 0) {
+        volatile uint8_t *page = harness_user_page(PTE_NX);
+        uint8_t first = 0;
+        /* Through the helper it works (stac/clac around the copy) ... */
+        if (copyin(&first, (uint64_t)(uintptr_t)page, 1) || first != 0xc3)
+            panic("copyin of a mapped user page failed");
+        kprintf("harness: copyin read 0x%x from the user page; now a direct read (SMAP %s)\n", first, cpu_smap_enabled ? "on" : "off");
+        /* ... a plain dereference outside it must fault. */
+        first = *page;
+        panic("the kernel read a user page outside copyin (SMAP %s), got 0x%x", cpu_smap_enabled ? "on, not enforced" : "off", first);
+    }
     if (strcmp(what, "panic") == 0)
         panic("deliberate panic requested on the command line");
     if (strcmp(what, "hang") == 0) {
@@ -55,7 +105,7 @@ static void harness_misbehave(const char *what)
         *unmapped = 1;
         panic("write to an unmapped kernel address did not fault");
     }
-    panic("unknown harness mode '%s' (expected hang, triple, panic or pagefault)", what);
+    panic("unknown harness mode '%s' (expected hang, triple, panic, pagefault, stacksmash, smep or smap)", what);
 }
 
 /* hold=key: keep what is on the screen until a key comes from the PS/2
@@ -210,6 +260,8 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
         kprintf("kos: multiboot%d loader, no framebuffer (serial console only)\n", boot_info.multiboot_version);
 
     cpu_init();
+    kprintf("kos: SMEP %s, SMAP %s, stack protector canary from %s\n", cpu_smep_enabled ? "on" : "off",
+            cpu_smap_enabled ? "on" : "off", stack_guard_source());
     gdt_init();
     idt_init();
     pmm_init();

@@ -82,6 +82,24 @@ export const cases: CaseDef[] = [
     },
   },
   {
+    id: 'stack_protector_user',
+    phase: 1,
+    title: 'a user stack buffer overflow is caught by the stack protector (per-image canary from getrandom): message, then the kernel kills only that process',
+    components: ['ring3', 'elf-loader'],
+    syscalls: ['SYS_WRITE', 'SYS_EXIT'],
+    profile: 'base',
+    append: 'init=/bin/stack_smash!fault,/bin/hello',
+    timeoutSec: 120,
+    expect: {
+      log: [
+        '[user] stack_smash: writing 64 bytes into a 16-byte buffer',
+        '*** stack smashing detected ***: terminated',
+        'ok 1 stack_smash # killed: invalid opcode (vector 6, error 0x0)',
+        '[user] Hello from ring-3!',
+      ],
+    },
+  },
+  {
     id: 'elf_malformed',
     phase: 1,
     title: 'every /badelf image is refused by the loader without leaking; good.elf runs',

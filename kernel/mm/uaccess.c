@@ -30,7 +30,9 @@ int copyin(void *dst, uint64_t usrc, uint64_t n)
 {
     if (user_range_ok(usrc, n, false))
         return -EFAULT;
+    user_access_begin();
     memcpy(dst, (const void *)usrc, n);
+    user_access_end();
     return 0;
 }
 
@@ -38,7 +40,9 @@ int copyout(uint64_t udst, const void *src, uint64_t n)
 {
     if (user_range_ok(udst, n, true))
         return -EFAULT;
+    user_access_begin();
     memcpy((void *)udst, src, n);
+    user_access_end();
     return 0;
 }
 
@@ -50,7 +54,9 @@ int copyinstr(char *dst, uint64_t usrc, size_t max)
         if (i == 0 || (a & (PAGE_SIZE - 1)) == 0)
             if (a < usrc || user_range_ok(a, 1, false))
                 return -EFAULT;
+        user_access_begin();
         dst[i] = *(const char *)a;
+        user_access_end();
         if (!dst[i])
             return 0;
     }

@@ -99,6 +99,22 @@ describe('kos test against the real kernel', () => {
     expect(r.exitCode).toBe(0)
   })
 
+  it('hardening: a stack smash, an executed user page and a touched user page are each caught with the rule\'s name', async () => {
+    const ids = ['kernel_stack_smash', 'kernel_smep', 'kernel_smap']
+    const r = await kos(['test', ...SUITES, '--json', ...ids.flatMap((id) => ['--case', id])])
+    expect(r.exitCode, r.stderr).toBe(0)
+    const {loadSuites} = await import('../../src/suites/load.js')
+    const defs = await loadSuites(repoRoot, 'test/fixtures/suites')
+    for (const c of (JSON.parse(r.stdout) as RunResults).cases) {
+      const def = defs.find((d) => d.id === c.id)!
+      expect(c, c.id).toMatchObject({status: 'crash', expected: {status: 'crash', met: true}})
+      expect(c.reason!.startsWith(def.expect!.crashReason!), `${c.id}: ${c.reason}`).toBe(true)
+      // classify stops at the panic; the lines that show how it got there are checked here.
+      const log = readFileSync(path.resolve(repoRoot, c.log), 'utf8')
+      for (const line of def.expect!.log!) expect(log, `${c.id}: ${line}`).toContain(line)
+    }
+  })
+
   it('symbolizes the backtrace of a kernel exception (kernel_exception) in the result, the log and the reason', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'kos-harness-bt-'))
     const r = await kos(['test', '--suites', 'test/fixtures/suites', '--case', 'kernel_exception', '--no-build', '--json', '--out', out])

@@ -5,6 +5,12 @@
 _start:
     xor %ebp, %ebp
     and $-16, %rsp
+    /* This image's stack-protector canary, before any protected code; keep argc/argv. */
+    push %rdi
+    push %rsi
+    call __stack_guard_init
+    pop %rsi
+    pop %rdi
     call main
     mov %eax, %edi
     call exit

@@ -140,6 +140,8 @@ long_mode_entry:
     mov %ax, %gs
 
     movabs $boot_stack_top, %rsp
+    movabs $set_stack_guard, %rax
+    call *%rax
     xor %ebp, %ebp
     mov boot_mb_magic, %edi
     mov boot_mb_info, %esi
@@ -148,6 +150,35 @@ long_mode_entry:
 2:  cli
     hlt
     jmp 2b
+
+    /* The per-boot stack-protector canary (__stack_chk_guard), before any
+     * protected C function runs: RDRAND when CPUID.1:ECX[30] says it exists
+     * and it delivers within 10 tries, else the TSC multiplied by an odd
+     * constant. The low byte is cleared (a NUL stops string overflows). */
+    .text
+set_stack_guard:
+    push %rbx
+    mov $1, %eax
+    cpuid
+    bt $30, %ecx
+    jnc 2f
+    mov $10, %ecx
+1:  rdrand %rax
+    jc 3f
+    loop 1b
+2:  rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    movabs $0x9e3779b97f4a7c15, %rdx
+    imul %rdx, %rax
+    jmp 4f
+3:  movabs $stack_guard_from_rdrand, %rdx
+    movb $1, (%rdx)
+4:  xor %al, %al
+    movabs $__stack_chk_guard, %rdx
+    mov %rax, (%rdx)
+    pop %rbx
+    ret
 
     .section .bss
     .align 16

@@ -1,5 +1,6 @@
 #pragma once
 #include <stdint.h>
+#include <stdbool.h>
 #include "arch/x86_64/regs.h"
 
 static inline uint64_t rdtsc(void)
@@ -40,6 +41,14 @@ __attribute__((noreturn)) static inline void cpu_halt_forever(void)
 }
 
 void cpu_init(void);
+
+/* Set by cpu_init when the CPU has them (CR4.SMEP, CR4.SMAP). */
+extern uint8_t cpu_smap_enabled;
+extern bool cpu_smep_enabled;
+/* The window in which the kernel may touch user pages under SMAP: only the
+ * user-copy helpers (mm/uaccess.c) open it. stac/clac exist only with SMAP. */
+static inline void user_access_begin(void) { if (cpu_smap_enabled) __asm__ volatile("stac" ::: "memory"); }
+static inline void user_access_end(void) { if (cpu_smap_enabled) __asm__ volatile("clac" ::: "memory"); }
 
 /* Leave QEMU through isa-debug-exit (QEMU exits with (code << 1) | 1). */
 __attribute__((noreturn)) void qemu_exit(uint32_t code);

@@ -83,7 +83,12 @@ isr_common:
     pushq %r13
     pushq %r14
     pushq %r15
-    cld
+    /* Whatever RFLAGS.AC ring 3 (or an interrupted user copy) had, the handler
+     * runs with SMAP enforced; iretq puts the interrupted AC back. */
+    testb $1, cpu_smap_enabled(%rip)
+    jz 1f
+    clac
+1:  cld
     mov %rsp, %rdi
     call trap_dispatch
     .global trap_restore

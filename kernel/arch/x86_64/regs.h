@@ -22,6 +22,7 @@
 #define CR4_OSFXSR     (1 << 9)
 #define CR4_OSXMMEXCPT (1 << 10)
 #define CR4_SMEP       (1 << 20)
+#define CR4_SMAP       (1 << 21)
 
 /* EFER (MSR 0xC0000080) */
 #define MSR_EFER  0xC0000080
@@ -30,3 +31,6 @@
 
 /* CPUID leaf 7, EBX */
 #define CPUID7_EBX_SMEP (1 << 7)
+#define CPUID7_EBX_SMAP (1 << 20)
+/* CPUID leaf 1, ECX */
+#define CPUID1_ECX_RDRAND (1 << 30)

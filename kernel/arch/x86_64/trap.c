@@ -66,6 +66,21 @@ static uint64_t stack_top_of(uint64_t sp)
     return 0;
 }
 
+/* Which protection rule a kernel-mode page fault on a present user page
+ * broke: SMEP (executed it) or SMAP (touched it outside the user-copy
+ * helpers); NULL for any other fault. */
+static const char *kernel_fault_rule(const struct trapframe *tf, uint64_t cr2)
+{
+    if (tf->vector != T_PGFLT || cr2 >= USER_TOP || !(tf->error & PF_PRESENT))
+        return NULL;
+    uint64_t leaf = 0;
+    if (!paging_translate(read_cr3() & PTE_ADDR, cr2, &leaf) || !(leaf & PTE_U))
+        return NULL;
+    if (tf->error & PF_INSTR)
+        return cpu_smep_enabled ? "SMEP: the kernel executed a user page" : NULL;
+    return cpu_smap_enabled ? "SMAP: the kernel touched a user page outside copyin/copyout" : NULL;
+}
+
 static void kernel_fault(struct trapframe *tf)
 {
     uint64_t cr2 = read_cr2();
@@ -76,7 +91,8 @@ static void kernel_fault(struct trapframe *tf)
             tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp);
     kprintf("#   bt: 0x%lx\n", tf->rip);
     backtrace_from(tf->rsp, stack_top_of(tf->rsp));
-    panic("%s in kernel at rip 0x%lx (vector %lu, error 0x%lx, cr2 0x%lx)",
+    const char *rule = kernel_fault_rule(tf, cr2);
+    panic("%s%s%s in kernel at rip 0x%lx (vector %lu, error 0x%lx, cr2 0x%lx)", rule ? rule : "", rule ? "; " : "",
           trap_name(tf->vector), tf->rip, tf->vector, tf->error, cr2);
 }
 
