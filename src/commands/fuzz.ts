@@ -1,0 +1,42 @@
+import {Command, Flags} from '@oclif/core'
+
+import {FUZZ_TARGETS, FuzzError, buildFuzzer, runFuzzer, selectTargets, type FuzzResult} from '../fuzz/index.js'
+import {findRepoRoot} from '../util/root.js'
+
+export default class Fuzz extends Command {
+  static override description =
+    'Build the libFuzzer harnesses of tools/fuzz for the host (ASan, UBSan) and run each for a bounded time on its corpus: ' +
+    FUZZ_TARGETS.map((t) => t.name).join(', ')
+
+  static override examples = ['<%= config.bin %> fuzz --time 60', '<%= config.bin %> fuzz --target dns --time 30']
+
+  static override flags = {
+    time: Flags.integer({description: 'seconds in all, shared equally by the harnesses', default: 60, min: 1}),
+    target: Flags.string({description: 'only this harness (repeatable)', multiple: true}),
+    json: Flags.boolean({description: 'print the results as JSON', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Fuzz)
+    const root = findRepoRoot()
+    const results: FuzzResult[] = []
+    try {
+      const targets = selectTargets(flags.target)
+      const each = Math.max(1, Math.floor(flags.time / targets.length))
+      for (const t of targets) {
+        const bin = await buildFuzzer(root, t)
+        const r = await runFuzzer(root, t, bin, each)
+        results.push(r)
+        if (!flags.json) this.log(`${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.detail} (${r.seeds} seeds)`)
+      }
+    } catch (error) {
+      if (error instanceof FuzzError) {
+        process.stderr.write(`kos fuzz: ${error.message}\n`)
+        return this.exit(2)
+      }
+      throw error
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n')
+    if (results.some((r) => !r.ok)) this.exit(1)
+  }
+}

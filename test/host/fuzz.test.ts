@@ -1,0 +1,27 @@
+// kos fuzz: every libFuzzer harness builds, runs a few seconds on its seed corpus
+// and finds nothing on the current code; the summary parser and the target list.
+import {describe, expect, it} from 'vitest'
+import path from 'node:path'
+import {FUZZ_TARGETS, FuzzError, buildFuzzer, parseFuzzerSummary, runFuzzer, selectTargets} from '../../src/fuzz/index.js'
+
+const repoRoot = path.resolve(import.meta.dirname, '../..')
+
+describe('kos fuzz', () => {
+  it('reads libFuzzer\'s closing line and names an unknown harness', () => {
+    expect(parseFuzzerSummary('#2\tINITED\nDone 400550 runs in 11 second(s)\n')).toEqual({runs: 400550, seconds: 11})
+    expect(parseFuzzerSummary('==1== ERROR: AddressSanitizer: heap-buffer-overflow\n')).toBeNull()
+    expect(() => selectTargets(['elf'])).toThrow(FuzzError)
+    expect(() => selectTargets(['elf'])).toThrow('unknown fuzz harness "elf" (have: net_input, dns, wasm_decode)')
+    expect(selectTargets(undefined).map((t) => t.name)).toEqual(['net_input', 'dns', 'wasm_decode'])
+  })
+
+  for (const t of FUZZ_TARGETS) {
+    it(`${t.name}: builds with ASan+UBSan, runs 3 s on its ${t.what}, finds nothing`, async () => {
+      const bin = await buildFuzzer(repoRoot, t)
+      const r = await runFuzzer(repoRoot, t, bin, 3)
+      expect(r.ok, r.detail).toBe(true)
+      expect(r.runs).toBeGreaterThan(100)
+      expect(r.seeds).toBeGreaterThan(0)
+    }, 600_000)
+  }
+})
