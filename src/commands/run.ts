@@ -144,14 +144,14 @@ export default class Run extends Command {
     const exit = await proc.done
     // QEMU restores the terminal itself unless it was killed hard.
     if (exit.signal === 'SIGKILL' && process.stdin.isTTY) spawnSync('stty', ['sane'], {stdio: 'inherit'})
-    if (peer) {
+    if (peer?.result) {
       const verdict = await Promise.race([
         peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
         new Promise<{ok: boolean; detail: string}>((resolve) => { setTimeout(() => resolve({ok: false, detail: 'peer gave no result'}), 15_000).unref() }),
       ])
       process.stderr.write(`host peer: ${verdict.ok ? 'ok' : 'FAILED'}: ${verdict.detail}\n`)
-      await peer.stop().catch(() => undefined)
     }
+    if (peer) await peer.stop().catch(() => undefined)
     if (exit.spawnError) {
       process.stderr.write(`kos run: QEMU did not start: ${exit.spawnError}\n`)
       return this.exit(2)

@@ -196,7 +196,7 @@ export async function runCase(
     const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, tempFor(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
 
     let peerResult: PeerVerdict | undefined
-    if (peer) {
+    if (peer?.result) {
       peerResult = await withTimeout(
         peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
         PEER_RESULT_GRACE_MS,

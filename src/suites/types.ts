@@ -146,8 +146,12 @@ export interface Peer {
   /** Resolves when the peer is ready for the guest (QEMU is started after it). */
   ready: Promise<void>
   stop(): Promise<void>
-  /** The peer's verdict; a failed peer fails the case with `detail`. */
-  result: Promise<PeerVerdict>
+  /**
+   * The peer's verdict; a failed peer fails the case with `detail`. Absent for a helper
+   * that only prepares the machine (user-port reserves a forwarded port) and checks
+   * nothing: the verdict is then the guest's alone and results.json records no peer.
+   */
+  result?: Promise<PeerVerdict>
   /** Placeholder values for the profile's QEMU args (e.g. {hostPort}); read after `ready`. */
   vars?: Record<string, string | number>
   /** Command put before QEMU's argv, e.g. ["ip", "netns", "exec", NS] to run it inside the case's namespace. */

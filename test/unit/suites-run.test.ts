@@ -95,6 +95,11 @@ describe('runCases', () => {
     // The peer's verdict and findings are kept in the result, on a pass too.
     expect(r.cases[0].peer).toEqual({name: 'good', ok: true, detail: 'fine', findings: {echoes: 10, lost: 0}})
     expect(r.cases[1].peer).toEqual({name: 'bad', ok: false, detail: '3 of 10 echoes lost'})
+    // A helper without a verdict (user-port only reserves a port) leaves the verdict to the guest and records no peer.
+    const helper = (): Peer => ({ready: Promise.resolve(), vars: {hostPort: 40124}, stop: async () => undefined})
+    const h = await runCases([def('p4', 'fake=pass', {profile: 'net', peer: {name: 'port'}})], {repoRoot: root, accel: 'tcg', qemuBinary: fakeQemu, startPeer: helper})
+    expect(h.cases[0].status).toBe('pass')
+    expect(h.cases[0]).not.toHaveProperty('peer')
     // The peer watches the log QEMU writes: a temporary name in the logs dir, moved to p1.log after the peer stopped.
     expect(seen[0].ctx).toMatchObject({caseId: 'p1', repoRoot: root})
     expect(path.dirname(seen[0].ctx.serialPath)).toBe(path.join(root, 'build/reports/logs'))
