@@ -164,6 +164,16 @@ export const cases: CaseDef[] = [
     ['SYS_SIGACTION', 'SYS_SIGPROCMASK', 'SYS_SIGRETURN', 'SYS_SIGSUSPEND', 'SYS_PAUSE', 'SYS_ALARM', 'SYS_KILL', 'SYS_EXEC'],
     ['ok 16 exec_resets_handlers_keeps_ignored_and_mask'],
   ),
+  {
+    id: 'ktest_signal',
+    phase: 2,
+    title: 'in-kernel: Ctrl-C on the console (a 0x03 byte on the receive path) is SIGINT to the foreground program: its handler runs, or the default ends it; other bytes still reach readers',
+    components: ['signals', 'serial'],
+    syscalls: ['SYS_SIGACTION', 'SYS_PAUSE'],
+    profile: 'base',
+    append: 'ktest=signal',
+    timeoutSec: 120,
+  },
   progCase(
     'signals_ipc',
     'signal_ipc_test',

@@ -57,6 +57,20 @@ int main(int argc, char **argv)
         sigprocmask(SIG_BLOCK, NULL, &mask);
         return (a1.handler == SIG_DFL ? 1 : 0) | (a2.handler == SIG_IGN ? 2 : 0) | (mask == KOS_SIGBIT(SIGTERM) ? 4 : 0);
     }
+    if (argc > 1 && strcmp(argv[1], "sigint") == 0) {
+        /* kernel/test/test_signal.c presses Ctrl-C while we wait. */
+        kos_signal(SIGINT, on_usr1, 0);
+        usr1_count = 0;
+        printf("[signal_test] waiting for SIGINT\n");
+        long r = -EINTR;        /* stays so if Ctrl-C came before the first pause */
+        while (usr1_count == 0)
+            r = pause();
+        return r == -EINTR && last_sig == SIGINT ? 0 : 1;
+    }
+    if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        for (;;)
+            pause();
+    }
     ktap_begin("signals", 16);
     long me = getpid();
 

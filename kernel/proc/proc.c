@@ -275,6 +275,7 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err
     p->mmap_next = MMAP_BASE;
     p->kernel_waited = true;
     p->session = p->pid;
+    signal_set_foreground(p);
     p->state = PROC_RUNNABLE;
     why[0] = 0;
     *err = 0;

@@ -10,6 +10,7 @@
 #include "arch/x86_64/irq.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "drivers/serial.h"
 #include "sys/syscall.h"
 #include "mm/uaccess.h"
 #include "lib/string.h"
@@ -28,7 +29,9 @@
  * must be set. IOPL, NT, VM, TF, RF and the rest may not. */
 
 static uint64_t tramp_frame;
+static int foreground_pid;
 static void signal_tick(void);
+static void console_interrupt(void);
 static uint32_t mxcsr_mask;
 
 static const char *const names[KOS_NSIG] = {
@@ -63,6 +66,25 @@ void signal_init(void)
     if (!mxcsr_mask)
         mxcsr_mask = 0xffbf;
     timer_on_tick(signal_tick);
+    serial_on_interrupt_char(console_interrupt);
+}
+
+void signal_set_foreground(const struct proc *p)
+{
+    foreground_pid = p ? p->pid : 0;
+}
+
+/* Ctrl-C on the console: SIGINT to the foreground program (interrupt
+ * context: only marks it pending and wakes it). */
+static void console_interrupt(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &proc_table[i];
+        if (foreground_pid && q->pid == foreground_pid && q->state != PROC_UNUSED && q->state != PROC_EMBRYO) {
+            signal_send(q, SIGINT, NULL);
+            return;
+        }
+    }
 }
 
 int signal_map_trampoline(uint64_t pml4)

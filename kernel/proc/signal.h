@@ -37,3 +37,6 @@ void signal_exec(struct proc *p);
 /* kill(pid, sig): 0, -EINVAL, -ESRCH, -EPERM. */
 int signal_kill(int pid, int sig);
 const char *signal_name(int sig);
+/* The program Ctrl-C on the console sends SIGINT to (proc_spawn sets it:
+ * the kernel runs one program at a time). NULL: nobody. */
+void signal_set_foreground(const struct proc *p);

@@ -6,7 +6,7 @@
  * suite listed here and defined nowhere is a link error. */
 extern const struct ktest_suite ktest_suite_lib, ktest_suite_pmm, ktest_suite_paging, ktest_suite_heap,
     ktest_suite_tarfs, ktest_suite_ramfs, ktest_suite_elf, ktest_suite_cpu, ktest_suite_proc, ktest_suite_cow,
-    ktest_suite_random, ktest_suite_wasm, ktest_suite_pci, ktest_suite_netecho;
+    ktest_suite_random, ktest_suite_signal, ktest_suite_wasm, ktest_suite_pci, ktest_suite_netecho;
 
 /* Every suite, in the order ktest=all runs them. Adding one: define it and
  * list it here. */
@@ -22,6 +22,7 @@ static const struct ktest_suite *const suites[] = {
     &ktest_suite_proc,
     &ktest_suite_cow,
     &ktest_suite_random,
+    &ktest_suite_signal,
     &ktest_suite_wasm,
     &ktest_suite_pci,
     &ktest_suite_netecho,

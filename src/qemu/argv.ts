@@ -20,6 +20,8 @@ export interface QemuArgvOptions {
   serialPath?: string
   /** With stdio serial: also copy the serial output to this file (peers read it). */
   serialLogPath?: string
+  /** With stdio serial: a Ctrl-C byte written to QEMU's stdin goes to the guest (signal=off) instead of stopping QEMU. */
+  consoleInput?: boolean
   /** Where `-d cpu_reset` writes (its "Triple fault" line names a triple fault). */
   qemuLogPath?: string
   /** gdb stub port: the guest waits (-S) until gdb attaches. */
@@ -86,7 +88,8 @@ export function qemuArgv(profile: MachineProfile, opts: QemuArgvOptions): string
   } else {
     // signal=on: Ctrl-C stops QEMU (and kos run) instead of going to the guest.
     const logfile = opts.serialLogPath ? `,logfile=${opts.serialLogPath}` : ''
-    argv.push('-chardev', `stdio,id=serial0,signal=on${logfile}`, '-serial', 'chardev:serial0')
+    const signal = opts.consoleInput ? 'off' : 'on'
+    argv.push('-chardev', `stdio,id=serial0,signal=${signal}${logfile}`, '-serial', 'chardev:serial0')
   }
   argv.push('-device', DEBUG_EXIT_DEVICE)
   const vars = opts.vars ?? {}

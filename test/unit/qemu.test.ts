@@ -61,6 +61,8 @@ describe('qemuArgv', () => {
     expect(argv).not.toContain('-d')
     const logged = qemuArgv(smp, {...opts, serialLogPath: 'build/reports/logs/x.run.log'})
     expect(logged).toContain('stdio,id=serial0,signal=on,logfile=build/reports/logs/x.run.log')
+    // Typing on the console (test/integration/console_sigint.test.ts): Ctrl-C goes to the guest.
+    expect(qemuArgv(smp, {...opts, consoleInput: true})).toContain('stdio,id=serial0,signal=off')
     expect(argv.at(-1)).toBe('-s')
   })
 
