@@ -8,6 +8,7 @@
 #include "mm/paging.h"
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "net/tcp_proc.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -44,12 +45,28 @@ static const struct file_ops procinfo_file_ops = {
     .read = file_read_contents, .release = procinfo_release,
 };
 
+#define NET_TCP_MAX 32768
+
 int procinfo_open(const char *path, int flags, struct file **out)
 {
-    if (strcmp(path, PROCINFO_KSTAT) != 0)
+    bool net_tcp = strcmp(path, PROCINFO_NET_TCP) == 0;
+    if (strcmp(path, PROCINFO_KSTAT) != 0 && !net_tcp)
         return -ENOENT;
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
         return -EROFS;
+    if (net_tcp) {
+        char *t = kmalloc(NET_TCP_MAX);
+        if (!t)
+            return -ENOMEM;
+        struct file *f = file_new(&procinfo_file_ops, O_RDONLY, t);
+        if (!f) {
+            kfree(t);
+            return -ENOMEM;
+        }
+        f->priv_len = tcp_proc_text(t, NET_TCP_MAX);
+        *out = f;
+        return 0;
+    }
     /* Counted before this file exists, as the caller would see it. */
     uint64_t free_pages = pmm_free_count();
     char *text = kmalloc(KSTAT_MAX);

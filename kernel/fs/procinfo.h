@@ -15,6 +15,9 @@
  *   kernel_table_pages N  page tables of the shared kernel half (permanent:
  *                       leak checks add them to free_pages)
  *   proc PID PPID STATE CPU_TICKS NAME     one per process (STATE R S Z E)
+ *
+ * /proc/net/tcp: the TCP counters, per connection and in total (format in
+ * kernel/net/tcp_proc.c).
  */
 #include <stdbool.h>
 

@@ -15,6 +15,7 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
+import {curlHttpd, HTTPD_FILES} from './tcp.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 
@@ -308,6 +309,19 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         }, ns.prefix, signal)
         return {ok: report.ok, detail: summarizeMdns(report), findings: {steps: report.steps}}
       })
+    case 'curl-tap': {
+      // The guest runs httpd, not netecho: this peer waits for httpd's own line.
+      const files = (spec.options?.files as string[] | undefined) ?? Object.keys(HTTPD_FILES)
+      const bad = files.filter((f) => !(f in HTTPD_FILES))
+      if (bad.length > 0) throw new Error(`peer curl-tap: unknown files ${bad.join(', ')} (known: ${Object.keys(HTTPD_FILES).join(', ')})`)
+      const netem = spec.options?.netem as string[] | undefined
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => curlHttpd(ns!, {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
+        repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
+    }
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
@@ -315,8 +329,8 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
     case 'bad-packets':
       return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
     default:
-      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, screen, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, lan-echo, mdns-lan, bad-packets)`)
+      throw new Error(`unknown peer "${spec.name}" (known: ${PEER_NAMES.join(', ')})`)
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'curl-tap', 'lan-echo', 'mdns-lan', 'bad-packets']

@@ -154,3 +154,25 @@ export function listLeftovers(ownerPid?: number): Leftovers {
 export function liveNamespaces(): string[] {
   return [...live.keys()]
 }
+
+let netemProbe: boolean | undefined
+
+/**
+ * Can this host's kernel run tc netem (sch_netem)? Probed once in a throwaway
+ * namespace (never the root namespace), which is removed again.
+ */
+export function netemAvailable(): boolean {
+  if (netemProbe !== undefined) return netemProbe
+  const name = `${NETNS_PREFIX}${process.pid}-netem-probe`
+  try {
+    execFileSync('ip', ['netns', 'add', name], {stdio: 'ignore'})
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up'], {stdio: 'ignore'})
+    execFileSync('ip', ['netns', 'exec', name, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], {stdio: 'ignore'})
+    netemProbe = true
+  } catch {
+    netemProbe = false
+  } finally {
+    try { execFileSync('ip', ['netns', 'del', name], {stdio: 'ignore'}) } catch { /* never created */ }
+  }
+  return netemProbe
+}

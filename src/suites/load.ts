@@ -48,6 +48,7 @@ export function validateCase(value: unknown, where: string, profiles: readonly s
   if (typeof c.timeoutSec !== 'number' || !Number.isFinite(c.timeoutSec) || c.timeoutSec <= 0) fail('timeoutSec', 'must be a number of seconds > 0')
   if (c.guests !== undefined && (!Number.isInteger(c.guests) || (c.guests as number) < 1 || (c.guests as number) > 16)) fail('guests', 'must be an integer 1..16')
   if (c.needsNetAdmin !== undefined && typeof c.needsNetAdmin !== 'boolean') fail('needsNetAdmin', 'must be a boolean')
+  if (c.needsNetem !== undefined && typeof c.needsNetem !== 'boolean') fail('needsNetem', 'must be a boolean')
   if (c.boot !== undefined) {
     const b = c.boot as Record<string, unknown>
     if (typeof b !== 'object' || b === null || !['bios', 'uefi'].includes(b.firmware as string)) fail('boot', 'must be {firmware: "bios" | "uefi", entry: string}')

@@ -6,6 +6,7 @@ import {chooseAccel} from '../qemu/accel.js'
 import {buildTestIso, testIsoPath} from '../image/index.js'
 import {OVMF_FIRMWARE, qemuArgv} from '../qemu/argv.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
+import {netemAvailable} from '../qemu/netns.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {headCommit} from '../util/git.js'
 import {hasNetAdmin, processAlive} from '../util/host.js'
@@ -18,6 +19,7 @@ export const DEFAULT_KERNEL = 'build/kernel32.elf'
 export const DEFAULT_INITRD = 'build/initrd.tar'
 export const DEFAULT_LOG_DIR = 'build/reports/logs'
 export const NET_ADMIN_SKIP_REASON = 'needs root/CAP_NET_ADMIN for TAP'
+export const NETEM_SKIP_REASON = 'needs tc netem (the sch_netem qdisc) in the host kernel'
 /** How long a peer may take to report after the guest has finished. */
 const PEER_RESULT_GRACE_MS = 15_000
 
@@ -42,6 +44,8 @@ export interface RunCasesOptions {
   qemuBinary?: string
   /** Overrides the root/CAP_NET_ADMIN check (tests). */
   netAdmin?: boolean
+  /** Overrides the tc netem probe (tests). */
+  netem?: boolean
   onCaseStart?: (c: CaseDef, attempt: number) => void
   onCaseDone?: (r: CaseResult) => void
 }
@@ -167,6 +171,7 @@ export async function runCase(
   if (opts.bootProblem !== undefined) return result({status: 'error', reason: opts.bootProblem, ktap: null}, {})
   const netAdmin = opts.netAdmin ?? hasNetAdmin()
   if (def.needsNetAdmin && !netAdmin) return result(classifyRun(def, {harnessSkip: NET_ADMIN_SKIP_REASON} as RunOutcome), {})
+  if (def.needsNetem && !(opts.netem ?? netemAvailable())) return result(classifyRun(def, {harnessSkip: NETEM_SKIP_REASON} as RunOutcome), {})
 
   let profile: MachineProfile
   try {

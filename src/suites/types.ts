@@ -42,6 +42,8 @@ export interface CaseDef {
   guests?: number
   /** Requires root / CAP_NET_ADMIN (TAP, netns). Skipped with the reason otherwise. */
   needsNetAdmin?: boolean
+  /** Injects faults with tc netem: skipped with the reason where the host kernel has no sch_netem. */
+  needsNetem?: boolean
   /**
    * Boot the ISO instead of `-kernel`: build/iso/kos-ENTRY.iso (`kos image` with the
    * menu entry ENTRY as the default, no menu wait) under SeaBIOS (`-cdrom`) or OVMF.

@@ -1,0 +1,120 @@
+// The host side of the TCP cases over TAP: curl (a real client nobody here
+// wrote) fetches files from the guest's httpd (user/httpd.c) inside the
+// case's namespace, optionally under tc netem on the namespace's side of the
+// TAP; every body is checked by SHA-256 against what httpd generated.
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type {Netns} from '../qemu/netns.js'
+import type {PeerVerdict} from '../suites/types.js'
+import {waitForSerial} from './serial.js'
+
+/** httpd_byte(i) of user/httpd.c: the contents of /www/0, /www/1, /www/1m, /www/16m. */
+export function httpdPattern(size: number): Buffer {
+  const b = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) b[i] = (i * 131 + Math.floor(i / 512) + 7) & 0xff
+  return b
+}
+
+export const HTTPD_FILES: Record<string, number> = {'/www/0': 0, '/www/1': 1, '/www/1m': 1 << 20, '/www/16m': 16 << 20}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+export interface CurlOptions {
+  /** Paths of HTTPD_FILES to fetch, in order, on one keep-alive connection. */
+  files: string[]
+  /** tc netem arguments for the namespace's side of the TAP (none: a clean link). */
+  netem?: string[]
+  /** A file of the initrd to fetch too, compared with this build output (repo-relative). */
+  initrdFile?: {url: string; local: string}
+  repoRoot: string
+  serialPath: string
+  since: number
+}
+
+interface Transfer {
+  url: string
+  code: number
+  size: number
+  connects: number
+  sha256?: string
+  ok: boolean
+}
+
+/** The guest's TCP counters printed by httpd at exit (from /proc/net/tcp). */
+export function parseTcpTotals(log: string): {retransmits: number; ooo: number; conns: Array<Record<string, number>>} {
+  const at = log.lastIndexOf('httpd: /proc/net/tcp')
+  const text = at >= 0 ? log.slice(at) : ''
+  const totals = /^totals .*retransmits (\d+)/m.exec(text)
+  const conns = [...text.matchAll(/^conn (\S+) (\S+) (\S+) (.*)$/gm)].map((m) => {
+    const kv: Record<string, number> = {}
+    const words = m[4].trim().split(/\s+/)
+    for (let i = 0; i + 1 < words.length; i += 2) kv[words[i]] = Number(words[i + 1])
+    return kv
+  })
+  const ooo = conns.reduce((s, c) => s + (c.ooo ?? 0), 0)
+  return {retransmits: totals ? Number(totals[1]) : -1, ooo, conns}
+}
+
+export async function curlHttpd(ns: Netns, o: CurlOptions, signal: AbortSignal): Promise<PeerVerdict> {
+  await waitForSerial(o.serialPath, /httpd: listening on port 80/, 240_000, signal, o.since)
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kos-curl-'))
+  const details: string[] = []
+  let ok = true
+  try {
+    if (o.netem) await ns.run('tc', ['qdisc', 'add', 'dev', ns.tap, 'root', 'netem', ...o.netem])
+    // One curl, many URLs: it keeps the connection (num_connects 0 after the first).
+    const base = `http://${ns.guestIp}`
+    const urls = [...o.files.map((f) => base + f), ...(o.initrdFile ? [base + o.initrdFile.url] : []), `${base}/missing`]
+    const args = ['-s', '--max-time', '900', '-w', '%{http_code} %{size_download} %{num_connects}\\n']
+    urls.forEach((u, i) => args.push('-o', path.join(dir, `f${i}`), u))
+    const {stdout} = await ns.run('curl', args, 1_000_000)
+    const lines = stdout.trim().split('\n')
+    const transfers: Transfer[] = urls.map((url, i) => {
+      const [code, size, connects] = (lines[i] ?? '0 0 0').split(' ').map(Number)
+      return {url, code, size, connects, ok: false}
+    })
+    transfers.forEach((t, i) => {
+      const body = (() => { try { return readFileSync(path.join(dir, `f${i}`)) } catch { return Buffer.alloc(0) } })()
+      t.sha256 = sha256(body)
+      if (i < o.files.length) {
+        const want = httpdPattern(HTTPD_FILES[o.files[i]])
+        t.ok = t.code === 200 && t.size === want.length && t.sha256 === sha256(want)
+      } else if (o.initrdFile && i === o.files.length) {
+        const want = readFileSync(path.join(o.repoRoot, o.initrdFile.local))
+        t.ok = t.code === 200 && t.sha256 === sha256(want)
+      } else {
+        t.ok = t.code === 404
+      }
+      if (!t.ok) ok = false
+      details.push(`${t.url.slice(base.length)} ${t.code} ${t.size} B${t.ok ? '' : ' WRONG'}`)
+    })
+    const reused = transfers.slice(1).every((t) => t.connects === 0)
+    details.push(reused ? `one keep-alive connection for ${transfers.length} requests` : `connections per request: ${transfers.map((t) => t.connects).join(',')}`)
+    if (!reused || transfers[0].connects !== 1) ok = false
+    // HEAD: headers only, the length of the 1 MiB file.
+    const head = await ns.run('curl', ['-s', '-I', `${base}/www/1m`], 120_000)
+    const headOk = /^HTTP\/1\.1 200/m.test(head.stdout) && /Content-Length: 1048576/i.test(head.stdout)
+    details.push(`HEAD /www/1m ${headOk ? 'ok' : 'WRONG'}`)
+    if (!headOk) ok = false
+    if (o.netem) await ns.run('tc', ['qdisc', 'del', 'dev', ns.tap, 'root'])
+    const quit = await ns.run('curl', ['-s', `${base}/quit`], 60_000)
+    if (quit.stdout !== 'bye\n') ok = false
+    const log = await waitForSerial(o.serialPath, /httpd: served \d+ connections[\s\S]*?\n(?:drop .*\n)*ok \d+ httpd/, 120_000, signal, o.since)
+    const counters = parseTcpTotals(log.input ?? '')
+    details.push(`guest retransmits ${counters.retransmits}, out-of-order segments ${counters.ooo}`)
+    if (o.netem && (counters.retransmits <= 0 || counters.ooo <= 0)) {
+      ok = false
+      details.push('the faults left no trace in the guest counters')
+    }
+    return {ok, detail: details.join('; '), findings: {transfers, headOk, netem: o.netem ?? null, guest: counters}}
+  } catch (error) {
+    // Let the guest finish anyway: the case then fails on this verdict, not a timeout.
+    await ns.run('tc', ['qdisc', 'del', 'dev', ns.tap, 'root'], 10_000).catch(() => undefined)
+    await ns.run('curl', ['-s', '--max-time', '20', `http://${ns.guestIp}/quit`], 30_000).catch(() => undefined)
+    return {ok: false, detail: [...details, (error as Error).message].join('; ')}
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
