@@ -183,4 +183,16 @@ export const cases: CaseDef[] = [
     needsNetem: true,
     peer: {name: 'curl-tap', options: {files: ['/www/0', '/www/1', '/www/1m'], netem: ['loss', '5%', 'delay', '20ms', '10ms', 'duplicate', '1%', 'corrupt', '0.5%']}},
   },
+  {
+    id: 'tcp_echo_64',
+    phase: 3,
+    title: '64 Node net clients connected at once to the guest\'s poll-based echo server (one process, non-blocking sockets), 64 KiB each, every byte echoed',
+    components: ['tcp', 'poll', 'sockets', 'tap', 'e1000', ...STACK],
+    syscalls: ['SYS_SOCKET', 'SYS_LISTEN', 'SYS_ACCEPT', 'SYS_POLL', 'SYS_FCNTL', 'SYS_READ', 'SYS_WRITE', 'SYS_CLOSE'],
+    profile: 'e1000-tap',
+    append: 'init=/bin/tcp_echo:7 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0',
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'tcp-echo-tap', options: {clients: 64, bytes: 65536}},
+  },
 ]

@@ -15,7 +15,7 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
-import {curlHttpd, HTTPD_FILES} from './tcp.js'
+import {curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 
@@ -322,6 +322,13 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       }, (signal, since) => curlHttpd(ns!, {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
         repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
+    case 'tcp-echo-tap': {
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => echoClients(ns!, {clients: num(spec, 'clients', 64), bytes: num(spec, 'bytes', 65536), serialPath: ctx.serialPath, since}, signal))
+    }
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
@@ -333,4 +340,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'curl-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'curl-tap', 'tcp-echo-tap', 'lan-echo', 'mdns-lan', 'bad-packets']

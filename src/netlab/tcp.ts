@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {Netns} from '../qemu/netns.js'
 import type {PeerVerdict} from '../suites/types.js'
+import {runJsonAgent} from './agent.js'
 import {waitForSerial} from './serial.js'
 
 /** httpd_byte(i) of user/httpd.c: the contents of /www/0, /www/1, /www/1m, /www/16m. */
@@ -117,4 +118,52 @@ export async function curlHttpd(ns: Netns, o: CurlOptions, signal: AbortSignal):
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
+}
+
+/** Many Node `net` clients at once against the guest's tcp_echo (plain JS for runJsonAgent). */
+export const TCP_ECHO_AGENT = String.raw`
+const net = require('node:net');
+const crypto = require('node:crypto');
+const job = JSON.parse(process.argv[1]);
+function client(i) {
+  return new Promise((resolve) => {
+    const data = crypto.randomBytes(job.bytes);
+    const chunks = [];
+    let got = 0;
+    const s = net.connect(job.port, job.host);
+    const timer = setTimeout(() => { s.destroy(); resolve({i, ok: false, got, why: 'timeout'}); }, job.timeoutMs);
+    s.on('connect', () => s.write(data));
+    s.on('data', (d) => {
+      chunks.push(d); got += d.length;
+      if (got >= data.length) {
+        clearTimeout(timer);
+        s.end();
+        resolve({i, ok: Buffer.concat(chunks).equals(data), got});
+      }
+    });
+    s.on('error', (e) => { clearTimeout(timer); resolve({i, ok: false, got, why: e.message}); });
+  });
+}
+(async () => {
+  // All connected and exchanging at once, not one after the other.
+  const results = await Promise.all(Array.from({length: job.clients}, (_, i) => client(i)));
+  const bad = results.filter((r) => !r.ok);
+  await new Promise((resolve) => {
+    const q = net.connect(job.port, job.host, () => q.end('kos:quit'));
+    q.on('close', resolve); q.on('error', resolve);
+  });
+  process.stdout.write(JSON.stringify({ok: bad.length === 0, clients: results.length, bytes: job.bytes, bad: bad.slice(0, 5)}) + '\n');
+})();
+`
+
+export async function echoClients(ns: Netns, o: {clients: number; bytes: number; serialPath: string; since: number},
+  signal: AbortSignal): Promise<PeerVerdict> {
+  await waitForSerial(o.serialPath, /tcp_echo: listening on port 7/, 240_000, signal, o.since)
+  const r = await runJsonAgent<{ok: boolean; clients: number; bytes: number; bad: unknown[]}>('TCP echo agent', TCP_ECHO_AGENT,
+    {host: ns.guestIp, port: 7, clients: o.clients, bytes: o.bytes, timeoutMs: 600_000}, ns.prefix, signal)
+  const done = await waitForSerial(o.serialPath, /tcp_echo: done, at most (\d+) clients at once, (\d+) bytes echoed/, 60_000, signal, o.since)
+  const most = Number(done[1]), echoed = Number(done[2])
+  const ok = r.ok && most >= o.clients && echoed === o.clients * o.bytes  // the quit message ends the loop unechoed
+  return {ok, detail: `${r.clients} clients x ${o.bytes} B echoed ${r.ok ? 'intact' : 'WRONG'}; guest held ${most} at once, echoed ${echoed} B`,
+    findings: {clients: r.clients, bytes: o.bytes, bad: r.bad, guestMostAtOnce: most, guestEchoed: echoed}}
 }
