@@ -3,7 +3,8 @@ import os from 'node:os'
 import {build} from '../builder/index.js'
 import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {DEFAULT_REPORT_DIR, formatDuration, writeResults} from '../report/results.js'
+import {DEFAULT_REPORT_DIR, formatDuration, readResults, writeResults} from '../report/results.js'
+import {runLive} from '../suites/live.js'
 import {loadSuites} from '../suites/load.js'
 import {runCases} from '../suites/run.js'
 import {resultFailed} from '../suites/status.js'
@@ -57,15 +58,23 @@ export default class Test extends Command {
         if (b.failed) throw new Error(`build failed (${b.summary})`)
       }
       const jobs = flags.jobs ?? os.cpus().length
-      say(`running ${cases.length} case(s)${flags.repeat > 1 ? ` x${flags.repeat}` : ''} with ${jobs} job(s)`)
-      results = await runCases(cases, {
-        repoRoot,
-        jobs,
-        timeoutSec: flags.timeout,
-        repeat: flags.repeat,
-        logDir: path.join(shownOut, 'logs'),
-        onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.expected ? (r.expected.met ? ' (as expected)' : ` (expected ${r.expected.status})`) : ''}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
-      })
+      const common = {repoRoot, jobs, timeoutSec: flags.timeout, repeat: flags.repeat, logDir: path.join(shownOut, 'logs')}
+      // On a terminal a live view; in CI, in pipes and with --json one plain line per finished case.
+      if (process.stdout.isTTY && !flags.json && !process.env.CI) {
+        let previous = null
+        try {
+          previous = readResults(path.join(outDir, 'results.json'))
+        } catch {
+          // No earlier run to estimate from.
+        }
+        results = await runLive(cases, flags.repeat, jobs, previous, (hooks) => runCases(cases, {...common, ...hooks}))
+      } else {
+        say(`running ${cases.length} case(s)${flags.repeat > 1 ? ` x${flags.repeat}` : ''} with ${jobs} job(s)`)
+        results = await runCases(cases, {
+          ...common,
+          onCaseDone: (r) => say(`${r.status.padEnd(7)} ${r.id}${r.expected ? (r.expected.met ? ' (as expected)' : ` (expected ${r.expected.status})`) : ''}${r.attempt ? ` #${r.attempt}` : ''}  ${formatDuration(r.durationMs)}${r.reason ? `  ${r.reason}` : ''}`),
+        })
+      }
     } catch (error) {
       // One line, no stack: these are problems with the input (flags, suites, build), not bugs.
       process.stderr.write(`kos test: ${(error as Error).message.split('\n')[0]}\n`)
