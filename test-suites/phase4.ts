@@ -25,7 +25,7 @@ export const cases: CaseDef[] = [
     // ready line gives port and PeerId): libp2p mDNS is not built yet.
     id: 'p2p_js_tap',
     phase: 4,
-    title: 'js-libp2p 3.3 in the case namespace dials p2pd in the guest over TAP (Noise, yamux, identify checked from js, 20 pings, 100 x 64 KiB echo), then p2pd dials js (p2p dial, 20 pings, 100 x 64 KiB echo verified by kos, served by js)',
+    title: 'js-libp2p 3.3 in the case namespace dials p2pd in the guest over TAP (Noise, yamux, identify checked from js, 20 pings, 100 x 64 KiB echo), then p2pd dials js (p2p dial, 20 pings, 100 x 64 KiB echo verified by kos, served by js); then bad input from the namespace (HTTP and an oversized varint instead of multistream, a wrong header, a short and an undecryptable Noise message, a dial whose PeerId does not match) closes only those connections with each reason counted exactly, and js still gets answers',
     components: ['noise', 'yamux', 'identify', 'ping', 'tap'],
     syscalls: ['SYS_LISTEN', 'SYS_ACCEPT', 'SYS_CONNECT', 'SYS_SEND', 'SYS_RECV'],
     profile: 'e1000-tap',

@@ -140,6 +140,33 @@ async function dial(addr, opts) {
   return {event: 'dialed', addr, peerId, connectMs: Date.now() - t0, identify: info, rtts, echo}
 }
 
+async function rawSession(cmd) {
+  const net = await import('node:net')
+  return new Promise((resolve) => {
+    const sock = net.connect(cmd.port, cmd.host)
+    let got = Buffer.alloc(0)
+    let done = false
+    const finish = (closed) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      sock.destroy()
+      resolve({event: 'raw', tag: cmd.tag, closed, received: got.length})
+    }
+    const timer = setTimeout(() => finish(false), cmd.timeoutMs ?? 30000)
+    sock.on('data', (c) => { got = Buffer.concat([got, c]) })
+    sock.on('close', () => finish(true))
+    sock.on('error', () => {})
+    sock.on('connect', async () => {
+      for (const step of cmd.steps) {
+        // Each step: bytes to send once the node has sent at least `after` bytes.
+        for (let i = 0; i < 200 && got.length < (step.after ?? 0); i++) await new Promise((r) => setTimeout(r, 50))
+        sock.write(Buffer.from(step.hex, 'hex'))
+      }
+    })
+  })
+}
+
 out({event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String)})
 
 if (job.dial) {
@@ -154,6 +181,10 @@ rl.on('line', async (line) => {
     try { out(await dial(cmd.addr, cmd)) } catch (e) { out({event: 'dialed', addr: cmd.addr, error: String(e?.stack ?? e)}) }
   } else if (cmd.op === 'stats') {
     out({event: 'stats', echoServed, echoBytes, connections: node.getConnections().map((c) => ({peer: c.remotePeer.toString(), addr: String(c.remoteAddr), status: c.status}))})
+  } else if (cmd.op === 'raw') {
+    // Bad input for the tests: bytes straight onto a TCP connection to the
+    // node; reports whether the node closed it and what it sent back.
+    out(await rawSession(cmd))
   } else if (cmd.op === 'quit') {
     await node.stop()
     out({event: 'stopped'})

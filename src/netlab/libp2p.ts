@@ -116,6 +116,30 @@ function runCli(job: P2pTapJob, args: string[], timeoutMs: number): Promise<{sta
   })
 }
 
+const mss = (line: string): string => Buffer.concat([Buffer.from([line.length + 1]), Buffer.from(line + '\n')]).toString('hex')
+
+/** Malformed input on each layer, each on its own TCP connection: the guest must close every one of them. */
+async function badInput(js: Libp2pPeer, job: P2pTapJob): Promise<{ok: boolean; detail: string; findings: unknown[]}> {
+  const header = mss('/multistream/1.0.0') + mss('/noise')
+  const base = '09' + '00'.repeat(31) // X25519's base point: a valid ephemeral key
+  const cases = [
+    {tag: 'http_instead_of_multistream', steps: [{hex: Buffer.from('GET / HTTP/1.1\r\nHost: kos\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n').toString('hex')}]},
+    {tag: 'oversized_varint', steps: [{hex: 'ff'.repeat(12)}]},
+    {tag: 'wrong_multistream_header', steps: [{hex: mss('/multistream/0.9.9')}]},
+    {tag: 'noise_message_too_short', steps: [{hex: header + '0005' + '0102030405'}]},
+    {tag: 'noise_message_does_not_decrypt', steps: [{hex: header + '0020' + base}, {after: 40 + 96, hex: '0078' + '5a'.repeat(120)}]},
+  ]
+  const findings: unknown[] = []
+  let ok = true
+  for (const c of cases) {
+    js.send({op: 'raw', host: job.guestIp, port: job.port, timeoutMs: 60_000, ...c})
+    const r = await js.waitFor((e) => e.event === 'raw' && e.tag === c.tag, 90_000)
+    findings.push(r)
+    if (!r.closed) ok = false
+  }
+  return {ok, detail: `${findings.filter((f) => (f as {closed: boolean}).closed).length}/${cases.length} malformed connections closed by the guest`, findings}
+}
+
 /** js-libp2p in the namespace against p2pd in the guest, both directions; then `p2p quit` ends the guest's program. */
 export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detail: string; findings: Record<string, unknown>}> {
   const details: string[] = []
@@ -165,6 +189,21 @@ export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detai
     findings.kosStats = stats.lines
     if (!/conns_in=1 conns_out=1 handshakes=2 /.test(stats.lines[0] ?? '')) fail(`kos stats: ${stats.lines[0]}`)
     details.push(stats.lines[0] ?? 'no stats')
+    // Bad input from the namespace, each on its own connection; the js connection must survive it.
+    const bad = await badInput(js, job)
+    details.push(bad.detail)
+    findings.badInput = bad.findings
+    if (!bad.ok) fail(`bad input: ${bad.detail}`)
+    const wrong = await runCli(job, ['dial', jsAddr.replace(jsId, job.peerId)], 120_000)
+    if (wrong.lines.at(-1) !== 'error dial failed: noise_peer_mismatch') fail(`dial with a wrong PeerId: ${wrong.lines.join(' | ')}`)
+    const again = await runCli(job, ['ping', jsId, '3'], 120_000)
+    if (again.status !== 0) fail(`ping after bad input: ${again.lines.join(' | ')}`)
+    const stats2 = await runCli(job, ['stats'], 60_000)
+    findings.kosStatsAfter = stats2.lines
+    const counts = Object.fromEntries((stats2.lines[0] ?? '').split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]))
+    const wantCounts: Record<string, number> = {mss_bad_line: 2, mss_bad_header: 1, noise_bad_length: 1, noise_decrypt: 1, noise_peer_mismatch: 1}
+    for (const [k, v] of Object.entries(wantCounts)) if (counts[k] !== v) fail(`kos counted ${k}=${counts[k] ?? 0}, expected ${v}`)
+    details.push(`after bad input: ${stats2.lines[0]}`)
   } catch (error) {
     fail((error as Error).message.slice(0, 2000))
   } finally {

@@ -77,8 +77,8 @@ void node_close(struct conn *c, enum node_reason why)
     char id[P2P_PEERID_STR] = "?";
     if (c->phase >= PH_MSS_MUX)
         peerid_str(&c->remote, id);
-    plat_log("p2pd: connection %u.%u.%u.%u:%u (%s) closed: %s", c->rip >> 24, c->rip >> 16 & 255, c->rip >> 8 & 255,
-             c->rip & 255, c->rport, id, node_reason_name[why]);
+    plat_log("p2pd: connection %u.%u.%u.%u:%u (%s) closed: %s (error %d)", c->rip >> 24, c->rip >> 16 & 255, c->rip >> 8 & 255,
+             c->rip & 255, c->rport, id, node_reason_name[why], c->last_err);
     while (c->nstreams > 0)
         stream_free(c->streams[0]);
     if (c->dial_op) {
@@ -666,9 +666,10 @@ static void conn_flush(struct conn *c)
     }
     while (c->fd >= 0 && buf_used(&c->out) > 0) {
         long k = plat_send(c->fd, buf_data(&c->out), buf_used(&c->out));
-        if (k == -PLAT_EAGAIN)
+        if (k == -PLAT_EAGAIN || k == 0) /* 0: nothing taken this time; POLLOUT says when */
             break;
-        if (k <= 0) {
+        if (k < 0) {
+            c->last_err = (int)k;
             node_close(c, R_io_error);
             return;
         }
@@ -703,7 +704,7 @@ void node_ready(struct node *n, int ci, short revents)
     if (c->phase == PH_CONNECTING) {
         if (!(revents & (PLAT_POLLOUT | PLAT_POLLERR | PLAT_POLLHUP)))
             return;
-        if (plat_sock_error(c->fd) != 0) {
+        if ((c->last_err = plat_sock_error(c->fd)) != 0) {
             node_close(c, R_io_error);
             return;
         }
@@ -721,6 +722,7 @@ void node_ready(struct node *n, int ci, short revents)
             if (k == -PLAT_EAGAIN)
                 break;
             if (k <= 0) {
+                c->last_err = (int)k;
                 node_close(c, k == 0 ? R_closed : R_io_error);
                 return;
             }

@@ -126,6 +126,7 @@ struct conn {
      * (node_link): bytes go straight to the peer's input, no socket. */
     struct conn *mem_peer;
     bool mem_dirty;
+    int last_err;         /* the socket error that closed it (-errno), for the log */
 };
 
 struct node {
