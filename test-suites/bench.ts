@@ -75,6 +75,22 @@ export const cases: CaseDef[] = [
     expect: {log: ['# metric udp_echo_rtt_median', '# metric udp_echo_rtt_p99', '# metric udp_echo_throughput']},
   },
   {
+    // The peer (src/netlab/tcp.ts, tcp-bench-tap) times the transfers from the
+    // case's namespace and hands the figures to the guest's tcp_bench, which
+    // prints them as "# metric" lines.
+    id: 'bench_tcp_tap',
+    phase: 3,
+    title: 'TCP over TAP: 16 MiB throughput host->guest and guest->host, 1-byte request/response rate on one connection, connections per second',
+    components: ['tcp', 'e1000'],
+    syscalls: [],
+    profile: 'e1000-tap',
+    append: 'init=/bin/tcp_bench:5001 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0',
+    timeoutSec: 600,
+    needsNetAdmin: true,
+    peer: {name: 'tcp-bench-tap', options: {bytes: 16 << 20, rr: 2000, conns: 200}},
+    expect: {log: ['# metric tcp_throughput_host_to_guest', '# metric tcp_throughput_guest_to_host', '# metric tcp_rr_1byte', '# metric tcp_connections']},
+  },
+  {
     // Two nodes in one process linked in memory (user/p2p/cmd/p2p_selftest.c):
     // the cycles each side spends in the Noise XX handshake (X25519, Ed25519
     // sign and verify, ChaCha20-Poly1305), and 16 x 64 KiB of echo through

@@ -15,7 +15,7 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
-import {curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
+import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 
@@ -322,6 +322,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       }, (signal, since) => curlHttpd(ns!, {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
         repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
+    case 'tcp-bench-tap': {
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => benchTcp(ns!, {bytes: num(spec, 'bytes', 16 << 20), rr: num(spec, 'rr', 2000), conns: num(spec, 'conns', 200),
+        serialPath: ctx.serialPath, since}, signal))
+    }
     case 'tcp-echo-tap': {
       let ns: Netns | undefined
       return makePeer(async () => {
@@ -340,4 +348,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'lan-echo', 'mdns-lan', 'bad-packets']

@@ -167,3 +167,93 @@ export async function echoClients(ns: Netns, o: {clients: number; bytes: number;
   return {ok, detail: `${r.clients} clients x ${o.bytes} B echoed ${r.ok ? 'intact' : 'WRONG'}; guest held ${most} at once, echoed ${echoed} B`,
     findings: {clients: r.clients, bytes: o.bytes, bad: r.bad, guestMostAtOnce: most, guestEchoed: echoed}}
 }
+
+/** kos bench's TCP figures, measured from the namespace against user/tcp_bench.c (plain JS for runJsonAgent). */
+export const TCP_BENCH_AGENT = String.raw`
+const net = require('node:net');
+const job = JSON.parse(process.argv[1]);
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+const conn = () => new Promise((res, rej) => { const s = net.connect(job.port, job.host, () => res(s)); s.once('error', rej); });
+const ended = (s) => new Promise((res) => { const bufs = []; s.on('data', (d) => bufs.push(d)); s.on('close', () => res(Buffer.concat(bufs))); });
+async function sink() {
+  const s = await conn();
+  const done = ended(s);
+  const chunk = Buffer.alloc(65536, 0x33);
+  const t0 = now();
+  s.write('S');
+  let sent = 0;
+  await new Promise((r) => {
+    (function go() {
+      while (sent < job.bytes) {
+        const n = Math.min(chunk.length, job.bytes - sent);
+        sent += n;
+        if (!s.write(n === chunk.length ? chunk : chunk.subarray(0, n))) { s.once('drain', go); return; }
+      }
+      s.end(); r();
+    })();
+  });
+  const reply = await done;
+  const secs = now() - t0;
+  const count = reply.length >= 8 ? Number(reply.readBigUInt64LE(0)) : -1;
+  return {ok: count === job.bytes, kbps: Math.round(job.bytes * 8 / secs / 1000), count};
+}
+async function source() {
+  const s = await conn();
+  const b = Buffer.alloc(9); b[0] = 0x47; b.writeBigUInt64LE(BigInt(job.bytes), 1);
+  let got = 0, bad = 0;
+  s.on('data', (d) => { got += d.length; for (const x of d) if (x !== 0x5a) bad++; });
+  const t0 = now();
+  await new Promise((r) => { s.on('close', r); s.write(b); });
+  const secs = now() - t0;
+  return {ok: got === job.bytes && bad === 0, kbps: Math.round(job.bytes * 8 / secs / 1000), got};
+}
+async function rr() {
+  const s = await conn();
+  s.setNoDelay(true);
+  s.write('E');
+  let pending = null;
+  s.on('data', (d) => { const p = pending; pending = null; if (p) p(d.length); });
+  const t0 = now();
+  let ok = true;
+  for (let i = 0; i < job.rr; i++) {
+    const n = await new Promise((r) => { pending = r; s.write('x'); });
+    if (n !== 1) { ok = false; break; }
+  }
+  const secs = now() - t0;
+  s.end();
+  return {ok, rate: Math.round(job.rr / secs)};
+}
+async function conns() {
+  const t0 = now();
+  for (let i = 0; i < job.conns; i++) { const s = await conn(); const c = ended(s); s.end('C'); await c; }
+  return {ok: true, rate: Math.round(job.conns / (now() - t0))};
+}
+async function say(text) { const s = await conn(); const c = ended(s); s.end(text); await c; }
+(async () => {
+  const r = {};
+  try {
+    r.toGuest = await sink();
+    r.fromGuest = await source();
+    r.rr = await rr();
+    r.conns = await conns();
+    await say('Mtcp_throughput_host_to_guest ' + r.toGuest.kbps + ' kbit/s\n');
+    await say('Mtcp_throughput_guest_to_host ' + r.fromGuest.kbps + ' kbit/s\n');
+    await say('Mtcp_rr_1byte ' + r.rr.rate + ' req/s\n');
+    await say('Mtcp_connections ' + r.conns.rate + ' conn/s\n');
+  } catch (e) { r.error = e.message; }
+  await say('Q').catch(() => {});
+  const ok = !r.error && r.toGuest.ok && r.fromGuest.ok && r.rr.ok && r.conns.ok;
+  process.stdout.write(JSON.stringify({ok, ...r}) + '\n');
+})();
+`
+
+export async function benchTcp(ns: Netns, o: {bytes: number; rr: number; conns: number; serialPath: string; since: number},
+  signal: AbortSignal): Promise<PeerVerdict> {
+  await waitForSerial(o.serialPath, /tcp_bench: listening on port 5001/, 240_000, signal, o.since)
+  type Fig = {ok: boolean; kbps?: number; rate?: number}
+  const r = await runJsonAgent<{ok: boolean; error?: string; toGuest?: Fig; fromGuest?: Fig; rr?: Fig; conns?: Fig}>('TCP bench agent', TCP_BENCH_AGENT,
+    {host: ns.guestIp, port: 5001, bytes: o.bytes, rr: o.rr, conns: o.conns}, ns.prefix, signal)
+  await waitForSerial(o.serialPath, /tcp_bench: done/, 60_000, signal, o.since)
+  return {ok: r.ok, detail: r.error ?? `host->guest ${r.toGuest?.kbps} kbit/s, guest->host ${r.fromGuest?.kbps} kbit/s, ` +
+    `1-byte request/response ${r.rr?.rate}/s, ${r.conns?.rate} connections/s`, findings: r}
+}
