@@ -195,10 +195,8 @@ int main(int argc, char **argv)
             printf("httpd: cannot create %s\n", files[i].path);
             return 1;
         }
-    long l = socket(AF_INET, SOCK_STREAM, 0);
-    setsockopt_int((int)l, SOL_SOCKET, SO_REUSEADDR, 1);
-    struct sockaddr_in a = sockaddr_ipv4(0, (uint16_t)port);
-    if (l < 0 || bind((int)l, &a, sizeof a) < 0 || listen((int)l, 16) < 0) {
+    long l = tcp_listen_any((uint16_t)port, 16, 0);
+    if (l < 0) {
         printf("httpd: cannot listen on port %d\n", port);
         return 1;
     }

@@ -54,10 +54,8 @@ int main(int argc, char **argv)
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)
             port = port * 10 + (*p - '0');
     }
-    long l = socket(AF_INET, SOCK_STREAM, 0);
-    setsockopt_int((int)l, SOL_SOCKET, SO_REUSEADDR, 1);
-    struct sockaddr_in a = sockaddr_ipv4(0, (uint16_t)port);
-    if (l < 0 || bind((int)l, &a, sizeof a) < 0 || listen((int)l, 64) < 0) {
+    long l = tcp_listen_any((uint16_t)port, 64, 0);
+    if (l < 0) {
         printf("tcp_bench: cannot listen on port %d\n", port);
         return 1;
     }

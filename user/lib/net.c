@@ -48,6 +48,22 @@ long setsockopt_int(int fd, int level, int name, int value)
 {
     return setsockopt(fd, level, name, &value, sizeof value);
 }
+long tcp_listen_any(uint16_t port, int backlog, int type_flags)
+{
+    long l = socket(AF_INET, SOCK_STREAM | type_flags, 0);
+    if (l < 0)
+        return l;
+    setsockopt_int((int)l, SOL_SOCKET, SO_REUSEADDR, 1);
+    struct sockaddr_in a = sockaddr_ipv4(0, port);
+    long rc = bind((int)l, &a, sizeof a);
+    if (rc == 0)
+        rc = listen((int)l, backlog);
+    if (rc < 0) {
+        close((int)l);
+        return rc;
+    }
+    return l;
+}
 long write_all(int fd, const void *buf, size_t len)
 {
     size_t done = 0;

@@ -39,6 +39,9 @@ long getsockname(int fd, struct sockaddr_in *addr, socklen_t *len);
 long getpeername(int fd, struct sockaddr_in *addr, socklen_t *len);
 /* Helpers over them: an int option, and writing/reading a whole buffer. */
 long setsockopt_int(int fd, int level, int name, int value);
+/* A listening TCP socket on 0.0.0.0:port with SO_REUSEADDR (type flags:
+ * SOCK_NONBLOCK or 0): the descriptor or -errno. */
+long tcp_listen_any(uint16_t port, int backlog, int type_flags);
 long write_all(int fd, const void *buf, size_t len);
 long read_full(int fd, void *buf, size_t len);   /* stops early only at EOF or error */
 long send(int fd, const void *buf, size_t len, int flags);
