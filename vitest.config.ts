@@ -11,7 +11,7 @@ const SLOW = 600_000
 export default defineConfig({
   test: {
     projects: [
-      {extends: true, test: {name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000, hookTimeout: 10_000}},
+      {extends: true, test: {name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/unit/no-qemu.setup.ts'], testTimeout: 10_000, hookTimeout: 10_000}},
       // beforeAll hooks build the kernel or the interpreter: minutes on a loaded 2-core machine.
       {extends: true, test: {name: 'host', include: ['test/host/**/*.test.ts'], testTimeout: SLOW, hookTimeout: SLOW}},
       {extends: true, test: {name: 'qemu', include: ['test/integration/**/*.test.ts'], testTimeout: SLOW, hookTimeout: SLOW}},
