@@ -9,7 +9,7 @@ import {describe, expect, it} from 'vitest'
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {validateBenchEntry} from '../../src/bench/file.js'
 import {InputError} from '../../src/util/errors.js'
-import {WasmBenchError, benchEntries, listWorkloads, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
+import {WasmBenchError, benchEntries, listWorkloads, median, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -37,9 +37,28 @@ describe('bench entries', () => {
 })
 
 describe('runWasmBench', () => {
-  it('has the four workloads of the issue', () => {
-    expect(listWorkloads(repoRoot)).toEqual(['crc32', 'fib', 'matmul', 'sieve'])
+  it('has the four workloads of the issue and SHA-256 in C', () => {
+    expect(listWorkloads(repoRoot)).toEqual(['crc32', 'fib', 'matmul', 'sha256', 'sieve'])
   })
+
+  it('keeps the median of the runs', () => {
+    expect(median([5, 1, 3])).toBe(3)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+  })
+
+  it('builds the C workload with clang -O2 and every engine computes the same SHA-256', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-sha-'))
+    try {
+      const kosWasm = path.join(tmp, 'kos-wasm')
+      hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
+      const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sha256']})
+      // hashlib.sha256 of the same 1 MiB: first word 0x0c447665
+      expect(out.results[0].result).toBe('205813349')
+      expect(Object.keys(out.results[0].ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
+    } finally {
+      rmSync(tmp, {recursive: true, force: true})
+    }
+  }, 300_000)
 
   it('runs a workload on every engine and checks they agree', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-unit-'))

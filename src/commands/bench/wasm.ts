@@ -13,8 +13,8 @@ export default class BenchWasm extends Command {
   static override examples = ['<%= config.bin %> bench wasm', '<%= config.bin %> bench wasm --workload fib --repeat 5 --json']
 
   static override flags = {
-    workload: Flags.string({description: 'only this workload (file name in bench/wasm without .wat; repeatable)', multiple: true}),
-    repeat: Flags.integer({description: 'runs per engine and workload; the best is kept', default: 3, min: 1}),
+    workload: Flags.string({description: 'only this workload (file name in bench/wasm without .wat or .c; repeatable)', multiple: true}),
+    repeat: Flags.integer({description: 'runs per engine and workload; the median is kept', default: 3, min: 1}),
     json: Flags.boolean({description: 'print the results as JSON on stdout', default: false}),
     'no-record': Flags.boolean({description: 'do not write build/reports/bench.json', default: false}),
   }
