@@ -897,6 +897,24 @@ static int emit_load(fc *c, uint32_t op, uint32_t off)
     return emit_op(c, op) && emit(c, off);
 }
 
+/* local.set right after a fused i32 operation: its result goes straight
+ * into the local. */
+static int emit_local_set(fc *c, uint32_t li)
+{
+    uint32_t last = recent_op(c, 0), lpc = c->op_pc[0];
+#define SET_CASE(name, expr)                                                                                   \
+    if (last == OP_##name##_LL || last == OP_##name##_LC || last == OP_##name##_SC) {                          \
+        uint32_t fused = OP_##name##_LL_SET + (last - OP_##name##_LL);                                         \
+        c->code[lpc] = fused;                                                                                  \
+        c->icount++;                                                                                           \
+        c->op_pc[1] = NONE;                                                                                    \
+        return emit(c, li);                                                                                    \
+    }
+    WASM_FUSE_BIN(SET_CASE)
+#undef SET_CASE
+    return emit_op(c, OP_LOCAL_SET) && emit(c, li);
+}
+
 /* br_if right after a fused i32 comparison of locals/constants: one
  * compare-and-branch. Returns 1 and sets *done when it fused. */
 static int try_fuse_brif(fc *c, int *done)
@@ -1658,7 +1676,10 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 if (op == 0x22)
                     TRY(push(c, t));
             }
-            TRY(emit_imm(c, em, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE, 1, li, 0));
+            if (em && op == 0x21)
+                TRY(emit_local_set(c, li));
+            else
+                TRY(emit_imm(c, em, op == 0x20 ? OP_LOCAL_GET : OP_LOCAL_TEE, 1, li, 0));
             break;
         }
         case 0x23:

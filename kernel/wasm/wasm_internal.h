@@ -240,8 +240,9 @@ uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limi
  * binary operation with its operands taken from two locals (_LL), a local and
  * a constant (_LC), or the stack top and a constant (_SC); a load whose
  * address is a local (_L); a compare-and-branch br_if whose operands are two
- * locals (BRC_..._LL) or a local and a constant (BRC_..._LC). expr combines
- * uint32_t a and b. */
+ * locals (BRC_..._LL) or a local and a constant (BRC_..._LC); a fused
+ * operation whose result goes straight into a local (local.set: _SET).
+ * expr combines uint32_t a and b. */
 #define WASM_FUSE_BIN(X)                                                                                       \
     X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) X(I32_AND, a & b) X(I32_OR, a | b)                 \
     X(I32_XOR, a ^ b) X(I32_SHL, a << (b & 31)) X(I32_SHR_U, a >> (b & 31))                                  \
@@ -259,10 +260,11 @@ uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limi
 #define WASM_OP_ENUM(name) OP_##name,
 #define WASM_FUSE_BIN_ENUM(name, expr) OP_##name##_LL, OP_##name##_LC, OP_##name##_SC,
 #define WASM_FUSE_CMP_ENUM(name, expr) OP_BRC_##name##_LL, OP_BRC_##name##_LC,
+#define WASM_FUSE_SET_ENUM(name, expr) OP_##name##_LL_SET, OP_##name##_LC_SET, OP_##name##_SC_SET,
 #define WASM_FUSE_LOAD_ENUM(name, ctype, n, conv) OP_##name##_L,
 enum wasm_op {
     WASM_OPS(WASM_OP_ENUM) WASM_FUSE_BIN(WASM_FUSE_BIN_ENUM) WASM_FUSE_CMP(WASM_FUSE_CMP_ENUM)
-        WASM_FUSE_LOAD(WASM_FUSE_LOAD_ENUM) OP__COUNT
+        WASM_FUSE_LOAD(WASM_FUSE_LOAD_ENUM) WASM_FUSE_BIN(WASM_FUSE_SET_ENUM) OP__COUNT
 };
 
 /* Float helpers (wasm_float.c): exact WebAssembly semantics without libm. */

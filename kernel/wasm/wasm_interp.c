@@ -88,9 +88,11 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
 #define WASM_FUSE_BIN_ADDR(name, expr) &&L_##name##_LL, &&L_##name##_LC, &&L_##name##_SC,
 #define WASM_FUSE_CMP_ADDR(name, expr) &&L_BRC_##name##_LL, &&L_BRC_##name##_LC,
 #define WASM_FUSE_LOAD_ADDR(name, ctype, n, conv) &&L_##name##_L,
+#define WASM_FUSE_SET_ADDR(name, expr) &&L_##name##_LL_SET, &&L_##name##_LC_SET, &&L_##name##_SC_SET,
     static const void *const labels[OP__COUNT] = {WASM_OPS(WASM_LABEL_ADDR) WASM_FUSE_BIN(WASM_FUSE_BIN_ADDR)
                                                       WASM_FUSE_CMP(WASM_FUSE_CMP_ADDR)
-                                                          WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR)};
+                                                          WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR)
+                                                              WASM_FUSE_BIN(WASM_FUSE_SET_ADDR)};
 #define NEXT() goto *labels[*ip++]
 #define OPC(name) L_##name:
 #else
@@ -870,6 +872,29 @@ dispatch:
         NEXT();                                                                                                \
     }
     WASM_FUSE_LOAD(FUSED_LOAD)
+#define FUSED_SET(name, expr)                                                                                  \
+    OPC(name##_LL_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = U32(fp[ip[1]]);                                                       \
+        fp[ip[2]] = U32(expr);                                                                                 \
+        ip += 3;                                                                                               \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_LC_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = ip[1];                                                                \
+        fp[ip[2]] = U32(expr);                                                                                 \
+        ip += 3;                                                                                               \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_SC_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t a = U32(*--sp), b = ip[0];                                                                    \
+        fp[ip[1]] = U32(expr);                                                                                 \
+        ip += 2;                                                                                               \
+        NEXT();                                                                                                \
+    }
+    WASM_FUSE_BIN(FUSED_SET)
 
 #if !(defined(__GNUC__) || defined(__clang__))
     default:
