@@ -7,7 +7,7 @@ import {dirname} from 'node:path'
 import type {KtapNode} from '../ktap/types.js'
 import type {RunResults} from '../suites/types.js'
 import {gitInfo} from '../util/git.js'
-import {readJsonFile} from '../util/json.js'
+import {checkRunFileHead, readJsonFile} from '../util/json.js'
 
 export const DEFAULT_BENCH_PATH = 'build/reports/bench.json'
 
@@ -57,11 +57,7 @@ export function validateBenchEntry(value: unknown, where: string): BenchEntry {
 }
 
 export function validateBench(value: unknown, path = 'bench'): BenchFile {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'not a JSON object')
-  const v = value as Record<string, unknown>
-  if (typeof v.date !== 'string') fail(path, '"date" must be a string')
-  if (v.commit !== null && v.commit !== undefined && typeof v.commit !== 'string') fail(path, '"commit" must be a string or null')
-  if (!Array.isArray(v.benchmarks)) fail(path, '"benchmarks" must be an array')
+  const v = checkRunFileHead(value, path, 'benchmarks', fail) as {date: string; commit?: unknown; dirty?: unknown; benchmarks: unknown[]}
   v.benchmarks.forEach((b, i) => validateBenchEntry(b, `${path}: benchmarks[${i}]`))
   return {date: v.date, commit: (v.commit as string | undefined) ?? null, dirty: (v.dirty as boolean | null | undefined) ?? null, benchmarks: v.benchmarks as BenchEntry[]}
 }

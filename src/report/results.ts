@@ -4,7 +4,7 @@ import {appendFileSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {shortCommit} from '../util/git.js'
-import {readJsonFile} from '../util/json.js'
+import {checkRunFileHead, readJsonFile} from '../util/json.js'
 import {findRepoRoot} from '../util/root.js'
 import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
 import {CASE_STATUSES, type CaseStatus, effectiveResult, isFailing, summarize} from '../suites/status.js'
@@ -254,11 +254,7 @@ function fail(path: string, what: string): never {
 
 /** Check that a parsed value has the RunResults shape the report relies on. */
 export function validateResults(value: unknown, path = 'results'): RunResults {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'not a JSON object')
-  const v = value as Record<string, unknown>
-  if (typeof v.date !== 'string') fail(path, '"date" must be a string')
-  if (v.commit !== null && v.commit !== undefined && typeof v.commit !== 'string') fail(path, '"commit" must be a string or null')
-  if (!Array.isArray(v.cases)) fail(path, '"cases" must be an array')
+  const v = checkRunFileHead(value, path, 'cases', fail) as unknown as Record<string, unknown> & {cases: unknown[]}
   v.cases.forEach((raw, i) => {
     const where = `cases[${i}]`
     if (typeof raw !== 'object' || raw === null) fail(path, `${where} is not an object`)

@@ -20,3 +20,16 @@ export function readJsonFile(path: string, missing: string, fail: (path: string,
     fail(path, `invalid JSON (${(error as Error).message.split('\n')[0]})`)
   }
 }
+
+/**
+ * The head every run file shares (results.json, bench.json): a JSON object with a
+ * string "date", a "commit" that is a string or null, and an array under listKey.
+ */
+export function checkRunFileHead(value: unknown, path: string, listKey: string, fail: (path: string, what: string) => never): Record<string, unknown> & {date: string} {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'not a JSON object')
+  const v = value as Record<string, unknown>
+  if (typeof v.date !== 'string') fail(path, '"date" must be a string')
+  if (v.commit !== null && v.commit !== undefined && typeof v.commit !== 'string') fail(path, '"commit" must be a string or null')
+  if (!Array.isArray(v[listKey])) fail(path, `"${listKey}" must be an array`)
+  return v as Record<string, unknown> & {date: string}
+}
