@@ -15,6 +15,7 @@ struct arp_entry {
     uint32_t ip;
     uint8_t mac[ETH_ALEN];
     uint64_t expires_ms;      /* RESOLVED: when to forget; PENDING: next retry */
+    uint64_t since_ms;        /* PENDING: when the first request went out */
     int tries;
     size_t queued_len;        /* 0: nothing waiting */
     /* One IPv4 packet waiting for this address. Static storage: this runs
@@ -45,17 +46,26 @@ static struct arp_entry *find(uint32_t ip)
     return NULL;
 }
 
-/* A free slot, else the resolved entry closest to expiry (pending entries
- * keep their slot: they hold a packet). NULL when all are pending. */
-static struct arp_entry *alloc_entry(void)
+/* A free slot; else the oldest pending entry (an address that has not
+ * answered is worth less than one that has: made-up neighbours must not push
+ * out a host we talk to); else the resolved entry closest to expiry. */
+static struct arp_entry *alloc_entry(struct netif *nif)
 {
-    struct arp_entry *victim = NULL;
+    struct arp_entry *pending = NULL, *resolved_victim = NULL;
     for (int i = 0; i < ARP_CACHE_SIZE; i++) {
-        if (cache[i].state == ARP_FREE)
-            return &cache[i];
-        if (cache[i].state == ARP_RESOLVED && (!victim || cache[i].expires_ms < victim->expires_ms))
-            victim = &cache[i];
+        struct arp_entry *e = &cache[i];
+        if (e->state == ARP_FREE)
+            return e;
+        if (e->state == ARP_PENDING && (!pending || e->since_ms < pending->since_ms))
+            pending = e;
+        if (e->state == ARP_RESOLVED && (!resolved_victim || e->expires_ms < resolved_victim->expires_ms))
+            resolved_victim = e;
     }
+    struct arp_entry *victim = pending ? pending : resolved_victim;
+    if (victim->state == ARP_PENDING && victim->queued_len)
+        net_count_drop(nif, DROP_ARP_EVICTED);
+    drop_queued(victim);
+    victim->state = ARP_FREE;
     return victim;
 }
 
@@ -130,9 +140,23 @@ void arp_input(struct netif *nif, const uint8_t *p, size_t len)
     const uint8_t *sha = p + 8;
     uint32_t spa = net_get32(p + 14);
     uint32_t tpa = net_get32(p + 24);
-    /* A sender claiming a multicast MAC or a broadcast/zero/our address is
-     * not something to cache. */
-    if ((sha[0] & 1) || spa == 0 || spa == IPV4_BROADCAST_ADDR || spa == nif->ip) {
+    if (sha[0] & 1) {
+        net_count_drop(nif, DROP_ARP_BAD_FORMAT);
+        return;
+    }
+    /* An RFC 5227 probe (sender 0.0.0.0) asks whether anyone holds tpa: we
+     * defend our address by answering, and cache nothing (the prober has no
+     * address yet). */
+    if (spa == 0) {
+        if (op == ARP_OP_REQUEST && nif->ip != 0 && tpa == nif->ip)
+            send_arp(nif, ARP_OP_REPLY, sha, sha, 0);
+        else
+            net_count_drop(nif, DROP_ARP_NOT_FOR_US);
+        return;
+    }
+    /* A sender claiming a broadcast or our own address is not something to
+     * cache. */
+    if (spa == IPV4_BROADCAST_ADDR || spa == nif->ip) {
         net_count_drop(nif, DROP_ARP_BAD_FORMAT);
         return;
     }
@@ -141,12 +165,9 @@ void arp_input(struct netif *nif, const uint8_t *p, size_t len)
     if (e) {
         resolved(nif, e, sha);      /* RFC 826: update whoever we already know */
     } else if (for_us) {
-        e = alloc_entry();
-        if (e) {
-            drop_queued(e);
-            e->ip = spa;
-            resolved(nif, e, sha);
-        }
+        e = alloc_entry(nif);
+        e->ip = spa;
+        resolved(nif, e, sha);
     }
     if (!for_us) {
         if (!e)
@@ -166,15 +187,13 @@ int arp_send_ipv4(struct netif *nif, uint32_t next_hop, const uint8_t *ip_pkt, s
     if (len > ETH_MTU)
         return -EMSGSIZE;
     if (!e) {
-        e = alloc_entry();
-        if (!e)
-            return -ENOMEM;  /* every slot holds a pending packet */
-        drop_queued(e);
+        e = alloc_entry(nif);
         e->ip = next_hop;
     }
     if (e->state != ARP_PENDING) {
         e->state = ARP_PENDING;
         e->tries = 1;
+        e->since_ms = net_now_ms();
         e->expires_ms = net_now_ms() + ARP_RETRY_MS;
         send_request(nif, next_hop);
     }

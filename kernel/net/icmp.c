@@ -20,7 +20,7 @@ void icmp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pk
     }
     /* Static, not the heap: this runs in interrupt context, and the stack is
      * never re-entered (callers hold net_lock or run with interrupts off). */
-    static uint8_t reply[ETH_MTU];
+    static uint8_t reply[IPV4_REASM_MAX];
     if (len > sizeof reply)
         return;
     memcpy(reply, pkt, len);

@@ -19,6 +19,32 @@ bool dns_name_eq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* Label bytes that dotted text cannot hold as they are get an escape, as
+ * in RFC 1035 5.1 master files: "\." and "\\" for a dot and a backslash
+ * inside a label (DNS-SD instance names may hold dots, RFC 6763 4.3), "\DDD"
+ * for control bytes. dnsb_name reads the same escapes back. */
+static bool put_text(char out[DNS_TEXT_MAX], size_t *text, uint8_t c)
+{
+    char esc[4];
+    size_t n = 0;
+    if (c == '.' || c == '\\') {
+        esc[n++] = '\\';
+        esc[n++] = (char)c;
+    } else if (c < 0x20 || c == 0x7f) {
+        esc[n++] = '\\';
+        esc[n++] = (char)('0' + c / 100);
+        esc[n++] = (char)('0' + (c / 10) % 10);
+        esc[n++] = (char)('0' + c % 10);
+    } else {
+        esc[n++] = (char)c;
+    }
+    if (*text + n >= DNS_TEXT_MAX)
+        return false;
+    memcpy(out + *text, esc, n);
+    *text += n;
+    return true;
+}
+
 int dns_read_name(const uint8_t *msg, size_t len, size_t off, char out[DNS_TEXT_MAX], size_t *next)
 {
     size_t pos = off, text = 0, wire = 0;
@@ -57,13 +83,9 @@ int dns_read_name(const uint8_t *msg, size_t len, size_t off, char out[DNS_TEXT_
             return DNS_ERR_TRUNCATED;
         if (text)
             out[text++] = '.';
-        for (size_t i = 0; i < l; i++) {
-            char c = (char)msg[pos + 1 + i];
-            /* Dotted text could not say where such a label ends. */
-            if (c == '.' || c == 0)
-                return DNS_ERR_LABEL;
-            out[text++] = c;
-        }
+        for (size_t i = 0; i < l; i++)
+            if (!put_text(out, &text, msg[pos + 1 + i]))
+                return DNS_ERR_NAME_TOO_LONG;   /* cannot happen: DNS_TEXT_MAX covers 4 x 255 */
         pos += 1 + l;
     }
 }
@@ -163,27 +185,51 @@ static size_t find_written(struct dns_builder *b, const char *dotted)
     return 0;
 }
 
+/* The next label of escaped dotted text: its bytes into label, *len long;
+ * returns where the text after it starts, NULL when the text is bad. */
+static const char *next_label(const char *s, uint8_t label[DNS_LABEL_MAX], size_t *len)
+{
+    size_t n = 0;
+    while (*s && *s != '.') {
+        uint8_t c = (uint8_t)*s++;
+        if (c == '\\') {
+            if (s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9') {
+                int v = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+                if (v > 255)
+                    return NULL;
+                c = (uint8_t)v;
+                s += 3;
+            } else if (*s) {
+                c = (uint8_t)*s++;
+            } else {
+                return NULL;
+            }
+        }
+        if (n >= DNS_LABEL_MAX)
+            return NULL;
+        label[n++] = c;
+    }
+    *len = n;
+    return *s ? s + 1 : s;
+}
+
 void dnsb_name(struct dns_builder *b, const char *dotted)
 {
     if (b->error)
         return;
-    size_t total = strlen(dotted);
-    if (total + 2 > DNS_NAME_WIRE_MAX) {
-        b->error = DNS_ERR_SPACE;
-        return;
-    }
     const char *s = dotted;
+    size_t wire = 1;
     while (*s) {
         size_t at = find_written(b, s);
         if (at) {
             dnsb_u16(b, (uint16_t)(0xc000 | at));
             return;
         }
-        const char *dot = s;
-        while (*dot && *dot != '.')
-            dot++;
-        size_t l = (size_t)(dot - s);
-        if (l == 0 || l > DNS_LABEL_MAX) {
+        uint8_t label[DNS_LABEL_MAX];
+        size_t l;
+        const char *rest = next_label(s, label, &l);
+        wire += 1 + l;
+        if (!rest || l == 0 || wire > DNS_NAME_WIRE_MAX) {
             b->error = DNS_ERR_SPACE;
             return;
         }
@@ -192,8 +238,8 @@ void dnsb_name(struct dns_builder *b, const char *dotted)
             b->name_offs[b->n_names++] = (uint16_t)b->len;
         uint8_t lb = (uint8_t)l;
         dnsb_bytes(b, &lb, 1);
-        dnsb_bytes(b, s, l);
-        s = *dot ? dot + 1 : dot;
+        dnsb_bytes(b, label, l);
+        s = rest;
     }
     uint8_t zero = 0;
     dnsb_bytes(b, &zero, 1);
@@ -434,7 +480,7 @@ static int send_response(struct netif *nif, unsigned answer, uint32_t dst, uint1
     long n = dnsb_finish(&b);
     if (n < 0)
         return (int)n;
-    int rc = udp_output(nif, MDNS_PORT, dst, dst_port, out, (size_t)n);
+    int rc = udp_output_ttl(nif, MDNS_PORT, dst, dst_port, MDNS_IP_TTL, out, (size_t)n);
     if (rc == 0)
         md.stats.tx_responses++;
     return rc;
@@ -610,7 +656,7 @@ int mdns_browse(struct netif *nif)
     long n = dnsb_finish(&b);
     if (n < 0)
         return (int)n;
-    int rc = udp_output(nif, MDNS_PORT, MDNS_GROUP, MDNS_PORT, out, (size_t)n);
+    int rc = udp_output_ttl(nif, MDNS_PORT, MDNS_GROUP, MDNS_PORT, MDNS_IP_TTL, out, (size_t)n);
     if (rc == 0)
         md.stats.tx_queries++;
     return rc;

@@ -9,11 +9,12 @@
 #define MDNS_GROUP 0xe00000fbu           /* 224.0.0.251 */
 #define MDNS_SERVICE "_kos._udp.local"
 #define MDNS_SERVICE_PORT 7              /* the netecho service */
+#define MDNS_IP_TTL 255                  /* RFC 6762 11: every mDNS packet, so receivers can tell it is on-link */
 
 #define DNS_HDR_LEN 12
 #define DNS_NAME_WIRE_MAX 255            /* RFC 1035 2.3.4, wire form */
 #define DNS_LABEL_MAX 63
-#define DNS_TEXT_MAX 256                 /* dotted text of the longest name + NUL */
+#define DNS_TEXT_MAX 1024                /* escaped dotted text of the longest name (4 x 255) + NUL */
 #define DNS_MAX_POINTERS 32              /* compression jumps followed per name */
 
 #define DNS_TYPE_A 1
@@ -32,7 +33,7 @@
 enum dns_status {
     DNS_OK = 0,
     DNS_ERR_TRUNCATED = -1,    /* a field runs past the end of the message */
-    DNS_ERR_LABEL = -2,        /* label longer than 63, reserved 0x40/0x80 type, '.' or NUL inside */
+    DNS_ERR_LABEL = -2,        /* label longer than 63, reserved 0x40/0x80 type */
     DNS_ERR_NAME_TOO_LONG = -3,/* more than 255 bytes in wire form */
     DNS_ERR_POINTER = -4,      /* pointer not strictly backwards (a loop) or too many jumps */
     DNS_ERR_SPACE = -5,        /* builder: the output buffer is full / text too long */
@@ -55,7 +56,9 @@ struct dns_rr {
 };
 
 /* Reads the name at off (following compression pointers) as dotted text
- * ("" for the root); *next is the offset just past the name where it sits. */
+ * ("" for the root); *next is the offset just past the name where it sits.
+ * A '.' or '\' inside a label reads as "\." / "\\", a control byte as
+ * "\DDD" (RFC 1035 5.1); dnsb_name takes the same escapes. */
 int dns_read_name(const uint8_t *msg, size_t len, size_t off, char out[DNS_TEXT_MAX], size_t *next);
 int dns_read_header(const uint8_t *msg, size_t len, struct dns_header *h);
 int dns_read_question(const uint8_t *msg, size_t len, size_t *off, struct dns_question *q);

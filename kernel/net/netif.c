@@ -3,6 +3,7 @@
 #include "net/eth.h"
 #include "net/arp.h"
 #include "net/tcp.h"
+#include "net/ipv4.h"
 
 struct netif *net_default_if;
 
@@ -33,12 +34,17 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_ARP_NOT_FOR_US] = "arp_not_for_us",
     [DROP_ARP_QUEUE_REPLACED] = "arp_queue_replaced",
     [DROP_ARP_TIMEOUT] = "arp_timeout",
+    [DROP_ARP_EVICTED] = "arp_evicted",
     [DROP_IP_SHORT] = "ip_short",
     [DROP_IP_BAD_VERSION] = "ip_bad_version",
     [DROP_IP_BAD_IHL] = "ip_bad_ihl",
     [DROP_IP_BAD_LEN] = "ip_bad_len",
     [DROP_IP_BAD_CSUM] = "ip_bad_csum",
     [DROP_IP_FRAGMENT] = "ip_fragment",
+    [DROP_IP_FRAG_OVERLAP] = "ip_frag_overlap",
+    [DROP_IP_FRAG_TIMEOUT] = "ip_frag_timeout",
+    [DROP_IP_FRAG_NO_MEM] = "ip_frag_no_mem",
+    [DROP_IP_FRAG_DUPLICATE] = "ip_frag_duplicate",
     [DROP_IP_BAD_SRC] = "ip_bad_src",
     [DROP_IP_NOT_FOR_US] = "ip_not_for_us",
     [DROP_IP_UNKNOWN_PROTO] = "ip_unknown_proto",
@@ -197,6 +203,7 @@ void net_poll(void)
     if (nif->poll)
         nif->poll(nif);
     arp_tick(nif);
+    ipv4_tick(nif);
     for (int i = 0; i < NET_POLL_HOOKS && poll_hooks[i]; i++)
         poll_hooks[i](nif);
 }

@@ -22,13 +22,18 @@ enum net_drop_reason {
     DROP_ARP_NOT_FOR_US,
     DROP_ARP_QUEUE_REPLACED,/* queued packet replaced by a newer one while unresolved */
     DROP_ARP_TIMEOUT,       /* queued packet dropped: address never resolved */
+    DROP_ARP_EVICTED,       /* queued packet dropped: its pending entry made room for another */
     DROP_IP_SHORT,
     DROP_IP_BAD_VERSION,
     DROP_IP_BAD_IHL,
     DROP_IP_BAD_LEN,        /* total length < header or > frame */
     DROP_IP_BAD_CSUM,
-    DROP_IP_FRAGMENT,       /* reassembly is not supported */
-    DROP_IP_BAD_SRC,        /* source is broadcast/multicast/ours */
+    DROP_IP_FRAGMENT,       /* malformed fragment: not a multiple of 8, past the size limit, too many pieces */
+    DROP_IP_FRAG_OVERLAP,   /* overlapping fragments: the whole datagram is dropped (as RFC 5722) */
+    DROP_IP_FRAG_TIMEOUT,   /* datagram never completed within the reassembly timeout */
+    DROP_IP_FRAG_NO_MEM,    /* oldest datagram in reassembly evicted for a new one */
+    DROP_IP_FRAG_DUPLICATE, /* a fragment we already hold */
+    DROP_IP_BAD_SRC,        /* source is broadcast (limited or subnet), multicast, class E, loopback or ours */
     DROP_IP_NOT_FOR_US,
     DROP_IP_UNKNOWN_PROTO,
     DROP_ICMP_SHORT,

@@ -83,8 +83,17 @@ void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt
 int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port,
                const void *data, size_t len)
 {
-    uint8_t pkt[UDP_HDR_LEN + UDP_MAX_PAYLOAD];
-    if (len > UDP_MAX_PAYLOAD)
+    return udp_output_ttl(nif, src_port, dst, dst_port, IPV4_DEFAULT_TTL, data, len);
+}
+
+int udp_output_ttl(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port, uint8_t ttl,
+                   const void *data, size_t len)
+{
+    /* Static: too big for a kernel stack. ipv4_output copies out of it
+     * before anything can come back in (a datagram looped back to us may
+     * make the stack send again). */
+    static uint8_t pkt[UDP_HDR_LEN + UDP_DGRAM_MAX];
+    if (len > UDP_DGRAM_MAX)
         return -EMSGSIZE;
     size_t ulen = UDP_HDR_LEN + len;
     net_put16(pkt, src_port);
@@ -94,7 +103,7 @@ int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_
     memcpy(pkt + UDP_HDR_LEN, data, len);
     uint16_t csum = inet_fold(inet_sum(pkt, ulen, pseudo_sum(nif->ip, dst, ulen)));
     net_put16(pkt + 6, csum == 0 ? 0xffff : csum);
-    int rc = ipv4_output(nif, dst, IP_PROTO_UDP, pkt, ulen);
+    int rc = ipv4_output_ttl(nif, dst, IP_PROTO_UDP, ttl, pkt, ulen);
     if (rc == 0)
         nif->stats.udp_tx++;
     return rc;

@@ -3,7 +3,8 @@
 #include "net/ipv4.h"
 
 #define UDP_HDR_LEN 8
-#define UDP_MAX_PAYLOAD (ETH_MTU - IPV4_HDR_LEN - UDP_HDR_LEN) /* 1472: no fragmentation */
+#define UDP_MAX_PAYLOAD (ETH_MTU - IPV4_HDR_LEN - UDP_HDR_LEN) /* 1472: one frame, no fragments */
+#define UDP_DGRAM_MAX (IPV4_REASM_MAX - UDP_HDR_LEN)           /* the most kos reassembles */
 #define UDP_EPHEMERAL_FIRST 49152
 #define UDP_EPHEMERAL_LAST 65535
 
@@ -25,6 +26,9 @@ void udp_unbind(struct udp_binding *b);
 bool udp_port_in_use(uint16_t port);
 
 void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt, size_t len);
+/* len up to UDP_DGRAM_MAX (larger than one frame leaves as IPv4 fragments). */
 int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port,
                const void *data, size_t len);
+int udp_output_ttl(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port, uint8_t ttl,
+                   const void *data, size_t len);
 #endif

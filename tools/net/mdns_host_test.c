@@ -165,10 +165,30 @@ static void t_name_limits(void)
     uint8_t ext[] = {0x41, 'a', 0}, ext2[] = {0x81, 'a', 0};
     CHECK(dns_read_name(ext, sizeof ext, 0, out, &next) == DNS_ERR_LABEL);
     CHECK(dns_read_name(ext2, sizeof ext2, 0, out, &next) == DNS_ERR_LABEL);
-    /* A dot or NUL inside a label cannot be told apart in dotted text. */
-    uint8_t dot[] = {3, 'a', '.', 'b', 0}, nul[] = {2, 'a', 0, 0};
-    CHECK(dns_read_name(dot, sizeof dot, 0, out, &next) == DNS_ERR_LABEL);
-    CHECK(dns_read_name(nul, sizeof nul, 0, out, &next) == DNS_ERR_LABEL);
+    /* A dot, backslash or NUL inside a label is legal (DNS-SD instance
+     * names hold dots): escaped in dotted text, and built back the same. */
+    uint8_t dot[] = {8, 's', 'v', 'c', ' ', 'v', '1', '.', '2', 4, '_', 'k', 'o', 's', 0};
+    uint8_t odd[] = {4, 'a', 0, '\\', 'b', 0};
+    CHECK(dns_read_name(dot, sizeof dot, 0, out, &next) == DNS_OK && strcmp(out, "svc v1\\.2._kos") == 0);
+    CHECK(next == sizeof dot);
+    CHECK(dns_read_name(odd, sizeof odd, 0, out, &next) == DNS_OK && strcmp(out, "a\\000\\\\b") == 0);
+    {
+        uint8_t buf[64];
+        struct dns_builder b;
+        dnsb_init(&b, buf, sizeof buf, 0, 0);
+        dnsb_name(&b, "svc v1\\.2._kos");
+        dnsb_name(&b, "a\\000\\\\b");
+        CHECK(dnsb_finish(&b) == DNS_HDR_LEN + (long)sizeof dot + (long)sizeof odd);
+        CHECK(memcmp(buf + DNS_HDR_LEN, dot, sizeof dot) == 0);
+        CHECK(memcmp(buf + DNS_HDR_LEN + sizeof dot, odd, sizeof odd) == 0);
+        /* A dangling escape or a \DDD over 255 is refused. */
+        dnsb_init(&b, buf, sizeof buf, 0, 0);
+        dnsb_name(&b, "bad\\");
+        CHECK(dnsb_finish(&b) == DNS_ERR_SPACE);
+        dnsb_init(&b, buf, sizeof buf, 0, 0);
+        dnsb_name(&b, "bad\\256");
+        CHECK(dnsb_finish(&b) == DNS_ERR_SPACE);
+    }
     /* 255 bytes in wire form is the longest name: 3 x 63 + 61 + root. */
     header(&r, 0, 0, 0, 0, 0);
     for (int i = 0; i < 3; i++) { put8(&r, 63); put(&r, label, 63); }

@@ -510,7 +510,8 @@ static void t_malformed(void)
     n = build_udp(f, peer_ip, 1, nif.ip, 7, d, 16, true);
     net_put16(f + 14 + 2, 10); net_input(&nif, f, n); expect[DROP_IP_BAD_LEN]++;  /* checked before csum */
     uint8_t frag[16] = {0};
-    n = build_ip(f, peer_ip, nif.ip, 17, frag, 16);
+    /* More fragments with 15 bytes: not a multiple of 8 (RFC 791). */
+    n = build_ip(f, peer_ip, nif.ip, 17, frag, 15);
     net_put16(f + 14 + 6, 0x2000); net_put16(f + 14 + 10, 0); net_put16(f + 14 + 10, ref_csum(f + 14, 20, 0));
     net_input(&nif, f, n); expect[DROP_IP_FRAGMENT]++;
     n = build_udp(f, 0xe0000001, 1, nif.ip, 7, d, 16, true);
