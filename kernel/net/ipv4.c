@@ -74,6 +74,12 @@ int ipv4_reasm_in_progress(void)
     return n;
 }
 
+void ipv4_reasm_flush(void)
+{
+    for (int i = 0; i < IPV4_REASM_SLOTS; i++)
+        reasm[i].used = false;
+}
+
 static void reasm_drop(struct netif *nif, struct reasm *r, enum net_drop_reason why)
 {
     r->used = false;

@@ -38,8 +38,9 @@ int ipv4_output_ttl(struct netif *nif, uint32_t dst, uint8_t proto, uint8_t ttl,
                     size_t len);
 /* Expires reassembly that timed out; called from net_poll. */
 void ipv4_tick(struct netif *nif);
-/* Datagrams being reassembled (tests). */
+/* Datagrams being reassembled, and forgetting them all (tests). */
 int ipv4_reasm_in_progress(void);
+void ipv4_reasm_flush(void);
 /* Internet checksum (RFC 1071) continuing from a partial sum. */
 uint32_t inet_sum(const void *data, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum);

@@ -7,6 +7,8 @@
 #include "net/netif.h"
 #include "net/socket.h"
 #include "net/arp.h"
+#include "net/ipv4.h"
+#include "mm/pmm.h"
 #include "drivers/pci.h"
 #include "drivers/e1000.h"
 #include "mm/paging.h"
@@ -246,7 +248,7 @@ static void cmd_send(struct socket *s, const struct kos_sockaddr_in *to, const c
     uint64_t port, count, size;
     char out[160];
     if (!net_parse_ipv4(w[0], n[0], &ip) || !parse_u64(w[1], n[1], &port) || port == 0 || port > 65535 ||
-        !parse_u64(w[2], n[2], &count) || !parse_u64(w[3], n[3], &size) || size == 0 || size > 1472) {
+        !parse_u64(w[2], n[2], &count) || !parse_u64(w[3], n[3], &size) || size == 0 || size > UDP_DGRAM_MAX) {
         commands_failed++;
         reply(s, to, "kos:send fail bad arguments");
         return;
@@ -259,7 +261,7 @@ static void cmd_send(struct socket *s, const struct kos_sockaddr_in *to, const c
     }
     struct kos_sockaddr_in dst = {.sin_family = AF_INET, .sin_port = net_htons((uint16_t)port),
                                   .sin_addr = net_htonl(ip)};
-    static uint8_t out_buf[1472], in_buf[1472];
+    static uint8_t out_buf[UDP_DGRAM_MAX], in_buf[UDP_DGRAM_MAX];
     uint64_t good = 0, retries = 0;
     for (uint64_t i = 0; i < count; i++) {
         for (size_t k = 0; k < size; k++)
@@ -425,7 +427,7 @@ static void netecho_run(void)
     /* The host peer waits for this line before it sends anything. */
     kprintf("netecho: ready ip %u.%u.%u.%u port %d\n", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
             ip & 255, ECHO_PORT);
-    static char buf[1472];
+    static char buf[UDP_DGRAM_MAX];
     uint64_t echoed = 0;
     bool quit = false;
     commands_run = commands_failed = 0;
@@ -465,6 +467,14 @@ static void netecho_run(void)
             bool known = net_parse_ipv4(w, n, &a) && arp_lookup(a, mac);
             ktap_diag("arp %.*s %s", (int)n, w, known ? "resolved" : "unknown");
             reply(s, &from, known ? "kos:arp resolved" : "kos:arp unknown");
+        } else if (is_cmd(buf, len, "kos:mem", &rest)) {
+            char out[128];
+            unsigned long f = net_lock();
+            int reasm = ipv4_reasm_in_progress();
+            net_unlock(f);
+            ksnprintf(out, sizeof out, "kos:mem free_pages=%lu reasm=%d dgrams=%d ms=%lu",
+                      (unsigned long)pmm_free_count(), reasm, sock_dgrams_in_use(), (unsigned long)net_now_ms());
+            reply(s, &from, out);
         } else if (is_cmd(buf, len, "kos:stats", &rest)) {
             static char out[1400];
             struct stats_buf b = {out, sizeof out};

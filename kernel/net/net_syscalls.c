@@ -284,7 +284,7 @@ static int64_t do_send(uint64_t fd, uint64_t ubuf, uint64_t len, uint64_t flags,
         (void)with_addr;    /* a stream sends to its peer (Linux ignores the address) */
         return stream_send(s, &b, (int)flags);
     }
-    if (len > UDP_MAX_PAYLOAD)
+    if (len > UDP_DGRAM_MAX)
         return -EMSGSIZE;
     if (with_addr && (rc = addr_from_user(uaddr, addrlen, &addr)) < 0)
         return rc;
@@ -320,7 +320,7 @@ static int64_t do_recv(uint64_t fd, uint64_t ubuf, uint64_t len, uint64_t flags,
             r = -EFAULT;
         return r;
     }
-    size_t klen = len > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : (size_t)len;
+    size_t klen = len > UDP_DGRAM_MAX ? UDP_DGRAM_MAX : (size_t)len;
     uint8_t *kbuf = kmalloc(klen ? klen : 1);
     if (!kbuf)
         return -ENOMEM;
@@ -362,7 +362,7 @@ static int64_t sock_file_read(struct file *f, const struct iobuf *buf)
     s->nonblocking = (f->flags & O_NONBLOCK) != 0;
     if (s->tcp)
         return stream_recv(s, buf, 0, 0);
-    size_t klen = buf->len > UDP_MAX_PAYLOAD ? UDP_MAX_PAYLOAD : (size_t)buf->len;
+    size_t klen = buf->len > UDP_DGRAM_MAX ? UDP_DGRAM_MAX : (size_t)buf->len;
     uint8_t *kbuf = kmalloc(klen ? klen : 1);
     if (!kbuf)
         return -ENOMEM;
@@ -380,7 +380,7 @@ static int64_t sock_file_write(struct file *f, const struct iobuf *buf)
     s->nonblocking = (f->flags & O_NONBLOCK) != 0;
     if (s->tcp)
         return stream_send(s, buf, 0);
-    if (buf->len > UDP_MAX_PAYLOAD)
+    if (buf->len > UDP_DGRAM_MAX)
         return -EMSGSIZE;
     uint8_t *kbuf = kmalloc(buf->len ? buf->len : 1);
     if (!kbuf)

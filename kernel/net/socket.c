@@ -16,26 +16,36 @@ static void unlock(unsigned long f)
     net_unlock(f);
 }
 
-/* Received datagrams live in a fixed pool, not the heap: they are queued
+/* Received datagrams live in fixed pools, not the heap: they are queued
  * from interrupt handlers, and the kernel heap must not be entered there.
- * Callers hold net_lock. */
-static struct sock_dgram dgram_pool[SOCK_DGRAM_POOL];
-static struct sock_dgram *dgram_free_list;
+ * One pool for datagrams that fit a frame, a small one for the large
+ * datagrams reassembled from fragments. Callers hold net_lock. */
+static struct sock_dgram dgram_pool[SOCK_DGRAM_POOL + SOCK_BIG_POOL];
+static uint8_t small_store[SOCK_DGRAM_POOL][UDP_MAX_PAYLOAD];
+static uint8_t big_store[SOCK_BIG_POOL][UDP_DGRAM_MAX];
+static struct sock_dgram *dgram_free_list, *big_free_list;
 static bool dgram_pool_ready;
 static int dgrams_in_use;
 
-static struct sock_dgram *dgram_alloc(void)
+static struct sock_dgram *dgram_alloc(size_t len)
 {
     if (!dgram_pool_ready) {
-        for (int i = 0; i < SOCK_DGRAM_POOL; i++) {
-            dgram_pool[i].next = dgram_free_list;
-            dgram_free_list = &dgram_pool[i];
+        for (int i = 0; i < SOCK_DGRAM_POOL + SOCK_BIG_POOL; i++) {
+            struct sock_dgram *d = &dgram_pool[i];
+            d->big = i >= SOCK_DGRAM_POOL;
+            d->data = d->big ? big_store[i - SOCK_DGRAM_POOL] : small_store[i];
+            struct sock_dgram **list = d->big ? &big_free_list : &dgram_free_list;
+            d->next = *list;
+            *list = d;
         }
         dgram_pool_ready = true;
     }
-    struct sock_dgram *d = dgram_free_list;
+    if (len > UDP_DGRAM_MAX)
+        return NULL;
+    struct sock_dgram **list = len > UDP_MAX_PAYLOAD ? &big_free_list : &dgram_free_list;
+    struct sock_dgram *d = *list;
     if (d) {
-        dgram_free_list = d->next;
+        *list = d->next;
         dgrams_in_use++;
     }
     return d;
@@ -43,8 +53,9 @@ static struct sock_dgram *dgram_alloc(void)
 
 static void dgram_free(struct sock_dgram *d)
 {
-    d->next = dgram_free_list;
-    dgram_free_list = d;
+    struct sock_dgram **list = d->big ? &big_free_list : &dgram_free_list;
+    d->next = *list;
+    *list = d;
     dgrams_in_use--;
 }
 
@@ -199,7 +210,7 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
     } else {
         return -EDESTADDRREQ;
     }
-    if (len > UDP_MAX_PAYLOAD)
+    if (len > UDP_DGRAM_MAX)
         return -EMSGSIZE;
     struct netif *nif = net_route(ip);
     if (!nif)
@@ -229,7 +240,7 @@ static void sock_udp_input(struct udp_binding *b, struct netif *nif, const struc
         net_count_drop(nif, DROP_UDP_QUEUE_FULL);
         return;
     }
-    struct sock_dgram *d = len <= UDP_MAX_PAYLOAD ? dgram_alloc() : NULL;
+    struct sock_dgram *d = dgram_alloc(len);
     if (!d) {
         net_count_drop(nif, DROP_UDP_NO_MEM);
         return;

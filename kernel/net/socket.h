@@ -14,14 +14,16 @@
 #include <kos/socket.h>
 
 #define SOCK_RX_QUEUE 64     /* datagrams held per socket before dropping */
-#define SOCK_DGRAM_POOL 128  /* received datagrams held by all sockets together */
+#define SOCK_DGRAM_POOL 128  /* received datagrams of one frame (<= 1472 bytes) held by all sockets */
+#define SOCK_BIG_POOL 8      /* received datagrams that came in fragments (<= UDP_DGRAM_MAX) */
 
 struct sock_dgram {
     struct sock_dgram *next;
     uint32_t src;       /* host order */
     uint16_t src_port;
     uint16_t len;
-    uint8_t data[UDP_MAX_PAYLOAD];
+    bool big;           /* from the pool of UDP_DGRAM_MAX-byte buffers */
+    uint8_t *data;      /* UDP_MAX_PAYLOAD bytes, or UDP_DGRAM_MAX when big */
 };
 
 struct socket {

@@ -11,6 +11,7 @@ export type AgentOp =
   | {op: 'sizes'; from: number; to: number}
   | {op: 'cmd'; text: string; expect: string}
   | {op: 'client'}
+  | {op: 'guest-send'; to: string; count: number; size: number}
   | {op: 'rtt'; count: number; size: number; metric?: string}
   | {op: 'throughput'; count: number; size: number; window: number; metric?: string}
 
@@ -131,6 +132,18 @@ const ops = {
     server.close();
     return {ok: r.ok && hellos > 0, detail: 'host server on port ' + port + ' got ' + hellos + ' hello(s); guest says ' + r.reply};
   },
+  // The guest's echo test against us: an echo server here, "kos:send" there.
+  async 'guest-send'(o) {
+    const server = dgram.createSocket('udp4');
+    let echoed = 0;
+    server.on('message', (msg, rinfo) => { echoed++; server.send(msg, rinfo.port, rinfo.address); });
+    await new Promise((res) => server.bind(0, job.bind || '0.0.0.0', res));
+    const port = server.address().port;
+    const [m] = await request(Buffer.from('kos:send ' + o.to + ' ' + port + ' ' + o.count + ' ' + o.size), (r) => r.toString().startsWith('kos:send'), 120000, 1);
+    server.close();
+    const reply = m ? m.toString() : '(no reply)';
+    return {ok: reply.startsWith('kos:send ok'), detail: 'guest sent ' + o.count + ' x ' + o.size + ' bytes to ' + o.to + ':' + port + ', ' + echoed + ' echoed here; guest says ' + reply};
+  },
   async rtt(o) {
     const times = [];
     let lost = 0;
@@ -190,17 +203,20 @@ const ops = {
 `
 
 /**
- * Runs a self-contained Node script (inside a namespace when prefix is given) with one
- * JSON job in argv, and resolves with the JSON report it prints as its last stdout line.
+ * Runs a self-contained script (Node by default, or the given interpreter and
+ * its "run this text" flag; inside a namespace when prefix is given) with one
+ * JSON job in argv (or on stdin), and resolves with the JSON report it prints as its last stdout line.
  */
-export function runJsonAgent<T>(what: string, source: string, job: unknown, prefix: string[] = [], signal?: AbortSignal): Promise<T> {
+export function runJsonAgent<T>(what: string, source: string, job: unknown, prefix: string[] = [], signal?: AbortSignal, interpreter: string[] = [process.execPath, '-e'], jobOnStdin = false): Promise<T> {
   return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, '-e', source, JSON.stringify(job)]
-    const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+    // A large job (thousands of frames) does not fit one argv string: stdin then.
+    const argv = [...prefix, ...interpreter, source, ...(jobOnStdin ? [] : [JSON.stringify(job)])]
+    const child = spawn(argv[0], argv.slice(1), {stdio: [jobOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']})
+    if (jobOnStdin) child.stdin?.end(JSON.stringify(job))
     let out = ''
     let err = ''
-    child.stdout.on('data', (d) => { out += d })
-    child.stderr.on('data', (d) => { err += d })
+    child.stdout!.on('data', (d) => { out += d })
+    child.stderr!.on('data', (d) => { err += d })
     const abort = () => child.kill('SIGKILL')
     signal?.addEventListener('abort', abort)
     child.on('error', reject)

@@ -204,8 +204,10 @@ export function malformedFrames(t: BadFrameTarget, count: number, seed = 1): Bad
       return {reason: 'ip_bad_csum', frame: toGuest(ETH_P_IPV4, p)}
     },
     () => {
-      const p = goodUdp(16)
-      p.writeUInt16BE(0x2000 | (rnd() % 100), 6) // more-fragments set
+      // More fragments with 25 bytes: not a multiple of 8, so not a fragment
+      // the guest may hold for reassembly (RFC 791).
+      const p = goodUdp(17)
+      p.writeUInt16BE(0x2000 | (rnd() % 100), 6)
       p.writeUInt16BE(0, 10)
       p.writeUInt16BE(inetChecksum(p.subarray(0, 20)), 10)
       return {reason: 'ip_fragment', frame: toGuest(ETH_P_IPV4, p)}

@@ -18,6 +18,7 @@ import {P2PD_READY, p2pTapInterop} from './libp2p.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
+import {linkCheck} from './linkchecks.js'
 
 export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
 /** The kernel's line when hold=key keeps the screen until a key comes. */
@@ -337,6 +338,11 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
       }, (signal, since) => echoClients(ns!, {clients: num(spec, 'clients', 64), bytes: num(spec, 'bytes', 65536), serialPath: ctx.serialPath, since}, signal))
     }
+    case 'link-check': {
+      const check = spec.options?.check
+      if (typeof check !== 'string') throw new Error('peer link-check: option "check" must name a check')
+      return tapPeer(spec, ctx, (ns, signal) => linkCheck(check, ns, signal))
+    }
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
@@ -349,3 +355,9 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
 }
 
 export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
+    }
+      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, screen, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, link-check, lan-echo, mdns-lan, bad-packets)`)
+  }
+}
+
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'link-check', 'lan-echo', 'mdns-lan', 'bad-packets']

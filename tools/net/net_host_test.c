@@ -64,6 +64,7 @@ static const uint32_t other_ip = 0x0a000203;  /* 10.0.2.3, on the subnet, unreso
 static void reset(void)
 {
     arp_flush();
+    ipv4_reasm_flush();
     memset(&nif.stats, 0, sizeof nif.stats);
     tx_count = 0;
     nif.mcast_count = 0;
@@ -353,7 +354,7 @@ static void t_udp_sizes(void)
             bad++;
     }
     CHECK(bad == 0);
-    CHECK(sock_sendto(s, data, UDP_MAX_PAYLOAD + 1, 0, NULL) == -EMSGSIZE);
+    CHECK(sock_sendto(s, data, UDP_DGRAM_MAX + 1, 0, NULL) == -EMSGSIZE);
     sock_close(s);
 }
 
@@ -670,9 +671,210 @@ static void t_queue_limits(void)
     CHECK(tx_count == 0);   /* full queues are not "port unreachable" */
 }
 
+/* ---- fragments (RFC 791), ARP probes (RFC 5227), bad sources (RFC 1122) ---- */
+
+/* One fragment of a datagram from src: payload bytes [off, off + len) of whole. */
+static size_t build_frag(uint8_t *f, uint32_t src, uint8_t proto, uint16_t id, size_t off, bool more,
+                         const uint8_t *whole, size_t len)
+{
+    size_t n = build_ip(f, src, nif.ip, proto, whole + off, len);
+    uint8_t *p = f + 14;
+    net_put16(p + 4, id);
+    net_put16(p + 6, (uint16_t)((more ? 0x2000 : 0) | (off / 8)));
+    net_put16(p + 10, 0);
+    net_put16(p + 10, ref_csum(p, 20, 0));
+    return n;
+}
+
+/* A UDP datagram (header + data) from peer_ip:1 to our port, checksummed. */
+static size_t udp_whole(uint8_t *u, uint16_t dport, size_t datalen)
+{
+    net_put16(u, 1); net_put16(u + 2, dport); net_put16(u + 4, (uint16_t)(8 + datalen)); net_put16(u + 6, 0);
+    for (size_t i = 0; i < datalen; i++)
+        u[8 + i] = (uint8_t)(i * 31 + (i >> 8));
+    net_put16(u + 6, ref_csum(u, 8 + datalen, udp_pseudo(peer_ip, nif.ip, 8 + datalen)));
+    return 8 + datalen;
+}
+
+static void t_fragment_send(void)
+{
+    resolve_peer();
+    struct socket *s;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    struct kos_sockaddr_in to = {.sin_family = AF_INET, .sin_port = net_htons(9), .sin_addr = net_htonl(peer_ip)};
+    static uint8_t data[3000], whole[3008 + 8];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    CHECK(sock_sendto(s, data, sizeof data, 0, &to) == (long)sizeof data);
+    CHECK(tx_count == 3);   /* 1480 + 1480 + 48 bytes of the 3008-byte UDP datagram */
+    size_t got = 0;
+    for (int i = 0; i < tx_count && i < 3; i++) {
+        const uint8_t *p = tx_frames[i] + 14;
+        size_t total = net_get16(p + 2), off = (size_t)(net_get16(p + 6) & 0x1fff) * 8;
+        CHECK(ref_csum(p, 20, 0) == 0);
+        CHECK(net_get16(p + 4) == net_get16(tx_frames[0] + 14 + 4));    /* one id */
+        CHECK(((net_get16(p + 6) & 0x2000) != 0) == (i < 2));            /* MF on all but the last */
+        CHECK(off == (size_t)i * 1480);
+        CHECK(total == (i < 2 ? 1500u : 68u));
+        memcpy(whole + off, p + 20, total - 20);
+        got += total - 20;
+    }
+    CHECK(got == 3008);
+    CHECK(ref_csum(whole, 3008, udp_pseudo(nif.ip, peer_ip, 3008)) == 0);
+    CHECK(memcmp(whole + 8, data, sizeof data) == 0);
+    sock_close(s);
+}
+
+static void t_fragment_reassembly(void)
+{
+    resolve_peer();
+    struct socket *s;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7000)};
+    CHECK(sock_bind(s, &a) == 0);
+    static uint8_t whole[8200], f[1600], buf[8200];
+    size_t n = udp_whole(whole, 7000, 8192);      /* 8200 bytes: 6 fragments of 1480 and one of 800 */
+    /* Last fragment first, then the rest backwards: order must not matter. */
+    for (int i = 5; i >= 0; i--) {
+        size_t off = (size_t)i * 1480, len = off + 1480 <= n ? 1480 : n - off;
+        net_input(&nif, f, build_frag(f, peer_ip, 17, 4242, off, off + len < n, whole, len));
+        if (i > 0)
+            CHECK(sock_recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    }
+    CHECK(ipv4_reasm_in_progress() == 0);
+    CHECK(sock_recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, NULL, 0) == 8192 && memcmp(buf, whole + 8, 8192) == 0);
+    CHECK(nif.stats.rx_dropped == 0);
+    /* An exact duplicate is ignored; the datagram still completes. */
+    n = udp_whole(whole, 7000, 2000);
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4243, 0, true, whole, 1480));
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4243, 0, true, whole, 1480));
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4243, 1480, false, whole, n - 1480));
+    CHECK(nif.stats.drop[DROP_IP_FRAG_DUPLICATE] == 1);
+    CHECK(sock_recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, NULL, 0) == 2000 && memcmp(buf, whole + 8, 2000) == 0);
+    /* Overlapping pieces drop the whole datagram (as RFC 5722), even when
+     * the bytes would add up. */
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4244, 0, true, whole, 1480));
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4244, 1472, false, whole, n - 1472));
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4244, 1480, false, whole, n - 1480));
+    CHECK(nif.stats.drop[DROP_IP_FRAG_OVERLAP] == 1);
+    CHECK(sock_recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    CHECK(ipv4_reasm_in_progress() == 1);     /* the third piece started over; it times out */
+    /* More fragments with a length that is not a multiple of 8: malformed. */
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4245, 0, true, whole, 1001));
+    CHECK(nif.stats.drop[DROP_IP_FRAGMENT] == 1);
+    /* Past IPV4_REASM_MAX: refused. */
+    net_input(&nif, f, build_frag(f, peer_ip, 17, 4246, IPV4_REASM_MAX - 8, false, whole, 16));
+    CHECK(nif.stats.drop[DROP_IP_FRAGMENT] == 2);
+    /* The reassembly timeout frees what never completes. */
+    fake_now_ms += IPV4_REASM_TIMEOUT_MS;
+    net_poll();
+    CHECK(nif.stats.drop[DROP_IP_FRAG_TIMEOUT] == 1);
+    CHECK(ipv4_reasm_in_progress() == 0);
+    /* A flood of first fragments: bounded slots, the oldest evicted. */
+    for (int i = 0; i < 100; i++)
+        net_input(&nif, f, build_frag(f, peer_ip, 17, (uint16_t)(5000 + i), 0, true, whole, 8));
+    CHECK(ipv4_reasm_in_progress() == IPV4_REASM_SLOTS);
+    CHECK(nif.stats.drop[DROP_IP_FRAG_NO_MEM] == 100 - IPV4_REASM_SLOTS);
+    fake_now_ms += IPV4_REASM_TIMEOUT_MS;
+    net_poll();
+    CHECK(ipv4_reasm_in_progress() == 0);
+    CHECK(tx_count == 0);
+    sock_close(s);
+}
+
+static void t_fragmented_ping(void)
+{
+    resolve_peer();
+    static uint8_t m[2008], f[1600];
+    m[0] = 8; m[1] = 0; net_put16(m + 2, 0); net_put16(m + 4, 1); net_put16(m + 6, 1);
+    for (size_t i = 8; i < sizeof m; i++)
+        m[i] = (uint8_t)i;
+    net_put16(m + 2, ref_csum(m, sizeof m, 0));
+    net_input(&nif, f, build_frag(f, peer_ip, 1, 99, 0, true, m, 1480));
+    net_input(&nif, f, build_frag(f, peer_ip, 1, 99, 1480, false, m, sizeof m - 1480));
+    CHECK(nif.stats.icmp_echo_replies == 1);
+    CHECK(tx_count == 2);    /* the 2008-byte reply leaves in two fragments */
+    if (tx_count == 2) {
+        const uint8_t *p = tx_frames[0] + 14;
+        CHECK(p[20] == ICMP_ECHO_REPLY && (net_get16(p + 6) & 0x2000));
+        CHECK(net_get16(tx_frames[1] + 14 + 6) == 1480 / 8);
+    }
+}
+
+static void t_arp_probe_defended(void)
+{
+    uint8_t f[100];
+    /* RFC 5227 probe: sender 0.0.0.0, target our address. */
+    size_t n = build_arp(f, 1, 0, nif.ip, eth_broadcast);
+    net_input(&nif, f, n);
+    CHECK(tx_count == 1);
+    if (tx_count == 1) {
+        const uint8_t *p = tx_frames[0] + 14;
+        CHECK(memcmp(tx_frames[0], peer_mac, 6) == 0);           /* to the prober's MAC */
+        CHECK(net_get16(p + 6) == 2 && net_get32(p + 14) == nif.ip && net_get32(p + 24) == 0);
+    }
+    uint8_t mac[6];
+    CHECK(!arp_lookup(0, mac));                                    /* nothing cached */
+    /* A probe for someone else's address stays unanswered. */
+    n = build_arp(f, 1, 0, other_ip, eth_broadcast);
+    net_input(&nif, f, n);
+    CHECK(tx_count == 1);
+    CHECK(nif.stats.drop[DROP_ARP_NOT_FOR_US] == 1);
+}
+
+static void t_arp_pending_evicted_first(void)
+{
+    resolve_peer();
+    uint8_t f[200];
+    /* Made-up neighbours ping us and never answer ARP: every slot fills
+     * with a pending entry, and more keep coming. */
+    for (uint32_t i = 0; i < 3 * ARP_CACHE_SIZE; i++) {
+        size_t n = build_echo(f, 0x0a000240 + i, nif.ip, 1, (uint16_t)i, 8);
+        net_input(&nif, f, n);
+    }
+    uint8_t mac[6];
+    CHECK(arp_lookup(peer_ip, mac));                               /* the real host stayed */
+    CHECK(nif.stats.drop[DROP_ARP_EVICTED] == 2 * ARP_CACHE_SIZE + 1);
+    tx_count = 0;
+    size_t n = build_echo(f, peer_ip, nif.ip, 1, 1, 8);
+    net_input(&nif, f, n);
+    CHECK(tx_count == 1 && memcmp(tx_frames[0], peer_mac, 6) == 0); /* answered at once */
+}
+
+static void t_bad_sources(void)
+{
+    resolve_peer();
+    struct socket *s;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7)};
+    CHECK(sock_bind(s, &a) == 0);
+    uint8_t f[200], d[4] = {1, 2, 3, 4};
+    const uint32_t bad[] = {0x0a0002ff, 0xf0000001, 0xffffffff, 0xe0000001, 0x7f000001, 0x0a00020f};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        net_input(&nif, f, build_udp(f, bad[i], 1, nif.ip, 7, d, 4, true));
+        net_input(&nif, f, build_echo(f, bad[i], nif.ip, 1, 1, 8));
+        net_input(&nif, f, build_udp(f, bad[i], 1, nif.ip, 9, d, 4, true));
+    }
+    CHECK(nif.stats.drop[DROP_IP_BAD_SRC] == 3 * 6);
+    CHECK(tx_count == 0);
+    uint8_t buf[8];
+    CHECK(sock_recvfrom(s, buf, 8, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    sock_close(s);
+}
+
+static void run(const char *name, void (*fn)(void))
+{
+    reset();
+    case_failed = 0;
+    fn();
+    test_no++;
+    printf("%s %d %s\n", case_failed ? "not ok" : "ok", test_no, name);
+    failures += case_failed;
+}
+
 int main(void)
 {
-    printf("KTAP version 1\n1..17\n");
+    printf("KTAP version 1\n1..23\n");
     run("cmdline_config", t_cmdline);
     run("arp_reply", t_arp_reply);
     run("arp_not_for_us", t_arp_not_for_us);
@@ -690,6 +892,12 @@ int main(void)
     run("multicast_filter", t_multicast_filter);
     run("loopback_to_own_address", t_loopback);
     run("queue_and_pool_limits", t_queue_limits);
+    run("ip_fragment_send", t_fragment_send);
+    run("ip_fragment_reassembly", t_fragment_reassembly);
+    run("icmp_fragmented_echo", t_fragmented_ping);
+    run("arp_probe_defended", t_arp_probe_defended);
+    run("arp_pending_evicted_first", t_arp_pending_evicted_first);
+    run("ip_bad_sources_silent", t_bad_sources);
     printf("# fuzz\n");
     reset(); case_failed = 0; t_fuzz();
     printf("# fuzz %s\n", case_failed ? "FAILED" : "passed");
