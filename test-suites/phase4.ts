@@ -49,7 +49,7 @@ export const cases: CaseDef[] = [
   {
     id: 'mdns_tap',
     phase: 4,
-    title: 'mDNS over TAP: a host querier browses _kos._udp.local (PTR/SRV/TXT/A checked), resolves kos-56.local (QU and legacy unicast), echoes at the discovered address and port; malformed messages counted; the guest browses and finds the host instance',
+    title: 'mDNS over TAP: a host querier browses _kos._udp.local (PTR/SRV/TXT/A checked), resolves kos-123456.local (QU and legacy unicast), echoes at the discovered address and port; malformed messages counted; the guest browses and finds the host instance',
     components: ['mdns', 'e1000', 'tap', 'udp', 'ipv4'],
     syscalls: [],
     profile: 'e1000-tap',
@@ -57,7 +57,7 @@ export const cases: CaseDef[] = [
     timeoutSec: 600,
     needsNetAdmin: true,
     peer: {name: 'mdns-tap', options: {timeoutSec: 180}},
-    expect: {log: ['mdns: responding as kos-56.local, service kos-56._kos._udp.local port 7']},
+    expect: {log: ['mdns: probing for kos-123456.local', 'mdns: responding as kos-123456.local, service kos-123456._kos._udp.local port 7']},
   },
   {
     id: 'mdns_lan2',

@@ -76,6 +76,7 @@ struct dns_builder {
     int error;                          /* first error; later calls do nothing */
     uint16_t name_offs[DNS_BUILDER_NAMES];
     int n_names;
+    bool plain;                         /* names written now are not compressed (NSEC next name) */
     uint16_t counts[4];                 /* qd, an, ns, ar as added */
 };
 
@@ -96,38 +97,49 @@ long dnsb_finish(struct dns_builder *b);
 
 #define MDNS_MAX_PEERS 8
 
+/* One instance of our service that the browser learned (a cache entry:
+ * it expires with its PTR's TTL, and one second after a goodbye). */
 struct mdns_peer {
-    char instance[DNS_TEXT_MAX];        /* "kos-57._kos._udp.local" */
+    char instance[DNS_TEXT_MAX];        /* "kos-123457._kos._udp.local" */
     char target[DNS_TEXT_MAX];          /* SRV target host */
     uint16_t port;
     uint32_t ip;
+    uint32_t ttl;                       /* of the PTR; 0 after a goodbye */
+    uint64_t learned_ms, expires_ms;
     bool have_srv, have_ip, reported;
 };
 
 struct mdns_stats {
     uint64_t rx_queries, rx_responses, tx_responses, tx_queries, announcements;
     uint64_t legacy_unicast, unicast_replies, dropped_malformed;
+    uint64_t probes, conflicts, tiebreaks_lost, goodbyes, rate_limited, peers_evicted;
 };
 
-/* Starts the responder on nif: host name from hostname (NULL: "kos-XX"
- * from the MAC's last byte), schedules announcements and browse queries.
- * Binds UDP port 5353 in the port table (udp.h) and registers mdns_tick
- * with net_poll. The caller joins 01:00:5e:00:00:fb in the NIC
+/* Starts the responder on nif: host name from hostname (NULL: "kos-XXYYZZ"
+ * from the MAC's last three bytes). It probes for its names first (RFC 6762
+ * 8.1: three probes 250 ms apart), renames itself on a conflict
+ * ("kos-XXYYZZ-2", 9), then announces and answers; browse queries start at
+ * once. Binds UDP port 5353 in the port table (udp.h) and registers
+ * mdns_tick with net_poll. The caller joins 01:00:5e:00:00:fb in the NIC
  * (net_boot.c). 0, -EINVAL for a bad host name, -EADDRINUSE when a socket
- * holds the port. mdns_stop unbinds it. */
+ * holds the port. */
 int mdns_start(struct netif *nif, const char *hostname);
-void mdns_stop(void);
+/* Sends goodbyes (every record with TTL 0), stops and unbinds the port. */
+void mdns_stop(struct netif *nif);
 bool mdns_running(void);
+/* Still probing: nothing is answered yet. */
+bool mdns_probing(void);
 /* A datagram to port 5353 (through the port binding): true when the
  * responder took it (false: not running). */
 bool mdns_input(struct netif *nif, const struct ipv4_info *ip, uint16_t src_port, const uint8_t *data,
                 size_t len);
-/* Periodic work from net_poll: announcements and browse queries when due. */
+/* Periodic work from net_poll: probes, announcements, delayed answers,
+ * cache expiry and browse queries when due. */
 void mdns_tick(struct netif *nif);
-/* Sends one browse query (PTR _kos._udp.local) now. */
+/* Sends one browse query (PTR _kos._udp.local, known answers included) now. */
 int mdns_browse(struct netif *nif);
-const char *mdns_host_name(void);       /* "kos-56.local" */
-const char *mdns_instance_name(void);   /* "kos-56._kos._udp.local" */
+const char *mdns_host_name(void);       /* "kos-123456.local" */
+const char *mdns_instance_name(void);   /* "kos-123456._kos._udp.local" */
 int mdns_peer_count(void);
 const struct mdns_peer *mdns_peer_at(int i);
 const struct mdns_stats *mdns_get_stats(void);

@@ -51,8 +51,7 @@ static void start_mdns(void)
     if (rc < 0)
         kprintf("mdns: not started: bad hostname= (letters, digits, '-', at most 63)\n");
     else
-        kprintf("mdns: responding as %s, service %s port %d\n", mdns_host_name(), mdns_instance_name(),
-                MDNS_SERVICE_PORT);
+        kprintf("mdns: probing for %s\n", mdns_host_name());
 }
 
 bool net_init(const char *cmdline)

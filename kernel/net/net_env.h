@@ -15,6 +15,7 @@
 #define kmalloc malloc
 #define kfree free
 #define kprintf printf
+#define ksnprintf snprintf
 #else
 #include "lib/string.h"
 #include "lib/printf.h"

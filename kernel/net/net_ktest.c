@@ -8,6 +8,7 @@
 #include "net/socket.h"
 #include "net/arp.h"
 #include "net/ipv4.h"
+#include "net/mdns.h"
 #include "mm/pmm.h"
 #include "drivers/pci.h"
 #include "drivers/e1000.h"
@@ -488,6 +489,12 @@ static void netecho_run(void)
             ktap_diag("unknown command %.*s", (int)(len > 40 ? 40 : len), buf);
             reply(s, &from, "kos:unknown");
         }
+    }
+    /* The responder says goodbye (RFC 6762 10.1) before the machine stops. */
+    if (mdns_running()) {
+        unsigned long f = net_lock();
+        mdns_stop(net_default_if);
+        net_unlock(f);
     }
     /* Let the reply leave before the suite ends and QEMU exits. */
     for (int i = 0; i < 20; i++)

@@ -199,8 +199,9 @@ async function lanMdns(spec: PeerSpec, ctx: PeerContext, hub: LanHub, ips: numbe
   let ok = true
   for (let g = 0; g < 2; g++) {
     const other = ips[1 - g]
-    // The other guest's name comes from its MAC: guests use ip=10.0.3.mac.
-    const label = `kos-${(other & 255).toString(16).padStart(2, '0')}`
+    // The other guest's name comes from its MAC (52:54:00:12:34:XX, see
+    // src/suites/run.ts): kos-1234XX; guests use ip=10.0.3.mac.
+    const label = `kos-1234${(other & 255).toString(16).padStart(2, '0')}`
     const pattern = new RegExp(String.raw`mdns: found ${label}\._kos\._udp\.local at (\d+\.\d+\.\d+\.\d+) port (\d+)`)
     let found: RegExpMatchArray | null = null
     try {

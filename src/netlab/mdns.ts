@@ -185,7 +185,8 @@ function fromGuest(m) {
     }
   }
   if (!step('guest_mac', mac, mac ? 'guest MAC ' + mac : 'the guest never answered on port 7')) return finish();
-  const label = 'kos-' + mac.slice(-2).toLowerCase();
+  // The guest's default name: kos- and the NIC's half of its MAC.
+  const label = 'kos-' + mac.split(':').slice(3).join('').toLowerCase();
   const host = label + '.local', instance = label + '.' + SERVICE;
 
   // 2. Browse: multicast PTR query (QM), every second until the guest answers.

@@ -321,7 +321,7 @@ static void reset(void)
     tx_count = 0;
     net_config_from_cmdline(&nif, "ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0");
     net_register(&nif);
-    mdns_stop();
+    mdns_stop(&nif);
 }
 
 static const uint8_t mdns_mac[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
@@ -367,16 +367,16 @@ static bool read_response(const uint8_t *m, size_t len, struct seen *s)
         char name[DNS_TEXT_MAX];
         size_t next;
         if (rr.type == DNS_TYPE_PTR && dns_read_name(m, len, rr.rdata, name, &next) == DNS_OK &&
-            strcmp(rr.name, "_kos._udp.local") == 0 && strcmp(name, "kos-56._kos._udp.local") == 0)
+            strcmp(rr.name, "_kos._udp.local") == 0 && strcmp(name, "kos-123456._kos._udp.local") == 0)
             s->ptr++;
         if (rr.type == DNS_TYPE_SRV && rr.rdlen >= 7 && dns_read_name(m, len, rr.rdata + 6, name, &next) == DNS_OK &&
-            strcmp(name, "kos-56.local") == 0) {
+            strcmp(name, "kos-123456.local") == 0) {
             s->srv++;
             s->srv_port = net_get16(m + rr.rdata + 4);
         }
         if (rr.type == DNS_TYPE_TXT && rr.rdlen == 12 && memcmp(m + rr.rdata, "\x03v=1\x07proto=7", 12) == 0)
             s->txt++;
-        if (rr.type == DNS_TYPE_A && rr.rdlen == 4 && strcmp(rr.name, "kos-56.local") == 0) {
+        if (rr.type == DNS_TYPE_A && rr.rdlen == 4 && strcmp(rr.name, "kos-123456.local") == 0) {
             s->a++;
             s->a_ip = net_get32(m + rr.rdata);
             s->a_ttl = rr.ttl;
@@ -392,17 +392,57 @@ static void deliver(uint32_t src, uint32_t dst, uint16_t sport, const struct raw
     CHECK(mdns_input(&nif, &ip, sport, r->b, r->n));
 }
 
+static void peer_response(struct raw *r, const char *label, uint16_t port, uint32_t ip, bool reversed);
+
+/* Advances fake time by ms in timer ticks. */
+static void pump(int ms)
+{
+    for (int t = 0; t < ms; t += 10) {
+        fake_now_ms += 10;
+        net_poll();
+    }
+}
+
+/* Through probing and the three announcements, with nothing sent kept. */
+static void settle(void)
+{
+    pump(9000);
+    tx_count = 0;
+}
+
+/* The DNS responses among the frames sent so far (queries are skipped). */
+static int responses(int *first)
+{
+    int n = 0;
+    *first = -1;
+    for (int i = 0; i < tx_count; i++) {
+        size_t len;
+        uint32_t dst;
+        uint16_t dport;
+        const uint8_t *m = tx_dns(i, &len, &dst, &dport);
+        if (m && len >= DNS_HDR_LEN && (net_get16(m + 2) & DNS_FLAG_QR)) {
+            if (*first < 0)
+                *first = i;
+            n++;
+        }
+    }
+    return n;
+}
+
 static void t_start_announces(void)
 {
     reset();
     CHECK(mdns_start(&nif, "bad name!") == -EINVAL);
     CHECK(!mdns_running());
     CHECK(mdns_start(&nif, NULL) == 0);
-    CHECK(strcmp(mdns_host_name(), "kos-56.local") == 0);
-    CHECK(strcmp(mdns_instance_name(), "kos-56._kos._udp.local") == 0);
-    /* First announcement and the first browse query go out at once. */
-    int announcements = 0, queries = 0;
-    for (int step = 0; step < 800; step++) {    /* 8 s of fake time */
+    /* The default name holds the NIC's half of the MAC: 52:54:00:12:34:56. */
+    CHECK(strcmp(mdns_host_name(), "kos-123456.local") == 0);
+    CHECK(strcmp(mdns_instance_name(), "kos-123456._kos._udp.local") == 0);
+    CHECK(mdns_probing());
+    /* Three probes 250 ms apart (8.1), then three announcements, 1 and 2 s apart. */
+    int announcements = 0, queries = 0, probes = 0;
+    uint64_t first_announce = 0, last_probe = 0;
+    for (int step = 0; step < 900; step++) {    /* 9 s of fake time */
         for (int i = 0; i < tx_count; i++) {
             size_t len;
             uint32_t dst;
@@ -413,11 +453,19 @@ static void t_start_announces(void)
                 continue;
             CHECK(dst == MDNS_GROUP && dport == MDNS_PORT);
             CHECK(memcmp(tx_frames[i], mdns_mac, 6) == 0);
+            CHECK(tx_frames[i][ETH_HDR_LEN + 8] == 255);      /* IP TTL 255 (RFC 6762 11) */
             struct seen s;
             if (read_response(m, len, &s)) {
+                if (!announcements)
+                    first_announce = fake_now_ms;
                 announcements++;
                 CHECK(s.ptr == 1 && s.srv == 1 && s.txt == 1 && s.a == 1 && s.srv_port == 7);
                 CHECK(s.a_ip == 0xc6336402 && s.a_ttl == 120 && (s.a_class & MDNS_CLASS_TOP));
+            } else if (net_get16(m + 8) > 0) {          /* authority records: a probe */
+                probes++;
+                last_probe = fake_now_ms;
+                CHECK(net_get16(m + 4) == 2 && net_get16(m + 8) == 3);   /* host, instance; A SRV TXT */
+                CHECK(announcements == 0);
             } else {
                 queries++;
             }
@@ -426,86 +474,276 @@ static void t_start_announces(void)
         fake_now_ms += 10;
         net_poll();
     }
+    CHECK(probes == 3);
     CHECK(announcements == 3);
+    CHECK(first_announce >= last_probe + 250);
+    CHECK(!mdns_probing());
     CHECK(queries >= 3 && queries <= 5);   /* at 0, 1, 3, 7 s */
+    mdns_stop(&nif);
+    /* Goodbye: every record once more with TTL 0. */
+    CHECK(tx_count == 1 && mdns_get_stats()->goodbyes == 1);
+    struct dns_rr rr;
+    size_t len, off = DNS_HDR_LEN;
+    uint32_t dst;
+    uint16_t dport;
+    const uint8_t *m = tx_count == 1 ? tx_dns(0, &len, &dst, &dport) : NULL;
+    int zero = 0, records = m ? net_get16(m + 6) : 0;
+    for (int i = 0; m && i < records; i++)
+        if (dns_read_rr(m, len, &off, &rr) == DNS_OK && rr.ttl == 0)
+            zero++;
+    CHECK(records == 6 && zero == 6);
     CHECK(mdns_start(&nif, "my-host") == 0 && strcmp(mdns_host_name(), "my-host.local") == 0);
-    mdns_stop();
+    mdns_stop(&nif);
 }
 
 static void t_answers_queries(void)
 {
     reset();
     CHECK(mdns_start(&nif, NULL) == 0);
-    fake_now_ms += 100000;   /* past the announcements */
+    settle();
     struct raw r;
     struct seen s;
     size_t len;
     uint32_t dst;
     uint16_t dport;
     const uint8_t *m;
-    /* QM PTR query: multicast answer with SRV, TXT, A as additional records. */
-    tx_count = 0;
+    int first;
+    /* QM PTR query: a shared answer, sent after 20-120 ms (RFC 6762 6), with
+     * SRV, TXT, A and the NSEC for the host as additional records. */
     header(&r, 0, 0, 1, 0, 0);
     put_name(&r, "_KOS._udp.local"); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
     deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
-    CHECK(tx_count == 1);
-    m = tx_dns(0, &len, &dst, &dport);
+    CHECK(tx_count == 0);
+    pump(10);
+    CHECK(tx_count == 0);                     /* not before 20 ms */
+    pump(120);
+    CHECK(responses(&first) == 1);
+    m = first >= 0 ? tx_dns(first, &len, &dst, &dport) : NULL;
     CHECK(m && dst == MDNS_GROUP && dport == MDNS_PORT);
     CHECK(m && read_response(m, len, &s) && s.ptr == 1 && s.srv == 1 && s.txt == 1 && s.a == 1 && s.questions == 0);
-    CHECK(m && net_get16(m + 6) == 1 && net_get16(m + 10) == 3);   /* 1 answer, 3 additional */
-    /* QU A query from the subnet: unicast to the querier's port 5353 (needs ARP first). */
+    CHECK(m && net_get16(m + 6) == 1 && net_get16(m + 10) == 4);   /* 1 answer, 4 additional */
+    /* The one-second rule: the same question again at once goes unanswered. */
     tx_count = 0;
+    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+    pump(130);
+    CHECK(responses(&first) == 0);
+    pump(1000);
+    tx_count = 0;
+    /* QU A query from the subnet: unicast to the querier's port 5353 (needs ARP first). */
     header(&r, 0, 0, 1, 0, 0);
-    put_name(&r, "kos-56.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN | MDNS_CLASS_TOP);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN | MDNS_CLASS_TOP);
     deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
     CHECK(tx_count == 1 && net_get16(tx_frames[0] + 12) == ETHERTYPE_ARP);
     /* Legacy unicast from port 40000: ID and question echoed, TTL 10, no cache-flush bit. */
     header(&r, 0xbeef, 0, 1, 0, 0);
-    put_name(&r, "kos-56.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
     const struct mdns_stats *st = mdns_get_stats();
     uint64_t legacy = st->legacy_unicast;
     deliver(querier_ip, nif.ip, 40000, &r);
     CHECK(st->legacy_unicast == legacy + 1);
-    /* Not ours, an unknown type, or a response asking nothing: no answer. */
+    /* Not ours, or a query with another opcode: no answer. */
     tx_count = 0;
     header(&r, 0, 0, 1, 0, 0);
     put_name(&r, "other.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
     deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
-    header(&r, 0, 0, 1, 0, 0);
-    put_name(&r, "kos-56.local"); put16(&r, 28 /* AAAA */); put16(&r, DNS_CLASS_IN);
-    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
     header(&r, 0, 0x2800 /* opcode 5 */, 1, 0, 0);
-    put_name(&r, "kos-56.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
     deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
-    CHECK(tx_count == 0);
-    /* ANY for the instance: SRV and TXT in the answer, A as additional. */
+    pump(130);
+    CHECK(responses(&first) == 0);
+    /* AAAA for our host: the NSEC that says only A exists (6.1), at once. */
+    tx_count = 0;
     header(&r, 0, 0, 1, 0, 0);
-    put_name(&r, "kos-56._kos._udp.local"); put16(&r, DNS_TYPE_ANY); put16(&r, DNS_CLASS_IN);
+    put_name(&r, "kos-123456.local"); put16(&r, 28 /* AAAA */); put16(&r, DNS_CLASS_IN);
+    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+    m = tx_count == 1 ? tx_dns(0, &len, &dst, &dport) : NULL;
+    struct dns_rr rr;
+    size_t off = DNS_HDR_LEN;
+    CHECK(m && net_get16(m + 6) == 1 && dns_read_rr(m, len, &off, &rr) == DNS_OK && rr.type == 47);
+    CHECK(m && strcmp(rr.name, "kos-123456.local") == 0 && (rr.klass & MDNS_CLASS_TOP));
+    /* Next name uncompressed (RFC 4034 4.1.1), then window 0, 1 byte, A. */
+    CHECK(m && rr.rdlen == 18 + 3 && memcmp(m + rr.rdata + rr.rdlen - 3, "\x00\x01\x40", 3) == 0);
+    /* The reverse mapping of our address (RFC 6762 4). */
+    tx_count = 0;
+    header(&r, 0, 0, 1, 0, 0);
+    put_name(&r, "2.100.51.198.in-addr.arpa"); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
+    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+    m = tx_count == 1 ? tx_dns(0, &len, &dst, &dport) : NULL;
+    off = DNS_HDR_LEN;
+    char target[DNS_TEXT_MAX];
+    size_t next;
+    CHECK(m && dns_read_rr(m, len, &off, &rr) == DNS_OK && rr.type == DNS_TYPE_PTR &&
+          dns_read_name(m, len, rr.rdata, target, &next) == DNS_OK && strcmp(target, "kos-123456.local") == 0);
+    /* ANY for the instance: SRV and TXT in the answer, A and NSEC as additional. */
+    tx_count = 0;
+    header(&r, 0, 0, 1, 0, 0);
+    put_name(&r, "kos-123456._kos._udp.local"); put16(&r, DNS_TYPE_ANY); put16(&r, DNS_CLASS_IN);
     deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
     m = tx_count == 1 ? tx_dns(0, &len, &dst, &dport) : NULL;
     CHECK(m && read_response(m, len, &s) && s.srv == 1 && s.txt == 1 && s.a == 1 && s.ptr == 0);
-    CHECK(m && net_get16(m + 6) == 2 && net_get16(m + 10) == 1);
+    CHECK(m && net_get16(m + 6) == 2 && net_get16(m + 10) == 2);
     CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == 0);
     /* Known answer with TTL >= half: suppressed; with less left: answered. */
     for (int fresh = 1; fresh >= 0; fresh--) {
+        pump(1100);
         tx_count = 0;
         header(&r, 0, 0, 1, 1, 0);
         put_name(&r, "_kos._udp.local"); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
         put16(&r, 0xc000 | 12); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN);
         put16(&r, 0); put16(&r, fresh ? 4000 : 1000);
-        put16(&r, 9); put8(&r, 6); put(&r, "kos-56", 6); put16(&r, 0xc000 | 12);
+        put16(&r, 13); put8(&r, 10); put(&r, "kos-123456", 10); put16(&r, 0xc000 | 12);
         deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
-        CHECK(tx_count == (fresh ? 0 : 1));
+        pump(130);
+        CHECK(responses(&first) == (fresh ? 0 : 1));
     }
     CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == 0);
-    mdns_stop();
+    mdns_stop(&nif);
+}
+
+/* 50 queries for our A record in half a second: one multicast answer (6). */
+static void t_one_second_rule(void)
+{
+    reset();
+    CHECK(mdns_start(&nif, NULL) == 0);
+    settle();
+    struct raw r;
+    header(&r, 0, 0, 1, 0, 0);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
+    for (int i = 0; i < 50; i++) {
+        deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+        pump(10);
+    }
+    int first;
+    CHECK(responses(&first) == 1);
+    CHECK(mdns_get_stats()->rate_limited == 49);
+    mdns_stop(&nif);
+}
+
+/* A response naming a DNS-SD instance with dots in its label ("svc v1.2")
+ * is read whole: every instance in it is learned. */
+static void t_dotted_instance(void)
+{
+    reset();
+    CHECK(mdns_start(&nif, NULL) == 0);
+    struct raw r;
+    header(&r, 0, DNS_FLAG_QR | DNS_FLAG_AA, 0, 2, 0);
+    for (int k = 0; k < 2; k++) {
+        put_name(&r, "_kos._udp.local"); put16(&r, DNS_TYPE_PTR); put16(&r, DNS_CLASS_IN); put16(&r, 0); put16(&r, 4500);
+        size_t len_at = r.n;
+        put16(&r, 0);
+        if (k == 0) {
+            put8(&r, 8); put(&r, "svc v1.2", 8);
+        } else {
+            put8(&r, 5); put(&r, "plain", 5);
+        }
+        put16(&r, 0xc000 | 12);
+        net_put16(r.b + len_at, (uint16_t)(r.n - len_at - 2));
+    }
+    deliver(0xc6336403, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == 0);
+    CHECK(mdns_peer_count() == 2);
+    CHECK(mdns_peer_at(0) && strcmp(mdns_peer_at(0)->instance, "svc v1\\.2._kos._udp.local") == 0);
+    mdns_stop(&nif);
+}
+
+/* Probing finds the name taken: rename to kos-123456-2 and probe again;
+ * a rival prober with a later address makes us wait and start over. */
+static void t_probe_conflict(void)
+{
+    reset();
+    CHECK(mdns_start(&nif, NULL) == 0);
+    pump(300);      /* the first probe or two are out */
+    struct raw r;
+    header(&r, 0, DNS_FLAG_QR | DNS_FLAG_AA, 0, 1, 0);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN | MDNS_CLASS_TOP);
+    put16(&r, 0); put16(&r, 120); put16(&r, 4); put8(&r, 198); put8(&r, 51); put8(&r, 100); put8(&r, 1);
+    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(strcmp(mdns_host_name(), "kos-123456-2.local") == 0);
+    CHECK(strcmp(mdns_instance_name(), "kos-123456-2._kos._udp.local") == 0);
+    CHECK(mdns_probing() && mdns_get_stats()->conflicts == 1);
+    /* A simultaneous probe for the new name from 198.51.100.9 (> ours): we lose. */
+    pump(300);
+    header(&r, 0, 0, 1, 0, 0);
+    net_put16(r.b + 8, 1);                           /* one authority record */
+    put_name(&r, "kos-123456-2.local"); put16(&r, DNS_TYPE_ANY); put16(&r, DNS_CLASS_IN);
+    put16(&r, 0xc000 | 12); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN); put16(&r, 0); put16(&r, 120);
+    put16(&r, 4); put8(&r, 198); put8(&r, 51); put8(&r, 100); put8(&r, 9);
+    deliver(0xc6336409, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(mdns_get_stats()->tiebreaks_lost == 1 && mdns_probing());
+    /* ... from 198.51.100.1 (< ours): we win and go on. */
+    header(&r, 0, 0, 1, 0, 0);
+    net_put16(r.b + 8, 1);                           /* one authority record */
+    put_name(&r, "kos-123456-2.local"); put16(&r, DNS_TYPE_ANY); put16(&r, DNS_CLASS_IN);
+    put16(&r, 0xc000 | 12); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN); put16(&r, 0); put16(&r, 120);
+    put16(&r, 4); put8(&r, 198); put8(&r, 51); put8(&r, 100); put8(&r, 1);
+    deliver(querier_ip, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(mdns_get_stats()->tiebreaks_lost == 1);
+    pump(3000);
+    CHECK(!mdns_probing() && strcmp(mdns_host_name(), "kos-123456-2.local") == 0);
+    /* Established, someone else answers with another address: conflict (9). */
+    header(&r, 0, DNS_FLAG_QR | DNS_FLAG_AA, 0, 1, 0);
+    put_name(&r, "kos-123456-2.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN | MDNS_CLASS_TOP);
+    put16(&r, 0); put16(&r, 120); put16(&r, 4); put8(&r, 198); put8(&r, 51); put8(&r, 100); put8(&r, 7);
+    deliver(0xc6336407, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(strcmp(mdns_host_name(), "kos-123456-3.local") == 0 && mdns_probing());
+    mdns_stop(&nif);
+}
+
+/* The browser's cache: goodbyes and TTLs expire entries, a full table
+ * makes room, and browse queries carry known answers (7.1). */
+static void t_cache_aging(void)
+{
+    reset();
+    CHECK(mdns_start(&nif, NULL) == 0);
+    settle();
+    struct raw r;
+    char label[32];
+    for (int i = 0; i < MDNS_MAX_PEERS; i++) {
+        snprintf(label, sizeof label, "peer-%d", i);
+        peer_response(&r, label, 7, 0xc6336410 + (uint32_t)i, false);
+        deliver(0xc6336410 + (uint32_t)i, MDNS_GROUP, MDNS_PORT, &r);
+    }
+    CHECK(mdns_peer_count() == MDNS_MAX_PEERS);
+    /* Goodbyes for all eight: gone one second later. */
+    for (int i = 0; i < MDNS_MAX_PEERS; i++) {
+        snprintf(label, sizeof label, "peer-%d", i);
+        peer_response(&r, label, 7, 0xc6336410 + (uint32_t)i, false);
+        net_put16(r.b + DNS_HDR_LEN + 17 + 4 + 2, 0);    /* the PTR's TTL (low half) */
+        deliver(0xc6336410 + (uint32_t)i, MDNS_GROUP, MDNS_PORT, &r);
+    }
+    pump(1100);
+    CHECK(mdns_peer_count() == 0);
+    /* A ninth is learned and reported. */
+    peer_response(&r, "peer-new", 7, 0xc6336420, false);
+    deliver(0xc6336420, MDNS_GROUP, MDNS_PORT, &r);
+    CHECK(mdns_peer_count() == 1 && mdns_peer_at(0)->reported);
+    /* The next browse query lists it as a known answer. */
+    tx_count = 0;
+    mdns_browse(&nif);
+    size_t len;
+    uint32_t dst;
+    uint16_t dport;
+    const uint8_t *m = tx_count == 1 ? tx_dns(0, &len, &dst, &dport) : NULL;
+    CHECK(m && net_get16(m + 4) == 1 && net_get16(m + 6) == 1);
+    /* Its TTL runs out: forgotten. */
+    pump(4501 * 1000);
+    CHECK(mdns_peer_count() == 0);
+    /* A full table takes a newcomer in place of the entry closest to expiry. */
+    for (int i = 0; i < MDNS_MAX_PEERS + 1; i++) {
+        snprintf(label, sizeof label, "full-%d", i);
+        peer_response(&r, label, 7, 0xc6336430 + (uint32_t)i, false);
+        deliver(0xc6336430 + (uint32_t)i, MDNS_GROUP, MDNS_PORT, &r);
+        pump(10);
+    }
+    CHECK(mdns_peer_count() == MDNS_MAX_PEERS && mdns_get_stats()->peers_evicted == 1);
+    mdns_stop(&nif);
 }
 
 static void t_legacy_unicast_reply(void)
 {
     reset();
     CHECK(mdns_start(&nif, NULL) == 0);
-    fake_now_ms += 100000;
+    settle();
     /* Teach ARP the querier through a reply, so the answer leaves at once. */
     arp_request(&nif, querier_ip);
     uint8_t f[64] = {0};
@@ -520,7 +758,7 @@ static void t_legacy_unicast_reply(void)
     tx_count = 0;
     struct raw r;
     header(&r, 0xbeef, 0, 1, 0, 0);
-    put_name(&r, "kos-56.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
+    put_name(&r, "kos-123456.local"); put16(&r, DNS_TYPE_A); put16(&r, DNS_CLASS_IN);
     deliver(querier_ip, nif.ip, 40000, &r);
     size_t len;
     uint32_t dst;
@@ -530,7 +768,7 @@ static void t_legacy_unicast_reply(void)
     CHECK(m && dst == querier_ip && dport == 40000);
     CHECK(m && read_response(m, len, &s) && s.id == 0xbeef && s.questions == 1 && s.a == 1);
     CHECK(s.a_ttl == 10 && !(s.a_class & MDNS_CLASS_TOP) && s.a_ip == 0xc6336402);
-    mdns_stop();
+    mdns_stop(&nif);
 }
 
 /* A response announcing another instance, records in the given order. */
@@ -567,7 +805,7 @@ static void t_browse_collects_peers(void)
     peer_response(&r, "kos-58", 9000, 0xc6336404, true);
     deliver(0xc6336404, MDNS_GROUP, MDNS_PORT, &r);
     /* Our own announcement coming back is not a peer. */
-    peer_response(&r, "kos-56", 7, nif.ip, false);
+    peer_response(&r, "kos-123456", 7, nif.ip, false);
     deliver(0xc6336405, MDNS_GROUP, MDNS_PORT, &r);
     CHECK(mdns_peer_count() == 2);
     const struct mdns_peer *a = mdns_peer_at(0), *b = mdns_peer_at(1);
@@ -587,14 +825,14 @@ static void t_browse_collects_peers(void)
     net_put16(r.b + rr.rdata - 2, (uint16_t)(rr.rdlen - 2));
     deliver(0xc6336406, MDNS_GROUP, MDNS_PORT, &r);
     CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] == before + 1);
-    mdns_stop();
+    mdns_stop(&nif);
 }
 
 static void t_malformed_counted(void)
 {
     reset();
     CHECK(mdns_start(&nif, NULL) == 0);
-    fake_now_ms += 100000;
+    settle();
     tx_count = 0;
     struct raw r;
     int sent = 0;
@@ -609,7 +847,7 @@ static void t_malformed_counted(void)
     CHECK(nif.stats.rx_dropped == (uint64_t)sent);
     CHECK(mdns_get_stats()->dropped_malformed == (uint64_t)sent);
     CHECK(tx_count == 0);
-    mdns_stop();
+    mdns_stop(&nif);
     /* Stopped: port 5353 is not taken (udp.c then answers port unreachable). */
     struct ipv4_info ip = {.src = querier_ip, .dst = MDNS_GROUP};
     CHECK(!mdns_input(&nif, &ip, MDNS_PORT, r.b, r.n));
@@ -621,7 +859,7 @@ static void t_fuzz(void)
 {
     reset();
     CHECK(mdns_start(&nif, NULL) == 0);
-    fake_now_ms += 100000;
+    settle();
     uint32_t seed = 12345;
     struct raw base, q, r;
     peer_response(&base, "kos-77", 7, 0xc6336407, false);
@@ -649,12 +887,12 @@ static void t_fuzz(void)
     CHECK(nif.stats.drop[DROP_MDNS_MALFORMED] > 1000);   /* most mutations break something */
     printf("# fuzz: %lu of 20000 mutated messages dropped as malformed\n",
            (unsigned long)nif.stats.drop[DROP_MDNS_MALFORMED]);
-    mdns_stop();
+    mdns_stop(&nif);
 }
 
 int main(void)
 {
-    printf("KTAP version 1\n1..11\n");
+    printf("KTAP version 1\n1..15\n");
     run("dns_name_plain_and_compressed", t_name_plain_and_compressed);
     run("dns_name_pointer_loops", t_name_pointer_loops);
     run("dns_name_limits", t_name_limits);
@@ -663,6 +901,10 @@ int main(void)
     run("dns_builder_limits", t_builder_limits);
     run("mdns_start_announces", t_start_announces);
     run("mdns_answers_queries", t_answers_queries);
+    run("mdns_one_second_rule", t_one_second_rule);
+    run("mdns_dotted_instance", t_dotted_instance);
+    run("mdns_probe_conflict", t_probe_conflict);
+    run("mdns_cache_aging", t_cache_aging);
     run("mdns_legacy_unicast_reply", t_legacy_unicast_reply);
     run("mdns_browse_collects_peers", t_browse_collects_peers);
     run("mdns_malformed_counted", t_malformed_counted);
