@@ -862,16 +862,6 @@ static void t_bad_sources(void)
     sock_close(s);
 }
 
-static void run(const char *name, void (*fn)(void))
-{
-    reset();
-    case_failed = 0;
-    fn();
-    test_no++;
-    printf("%s %d %s\n", case_failed ? "not ok" : "ok", test_no, name);
-    failures += case_failed;
-}
-
 int main(void)
 {
     printf("KTAP version 1\n1..23\n");
