@@ -355,10 +355,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'lan-echo', 'mdns-lan', 'bad-packets']
-    }
-      throw new Error(`unknown peer "${spec.name}" (known: user-port, udp-echo-user, screen, ping-tap, udp-sizes-tap, udp-bench-tap, mdns-tap, link-check, lan-echo, mdns-lan, bad-packets)`)
-  }
-}
-
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'link-check', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'link-check', 'lan-echo', 'mdns-lan', 'bad-packets']
