@@ -105,4 +105,21 @@ export const cases: CaseDef[] = [
     timeoutSec: 600,
     expect: {log: ['# metric noise_handshake_initiator_cycles', '# metric noise_handshake_responder_cycles', '# metric echo_memory_1mib_cycles']},
   },
+  {
+    // The libp2p-tap peer (src/netlab/libp2p.ts) measures from the case's
+    // namespace and hands its figures to the guest's p2pd (p2p metric), which
+    // prints them as "# metric" lines; p2pd adds its Noise handshake cycles
+    // per role when it quits.
+    id: 'bench_p2p_tap',
+    phase: 4,
+    title: 'libp2p over TAP against js-libp2p: 100 x 64 KiB echo throughput each direction of dialling, ping RTT medians, Noise handshake cycles of each role in the guest',
+    components: ['noise', 'yamux', 'tap'],
+    syscalls: [],
+    profile: 'e1000-tap',
+    append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 init=/bin/p2pd:port=4001:seed=kos-bench:ctl_listen=0.0.0.0',
+    timeoutSec: 1200,
+    needsNetAdmin: true,
+    peer: {name: 'libp2p-tap', options: {pings: 20, echoStreams: 100, echoSize: 65536}},
+    expect: {log: ['# metric p2p_echo_js_to_kos', '# metric p2p_echo_kos_to_js', '# metric p2p_noise_handshake_responder_cycles']},
+  },
 ]

@@ -176,7 +176,9 @@ export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detai
     const ping = await runCli(job, ['ping', jsId, String(job.pings)], 300_000)
     findings.kosPings = ping.lines
     if (ping.status !== 0 || ping.lines.filter((l) => /^rtt_us \d+$/.test(l)).length !== job.pings) fail(`kos ping: ${ping.lines.slice(-2).join(' | ')}`)
+    const e0 = Date.now()
     const echo = await runCli(job, ['echo', jsId, String(job.echoStreams), String(job.echoSize)], 600_000)
+    const kosEchoMs = Date.now() - e0
     findings.kosEcho = echo.lines
     const bytes = job.echoStreams * job.echoSize
     if (echo.status !== 0 || echo.lines.at(-1) !== `ok echo ${bytes} bytes verified`) fail(`kos echo: ${echo.lines.join(' | ')}`)
@@ -204,6 +206,20 @@ export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detai
     const wantCounts: Record<string, number> = {mss_bad_line: 2, mss_bad_header: 1, noise_bad_length: 1, noise_decrypt: 1, noise_peer_mismatch: 1}
     for (const [k, v] of Object.entries(wantCounts)) if (counts[k] !== v) fail(`kos counted ${k}=${counts[k] ?? 0}, expected ${v}`)
     details.push(`after bad input: ${stats2.lines[0]}`)
+    // Figures for kos bench, written to the guest's console by p2pd: echo throughput
+    // (bytes both ways over the wall-clock time of the 100 concurrent streams) and ping RTTs.
+    const jsEcho = dialed.echo as {ms: number}
+    const bothWays = 2 * job.echoStreams * job.echoSize
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+    const kosRtts = ping.lines.filter((l) => /^rtt_us \d+$/.test(l)).map((l) => Number(l.split(' ')[1]))
+    const metrics: Array<[string, number, string]> = [
+      ['p2p_echo_js_to_kos', Math.round(bothWays * 8 / Math.max(1, jsEcho.ms)), 'kbit/s'],
+      ['p2p_echo_kos_to_js', Math.round(bothWays * 8 / Math.max(1, kosEchoMs)), 'kbit/s'],
+      ['p2p_ping_js_to_kos_median', Math.round(median(dialed.rtts as number[]) * 1000), 'us'],
+      ['p2p_ping_kos_to_js_median', median(kosRtts), 'us'],
+    ]
+    findings.metrics = metrics
+    for (const [name, value, unit] of metrics) await runCli(job, ['metric', name, String(value), unit], 60_000)
   } catch (error) {
     fail((error as Error).message.slice(0, 2000))
   } finally {

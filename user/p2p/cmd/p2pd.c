@@ -198,9 +198,19 @@ static void ctl_command(int ci, char *line)
             free(op);
             ctl_reply(&node, ci, "error cannot open streams");
         }
+    } else if (strcmp(argv[0], "metric") == 0 && argc == 4) {
+        /* A figure measured outside (the test peer) onto the console, for kos bench. */
+        plat_log("# metric %s %s %s", argv[1], argv[2], argv[3]);
+        ctl_reply(&node, ci, "ok");
     } else if (strcmp(argv[0], "stats") == 0) {
         cmd_stats(ci);
     } else if (strcmp(argv[0], "quit") == 0) {
+        if (node.handshakes_initiator)
+            plat_log("# metric p2p_noise_handshake_initiator_cycles %lu cycles",
+                     (unsigned long)(node.hs_cycles_initiator / node.handshakes_initiator));
+        if (node.handshakes_responder)
+            plat_log("# metric p2p_noise_handshake_responder_cycles %lu cycles",
+                     (unsigned long)(node.hs_cycles_responder / node.handshakes_responder));
         ctl_reply(&node, ci, "ok bye");
         quitting = true;
     } else {

@@ -304,6 +304,10 @@ static bool noise_message(struct conn *c, const uint8_t *m, size_t len)
         free(c->hs);
         c->hs = NULL;
         c->node->handshakes++;
+        if (c->dialer)
+            c->node->handshakes_initiator++;
+        else
+            c->node->handshakes_responder++;
         upgrade_mux(c);
     }
     return true;

@@ -138,7 +138,7 @@ struct node {
     int lfd;
     struct conn conns[NODE_MAX_CONNS];
     uint64_t reasons[R_COUNT];
-    uint64_t conns_in, conns_out, handshakes;
+    uint64_t conns_in, conns_out, handshakes, handshakes_initiator, handshakes_responder;
     uint64_t hs_cycles_initiator, hs_cycles_responder;
     /* Misbehaviour on purpose, for the bad-input tests (p2pd fault=NAME): the
      * peer this node dials must close the connection with the right reason. */
