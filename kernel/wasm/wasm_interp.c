@@ -81,7 +81,38 @@ static __attribute__((noinline)) int64_t refuel(fuel_state *fs, int64_t fuel)
 
 #define FUEL_UNLIMITED (INT64_MAX / 4)
 
+/* The call's own stack, in memory (the guard path below reads it after a longjmp). */
+typedef struct exec_stack {
+    uint64_t *stack;
+    int own;
+} exec_stack;
+
+static int execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results, exec_stack *es);
+
 int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
+{
+    exec_stack es = {NULL, 0};
+#if WASM_MEM_GUARDED
+    /* A load or store past the memory's size faults on its guard pages and
+     * comes back here (tools/wasm/guard.c) as the call's trap. */
+    wasm_guard_frame guard;
+    int running = inst->running;
+    if (WASM_GUARD_ENTER(&guard) != 0) {
+        WASM_GUARD_LEAVE(&guard);
+        inst->running = running;
+        if (es.own)
+            wasm_free(es.stack);
+        return WASM_TRAP_OOB_MEMORY;
+    }
+    int trap = execute(inst, entry, args_results, &es);
+    WASM_GUARD_LEAVE(&guard);
+    return trap;
+#else
+    return execute(inst, entry, args_results, &es);
+#endif
+}
+
+static int execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results, exec_stack *es)
 {
 #if defined(__GNUC__) || defined(__clang__)
 #define WASM_LABEL_ADDR(name) &&L_##name,
@@ -108,6 +139,8 @@ int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
         if (!stack)
             return WASM_TRAP_OUT_OF_MEMORY;
         own_stack = 1;
+        es->stack = stack;
+        es->own = 1;
     } else {
         stack = inst->stack;
     }
@@ -328,7 +361,7 @@ dispatch:
     OPC(name)                                                                                                  \
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(sp[-1]) + *ip++;                                                          \
-        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
             TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
         ctype v;                                                                                               \
         WASM_COPY(&v, mem + ea, N);                                                                            \
@@ -354,7 +387,7 @@ dispatch:
     OPC(name)                                                                                                  \
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(sp[-2]) + *ip++;                                                          \
-        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
             TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
         ctype v = (ctype)sp[-1];                                                                               \
         WASM_COPY(mem + ea, &v, N);                                                                            \
@@ -386,15 +419,11 @@ dispatch:
         }
         if (delta) {
             uint64_t nsize = want * WASM_PAGE_SIZE;
-            uint8_t *nd = wasm_alloc((size_t)nsize);
+            uint8_t *nd = wasm_mem_grow(memobj->data, memobj->size, nsize);
             if (!nd) {
                 sp[-1] = 0xffffffffu;
                 NEXT();
             }
-            if (memobj->size)
-                wasm_memcpy(nd, memobj->data, (size_t)memobj->size);
-            wasm_memset(nd + memobj->size, 0, (size_t)(nsize - memobj->size));
-            wasm_free(memobj->data);
             memobj->data = nd;
             memobj->size = nsize;
             memobj->pages = (uint32_t)want;
@@ -864,7 +893,7 @@ dispatch:
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(fp[ip[0]]) + ip[1];                                                        \
         ip += 2;                                                                                               \
-        if (__builtin_expect(ea + N > memsize, 0))                                                             \
+        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
             TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
         ctype v;                                                                                               \
         WASM_COPY(&v, mem + ea, N);                                                                            \
@@ -950,5 +979,6 @@ out:
     inst->running--;
     if (own_stack)
         wasm_free(stack);
+    es->own = 0;
     return trap;
 }

@@ -79,8 +79,8 @@ static int memory_init(wasm_memory *m, uint32_t min, uint32_t max)
     m->decl_max = max;
     m->size = (uint64_t)min * WASM_PAGE_SIZE;
     m->data = NULL;
-    if (m->size) {
-        m->data = wasm_zalloc((size_t)m->size);
+    if (m->size || WASM_MEM_GUARDED) {
+        m->data = wasm_mem_alloc(m->size);
         if (!m->data)
             return 0;
     }
@@ -167,7 +167,7 @@ static void func_unref(wasm_func *f)
 static void memory_unref(wasm_memory *m)
 {
     if (m && --m->refs == 0) {
-        wasm_free(m->data);
+        wasm_mem_free(m->data, m->size);
         wasm_free(m);
     }
 }
