@@ -8,6 +8,14 @@ import type {CaseDef} from '../src/suites/types.js'
 const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
 
+/** A case of the mdns-check peer (src/netlab/mdnscheck.ts) over TAP. */
+function mdnsCheckCase(id: string, title: string, check: string): CaseDef {
+  return {
+    id, phase: 4, title, components: ['mdns', 'e1000', 'tap', 'udp'], syscalls: [], profile: 'e1000-tap',
+    append: TAP_APPEND, timeoutSec: 600, needsNetAdmin: true, peer: {name: 'mdns-check', options: {check}},
+  }
+}
+
 export const cases: CaseDef[] = [
   {
     id: 'p2p_crypto',
@@ -71,4 +79,7 @@ export const cases: CaseDef[] = [
     timeoutSec: 600,
     peer: {name: 'mdns-lan', options: {timeoutSec: 120}},
   },
+  mdnsCheckCase('mdns_dotted_tap', 'One mDNS answer bundling three instances, one named "svc v1.2" (a dot inside the label): the guest reports all three; every guest mDNS packet has IP TTL 255; tshark finds no malformed guest frame', 'dotted'),
+  mdnsCheckCase('mdns_rate_tap', 'RFC 6762 6: 50 queries for the guest\'s A record in half a second get one or two multicast answers, not 50; every guest mDNS packet has IP TTL 255', 'rate'),
+  mdnsCheckCase('mdns_goodbye_tap', 'The browser honours goodbyes: 8 instances announced then withdrawn (TTL 0) are reported lost, and a ninth is still found; every guest mDNS packet has IP TTL 255', 'goodbye'),
 ]

@@ -19,6 +19,7 @@ import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 import {linkCheck} from './linkchecks.js'
+import {mdnsCheck} from './mdnscheck.js'
 
 export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
 /** The kernel's line when hold=key keeps the screen until a key comes. */
@@ -344,6 +345,11 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       if (typeof check !== 'string') throw new Error('peer link-check: option "check" must name a check')
       return tapPeer(spec, ctx, (ns, signal) => linkCheck(check, ns, signal))
     }
+    case 'mdns-check': {
+      const check = spec.options?.check
+      if (typeof check !== 'string') throw new Error('peer mdns-check: option "check" must name a check')
+      return tapPeer(spec, ctx, (ns, signal) => mdnsCheck(check, ns, ctx.serialPath, signal))
+    }
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
@@ -355,4 +361,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'link-check', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'link-check', 'mdns-check', 'lan-echo', 'mdns-lan', 'bad-packets']
