@@ -1,6 +1,7 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/irq.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
 
@@ -13,6 +14,25 @@
 
 static uint64_t rate_per_ms;
 static uint64_t tsc_at_calibration;
+
+/* The PIT's channel-0 ticks are the clock's authority: a calibration window
+ * stretched by a host that deschedules the guest (TCG on a loaded machine)
+ * would otherwise stretch every millisecond after it. The TSC only fills in
+ * the time since the last tick (and carries the clock while interrupts are
+ * off). */
+static volatile uint64_t ticks_seen;     /* ticks counted by tsc_on_tick */
+static volatile uint64_t tsc_at_tick;    /* TSC at the last of them */
+static uint64_t ms_at_first_tick;        /* TSC-derived ms when ticking began */
+static uint64_t last_ms;                 /* never run backwards */
+
+static void tsc_on_tick(void)
+{
+    uint64_t now = rdtsc();
+    if (ticks_seen == 0)
+        ms_at_first_tick = (now - tsc_at_calibration) / rate_per_ms;
+    tsc_at_tick = now;
+    ticks_seen = ticks_seen + 1;
+}
 
 /* TSC ticks over one WINDOW_MS count of channel 2 (mode 0: OUT2 rises at
  * zero); 0 when the PIT never answered. */
@@ -51,6 +71,7 @@ void tsc_calibrate(void)
         kprintf("kos: TSC calibration got no answer from the PIT, assuming 1 GHz\n");
     }
     tsc_at_calibration = rdtsc();
+    timer_on_tick(tsc_on_tick);
 }
 
 uint64_t tsc_per_ms(void)
@@ -62,5 +83,19 @@ uint64_t tsc_now_ms(void)
 {
     if (!rate_per_ms)
         panic("tsc_now_ms called before tsc_calibrate");
-    return (rdtsc() - tsc_at_calibration) / rate_per_ms;
+    uint64_t n, at, ms;
+    do {                        /* a tick may land between the two reads */
+        n = ticks_seen;
+        at = tsc_at_tick;
+    } while (n != ticks_seen);
+    uint64_t now = rdtsc();
+    unsigned hz = timer_hz();
+    if (n == 0 || hz == 0)
+        ms = (now - tsc_at_calibration) / rate_per_ms;
+    else
+        ms = ms_at_first_tick + (n - 1) * 1000 / hz + (now > at ? (now - at) / rate_per_ms : 0);
+    if (ms < last_ms)
+        ms = last_ms;
+    last_ms = ms;
+    return ms;
 }

@@ -7,5 +7,6 @@
 void tsc_calibrate(void);
 /* TSC ticks per millisecond (the calibrated rate). */
 uint64_t tsc_per_ms(void);
-/* Milliseconds since tsc_calibrate. */
+/* Milliseconds since tsc_calibrate: PIT ticks once the timer runs, the TSC
+ * between them. */
 uint64_t tsc_now_ms(void);
