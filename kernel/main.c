@@ -10,6 +10,7 @@
 #include "drivers/serial.h"
 #include "drivers/fbcon.h"
 #include "arch/x86_64/io.h"
+#include "drivers/console.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/uaccess.h"
@@ -20,10 +21,12 @@
 #include "lib/stack_protector.h"
 #include "lib/ktap.h"
 #include "lib/string.h"
-#include "cmdline.h"
+#include "lib/cmdline.h"
+#include "lib/machine.h"
 #include "test/ktest.h"
+#include "sys/syscall.h"
 #include "sys/sys_wasm.h"
-#include "net/net_boot.h"
+#include "drivers/net_boot.h"
 #include "net/netif.h"
 
 void kmain(uint32_t mb_magic, uint32_t mb_info);
@@ -33,6 +36,8 @@ extern char boot_stack_top[];
 /* Subsystems brought up once the core (memory, traps, timer, processes) is
  * running, in this order; each registers its hooks. Adding one: list it. */
 static void (*const subsystem_inits[])(void) = {
+    console_init,
+    syscall_init,
     sys_wasm_init,
     net_platform_init,
 };
@@ -321,5 +326,5 @@ void kmain(uint32_t mb_magic, uint32_t mb_info)
     }
     if (cmdline_get("hold", value, sizeof value) && strcmp(value, "key") == 0)
         hold_for_key();
-    qemu_exit(ktap_all_passed() ? 0 : 1);
+    machine_exit(ktap_all_passed() ? 0 : 1);
 }

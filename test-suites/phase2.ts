@@ -2,7 +2,7 @@
 // preemptive scheduler and pipes. Each case is one user program from user/
 // printing KTAP subtests; the kernel adds its no_page_leak result after it.
 // Kernel counters (free pages, idle halts, per-process CPU ticks) come from
-// /proc/kstat (kernel/fs/procinfo.h).
+// /proc/kstat (kernel/proc/kstat.h).
 import type {CaseDef} from '../src/suites/types.js'
 
 const progCase = (

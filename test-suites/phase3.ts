@@ -1,5 +1,5 @@
 // Phase 3: networking. The guest side is the in-kernel netecho service and
-// pci suite (kernel/net/net_ktest.c); the host side is a peer from
+// pci suite (kernel/test/test_net.c); the host side is a peer from
 // src/netlab/ (hostfwd UDP, a TAP device in the case's own network
 // namespace, or a virtual LAN hub on 127.0.0.1).
 import type {CaseDef} from '../src/suites/types.js'

@@ -1,5 +1,5 @@
 /* User-space UDP echo server on port 7, over the socket syscalls. It speaks
- * the subset of the netecho protocol (kernel/net/net_ktest.c) the
+ * the subset of the netecho protocol (kernel/test/test_net.c) the
  * udp-echo-user peer needs: echo, "kos:client PORT" (a client socket
  * connect()s to the gateway's PORT, send()s and recv()s) and "kos:quit".
  * argv[1]: this guest's address for the ready line (default 10.0.2.15);

@@ -1,12 +1,25 @@
 /* The console's file operations over the COM1 UART. */
 #include "drivers/console.h"
 #include "drivers/serial.h"
+#include "drivers/fbcon.h"
+#include "arch/x86_64/cpu.h"
 #include "fs/file.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
 #define CONSOLE_CHUNK 256
+
+/* The kernel console (lib/printf.h): every kprintf ends here, on the serial
+ * line and the framebuffer. One writer at a time: interrupt handlers print too. */
+void console_write(const char *s, size_t n)
+{
+    uint64_t f = irq_save();
+    serial_write(s, n);
+    fbcon_write(s, n);
+    irq_restore(f);
+}
 
 static int64_t console_read(struct file *f, const struct iobuf *buf)
 {
@@ -45,7 +58,20 @@ static const struct file_ops console_file_ops = {
     .read = console_read, .write = console_file_write,
 };
 
-struct file *console_open(int flags)
+static int console_open(const char *path, int flags, struct file **out)
 {
-    return file_new(&console_file_ops, flags, NULL);
+    if (strcmp(path, CONSOLE_PATH) != 0)
+        return -ENOENT;
+    if ((flags & O_CREAT) && (flags & O_EXCL))
+        return -EEXIST;
+    struct file *f = file_new(&console_file_ops, flags & (O_ACCMODE | O_APPEND), NULL);
+    if (!f)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}
+
+void console_init(void)
+{
+    file_mount(CONSOLE_PATH, console_open);
 }

@@ -1,7 +1,7 @@
 #pragma once
-/* The console as a file (descriptors 0-2 of every spawned program): writes
- * go to the serial line, reads take what the UART holds and never block. */
-struct file;
+/* The console as a file, CONSOLE_PATH (fs/file.h): writes go to the serial
+ * line, reads take what the UART holds and never block. Descriptors 0-2 of
+ * every spawned program. */
 
-/* A console file with access mode flags (O_RDONLY, O_WRONLY), NULL on OOM. */
-struct file *console_open(int flags);
+/* Mounts CONSOLE_PATH; kmain's subsystem list calls it. */
+void console_init(void);

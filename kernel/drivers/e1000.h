@@ -1,7 +1,6 @@
 /* Intel 82540EM (QEMU's e1000, 8086:100E) driver. Knows nothing of IP:
  * it moves Ethernet frames between its rings and a struct netif. */
-#ifndef KOS_DRIVERS_E1000_H
-#define KOS_DRIVERS_E1000_H
+#pragma once
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,4 +65,3 @@ void e1000_add_multicast(const uint8_t mac[6]);
 const struct e1000_stats *e1000_get_stats(void);
 /* Folds the NIC's missed-packet registers into stats.rx_missed. */
 void e1000_update_missed(void);
-#endif

@@ -1,6 +1,5 @@
 /* PCI configuration space (mechanism #1, ports 0xCF8/0xCFC), bus 0. */
-#ifndef KOS_DRIVERS_PCI_H
-#define KOS_DRIVERS_PCI_H
+#pragma once
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -41,4 +40,3 @@ void pci_write16(uint8_t bus, uint8_t dev, uint8_t func, uint8_t off, uint16_t v
 /* Turns on memory decoding and bus mastering (drivers call this for the
  * devices they drive, before touching BARs or DMA). */
 void pci_enable_device(const struct pci_device *d);
-#endif

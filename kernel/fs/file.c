@@ -5,7 +5,6 @@
 #include "lib/printf.h"
 #include "fs/tarfs.h"
 #include "fs/ramfs.h"
-#include "fs/procinfo.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -44,6 +43,30 @@ struct file *file_new(const struct file_ops *ops, int flags, void *priv)
     return f;
 }
 
+/* Trees that other subsystems serve (/proc): the prefix and its open. */
+static struct {
+    const char *prefix;
+    int (*open)(const char *path, int flags, struct file **out);
+} mounts[FILE_MOUNTS];
+
+void file_mount(const char *prefix, int (*open)(const char *path, int flags, struct file **out))
+{
+    for (int i = 0; i < FILE_MOUNTS; i++)
+        if (!mounts[i].prefix) {
+            mounts[i].prefix = prefix;
+            mounts[i].open = open;
+            return;
+        }
+    panic("file_mount: more than %d mounts", FILE_MOUNTS);
+}
+
+/* path is prefix or lies below it. */
+static bool under(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(path, prefix, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
 int file_open(const char *path, int flags, struct file **out)
 {
     const int known = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND;
@@ -53,8 +76,13 @@ int file_open(const char *path, int flags, struct file **out)
     int err = path_check(path);
     if (err)
         return err;
-    if (procinfo_is_path(path))
-        return procinfo_open(path, flags, out);
+    /* The longest mount the path lies under serves it (/proc/net/tcp, /proc). */
+    int best = -1;
+    for (int i = 0; i < FILE_MOUNTS && mounts[i].prefix; i++)
+        if (under(path, mounts[i].prefix) && (best < 0 || strlen(mounts[i].prefix) > strlen(mounts[best].prefix)))
+            best = i;
+    if (best >= 0)
+        return mounts[best].open(path, flags, out);
 
     struct tar_entry te;
     if (tarfs_lookup(path, &te) == 0) {
@@ -170,4 +198,27 @@ int file_unlink(const char *path)
     if (tarfs_lookup(path, &te) == 0)
         return te.is_dir ? -EISDIR : -EROFS;
     return ramfs_unlink(path);
+}
+
+static void snapshot_release(struct file *f)
+{
+    kfree(f->priv);
+}
+
+/* Taken at open: reading it never changes. */
+static const struct file_ops snapshot_file_ops = {
+    .name = "snapshot", .mode = KOS_S_IFREG | 0444, .stat_flags = KOS_STAT_READONLY,
+    .read = file_read_contents, .release = snapshot_release,
+};
+
+int file_snapshot(char *text, uint64_t len, struct file **out)
+{
+    struct file *f = file_new(&snapshot_file_ops, O_RDONLY, text);
+    if (!f) {
+        kfree(text);
+        return -ENOMEM;
+    }
+    f->priv_len = len;
+    *out = f;
+    return 0;
 }

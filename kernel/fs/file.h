@@ -4,6 +4,7 @@
  * kind; this layer calls through the table and knows none of them. */
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "mm/uaccess.h"
 
 struct kos_stat;
@@ -63,9 +64,17 @@ struct file {
 #define PATH_MAX 256
 int path_check(const char *path);
 
-/* open(2) semantics over /proc, the initrd (read-only) and ramfs (everything
- * else). Errors: -EINVAL (bad flags/path), -ENOENT, -EEXIST, -EROFS, -EISDIR,
- * -ENOMEM. */
+/* A tree another subsystem serves: file_open hands every path equal to
+ * prefix or below it to open, the longest matching prefix winning (the
+ * kernel counters mount /proc, TCP /proc/net/tcp). At most FILE_MOUNTS;
+ * more is a panic. */
+#define FILE_MOUNTS 8
+void file_mount(const char *prefix, int (*open)(const char *path, int flags, struct file **out));
+/* The console (drivers/console.c mounts it): descriptors 0-2 of a program. */
+#define CONSOLE_PATH "/dev/console"
+/* open(2) semantics over the mounts, the initrd (read-only) and ramfs
+ * (everything else). Errors: -EINVAL (bad flags/path), -ENOENT, -EEXIST,
+ * -EROFS, -EISDIR, -ENOMEM. */
 int file_open(const char *path, int flags, struct file **out);
 /* A file of the given kind with one reference (NULL on OOM); priv is the
  * kind's object, which ops->release frees. */
@@ -78,6 +87,10 @@ unsigned file_poll(struct file *f, struct poll_table *pt);
 int file_fstat(struct file *f, struct kos_stat *st);
 int file_stat(const char *path, struct kos_stat *st);
 int file_unlink(const char *path);
+
+/* A read-only file over text (kmalloc'd; freed with the file): the /proc
+ * snapshots. 0, or -ENOMEM (text is freed then). */
+int file_snapshot(char *text, uint64_t len, struct file **out);
 
 /* Read from contents held in memory (f->priv, f->priv_len bytes) at
  * f->offset: what the initrd and /proc files share. */

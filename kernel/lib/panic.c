@@ -1,6 +1,6 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
-#include "arch/x86_64/cpu.h"
+#include "lib/machine.h"
 #include <stdarg.h>
 
 extern char _text_start[], _text_end[];
@@ -64,7 +64,7 @@ void panic_set_stack_top(uint64_t top)
 
 void panic(const char *fmt, ...)
 {
-    cli();
+    machine_irq_save();
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
@@ -72,5 +72,5 @@ void panic(const char *fmt, ...)
     va_end(ap);
     kprintf("KERNEL PANIC: %s\n", msg);
     backtrace_here();
-    qemu_exit(2);
+    machine_exit(2);
 }

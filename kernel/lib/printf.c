@@ -1,8 +1,5 @@
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "drivers/serial.h"
-#include "drivers/fbcon.h"
-#include "arch/x86_64/cpu.h"
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -169,15 +166,6 @@ int ksnprintf(char *buf, size_t n, const char *fmt, ...)
     int r = kvsnprintf(buf, n, fmt, ap);
     va_end(ap);
     return r;
-}
-
-void console_write(const char *s, size_t n)
-{
-    /* One writer at a time: interrupt handlers may print too. */
-    uint64_t f = irq_save();
-    serial_write(s, n);
-    fbcon_write(s, n);
-    irq_restore(f);
 }
 
 int kvprintf(const char *fmt, va_list ap)

@@ -2,9 +2,8 @@
 #include "lib/random.h"
 #include "lib/string.h"
 #include "lib/printf.h"
-#include "arch/x86_64/rng.h"
-#include "arch/x86_64/cpu.h"
-#include "cmdline.h"
+#include "lib/machine.h"
+#include "lib/cmdline.h"
 
 static inline uint32_t rotl32(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 
@@ -109,7 +108,7 @@ bool random_is_replay(void)
 
 void random_bytes(void *buf, size_t n)
 {
-    uint64_t flags = irq_save();     /* callers include interrupt handlers */
+    uint64_t flags = machine_irq_save();     /* callers include interrupt handlers */
     seed_once();
     uint32_t nonce[3] = {(uint32_t)generation, (uint32_t)(generation >> 32), 0x72616e64};
     generation++;
@@ -131,7 +130,7 @@ void random_bytes(void *buf, size_t n)
             mix(v, 1);
     }
     memset(blk, 0, sizeof blk);
-    irq_restore(flags);
+    machine_irq_restore(flags);
 }
 
 uint64_t random_u64(void)

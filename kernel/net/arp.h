@@ -1,5 +1,4 @@
-#ifndef KOS_NET_ARP_H
-#define KOS_NET_ARP_H
+#pragma once
 #include "net/netif.h"
 
 #define ARP_CACHE_SIZE 16
@@ -18,4 +17,3 @@ bool arp_lookup(uint32_t ip, uint8_t mac_out[ETH_ALEN]);
 void arp_flush(void);
 /* A bare request (the reply is cached like any other addressed to us). */
 int arp_request(struct netif *nif, uint32_t ip);
-#endif

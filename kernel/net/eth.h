@@ -1,5 +1,4 @@
-#ifndef KOS_NET_ETH_H
-#define KOS_NET_ETH_H
+#pragma once
 #include "net/netif.h"
 
 #define ETHERTYPE_IPV4 0x0800
@@ -12,4 +11,3 @@ int eth_output(struct netif *nif, const uint8_t dst[ETH_ALEN], uint16_t type,
                const void *payload, size_t len);
 /* 01:00:5e + low 23 bits of a multicast group (RFC 1112). */
 void eth_mcast_mac(uint32_t group, uint8_t out[ETH_ALEN]);
-#endif

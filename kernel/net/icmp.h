@@ -1,5 +1,4 @@
-#ifndef KOS_NET_ICMP_H
-#define KOS_NET_ICMP_H
+#pragma once
 #include "net/ipv4.h"
 
 #define ICMP_ECHO_REPLY 0
@@ -11,4 +10,3 @@ void icmp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pk
 /* Destination unreachable carrying the offending header + 8 bytes (RFC 792);
  * never in answer to broadcasts or ICMP errors. */
 void icmp_send_unreachable(struct netif *nif, const struct ipv4_info *ip, uint8_t code);
-#endif

@@ -1,5 +1,4 @@
-#ifndef KOS_NET_IPV4_H
-#define KOS_NET_IPV4_H
+#pragma once
 #include "net/netif.h"
 
 #define IP_PROTO_ICMP 1
@@ -45,4 +44,3 @@ void ipv4_reasm_flush(void);
 uint32_t inet_sum(const void *data, size_t len, uint32_t sum);
 uint16_t inet_fold(uint32_t sum);
 bool ipv4_is_local(struct netif *nif, uint32_t addr);
-#endif

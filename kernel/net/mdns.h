@@ -1,8 +1,7 @@
 /* mDNS responder and browser (RFC 6762) with DNS-SD records (RFC 6763) on
  * the DNS message format of RFC 1035. The parser and builder are pure
  * functions over a buffer (host-tested in tools/net/mdns_host_test.c). */
-#ifndef KOS_NET_MDNS_H
-#define KOS_NET_MDNS_H
+#pragma once
 #include "net/ipv4.h"
 
 #define MDNS_PORT 5353
@@ -143,5 +142,3 @@ const char *mdns_instance_name(void);   /* "kos-123456._kos._udp.local" */
 int mdns_peer_count(void);
 const struct mdns_peer *mdns_peer_at(int i);
 const struct mdns_stats *mdns_get_stats(void);
-
-#endif

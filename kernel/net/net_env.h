@@ -1,8 +1,6 @@
 /* Platform glue for the network stack: the same C builds inside the kernel
  * and on the host (cc -DKOS_HOST) for the host test driver. */
-#ifndef KOS_NET_ENV_H
-#define KOS_NET_ENV_H
-
+#pragma once
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -68,5 +66,3 @@ static inline uint32_t net_htonl(uint32_t v)
 }
 #define net_ntohs net_htons
 #define net_ntohl net_htonl
-
-#endif

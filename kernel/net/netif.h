@@ -1,7 +1,5 @@
 /* The network interface a driver plugs into, and the stack's counters. */
-#ifndef KOS_NET_NETIF_H
-#define KOS_NET_NETIF_H
-
+#pragma once
 #include "net/net_env.h"
 
 #define ETH_ALEN 6
@@ -139,5 +137,3 @@ void net_for_each_counter(struct netif *nif, void (*emit)(const char *name, uint
                           void *arg);
 /* Drop reason from its name ("ip_bad_csum"), -1 when unknown. */
 int net_drop_reason_by_name(const char *name, size_t len);
-
-#endif

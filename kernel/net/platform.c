@@ -5,6 +5,9 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/irq.h"
 #include "proc/sched.h"
+#include "fs/file.h"
+#include "net/tcp_proc.h"
+#include <kos/syscall.h>
 #include "lib/random.h"
 
 /* The clock is the TSC (arch/x86_64/tsc.c, calibrated at boot). */
@@ -71,9 +74,25 @@ int net_wait_for_event(void)
     return 0;
 }
 
+#define NET_TCP_MAX 32768
+
+/* /proc/net/tcp: a snapshot of the TCP counters (tcp_proc.c) taken at open. */
+static int net_tcp_open(const char *path, int flags, struct file **out)
+{
+    if (strcmp(path, PROCINFO_NET_TCP) != 0)
+        return -ENOENT;
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
+        return -EROFS;
+    char *t = kmalloc(NET_TCP_MAX);
+    if (!t)
+        return -ENOMEM;
+    return file_snapshot(t, tcp_proc_text(t, NET_TCP_MAX), out);
+}
+
 void net_platform_init(void)
 {
     timer_on_tick(net_timer_tick);
+    file_mount(PROCINFO_NET_TCP, net_tcp_open);
 }
 
 unsigned long net_lock(void) { return (unsigned long)irq_save(); }

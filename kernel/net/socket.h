@@ -1,10 +1,9 @@
 /* Sockets: UDP (SOCK_DGRAM, here) and TCP (SOCK_STREAM, over the engine in
- * tcp.c). The functions here take kernel pointers; net_syscalls.c checks
+ * tcp.c). The functions here take kernel pointers; sys/sys_net.c checks
  * and copies user memory and maps file descriptors to sockets. Blocking
  * calls wait in net_wait_for_event (the process sleeps; a kill ends the
  * wait with -EINTR) unless the socket is non-blocking (-EAGAIN). */
-#ifndef KOS_NET_SOCKET_H
-#define KOS_NET_SOCKET_H
+#pragma once
 #include "net/netif.h"
 #include "net/udp.h"
 #include "net/tcp.h"
@@ -76,4 +75,3 @@ unsigned sock_poll(struct socket *s);
 /* Number of open sockets and of queued datagrams (leak checks in tests). */
 int sock_open_count(void);
 int sock_dgrams_in_use(void);
-#endif

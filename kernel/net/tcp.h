@@ -18,8 +18,7 @@
  * connection takes buffers only once established; TIME_WAIT gives them back.
  *
  * Every entry point expects net_lock held (the socket layer takes it). */
-#ifndef KOS_NET_TCP_H
-#define KOS_NET_TCP_H
+#pragma once
 #include "net/ipv4.h"
 
 #define IP_PROTO_TCP 6
@@ -174,4 +173,3 @@ void tcp_reset_all(void);
 
 /* SipHash-2-4 (Aumasson, Bernstein) of msg under a 128-bit key. */
 uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
-#endif

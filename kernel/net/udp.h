@@ -1,5 +1,4 @@
-#ifndef KOS_NET_UDP_H
-#define KOS_NET_UDP_H
+#pragma once
 #include "net/ipv4.h"
 
 #define UDP_HDR_LEN 8
@@ -31,4 +30,3 @@ int udp_output(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_
                const void *data, size_t len);
 int udp_output_ttl(struct netif *nif, uint16_t src_port, uint32_t dst, uint16_t dst_port, uint8_t ttl,
                    const void *data, size_t len);
-#endif

@@ -12,12 +12,12 @@
 #include "fs/file.h"
 #include "fs/tarfs.h"
 #include "fs/ramfs.h"
-#include "drivers/console.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
+#include "proc/kstat.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
@@ -31,6 +31,8 @@ void proc_init(void)
     memset(proc_table, 0, sizeof proc_table);
     timer_on_tick(sched_tick);
     signal_init();
+    proc_fault_init();
+    kstat_init();
 }
 
 /* Everything but the slot itself and, for a zombie, its exit record. */
@@ -258,8 +260,7 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[], int *err
     if (!p->kstack)
         goto fail;
     for (int fd = 0; fd < 3; fd++) {
-        p->files[fd] = console_open(fd == 0 ? O_RDONLY : O_WRONLY);
-        if (!p->files[fd])
+        if (file_open(CONSOLE_PATH, fd == 0 ? O_RDONLY : O_WRONLY, &p->files[fd]) < 0)
             goto fail;
     }
 

@@ -65,7 +65,9 @@ struct proc {
 /* The process table (proc.c); the scheduler walks it. */
 extern struct proc proc_table[NPROC];
 
+/* The process table, the scheduler's tick and the trap hooks (fault.c). */
 void proc_init(void);
+void proc_fault_init(void);
 struct proc *proc_current(void);
 /* Load path from the initrd into a new process, argv[0..argc). Returns the
  * process (runnable) or NULL with *err set (-ENOENT, -ENOEXEC, -ENOMEM, ...)

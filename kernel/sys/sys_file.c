@@ -3,7 +3,7 @@
 #include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "fs/file.h"
-#include "fs/pipe.h"
+#include "proc/pipe.h"
 #include "mm/heap.h"
 #include "proc/sched.h"
 #include "arch/x86_64/irq.h"

@@ -26,6 +26,11 @@ __attribute__((unused)) static void syscall_numbers_unique(int nr)
 }
 #undef KOS_SYSCALL_CASE
 
+void syscall_init(void)
+{
+    trap_set_syscall(syscall_dispatch);
+}
+
 int syscall_implemented(uint64_t nr)
 {
     return nr < SYS_MAX && syscall_table[nr] != 0;

@@ -9,6 +9,8 @@ struct syscall_args {
 
 typedef int64_t (*syscall_fn)(const struct syscall_args *args);
 
+/* Registers syscall_dispatch as the handler of the syscall gate. */
+void syscall_init(void);
 void syscall_dispatch(struct trapframe *tf);
 /* True when nr has a handler (an entry of kind SYS in kos/syscalls.h). */
 int syscall_implemented(uint64_t nr);

@@ -3,7 +3,7 @@
 #include "fs/tarfs.h"
 #include "fs/ramfs.h"
 #include "fs/file.h"
-#include "fs/pipe.h"
+#include "proc/pipe.h"
 #include "mm/pmm.h"
 #include "lib/string.h"
 #include "lib/printf.h"

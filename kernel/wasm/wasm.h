@@ -30,9 +30,7 @@
  *   - Strings and types returned by wasm_module_* and wasm_func_* point into
  *     the module or function and live as long as it does.
  * Linear memory is little-endian (the host CPU's order: x86-64). */
-#ifndef KOS_WASM_H
-#define KOS_WASM_H
-
+#pragma once
 #include <stdint.h>
 #include <stddef.h>
 
@@ -219,5 +217,3 @@ uint8_t wasm_global_type(const wasm_global *g);
  * the log hook, env.print_i32(v i32) prints a decimal line. wasm_env_resolve
  * is a wasm_resolver (ctx unused) that knows only these two. */
 int wasm_env_resolve(void *ctx, wasm_name module, wasm_name name, uint8_t kind, wasm_extern *out);
-
-#endif

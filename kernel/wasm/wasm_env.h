@@ -1,9 +1,7 @@
 /* Platform glue for the WebAssembly interpreter: the same C builds inside the
  * kernel and on the host (cc -DKOS_HOST, build/host/kos-wasm). Everything the
  * interpreter needs from its environment goes through this header. */
-#ifndef KOS_WASM_ENV_H
-#define KOS_WASM_ENV_H
-
+#pragma once
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -97,6 +95,4 @@ static inline void *wasm_zalloc(size_t n)
 #define WASM_COPY(dst, src, n) __builtin_memcpy((dst), (src), (n))
 #else
 #define WASM_COPY(dst, src, n) wasm_memcpy((dst), (src), (n))
-#endif
-
 #endif

@@ -1,8 +1,6 @@
 /* Private structures shared by the decoder (wasm_decode.c), the runtime
  * (wasm_runtime.c) and the interpreter loop (wasm_interp.c). */
-#ifndef KOS_WASM_INTERNAL_H
-#define KOS_WASM_INTERNAL_H
-
+#pragma once
 #include "wasm/wasm.h"
 #include "wasm/wasm_env.h"
 
@@ -307,5 +305,3 @@ static inline double wasm_bits_f64(uint64_t u)
     c.u = u;
     return c.f;
 }
-
-#endif

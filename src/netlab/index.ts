@@ -2,7 +2,7 @@
 // runner calls (src/suites/run.ts). Each peer prepares what QEMU needs
 // (ports, a namespace with a TAP device, a LAN hub), then waits for the guest's
 // "netecho: ready" line and drives the guest's netecho service
-// (kernel/net/net_ktest.c) with "kos:" commands, finally sending "kos:quit".
+// (kernel/test/test_net.c) with "kos:" commands, finally sending "kos:quit".
 import dgram from 'node:dgram'
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'

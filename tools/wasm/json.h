@@ -1,6 +1,5 @@
 /* Minimal JSON reader for wast2json scripts (host only). */
-#ifndef KOS_WASM_JSON_H
-#define KOS_WASM_JSON_H
+#pragma once
 #include <stddef.h>
 
 enum json_kind { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
@@ -22,5 +21,3 @@ void json_free(json *j);
 const json *json_get(const json *obj, const char *key);
 /* Member as a string or NULL. */
 const char *json_get_string(const json *obj, const char *key);
-
-#endif

@@ -1,8 +1,7 @@
 /* WebAssembly 1.0 text format (host only): enough of WAT to compile the
  * modules of a .wast script to binary, so `kos-wasm spec` can judge the
  * script's text-format assert_malformed modules itself. */
-#ifndef KOS_WASM_WAT_H
-#define KOS_WASM_WAT_H
+#pragma once
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +15,3 @@ uint8_t *wat_compile(const char *text, size_t len, size_t *out_len, char *err, s
  * bytes wast2json wrote. Prints "FILE:LINE: message" per mismatch and a final
  * "WATCHECK compared N mismatched M" line; returns M. */
 int wat_check_script(const char *wast_path, const char *json_path);
-
-#endif

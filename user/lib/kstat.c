@@ -1,4 +1,4 @@
-/* Reading /proc/kstat (format in kernel/fs/procinfo.h). */
+/* Reading /proc/kstat (format in kernel/proc/kstat.h). */
 #include "sys.h"
 
 static char kstat_buf[6144];

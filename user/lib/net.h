@@ -1,5 +1,5 @@
 /* Socket syscall wrappers (numbers 15-23) and the socket ABI (kos/socket.h,
- * shared with the kernel; the calls are described in kernel/net/net_syscalls.c):
+ * shared with the kernel; the calls are described in kernel/sys/sys_net.c):
  * Linux numbers and layouts, plus a timeout argument on recv/recvfrom
  * (0 = wait forever). */
 #pragma once

@@ -66,7 +66,7 @@ long poll(struct pollfd *fds, unsigned long nfds, int timeout_ms);
 /* fcntl(fd, F_GETFL) / fcntl(fd, F_SETFL, flags): O_NONBLOCK, O_APPEND. */
 long fcntl(int fd, int cmd, long arg);
 
-/* /proc/kstat (kernel/fs/procinfo.h): the value of "key N", -1 if absent. */
+/* /proc/kstat (kernel/proc/kstat.h): the value of "key N", -1 if absent. */
 long kstat_get(const char *key);
 /* The same from the snapshot the last kstat_get read (values of one moment). */
 long kstat_last(const char *key);

@@ -49,6 +49,3 @@ extern bool cpu_smep_enabled;
  * user-copy helpers (mm/uaccess.c) open it. stac/clac exist only with SMAP. */
 static inline void user_access_begin(void) { if (cpu_smap_enabled) __asm__ volatile("stac" ::: "memory"); }
 static inline void user_access_end(void) { if (cpu_smap_enabled) __asm__ volatile("clac" ::: "memory"); }
-
-/* Leave QEMU through isa-debug-exit (QEMU exits with (code << 1) | 1). */
-__attribute__((noreturn)) void qemu_exit(uint32_t code);

@@ -1,6 +1,6 @@
 #include <stdbool.h>
 #include "arch/x86_64/multiboot.h"
-#include "mm/paging.h"
+#include "arch/x86_64/memlayout.h"
 #include "lib/string.h"
 #include "lib/panic.h"
 

@@ -1,5 +1,5 @@
 /* RDSEED / RDRAND (CPUID.07H:EBX[18] and CPUID.01H:ECX[30]) and the TSC. */
-#include "arch/x86_64/rng.h"
+#include "lib/machine.h"
 #include "arch/x86_64/cpu.h"
 
 static int features = -1;   /* bit 0 rdrand, bit 1 rdseed */

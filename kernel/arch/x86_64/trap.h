@@ -1,5 +1,6 @@
 #pragma once
 #include <stdint.h>
+#include <stdbool.h>
 
 /* Registers saved by the interrupt entry code (isr.S), lowest address first. */
 struct trapframe {
@@ -39,6 +40,25 @@ struct trapframe {
 
 void idt_init(void);
 void trap_dispatch(struct trapframe *tf);
+
+/* The syscall gate's handler (the syscall table registers it). */
+void trap_set_syscall(void (*fn)(struct trapframe *tf));
+/* What the process layer does on traps from user mode (proc_init registers it). */
+struct trap_user_hooks {
+    /* A fault in user mode: kills the process (never returns then), or
+     * resolves it (a copy-on-write page) and returns true; false when there
+     * is no process to blame: the fault is the kernel's. */
+    bool (*user_fault)(struct trapframe *tf);
+    /* After every trap, on the way back: preemption and pending kills. */
+    void (*user_return)(struct trapframe *tf);
+    /* The end of the kernel stack sp lies on (the current process's), 0 when
+     * it is not one: backtraces walk to it. */
+    uint64_t (*kernel_stack_top)(uint64_t sp);
+    /* va is mapped user-accessible in the current address space (a kernel
+     * fault on such a page is named SMEP or SMAP). */
+    bool (*user_page_mapped)(uint64_t va);
+};
+void trap_set_user_hooks(const struct trap_user_hooks *hooks);
 /* Returns to user mode from a trapframe on the current kernel stack (isr.S). */
 __attribute__((noreturn)) void trap_return(struct trapframe *tf);
 const char *trap_name(uint64_t vector);

@@ -2,9 +2,8 @@
  * (user/lib/net.h): Linux's numbers and sockaddr_in layout. The one
  * difference from Linux is in the calls, not here: recv and recvfrom take a
  * timeout in milliseconds where Linux has the address-length pointer
- * (kernel/net/net_syscalls.c lists the calls). */
-#ifndef KOS_SOCKET_H
-#define KOS_SOCKET_H
+ * (kernel/sys/sys_net.c lists the calls). */
+#pragma once
 #include <stdint.h>
 
 #define AF_UNSPEC 0
@@ -44,5 +43,3 @@ struct kos_sockaddr_in {
 
 /* What the syscalls accept as addrlen, and what the kernel copies. */
 _Static_assert(sizeof(struct kos_sockaddr_in) == 16, "sockaddr_in is 16 bytes, as on Linux");
-
-#endif

@@ -1,4 +1,4 @@
-#include "fs/procinfo.h"
+#include "proc/kstat.h"
 #include "fs/file.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -8,16 +8,10 @@
 #include "mm/paging.h"
 #include "lib/string.h"
 #include "lib/printf.h"
-#include "net/tcp_proc.h"
 #include <kos/errno.h>
 #include <kos/syscall.h>
 
 #define KSTAT_MAX 6144
-
-bool procinfo_is_path(const char *path)
-{
-    return strncmp(path, "/proc/", 6) == 0 || strcmp(path, "/proc") == 0;
-}
 
 static char state_letter(enum proc_state s)
 {
@@ -34,49 +28,17 @@ static char state_letter(enum proc_state s)
     }
 }
 
-static void procinfo_release(struct file *f)
+int kstat_open(const char *path, int flags, struct file **out)
 {
-    kfree(f->priv);
-}
-
-/* A snapshot taken at open: reading it never changes. */
-static const struct file_ops procinfo_file_ops = {
-    .name = "procinfo", .mode = KOS_S_IFREG | 0444, .stat_flags = KOS_STAT_READONLY,
-    .read = file_read_contents, .release = procinfo_release,
-};
-
-#define NET_TCP_MAX 32768
-
-int procinfo_open(const char *path, int flags, struct file **out)
-{
-    bool net_tcp = strcmp(path, PROCINFO_NET_TCP) == 0;
-    if (strcmp(path, PROCINFO_KSTAT) != 0 && !net_tcp)
+    if (strcmp(path, KSTAT_PATH) != 0)
         return -ENOENT;
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
         return -EROFS;
-    if (net_tcp) {
-        char *t = kmalloc(NET_TCP_MAX);
-        if (!t)
-            return -ENOMEM;
-        struct file *f = file_new(&procinfo_file_ops, O_RDONLY, t);
-        if (!f) {
-            kfree(t);
-            return -ENOMEM;
-        }
-        f->priv_len = tcp_proc_text(t, NET_TCP_MAX);
-        *out = f;
-        return 0;
-    }
     /* Counted before this file exists, as the caller would see it. */
     uint64_t free_pages = pmm_free_count();
     char *text = kmalloc(KSTAT_MAX);
     if (!text)
         return -ENOMEM;
-    struct file *f = file_new(&procinfo_file_ops, O_RDONLY, text);
-    if (!f) {
-        kfree(text);
-        return -ENOMEM;
-    }
     struct sched_stats st;
     sched_get_stats(&st);
     struct proc *me = proc_current();
@@ -95,7 +57,10 @@ int procinfo_open(const char *path, int flags, struct file **out)
     }
     if (off > KSTAT_MAX - 1)
         off = KSTAT_MAX - 1;
-    f->priv_len = off;
-    *out = f;
-    return 0;
+    return file_snapshot(text, off, out);
+}
+
+void kstat_init(void)
+{
+    file_mount("/proc", kstat_open);
 }

@@ -1,4 +1,4 @@
-#include "cmdline.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 
 static char cmdline[1024];

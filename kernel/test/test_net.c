@@ -3,7 +3,7 @@
  *   netecho : a UDP echo service on port 7 driven by a host peer through
  *             "kos:" commands (see src/netlab/README.md). */
 #include "test/ktest.h"
-#include "net/net_boot.h"
+#include "drivers/net_boot.h"
 #include "net/netif.h"
 #include "net/socket.h"
 #include "net/arp.h"
@@ -16,7 +16,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "cmdline.h"
+#include "lib/cmdline.h"
 
 static bool up(void)
 {

@@ -1,4 +1,4 @@
-#include "fs/pipe.h"
+#include "proc/pipe.h"
 #include "fs/file.h"
 #include "proc/sched.h"
 #include "proc/signal.h"

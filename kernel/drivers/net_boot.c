@@ -1,12 +1,12 @@
 /* Kernel bring-up of PCI + e1000 + stack. */
-#include "net/net_boot.h"
+#include "drivers/net_boot.h"
 #include "net/netif.h"
 #include "drivers/pci.h"
 #include "drivers/e1000.h"
 #include "net/arp.h"
 #include "lib/ktap.h"
 #include "net/mdns.h"
-#include "cmdline.h"
+#include "lib/cmdline.h"
 
 static bool started;
 

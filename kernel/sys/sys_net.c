@@ -38,8 +38,6 @@
 #include "mm/uaccess.h"
 #include "proc/proc.h"
 #include "fs/file.h"
-#include "net/net_boot.h"
-#include "cmdline.h"
 #include <kos/syscall.h>
 
 static const struct file_ops sock_file_ops;
@@ -101,10 +99,6 @@ int64_t sys_socket(const struct syscall_args *a)
 {
     if (a->a0 > 0xffff || a->a1 > 0xffff || a->a2 > 0xffff)
         return -EINVAL;
-    /* kmain normally brings the NIC up at boot (before the page-leak
-     * baseline); this only covers a kernel that did not. */
-    if (!net_default_if)
-        net_init(cmdline_text());
     struct socket *s;
     int rc = sock_create((int)a->a0, (int)a->a1, (int)a->a2, &s);
     if (rc < 0)

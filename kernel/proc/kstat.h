@@ -16,15 +16,16 @@
  *                       leak checks add them to free_pages)
  *   proc PID PPID STATE CPU_TICKS NAME     one per process (STATE R S Z E)
  *
- * /proc/net/tcp: the TCP counters, per connection and in total (format in
- * kernel/net/tcp_proc.c).
+ * (/proc/net/tcp is the network stack's, mounted by net/platform.c; format
+ * in kernel/net/tcp_proc.c.)
  */
 #include <stdbool.h>
 
 struct file;
 
-#define PROCINFO_KSTAT "/proc/kstat"
+#define KSTAT_PATH "/proc/kstat"
 
-bool procinfo_is_path(const char *path);
+/* Mounts /proc (fs/file.h's file_mount); proc_init calls it. */
+void kstat_init(void);
 /* -ENOENT for an unknown /proc name, -EROFS for write access, -ENOMEM. */
-int procinfo_open(const char *path, int flags, struct file **out);
+int kstat_open(const char *path, int flags, struct file **out);

@@ -1,6 +1,5 @@
 /* Bringing the network up in the kernel (not part of the portable stack). */
-#ifndef KOS_NET_BOOT_H
-#define KOS_NET_BOOT_H
+#pragma once
 #include <stdbool.h>
 
 /* Enumerates PCI, starts the e1000 if there is one, configures addresses
@@ -9,4 +8,3 @@
 bool net_init(const char *cmdline);
 /* Prints driver and stack counters as KTAP diagnostics ("# net NAME VALUE"). */
 void net_print_counters(void);
-#endif
