@@ -4,6 +4,7 @@
 #include "drivers/fbcon.h"
 #include "arch/x86_64/cpu.h"
 #include "fs/file.h"
+#include "proc/signal.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include <kos/errno.h>
@@ -74,4 +75,5 @@ static int console_open(const char *path, int flags, struct file **out)
 void console_init(void)
 {
     file_mount(CONSOLE_PATH, console_open);
+    serial_on_interrupt_char(signal_console_interrupt);
 }

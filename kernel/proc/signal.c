@@ -10,8 +10,6 @@
 #include "arch/x86_64/irq.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
-#include "drivers/serial.h"
-#include "sys/syscall.h"
 #include "mm/uaccess.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -31,7 +29,6 @@
 static uint64_t tramp_frame;
 static int foreground_pid;
 static void signal_tick(void);
-static void console_interrupt(void);
 static uint32_t mxcsr_mask;
 
 static const char *const names[KOS_NSIG] = {
@@ -66,7 +63,6 @@ void signal_init(void)
     if (!mxcsr_mask)
         mxcsr_mask = 0xffbf;
     timer_on_tick(signal_tick);
-    serial_on_interrupt_char(console_interrupt);
 }
 
 void signal_set_foreground(const struct proc *p)
@@ -76,7 +72,7 @@ void signal_set_foreground(const struct proc *p)
 
 /* Ctrl-C on the console: SIGINT to the foreground program (interrupt
  * context: only marks it pending and wakes it). */
-static void console_interrupt(void)
+void signal_console_interrupt(void)
 {
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = &proc_table[i];
@@ -394,17 +390,17 @@ int signal_kill(int pid, int sig)
     return -ESRCH;
 }
 
-/* ---- syscalls ---- */
+/* ---- the signal syscalls' work (sys/sys_signal.c passes the arguments) ---- */
 
-int64_t sys_sigaction(const struct syscall_args *a)
+int64_t signal_sigaction(uint64_t a0, uint64_t a1, uint64_t a2)
 {
-    uint64_t sig = a->a0;
+    uint64_t sig = a0;
     if (!valid_signal(sig))
         return -EINVAL;
     struct proc *p = proc_current();
     struct kos_sigaction act;
-    if (a->a1) {
-        if (copyin(&act, a->a1, sizeof act))
+    if (a1) {
+        if (copyin(&act, a1, sizeof act))
             return -EFAULT;
         if (sig == SIGKILL || sig == SIGSTOP)
             return -EINVAL;
@@ -413,9 +409,9 @@ int64_t sys_sigaction(const struct syscall_args *a)
         if (act.handler != SIG_DFL && act.handler != SIG_IGN && act.handler >= USER_TOP)
             return -EINVAL;
     }
-    if (a->a2 && copyout(a->a2, &p->sigact[sig], sizeof p->sigact[sig]))
+    if (a2 && copyout(a2, &p->sigact[sig], sizeof p->sigact[sig]))
         return -EFAULT;
-    if (a->a1) {
+    if (a1) {
         act.mask &= ALL_SIGNALS & ~UNCATCHABLE;
         p->sigact[sig] = act;
         /* Setting SIG_IGN (or a default that ignores) drops what is pending. */
@@ -425,23 +421,23 @@ int64_t sys_sigaction(const struct syscall_args *a)
     return 0;
 }
 
-int64_t sys_sigprocmask(const struct syscall_args *a)
+int64_t signal_sigprocmask(uint64_t a0, uint64_t a1, uint64_t a2)
 {
     struct proc *p = proc_current();
     kos_sigset_t set = 0, old = p->sig_blocked;
-    if (a->a1) {
-        if (a->a0 > SIG_SETMASK)
+    if (a1) {
+        if (a0 > SIG_SETMASK)
             return -EINVAL;
-        if (copyin(&set, a->a1, sizeof set))
+        if (copyin(&set, a1, sizeof set))
             return -EFAULT;
     }
-    if (a->a2 && copyout(a->a2, &old, sizeof old))
+    if (a2 && copyout(a2, &old, sizeof old))
         return -EFAULT;
-    if (a->a1) {
+    if (a1) {
         set &= ALL_SIGNALS & ~UNCATCHABLE;
-        if (a->a0 == SIG_BLOCK)
+        if (a0 == SIG_BLOCK)
             p->sig_blocked |= set;
-        else if (a->a0 == SIG_UNBLOCK)
+        else if (a0 == SIG_UNBLOCK)
             p->sig_blocked &= ~set;
         else
             p->sig_blocked = set;
@@ -449,9 +445,8 @@ int64_t sys_sigprocmask(const struct syscall_args *a)
     return 0;
 }
 
-int64_t sys_sigreturn(const struct syscall_args *a)
+int64_t signal_sigreturn(void)
 {
-    (void)a;
     struct proc *p = proc_current();
     struct trapframe *tf = p->tf;
     static struct kos_sigframe f;
@@ -500,11 +495,11 @@ static int64_t wait_for_signal(void)
     return -EINTR;
 }
 
-int64_t sys_sigsuspend(const struct syscall_args *a)
+int64_t signal_sigsuspend(uint64_t a0)
 {
     struct proc *p = proc_current();
     kos_sigset_t mask;
-    if (copyin(&mask, a->a0, sizeof mask))
+    if (copyin(&mask, a0, sizeof mask))
         return -EFAULT;
     p->sig_saved_mask = p->sig_blocked;
     p->sig_restore_mask = true;
@@ -512,16 +507,15 @@ int64_t sys_sigsuspend(const struct syscall_args *a)
     return wait_for_signal();
 }
 
-int64_t sys_pause(const struct syscall_args *a)
+int64_t signal_pause(void)
 {
-    (void)a;
     return wait_for_signal();
 }
 
-int64_t sys_alarm(const struct syscall_args *a)
+int64_t signal_alarm(uint64_t a0)
 {
     struct proc *p = proc_current();
-    uint64_t ms = a->a0, hz = timer_hz(), now = timer_ticks();
+    uint64_t ms = a0, hz = timer_hz(), now = timer_ticks();
     if (ms > 100000000ULL)
         return -EINVAL;
     uint64_t left = p->alarm_tick > now ? (p->alarm_tick - now) * 1000 / hz : 0;

@@ -40,3 +40,18 @@ const char *signal_name(int sig);
 /* The program Ctrl-C on the console sends SIGINT to (proc_spawn sets it:
  * the kernel runs one program at a time). NULL: nobody. */
 void signal_set_foreground(const struct proc *p);
+
+/* The work of the signal syscalls, on their raw arguments (the handlers in
+ * sys/sys_signal.c pass them on): sigaction(sig, act, oldact),
+ * sigprocmask(how, set, oldset), sigreturn(), sigsuspend(mask), pause(),
+ * alarm(ms). */
+int64_t signal_sigaction(uint64_t a0, uint64_t a1, uint64_t a2);
+int64_t signal_sigprocmask(uint64_t a0, uint64_t a1, uint64_t a2);
+int64_t signal_sigreturn(void);
+int64_t signal_sigsuspend(uint64_t a0);
+int64_t signal_pause(void);
+int64_t signal_alarm(uint64_t a0);
+
+/* Ctrl-C on the console (the console driver registers it with the UART):
+ * SIGINT to the foreground program. Interrupt context. */
+void signal_console_interrupt(void);
