@@ -1,4 +1,4 @@
-/* /proc/net/tcp: the TCP counters as text (procinfo style, one record a
+/* /proc/net/tcp: the TCP counters as text (kstat style, one record a
  * line, "key value" pairs):
  *
  *   totals active_opens N passive_opens N established N resets_sent N

@@ -72,5 +72,5 @@ long kstat_get(const char *key);
 long kstat_last(const char *key);
 /* CPU ticks of process pid from /proc/kstat, -1 if it is not listed. */
 long kstat_proc_ticks(long pid);
-/* Its state letter (procinfo.h: R running, S sleeping, ...), -1 if not listed. */
+/* Its state letter (kernel/proc/kstat.h: R running, S sleeping, ...), -1 if not listed. */
 int kstat_proc_state(long pid);
