@@ -1,12 +1,14 @@
 // The whole phase-3 matrix in QEMU: every case passes as root; without
-// CAP_NET_ADMIN the TAP cases are skipped with the reason and the rest pass.
+// CAP_NET_ADMIN the TAP cases are skipped with the reason and the rest pass;
+// on a host kernel without sch_netem the netem cases are skipped with that reason.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {cases} from '../../test-suites/phase3.js'
-import {listLeftovers} from '../../src/qemu/netns.js'
+import {listLeftovers, netemAvailable} from '../../src/qemu/netns.js'
+import {NETEM_SKIP_REASON} from '../../src/suites/run.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const kos = path.join(root, 'bin', 'dev.js')
@@ -24,6 +26,10 @@ describe('phase 3 in QEMU', () => {
       if (c.needsNetAdmin && !isRoot) {
         expect(status, `${c.id}: ${reason}`).toBe('skip')
         expect(reason).toMatch(/CAP_NET_ADMIN/)
+      } else if (c.needsNetem && !netemAvailable()) {
+        // A host kernel without sch_netem cannot inject faults: skipped with that reason, never passed.
+        expect(status, `${c.id}: ${reason}`).toBe('skip')
+        expect(reason).toContain(NETEM_SKIP_REASON)
       } else {
         expect(status, `${c.id}: ${reason}`).toBe('pass')
       }
