@@ -764,7 +764,13 @@ static void section_preempt(void)
     }
     char x;
     read(fds[0], &x, 1);
-    sleep_ms(100);
+    /* Kill it inside the call: once it has run two more ticks of CPU after
+     * its load (the call alone takes `mt` ticks, measured above). Counted in
+     * the child's CPU ticks, not in time, so a fast host cannot let the call
+     * end first. */
+    long c0 = kstat_proc_ticks(child), lead = mt / 4 > 2 ? 2 : (mt / 4 > 0 ? mt / 4 : 1);
+    while (kstat_proc_ticks(child) >= 0 && kstat_proc_ticks(child) < c0 + lead)
+        sleep_ms(5);
     long k_at = kstat_get("ticks");
     long kr = kill(child, SIGKILL);
     int status = 0;

@@ -36,7 +36,12 @@ static inline void wasm_log(const char *s, size_t n) { console_write(s, n); }
  *   wasm_mem_alloc(size): zeroed storage for size bytes (NULL for 0 is fine)
  *   wasm_mem_grow(data, old, new): the same bytes and zeros up to new (may move), NULL on failure
  *   wasm_mem_free(data, size) */
-#if defined(KOS_HOST) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(KOS_WASM_NO_GUARD)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KOS_WASM_ASAN 1             /* clang names ASan this way, not __SANITIZE_ADDRESS__ */
+#endif
+#endif
+#if defined(KOS_HOST) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(KOS_WASM_ASAN) && !defined(KOS_WASM_NO_GUARD)
 #define WASM_MEM_GUARDED 1
 #include <setjmp.h>
 uint8_t *wasm_mem_alloc(uint64_t size);
