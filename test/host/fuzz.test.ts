@@ -5,6 +5,8 @@ import path from 'node:path'
 import {FUZZ_TARGETS, FuzzError, buildFuzzer, parseFuzzerSummary, runFuzzer, selectTargets} from '../../src/fuzz/index.js'
 
 const repoRoot = path.resolve(import.meta.dirname, '../..')
+// The seed files kept in tools/fuzz/corpus/NAME: a harness that loses its corpus fails here.
+const SEEDS: Record<string, number> = {net_input: 5, dns: 4, wasm_decode: 12}
 
 describe('kos fuzz', () => {
   it('reads libFuzzer\'s closing line and names an unknown harness', () => {
@@ -21,7 +23,7 @@ describe('kos fuzz', () => {
       const r = await runFuzzer(repoRoot, t, bin, 3)
       expect(r.ok, r.detail).toBe(true)
       expect(r.runs).toBeGreaterThan(100)
-      expect(r.seeds).toBeGreaterThan(0)
+      expect(r.seeds).toBe(SEEDS[t.name])
     }, 600_000)
   }
 })
