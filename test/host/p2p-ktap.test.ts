@@ -52,12 +52,12 @@ describe('p2p KTAP programs (host build)', () => {
       expect(names).toContain(n)
   })
 
-  it('p2p_selftest: two nodes in memory, every layer and every bad input, 29 results', () => {
+  it('p2p_selftest: two nodes in memory, every layer and every bad input, a plugged-in module, 31 results', () => {
     const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
     const {suite, errors, status} = runProgram('p2p_selftest', sources)
     expect(errors).toEqual([])
-    expect(suite.plan).toBe(29)
-    expect(suite.subtests).toHaveLength(29)
+    expect(suite.plan).toBe(31)
+    expect(suite.subtests).toHaveLength(31)
     expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
     expect(status).toBe(0)
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([

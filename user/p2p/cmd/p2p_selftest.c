@@ -90,6 +90,47 @@ static bool reason_counted(void *arg)
     return reason_node->reasons[reason_of] > reason_base;
 }
 
+/* A module plugged into node b (core/module.h): a stream protocol that
+ * answers "hi?" with "hi!", a command, and counts of its peer events. */
+#define PROTO_PROBE "/kos/selftest-probe/1.0.0"
+struct probe_state { int up, down; };
+static const struct node_module probe_module;
+
+static void probe_input(struct stream *s)
+{
+    if (s->outbound) {
+        if (!s->ctx) {
+            buf_append(&s->tx, "hi?", 3);
+            s->ctx = (void *)1;
+        }
+        if (buf_used(&s->rx) >= 3) {
+            if (memcmp(buf_data(&s->rx), "hi!", 3) == 0)
+                snprintf(replies, sizeof replies, "ok probe answered");
+            buf_consume(&s->rx, buf_used(&s->rx));
+            s->want_fin = true;
+        }
+        return;
+    }
+    if (buf_used(&s->rx) >= 3) {
+        buf_append(&s->tx, memcmp(buf_data(&s->rx), "hi?", 3) == 0 ? "hi!" : "no!", 3);
+        buf_consume(&s->rx, buf_used(&s->rx));
+    }
+    if (s->fin_rcvd)
+        s->want_fin = true;
+}
+
+static void probe_up(struct conn *c) { ((struct probe_state *)node_state(c->node, &probe_module))->up++; }
+static void probe_down(struct conn *c) { ((struct probe_state *)node_state(c->node, &probe_module))->down++; }
+static void probe_cmd(struct node *n, int ctl, int argc, char **argv) { (void)argc, (void)argv; node_reply(n, ctl, "ok probe"); }
+
+static const struct proto_def probe_proto = {PROTO_PROBE, NULL, probe_input, NULL};
+static const struct proto_def *const probe_protos[] = {&probe_proto, NULL};
+static const struct ctl_cmd probe_cmds[] = {{"probe", 0, 0, "probe", probe_cmd}, {0}};
+static const struct node_module probe_module = {
+    .name = "probe", .state_size = sizeof(struct probe_state), .protos = probe_protos, .cmds = probe_cmds,
+    .peer_up = probe_up, .peer_down = probe_down,
+};
+
 static void test_multiformats(void)
 {
     uint8_t b[16];
@@ -179,13 +220,15 @@ static void test_mss(void)
 
 int main(void)
 {
-    ktap_begin("p2p_selftest", 29);
+    ktap_begin("p2p_selftest", 31);
     test_multiformats();
     test_mss();
 
     static struct node a, b, f;
     make_node(&a, "selftest-a");
     make_node(&b, "selftest-b");
+    node_add_module(&b, &probe_module);
+    node_add_module(&b, &probe_module); /* twice: a no-op */
     struct node *ab[2] = {&a, &b};
     struct pair p = {&a, &b};
     node_link(&a, &b, &b.id);
@@ -195,6 +238,17 @@ int main(void)
     ktap_ok(up && c && strcmp(c->info.agent, NODE_AGENT) == 0 && contains(c->info.protocols, PROTO_ECHO) &&
                 strcmp(cb->info.protover, NODE_PROTOCOL_VERSION) == 0,
             "identify_agent_protocols_version");
+
+    /* The module's protocol is listed in b's identify, served, and b's
+     * module saw the connection come up once; its command is found. */
+    struct probe_state *ps = node_state(&b, &probe_module);
+    replies[0] = 0;
+    struct stream *ps_s = c ? node_open_stream(c, &probe_proto, NULL) : NULL;
+    bool probed = ps_s && run_until(ab, 2, reply_done, NULL, 20000) && contains(replies, "probe answered");
+    const struct ctl_cmd *pc = node_find_cmd(&b, "probe");
+    ktap_ok(probed && contains(c->info.protocols, PROTO_PROBE) && !contains(cb->info.protocols, PROTO_PROBE) && ps &&
+                ps->up == 1 && ps->down == 0 && b.nmods == 2 && pc && pc->run && !node_find_cmd(&a, "probe"),
+            "module_protocol_listed_served_and_peer_up_once");
     ktap_metric("noise_handshake_initiator_cycles", (unsigned long)a.hs_cycles_initiator, "cycles");
     ktap_metric("noise_handshake_responder_cycles", (unsigned long)b.hs_cycles_responder, "cycles");
 
@@ -202,7 +256,7 @@ int main(void)
     struct op *op = calloc(1, sizeof *op);
     op->kind = OP_PING;
     op->pending = 1;
-    struct stream *s = c ? node_open_stream(c, SP_PING, op) : NULL;
+    struct stream *s = c ? node_open_stream(c, &proto_ping, op) : NULL;
     if (s)
         s->ping_left = 5;
     bool ok = s && run_until(ab, 2, reply_done, NULL, 20000) && contains(replies, "ok 5 pings rtt_us");
@@ -214,7 +268,7 @@ int main(void)
     op = calloc(1, sizeof *op);
     op->kind = OP_ECHO;
     for (int i = 0; c && i < 16; i++) {
-        s = node_open_stream(c, SP_ECHO, op);
+        s = node_open_stream(c, &proto_echo, op);
         s->echo_total = 65536;
         s->echo_seed = (uint8_t)i;
         op->pending++;
@@ -265,12 +319,14 @@ int main(void)
     op = calloc(1, sizeof *op);
     op->kind = OP_PING;
     op->pending = 1;
-    s = c ? node_open_stream(c, SP_PING, op) : NULL;
+    s = c ? node_open_stream(c, &proto_ping, op) : NULL;
     if (s)
         s->ping_left = 1;
     ok = s && run_until(ab, 2, reply_done, NULL, 20000) && contains(replies, "ok 1 pings");
     ktap_ok(ok, "connection_still_serves_after_bad_input");
+    int downs = ps ? ps->down : -1;
     node_close(c, R_local_close);
     ktap_ok(!conn_to(&b, &a.id) && b.reasons[R_closed] >= 1, "close_reaches_the_other_side");
+    ktap_ok(ps && ps->down == downs + 1, "module_peer_down_on_close");
     return ktap_done();
 }

@@ -85,137 +85,221 @@ static struct op *op_new(enum op_kind kind, int ci)
     return op;
 }
 
+static void cmd_id(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    char id[P2P_PEERID_STR], buf[256];
+    peerid_str(&n->id, id);
+    snprintf(buf, sizeof buf, "id %s", id);
+    ctl_reply(n, ci, buf);
+    struct maddr m;
+    node_listen_addr(n, NULL, &m);
+    addr_line(ci, "addr ", m.ip, m.port, &n->id);
+    snprintf(buf, sizeof buf, "agent %s", NODE_AGENT);
+    ctl_reply(n, ci, buf);
+    ctl_reply(n, ci, "ok");
+}
+
+static void cmd_peers(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    char id[P2P_PEERID_STR], buf[256];
+    int count = 0;
+    for (int i = 0; i < NODE_MAX_CONNS; i++) {
+        struct conn *c = &n->conns[i];
+        if (!c->used || c->phase != PH_YAMUX)
+            continue;
+        peerid_str(&c->remote, id);
+        struct maddr m = {.ip = c->rip, .port = c->rport};
+        char ma[64];
+        maddr_str(&m, ma, sizeof ma);
+        snprintf(buf, sizeof buf, "peer %s %s %s agent=%s", id, ma, c->dialer ? "out" : "in",
+                 c->info.identified ? c->info.agent : "?");
+        ctl_reply(n, ci, buf);
+        count++;
+    }
+    snprintf(buf, sizeof buf, "ok %d peers", count);
+    ctl_reply(n, ci, buf);
+}
+
+static void cmd_identify(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc;
+    char buf[1024];
+    struct conn *c = conn_of(argv[1]);
+    if (!c || !c->info.identified) {
+        ctl_reply(n, ci, "error not connected or not identified");
+        return;
+    }
+    snprintf(buf, sizeof buf, "agent %s", c->info.agent); ctl_reply(n, ci, buf);
+    snprintf(buf, sizeof buf, "protocol_version %s", c->info.protover); ctl_reply(n, ci, buf);
+    snprintf(buf, sizeof buf, "protocols %s", c->info.protocols); ctl_reply(n, ci, buf);
+    snprintf(buf, sizeof buf, "listen %s", c->info.listen); ctl_reply(n, ci, buf);
+    snprintf(buf, sizeof buf, "observed %s", c->info.observed); ctl_reply(n, ci, buf);
+    ctl_reply(n, ci, "ok");
+}
+
+static void cmd_dial(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc;
+    char id[P2P_PEERID_STR], buf[256];
+    struct maddr m;
+    if (maddr_parse(&m, argv[1]) < 0) {
+        ctl_reply(n, ci, "error bad multiaddr (expected /ip4/A.B.C.D/tcp/PORT[/p2p/ID])");
+        return;
+    }
+    struct conn *c = m.has_peer ? node_find_peer(n, &m.peer) : NULL;
+    if (c) {
+        peerid_str(&c->remote, id);
+        snprintf(buf, sizeof buf, "ok connected %s agent=%s", id, c->info.agent);
+        ctl_reply(n, ci, buf);
+        return;
+    }
+    c = node_dial(n, &m);
+    if (!c) {
+        ctl_reply(n, ci, "error cannot dial");
+        return;
+    }
+    c->dial_op = op_new(OP_DIAL, ci);
+}
+
+static void cmd_ping(struct node *n, int ci, int argc, char **argv)
+{
+    struct conn *c = conn_of(argv[1]);
+    int count = argc == 3 ? p2p_atol(argv[2]) : 1;
+    if (!c || count < 1 || count > 10000) {
+        ctl_reply(n, ci, "error not connected (or bad count)");
+        return;
+    }
+    struct op *op = op_new(OP_PING, ci);
+    struct stream *s = op ? node_open_stream(c, &proto_ping, op) : NULL;
+    if (!s) {
+        free(op);
+        ctl_reply(n, ci, "error cannot open a stream");
+        return;
+    }
+    op->pending = 1;
+    s->ping_left = count;
+}
+
+static void cmd_echo(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc;
+    struct conn *c = conn_of(argv[1]);
+    int streams = p2p_atol(argv[2]);
+    long size = p2p_atol(argv[3]);
+    if (!c || streams < 1 || streams > NODE_MAX_STREAMS - 8 || size < 0 || size > (16L << 20)) {
+        ctl_reply(n, ci, "error not connected (or bad stream count or size)");
+        return;
+    }
+    struct op *op = op_new(OP_ECHO, ci);
+    if (!op)
+        return;
+    for (int i = 0; i < streams; i++) {
+        struct stream *s = node_open_stream(c, &proto_echo, op);
+        if (!s)
+            break;
+        s->echo_total = (uint64_t)size;
+        s->echo_seed = (uint8_t)i;
+        op->pending++;
+    }
+    if (op->pending == 0) {
+        free(op);
+        ctl_reply(n, ci, "error cannot open streams");
+    }
+}
+
+/* A figure measured outside (the test peer) onto the console, for kos bench. */
+static void cmd_metric(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc;
+    plat_log("# metric %s %s %s", argv[1], argv[2], argv[3]);
+    ctl_reply(n, ci, "ok");
+}
+
+static void cmd_stats_run(struct node *n, int ci, int argc, char **argv)
+{
+    (void)n, (void)argc, (void)argv;
+    cmd_stats(ci);
+}
+
+static void cmd_quit(struct node *n, int ci, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    if (n->handshakes_initiator)
+        plat_log("# metric p2p_noise_handshake_initiator_cycles %lu cycles",
+                 (unsigned long)(n->hs_cycles_initiator / n->handshakes_initiator));
+    if (n->handshakes_responder)
+        plat_log("# metric p2p_noise_handshake_responder_cycles %lu cycles",
+                 (unsigned long)(n->hs_cycles_responder / n->handshakes_responder));
+    ctl_reply(n, ci, "ok bye");
+    quitting = true;
+}
+
+/* The daemon's own commands, a module like any other. */
+static const struct ctl_cmd daemon_cmds[] = {
+    {"id", 0, 0, "id", cmd_id},
+    {"peers", 0, 0, "peers", cmd_peers},
+    {"identify", 1, 1, "identify ID", cmd_identify},
+    {"dial", 1, 1, "dial MADDR", cmd_dial},
+    {"ping", 1, 2, "ping ID [N]", cmd_ping},
+    {"echo", 3, 3, "echo ID STREAMS SIZE", cmd_echo},
+    {"metric", 3, 3, "metric NAME VALUE UNIT", cmd_metric},
+    {"stats", 0, 0, "stats", cmd_stats_run},
+    {"quit", 0, 0, "quit", cmd_quit},
+    {0},
+};
+static const struct node_module daemon_module = {.name = "daemon", .cmds = daemon_cmds};
+
+/* Every module p2pd runs, in order (core/module.h): one line each. */
+static const struct node_module *const MODULES[] = {
+    &daemon_module,
+    NULL,
+};
+
+static void ctl_usage(int ci, const char *why)
+{
+    char buf[1024];
+    int k = snprintf(buf, sizeof buf, "error %s (", why);
+    for (int i = 0; i < node.nmods && k > 0 && (size_t)k < sizeof buf; i++)
+        for (const struct ctl_cmd *c = node.mods[i]->cmds; c && c->name && (size_t)k < sizeof buf; c++)
+            k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%s", k > 0 && buf[k - 1] == '(' ? "" : ", ", c->usage);
+    if (k > 0 && (size_t)k < sizeof buf - 1)
+        snprintf(buf + k, sizeof buf - (size_t)k, ")");
+    ctl_reply(&node, ci, buf);
+}
+
+#define CTL_MAX_WORDS 16
+
 static void ctl_command(int ci, char *line)
 {
-    char *argv[8];
+    char *argv[CTL_MAX_WORDS];
     int argc = 0;
-    for (char *p = line; *p && argc < 8;) {
+    bool too_many = false;
+    for (char *p = line; *p;) {
         while (*p == ' ')
             *p++ = 0;
         if (!*p)
             break;
+        if (argc == CTL_MAX_WORDS) {
+            too_many = true;
+            break;
+        }
         argv[argc++] = p;
         while (*p && *p != ' ')
             p++;
     }
     if (argc == 0)
         return;
-    char id[P2P_PEERID_STR], buf[1024];
-    if (strcmp(argv[0], "id") == 0) {
-        peerid_str(&node.id, id);
-        snprintf(buf, sizeof buf, "id %s", id);
+    const struct ctl_cmd *cmd = node_find_cmd(&node, argv[0]);
+    if (!cmd)
+        ctl_usage(ci, "unknown command");
+    else if (too_many || argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "error usage: %s", cmd->usage);
         ctl_reply(&node, ci, buf);
-        struct maddr m;
-        node_listen_addr(&node, NULL, &m);
-        addr_line(ci, "addr ", m.ip, m.port, &node.id);
-        snprintf(buf, sizeof buf, "agent %s", NODE_AGENT);
-        ctl_reply(&node, ci, buf);
-        ctl_reply(&node, ci, "ok");
-    } else if (strcmp(argv[0], "peers") == 0) {
-        int count = 0;
-        for (int i = 0; i < NODE_MAX_CONNS; i++) {
-            struct conn *c = &node.conns[i];
-            if (!c->used || c->phase != PH_YAMUX)
-                continue;
-            peerid_str(&c->remote, id);
-            struct maddr m = {.ip = c->rip, .port = c->rport};
-            char ma[64];
-            maddr_str(&m, ma, sizeof ma);
-            snprintf(buf, sizeof buf, "peer %s %s %s agent=%s", id, ma, c->dialer ? "out" : "in",
-                     c->info.identified ? c->info.agent : "?");
-            ctl_reply(&node, ci, buf);
-            count++;
-        }
-        snprintf(buf, sizeof buf, "ok %d peers", count);
-        ctl_reply(&node, ci, buf);
-    } else if (strcmp(argv[0], "identify") == 0 && argc == 2) {
-        struct conn *c = conn_of(argv[1]);
-        if (!c || !c->info.identified) {
-            ctl_reply(&node, ci, "error not connected or not identified");
-            return;
-        }
-        snprintf(buf, sizeof buf, "agent %s", c->info.agent); ctl_reply(&node, ci, buf);
-        snprintf(buf, sizeof buf, "protocol_version %s", c->info.protover); ctl_reply(&node, ci, buf);
-        snprintf(buf, sizeof buf, "protocols %s", c->info.protocols); ctl_reply(&node, ci, buf);
-        snprintf(buf, sizeof buf, "listen %s", c->info.listen); ctl_reply(&node, ci, buf);
-        snprintf(buf, sizeof buf, "observed %s", c->info.observed); ctl_reply(&node, ci, buf);
-        ctl_reply(&node, ci, "ok");
-    } else if (strcmp(argv[0], "dial") == 0 && argc == 2) {
-        struct maddr m;
-        if (maddr_parse(&m, argv[1]) < 0) {
-            ctl_reply(&node, ci, "error bad multiaddr (expected /ip4/A.B.C.D/tcp/PORT[/p2p/ID])");
-            return;
-        }
-        struct conn *c = m.has_peer ? node_find_peer(&node, &m.peer) : NULL;
-        if (c) {
-            peerid_str(&c->remote, id);
-            snprintf(buf, sizeof buf, "ok connected %s agent=%s", id, c->info.agent);
-            ctl_reply(&node, ci, buf);
-            return;
-        }
-        c = node_dial(&node, &m);
-        if (!c) {
-            ctl_reply(&node, ci, "error cannot dial");
-            return;
-        }
-        c->dial_op = op_new(OP_DIAL, ci);
-    } else if (strcmp(argv[0], "ping") == 0 && (argc == 2 || argc == 3)) {
-        struct conn *c = conn_of(argv[1]);
-        int count = argc == 3 ? p2p_atol(argv[2]) : 1;
-        if (!c || count < 1 || count > 10000) {
-            ctl_reply(&node, ci, "error not connected (or bad count)");
-            return;
-        }
-        struct op *op = op_new(OP_PING, ci);
-        struct stream *s = op ? node_open_stream(c, SP_PING, op) : NULL;
-        if (!s) {
-            free(op);
-            ctl_reply(&node, ci, "error cannot open a stream");
-            return;
-        }
-        op->pending = 1;
-        s->ping_left = count;
-    } else if (strcmp(argv[0], "echo") == 0 && argc == 4) {
-        struct conn *c = conn_of(argv[1]);
-        int n = p2p_atol(argv[2]);
-        long size = p2p_atol(argv[3]);
-        if (!c || n < 1 || n > NODE_MAX_STREAMS - 8 || size < 0 || size > (16L << 20)) {
-            ctl_reply(&node, ci, "error not connected (or bad stream count or size)");
-            return;
-        }
-        struct op *op = op_new(OP_ECHO, ci);
-        if (!op)
-            return;
-        for (int i = 0; i < n; i++) {
-            struct stream *s = node_open_stream(c, SP_ECHO, op);
-            if (!s)
-                break;
-            s->echo_total = (uint64_t)size;
-            s->echo_seed = (uint8_t)i;
-            op->pending++;
-        }
-        if (op->pending == 0) {
-            free(op);
-            ctl_reply(&node, ci, "error cannot open streams");
-        }
-    } else if (strcmp(argv[0], "metric") == 0 && argc == 4) {
-        /* A figure measured outside (the test peer) onto the console, for kos bench. */
-        plat_log("# metric %s %s %s", argv[1], argv[2], argv[3]);
-        ctl_reply(&node, ci, "ok");
-    } else if (strcmp(argv[0], "stats") == 0) {
-        cmd_stats(ci);
-    } else if (strcmp(argv[0], "quit") == 0) {
-        if (node.handshakes_initiator)
-            plat_log("# metric p2p_noise_handshake_initiator_cycles %lu cycles",
-                     (unsigned long)(node.hs_cycles_initiator / node.handshakes_initiator));
-        if (node.handshakes_responder)
-            plat_log("# metric p2p_noise_handshake_responder_cycles %lu cycles",
-                     (unsigned long)(node.hs_cycles_responder / node.handshakes_responder));
-        ctl_reply(&node, ci, "ok bye");
-        quitting = true;
-    } else {
-        ctl_reply(&node, ci, "error unknown command (id, peers, identify ID, dial MADDR, ping ID [N], echo ID STREAMS SIZE, stats, quit)");
-    }
+    } else
+        cmd->run(&node, ci, argc, argv);
 }
 
 static void ctl_input(int ci)
@@ -288,6 +372,8 @@ int main(int argc, char **argv)
     uint32_t ip = 0, ctl_ip = 0x7f000001;
     const char *seed_text = NULL;
     int fault = 0;
+    static const char *module_args[64];
+    int nmodule_args = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = arg_value(argv[i], "port")))
@@ -318,8 +404,10 @@ int main(int argc, char **argv)
                 plat_log("p2pd: bad listen address %s", v);
                 return 2;
             }
+        } else if (nmodule_args < 64) {
+            module_args[nmodule_args++] = argv[i]; /* a module's, once they are added */
         } else {
-            plat_log("p2pd: unknown argument %s (port= ctl= listen= seed=)", argv[i]);
+            plat_log("p2pd: too many arguments");
             return 2;
         }
     }
@@ -342,6 +430,29 @@ int main(int argc, char **argv)
     }
     node.reply = ctl_reply;
     node.fault = (enum node_fault)fault;
+    for (int i = 0; MODULES[i]; i++)
+        if (node_add_module(&node, MODULES[i]) < 0) {
+            plat_log("p2pd: cannot add module %s", MODULES[i]->name);
+            return 1;
+        }
+    for (int i = 0; i < nmodule_args; i++) {
+        char key[64];
+        const char *a = module_args[i], *eq = strchr(a, '=');
+        if (strncmp(a, "p2p.", 4) == 0)
+            a += 4;
+        size_t klen = eq && eq > a ? (size_t)(eq - a) : 0;
+        int took = klen && klen < sizeof key ? (memcpy(key, a, klen), key[klen] = 0, node_module_option(&node, key, eq + 1)) : 0;
+        if (took == 0) {
+            plat_log("p2pd: unknown argument %s (port= ctl= ctl_listen= listen= seed= fault=, or a module's)", module_args[i]);
+            return 2;
+        }
+        if (took < 0) {
+            plat_log("p2pd: bad value in %s", module_args[i]);
+            return 2;
+        }
+    }
+    if (node_start_modules(&node) < 0)
+        return 1;
     if (ctl_port < 0)
         ctl_port = port == 0 ? 0 : port + 1;
     ctl_lfd = plat_tcp_listen(ctl_ip, (uint16_t)ctl_port);
@@ -356,7 +467,8 @@ int main(int argc, char **argv)
     peerid_str(&node.id, id);
     plat_log("p2pd: ready peer %s port %u ctl %u agent %s", id, node.port, cport, NODE_AGENT);
 
-    static struct plat_pollfd fds[2 + MAX_CTL + NODE_MAX_CONNS];
+#define MODULE_FDS 16
+    static struct plat_pollfd fds[2 + MAX_CTL + NODE_MAX_CONNS + MODULE_FDS];
     static int map[NODE_MAX_CONNS];
     int ctl_map[MAX_CTL];
     while (!quitting) {
@@ -371,7 +483,9 @@ int main(int argc, char **argv)
             ctl_map[nctl++] = i;
         }
         int base = k;
-        k += node_pollfds(&node, fds + base, NODE_MAX_CONNS, map);
+        int nconn = node_pollfds(&node, fds + base, NODE_MAX_CONNS, map);
+        int mbase = base + nconn;
+        k = mbase + node_module_pollfds(&node, fds + mbase, MODULE_FDS);
         int pr = plat_poll(fds, k, 50);
         if (pr < 0) {
             plat_log("p2pd: poll failed (%d)", pr);
@@ -399,9 +513,10 @@ int main(int argc, char **argv)
         for (int i = 0; i < nctl; i++)
             if (fds[2 + i].revents & (PLAT_POLLIN | PLAT_POLLHUP | PLAT_POLLERR))
                 ctl_input(ctl_map[i]);
-        for (int i = base; i < k; i++)
+        for (int i = base; i < mbase; i++)
             if (fds[i].revents)
                 node_ready(&node, map[i - base], fds[i].revents);
+        node_module_ready(&node, fds + mbase);
         node_tick(&node);
         for (int i = 0; i < MAX_CTL; i++)
             if (ctls[i].used)

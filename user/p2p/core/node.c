@@ -13,7 +13,6 @@ const char *const node_reason_name[R_COUNT] = {
 
 static const char *const SEC_PROTOS[] = {"/noise", NULL};
 static const char *const MUX_PROTOS[] = {"/yamux/1.0.0", NULL};
-static const char *const STREAM_PROTOS[] = {PROTO_IDENTIFY, PROTO_IDPUSH, PROTO_PING, PROTO_ECHO, NULL};
 static const char SIG_PREFIX[] = "noise-libp2p-static-key:";
 
 enum { Y_DATA = 0, Y_WINDOW = 1, Y_PING = 2, Y_GOAWAY = 3 };
@@ -26,6 +25,8 @@ int node_init_identity(struct node *n, const uint8_t seed[32])
     ed25519_public(n->pub, seed);
     peerid_from_pub(&n->id, n->pub);
     n->lfd = -1;
+    if (node_add_module(n, &proto_basic) < 0)
+        return -1;
     return plat_random(n->noise_priv, 32) < 0 ? -1 : 0;
 }
 
@@ -56,7 +57,8 @@ static size_t conn_buffered(struct conn *c)
 static void stream_free(struct stream *s)
 {
     struct conn *c = s->c;
-    proto_closed(s);
+    if (s->def && s->def->closed)
+        s->def->closed(s);
     for (int i = 0; i < c->nstreams; i++) {
         if (c->streams[i] == s) {
             c->streams[i] = c->streams[--c->nstreams];
@@ -79,6 +81,10 @@ void node_close(struct conn *c, enum node_reason why)
         peerid_str(&c->remote, id);
     plat_log("p2pd: connection %u.%u.%u.%u:%u (%s) closed: %s (error %d)", c->rip >> 24, c->rip >> 16 & 255, c->rip >> 8 & 255,
              c->rip & 255, c->rport, id, node_reason_name[why], c->last_err);
+    if (c->up) {
+        c->up = false;
+        node_peer_down(c);
+    }
     while (c->nstreams > 0)
         stream_free(c->streams[0]);
     if (c->dial_op) {
@@ -392,18 +398,7 @@ static struct stream *stream_find(struct conn *c, uint32_t id)
     return NULL;
 }
 
-static const char *proto_name(enum stream_proto p)
-{
-    switch (p) {
-    case SP_IDENTIFY: return PROTO_IDENTIFY;
-    case SP_IDPUSH: return PROTO_IDPUSH;
-    case SP_PING: return PROTO_PING;
-    case SP_ECHO: return PROTO_ECHO;
-    default: return "";
-    }
-}
-
-struct stream *node_open_stream(struct conn *c, enum stream_proto proto, struct op *op)
+struct stream *node_open_stream(struct conn *c, const struct proto_def *p, struct op *op)
 {
     if (c->phase != PH_YAMUX || c->goaway_sent)
         return NULL;
@@ -411,9 +406,9 @@ struct stream *node_open_stream(struct conn *c, enum stream_proto proto, struct 
     if (!s)
         return NULL;
     c->next_sid += 2;
-    s->proto = proto;
+    s->def = p;
     s->op = op;
-    mss_init(&s->mss, true, proto_name(proto));
+    mss_init(&s->mss, true, p->id);
     yamux_frame(c, Y_WINDOW, F_SYN, s->id, 0, NULL);
     mss_step(&s->mss, &s->rx, &s->tx, NULL); /* header + proposal */
     return s;
@@ -426,12 +421,18 @@ static void stream_reset(struct stream *s, enum node_reason why)
     stream_free(s);
 }
 
+static void stream_input(struct stream *s)
+{
+    if (s->negotiated && s->def && s->def->input)
+        s->def->input(s);
+}
+
 /* Runs negotiation and the protocol on what the stream has received. */
 static void stream_process(struct stream *s)
 {
-    size_t before = buf_used(&s->rx);
     if (!s->negotiated) {
-        int r = mss_step(&s->mss, &s->rx, &s->tx, STREAM_PROTOS);
+        struct node *n = s->c->node;
+        int r = mss_step(&s->mss, &s->rx, &s->tx, n->proto_ids);
         if (r < 0) {
             stream_reset(s, r == MSS_ERR_REFUSED ? R_mss_refused : R_stream_protocol);
             return;
@@ -439,17 +440,15 @@ static void stream_process(struct stream *s)
         if (r == MSS_DONE) {
             s->negotiated = true;
             if (!s->outbound) {
-                for (int p = SP_IDENTIFY; p <= SP_ECHO; p++)
-                    if (strcmp(s->mss.selected, proto_name((enum stream_proto)p)) == 0)
-                        s->proto = (enum stream_proto)p;
+                for (int p = 0; p < n->nprotos; p++)
+                    if (strcmp(s->mss.selected, n->protos[p]->id) == 0)
+                        s->def = n->protos[p];
             }
-            proto_started(s);
+            if (s->def && s->def->started)
+                s->def->started(s);
         }
     }
-    if (s->negotiated)
-        proto_input(s);
-    size_t used = before - buf_used(&s->rx);
-    (void)used;
+    stream_input(s);
 }
 
 /* Grants the peer window for what was consumed, once half a window is owed
@@ -501,7 +500,7 @@ static void yamux_begin(struct conn *c)
     peerid_str(&c->remote, id);
     plat_log("p2pd: connected %s %s %u.%u.%u.%u:%u", c->dialer ? "to" : "from", id, c->rip >> 24, c->rip >> 16 & 255,
              c->rip >> 8 & 255, c->rip & 255, c->rport);
-    node_open_stream(c, SP_IDENTIFY, NULL);
+    node_open_stream(c, &proto_identify, NULL);
     static uint8_t junk[YAMUX_WINDOW + 4096];
     switch (c->node->fault) {
     case FAULT_YAMUX_VERSION: /* a ping with version 1 */
@@ -653,7 +652,7 @@ static void conn_flush(struct conn *c)
         /* Streams may free themselves while flushing: walk from the end. */
         for (int i = c->nstreams - 1; i >= 0; i--) {
             if (i < c->nstreams) {
-                proto_input(c->streams[i]);
+                stream_input(c->streams[i]);
                 if (i < c->nstreams)
                     stream_flush(c->streams[i]);
             }
@@ -752,6 +751,7 @@ void node_tick(struct node *n)
         }
         conn_flush(c);
     }
+    node_module_tick(n);
 }
 
 void node_cancel_ops(struct node *n, int ctl)
@@ -768,6 +768,9 @@ void node_cancel_ops(struct node *n, int ctl)
             if (c->streams[j]->op && c->streams[j]->op->ctl == ctl)
                 c->streams[j]->op->ctl = -1;
     }
+    for (int i = 0; i < n->nmods; i++)
+        if (n->mods[i]->ctl_gone)
+            n->mods[i]->ctl_gone(n, ctl);
 }
 
 struct conn *node_link(struct node *dialer, struct node *listener, const struct peerid *expect)

@@ -4,6 +4,7 @@
  * (or stream) and counts the reason. */
 #pragma once
 #include "core/buf.h"
+#include "core/module.h"
 #include "core/mss.h"
 #include "core/multiformats.h"
 #include "core/noise.h"
@@ -58,7 +59,6 @@ enum node_reason {
 extern const char *const node_reason_name[R_COUNT];
 
 enum conn_phase { PH_CONNECTING, PH_MSS_SEC, PH_NOISE, PH_MSS_MUX, PH_YAMUX, PH_CLOSED };
-enum stream_proto { SP_NONE, SP_IDENTIFY, SP_IDPUSH, SP_PING, SP_ECHO };
 
 struct node;
 struct conn;
@@ -81,7 +81,8 @@ struct stream {
     uint32_t send_window, recv_window, consumed;
     struct buf rx, tx;
     struct mss mss;
-    enum stream_proto proto;
+    const struct proto_def *def; /* NULL until negotiated (inbound) */
+    void *ctx;                   /* the protocol's per-stream state */
     struct op *op;
     uint64_t fin_at;     /* ms: close our side by then (identify answers) */
     /* ping */
@@ -120,6 +121,7 @@ struct conn {
     int nstreams;
     uint32_t next_sid;
     struct peerinfo info;
+    bool up;              /* identify has run: modules got peer_up */
     struct op *dial_op;
     bool goaway_sent;
     /* In-memory link to a connection of another node in this process
@@ -145,6 +147,14 @@ struct node {
     enum node_fault { FAULT_NONE, FAULT_SIG, FAULT_YAMUX_VERSION, FAULT_YAMUX_TYPE, FAULT_YAMUX_WINDOW, FAULT_YAMUX_STREAM } fault;
     /* Called when a control op finishes or reports: line without newline. */
     void (*reply)(struct node *n, int ctl, const char *line);
+    /* Modules (core/module.h) and the stream protocols they serve. */
+    const struct node_module *mods[NODE_MAX_MODULES];
+    void *mod_state[NODE_MAX_MODULES];
+    int mod_nfds[NODE_MAX_MODULES];
+    int nmods;
+    const struct proto_def *protos[NODE_MAX_PROTOS];
+    const char *proto_ids[NODE_MAX_PROTOS + 1]; /* NULL-terminated, for multistream-select */
+    int nprotos;
 };
 
 int node_init(struct node *n, const uint8_t seed[32], uint32_t ip, uint16_t port);
@@ -163,13 +173,16 @@ void node_tick(struct node *n);
 
 struct conn *node_dial(struct node *n, const struct maddr *m);
 struct conn *node_find_peer(struct node *n, const struct peerid *id);
-/* Opens a stream for proto on c; NULL when c cannot take one more. */
-struct stream *node_open_stream(struct conn *c, enum stream_proto proto, struct op *op);
+/* Opens a stream for protocol p on c; NULL when c cannot take one more. */
+struct stream *node_open_stream(struct conn *c, const struct proto_def *p, struct op *op);
 void node_close(struct conn *c, enum node_reason why);
 int node_listen_addr(struct node *n, struct conn *c, struct maddr *m);
 void node_cancel_ops(struct node *n, int ctl);
-/* Protocol handlers (proto.c). */
-void proto_started(struct stream *s);
-void proto_input(struct stream *s);
-void proto_closed(struct stream *s);
+/* The built-in module (proto.c): identify, identify push, ping, echo. */
+extern const struct node_module proto_basic;
+extern const struct proto_def proto_identify, proto_idpush, proto_ping, proto_echo;
 size_t node_identify_msg(struct conn *c, uint8_t *out, size_t cap);
+/* Module events raised by the core (module.c). */
+void node_peer_up(struct conn *c);
+void node_peer_down(struct conn *c);
+void node_module_tick(struct node *n);

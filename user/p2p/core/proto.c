@@ -31,10 +31,8 @@ size_t node_identify_msg(struct conn *c, uint8_t *out, size_t cap)
     int k = maddr_bytes(&obs, ma, sizeof ma);
     if (k > 0)
         pbw_bytes(&w, 4, ma, (size_t)k);
-    pbw_string(&w, 3, PROTO_IDENTIFY);
-    pbw_string(&w, 3, PROTO_IDPUSH);
-    pbw_string(&w, 3, PROTO_PING);
-    pbw_string(&w, 3, PROTO_ECHO);
+    for (int i = 0; i < n->nprotos; i++)
+        pbw_string(&w, 3, n->protos[i]->id);
     return w.overflow ? 0 : w.len;
 }
 
@@ -116,6 +114,10 @@ static bool identify_parse(struct conn *c, struct buf *rx)
         free(c->dial_op);
         c->dial_op = NULL;
     }
+    if (!c->up) {
+        c->up = true;
+        node_peer_up(c);
+    }
     return true;
 }
 
@@ -131,133 +133,135 @@ static uint8_t echo_byte(const struct stream *s, uint64_t i)
     return (uint8_t)(i * 131 + (i >> 8) + s->echo_seed);
 }
 
-void proto_started(struct stream *s)
+static void identify_started(struct stream *s)
 {
-    if (s->proto == SP_IDENTIFY && !s->outbound) {
-        uint8_t msg[1024], v[10];
-        size_t n = node_identify_msg(s->c, msg, sizeof msg);
-        int k = uvarint_put(v, n);
-        buf_append(&s->tx, v, (size_t)k);
-        buf_append(&s->tx, msg, n);
-        /* Our FIN waits for the asker's (or 200 ms): js-libp2p 3.3 loses an answer
-         * whose FIN arrives before its multistream reader has handed the bytes on
-         * ("Cannot push data onto a stream that is closed"). */
-        s->fin_at = plat_now_ms() + 200;
-    } else if (s->proto == SP_PING && s->outbound) {
-        ping_send(s);
-    }
+    if (s->outbound)
+        return;
+    uint8_t msg[2048], v[10];
+    size_t n = node_identify_msg(s->c, msg, sizeof msg);
+    int k = uvarint_put(v, n);
+    buf_append(&s->tx, v, (size_t)k);
+    buf_append(&s->tx, msg, n);
+    /* Our FIN waits for the asker's (or 200 ms): js-libp2p 3.3 loses an answer
+     * whose FIN arrives before its multistream reader has handed the bytes on
+     * ("Cannot push data onto a stream that is closed"). */
+    s->fin_at = plat_now_ms() + 200;
 }
 
-void proto_input(struct stream *s)
+/* Identify (we answer inbound requests; an outbound stream reads the answer)
+ * and identify push (an inbound push is an Identify message to read). */
+static void identify_input(struct stream *s)
 {
-    if (!s->negotiated)
-        return;
     struct conn *c = s->c;
-    switch (s->proto) {
-    case SP_IDENTIFY:
-    case SP_IDPUSH:
-        if (s->outbound && s->proto == SP_IDPUSH)
-            break;
-        if (!s->outbound && s->proto == SP_IDENTIFY) {
-            buf_consume(&s->rx, buf_used(&s->rx)); /* nothing is expected from the asker */
-            if (s->fin_rcvd || (s->fin_at && plat_now_ms() >= s->fin_at))
-                s->want_fin = true;
-            break;
-        }
-        if (buf_used(&s->rx) > IDENTIFY_MAX) {
+    if (s->outbound && s->def == &proto_idpush)
+        return;
+    if (!s->outbound && s->def == &proto_identify) {
+        buf_consume(&s->rx, buf_used(&s->rx)); /* nothing is expected from the asker */
+        if (s->fin_rcvd || (s->fin_at && plat_now_ms() >= s->fin_at))
+            s->want_fin = true;
+        return;
+    }
+    if (buf_used(&s->rx) > IDENTIFY_MAX) {
+        node_close(c, R_identify_bad);
+        return;
+    }
+    if (s->fin_rcvd && !s->want_fin) {
+        if (!identify_parse(c, &s->rx)) {
             node_close(c, R_identify_bad);
             return;
         }
-        if (s->fin_rcvd && !s->want_fin) {
-            if (!identify_parse(c, &s->rx)) {
-                node_close(c, R_identify_bad);
-                return;
-            }
-            buf_consume(&s->rx, buf_used(&s->rx));
-            s->want_fin = true;
-        }
-        break;
-    case SP_PING:
-        if (!s->outbound) {
-            size_t n = buf_used(&s->rx) / 32 * 32;
-            if (buf_used(&s->tx) < 4096 && n) {
-                buf_append(&s->tx, buf_data(&s->rx), n);
-                buf_consume(&s->rx, n);
-            }
-            if (s->fin_rcvd)
-                s->want_fin = true;
-            break;
-        }
-        while (buf_used(&s->rx) >= 32 && !s->want_fin) {
-            bool same = memcmp(buf_data(&s->rx), s->ping, 32) == 0;
-            buf_consume(&s->rx, 32);
-            uint64_t rtt = plat_now_us() - s->ping_t0;
-            struct op *op = s->op;
-            if (!same) {
-                if (op)
-                    op->failed++;
-                s->want_fin = true;
-                break;
-            }
-            if (op) {
-                op->count++;
-                op->rtt_sum_us += rtt;
-                if (op->count == 1 || rtt < op->rtt_min_us)
-                    op->rtt_min_us = rtt;
-                if (rtt > op->rtt_max_us)
-                    op->rtt_max_us = rtt;
-                char line[64];
-                snprintf(line, sizeof line, "rtt_us %lu", (unsigned long)rtt);
-                op_reply(c->node, op, line);
-            }
-            if (--s->ping_left > 0)
-                ping_send(s);
-            else
-                s->want_fin = true;
-        }
-        if (s->fin_rcvd)
-            s->want_fin = true;
-        break;
-    case SP_ECHO:
-        if (!s->outbound) {
-            size_t room = buf_used(&s->tx) < ECHO_TX_MAX ? ECHO_TX_MAX - buf_used(&s->tx) : 0;
-            size_t n = buf_used(&s->rx) < room ? buf_used(&s->rx) : room;
-            if (n) {
-                buf_append(&s->tx, buf_data(&s->rx), n);
-                buf_consume(&s->rx, n);
-            }
-            if (s->fin_rcvd && buf_used(&s->rx) == 0)
-                s->want_fin = true;
-            break;
-        }
-        /* Our echo test: generate the pattern as the window drains, check what comes back. */
-        while (s->echo_sent < s->echo_total && buf_used(&s->tx) < ECHO_TX_MAX) {
-            uint8_t chunk[4096];
-            size_t n = s->echo_total - s->echo_sent < sizeof chunk ? (size_t)(s->echo_total - s->echo_sent) : sizeof chunk;
-            for (size_t i = 0; i < n; i++)
-                chunk[i] = echo_byte(s, s->echo_sent + i);
-            buf_append(&s->tx, chunk, n);
-            s->echo_sent += n;
-        }
-        if (s->echo_sent == s->echo_total)
-            s->want_fin = true;
-        while (buf_used(&s->rx) > 0) {
-            const uint8_t *d = buf_data(&s->rx);
-            size_t n = buf_used(&s->rx);
-            for (size_t i = 0; i < n; i++)
-                if (d[i] != echo_byte(s, s->echo_recv + i))
-                    s->echo_bad = true;
-            s->echo_recv += n;
-            buf_consume(&s->rx, n);
-        }
-        break;
-    default:
         buf_consume(&s->rx, buf_used(&s->rx));
-        break;
+        s->want_fin = true;
     }
 }
 
-void proto_closed(struct stream *s)
+static void ping_started(struct stream *s)
+{
+    if (s->outbound)
+        ping_send(s);
+}
+
+static void ping_input(struct stream *s)
+{
+    struct conn *c = s->c;
+    if (!s->outbound) {
+        size_t n = buf_used(&s->rx) / 32 * 32;
+        if (buf_used(&s->tx) < 4096 && n) {
+            buf_append(&s->tx, buf_data(&s->rx), n);
+            buf_consume(&s->rx, n);
+        }
+        if (s->fin_rcvd)
+            s->want_fin = true;
+        return;
+    }
+    while (buf_used(&s->rx) >= 32 && !s->want_fin) {
+        bool same = memcmp(buf_data(&s->rx), s->ping, 32) == 0;
+        buf_consume(&s->rx, 32);
+        uint64_t rtt = plat_now_us() - s->ping_t0;
+        struct op *op = s->op;
+        if (!same) {
+            if (op)
+                op->failed++;
+            s->want_fin = true;
+            break;
+        }
+        if (op) {
+            op->count++;
+            op->rtt_sum_us += rtt;
+            if (op->count == 1 || rtt < op->rtt_min_us)
+                op->rtt_min_us = rtt;
+            if (rtt > op->rtt_max_us)
+                op->rtt_max_us = rtt;
+            char line[64];
+            snprintf(line, sizeof line, "rtt_us %lu", (unsigned long)rtt);
+            op_reply(c->node, op, line);
+        }
+        if (--s->ping_left > 0)
+            ping_send(s);
+        else
+            s->want_fin = true;
+    }
+    if (s->fin_rcvd)
+        s->want_fin = true;
+}
+
+static void echo_input(struct stream *s)
+{
+    if (!s->outbound) {
+        size_t room = buf_used(&s->tx) < ECHO_TX_MAX ? ECHO_TX_MAX - buf_used(&s->tx) : 0;
+        size_t n = buf_used(&s->rx) < room ? buf_used(&s->rx) : room;
+        if (n) {
+            buf_append(&s->tx, buf_data(&s->rx), n);
+            buf_consume(&s->rx, n);
+        }
+        if (s->fin_rcvd && buf_used(&s->rx) == 0)
+            s->want_fin = true;
+        return;
+    }
+    /* Our echo test: generate the pattern as the window drains, check what comes back. */
+    while (s->echo_sent < s->echo_total && buf_used(&s->tx) < ECHO_TX_MAX) {
+        uint8_t chunk[4096];
+        size_t n = s->echo_total - s->echo_sent < sizeof chunk ? (size_t)(s->echo_total - s->echo_sent) : sizeof chunk;
+        for (size_t i = 0; i < n; i++)
+            chunk[i] = echo_byte(s, s->echo_sent + i);
+        buf_append(&s->tx, chunk, n);
+        s->echo_sent += n;
+    }
+    if (s->echo_sent == s->echo_total)
+        s->want_fin = true;
+    while (buf_used(&s->rx) > 0) {
+        const uint8_t *d = buf_data(&s->rx);
+        size_t n = buf_used(&s->rx);
+        for (size_t i = 0; i < n; i++)
+            if (d[i] != echo_byte(s, s->echo_recv + i))
+                s->echo_bad = true;
+        s->echo_recv += n;
+        buf_consume(&s->rx, n);
+    }
+}
+
+/* A ping or echo stream run for a control op: the op answers when its last stream ends. */
+static void op_stream_closed(struct stream *s)
 {
     struct op *op = s->op;
     if (!op)
@@ -288,3 +292,11 @@ void proto_closed(struct stream *s)
     op_reply(s->c->node, op, line);
     free(op);
 }
+
+const struct proto_def proto_identify = {PROTO_IDENTIFY, identify_started, identify_input, NULL};
+const struct proto_def proto_idpush = {PROTO_IDPUSH, NULL, identify_input, NULL};
+const struct proto_def proto_ping = {PROTO_PING, ping_started, ping_input, op_stream_closed};
+const struct proto_def proto_echo = {PROTO_ECHO, NULL, echo_input, op_stream_closed};
+
+static const struct proto_def *const basic_protos[] = {&proto_identify, &proto_idpush, &proto_ping, &proto_echo, NULL};
+const struct node_module proto_basic = {.name = "basic", .protos = basic_protos};
