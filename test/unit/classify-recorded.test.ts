@@ -3,7 +3,7 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {classifyRun, type RunOutcome} from '../../src/suites/classify.js'
+import {TAIL_LINES, classifyRun, type RunOutcome} from '../../src/suites/classify.js'
 
 const dir = path.resolve(import.meta.dirname, '../fixtures/runs')
 const recorded = (name: string, over: Partial<RunOutcome>): RunOutcome => ({
@@ -39,7 +39,11 @@ describe('classifyRun on recorded runs', () => {
       const v = classifyRun({}, recorded(name, over))
       expect(v.status).toBe(want.status)
       if (want.reason) expect(v.reason).toBe(want.reason)
-      if (want.status !== 'pass') expect(v.tail!.length).toBeGreaterThan(0)
+      if (want.status !== 'pass') {
+        // The tail is the serial log's last TAIL_LINES lines, as written (CRLF folded).
+        const lines = readFileSync(path.join(dir, `${name}.serial`), 'latin1').replace(/\r\n?/g, '\n').replace(/\n$/, '').split('\n')
+        expect(v.tail).toEqual(lines.slice(-TAIL_LINES))
+      }
     })
   }
 
