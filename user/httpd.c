@@ -187,6 +187,7 @@ static void print_tcp_counters(void)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? to_int(argv[1], 80) : 80;
+    kos_signal(SIGPIPE, (void (*)(int))SIG_IGN, 0);  /* a client that went away is an -EPIPE, not the end */
     static const struct { const char *path; long size; } files[] = {
         {"/www/0", 0}, {"/www/1", 1}, {"/www/1m", 1 << 20}, {"/www/16m", 16 << 20},
     };

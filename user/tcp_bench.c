@@ -49,6 +49,7 @@ static void serve(int c, char kind)
 int main(int argc, char **argv)
 {
     int port = 5001;
+    kos_signal(SIGPIPE, (void (*)(int))SIG_IGN, 0);  /* a client that went away is an -EPIPE, not the end */
     if (argc > 1) {
         port = 0;
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)

@@ -22,6 +22,7 @@ static struct client clients[MAX_CLIENTS];
 int main(int argc, char **argv)
 {
     int port = 7;
+    kos_signal(SIGPIPE, (void (*)(int))SIG_IGN, 0);  /* a client that went away is an -EPIPE, not the end */
     if (argc > 1 && argv[1][0] >= '0' && argv[1][0] <= '9') {
         port = 0;
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)

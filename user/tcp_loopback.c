@@ -2,7 +2,9 @@
  * server move 1 MiB each way with a checksum on both ends; the socket calls'
  * error paths (ECONNREFUSED, ECONNRESET, EPIPE, ENOTCONN, EISCONN,
  * EADDRINUSE, SO_REUSEADDR in TIME_WAIT, accept on a non-listening socket,
- * EAGAIN, EINPROGRESS then SO_ERROR, half-close both ways, EFAULT). */
+ * EAGAIN, EINPROGRESS then SO_ERROR, half-close both ways, EFAULT) and
+ * SIGPIPE from a send on a reset stream (default, handler, ignored,
+ * MSG_NOSIGNAL). */
 #include "libc.h"
 #include "ktap.h"
 #include "net.h"
@@ -93,9 +95,12 @@ static long connect_to(uint16_t port)
     return c;
 }
 
+static volatile int sigpipes;
+static void on_sigpipe(int sig) { sigpipes += sig == SIGPIPE; }
+
 int main(void)
 {
-    ktap_begin("tcp_loopback", 30);
+    ktap_begin("tcp_loopback", 33);
 
     /* bulk: a forked client, 1 MiB each way at once */
     long l = listener(7000, false);
@@ -144,7 +149,7 @@ int main(void)
     /* half-close, both ways */
     KTAP_EXPECT_EQ("shutdown_wr", shutdown((int)c, SHUT_WR), 0);
     KTAP_EXPECT_EQ("half_close_reader_sees_eof", recv((int)a, b, sizeof b, 0, 2000), 0);
-    KTAP_EXPECT_EQ("half_closed_writer_epipe", send((int)c, "x", 1, 0), -EPIPE);
+    KTAP_EXPECT_EQ("half_closed_writer_epipe_nosignal", send((int)c, "x", 1, MSG_NOSIGNAL), -EPIPE);
     KTAP_EXPECT_EQ("other_direction_still_open", write((int)a, "back", 4), 4);
     ktap_ok(recv((int)c, b, sizeof b, 0, 2000) == 4 && memcmp(b, "back", 4) == 0, "half_closed_side_still_reads");
     close((int)a);
@@ -157,7 +162,21 @@ int main(void)
     write((int)c, "unread", 6);
     close((int)a);
     KTAP_EXPECT_EQ("unread_close_gives_econnreset", recv((int)c, b, sizeof b, 0, 2000), -ECONNRESET);
+    /* SIGPIPE: its default ends a writer; a handler runs and send gives
+     * -EPIPE; ignored, write gives -EPIPE. */
+    long w = fork();
+    if (w == 0) {
+        send((int)c, "x", 1, 0);
+        exit(0);
+    }
+    int wst = 0;
+    waitpid(w, &wst, 0);
+    ktap_ok(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGPIPE, "sigpipe_default_kills_writer");
+    kos_signal(SIGPIPE, on_sigpipe, 0);
     KTAP_EXPECT_EQ("after_reset_epipe", send((int)c, "x", 1, 0), -EPIPE);
+    KTAP_EXPECT_EQ("sigpipe_handler_ran_once", sigpipes, 1);
+    kos_signal(SIGPIPE, (void (*)(int))SIG_IGN, 0);
+    KTAP_EXPECT_EQ("sigpipe_ignored_write_epipe", write((int)c, "x", 1), -EPIPE);
     close((int)c);
 
     /* errors */

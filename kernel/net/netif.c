@@ -70,6 +70,8 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
     [DROP_TCP_OUT_OF_WINDOW] = "tcp_out_of_window",
     [DROP_TCP_PAWS] = "tcp_paws",
     [DROP_TCP_BAD_ACK] = "tcp_bad_ack",
+    [DROP_TCP_NO_TS] = "tcp_no_timestamp",
+    [DROP_TCP_CHALLENGE_LIMIT] = "tcp_challenge_limit",
     [DROP_TCP_OOO_FULL] = "tcp_ooo_full",
 };
 

@@ -56,6 +56,8 @@ enum net_drop_reason {
     DROP_TCP_OUT_OF_WINDOW, /* unacceptable sequence number (answered with an ACK) */
     DROP_TCP_PAWS,          /* timestamp older than the last one seen (RFC 7323) */
     DROP_TCP_BAD_ACK,       /* acknowledges what was never sent (RFC 5961 5.2) */
+    DROP_TCP_NO_TS,         /* no timestamp although both sides agreed to send them (RFC 7323 3.2) */
+    DROP_TCP_CHALLENGE_LIMIT, /* a challenge ACK over the limit a second, not sent (RFC 5961 7) */
     DROP_TCP_OOO_FULL,      /* out-of-order segment while every range slot is taken */
     DROP_REASON_COUNT
 };

@@ -9,6 +9,8 @@
 #include "net/tcp_proc.h"
 #include <kos/syscall.h>
 #include "lib/random.h"
+#include "lib/cmdline.h"
+#include "net/tcp.h"
 
 /* The clock is the TSC (arch/x86_64/tsc.c, calibrated at boot). */
 uint64_t net_now_ms(void)
@@ -89,8 +91,34 @@ static int net_tcp_open(const char *path, int flags, struct file **out)
     return file_snapshot(t, tcp_proc_text(t, NET_TCP_MAX), out);
 }
 
+/* A decimal tunable from the command line into *v (unchanged when absent or not a number). */
+static void tunable(const char *key, uint32_t *v, uint32_t lo, uint32_t hi)
+{
+    char buf[16];
+    if (!cmdline_get(key, buf, sizeof buf) || !buf[0])
+        return;
+    uint32_t x = 0;
+    for (const char *p = buf; *p; p++) {
+        if (*p < '0' || *p > '9' || x > 100000000)
+            return;
+        x = x * 10 + (uint32_t)(*p - '0');
+    }
+    if (x >= lo && x <= hi)
+        *v = x;
+}
+
+/* TCP tunables (tcp.h, struct tcp_config): tcp_2msl= (ms), tcp_syn_retries=. */
+static void tcp_tunables(void)
+{
+    tunable("tcp_2msl", &tcp_config.msl2_ms, 100, 240000);
+    uint32_t r = (uint32_t)tcp_config.syn_retries;
+    tunable("tcp_syn_retries", &r, 1, 10);
+    tcp_config.syn_retries = (int)r;
+}
+
 void net_platform_init(void)
 {
+    tcp_tunables();
     timer_on_tick(net_timer_tick);
     file_mount(PROCINFO_NET_TCP, net_tcp_open);
 }

@@ -284,6 +284,8 @@ static void send_segment(struct tcp_conn *c, uint8_t flags, uint32_t seq, uint32
     }
     c->st.segs_out++;
     c->st.bytes_out += len;
+    if (len || (flags & (TH_SYN | TH_FIN)))
+        c->last_send_ms = net_now_ms();
     tcp_ip_output(c->lip, c->rip, h, total);
 }
 
@@ -327,6 +329,25 @@ static void send_ack(struct tcp_conn *c)
     send_segment(c, TH_ACK, c->snd_max, 0);
 }
 
+/* A challenge ACK (RFC 5961 3.2, 4.2, 5.2), at most TCP_CHALLENGE_MAX a
+ * second per connection (section 7: ACK throttling), so a blind attacker
+ * cannot make us flood. */
+static void challenge_ack(struct netif *nif, struct tcp_conn *c)
+{
+    uint64_t now = net_now_ms();
+    if (now - c->challenge_window_ms >= 1000) {
+        c->challenge_window_ms = now;
+        c->challenges_in_window = 0;
+    }
+    if (c->challenges_in_window >= TCP_CHALLENGE_MAX) {
+        net_count_drop(nif, DROP_TCP_CHALLENGE_LIMIT);
+        return;
+    }
+    c->challenges_in_window++;
+    c->st.challenge_acks++;
+    send_ack(c);
+}
+
 static void start_rtt(struct tcp_conn *c, uint32_t seq)
 {
     c->rtt_active = true;
@@ -346,6 +367,12 @@ static bool fin_acked(const struct tcp_conn *c)
     return c->fin_queued && SEQ_GT(c->snd_una, c->fin_seq);
 }
 
+/* RFC 5681 3.1 initial window for a sender MSS m. */
+static uint32_t initial_window(uint32_t m)
+{
+    return m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
+}
+
 /* Sends what the windows allow, then a pure ACK if one is owed. */
 static void tcp_output(struct tcp_conn *c)
 {
@@ -356,6 +383,14 @@ static void tcp_output(struct tcp_conn *c)
         return;
     }
     bool sent = false;
+    /* RFC 5681 4.1: after an idle period longer than the RTO, data starts
+     * again from the restart window (min(IW, cwnd)), not a stale cwnd. */
+    if (c->snd_una == c->snd_max && c->last_send_ms && net_now_ms() - c->last_send_ms > c->rto &&
+        SEQ_LT(c->snd_nxt, data_end(c))) {
+        uint32_t iw = initial_window(c->mss);
+        if (c->cwnd > iw)
+            c->cwnd = iw;
+    }
     for (;;) {
         uint32_t end = data_end(c);
         uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
@@ -906,9 +941,7 @@ static void apply_syn_options(struct tcp_conn *c, const struct seg *s)
 
 static void init_cwnd(struct tcp_conn *c)
 {
-    /* RFC 5681 3.1 initial window. */
-    uint32_t m = c->mss;
-    c->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
+    c->cwnd = initial_window(c->mss);
     c->ssthresh = 0x7fffffff;
     c->recover = c->iss;
 }
@@ -918,6 +951,10 @@ static void become_established(struct tcp_conn *c)
     set_state(c, TCP_ESTABLISHED);
     tcp_stats.established++;
     c->rtx_at = 0;
+    /* RFC 6298 5.7: a SYN (or SYN-ACK) that timed out leaves no sample;
+     * data then starts with an RTO of at least 3 s. */
+    if (c->retries > 0 && c->srtt == 0 && c->rto < 3000)
+        c->rto = min_u32(3000, tcp_config.rto_max_ms);
     c->retries = 0;
     init_cwnd(c);
 }
@@ -1278,6 +1315,13 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
         return;
     }
 
+    /* RFC 7323 3.2: once negotiated, every non-RST segment carries a
+     * timestamp; one without is silently dropped. */
+    if (c->ts_ok && !s->ts && !(s->flags & TH_RST)) {
+        net_count_drop(nif, DROP_TCP_NO_TS);
+        return;
+    }
+
     /* PAWS (RFC 7323 5.3). */
     if (c->ts_ok && s->ts && !(s->flags & TH_RST) && (int32_t)(s->tsval - c->ts_recent) < 0) {
         c->st.paws_drops++;
@@ -1318,8 +1362,7 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
     /* RST (RFC 5961 3.2): only the exact next sequence number resets. */
     if (s->flags & TH_RST) {
         if (s->seq != c->rcv_nxt) {
-            c->st.challenge_acks++;
-            send_ack(c);
+            challenge_ack(nif, c);
             return;
         }
         tcp_stats.resets_received++;
@@ -1337,8 +1380,7 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
 
     /* SYN in a synchronized state (RFC 5961 4.2): challenge ACK. */
     if ((s->flags & TH_SYN) && c->state != TCP_SYN_RCVD) {
-        c->st.challenge_acks++;
-        send_ack(c);
+        challenge_ack(nif, c);
         return;
     }
 
@@ -1410,12 +1452,12 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
         }
         net_wake_waiters();
     } else {
-        /* RFC 5961 5.2: an ACK for data never sent, or far too old, is a challenge. */
-        if (SEQ_GT(s->ack, c->snd_max) ||
-            SEQ_LT(s->ack, c->snd_una - max_u32(c->max_snd_wnd, 65535))) {
-            c->st.challenge_acks++;
+        /* RFC 5961 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <=
+         * SND.NXT (snd_max: snd_nxt goes back after a timeout); anything
+         * else is dropped with a challenge ACK. */
+        if (SEQ_GT(s->ack, c->snd_max) || SEQ_LT(s->ack, c->snd_una - c->max_snd_wnd)) {
             net_count_drop(nif, DROP_TCP_BAD_ACK);
-            send_ack(c);
+            challenge_ack(nif, c);
             return;
         }
         uint32_t new_wnd = s->wnd << c->snd_wscale;
@@ -1426,7 +1468,8 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
             dup_ack(c);
         }
         /* Window update (RFC 9293 3.10.7.4, fifth check). */
-        if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+        if (SEQ_GEQ(s->ack, c->snd_una) &&
+            (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack)))) {
             bool opened = new_wnd > c->snd_wnd;
             c->snd_wnd = new_wnd;
             c->snd_wl1 = s->seq;

@@ -4,10 +4,14 @@
  *
  * What it does: the full state machine (simultaneous open and close,
  * half-close, TIME_WAIT for a configurable 2MSL), MSS, window scaling and
- * timestamps with PAWS (RFC 7323), retransmission timeout per RFC 6298
- * (Karn's rule, exponential backoff), slow start, congestion avoidance, fast
- * retransmit and NewReno fast recovery (RFC 5681, RFC 6582), an out-of-order
- * queue, delayed ACKs, zero-window probes, the RST/SYN/ACK checks of RFC 5961,
+ * timestamps with PAWS (RFC 7323; once agreed, a non-RST segment without
+ * one is dropped), retransmission timeout per RFC 6298 (Karn's rule,
+ * exponential backoff, 3 s after a SYN timed out; the floor is 200 ms as in
+ * Linux, not the 1 s that 2.4 recommends), slow start, congestion avoidance,
+ * the restart window after an idle RTO, fast retransmit and NewReno fast
+ * recovery (RFC 5681, RFC 6582), an out-of-order queue, delayed ACKs,
+ * zero-window probes, the RST/SYN/ACK checks of RFC 5961 with challenge
+ * ACKs throttled per connection (section 7),
  * initial sequence numbers per RFC 6528 (SipHash-2-4 over the 4-tuple keyed
  * by a secret from the kernel random source), and a bounded SYN backlog that
  * evicts its oldest embryonic connection when full, so a SYN flood costs a
@@ -30,6 +34,7 @@
 #define TCP_TX_BUF (64 * 1024)
 #define TCP_OOO_MAX 16          /* out-of-order ranges held per connection */
 #define TCP_BACKLOG_MAX 128
+#define TCP_CHALLENGE_MAX 10    /* challenge ACKs a second per connection (RFC 5961 7) */
 #define TCP_EPHEMERAL_FIRST 49152
 #define TCP_EPHEMERAL_LAST 65535
 
@@ -38,8 +43,9 @@ enum tcp_state {
     TCP_FIN_WAIT_2, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK, TCP_TIME_WAIT,
 };
 
-/* Tunables (defaults in tcp.c; the kernel reads tcp_2msl= etc. from the
- * command line, the host test sets them directly). Milliseconds. */
+/* Tunables (defaults in tcp.c; the kernel reads tcp_2msl= and
+ * tcp_syn_retries= from its command line in net/platform.c, the host test
+ * sets them directly). Milliseconds. */
 struct tcp_config {
     uint32_t msl2_ms;           /* TIME_WAIT length (2MSL); also the orphan FIN_WAIT_2 timeout */
     uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
@@ -109,6 +115,9 @@ struct tcp_conn {
     uint64_t rtt_start;
     int retries;                /* of the segment at snd_una (or SYN) */
     uint64_t rtx_at, delack_at, persist_at, timewait_at;
+    uint64_t last_send_ms;      /* last segment with data, SYN or FIN (RFC 5681 4.1 idle restart) */
+    uint64_t challenge_window_ms;
+    int challenges_in_window;
     uint32_t persist_backoff;
 
     /* receive side */

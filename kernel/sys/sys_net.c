@@ -29,7 +29,7 @@
  * -EADDRNOTAVAIL, -EDESTADDRREQ, -EMSGSIZE (a datagram over 1472 bytes),
  * -ENETUNREACH, -ENETDOWN (no NIC), -EOPNOTSUPP (a stream call on a datagram
  * socket), -ENOPROTOOPT, and for streams -ECONNREFUSED, -ECONNRESET,
- * -ETIMEDOUT, -EPIPE, -ENOTCONN, -EISCONN, -EALREADY, -EINPROGRESS, -EAGAIN. */
+ * -ETIMEDOUT, -EPIPE (with SIGPIPE unless MSG_NOSIGNAL), -ENOTCONN, -EISCONN, -EALREADY, -EINPROGRESS, -EAGAIN. */
 
 #include "sys/syscall.h"
 #include "mm/heap.h"
@@ -37,6 +37,7 @@
 #include "net/udp.h"
 #include "mm/uaccess.h"
 #include "proc/proc.h"
+#include "proc/signal.h"
 #include "fs/file.h"
 #include <kos/syscall.h>
 
@@ -223,7 +224,13 @@ static int64_t stream_send(struct socket *s, const struct iobuf *buf, int flags)
             break;
     } while (done < buf->len);
     kfree(k);
-    return done ? (int64_t)done : r;
+    if (done)
+        return (int64_t)done;
+    /* A stream that can no longer send raises SIGPIPE as a pipe without a
+     * reader does (its default ends the process), unless MSG_NOSIGNAL. */
+    if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+        signal_raise(SIGPIPE);
+    return r;
 }
 
 static int64_t stream_recv(struct socket *s, const struct iobuf *buf, int flags, uint32_t timeout_ms)

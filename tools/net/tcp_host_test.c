@@ -399,24 +399,56 @@ static void t_blackhole_backoff(void)
         CHECK(syn_times[i] - syn_times[i - 1] == (1000u << (i - 1)));
 }
 
+/* A timestamp option (NOP NOP TS) as the peer of c would send it. */
+static void ts_option(uint8_t o[12], const struct tcp_conn *c)
+{
+    o[0] = 1;
+    o[1] = 1;
+    o[2] = 8;
+    o[3] = 10;
+    net_put32(o + 4, c->ts_recent + 1);
+    net_put32(o + 8, 0);
+}
+
 static void t_rst_checks(void)
 {
     struct tcp_conn *a, *b;
     if (!connect_pair(&a, &b, 86))
         return;
-    uint8_t seg[64];
+    uint8_t seg[64], ts[12];
     /* In the window but not rcv_nxt: a challenge ACK, nothing resets (RFC 5961 3.2). */
     size_t n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 100, 0, 0x04, NULL, 0, 0);
     deliver(A_IP, B_IP, seg, n);
     CHECK(b->state == TCP_ESTABLISHED && b->st.challenge_acks == 1);
     /* A SYN on an established connection: challenge ACK (4.2). */
-    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 5, 0, 0x02, NULL, 0, 0);
+    ts_option(ts, b);
+    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 5, 0, 0x02, ts, sizeof ts, 0);
     deliver(A_IP, B_IP, seg, n);
     CHECK(b->state == TCP_ESTABLISHED && b->st.challenge_acks == 2);
-    /* An ACK for data never sent (5.2). */
-    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt, b->snd_max + 100000, 0x10, NULL, 0, 0);
+    /* An ACK for data never sent (5.2), and one older than SND.UNA - MAX.SND.WND. */
+    ts_option(ts, b);
+    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt, b->snd_max + 100000, 0x10, ts, sizeof ts, 0);
     deliver(A_IP, B_IP, seg, n);
     CHECK(b->state == TCP_ESTABLISHED && b->st.challenge_acks == 3);
+    ts_option(ts, b);
+    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt, b->snd_una - b->max_snd_wnd - 1, 0x10, ts, sizeof ts, 0);
+    deliver(A_IP, B_IP, seg, n);
+    CHECK(b->state == TCP_ESTABLISHED && b->st.challenge_acks == 4 && nif.stats.drop[DROP_TCP_BAD_ACK] == 2);
+    /* RFC 7323 3.2: timestamps were agreed, so a segment without one is dropped unanswered. */
+    int before = sent_total;
+    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt, b->snd_max + 100000, 0x10, NULL, 0, 0);
+    deliver(A_IP, B_IP, seg, n);
+    CHECK(nif.stats.drop[DROP_TCP_NO_TS] == 1 && b->st.challenge_acks == 4 && sent_total == before);
+    /* RFC 5961 7: at most TCP_CHALLENGE_MAX challenge ACKs a second. */
+    for (int i = 0; i < 2 * TCP_CHALLENGE_MAX; i++) {
+        n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 100 + (uint32_t)i, 0, 0x04, NULL, 0, 0);
+        deliver(A_IP, B_IP, seg, n);
+    }
+    CHECK(b->st.challenge_acks == TCP_CHALLENGE_MAX && nif.stats.drop[DROP_TCP_CHALLENGE_LIMIT] == TCP_CHALLENGE_MAX + 4);
+    run_ms(1001);
+    n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 100, 0, 0x04, NULL, 0, 0);
+    deliver(A_IP, B_IP, seg, n);
+    CHECK(b->st.challenge_acks == TCP_CHALLENGE_MAX + 1);
     /* Outside the window: ignored. */
     n = raw_segment(seg, A_IP, B_IP, a->lport, 86, b->rcv_nxt + 1000000, 0, 0x04, NULL, 0, 0);
     deliver(A_IP, B_IP, seg, n);
@@ -427,6 +459,20 @@ static void t_rst_checks(void)
     CHECK(b->state == TCP_CLOSED);
     uint8_t buf[4];
     CHECK(tcp_recv(b, buf, sizeof buf) == -ECONNRESET);
+}
+
+/* RFC 6298 5.7: a SYN that timed out leaves the connection with an RTO of 3 s. */
+static void t_syn_timeout_rto(void)
+{
+    struct tcp_conn *l = listener(B_IP, 87, 4);
+    faults.blackhole = true;
+    struct tcp_conn *a = tcp_open();
+    CHECK(tcp_connect(a, A_IP, B_IP, 87) == 0);
+    run_ms(500);            /* the first SYN is lost, the second goes at 1 s */
+    faults.blackhole = false;
+    run_ms(1500);
+    CHECK(a->state == TCP_ESTABLISHED && sent_syns == 2 && a->srtt == 0 && a->rto == 3000);
+    tcp_close(l);
 }
 
 static void t_zero_window(void)
@@ -623,7 +669,7 @@ static void t_pools_return(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("KTAP version 1\n1..18\n");
+    printf("KTAP version 1\n1..19\n");
     run("siphash_vectors", t_siphash_vectors);
     run("handshake_options", t_handshake_options);
     run("bulk_clean_4mib_each_way", t_bulk_clean);
@@ -635,6 +681,7 @@ int main(void)
     run("refused", t_refused);
     run("blackhole_backoff", t_blackhole_backoff);
     run("rfc5961_checks", t_rst_checks);
+    run("syn_timeout_rto_3s", t_syn_timeout_rto);
     run("zero_window_probe", t_zero_window);
     run("delayed_ack", t_delayed_ack);
     run("syn_flood_bounded", t_syn_flood);

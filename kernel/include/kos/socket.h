@@ -14,7 +14,7 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define MSG_DONTWAIT 0x40
-#define MSG_NOSIGNAL 0x4000  /* accepted; kos has no SIGPIPE: send gives -EPIPE */
+#define MSG_NOSIGNAL 0x4000  /* a stream send that fails with -EPIPE raises no SIGPIPE */
 #define INADDR_LOOPBACK 0x7f000001u   /* 127.0.0.1, host order */
 
 /* shutdown(fd, how) */

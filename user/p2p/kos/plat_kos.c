@@ -149,7 +149,7 @@ int plat_sock_name(int fd, uint32_t *ip, uint16_t *port)
 
 long plat_send(int fd, const void *buf, size_t n)
 {
-    return send(fd, buf, n, MSG_DONTWAIT);
+    return send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 long plat_recv(int fd, void *buf, size_t n)
