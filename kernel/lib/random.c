@@ -4,43 +4,23 @@
 #include "lib/printf.h"
 #include "lib/machine.h"
 #include "lib/cmdline.h"
-
-static inline uint32_t rotl32(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
-
-#define QR(a, b, c, d) do { \
-        a += b; d ^= a; d = rotl32(d, 16); \
-        c += d; b ^= c; b = rotl32(b, 12); \
-        a += b; d ^= a; d = rotl32(d, 8);  \
-        c += d; b ^= c; b = rotl32(b, 7);  \
-    } while (0)
+#include "kos/chacha20.h"
 
 void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3], uint8_t out[64])
 {
-    uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+    uint32_t s[16] = {KOS_CHACHA20_CONST0, KOS_CHACHA20_CONST1, KOS_CHACHA20_CONST2, KOS_CHACHA20_CONST3};
     for (int i = 0; i < 8; i++)
         s[4 + i] = key[i];
     s[12] = counter;
-    s[13] = nonce[0];
-    s[14] = nonce[1];
-    s[15] = nonce[2];
+    for (int i = 0; i < 3; i++)
+        s[13 + i] = nonce[i];
     uint32_t x[16];
-    memcpy(x, s, sizeof x);
-    for (int i = 0; i < 10; i++) {
-        QR(x[0], x[4], x[8], x[12]);
-        QR(x[1], x[5], x[9], x[13]);
-        QR(x[2], x[6], x[10], x[14]);
-        QR(x[3], x[7], x[11], x[15]);
-        QR(x[0], x[5], x[10], x[15]);
-        QR(x[1], x[6], x[11], x[12]);
-        QR(x[2], x[7], x[8], x[13]);
-        QR(x[3], x[4], x[9], x[14]);
-    }
+    kos_chacha20_core(s, x);
     for (int i = 0; i < 16; i++) {
-        uint32_t v = x[i] + s[i];
-        out[4 * i] = (uint8_t)v;
-        out[4 * i + 1] = (uint8_t)(v >> 8);
-        out[4 * i + 2] = (uint8_t)(v >> 16);
-        out[4 * i + 3] = (uint8_t)(v >> 24);
+        out[4 * i] = (uint8_t)x[i];
+        out[4 * i + 1] = (uint8_t)(x[i] >> 8);
+        out[4 * i + 2] = (uint8_t)(x[i] >> 16);
+        out[4 * i + 3] = (uint8_t)(x[i] >> 24);
     }
 }
 
@@ -52,7 +32,7 @@ static bool keyed, replay;
 static void mix(uint64_t v, int i)
 {
     key[i & 7] ^= (uint32_t)v;
-    key[(i + 3) & 7] = rotl32(key[(i + 3) & 7], 5) + (uint32_t)(v >> 32);
+    key[(i + 3) & 7] = kos_rotl32(key[(i + 3) & 7], 5) + (uint32_t)(v >> 32);
 }
 
 /* Replaces the key with the first half of a block under the old key. */

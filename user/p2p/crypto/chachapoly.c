@@ -1,38 +1,20 @@
 /* ChaCha20-Poly1305 per RFC 8439. Poly1305 uses five 26-bit limbs so every
  * product fits in 64 bits; nothing branches on secret data. */
 #include "chachapoly.h"
-
-#define ROTL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-#define QR(a, b, c, d)                                  \
-    do {                                                \
-        a += b; d ^= a; d = ROTL32(d, 16);              \
-        c += d; b ^= c; b = ROTL32(b, 12);              \
-        a += b; d ^= a; d = ROTL32(d, 8);               \
-        c += d; b ^= c; b = ROTL32(b, 7);               \
-    } while (0)
+#include "kos/chacha20.h"
 
 void chacha20_block(const uint8_t key[32], uint32_t counter, const uint8_t nonce[12], uint8_t out[64])
 {
     uint32_t s[16], x[16];
-    s[0] = 0x61707865; s[1] = 0x3320646e; s[2] = 0x79622d32; s[3] = 0x6b206574;
+    s[0] = KOS_CHACHA20_CONST0; s[1] = KOS_CHACHA20_CONST1; s[2] = KOS_CHACHA20_CONST2; s[3] = KOS_CHACHA20_CONST3;
     for (int i = 0; i < 8; i++)
         s[4 + i] = p2p_le32(key + 4 * i);
     s[12] = counter;
     for (int i = 0; i < 3; i++)
         s[13 + i] = p2p_le32(nonce + 4 * i);
-    memcpy(x, s, sizeof s);
-    for (int i = 0; i < 10; i++) {
-        QR(x[0], x[4], x[8], x[12]);
-        QR(x[1], x[5], x[9], x[13]);
-        QR(x[2], x[6], x[10], x[14]);
-        QR(x[3], x[7], x[11], x[15]);
-        QR(x[0], x[5], x[10], x[15]);
-        QR(x[1], x[6], x[11], x[12]);
-        QR(x[2], x[7], x[8], x[13]);
-        QR(x[3], x[4], x[9], x[14]);
-    }
+    kos_chacha20_core(s, x);
     for (int i = 0; i < 16; i++)
-        p2p_put_le32(out + 4 * i, x[i] + s[i]);
+        p2p_put_le32(out + 4 * i, x[i]);
     p2p_wipe(x, sizeof x);
     p2p_wipe(s, sizeof s);
 }
