@@ -54,7 +54,8 @@ export function listWorkloads(root: string): string[] {
 /** clang -O2 for wasm32 (the wasm profile's compiler), exporting only `run`. */
 async function cToWasm(root: string, file: string, out: string): Promise<Uint8Array> {
   const cc = resolveTool(loadProfile(root, 'wasm').tools.cc, loadPackageList(root))
-  const r = await runTool(cc, ['--target=wasm32', '-O2', '-nostdlib', '-Wl,--no-entry', '-Wl,--export=run', file, '-o', out])
+  // -I user/p2p: a workload may build the daemon's portable code (sha256.c hashes with crypto/sha2.c).
+  const r = await runTool(cc, ['--target=wasm32', '-O2', '-nostdlib', '-I', path.join(root, 'user/p2p'), '-Wl,--no-entry', '-Wl,--export=run', file, '-o', out])
   if (r.code !== 0) throw new WasmBenchError(`${path.basename(file)}: clang failed: ${r.all.trim().split('\n')[0]}`)
   return new Uint8Array(readFileSync(out))
 }

@@ -1,6 +1,7 @@
 /* What the portable p2p code needs from a C library: memcpy and friends,
  * fixed-width integers. The guest gets them from user/lib, the host build
- * from the system's libc (KOS_HOST). */
+ * from the system's libc (KOS_HOST); code built with no library at all
+ * (KOS_NO_LIBC: bench/wasm) brings its own memcpy and memset. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#elif defined(KOS_NO_LIBC)
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
 #else
 #include "libc.h"
 #endif
@@ -107,6 +111,7 @@ static inline void p2p_put_be64(uint8_t *p, uint64_t v)
 static inline uint16_t p2p_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline void p2p_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
+#ifdef __x86_64__
 /* The CPU's time-stamp counter, for cycle figures (# metric lines). */
 static inline uint64_t p2p_cycles(void)
 {
@@ -114,3 +119,4 @@ static inline uint64_t p2p_cycles(void)
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
 }
+#endif
