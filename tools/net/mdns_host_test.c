@@ -3,44 +3,16 @@
  * responder/browser over a fake NIC. Built with cc -DKOS_HOST and the
  * sanitizers by test/host/net_mdns.test.ts. Prints KTAP; exits 1 on failure. */
 #include "net/netif.h"
+#include "host_fakenic.h"
 #include "net/eth.h"
 #include "net/arp.h"
 #include "net/ipv4.h"
 #include "net/udp.h"
 #include "net/mdns.h"
 
-/* ---- platform hooks for the host build ---- */
-static uint64_t fake_now_ms = 1000;
-uint64_t net_now_ms(void) { return fake_now_ms; }
-/* Deterministic bytes: the TCP engine's ISN secret (not under test here). */
-void net_random_bytes(void *buf, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        ((uint8_t *)buf)[i] = (uint8_t)(i * 37 + 11);
-}
+/* ---- platform hooks and the fake NIC (host_fakenic.h) ---- */
 int net_wait_for_event(void) { fake_now_ms += 10; net_poll(); return 0; }
 void net_wake_waiters(void) {}
-unsigned long net_lock(void) { return 0; }
-void net_unlock(unsigned long s) { (void)s; }
-
-/* ---- fake NIC capturing transmitted frames ---- */
-#define MAX_TX 64
-static uint8_t tx_frames[MAX_TX][ETH_FRAME_MAX];
-static size_t tx_lens[MAX_TX];
-static int tx_count;
-
-static int fake_transmit(struct netif *nif, const void *frame, size_t len)
-{
-    (void)nif;
-    if (len > ETH_FRAME_MAX || tx_count >= MAX_TX)
-        return -EIO;
-    memcpy(tx_frames[tx_count], frame, len);
-    tx_lens[tx_count++] = len;
-    return 0;
-}
-
-static struct netif nif = {.name = "fake0", .mac = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56},
-                           .transmit = fake_transmit};
 static const uint32_t querier_ip = 0xc6336401;   /* 198.51.100.1 */
 
 static int failures, case_failed;

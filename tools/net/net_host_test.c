@@ -3,6 +3,7 @@
  * it sends back. Prints KTAP; exits 1 when any check fails.
  * Run by test/host/net_stack.test.ts. */
 #include "net/netif.h"
+#include "host_fakenic.h"
 #include "host_ktap.h"
 #include "net/eth.h"
 #include "net/arp.h"
@@ -11,15 +12,7 @@
 #include "net/icmp.h"
 #include "net/socket.h"
 
-/* ---- platform hooks for the host build ---- */
-static uint64_t fake_now_ms = 1000;
-uint64_t net_now_ms(void) { return fake_now_ms; }
-/* Deterministic bytes: the TCP engine's ISN secret (not under test here). */
-void net_random_bytes(void *buf, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        ((uint8_t *)buf)[i] = (uint8_t)(i * 37 + 11);
-}
+/* ---- platform hooks and the fake NIC (host_fakenic.h) ---- */
 /* fake_killed stands for a killed process: a wait then fails with -EINTR. */
 static bool fake_killed;
 static int waits_made;
@@ -34,27 +27,6 @@ int net_wait_for_event(void)
 }
 static int wakeups;
 void net_wake_waiters(void) { wakeups++; }
-unsigned long net_lock(void) { return 0; }
-void net_unlock(unsigned long s) { (void)s; }
-
-/* ---- fake NIC capturing transmitted frames ---- */
-#define MAX_TX 64
-static uint8_t tx_frames[MAX_TX][ETH_FRAME_MAX];
-static size_t tx_lens[MAX_TX];
-static int tx_count;
-
-static int fake_transmit(struct netif *nif, const void *frame, size_t len)
-{
-    (void)nif;
-    if (len > ETH_FRAME_MAX || tx_count >= MAX_TX)
-        return -EIO;
-    memcpy(tx_frames[tx_count], frame, len);
-    tx_lens[tx_count++] = len;
-    return 0;
-}
-
-static struct netif nif = {.name = "fake0", .mac = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56},
-                           .transmit = fake_transmit};
 static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 static const uint32_t peer_ip = 0x0a000202;   /* 10.0.2.2, also the gateway */
 static const uint32_t other_ip = 0x0a000203;  /* 10.0.2.3, on the subnet, unresolved */
