@@ -196,12 +196,9 @@ int main(int argc, char **argv)
             printf("httpd: cannot create %s\n", files[i].path);
             return 1;
         }
-    long l = tcp_listen_any((uint16_t)port, 16, 0);
-    if (l < 0) {
-        printf("httpd: cannot listen on port %d\n", port);
+    long l = tcp_serve("httpd", (uint16_t)port, 16, 0);
+    if (l < 0)
         return 1;
-    }
-    printf("httpd: listening on port %d\n", port);
     long served = 0;
     for (;;) {
         long c = accept((int)l, NULL, NULL);

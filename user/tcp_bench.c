@@ -55,12 +55,9 @@ int main(int argc, char **argv)
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)
             port = port * 10 + (*p - '0');
     }
-    long l = tcp_listen_any((uint16_t)port, 64, 0);
-    if (l < 0) {
-        printf("tcp_bench: cannot listen on port %d\n", port);
+    long l = tcp_serve("tcp_bench", (uint16_t)port, 64, 0);
+    if (l < 0)
         return 1;
-    }
-    printf("tcp_bench: listening on port %d\n", port);
     long conns = 0;
     for (bool quit = false; !quit;) {
         long c = accept((int)l, NULL, NULL);

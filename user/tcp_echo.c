@@ -28,12 +28,9 @@ int main(int argc, char **argv)
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)
             port = port * 10 + (*p - '0');
     }
-    long l = tcp_listen_any((uint16_t)port, 128, SOCK_NONBLOCK);
-    if (l < 0) {
-        printf("tcp_echo: cannot listen on port %d\n", port);
+    long l = tcp_serve("tcp_echo", (uint16_t)port, 128, SOCK_NONBLOCK);
+    if (l < 0)
         return 1;
-    }
-    printf("tcp_echo: listening on port %d\n", port);
     static struct pollfd fds[MAX_CLIENTS + 1];
     int n = 0, most = 0;
     long echoed = 0;

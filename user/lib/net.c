@@ -1,5 +1,6 @@
 /* Socket syscall wrappers. */
 #include "net.h"
+#include "libc.h"
 
 struct sockaddr_in sockaddr_ipv4(uint32_t ip, uint16_t port)
 {
@@ -62,6 +63,15 @@ long tcp_listen_any(uint16_t port, int backlog, int type_flags)
         close((int)l);
         return rc;
     }
+    return l;
+}
+long tcp_serve(const char *name, uint16_t port, int backlog, int type_flags)
+{
+    long l = tcp_listen_any(port, backlog, type_flags);
+    if (l < 0)
+        printf("%s: cannot listen on port %d\n", name, port);
+    else
+        printf("%s: listening on port %d\n", name, port);
     return l;
 }
 long write_all(int fd, const void *buf, size_t len)

@@ -42,6 +42,9 @@ long setsockopt_int(int fd, int level, int name, int value);
 /* A listening TCP socket on 0.0.0.0:port with SO_REUSEADDR (type flags:
  * SOCK_NONBLOCK or 0): the descriptor or -errno. */
 long tcp_listen_any(uint16_t port, int backlog, int type_flags);
+/* A server's start: tcp_listen_any, then "NAME: listening on port P" on the
+ * console (the line host peers wait for) or "NAME: cannot listen on port P". */
+long tcp_serve(const char *name, uint16_t port, int backlog, int type_flags);
 long write_all(int fd, const void *buf, size_t len);
 long read_full(int fd, void *buf, size_t len);   /* stops early only at EOF or error */
 long send(int fd, const void *buf, size_t len, int flags);

@@ -63,19 +63,40 @@ static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
     return a;
 }
 
-int plat_tcp_listen(uint32_t ip, uint16_t port)
+/* A non-blocking socket of the type with one int option set to 1 (level,
+ * name), or -errno. */
+static int socket_with(int type, int level, int name)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, level, name, &one, sizeof one);
+    return fd;
+}
+
+/* Closes fd after a failed call and returns that call's -errno. */
+static int close_failed(int fd)
+{
+    int e = -errno;
+    close(fd);
+    return e;
+}
+
+static void addr_of(const struct sockaddr_in *a, uint32_t *ip, uint16_t *port)
+{
+    *ip = ntohl(a->sin_addr.s_addr);
+    *port = ntohs(a->sin_port);
+}
+
+int plat_tcp_listen(uint32_t ip, uint16_t port)
+{
+    int fd = socket_with(SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR);
+    if (fd < 0)
+        return fd;
     struct sockaddr_in a = sin_of(ip, port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 64) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 64) < 0)
+        return close_failed(fd);
     return fd;
 }
 
@@ -88,24 +109,18 @@ int plat_tcp_accept(int lfd, uint32_t *ip, uint16_t *port)
         return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    *ip = ntohl(a.sin_addr.s_addr);
-    *port = ntohs(a.sin_port);
+    addr_of(&a, ip, port);
     return fd;
 }
 
 int plat_tcp_connect(uint32_t ip, uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket_with(SOCK_STREAM, IPPROTO_TCP, TCP_NODELAY);
     if (fd < 0)
-        return -errno;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return fd;
     struct sockaddr_in a = sin_of(ip, port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS)
+        return close_failed(fd);
     return fd;
 }
 
@@ -124,8 +139,7 @@ int plat_sock_name(int fd, uint32_t *ip, uint16_t *port)
     socklen_t len = sizeof a;
     if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
         return -errno;
-    *ip = ntohl(a.sin_addr.s_addr);
-    *port = ntohs(a.sin_port);
+    addr_of(&a, ip, port);
     return 0;
 }
 
@@ -156,27 +170,20 @@ int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms)
 
 int plat_udp_open(uint16_t port, uint32_t group)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket_with(SOCK_DGRAM, SOL_SOCKET, SO_REUSEADDR);
     if (fd < 0)
-        return -errno;
+        return fd;
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     struct sockaddr_in a = sin_of(0, port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return close_failed(fd);
     if (group) {
         struct ip_mreq m;
         m.imr_multiaddr.s_addr = htonl(group);
         m.imr_interface.s_addr = htonl(INADDR_ANY);
-        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0) {
-            int e = -errno;
-            close(fd);
-            return e;
-        }
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0)
+            return close_failed(fd);
     }
     return fd;
 }
@@ -195,8 +202,7 @@ long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port)
     ssize_t r = recvfrom(fd, buf, n, 0, (struct sockaddr *)&a, &len);
     if (r < 0)
         return errno == EWOULDBLOCK ? -PLAT_EAGAIN : -errno;
-    *ip = ntohl(a.sin_addr.s_addr);
-    *port = ntohs(a.sin_port);
+    addr_of(&a, ip, port);
     return r;
 }
 
