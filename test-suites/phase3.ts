@@ -8,6 +8,12 @@ const TAP_APPEND = 'ktest=netecho ip=198.51.100.2 gw=198.51.100.1 mask=255.255.2
 const LAN_APPEND = 'ktest=netecho ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const STACK = ['net-stack', 'ethernet', 'arp', 'ipv4', 'icmp', 'udp']
 
+/** A TAP case whose verdict is the link-check peer's (src/netlab/linkchecks.ts) check. */
+const linkCheckCase = (id: string, title: string, components: string[], check: string, append = TAP_APPEND): CaseDef => ({
+  id, phase: 3, title, components, syscalls: [], profile: 'e1000-tap', append, timeoutSec: 600, needsNetAdmin: true,
+  peer: {name: 'link-check', options: {check}},
+})
+
 export const cases: CaseDef[] = [
   {
     id: 'ktest_random',
@@ -195,52 +201,12 @@ export const cases: CaseDef[] = [
     needsNetAdmin: true,
     peer: {name: 'tcp-echo-tap', options: {clients: 64, bytes: 65536}},
   },
-  {
-    id: 'arp_probe_tap',
-    phase: 3,
-    title: 'RFC 5227: arping -D from the namespace sees the guest defend 198.51.100.2 against a probe (sender 0.0.0.0); a probe for a free address stays unanswered',
-    components: ['e1000', 'tap', 'arp'],
-    syscalls: [],
-    profile: 'e1000-tap',
-    append: TAP_APPEND,
-    timeoutSec: 600,
-    needsNetAdmin: true,
-    peer: {name: 'link-check', options: {check: 'arp-probe'}},
-  },
-  {
-    id: 'bad_source_tap',
-    phase: 3,
-    title: 'RFC 1122 3.2.1.3: UDP echo, ICMP echo, a closed port and an mDNS legacy query from 198.51.100.255 and 240.0.0.1 get no answer and count as ip_bad_src; the same from 198.51.100.1 are answered',
-    components: ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'mdns'],
-    syscalls: [],
-    profile: 'e1000-tap',
-    append: `${TAP_APPEND} mdns=1`,
-    timeoutSec: 600,
-    needsNetAdmin: true,
-    peer: {name: 'link-check', options: {check: 'bad-source'}},
-  },
-  {
-    id: 'arp_flood_tap',
-    phase: 3,
-    title: '128 made-up neighbours that never answer ARP ping the guest (16 at once, then 8 a second): the real host keeps its ARP entry and gets 12/12 pings answered',
-    components: ['e1000', 'tap', 'arp'],
-    syscalls: [],
-    profile: 'e1000-tap',
-    append: TAP_APPEND,
-    timeoutSec: 600,
-    needsNetAdmin: true,
-    peer: {name: 'link-check', options: {check: 'arp-flood'}},
-  },
-  {
-    id: 'ip_fragments_tap',
-    phase: 3,
-    title: 'IPv4 fragments over TAP: ping -s 2000 and -s 8000, 8 KiB UDP echo both ways; overlapping fragments drop the datagram; 400 never-completed datagrams leave the free page count and reassembly slots as they were; tshark finds no malformed guest frame',
-    components: ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'sockets'],
-    syscalls: [],
-    profile: 'e1000-tap',
-    append: TAP_APPEND,
-    timeoutSec: 600,
-    needsNetAdmin: true,
-    peer: {name: 'link-check', options: {check: 'fragments'}},
-  },
+  linkCheckCase('arp_probe_tap', 'RFC 5227: arping -D from the namespace sees the guest defend 198.51.100.2 against a probe (sender 0.0.0.0); a probe for a free address stays unanswered',
+    ['e1000', 'tap', 'arp'], 'arp-probe'),
+  linkCheckCase('bad_source_tap', 'RFC 1122 3.2.1.3: UDP echo, ICMP echo, a closed port and an mDNS legacy query from 198.51.100.255 and 240.0.0.1 get no answer and count as ip_bad_src; the same from 198.51.100.1 are answered',
+    ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'mdns'], 'bad-source', `${TAP_APPEND} mdns=1`),
+  linkCheckCase('arp_flood_tap', '128 made-up neighbours that never answer ARP ping the guest (16 at once, then 8 a second): the real host keeps its ARP entry and gets 12/12 pings answered',
+    ['e1000', 'tap', 'arp'], 'arp-flood'),
+  linkCheckCase('ip_fragments_tap', 'IPv4 fragments over TAP: ping -s 2000 and -s 8000, 8 KiB UDP echo both ways; overlapping fragments drop the datagram; 400 never-completed datagrams leave the free page count and reassembly slots as they were; tshark finds no malformed guest frame',
+    ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'sockets'], 'fragments'),
 ]

@@ -1,19 +1,13 @@
 // ELF header and program-header parsing with Buffer + BigInt: 64-bit addresses
 // must survive exactly (0xffffffff80000000 is not a safe JS number).
 
-export const PT_LOAD = 1
-export const PT_DYNAMIC = 2
-export const PT_INTERP = 3
-export const PF_X = 1
-export const PF_W = 2
-export const PF_R = 4
-export const ET_REL = 1
-export const ET_EXEC = 2
-export const ET_DYN = 3
-export const EM_386 = 3
-export const EM_X86_64 = 62
-export const ELFCLASS32 = 1
-export const ELFCLASS64 = 2
+// Values from the System V ABI's ELF chapter: segment types, segment flags,
+// file types, machines, classes.
+export const PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3
+export const PF_X = 1, PF_W = 2, PF_R = 4
+export const ET_REL = 1, ET_EXEC = 2, ET_DYN = 3
+export const EM_386 = 3, EM_X86_64 = 62
+export const ELFCLASS32 = 1, ELFCLASS64 = 2
 
 export interface ElfProgramHeader {
   index: number

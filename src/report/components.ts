@@ -31,12 +31,8 @@ export const COMPONENTS: ComponentDef[] = [
   // Phase 1: kernel foundations
   {id: 'boot', name: 'Boot and long mode (multiboot 32->64)', phase: 1, paths: ['kernel/arch/x86_64/boot*', 'kernel/arch/x86_64/multiboot*', 'kernel/kernel.ld', 'kernel/main.c']},
   {id: 'gdt', name: 'GDT and TSS', phase: 1, paths: ['kernel/arch/x86_64/gdt*']},
-  {
-    id: 'idt',
-    name: 'IDT and exceptions',
-    phase: 1,
-    paths: ['kernel/arch/x86_64/idt*', 'kernel/arch/x86_64/isr*', 'kernel/arch/x86_64/trap*', 'kernel/proc/fault*'],
-  },
+  {id: 'idt', name: 'IDT and exceptions', phase: 1,
+    paths: ['kernel/arch/x86_64/idt*', 'kernel/arch/x86_64/isr*', 'kernel/arch/x86_64/trap*', 'kernel/proc/fault*']},
   {id: 'pic-pit', name: 'PIC and PIT timer', phase: 1, paths: ['kernel/arch/x86_64/irq*']},
   {id: 'serial', name: 'Serial console (COM1)', phase: 1, paths: ['kernel/drivers/serial*']},
   {id: 'pmm', name: 'Physical page allocator', phase: 1, paths: ['kernel/mm/pmm*']},
@@ -53,12 +49,8 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'boot-image', name: 'Bootable ISO (kos image: GRUB for BIOS and UEFI, multiboot2)', phase: 1, paths: ['src/image/**', 'src/commands/image.ts'],
     unitTests: ['test/unit/image*.test.ts']},
   // Phase 2: processes, scheduling and WASM
-  {
-    id: 'processes',
-    name: 'Processes, fork/exec/wait',
-    phase: 2,
-    paths: ['kernel/proc/proc*', 'kernel/proc/fork*', 'kernel/proc/wait*', 'kernel/include/kos/wait.h'],
-  },
+  {id: 'processes', name: 'Processes, fork/exec/wait', phase: 2,
+    paths: ['kernel/proc/proc*', 'kernel/proc/fork*', 'kernel/proc/wait*', 'kernel/include/kos/wait.h']},
   {id: 'scheduler', name: 'Preemptive scheduler', phase: 2, paths: ['kernel/proc/sched*']},
   {id: 'pipes', name: 'Pipes', phase: 2, paths: ['kernel/proc/pipe*']},
   {id: 'ipc', name: 'Message IPC between processes (original report)', phase: 2, paths: []},
