@@ -166,9 +166,11 @@ static uint64_t marked_drops[DROP_REASON_COUNT];
 static uint64_t marked_dropped_total;
 static int commands_run, commands_failed;
 
-static void reply(struct socket *s, const struct kos_sockaddr_in *to, const char *text)
+/* True when the whole reply went out. */
+static bool reply(struct socket *s, const struct kos_sockaddr_in *to, const char *text)
 {
-    sock_sendto(s, text, strlen(text), 0, to);
+    long n = (long)strlen(text);
+    return sock_sendto(s, text, (size_t)n, 0, to) == n;
 }
 
 /* Next space-separated word of *p; returns its length (0 at the end). */
@@ -430,7 +432,7 @@ static void netecho_run(void)
             ip & 255, ECHO_PORT);
     static char buf[UDP_DGRAM_MAX];
     uint64_t echoed = 0;
-    bool quit = false;
+    bool quit = false, bye_sent = false;
     commands_run = commands_failed = 0;
     while (!quit) {
         struct kos_sockaddr_in from;
@@ -446,7 +448,7 @@ static void netecho_run(void)
         }
         commands_run++;
         if (is_cmd(buf, len, "kos:quit", &rest)) {
-            reply(s, &from, "kos:bye");
+            bye_sent = reply(s, &from, "kos:bye");
             quit = true;
         } else if (is_cmd(buf, len, "kos:mark", &rest)) {
             memcpy(marked_drops, net_default_if->stats.drop, sizeof marked_drops);
@@ -501,7 +503,10 @@ static void netecho_run(void)
         net_wait_for_event();
     sock_close(s);
     ktap_diag("echoed %lu datagrams, %d commands", (unsigned long)echoed, commands_run);
-    ktap_result(true, "served_until_quit");
+    /* The service ran until a peer's kos:quit and the peer was told kos:bye. */
+    if (!bye_sent)
+        ktap_diag("kos:bye to the quitting peer was not sent whole");
+    ktap_result(bye_sent, "served_until_quit");
     ktap_result(commands_failed == 0, "commands_ok");
     uint64_t sum = 0;
     for (int r = 0; r < DROP_REASON_COUNT; r++)
