@@ -16,7 +16,7 @@ import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
   static override description =
-    'Regenerate docs/PROGRESS.md and docs/progress.json from test results, benchmark figures and the source tree'
+    'Regenerate docs/PROGRESS.md, docs/PROGRESS.es.md and docs/progress.json from test results, benchmark figures and the source tree'
 
   static override examples = [
     '<%= config.bin %> report',
@@ -32,7 +32,7 @@ export default class Report extends Command {
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
     check: Flags.boolean({description: 'write nothing; exit 1 when the committed docs/PROGRESS.md is older than the last change to test-suites/ or the component list', default: false}),
-    lang: Flags.string({description: 'language of the Markdown report (es: Spanish, the original report\'s language; default file docs/PROGRESS.es.md)', options: [...REPORT_LANGS], default: 'en'}),
+    lang: Flags.string({description: 'write only this language\'s Markdown (es: Spanish, the original report\'s language, docs/PROGRESS.es.md); default every language from one model, so docs/PROGRESS.md, docs/PROGRESS.es.md and docs/progress.json agree', options: [...REPORT_LANGS]}),
   }
 
   async run(): Promise<void> {
@@ -60,7 +60,7 @@ export default class Report extends Command {
         vitest: given(flags.vitest),
         out: given(flags.out),
         jsonOut: given(flags['json-out']),
-        lang: flags.lang as (typeof REPORT_LANGS)[number],
+        lang: flags.lang as (typeof REPORT_LANGS)[number] | undefined,
       })
     } catch (error) {
       const known = error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError
@@ -77,7 +77,7 @@ export default class Report extends Command {
     const comps = report.components.filter((c) => c.status === 'done').length
     const sys = report.syscalls.filter((s) => s.status === 'done').length
     this.log(`${t.pass} of ${t.cases} cases passing; components done ${comps}/${report.components.length}; syscalls done ${sys}/${report.syscalls.length}`)
-    this.log(`wrote ${generated.markdownPath} and ${generated.jsonPath}`)
+    this.log(`wrote ${[...generated.markdownPaths, generated.jsonPath].join(', ')}`)
   }
 
   /** Case definitions from test-suites/, so cases that never ran are listed; the report still works without them. */

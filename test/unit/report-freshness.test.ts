@@ -1,12 +1,16 @@
 // reportFreshness on a throw-away git repository: the committed report must
-// describe a commit at or after the last change to test-suites/ and the component list.
+// describe a commit at or after the last change to test-suites/ and the component list;
+// and the committed Markdown reports are what kos report renders from docs/progress.json.
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {reportFreshness} from '../../src/report/progress/freshness.js'
+import {markdownFile} from '../../src/report/progress/index.js'
+import {progressMarkdown, REPORT_LANGS, type ReportLang} from '../../src/report/progress/markdown.js'
+import type {ProgressReport} from '../../src/report/progress/model.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'kos-fresh-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -54,5 +58,16 @@ describe('reportFreshness', () => {
     expect(reportFreshness(dir).fresh).toBe(false)
     rmSync(join(dir, 'docs/progress.json'))
     expect(reportFreshness(dir).problem).toMatch(/^docs\/progress\.json: ENOENT/)
+  })
+})
+
+describe('the committed report', () => {
+  const repoRoot = join(import.meta.dirname, '../..')
+  const recorded = JSON.parse(readFileSync(join(repoRoot, 'docs/progress.json'), 'utf8')) as ProgressReport
+
+  // `kos report` writes every language and the JSON from one model: a hand edit
+  // of a Markdown file, or one language regenerated without the others, fails here.
+  it.each(REPORT_LANGS.map((l) => [l, markdownFile(l)]))('%s: %s is what kos report renders from docs/progress.json', (lang, file) => {
+    expect(readFileSync(join(repoRoot, file), 'utf8')).toBe(progressMarkdown(recorded, lang as ReportLang))
   })
 })

@@ -8,7 +8,7 @@ import type {CaseDef} from '../../suites/types.js'
 import {type GitInfo, gitInfo} from '../../util/git.js'
 import {DEFAULT_REPORT_DIR, readResults} from '../results.js'
 import {DEFAULT_VITEST_PATH, readVitest} from '../vitest.js'
-import {progressMarkdown, type ReportLang} from './markdown.js'
+import {progressMarkdown, REPORT_LANGS, type ReportLang} from './markdown.js'
 import {buildProgress, type ProgressInput, type ProgressReport} from './model.js'
 
 export const DEFAULT_RESULTS = `${DEFAULT_REPORT_DIR}/results.json`
@@ -20,9 +20,11 @@ export interface GenerateOptions {
   results?: string[]
   /** Bench file; default build/reports/bench.json when it exists. */
   bench?: string
-  /** Markdown output, default docs/PROGRESS.md (docs/PROGRESS.es.md in Spanish). */
+  /** Markdown output of the one language written (lang, default en), instead of its file under docs/. */
   out?: string
-  /** Language of the Markdown (default en); the JSON is the same in every language. */
+  /** Only this language's Markdown. Default: every language from the one model
+   * (docs/PROGRESS.md and docs/PROGRESS.es.md), or only English with `out`;
+   * the JSON is the same in every language. */
   lang?: ReportLang
   /** vitest JSON report; default build/reports/vitest.json when it exists. */
   vitest?: string
@@ -36,7 +38,10 @@ export interface GenerateOptions {
 
 export interface Generated {
   report: ProgressReport
+  /** The first Markdown file written (English unless lang says otherwise). */
   markdownPath: string
+  /** Every Markdown file written, one a language. */
+  markdownPaths: string[]
   jsonPath: string
   warnings: string[]
 }
@@ -65,22 +70,32 @@ export function generateProgress(opts: GenerateOptions): Generated {
   if (opts.vitest !== undefined) vitest = {path: shown(opts.vitest), summary: readVitest(abs(opts.vitest), opts.root)}
   else if (existsSync(abs(DEFAULT_VITEST_PATH))) vitest = {path: DEFAULT_VITEST_PATH, summary: readVitest(abs(DEFAULT_VITEST_PATH), opts.root)}
 
-  const markdownPath = abs(opts.out ?? (opts.lang === 'es' ? 'docs/PROGRESS.es.md' : 'docs/PROGRESS.md'))
+  const langs: ReportLang[] = opts.lang ? [opts.lang] : opts.out ? ['en'] : [...REPORT_LANGS]
+  const markdownPaths = langs.map((l) => abs(opts.out ?? markdownFile(l)))
   const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
+  // Every file a report run writes, so writing them does not make the tree read as dirty.
+  const outputs = [...REPORT_LANGS.map(markdownFile), ...markdownPaths.map((m) => relative(opts.root, m)), relative(opts.root, jsonPath)]
   const report = buildProgress({
     root: opts.root,
     results,
     bench,
     vitest,
-    git: opts.git ?? gitInfo(opts.root, [relative(opts.root, markdownPath), relative(opts.root, jsonPath)]),
+    git: opts.git ?? gitInfo(opts.root, outputs),
     now: opts.now ?? new Date().toISOString(),
     defined: opts.defined,
   })
   for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
 
-  mkdirSync(dirname(markdownPath), {recursive: true})
+  langs.forEach((l, i) => {
+    mkdirSync(dirname(markdownPaths[i]), {recursive: true})
+    writeFileSync(markdownPaths[i], progressMarkdown(report, l))
+  })
   mkdirSync(dirname(jsonPath), {recursive: true})
-  writeFileSync(markdownPath, progressMarkdown(report, opts.lang))
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n')
-  return {report, markdownPath, jsonPath, warnings}
+  return {report, markdownPath: markdownPaths[0], markdownPaths, jsonPath, warnings}
+}
+
+/** Where a language's report lives in the repository. */
+export function markdownFile(lang: ReportLang): string {
+  return lang === 'en' ? 'docs/PROGRESS.md' : `docs/PROGRESS.${lang}.md`
 }
