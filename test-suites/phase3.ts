@@ -4,7 +4,8 @@
 // namespace, or a virtual LAN hub on 127.0.0.1).
 import type {CaseDef} from '../src/suites/types.js'
 
-const TAP_APPEND = 'ktest=netecho ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
+const TAP_NET = 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
+const TAP_APPEND = `ktest=netecho ${TAP_NET}`
 const LAN_APPEND = 'ktest=netecho ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const STACK = ['net-stack', 'ethernet', 'arp', 'ipv4', 'icmp', 'udp']
 
@@ -200,6 +201,31 @@ export const cases: CaseDef[] = [
     timeoutSec: 900,
     needsNetAdmin: true,
     peer: {name: 'tcp-echo-tap', options: {clients: 64, bytes: 65536}},
+  },
+  {
+    id: 'tcp_stream_tap',
+    phase: 3,
+    title: 'The guest connects out to a Node net server in the namespace and moves 16 MiB of random bytes each way at once (one poll loop, half-close when done); SHA-256 of both directions checked by the guest against the server\'s report and by the host against the guest\'s',
+    components: ['tcp', 'poll', 'sockets', 'tap', 'e1000', ...STACK],
+    syscalls: ['SYS_SOCKET', 'SYS_CONNECT', 'SYS_SEND', 'SYS_RECV', 'SYS_POLL', 'SYS_SHUTDOWN', 'SYS_GETSOCKOPT', 'SYS_CLOSE'],
+    profile: 'e1000-tap',
+    append: `init=/bin/tcp_stream:198.51.100.1:5201:16777216 ${TAP_NET}`,
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'tcp-stream-tap', options: {port: 5201, bytes: 16 << 20}},
+  },
+  {
+    id: 'tcp_errors_tap',
+    phase: 3,
+    title: 'TCP error paths against Node net over TAP: half-close both ways, ECONNREFUSED both ways (the guest answers its closed port with RST), ECONNRESET from a reset mid-stream then EPIPE, SO_REUSEADDR over TIME_WAIT, EFAULT on a live connection losing nothing, ETIMEDOUT from a black hole after the SYN backoff',
+    components: ['tcp', 'sockets', 'tap', 'e1000', ...STACK],
+    syscalls: ['SYS_SOCKET', 'SYS_BIND', 'SYS_CONNECT', 'SYS_ACCEPT', 'SYS_SEND', 'SYS_RECV', 'SYS_READ', 'SYS_WRITE', 'SYS_SHUTDOWN', 'SYS_SETSOCKOPT', 'SYS_CLOSE'],
+    profile: 'e1000-tap',
+    append: `init=/bin/tcp_tap_errors ${TAP_NET} tcp_syn_retries=2`,
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'tcp-errors-tap'},
+    expect: {log: ['tcp_tap_errors: done']},
   },
   linkCheckCase('arp_probe_tap', 'RFC 5227: arping -D from the namespace sees the guest defend 198.51.100.2 against a probe (sender 0.0.0.0); a probe for a free address stays unanswered',
     ['e1000', 'tap', 'arp'], 'arp-probe'),

@@ -16,6 +16,7 @@ import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
+import {errorsTap, streamTap} from './tcpstream.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 import {linkCheck} from './linkchecks.js'
@@ -340,6 +341,16 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
       }, (signal, since) => echoClients(ns!, {clients: num(spec, 'clients', 64), bytes: num(spec, 'bytes', 65536), serialPath: ctx.serialPath, since}, signal))
     }
+    case 'tcp-stream-tap':
+    case 'tcp-errors-tap': {
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => spec.name === 'tcp-stream-tap'
+        ? streamTap(ns!, {port: num(spec, 'port', 5201), bytes: num(spec, 'bytes', 16 << 20), serialPath: ctx.serialPath, since}, signal)
+        : errorsTap(ns!, {serialPath: ctx.serialPath, since}, signal))
+    }
     case 'link-check': {
       const check = spec.options?.check
       if (typeof check !== 'string') throw new Error('peer link-check: option "check" must name a check')
@@ -361,4 +372,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'link-check', 'mdns-check', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'lan-echo', 'mdns-lan', 'bad-packets']

@@ -37,6 +37,8 @@ long plat_send(int fd, const void *buf, size_t n);
 /* 0 = the peer closed. */
 long plat_recv(int fd, void *buf, size_t n);
 void plat_close(int fd);
+/* Half-close: a FIN after what was sent; receiving goes on. 0 or -errno. */
+int plat_shutdown_write(int fd);
 int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms);
 
 /* UDP bound to port on any address, joined to a multicast group (0: none). */

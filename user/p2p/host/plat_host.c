@@ -161,6 +161,8 @@ long plat_recv(int fd, void *buf, size_t n)
 
 void plat_close(int fd) { close(fd); }
 
+int plat_shutdown_write(int fd) { return shutdown(fd, SHUT_WR) < 0 ? -errno : 0; }
+
 int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms)
 {
     _Static_assert(sizeof(struct plat_pollfd) == sizeof(struct pollfd), "pollfd layout");

@@ -159,6 +159,8 @@ long plat_recv(int fd, void *buf, size_t n)
 
 void plat_close(int fd) { close(fd); }
 
+int plat_shutdown_write(int fd) { return (int)shutdown(fd, SHUT_WR); }
+
 int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms)
 {
     long r = syscall6(KOS_SYS_POLL, (long)fds, n, timeout_ms, 0, 0, 0);
