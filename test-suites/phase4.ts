@@ -7,6 +7,8 @@ import type {CaseDef} from '../src/suites/types.js'
 
 const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0'
 const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
+/** p2pd on a bridged LAN (profile lan-tap): guest N is 198.51.100.(0x56+N-1), its key from seed lan-N. */
+export const P2P_LAN_APPEND = 'ip=198.51.100.mac gw=198.51.100.1 mask=255.255.255.0 init=/bin/p2pd:port=4001:seed=lan-{guest}:ctl_listen=0.0.0.0'
 
 /** A case of the mdns-check peer (src/netlab/mdnscheck.ts) over TAP. */
 function mdnsCheckCase(id: string, title: string, check: string): CaseDef {
@@ -78,6 +80,38 @@ export const cases: CaseDef[] = [
     append: LAN_APPEND,
     timeoutSec: 600,
     peer: {name: 'mdns-lan', options: {timeoutSec: 120}},
+  },
+  {
+    // Two p2pd guests on one bridged LAN (src/netlab/p2plan.ts): the p2p client
+    // in the case's namespace drives each guest's control port.
+    id: 'p2p_lan2',
+    phase: 4,
+    title: 'Two kos guests running p2pd on one LAN dial each other (Noise, yamux), identify each other (agent, protocols, listen and observed addresses), ping and echo 16 x 64 KiB each way, every byte verified by the dialler',
+    components: ['noise', 'yamux', 'identify', 'ping', 'echo-service', 'lan'],
+    syscalls: [],
+    profile: 'lan-tap',
+    guests: 2,
+    append: P2P_LAN_APPEND,
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'p2p-lan', options: {steps: ['mesh', 'identify', 'ping', 'echo'], pings: 10, echoStreams: 16, echoSize: 65536}},
+    expect: {log: ['ok 1 p2pd']},
+  },
+  {
+    // Issue 14's LAN with churn (src/netlab/p2plan.ts): every guest's health
+    // monitor (user/p2p/core/health.c) pings every other; two QEMUs are killed.
+    id: 'p2p_lan8_churn',
+    phase: 4,
+    title: 'Eight kos guests running p2pd on one LAN: every guest connects to every other and its health monitor shows all seven up with an RTT; two guests\' QEMUs are killed: every survivor marks them suspect, then down after at most 8 s of silence; one is booted again with the same seed, keeps its PeerId, is redialled and marked up by every monitor while the other stays down',
+    components: ['health-monitor', 'p2p', 'lan'],
+    syscalls: [],
+    profile: 'lan-tap',
+    guests: 8,
+    append: P2P_LAN_APPEND,
+    timeoutSec: 1200,
+    needsNetAdmin: true,
+    peer: {name: 'p2p-lan', options: {steps: ['mesh', 'health', 'churn'], kill: [7, 8]}},
+    expect: {log: ['ok 1 p2pd']},
   },
   mdnsCheckCase('mdns_dotted_tap', 'One mDNS answer bundling three instances, one named "svc v1.2" (a dot inside the label): the guest reports all three; every guest mDNS packet has IP TTL 255; tshark finds no malformed guest frame', 'dotted'),
   mdnsCheckCase('mdns_rate_tap', 'RFC 6762 6: 50 queries for the guest\'s A record in half a second get one or two multicast answers, not 50; every guest mDNS packet has IP TTL 255', 'rate'),

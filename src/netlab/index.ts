@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {Peer, PeerContext, PeerSpec, PeerVerdict, StartPeer} from '../suites/types.js'
-import {createNetns, type Netns} from '../qemu/netns.js'
+import {createLanNetns, createNetns, type LanNetns, type Netns} from '../qemu/netns.js'
 import {type AgentOp, runAgent, summarizeReport} from './agent.js'
 import {expectTerms, ipFromString, macFromString, malformedFrames} from './frames.js'
 import {LanHub} from './hub.js'
@@ -21,6 +21,7 @@ import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 import {linkCheck} from './linkchecks.js'
 import {mdnsCheck} from './mdnscheck.js'
+import {p2pLan} from './p2plan.js'
 
 export const READY_LINE = /netecho: ready ip (\d+\.\d+\.\d+\.\d+)/
 /** The kernel's line when hold=key keeps the screen until a key comes. */
@@ -361,6 +362,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       if (typeof check !== 'string') throw new Error('peer mdns-check: option "check" must name a check')
       return tapPeer(spec, ctx, (ns, signal) => mdnsCheck(check, ns, ctx.serialPath, signal))
     }
+    case 'p2p-lan': {
+      // N guests on a bridge in one namespace (profile lan-tap), p2pd in each, driven over its control port.
+      let ns: LanNetns | undefined
+      return makePeer(async () => {
+        ns = await createLanNetns(ctx.caseId, ctx.guests?.count ?? 1)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => p2pLan(spec, ctx, ns!, signal, since))
+    }
     case 'lan-echo':
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
@@ -372,4 +381,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']

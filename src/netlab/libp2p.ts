@@ -101,7 +101,8 @@ export interface P2pTapJob {
   echoSize: number
 }
 
-function runCli(job: P2pTapJob, args: string[], timeoutMs: number): Promise<{status: number | null; lines: string[]}> {
+/** Runs the host build of the p2p client against the guest's control port (ctl=IP:PORT), inside the namespace. */
+export function runCli(job: Pick<P2pTapJob, 'prefix' | 'p2pCli' | 'guestIp' | 'ctl'>, args: string[], timeoutMs: number): Promise<{status: number | null; lines: string[]}> {
   return new Promise((resolve) => {
     const argv = [...job.prefix, job.p2pCli, `ctl=${job.guestIp}:${job.ctl}`, ...args]
     const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
@@ -109,7 +110,8 @@ function runCli(job: P2pTapJob, args: string[], timeoutMs: number): Promise<{sta
     child.stdout!.on('data', (c: Buffer) => { out += c.toString() })
     child.stderr!.on('data', (c: Buffer) => { out += c.toString() })
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has every byte of its output been read.
+    child.on('close', (code) => {
       clearTimeout(t)
       resolve({status: code, lines: out.split('\n').filter(Boolean)})
     })

@@ -124,6 +124,44 @@ export async function createNetns(tag = ''): Promise<Netns> {
   }
 }
 
+/** The bridge of a LAN namespace (createLanNetns): the host side's address sits on it. */
+export const LAN_BRIDGE = 'kosbr0'
+/** TAP devices of a LAN namespace are kostap1..kostapN, one per guest (profile lan-tap: ifname={tap}{guest}). */
+export const LAN_TAP_PREFIX = 'kostap'
+
+export interface LanNetns extends Netns {
+  /** The TAP device of each guest, index 0 = guest 1. */
+  taps: string[]
+}
+
+/**
+ * A namespace holding one virtual LAN for `guests` QEMUs: a bridge at
+ * 198.51.100.1/24 with one persistent TAP device per guest enslaved to it.
+ * The TAP devices outlive a QEMU that is killed, so a guest restarted on the
+ * same device rejoins the same LAN. Removed like createNetns's namespaces.
+ */
+export async function createLanNetns(tag: string, guests: number): Promise<LanNetns> {
+  if (!Number.isInteger(guests) || guests < 1 || guests > 32) throw new NetnsError(`a LAN namespace takes 1..32 guests, not ${guests}`)
+  const ns = await createNetns(tag)
+  const taps = Array.from({length: guests}, (_, i) => `${LAN_TAP_PREFIX}${i + 1}`)
+  try {
+    // The single-guest TAP createNetns made gives way to a bridge that carries its address.
+    await ip(['-n', ns.name, 'link', 'del', TAP_NAME])
+    await ip(['-n', ns.name, 'link', 'add', LAN_BRIDGE, 'type', 'bridge', 'mcast_snooping', '0', 'forward_delay', '0'])
+    await ip(['-n', ns.name, 'addr', 'add', `${TAP_HOST_IP}/${TAP_PREFIX_LEN}`, 'dev', LAN_BRIDGE])
+    await ip(['-n', ns.name, 'link', 'set', LAN_BRIDGE, 'up'])
+    for (const t of taps) {
+      await ip(['-n', ns.name, 'tuntap', 'add', 'dev', t, 'mode', 'tap'])
+      await ip(['-n', ns.name, 'link', 'set', t, 'master', LAN_BRIDGE])
+      await ip(['-n', ns.name, 'link', 'set', t, 'up'])
+    }
+  } catch (error) {
+    await ns.destroy()
+    throw error
+  }
+  return {...ns, tap: LAN_TAP_PREFIX, guestIp: '', taps}
+}
+
 export interface Leftovers {
   /** kos-* namespaces that still exist (optionally only those of one pid). */
   namespaces: string[]

@@ -54,6 +54,8 @@ export interface QemuProcess {
   done: Promise<QemuExit>
   /** SIGTERM the group, SIGKILL after graceMs if it is still there. */
   stop(graceMs?: number): void
+  /** SIGKILL the group at once (a guest dying without a word: churn tests); nothing once it has exited. */
+  kill(): void
 }
 
 export interface StartQemuOptions {
@@ -74,7 +76,7 @@ export function startQemu(argv: string[], opts: StartQemuOptions = {}): QemuProc
     child = spawn(argv[0], argv.slice(1), {stdio, detached: !opts.interactive, cwd: opts.cwd, env: opts.env})
   } catch (error) {
     const msg = (error as Error).message
-    return {pid: undefined, stop() {}, done: Promise.resolve({exitCode: null, signal: null, timedOut: false, spawnError: msg, stderr: '', durationMs: 0})}
+    return {pid: undefined, stop() {}, kill() {}, done: Promise.resolve({exitCode: null, signal: null, timedOut: false, spawnError: msg, stderr: '', durationMs: 0})}
   }
   live.add(child)
   let stderr = ''
@@ -112,7 +114,10 @@ export function startQemu(argv: string[], opts: StartQemuOptions = {}): QemuProc
     })
     child.on('close', finish)
   })
-  return {pid: child.pid, done, stop}
+  const kill = () => {
+    if (live.has(child)) killGroup(child, 'SIGKILL')
+  }
+  return {pid: child.pid, done, stop, kill}
 }
 
 /** Number of QEMU processes this kos process is tracking (for tests). */

@@ -106,7 +106,8 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'file-sharing', name: 'P2P file sharing (original app: "P2P file sharing básico")', phase: 4, paths: []},
   {id: 'echo-service', name: 'Distributed echo server (original app): /kos/echo/1.0.0 between libp2p nodes', phase: 4, paths: ['user/p2p/core/proto*'],
     unitTests: ['test/host/p2p-libp2p.test.ts']},
-  {id: 'health-monitor', name: 'Network health monitor (original app)', phase: 4, paths: []},
+  {id: 'health-monitor', name: 'Network health monitor (original app): every peer pinged, RTT, loss, suspect/down, the overlay drawn per case', phase: 4,
+    paths: ['user/p2p/core/health*', 'src/report/overlay*', 'src/netlab/p2plan*'], unitTests: ['test/host/p2p-health.test.ts', 'test/unit/overlay.test.ts']},
 ]
 
 

@@ -8,6 +8,7 @@ import {checkRunFileHead, readJsonFile} from '../util/json.js'
 import {findRepoRoot} from '../util/root.js'
 import {BACKTRACE_HEADER, formatFrame} from '../suites/symbolize.js'
 import {CASE_STATUSES, type CaseStatus, effectiveResult, isFailing, summarize} from '../suites/status.js'
+import {overlaySvg, overlayTable} from './overlay.js'
 import type {CaseResult, RunResults} from '../suites/types.js'
 
 export const DEFAULT_REPORT_DIR = 'build/reports'
@@ -188,7 +189,19 @@ export function markdownSummary(results: RunResults): string {
       `| ${mdCell(caseLabel(c))} | ${c.phase} | ${STATUS_MARK[c.status]} | ${formatDuration(c.durationMs)} | ${mdCell(c.reason ?? '')} |`,
     )
   }
+  // What the health monitors of multi-guest cases saw: a table and the picture writeResults draws.
+  for (const c of cases) {
+    if (!c.overlay) continue
+    out.push('', `### Overlay of ${mdCell(caseLabel(c))}`, '')
+    out.push(`${c.overlay.nodes.length} peers; the last health line of each monitor for each peer${c.killed?.length ? ` (guests ${c.killed.map((k) => k.guest).join(', ')} were killed during the run)` : ''}.`, '')
+    out.push(overlayTable(c.overlay).trimEnd(), '', `![overlay of ${caseLabel(c)}](${overlayFile(c)})`)
+  }
   return out.join('\n') + '\n'
+}
+
+/** Where writeResults puts a case's overlay picture, relative to the report directory. */
+export function overlayFile(c: CaseResult): string {
+  return `overlay/${caseLabel(c).replace(/[^\w.-]+/g, '_')}.svg`
 }
 
 // ---------------------------------------------------------------------------
@@ -232,6 +245,12 @@ export function writeResults(results: RunResults, opts: {dir?: string; junitPath
   mkdirSync(dirname(junit), {recursive: true})
 
   const md = markdownSummary(results)
+  for (const c of results.cases) {
+    if (!c.overlay) continue
+    const svg = join(dir, overlayFile(c))
+    mkdirSync(dirname(svg), {recursive: true})
+    writeAtomically(svg, overlaySvg(c.overlay, `${caseLabel(c)}: health monitors' view`))
+  }
   writeAtomically(json, JSON.stringify(results, null, 2) + '\n')
   writeAtomically(junit, junitXml(results))
   writeAtomically(markdown, md)

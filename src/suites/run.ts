@@ -5,7 +5,7 @@ import path from 'node:path'
 import {chooseAccel} from '../qemu/accel.js'
 import {buildTestIso, testIsoPath} from '../image/index.js'
 import {OVMF_FIRMWARE, qemuArgv} from '../qemu/argv.js'
-import {installExitHandlers, startQemu} from '../qemu/process.js'
+import {installExitHandlers, type QemuProcess, startQemu} from '../qemu/process.js'
 import {netemAvailable} from '../qemu/netns.js'
 import {loadProfile, type MachineProfile} from '../qemu/profile.js'
 import {headCommit} from '../util/git.js'
@@ -13,7 +13,8 @@ import {hasNetAdmin, processAlive} from '../util/host.js'
 import {classifyRun, type RunOutcome, type Verdict} from './classify.js'
 import {collectBacktraceAddresses, crashLocation, formatBacktraceBlock, symbolizeAddresses} from './symbolize.js'
 import {summarize, worstOf} from './status.js'
-import type {BacktraceFrame, CaseDef, CaseResult, Peer, PeerVerdict, RunResults, StartPeer} from './types.js'
+import {buildOverlay} from '../report/overlay.js'
+import type {BacktraceFrame, CaseDef, CaseResult, GuestControl, Peer, PeerVerdict, RunResults, StartPeer} from './types.js'
 
 export const DEFAULT_KERNEL = 'build/kernel32.elf'
 export const DEFAULT_INITRD = 'build/initrd.tar'
@@ -147,10 +148,13 @@ export async function runCase(
   const logDir = opts.logDir ?? DEFAULT_LOG_DIR
   const base = attempt > 1 ? `${def.id}.run${attempt}` : def.id
   const guests = def.guests ?? 1
-  const logFor = (g: number) => path.join(logDir, guests > 1 ? `${base}.guest${g}.log` : `${base}.log`)
+  // Life 2, 3, ... of a guest booted again after a kill (churn) logs to CASE.guestG.restartN.log.
+  const logName = (stem: string, g: number, life: number) =>
+    guests > 1 ? `${stem}.guest${g}${life > 1 ? `.restart${life - 1}` : ''}.log` : `${stem}${life > 1 ? `.restart${life - 1}` : ''}.log`
+  const logFor = (g: number, life = 1) => path.join(logDir, logName(base, g, life))
   // Same directory, unique per process and run; keeps the ".guestN.log" ending peers derive other guests' logs from.
   const tempTag = `${base}.tmp-${process.pid}-${++tempSeq}`
-  const tempFor = (g: number) => path.join(logDir, guests > 1 ? `${tempTag}.guest${g}.log` : `${tempTag}.log`)
+  const tempFor = (g: number, life = 1) => path.join(logDir, logName(tempTag, g, life))
   const result = (v: Verdict, extra: Partial<CaseResult>): CaseResult => {
     const r: CaseResult = {
       id: def.id, phase: def.phase, title: def.title, components: def.components, syscalls: def.syscalls,
@@ -184,21 +188,44 @@ export async function runCase(
   const abs = (rel: string) => path.resolve(opts.repoRoot, rel)
   mkdirSync(abs(logDir), {recursive: true})
   installExitRename()
-  for (let g = 1; g <= guests; g++) {
-    pendingLogs.set(abs(tempFor(g)), abs(logFor(g)))
-    pendingLogs.set(abs(qemuLogOf(tempFor(g))), abs(qemuLogOf(logFor(g))))
+  const lives = new Array<number>(guests + 1).fill(1)
+  const registerLogs = (g: number, life: number) => {
+    pendingLogs.set(abs(tempFor(g, life)), abs(logFor(g, life)))
+    pendingLogs.set(abs(qemuLogOf(tempFor(g, life))), abs(qemuLogOf(logFor(g, life))))
   }
+  for (let g = 1; g <= guests; g++) registerLogs(g, 1)
+  const deadline = started + timeoutSec * 1000
+  const control = new GuestLives(guests, (g) => abs(tempFor(g, lives[g])))
   try {
     if (def.peer) {
       const start = opts.startPeer ?? (await defaultStartPeer())
       // The peer watches the log QEMU is writing: the temporary one.
-      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1))})
+      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1)), guests: control.api})
       let readyError: string | undefined
       await withTimeout(peer.ready.catch((error: Error) => { readyError = error.message }), timeoutSec * 1000, () => { readyError = 'not ready in time' })
       if (readyError !== undefined) return result({status: 'error', reason: `peer ${def.peer.name} did not start: ${readyError}`, ktap: null}, {})
     }
 
-    const runs = await Promise.all(Array.from({length: guests}, (_, i) => runGuest(def, profile, i + 1, guests, tempFor(i + 1), logFor(i + 1), timeoutSec, peer, opts)))
+    // A guest's lives one after another: a life the peer killed is over, and the
+    // guest waits (until the peer is done) for the peer to boot it again.
+    const peerDone = peer?.result ? peer.result.then(() => undefined, () => undefined) : Promise.resolve()
+    const killed: {guest: number; life: number; log: string}[] = []
+    const guestLives = async (g: number): Promise<GuestRun | null> => {
+      for (;;) {
+        const life = lives[g]
+        const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+        const run = await runGuest(def, profile, g, guests, tempFor(g, life), logFor(g, life), remaining, peer, opts, (p) => control.started(g, p))
+        if (!control.wasKilled(g)) return run
+        killed.push({guest: g, life, log: logFor(g, life)})
+        if (!(await control.waitRestart(g, peerDone))) return null
+        lives[g] = life + 1
+        registerLogs(g, life + 1)
+        control.restarted(g)
+      }
+    }
+    const all = await Promise.all(Array.from({length: guests}, (_, i) => guestLives(i + 1)))
+    const runs = all.filter((r): r is GuestRun => r !== null)
+    if (runs.length === 0) return result({status: 'error', reason: 'the peer killed every guest and booted none again', ktap: null}, {killed})
 
     let peerResult: PeerVerdict | undefined
     if (peer?.result) {
@@ -221,16 +248,97 @@ export async function runCase(
     if (worst.backtrace) extra.backtrace = worst.backtrace
     if (worst.backtraceNote) extra.backtraceNote = worst.backtraceNote
     if (peerResult) extra.peer = {name: def.peer!.name, ...peerResult}
+    const allLogs: string[] = []
+    for (let g = 1; g <= guests; g++) for (let life = 1; life <= lives[g]; life++) allLogs.push(logFor(g, life))
+    if (allLogs.length > 1) extra.guestLogs = allLogs
+    if (killed.length > 0) extra.killed = killed
+    // The health monitors' view (p2p-health: lines), read from the logs being written.
+    const overlay = buildOverlay(Array.from({length: guests}, (_, i) => i + 1).flatMap((g) =>
+      Array.from({length: lives[g]}, (_, l) => ({
+        text: readText(abs(tempFor(g, l + 1))),
+        killed: killed.some((k) => k.guest === g && k.life === l + 1),
+      }))))
+    if (overlay) extra.overlay = overlay
     return result(verdict, extra)
   } catch (error) {
     return result({status: 'error', reason: (error as Error).message.split('\n')[0], ktap: null}, {})
   } finally {
     if (peer) await peer.stop().catch(() => undefined)
     // Only now: the peer read the temporary log until it stopped.
+    control.killAll()
     for (let g = 1; g <= guests; g++) {
-      finishLog(abs(tempFor(g)), abs(logFor(g)))
-      finishLog(abs(qemuLogOf(tempFor(g))), abs(qemuLogOf(logFor(g))))
+      for (let life = 1; life <= lives[g]; life++) {
+        finishLog(abs(tempFor(g, life)), abs(logFor(g, life)))
+        finishLog(abs(qemuLogOf(tempFor(g, life))), abs(qemuLogOf(logFor(g, life))))
+      }
     }
+  }
+}
+
+/** The state behind a case's GuestControl: each guest's QEMU of its current life, kills and restarts. */
+class GuestLives {
+  private procs: (QemuProcess | undefined)[]
+  private killedFlag: boolean[]
+  private restartWaiters: ((boot: boolean) => void)[] = []
+  private startWaiters: ((log: string) => void)[] = []
+  readonly api: GuestControl
+
+  constructor(private readonly count: number, private readonly logOf: (g: number) => string) {
+    this.procs = new Array(count + 1)
+    this.killedFlag = new Array(count + 1).fill(false)
+    const check = (g: number) => {
+      if (!Number.isInteger(g) || g < 1 || g > count) throw new Error(`no guest ${g} (the case has ${count})`)
+    }
+    this.api = {
+      count,
+      serialPath: (g) => { check(g); return this.logOf(g) },
+      kill: async (g) => {
+        check(g)
+        const p = this.procs[g]
+        if (!p || this.killedFlag[g]) throw new Error(`guest ${g} is not running`)
+        this.killedFlag[g] = true
+        p.kill()
+        await p.done
+      },
+      restart: (g) => {
+        check(g)
+        const wake = this.restartWaiters[g]
+        if (!this.killedFlag[g] || !wake) return Promise.reject(new Error(`guest ${g} was not killed`))
+        return new Promise<string>((resolve) => {
+          this.startWaiters[g] = resolve
+          wake(true)
+        })
+      },
+    }
+  }
+
+  started(g: number, p: QemuProcess): void {
+    this.procs[g] = p
+    const w = this.startWaiters[g]
+    delete this.startWaiters[g]
+    w?.(this.logOf(g))
+  }
+
+  wasKilled(g: number): boolean {
+    return this.killedFlag[g]
+  }
+
+  /** Resolves true when the peer boots guest g again, false once the peer is done without doing so. */
+  waitRestart(g: number, peerDone: Promise<void>): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.restartWaiters[g] = resolve
+      void peerDone.then(() => resolve(false))
+    })
+  }
+
+  restarted(g: number): void {
+    this.killedFlag[g] = false
+    delete this.restartWaiters[g]
+  }
+
+  /** SIGKILLs every guest still running (the case is over). */
+  killAll(): void {
+    for (let g = 1; g <= this.count; g++) this.procs[g]?.kill()
   }
 }
 
@@ -238,6 +346,7 @@ export async function runCase(
 async function runGuest(
   def: CaseDef, profile: MachineProfile, guest: number, guests: number, tempLog: string, finalLog: string,
   timeoutSec: number, peer: Peer | undefined, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'},
+  onStart?: (p: QemuProcess) => void,
 ): Promise<GuestRun> {
   const absLog = path.resolve(opts.repoRoot, tempLog)
   const qemuLog = qemuLogOf(absLog)
@@ -254,7 +363,8 @@ async function runGuest(
   const argv = qemuArgv(profile, {
     kernel: opts.kernel ?? DEFAULT_KERNEL,
     initrd: opts.initrd ?? DEFAULT_INITRD,
-    append: def.append,
+    // {guest} in a LAN case's command line gives each guest its own words (a p2pd seed: its key).
+    append: def.append.replace(/\{guest\}/g, String(guest)),
     ...(def.boot ? {cdrom: testIsoPath(def.boot.entry), ...(def.boot.firmware === 'uefi' ? {bios: OVMF_FIRMWARE} : {})} : {}),
     serialPath: tempLog,
     qemuLogPath: qemuLogOf(tempLog),
@@ -264,6 +374,7 @@ async function runGuest(
   if (opts.qemuBinary) argv[0] = opts.qemuBinary
   const full = [...(peer?.qemuPrefix ?? []), ...argv]
   const proc = startQemu(full, {timeoutMs: timeoutSec * 1000, cwd: opts.repoRoot})
+  onStart?.(proc)
   const exit = await proc.done
   const outcome: RunOutcome = {
     spawnError: exit.spawnError,

@@ -101,6 +101,12 @@ export interface CaseResult {
   backtraceNote?: string
   /** The host peer's verdict and findings, for a case with a peer (pass or fail). */
   peer?: PeerVerdict & {name: string}
+  /** Every serial log of a case with several guests or lives (guest order, then life), relative to the repository root. */
+  guestLogs?: string[]
+  /** Guests the peer killed on purpose (churn): guest number, life, its log. Their verdicts do not count. */
+  killed?: {guest: number; life: number; log: string}[]
+  /** The overlay the guests' health monitors saw (src/report/overlay.ts), when they printed health lines. */
+  overlay?: import('../report/overlay.js').Overlay
 }
 
 /** A host peer's verdict and what it measured and checked on its side of the wire. */
@@ -142,6 +148,23 @@ export interface PeerContext {
   netns?: string
   /** Placeholder values the peer wants in the profile's QEMU args (filled in before QEMU starts). */
   vars?: Record<string, string | number>
+  /** The case's guests, to end and boot again (churn); every case gets it. */
+  guests?: GuestControl
+}
+
+/**
+ * A LAN case's guests as its peer sees them (src/suites/run.ts makes it). A
+ * guest killed on purpose does not count against the case; when it is booted
+ * again (same command line, MAC and TAP device) that life's verdict counts.
+ */
+export interface GuestControl {
+  count: number
+  /** The serial log guest g (1-based) is writing in its current life. */
+  serialPath(g: number): string
+  /** SIGKILLs guest g's QEMU (a crash: no goodbye on the wire); resolves when it is gone. */
+  kill(g: number): Promise<void>
+  /** Boots killed guest g again; resolves with the new life's serial log once QEMU is started. */
+  restart(g: number): Promise<string>
 }
 
 export interface Peer {

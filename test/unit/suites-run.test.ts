@@ -150,6 +150,42 @@ describe('runCases', () => {
     expect(log).toContain('0xffffffff8010ce18 ?? ??:0')
   })
 
+  it('lets the peer kill guests and boot one again: killed lives do not count, each life has its own log, {guest} is filled', async () => {
+    const {root, fakeDir} = tempRepo()
+    const events: string[] = []
+    const startPeer = (_spec: PeerSpec, ctx: PeerContext): Peer => {
+      const g = ctx.guests!
+      const booted = async (log: string) => {
+        for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('1..1')); i++) await new Promise((r) => setTimeout(r, 50))
+      }
+      const result = (async () => {
+        for (let i = 1; i <= 3; i++) await booted(g.serialPath(i))
+        await expect(g.restart(2)).rejects.toThrow('guest 2 was not killed')
+        await g.kill(2)
+        await g.kill(3)
+        await expect(g.kill(3)).rejects.toThrow('guest 3 is not running')
+        const log = await g.restart(2)
+        events.push(path.basename(log).replace(/tmp-\d+-\d+/, 'TMP'))
+        await booted(log)
+        writeFileSync(path.join(fakeDir, 'release'), '')
+        return {ok: true, detail: 'churned'}
+      })()
+      return {ready: Promise.resolve(), result, stop: async () => undefined}
+    }
+    const r = await runCases([def('lan', 'fake=wait g={guest}', {guests: 3, peer: {name: 'churn'}})], {repoRoot: root, accel: 'tcg', qemuBinary: fakeQemu, startPeer})
+    const c = r.cases[0]
+    expect(c.status).toBe('pass')
+    expect(events).toEqual(['lan.TMP.guest2.restart1.log'])
+    expect(c.killed).toEqual([
+      {guest: 2, life: 1, log: 'build/reports/logs/lan.guest2.log'},
+      {guest: 3, life: 1, log: 'build/reports/logs/lan.guest3.log'},
+    ])
+    expect(c.guestLogs).toEqual(['lan.guest1.log', 'lan.guest2.log', 'lan.guest2.restart1.log', 'lan.guest3.log'].map((f) => `build/reports/logs/${f}`))
+    expect(readFileSync(path.join(root, 'build/reports/logs/lan.guest2.restart1.log'), 'utf8')).toContain('ok 1 fake')
+    expect(readFileSync(path.join(root, 'build/reports/logs/lan.guest3.log'), 'utf8')).not.toContain('ok 1 fake')
+    expect(readFileSync(path.join(fakeDir, 'appends'), 'utf8').trim().split('\n').sort()).toEqual(['fake=wait g=1', 'fake=wait g=2', 'fake=wait g=2', 'fake=wait g=3'])
+  })
+
   it('refuses to run without a kernel', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'kos-run-test-'))
     await expect(runCases([def('a', '')], {repoRoot: root, accel: 'tcg'})).rejects.toThrow('build/kernel32.elf is missing: run "kos build" first')

@@ -10,6 +10,7 @@
 #include "p2p_base.h"
 #include "plat.h"
 #include "core/node.h"
+#include "core/health.h"
 #include "crypto/sha2.h"
 
 #define MAX_CTL 8
@@ -254,6 +255,7 @@ static const struct node_module daemon_module = {.name = "daemon", .cmds = daemo
 /* Every module p2pd runs, in order (core/module.h): one line each. */
 static const struct node_module *const MODULES[] = {
     &daemon_module,
+    &health_module,
     NULL,
 };
 

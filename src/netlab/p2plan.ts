@@ -1,0 +1,290 @@
+// The p2p-lan peer: N kos guests running p2pd on one bridged LAN inside the
+// case's namespace (profile lan-tap, createLanNetns). The host build of the
+// p2p client, run in the namespace, drives every guest's control port
+// (ctl_listen=0.0.0.0); the guests talk to each other only over the LAN.
+// Steps (option `steps`, in this order):
+//   mesh      every guest dials every other one (seeded by address: libp2p
+//             mDNS is not in p2pd yet); each lists all others in `p2p peers`
+//   identify  each guest's identify of each other: agent, protocols, listen address
+//   ping      `p2p ping` every ordered pair, every RTT line present
+//   echo      `p2p echo` every ordered pair, every byte verified by the dialler
+//   health    every health monitor shows every other guest up with an RTT
+//   churn     two guests' QEMUs are SIGKILLed: every survivor's monitor marks
+//             them suspect, then down, within the stated bound of silence
+//             (health_down + 2 s); the first is booted again with the same
+//             seed (same PeerId) and every monitor, its own included, shows
+//             everyone it should as up again
+// Then every live guest prints its health table (the overlay kos draws) and quits.
+import path from 'node:path'
+import {readFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {GuestControl, PeerContext, PeerSpec, PeerVerdict} from '../suites/types.js'
+import {createLanNetns, type LanNetns} from '../qemu/netns.js'
+import {P2PD_READY, runCli} from './libp2p.js'
+import {waitForSerial} from './serial.js'
+
+export const P2P_LAN_STEPS = ['mesh', 'identify', 'ping', 'echo', 'health', 'churn'] as const
+type Step = (typeof P2P_LAN_STEPS)[number]
+
+/** How long a guest may take to boot and start p2pd under TCG (many guests share two cores). */
+const READY_TIMEOUT_MS = 300_000
+/** p2pd's defaults (user/p2p/core/health.h); the case may pass others on its command line. */
+const HEALTH_DOWN_MS = 6000
+/** Slack over health_down for a monitor's loop turn on a loaded host. */
+const DOWN_SLACK_MS = 2000
+
+export interface LanGuest {
+  guest: number
+  ip: string
+  id: string
+  port: number
+  ctl: number
+  alive: boolean
+}
+
+/** The address guest g has on the LAN: ip=198.51.100.mac with the MAC 52:54:00:12:34:(0x56+g-1) the runner gives it. */
+export const lanGuestIp = (g: number): string => `198.51.100.${0x56 + g - 1}`
+
+export interface HealthRow {
+  peer: string
+  state: string
+  rttUs: number | null
+  lossPct: number
+  silentMs: number
+}
+
+export function parseHealthTable(lines: string[]): HealthRow[] {
+  const rows: HealthRow[] = []
+  for (const l of lines) {
+    const m = /^peer (\w+) state (\w+) rtt_us (-|\d+) loss_pct (\d+) sent \d+ lost \d+ silent_ms (\d+)/.exec(l)
+    if (m) rows.push({peer: m[1], state: m[2], rttUs: m[3] === '-' ? null : Number(m[3]), lossPct: Number(m[4]), silentMs: Number(m[5])})
+  }
+  return rows
+}
+
+interface Ctx {
+  ns: LanNetns
+  cli: string
+  guests: LanGuest[]
+  control: GuestControl
+  signal: AbortSignal
+  since: number
+  details: string[]
+  findings: Record<string, unknown>
+  fail: (why: string) => void
+}
+
+function cli(c: Ctx, g: LanGuest, args: string[], timeoutMs = 300_000) {
+  return runCli({prefix: c.ns.prefix, p2pCli: c.cli, guestIp: g.ip, ctl: g.ctl}, args, timeoutMs)
+}
+
+/** Runs fn over items, at most `limit` at once (the guests share two host cores). */
+async function pool<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, async () => {
+    while (next < items.length) await fn(items[next++])
+  }))
+}
+
+async function waitGuest(c: Ctx, g: number, since: number): Promise<LanGuest> {
+  const m = await waitForSerial(c.control.serialPath(g), P2PD_READY, READY_TIMEOUT_MS, c.signal, since)
+  return {guest: g, ip: lanGuestIp(g), id: m[1], port: Number(m[2]), ctl: Number(m[3]), alive: true}
+}
+
+const pairs = (gs: LanGuest[]): [LanGuest, LanGuest][] => gs.flatMap((a) => gs.filter((b) => b !== a).map((b): [LanGuest, LanGuest] => [a, b]))
+
+async function mesh(c: Ctx): Promise<void> {
+  const t0 = Date.now()
+  const todo = c.guests.flatMap((a, i) => c.guests.slice(i + 1).map((b): [LanGuest, LanGuest] => [a, b]))
+  let ok = 0
+  await pool(todo, 4, async ([a, b]) => {
+    const r = await cli(c, a, ['dial', `/ip4/${b.ip}/tcp/${b.port}/p2p/${b.id}`])
+    if (r.status === 0 && r.lines.at(-1) === `ok connected ${b.id} agent=kos/0.1.0`) ok++
+    else c.fail(`guest ${a.guest} dial guest ${b.guest}: ${r.lines.join(' | ')}`)
+  })
+  const listed: Record<string, number> = {}
+  for (const g of c.guests) {
+    const r = await cli(c, g, ['peers'])
+    const others = c.guests.filter((o) => o !== g)
+    const seen = others.filter((o) => r.lines.some((l) => l.startsWith(`peer ${o.id} /ip4/${o.ip}/tcp/`)))
+    listed[g.guest] = seen.length
+    if (seen.length !== others.length) c.fail(`guest ${g.guest} lists ${seen.length}/${others.length} peers: ${r.lines.join(' | ')}`)
+  }
+  c.findings.mesh = {dials: todo.length, connected: ok, listed, ms: Date.now() - t0}
+  c.details.push(`mesh: ${ok}/${todo.length} dials, every guest lists ${Object.values(listed).join(',')} peers`)
+}
+
+async function identify(c: Ctx): Promise<void> {
+  const want = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0']
+  let ok = 0
+  for (const [a, b] of pairs(c.guests)) {
+    const r = await cli(c, a, ['identify', b.id])
+    const field = (k: string) => r.lines.find((l) => l.startsWith(k + ' '))?.slice(k.length + 1) ?? ''
+    const protos = field('protocols').split(',')
+    const good = r.status === 0 && field('agent') === 'kos/0.1.0' && field('protocol_version') === 'ipfs/0.1.0' &&
+      want.every((p) => protos.includes(p)) && field('listen').split(',').includes(`/ip4/${b.ip}/tcp/${b.port}`) &&
+      field('observed').startsWith(`/ip4/${a.ip}/tcp/`)
+    if (good) ok++
+    else c.fail(`guest ${a.guest} identify of guest ${b.guest}: ${r.lines.join(' | ')}`)
+  }
+  c.details.push(`identify: ${ok}/${pairs(c.guests).length} (agent kos/0.1.0, 4 protocols, listen and observed addresses)`)
+}
+
+async function ping(c: Ctx, count: number): Promise<void> {
+  const medians: number[] = []
+  for (const [a, b] of pairs(c.guests)) {
+    const r = await cli(c, a, ['ping', b.id, String(count)])
+    const rtts = r.lines.filter((l) => /^rtt_us \d+$/.test(l)).map((l) => Number(l.slice(7)))
+    if (r.status !== 0 || rtts.length !== count || !r.lines.at(-1)?.startsWith(`ok ${count} pings`)) c.fail(`guest ${a.guest} ping guest ${b.guest}: ${r.lines.slice(-2).join(' | ')}`)
+    else medians.push([...rtts].sort((x, y) => x - y)[Math.floor(count / 2)])
+  }
+  c.findings.pingMediansUs = medians
+  c.details.push(`ping: ${medians.length}/${pairs(c.guests).length} pairs x ${count}, median RTTs ${medians.map((m) => (m / 1000).toFixed(1)).join(',')} ms`)
+}
+
+async function echo(c: Ctx, streams: number, size: number): Promise<void> {
+  let ok = 0
+  const ms: number[] = []
+  for (const [a, b] of pairs(c.guests)) {
+    const t0 = Date.now()
+    const r = await cli(c, a, ['echo', b.id, String(streams), String(size)], 600_000)
+    if (r.status === 0 && r.lines.at(-1) === `ok echo ${streams * size} bytes verified`) {
+      ok++
+      ms.push(Date.now() - t0)
+    } else c.fail(`guest ${a.guest} echo to guest ${b.guest}: ${r.lines.join(' | ')}`)
+  }
+  c.findings.echoMs = ms
+  c.details.push(`echo: ${ok}/${pairs(c.guests).length} pairs x ${streams} streams x ${size} B verified`)
+}
+
+async function healthOf(c: Ctx, g: LanGuest): Promise<HealthRow[] | null> {
+  const r = await cli(c, g, ['health'], 60_000)
+  return r.status === 0 ? parseHealthTable(r.lines) : null
+}
+
+/** Polls every live monitor until `want(monitor, row of peer)` holds for every listed peer; the ms it took per monitor, or null at the deadline. */
+async function until(c: Ctx, monitors: LanGuest[], peers: (m: LanGuest) => LanGuest[], want: (row: HealthRow | undefined) => boolean, timeoutMs: number):
+  Promise<Map<number, number> | null> {
+  const t0 = Date.now()
+  const done = new Map<number, number>()
+  while (Date.now() - t0 < timeoutMs) {
+    if (c.signal.aborted) throw new Error('stopped')
+    for (const m of monitors) {
+      if (done.has(m.guest)) continue
+      const rows = await healthOf(c, m)
+      if (rows && peers(m).every((p) => want(rows.find((r) => r.peer === p.id)))) done.set(m.guest, Date.now() - t0)
+    }
+    if (done.size === monitors.length) return done
+    await sleep(1000)
+  }
+  return null
+}
+
+async function health(c: Ctx): Promise<void> {
+  const live = c.guests.filter((g) => g.alive)
+  const t = await until(c, live, (m) => live.filter((g) => g !== m), (r) => r?.state === 'up' && r.rttUs !== null, 120_000)
+  if (!t) c.fail('health: not every monitor shows every other guest up with an RTT within 120 s')
+  else c.details.push(`health: all ${live.length} monitors show ${live.length - 1} peers up with an RTT`)
+}
+
+/** The survivors' own log lines for killed peer k: a suspect then a down change, with the silence at the down mark. */
+function downLines(log: string, self: string, peer: string): {suspect: boolean; silentMs: number | null} {
+  let suspect = false
+  let silentMs: number | null = null
+  for (const l of log.split('\n')) {
+    const m = /p2p-health: change self=(\w+) peer=(\w+) state=(\w+) .* silent_ms=(\d+)/.exec(l)
+    if (!m || m[1] !== self || m[2] !== peer) continue
+    if (m[3] === 'suspect') suspect = true
+    if (m[3] === 'down' && silentMs === null) silentMs = Number(m[4])
+    if (m[3] === 'up') { suspect = false; silentMs = null }
+  }
+  return {suspect, silentMs}
+}
+
+async function churn(c: Ctx, kill: number[], downBoundMs: number): Promise<void> {
+  const victims = kill.map((k) => c.guests.find((g) => g.guest === k))
+  if (victims.some((v) => !v) || kill.length < 1) { c.fail(`churn: no guests ${kill.join(',')} to kill`); return }
+  const dead = victims as LanGuest[]
+  const t0 = Date.now()
+  await Promise.all(dead.map(async (v) => { await c.control.kill(v.guest); v.alive = false }))
+  const survivors = c.guests.filter((g) => g.alive)
+  const down = await until(c, survivors, () => dead, (r) => r?.state === 'down', 120_000)
+  const detectMs = Date.now() - t0
+  if (!down) { c.fail(`churn: the survivors did not all mark guests ${kill.join(',')} down within 120 s`); return }
+  // The bound is the detector's, on each monitor's own clock: down after health_down of silence, one loop turn late at most (+ slack).
+  const silences: number[] = []
+  for (const s of survivors) {
+    const log = readFileSync(c.control.serialPath(s.guest), 'utf8')
+    for (const v of dead) {
+      const d = downLines(log, s.id, v.id)
+      if (!d.suspect) c.fail(`churn: guest ${s.guest} marked guest ${v.guest} down without suspecting it first`)
+      if (d.silentMs === null) c.fail(`churn: guest ${s.guest} printed no down line for guest ${v.guest}`)
+      else {
+        silences.push(d.silentMs)
+        if (d.silentMs > downBoundMs) c.fail(`churn: guest ${s.guest} marked guest ${v.guest} down after ${d.silentMs} ms of silence (bound ${downBoundMs} ms)`)
+      }
+    }
+  }
+  c.findings.churnDown = {killed: kill, wallMsToAllDown: detectMs, perMonitorMs: Object.fromEntries(down), silenceAtDownMs: silences}
+  c.details.push(`churn: guests ${kill.join(',')} killed; ${survivors.length} monitors marked them suspect then down after ${Math.min(...silences)}-${Math.max(...silences)} ms of silence (bound ${downBoundMs} ms), all within ${(detectMs / 1000).toFixed(1)} s wall`)
+
+  // The first victim comes back with the same command line: the same seed, so the same PeerId.
+  const back = dead[0]
+  const since = Date.now()
+  await c.control.restart(back.guest)
+  const again = await waitGuest(c, back.guest, since)
+  if (again.id !== back.id) c.fail(`churn: guest ${back.guest} came back as ${again.id}, not ${back.id}`)
+  Object.assign(back, again, {alive: true})
+  const live = c.guests.filter((g) => g.alive)
+  const t1 = Date.now()
+  const up = await until(c, live, (m) => (m === back ? live.filter((g) => g !== back) : [back]), (r) => r?.state === 'up' && r.rttUs !== null, 180_000)
+  if (!up) { c.fail(`churn: guest ${back.guest} was not marked up again by every monitor within 180 s`); return }
+  // The one that stays dead is still down everywhere.
+  for (const v of dead.slice(1)) {
+    for (const s of survivors) {
+      const rows = await healthOf(c, s)
+      const row = rows?.find((r) => r.peer === v.id)
+      if (row?.state !== 'down') c.fail(`churn: guest ${s.guest} shows killed guest ${v.guest} as ${row?.state ?? 'unknown'}`)
+    }
+  }
+  c.findings.churnRejoin = {guest: back.guest, wallMsToAllUp: Date.now() - t1}
+  c.details.push(`churn: guest ${back.guest} restarted with the same seed (same PeerId), redialled and marked up by all ${live.length} monitors in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
+}
+
+export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, signal: AbortSignal, since: number): Promise<PeerVerdict> {
+  const opt = spec.options ?? {}
+  const steps = (opt.steps as Step[] | undefined) ?? ['mesh', 'identify', 'ping', 'echo']
+  const num = (k: string, d: number) => (typeof opt[k] === 'number' ? (opt[k] as number) : d)
+  const details: string[] = []
+  const findings: Record<string, unknown> = {}
+  let ok = true
+  const control = ctx.guests!
+  const c: Ctx = {ns, cli: path.join(ctx.repoRoot, 'build/host/p2p'), guests: [], control, signal, since, details, findings,
+    fail: (why) => { ok = false; details.push(why) }}
+  try {
+    const t0 = Date.now()
+    for (let g = 1; g <= control.count; g++) c.guests.push(await waitGuest(c, g, since))
+    findings.bootMs = Date.now() - t0
+    const ids = new Set(c.guests.map((g) => g.id))
+    if (ids.size !== c.guests.length) c.fail(`the guests share PeerIds (${ids.size} distinct of ${c.guests.length}): give each its own seed ({guest})`)
+    for (const step of steps) {
+      if (!ok) break
+      if (step === 'mesh') await mesh(c)
+      else if (step === 'identify') await identify(c)
+      else if (step === 'ping') await ping(c, num('pings', 10))
+      else if (step === 'echo') await echo(c, num('echoStreams', 16), num('echoSize', 65536))
+      else if (step === 'health') await health(c)
+      else if (step === 'churn') await churn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS)
+    }
+  } catch (error) {
+    c.fail((error as Error).message.slice(0, 2000))
+  } finally {
+    // Each live guest's last health table goes to its console (the overlay), then it quits.
+    await Promise.all(c.guests.filter((g) => g.alive).map(async (g) => {
+      if (steps.includes('health')) await cli(c, g, ['health'], 60_000)
+      const q = await cli(c, g, ['quit'], 60_000)
+      if (q.lines.at(-1) !== 'ok bye') c.fail(`guest ${g.guest} quit: ${q.lines.join(' | ')}`)
+    }))
+  }
+  return {ok, detail: details.join('; '), findings}
+}
