@@ -124,7 +124,7 @@ export const cases: CaseDef[] = [
   {
     id: 'socket_errors',
     phase: 3,
-    title: 'Socket syscall errors: stream sockets, unbound/unconnected sends, double bind, bad families and addresses, bad pointers, oversize, recv timeout and non-blocking',
+    title: 'Socket syscall errors: stream sockets, unbound/unconnected sends, double bind, bad families and addresses, bad pointers, oversize, recv timeout and non-blocking; multicast memberships (IP_ADD/DROP_MEMBERSHIP, IP_MULTICAST_TTL) and their errors, a port shared under SO_REUSEADDR, the source address of a connected datagram socket',
     components: ['sockets', 'socket-syscalls'],
     syscalls: ['SYS_SOCKET', 'SYS_BIND', 'SYS_CONNECT', 'SYS_LISTEN', 'SYS_ACCEPT', 'SYS_SEND', 'SYS_RECV', 'SYS_SENDTO', 'SYS_RECVFROM', 'SYS_CLOSE'],
     profile: 'e1000-user',

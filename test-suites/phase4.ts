@@ -46,6 +46,22 @@ export const cases: CaseDef[] = [
     expect: {log: ['ok 1 p2pd']},
   },
   {
+    // Nothing tells either side the other's address: js-libp2p's @libp2p/mdns
+    // and p2pd's mdns module (user/p2p/core/mdns.c) find each other, while the
+    // kernel's responder (mdns=1) shares UDP 5353 with p2pd.
+    id: 'p2p_mdns_tap',
+    phase: 4,
+    title: 'libp2p mDNS over TAP: unmodified js-libp2p with @libp2p/mdns discovers p2pd (_p2p._udp.local, dnsaddr= TXT) and dials the discovered address (identify checked from js, 10 pings); p2pd discovers a second js node by its mDNS answer and dials it itself (outbound in p2p peers, 10 pings, seen by js); the kernel responder shares port 5353; tshark: the guest\'s queries and answers have IP TTL 255, no malformed guest frame',
+    components: ['libp2p-mdns', 'mdns', 'tap', 'udp'],
+    syscalls: ['SYS_SETSOCKOPT', 'SYS_SENDTO', 'SYS_RECVFROM', 'SYS_CONNECT'],
+    profile: 'e1000-tap',
+    append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 mdns=1 init=/bin/p2pd:port=4001:seed=kos-mdns:ctl_listen=0.0.0.0:mdns=1:mdns_interval=2000',
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'libp2p-mdns', options: {pings: 10}},
+    expect: {log: ['ok 1 p2pd', 'p2pd: mdns on as ', 'mdns: responding as kos-123456.local']},
+  },
+  {
     id: 'p2p_selftest',
     phase: 4,
     title: 'Two kos libp2p nodes in one ring-3 process, linked in memory: multistream-select, Noise XX with the libp2p payload, yamux, identify both ways, 5 pings, 16 x 64 KiB echo verified; a bad identity signature, yamux frames with a bad version, type, stream id or window and a PeerId mismatch each close only their connection with the reason counted; varint, base58btc, PeerId, multiaddr and multistream encodings',

@@ -14,7 +14,7 @@ static long udp_socket(void) { return socket(AF_INET, SOCK_DGRAM, 0); }
 
 int main(void)
 {
-    ktap_begin("net_errors", 38);
+    ktap_begin("net_errors", 51);
     struct sockaddr_in a;
 
     /* socket() */
@@ -97,6 +97,40 @@ int main(void)
     ktap_ok(got == 9 && memcmp(big, "via write", 9) == 0, "write_read_on_socket_fds");
     close((int)la);
     close((int)lb);
+
+    /* multicast memberships and shared ports (SO_REUSEADDR) */
+    long m1 = udp_socket(), m2 = udp_socket(), m3 = udp_socket();
+    struct kos_ip_mreq mr = {htonl(IPV4(224, 0, 0, 251)), 0};
+    KTAP_EXPECT_EQ("mcast_join", setsockopt((int)m1, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr), 0);
+    KTAP_EXPECT_EQ("mcast_join_twice_eaddrinuse", setsockopt((int)m1, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr), -EADDRINUSE);
+    KTAP_EXPECT_EQ("mcast_join_short_optlen", setsockopt((int)m1, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, 4), -EINVAL);
+    struct kos_ip_mreq unicast = {htonl(IPV4(10, 0, 2, 2)), 0}, foreign = {htonl(IPV4(224, 0, 0, 251)), htonl(IPV4(1, 2, 3, 4))};
+    KTAP_EXPECT_EQ("mcast_join_unicast_group", setsockopt((int)m2, IPPROTO_IP, IP_ADD_MEMBERSHIP, &unicast, sizeof unicast), -EINVAL);
+    KTAP_EXPECT_EQ("mcast_join_foreign_interface", setsockopt((int)m2, IPPROTO_IP, IP_ADD_MEMBERSHIP, &foreign, sizeof foreign), -EADDRNOTAVAIL);
+    struct kos_ip_mreq other = {htonl(IPV4(224, 0, 0, 252)), 0};
+    KTAP_EXPECT_EQ("mcast_drop_not_joined", setsockopt((int)m1, IPPROTO_IP, IP_DROP_MEMBERSHIP, &other, sizeof other), -EADDRNOTAVAIL);
+    KTAP_EXPECT_EQ("mcast_drop", setsockopt((int)m1, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof mr), 0);
+    long ms = socket(AF_INET, SOCK_STREAM, 0);
+    KTAP_EXPECT_EQ("mcast_join_on_stream", setsockopt((int)ms, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr), -ENOPROTOOPT);
+    close((int)ms);
+    KTAP_EXPECT_EQ("mcast_ttl_256_einval", setsockopt_int((int)m1, IPPROTO_IP, IP_MULTICAST_TTL, 256), -EINVAL);
+    int ttl = 0;
+    socklen_t tl = sizeof ttl;
+    ktap_ok(setsockopt_int((int)m1, IPPROTO_IP, IP_MULTICAST_TTL, 255) == 0 &&
+            getsockopt((int)m1, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, &tl) == 0 && ttl == 255, "mcast_ttl_set_get");
+    struct sockaddr_in p5400 = sockaddr_ipv4(0, 5400);
+    setsockopt_int((int)m1, SOL_SOCKET, SO_REUSEADDR, 1);
+    setsockopt_int((int)m2, SOL_SOCKET, SO_REUSEADDR, 1);
+    ktap_ok(bind((int)m1, &p5400, sizeof p5400) == 0 && bind((int)m2, &p5400, sizeof p5400) == 0, "reuseaddr_shares_port");
+    KTAP_EXPECT_EQ("shared_port_needs_reuseaddr", bind((int)m3, &p5400, sizeof p5400), -EADDRINUSE);
+    close((int)m1);
+    close((int)m2);
+    /* a connected datagram socket names the source address of its route */
+    struct sockaddr_in name;
+    socklen_t nl = sizeof name;
+    connect((int)m3, &gw, sizeof gw);
+    ktap_ok(getsockname((int)m3, &name, &nl) == 0 && ntohl(name.sin_addr) == IPV4(10, 0, 2, 15), "connected_dgram_sockname");
+    close((int)m3);
 
     /* close: the port is free again, the descriptor is gone */
     close((int)s1);

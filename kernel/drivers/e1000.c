@@ -143,14 +143,21 @@ static void read_mac(uint8_t mac[6])
 
 /* Multicast table: with RCTL.MO = 0 the 12-bit hash is destination address
  * bits 47:36, i.e. (mac[4] >> 4) | (mac[5] << 4). */
-void e1000_add_multicast(const uint8_t mac[6])
+static void program_mta(struct netif *nif, const uint8_t mac[6])
 {
+    (void)nif;
     if (!nic.present)
         return;
     uint32_t hash = ((uint32_t)(mac[4] >> 4) | ((uint32_t)mac[5] << 4)) & 0xfff;
     uint32_t reg = E1000_MTA + 4 * (hash >> 5);
     wr(reg, e1000_read_reg(reg) | (1u << (hash & 31)));
-    netif_join_mcast(&nic.nif, mac);
+}
+
+void e1000_add_multicast(const uint8_t mac[6])
+{
+    program_mta(&nic.nif, mac);
+    if (nic.present)
+        netif_join_mcast(&nic.nif, mac);
 }
 
 static void rx_drain(void)
@@ -314,6 +321,7 @@ int e1000_init(void)
     nic.nif.name = "e1000";
     nic.nif.transmit = e1000_transmit;
     nic.nif.poll = e1000_poll;
+    nic.nif.program_mcast = program_mta;
     nic.nif.driver = &nic;
     nic.present = true;
 

@@ -42,8 +42,7 @@ static void start_mdns(void)
     char on[8], host[64];
     if (!cmdline_get("mdns", on, sizeof on) || strcmp(on, "1") != 0)
         return;
-    static const uint8_t group_mac[ETH_ALEN] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
-    e1000_add_multicast(group_mac);
+    netif_join_group(net_default_if, MDNS_GROUP);
     bool named = cmdline_get("hostname", host, sizeof host);
     unsigned long f = net_lock();
     int rc = mdns_start(net_default_if, named ? host : NULL);

@@ -436,6 +436,7 @@ int mdns_start(struct netif *nif, const char *hostname)
     }
     if (!port_bound) {
         port_binding.input = mdns_port_input;
+        port_binding.reuse = true;   /* user sockets may share 5353 (udp.h) */
         int rc = udp_bind(&port_binding, MDNS_PORT);
         if (rc < 0)
             return rc;

@@ -194,6 +194,22 @@ int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN])
     return 0;
 }
 
+int netif_join_group(struct netif *nif, uint32_t group)
+{
+    if ((group >> 28) != 0xe)
+        return -EINVAL;
+    uint8_t mac[ETH_ALEN];
+    eth_mcast_mac(group, mac);
+    for (int i = 0; i < nif->mcast_count; i++)
+        if (memcmp(nif->mcast[i], mac, ETH_ALEN) == 0)
+            return 0;
+    if (nif->mcast_count >= NETIF_MAX_MCAST)
+        return -ENOSPC;
+    if (nif->program_mcast)
+        nif->program_mcast(nif, mac);
+    return netif_join_mcast(nif, mac);
+}
+
 void net_poll(void)
 {
     net_loopback_drain();

@@ -78,6 +78,8 @@ struct netif;
 typedef int (*netif_transmit_fn)(struct netif *nif, const void *frame, size_t len);
 /* Drains the NIC's receive ring into net_input (polling fallback). */
 typedef void (*netif_poll_fn)(struct netif *nif);
+/* Lets a multicast MAC through the NIC's own filter (NULL: nothing to program). */
+typedef void (*netif_mcast_fn)(struct netif *nif, const uint8_t mac[ETH_ALEN]);
 
 #define NETIF_MAX_MCAST 4
 
@@ -87,6 +89,7 @@ struct netif {
     uint32_t ip, mask, gw;               /* host byte order */
     netif_transmit_fn transmit;
     netif_poll_fn poll;
+    netif_mcast_fn program_mcast;
     void *driver;
     uint8_t mcast[NETIF_MAX_MCAST][ETH_ALEN]; /* joined multicast MACs */
     int mcast_count;
@@ -118,6 +121,10 @@ void net_config_from_cmdline(struct netif *nif, const char *cmdline);
 void net_register(struct netif *nif);
 /* Accepts a multicast MAC in the software filter (the driver programs the NIC). */
 int netif_join_mcast(struct netif *nif, const uint8_t mac[ETH_ALEN]);
+/* Joins an IPv4 multicast group: its MAC in the NIC's filter (program_mcast)
+ * and in the software one. Memberships are never left on the NIC: sockets
+ * filter the groups they joined. 0, -EINVAL (not 224.0.0.0/4) or -ENOSPC. */
+int netif_join_group(struct netif *nif, uint32_t group);
 
 /* One received frame from a driver. Never trusts anything in it. */
 void net_input(struct netif *nif, const uint8_t *frame, size_t len);

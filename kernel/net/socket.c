@@ -90,6 +90,7 @@ int sock_create(int domain, int type, int protocol, struct socket **out)
     }
     s->type = type;
     s->nonblocking = nonblocking;
+    s->mcast_ttl = 1;
     open_sockets++;
     *out = s;
     return 0;
@@ -122,6 +123,7 @@ static int bind_locked(struct socket *s, uint32_t ip, uint16_t port)
             return rc;
     }
     s->binding.input = sock_udp_input;
+    s->binding.reuse = s->reuseaddr;
     int rc = udp_bind(&s->binding, port);
     if (rc < 0)
         return rc;
@@ -219,8 +221,9 @@ long sock_sendto(struct socket *s, const void *buf, size_t len, int flags,
     int rc = 0;
     if (!s->bound)
         rc = bind_locked(s, 0, 0);     /* an unbound send gets an ephemeral port */
+    uint8_t ttl = (ip >> 28) == 0xe ? s->mcast_ttl : IPV4_DEFAULT_TTL;
     if (rc == 0)
-        rc = udp_output(nif, s->local_port, ip, port, buf, len);
+        rc = udp_output_ttl(nif, s->local_port, ip, port, ttl, buf, len);
     unlock(f);
     return rc < 0 ? rc : (long)len;
 }
@@ -235,6 +238,13 @@ static void sock_udp_input(struct udp_binding *b, struct netif *nif, const struc
         return;
     if (s->connected && (s->peer_ip != ip->src || s->peer_port != src_port))
         return;
+    if ((ip->dst >> 28) == 0xe) {          /* multicast: only groups it joined */
+        int i = 0;
+        while (i < s->ngroups && s->groups[i] != ip->dst)
+            i++;
+        if (i == s->ngroups)
+            return;
+    }
     if (s->rx_count >= SOCK_RX_QUEUE) {
         s->rx_dropped++;
         net_count_drop(nif, DROP_UDP_QUEUE_FULL);
@@ -481,6 +491,12 @@ int sock_getname(struct socket *s, bool peer, struct kos_sockaddr_in *out)
     if (peer && !connected)
         return -ENOTCONN;
     uint32_t ip = c ? (peer ? c->rip : c->lip) : (peer ? s->peer_ip : s->local_ip);
+    if (!c && !peer && ip == 0 && s->connected) {
+        /* As Linux: a connected datagram socket names the source address
+         * its route uses (how a program learns its own address). */
+        struct netif *nif = net_route(s->peer_ip);
+        ip = nif ? nif->ip : 0;
+    }
     uint16_t port = c ? (peer ? c->rport : c->lport) : (peer ? s->peer_port : s->local_port);
     out->sin_addr = net_htonl(ip);
     out->sin_port = net_htons(port);
@@ -512,7 +528,16 @@ static int sock_opt(struct socket *s, int level, int name, int *v, bool set)
         size = &c->sndbuf;
     else if (c && level == IPPROTO_TCP && name == TCP_NODELAY)
         flag = &c->nodelay;
-    else
+    else if (!c && level == IPPROTO_IP && name == IP_MULTICAST_TTL) {
+        if (!set) {
+            *v = s->mcast_ttl;
+            return 0;
+        }
+        if (*v < 0 || *v > 255)
+            return -EINVAL;
+        s->mcast_ttl = (uint8_t)*v;
+        return 0;
+    } else
         return -ENOPROTOOPT;
     if (flag && set)
         *flag = *v != 0;
@@ -539,6 +564,41 @@ int sock_getopt(struct socket *s, int level, int name, int *value)
 {
     unsigned long f = net_lock();
     int rc = sock_opt(s, level, name, value, false);
+    unlock(f);
+    return rc;
+}
+
+int sock_membership(struct socket *s, bool join, uint32_t group, uint32_t ifaddr)
+{
+    if (s->tcp)
+        return -ENOPROTOOPT;
+    if ((group >> 28) != 0xe)
+        return -EINVAL;
+    struct netif *nif = net_default_if;
+    if (!nif)
+        return -ENODEV;
+    if (ifaddr != 0 && ifaddr != nif->ip)
+        return -EADDRNOTAVAIL;
+    unsigned long f = net_lock();
+    int i = 0, rc = 0;
+    while (i < s->ngroups && s->groups[i] != group)
+        i++;
+    if (!join) {
+        if (i == s->ngroups)
+            rc = -EADDRNOTAVAIL;
+        else
+            s->groups[i] = s->groups[--s->ngroups];
+    } else if (i < s->ngroups) {
+        rc = -EADDRINUSE;
+    } else if (s->ngroups == SOCK_MAX_GROUPS) {
+        rc = -ENOBUFS;
+    } else {
+        rc = netif_join_group(nif, group);
+        if (rc == -ENOSPC)
+            rc = -ENOBUFS;
+        if (rc == 0)
+            s->groups[s->ngroups++] = group;
+    }
     unlock(f);
     return rc;
 }

@@ -38,6 +38,9 @@ struct socket {
     int rx_count;
     uint64_t rx_dropped;
     bool reuseaddr;
+    uint8_t mcast_ttl;          /* IP_MULTICAST_TTL */
+    uint32_t groups[SOCK_MAX_GROUPS]; /* joined multicast groups, host order */
+    int ngroups;
     struct tcp_conn *tcp;       /* SOCK_STREAM: the connection (or listener) */
 };
 
@@ -69,6 +72,12 @@ int sock_shutdown(struct socket *s, int how);
 int sock_getname(struct socket *s, bool peer, struct kos_sockaddr_in *out);
 int sock_setopt(struct socket *s, int level, int name, int value);
 int sock_getopt(struct socket *s, int level, int name, int *value);
+/* IP_ADD_MEMBERSHIP (join) / IP_DROP_MEMBERSHIP on a datagram socket; group
+ * and ifaddr in host order (ifaddr 0 or the NIC's address). 0, -EINVAL (not
+ * a multicast group), -EADDRNOTAVAIL (another interface; dropping a group not
+ * joined), -EADDRINUSE (joined already), -ENOBUFS (SOCK_MAX_GROUPS joined),
+ * -ENODEV (no NIC), -ENOPROTOOPT (a stream socket). */
+int sock_membership(struct socket *s, bool join, uint32_t group, uint32_t ifaddr);
 /* Readiness as FILE_POLL* bits. */
 unsigned sock_poll(struct socket *s);
 

@@ -22,8 +22,9 @@ int udp_bind(struct udp_binding *b, uint16_t port)
 {
     if (port == 0)
         return -EINVAL;
-    if (find_binding(port))
-        return -EADDRINUSE;
+    for (struct udp_binding *o = bindings; o; o = o->next)
+        if (o->port == port && !(o->reuse && b->reuse))
+            return -EADDRINUSE;
     b->port = port;
     b->next = bindings;
     bindings = b;
@@ -71,9 +72,18 @@ void udp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt
     }
     uint16_t sport = net_get16(pkt), dport = net_get16(pkt + 2);
     nif->stats.udp_rx++;
-    struct udp_binding *b = find_binding(dport);
-    if (b) {
-        b->input(b, nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN);
+    /* New bindings go to the front: the last match is the oldest. */
+    struct udp_binding *oldest = NULL;
+    for (struct udp_binding *b = bindings; b; b = b->next) {
+        if (b->port != dport)
+            continue;
+        if (ip->to_broadcast)
+            b->input(b, nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN);
+        oldest = b;
+    }
+    if (oldest) {
+        if (!ip->to_broadcast)
+            oldest->input(oldest, nif, ip, sport, pkt + UDP_HDR_LEN, ulen - UDP_HDR_LEN);
         return;
     }
     net_count_drop(nif, DROP_UDP_NO_PORT);

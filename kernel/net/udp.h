@@ -8,7 +8,11 @@
 #define UDP_EPHEMERAL_LAST 65535
 
 /* The port table: every user of a UDP port (a socket, the mDNS responder)
- * binds it the same way, one binding per port. udp_input hands each
+ * binds it the same way, one binding per port, unless every binding of the
+ * port sets reuse (SO_REUSEADDR on a socket; the mDNS responder always does):
+ * then the port is shared, a multicast or broadcast datagram goes to each of
+ * its bindings and a unicast one to the oldest (as Linux does for
+ * SO_REUSEADDR datagram sockets). udp_input hands each
  * datagram for the port to input, which queues or uses it, or drops it and
  * counts why; a datagram the binding filters out (a connected socket, another
  * peer) is ignored, as the port is not unreachable. A port nobody bound gets
@@ -16,10 +20,12 @@
 struct udp_binding {
     struct udp_binding *next;
     uint16_t port;
+    bool reuse;
     void (*input)(struct udp_binding *b, struct netif *nif, const struct ipv4_info *ip, uint16_t src_port,
                   const uint8_t *data, size_t len);
 };
-/* 0, or -EADDRINUSE when another binding holds port (port 0: -EINVAL). */
+/* 0, or -EADDRINUSE when another binding holds port and not both share it
+ * (port 0: -EINVAL). */
 int udp_bind(struct udp_binding *b, uint16_t port);
 void udp_unbind(struct udp_binding *b);
 bool udp_port_in_use(uint16_t port);

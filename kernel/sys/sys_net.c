@@ -16,6 +16,8 @@
  *   accept(fd, struct kos_sockaddr_in *peer or 0, kos_socklen_t *len or 0)
  *   shutdown(fd, how)                               SHUT_RD, SHUT_WR, SHUT_RDWR
  *   setsockopt(fd, level, name, const int *val, 4)  SO_REUSEADDR SO_RCVBUF SO_SNDBUF TCP_NODELAY
+ *                                                   IP_MULTICAST_TTL (datagram sockets)
+ *   setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP or IP_DROP_MEMBERSHIP, const struct kos_ip_mreq *, 8)
  *   getsockopt(fd, level, name, int *val, kos_socklen_t *len)   also SO_ERROR
  *   getsockname / getpeername(fd, struct kos_sockaddr_in *, kos_socklen_t *len)
  * timeout_ms 0 waits forever; MSG_DONTWAIT or a non-blocking socket
@@ -167,12 +169,21 @@ int64_t sys_setsockopt(const struct syscall_args *a)
     int rc = sock_from_fd(a->a0, &s);
     if (rc < 0)
         return rc;
+    int level = (int)a->a1, name = (int)a->a2;
+    if (level == IPPROTO_IP && (name == IP_ADD_MEMBERSHIP || name == IP_DROP_MEMBERSHIP)) {
+        struct kos_ip_mreq m;
+        if (a->a4 != sizeof m)
+            return -EINVAL;
+        if (copyin(&m, a->a3, sizeof m))
+            return -EFAULT;
+        return sock_membership(s, name == IP_ADD_MEMBERSHIP, net_ntohl(m.imr_multiaddr), net_ntohl(m.imr_interface));
+    }
     if (a->a4 != sizeof(int))
         return -EINVAL;
     int v;
     if (copyin(&v, a->a3, sizeof v))
         return -EFAULT;
-    return sock_setopt(s, (int)a->a1, (int)a->a2, v);
+    return sock_setopt(s, level, name, v);
 }
 
 int64_t sys_getsockopt(const struct syscall_args *a)

@@ -15,6 +15,7 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
+import {p2pMdnsInterop} from './libp2pmdns.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {errorsTap, streamTap} from './tcpstream.js'
 import {readScreen} from '../screen/index.js'
@@ -306,6 +307,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'),
         pings: num(spec, 'pings', 20), echoStreams: num(spec, 'echoStreams', 100), echoSize: num(spec, 'echoSize', 65536),
       }), P2PD_READY)
+    case 'libp2p-mdns': {
+      // No address handed over: js-libp2p and p2pd (mdns=1) find each other by mDNS.
+      const since = Date.now()
+      return tapPeer(spec, ctx, (ns, signal, m) => p2pMdnsInterop({
+        ns, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'),
+        pings: num(spec, 'pings', 10), serialPath: ctx.serialPath, since,
+      }, signal), P2PD_READY)
+    }
     case 'mdns-tap':
       return tapPeer(spec, ctx, async (ns, signal) => {
         const report = await runMdnsAgent({
@@ -381,4 +390,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']

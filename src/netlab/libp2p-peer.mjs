@@ -29,7 +29,7 @@ const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 const services = {identify: identify(), ping: ping()}
 if (job.mdns) {
   const {mdns} = await import('@libp2p/mdns')
-  services.mdns = mdns({interval: job.mdnsIntervalMs ?? 1000})
+  services.mdns = mdns({interval: job.mdnsIntervalMs ?? 1000, broadcast: job.mdnsBroadcast ?? true})
 }
 const node = await createLibp2p({
   addresses: {listen: [job.listen ?? '/ip4/127.0.0.1/tcp/0']},

@@ -1,8 +1,9 @@
 // The p2p programs that are KTAP suites in the guest, built for the host with
 // the host profile and sanitizers, run, and read with the project's KTAP
 // parser: /bin/p2p_crypto (every crypto primitive against its published
-// vectors) and /bin/p2p_selftest (two nodes linked in memory: the whole
-// upgrade, identify, ping, echo, and bad input on every layer). The C code
+// vectors), /bin/p2p_selftest (two nodes linked in memory: the whole
+// upgrade, identify, ping, echo, and bad input on every layer) and
+// /bin/p2p_mdns_codec (the libp2p mDNS messages). The C code
 // checks each value; this test asserts that every planned result ran and
 // passed. The programs print their results as a subtest (user/lib/ktap.c);
 // the top level around it is what the kernel adds in the guest: ok when the
@@ -63,5 +64,15 @@ describe('p2p KTAP programs (host build)', () => {
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
       'noise_yamux_upgrade_and_identify_both_ways', 'echo_16_streams_of_64k_verified', 'yamux_window_violation_closes_connection',
       'bad_identity_signature_closes_with_noise_bad_signature', 'peer_id_mismatch_refused_by_the_dialler']))
+  })
+
+  it('p2p_mdns_codec: the libp2p mDNS query and answer, a js-style answer, malformed messages refused, 12 results', () => {
+    const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+    const {suite, errors, status} = runProgram('p2p_mdns_codec', sources)
+    expect(errors).toEqual([])
+    expect(suite.plan).toBe(12)
+    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
+    expect(suite.subtests).toHaveLength(12)
+    expect(status).toBe(0)
   })
 })

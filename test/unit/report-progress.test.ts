@@ -236,7 +236,7 @@ describe('buildProgress without results or kernel sources', () => {
       expect(md).toContain('0 of 0 cases passing')
       expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
       expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
-      expect(md).toContain('| 4 | Discovery and P2P | 0 / 0 | 0 / 13 |  | 0 % (no tests yet) |')
+      expect(md).toContain('| 4 | Discovery and P2P | 0 / 0 | 0 / 14 |  | 0 % (no tests yet) |')
     } finally {
       rmSync(empty, {recursive: true, force: true})
     }

@@ -41,9 +41,12 @@ void plat_close(int fd);
 int plat_shutdown_write(int fd);
 int plat_poll(struct plat_pollfd *fds, int n, int timeout_ms);
 
-/* UDP bound to port on any address, joined to a multicast group (0: none). */
+/* UDP bound to port on any address with SO_REUSEADDR (a multicast port is
+ * shared), joined to a multicast group (0: none); multicast leaves with IP
+ * TTL 255 (link-local protocols: RFC 6762 11). */
 int plat_udp_open(uint16_t port, uint32_t group);
 long plat_sendto(int fd, const void *buf, size_t n, uint32_t ip, uint16_t port);
 long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port);
-/* The address the host uses towards the outside (for listen addresses), 0 if unknown. */
+/* The address the host uses towards the outside (for listen addresses): the
+ * source of the route to 224.0.0.251; 0 if unknown. */
 uint32_t plat_primary_ip(void);

@@ -29,6 +29,21 @@
 #define SO_SNDBUF 7
 #define SO_RCVBUF 8
 #define TCP_NODELAY 1     /* level IPPROTO_TCP */
+/* Level IPPROTO_IP, datagram sockets. IP_MULTICAST_TTL takes an int
+ * (0-255, default 1 as on Linux); the memberships take a struct kos_ip_mreq
+ * (optlen 8): a group in 224.0.0.0/4 and an interface address (0 = the NIC).
+ * A socket receives only the groups it joined (Linux's IP_MULTICAST_ALL 0);
+ * its own multicast is not looped back to it. */
+#define IPPROTO_IP 0
+#define IP_MULTICAST_TTL 33
+#define IP_ADD_MEMBERSHIP 35
+#define IP_DROP_MEMBERSHIP 36
+#define SOCK_MAX_GROUPS 4 /* memberships per socket */
+
+struct kos_ip_mreq {
+    uint32_t imr_multiaddr;  /* network byte order */
+    uint32_t imr_interface;  /* network byte order; 0 = the default interface */
+};
 
 /* Address lengths (accept, getsockname, getpeername, getsockopt) are
  * 32-bit in and out, as Linux's socklen_t. */
@@ -42,4 +57,5 @@ struct kos_sockaddr_in {
 };
 
 /* What the syscalls accept as addrlen, and what the kernel copies. */
+_Static_assert(sizeof(struct kos_ip_mreq) == 8, "ip_mreq is 8 bytes, as on Linux");
 _Static_assert(sizeof(struct kos_sockaddr_in) == 16, "sockaddr_in is 16 bytes, as on Linux");

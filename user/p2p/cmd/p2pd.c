@@ -11,6 +11,7 @@
 #include "plat.h"
 #include "core/node.h"
 #include "core/health.h"
+#include "core/mdns.h"
 #include "crypto/sha2.h"
 
 #define MAX_CTL 8
@@ -256,6 +257,7 @@ static const struct node_module daemon_module = {.name = "daemon", .cmds = daemo
 static const struct node_module *const MODULES[] = {
     &daemon_module,
     &health_module,
+    &mdns_module,
     NULL,
 };
 

@@ -184,7 +184,9 @@ int plat_udp_open(uint16_t port, uint32_t group)
         struct ip_mreq m;
         m.imr_multiaddr.s_addr = htonl(group);
         m.imr_interface.s_addr = htonl(INADDR_ANY);
-        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0)
+        int ttl = 255;
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) < 0)
             return close_failed(fd);
     }
     return fd;
@@ -210,5 +212,15 @@ long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port)
 
 uint32_t plat_primary_ip(void)
 {
-    return 0;
+    /* The source address of the route to the mDNS group (nothing is sent). */
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in to = sin_of(0xe00000fbu, 5353), me;
+    socklen_t len = sizeof me;
+    uint32_t ip = 0;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 && getsockname(fd, (struct sockaddr *)&me, &len) == 0)
+        ip = ntohl(me.sin_addr.s_addr);
+    close(fd);
+    return ip;
 }

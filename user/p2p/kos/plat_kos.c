@@ -13,8 +13,6 @@
 #define KOS_SOL_SOCKET 1
 #define KOS_SO_REUSEADDR 2
 #define KOS_SO_ERROR 4
-#define KOS_IPPROTO_IP 0
-#define KOS_IP_ADD_MEMBERSHIP 35
 
 static uint64_t tsc_per_ms;
 
@@ -172,11 +170,16 @@ int plat_udp_open(uint16_t port, uint32_t group)
     long fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return (int)fd;
+    /* Shared with the kernel's mDNS responder when the port is 5353. */
+    int one = 1, ttl = 255;
+    sockopt(KOS_SYS_SETSOCKOPT, (int)fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = sockaddr_ipv4(0, port);
     long r = bind((int)fd, &a, sizeof a);
     if (r == 0 && group) {
-        uint32_t mreq[2] = {htonl(group), 0};
-        r = sockopt(KOS_SYS_SETSOCKOPT, (int)fd, KOS_IPPROTO_IP, KOS_IP_ADD_MEMBERSHIP, mreq, sizeof mreq);
+        struct kos_ip_mreq m = {htonl(group), 0};
+        r = sockopt(KOS_SYS_SETSOCKOPT, (int)fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m);
+        if (r == 0)
+            r = sockopt(KOS_SYS_SETSOCKOPT, (int)fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl);
     }
     if (r < 0) {
         close((int)fd);
@@ -204,5 +207,16 @@ long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port)
 
 uint32_t plat_primary_ip(void)
 {
-    return 0;
+    /* The source address of the route to the mDNS group: a connected
+     * datagram socket names it (nothing is sent). */
+    long fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in to = sockaddr_ipv4(0xe00000fbu, 5353);
+    uint32_t ip = 0;
+    uint16_t port;
+    if (connect((int)fd, &to, sizeof to) < 0 || plat_sock_name((int)fd, &ip, &port) < 0)
+        ip = 0;
+    close((int)fd);
+    return ip;
 }
