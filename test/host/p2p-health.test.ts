@@ -74,6 +74,7 @@ describe('p2pd health monitor', () => {
 
     b.child.kill('SIGSTOP')
     await eventually('a marks b down', () => stateOf(a, b)?.state === 'down')
+    await eventually('a\'s down line has been read', () => a.out().includes(`peer=${b.id} state=down`))
     const changes = parseHealthLines(a.out()).filter((h) => h.event === 'change' && h.to === b.id)
     expect(changes.map((h) => h.state)).toEqual(['up', 'suspect', 'down'])
     expect(changes.every((h) => h.from === a.id && h.addr === `/ip4/127.0.0.1/tcp/${b.port}`)).toBe(true)
@@ -86,6 +87,7 @@ describe('p2pd health monitor', () => {
 
     b.child.kill('SIGCONT')
     await eventually('a redials b and marks it up', () => stateOf(a, b)?.state === 'up')
+    await eventually('a\'s table line has been read', () => /p2p-health: table self=\S+ peer=\S+ state=up rtt_us=\d+ /.test(a.out()))
     expect(parseHealthLines(a.out()).filter((h) => h.event === 'change' && h.to === b.id).map((h) => h.state)).toEqual(['up', 'suspect', 'down', 'up'])
     expect(a.out()).toMatch(/p2p-health: table self=\S+ peer=\S+ state=up rtt_us=\d+ /)
     p2p(a, 'quit')

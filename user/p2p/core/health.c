@@ -1,7 +1,9 @@
 /* The network health monitor: see health.h for the detector and the lines
- * it prints. One long-lived /ipfs/ping/1.0.0 stream per peer carries one
- * ping at a time (the ping spec allows many on one stream); a ping not
- * answered within timeout_ms counts as lost and its stream is given up. */
+ * it prints. Each ping is one /ipfs/ping/1.0.0 stream, closed once answered
+ * (or given up after timeout_ms: lost), and a peer never has two of ours at
+ * once: js-libp2p 3.3 serves at most 2 inbound ping streams per connection
+ * and aborts one after 10 s, so a long-lived stream would be reset under
+ * it and a third (a user's `p2p ping`) refused. */
 #include "core/health.h"
 #include "core/node.h"
 
@@ -14,7 +16,8 @@ struct hpeer {
     struct maddr addr; /* where it can be dialled (has_addr) */
     bool has_addr;
     struct conn *c;    /* the connection pings go over, NULL when none */
-    struct stream *s;  /* the ping stream on c */
+    struct stream *s;  /* our ping stream on c, until it has closed */
+    uint64_t s_fin_ms; /* when we closed our side of s */
     enum health_state state;
     uint64_t srtt_us;
     bool has_rtt;
@@ -165,26 +168,23 @@ static void hping_input(struct stream *s)
         s->want_fin = true;
         return;
     }
-    while (buf_used(&s->rx) >= PING_LEN) {
-        bool same = p->ping_out && memcmp(buf_data(&s->rx), p->payload, PING_LEN) == 0;
-        buf_consume(&s->rx, PING_LEN);
-        if (!same) { /* not what we sent: give the stream up, the ping times out */
-            s->ctx = NULL;
-            p->s = NULL;
-            s->want_fin = true;
-            return;
+    if (buf_used(&s->rx) >= PING_LEN && !s->want_fin) {
+        /* Not what we sent: nothing learnt, the ping times out. */
+        if (p->ping_out && memcmp(buf_data(&s->rx), p->payload, PING_LEN) == 0) {
+            uint64_t rtt = plat_now_us() - p->ping_t0_us;
+            p->srtt_us = health_srtt(p->srtt_us, rtt, !p->has_rtt);
+            p->has_rtt = true;
+            p->ping_out = false;
+            p->last_answer_ms = plat_now_ms();
+            record(p, false);
         }
-        uint64_t rtt = plat_now_us() - p->ping_t0_us;
-        p->srtt_us = health_srtt(p->srtt_us, rtt, !p->has_rtt);
-        p->has_rtt = true;
-        p->ping_out = false;
-        p->last_answer_ms = plat_now_ms();
-        record(p, false);
-    }
-    if (s->fin_rcvd) {
-        s->ctx = NULL;
-        p->s = NULL;
         s->want_fin = true;
+        p->s_fin_ms = plat_now_ms();
+    }
+    buf_consume(&s->rx, buf_used(&s->rx));
+    if (s->fin_rcvd && !s->want_fin) {
+        s->want_fin = true;
+        p->s_fin_ms = plat_now_ms();
     }
 }
 
@@ -276,14 +276,18 @@ static void health_tick(struct node *n)
             if (p->ping_out && now - p->ping_t0_ms > h->cfg.timeout_ms) {
                 record(p, true);
                 p->ping_out = false;
-                if (p->s) {
-                    p->s->ctx = NULL;
+                if (p->s && !p->s->want_fin) {
                     p->s->want_fin = true;
-                    p->s = NULL;
+                    p->s_fin_ms = now;
                 }
             }
-            if (!p->ping_out && now >= p->next_ping_ms) {
-                if (!p->s && (p->s = node_open_stream(p->c, &health_ping, NULL)))
+            /* A stream whose close the peer never answers is forgotten after a while. */
+            if (p->s && p->s->want_fin && now - p->s_fin_ms > 2 * (uint64_t)h->cfg.timeout_ms) {
+                p->s->ctx = NULL;
+                p->s = NULL;
+            }
+            if (!p->ping_out && !p->s && now >= p->next_ping_ms) {
+                if ((p->s = node_open_stream(p->c, &health_ping, NULL)))
                     p->s->ctx = p;
                 if (p->s) {
                     plat_random(p->payload, PING_LEN);
@@ -299,6 +303,9 @@ static void health_tick(struct node *n)
                 p->next_ping_ms = now + h->cfg.period_ms;
             }
         }
+        /* Any bytes from the peer prove it alive: pings queue behind bulk data on a busy connection. */
+        if (p->c && p->c->rx_at_ms > p->last_answer_ms)
+            p->last_answer_ms = p->c->rx_at_ms;
         enum health_state st = health_judge(&h->cfg, now - p->last_answer_ms, p->c != NULL);
         if (st != p->state) {
             set_state(h, p, st, now);

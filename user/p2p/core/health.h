@@ -8,8 +8,9 @@
  *   any     -- its connection closes              -->  down
  *   down    -- a new connection is identified     -->  up
  *
- * "No answer" is measured from the last answered ping (or from when the
- * peer came up), on this node's clock, so a peer that dies is down at most
+ * "No answer" is measured from the last answered ping or the last bytes
+ * received on the peer's connection (a ping waits behind bulk data on a busy
+ * one), or from when the peer came up, on this node's clock, so a peer that dies is down at most
  * down_ms + one loop turn after its last answer, whatever the period. Down
  * peers are dialled again every redial_ms at the address they were known by,
  * so a peer that comes back with the same key rejoins by itself.

@@ -730,6 +730,7 @@ void node_ready(struct node *n, int ci, short revents)
                 return;
             }
             c->in.len += (size_t)k;
+            c->rx_at_ms = plat_now_ms();
             if (buf_used(&c->in) > (4u << 20))
                 break;
         }

@@ -129,6 +129,7 @@ struct conn {
     struct conn *mem_peer;
     bool mem_dirty;
     int last_err;         /* the socket error that closed it (-errno), for the log */
+    uint64_t rx_at_ms;    /* when bytes last came in: the peer is alive (health monitor) */
 };
 
 struct node {
