@@ -9,7 +9,7 @@ import {type Diagnostic, annotations, parseDiagnostics} from './diagnostics.js'
 import {type GraphResult, type StepEvent, runGraph} from './graph.js'
 import {loadState, saveState} from './incremental.js'
 import {acquireBuildLock} from './lock.js'
-import {BUILD_DIR, discoverSources, makePlan, type Toolchains, writeCompileCommands} from './plan.js'
+import {BUILD_DIR, type BuildVariant, buildDirOf, discoverSources, makePlan, type Toolchains, writeCompileCommands} from './plan.js'
 import {loadPackageList, resolveProfile} from './toolchain.js'
 
 export interface BuildOptions {
@@ -20,6 +20,8 @@ export interface BuildOptions {
   log?: (line: string) => void
   /** Force the plain line renderer even on a TTY (e.g. when called by `kos test`). */
   plain?: boolean
+  /** Build this variant (build/VARIANT/) instead of the normal build. */
+  variant?: BuildVariant
 }
 
 export interface BuildResult {
@@ -31,6 +33,7 @@ export interface BuildResult {
 }
 
 export const STATE_FILE = `${BUILD_DIR}/.kos-build-state.json`
+const stateFileOf = (variant?: BuildVariant) => `${buildDirOf(variant)}/.kos-build-state.json`
 export const LOCK_FILE = `${BUILD_DIR}/.kos-build.lock`
 
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
@@ -68,10 +71,11 @@ async function buildLocked(
     wasm: resolveProfile(root, 'wasm', packages),
     host: sources.host.length > 0 || sources.p2p.programs.length > 0 ? resolveProfile(root, 'host', packages) : undefined,
   }
-  const plan = makePlan(root, sources, tc)
-  writeCompileCommands(root, plan.compileCommands)
+  const plan = makePlan(root, sources, tc, opts.variant)
+  // clangd follows the normal build.
+  if (!opts.variant) writeCompileCommands(root, plan.compileCommands)
 
-  const stateFile = path.join(root, STATE_FILE)
+  const stateFile = path.join(root, stateFileOf(opts.variant))
   const state = loadState(stateFile)
   const describe = (e: StepEvent): string | undefined => {
     if (e.kind === 'start') return `[${e.index}] ${e.step.label}${opts.verbose ? `  (${e.reason})` : ''}`

@@ -5,7 +5,7 @@ import {checkKernelImages, checkUserFile} from '../elf/checks.js'
 import {runTool, shellQuote} from '../util/spawn.js'
 import type {Step, StepOutcome} from './graph.js'
 import {INITRD_LIMITS_HEADER, type InitrdEntry, packInitrd, readInitrdLimits} from './initrd.js'
-import {type ResolvedToolchain} from './toolchain.js'
+import {type ResolvedToolchain, type ToolchainProfile} from './toolchain.js'
 import {TEST_IMAGE_NAMES, generateTestImages} from './testimages.js'
 import {compileWatFile} from './wasm.js'
 
@@ -124,7 +124,19 @@ function ensureDirs(root: string, files: string[]): void {
   for (const f of files) mkdirSync(path.dirname(path.resolve(root, f)), {recursive: true})
 }
 
-export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
+/**
+ * A build variant: the kernel and user programs again with the profiles'
+ * extra flags for it (toolchain/kernel.json and user.json "variants"), in a
+ * directory of their own, with its own initrd; the host programs are not
+ * rebuilt. `kos test --sanitize` boots build/sanitize/, `--coverage` build/coverage/.
+ */
+export const BUILD_VARIANTS = ['sanitize', 'coverage'] as const
+export type BuildVariant = (typeof BUILD_VARIANTS)[number]
+export const buildDirOf = (variant?: BuildVariant): string => (variant ? `${BUILD_DIR}/${variant}` : BUILD_DIR)
+
+export function makePlan(root: string, src: Sources, tc: Toolchains, variant?: BuildVariant): Plan {
+  const BUILD_DIR = buildDirOf(variant)
+  const flagsFor = (p: ToolchainProfile) => (variant ? p.variants?.[variant] ?? [] : [])
   const steps: Step[] = []
   const compileCommands: CompileCommand[] = []
 
@@ -150,7 +162,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
   const kernelObjs = src.kernel.map((f) => {
     const isAsm = f.endsWith('.S')
     const fpu = fpuDirs.some((d) => f.startsWith(d + '/'))
-    const flags = isAsm ? (kp.asflags ?? kp.cflags) : [...kp.cflags, ...(fpu ? (kp.fpuFlags ?? []) : (kp.noFpuFlags ?? []))]
+    const flags = isAsm ? (kp.asflags ?? kp.cflags) : [...kp.cflags, ...(fpu ? (kp.fpuFlags ?? []) : (kp.noFpuFlags ?? [])), ...flagsFor(kp)]
     return compile(f, `${BUILD_DIR}/obj`, tc.kernel.tools.cc, flags, isAsm ? 'AS' : 'CC')
   })
   if (kernelObjs.length > 0) {
@@ -177,7 +189,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
   }
 
   // User programs: each user/*.c linked with all of user/lib.
-  const up = tc.user.profile
+  const up = {...tc.user.profile, cflags: [...tc.user.profile.cflags, ...flagsFor(tc.user.profile)]}
   const libObjs = src.userLib.map((f) =>
     compile(f, `${BUILD_DIR}/obj`, tc.user.tools.cc, f.endsWith('.S') ? (up.asflags ?? up.cflags) : up.cflags, f.endsWith('.S') ? 'AS' : 'CC'),
   )
@@ -286,8 +298,8 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
     },
   })
 
-  // Host build of the WASM interpreter.
-  if (tc.host && src.host.length > 0) {
+  // Host build of the WASM interpreter (not again for a variant).
+  if (tc.host && src.host.length > 0 && !variant) {
     const hp = tc.host.profile
     const objs = src.host.map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, hp.cflags, 'HOSTCC'))
     const out = `${BUILD_DIR}/host/kos-wasm`
@@ -299,7 +311,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains): Plan {
   }
 
   // Host build of the libp2p programs (build/host/NAME): the same portable code over POSIX.
-  if (tc.host && src.p2p.programs.length > 0) {
+  if (tc.host && src.p2p.programs.length > 0 && !variant) {
     const flags = [...tc.host.profile.cflags, '-I', 'user/p2p', '-I', 'user/lib']
     // user/lib/ktap.c is plain C under KOS_HOST: the host programs print the guest's KTAP lines.
     const objs = [...src.p2p.lib, ...src.p2p.host, 'user/lib/ktap.c'].map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, flags, 'HOSTCC'))

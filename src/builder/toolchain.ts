@@ -17,6 +17,8 @@ export interface ToolchainProfile {
   fpuFlags?: string[]
   objcopy32?: string[]
   watFeatures?: Record<string, boolean>
+  /** Extra C flags of a build variant (sanitize, coverage), after cflags. */
+  variants?: Record<string, string[]>
 }
 
 export interface PackageList {

@@ -68,6 +68,25 @@ describe('makePlan', () => {
     expect(step('objcopy:kernel32').argv).toEqual(['/x/objcopy', '-O', 'elf32-i386', 'build/kernel.elf', 'build/kernel32.elf'])
   })
 
+  it('a variant builds kernel and user programs in build/VARIANT with the profiles\' extra flags, and no host programs', () => {
+    const v = makePlan(root, discoverSources(root), fakeTc(), 'sanitize')
+    const get = (id: string) => v.steps.find((x) => x.id === id)
+    expect(get('cc:build/sanitize/obj/kernel/mm/pmm.c.o')!.argv).toEqual(expect.arrayContaining(['-fsanitize=undefined', '-DKOS_UBSAN=1', '-mno-sse']))
+    expect(get('cc:build/sanitize/obj/user/hello.c.o')!.argv).toEqual(expect.arrayContaining(['-fsanitize=undefined', '-DKOS_UBSAN=1']))
+    // Assembly gets no C sanitizer flags.
+    expect(get('cc:build/sanitize/obj/kernel/arch/x86_64/boot.S.o')!.argv).not.toContain('-fsanitize=undefined')
+    expect(get('objcopy:kernel32')!.outputs).toEqual(['build/sanitize/kernel32.elf'])
+    expect(get('initrd')!.outputs).toEqual(['build/sanitize/initrd.tar'])
+    expect(v.steps.filter((x) => x.id.startsWith('ld:host/'))).toEqual([])
+    expect(v.steps.every((x) => x.outputs.every((o) => o.startsWith('build/sanitize/')))).toBe(true)
+    const cov = makePlan(root, discoverSources(root), fakeTc(), 'coverage')
+    expect(cov.steps.find((x) => x.id === 'cc:build/coverage/obj/kernel/main.c.o')!.argv).toEqual(expect.arrayContaining(['-fprofile-instr-generate', '-fcoverage-mapping']))
+    // Coverage measures the kernel; user programs are built as usual.
+    expect(cov.steps.find((x) => x.id === 'cc:build/coverage/obj/user/hello.c.o')!.argv).not.toContain('-fprofile-instr-generate')
+    // The normal build has none of it.
+    expect(step('cc:build/obj/kernel/main.c.o').argv).not.toContain('-fsanitize=undefined')
+  })
+
   it('links each user program with all of user/lib', () => {
     const ld = step('ld:user/hello')
     expect(ld.outputs).toEqual(['build/user/hello.elf'])
