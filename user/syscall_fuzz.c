@@ -136,7 +136,9 @@ static void after(long nr, const uint64_t a[6], long ret)
     if (nr == SYS_fork && ret == 0)
         exit(0);
     if (nr == SYS_pipe && ret == 0) {
-        const int *fds = (const int *)a[0];
+        /* The fuzzed buffer may be unaligned: copy it out rather than read an int through it. */
+        int fds[2];
+        memcpy(fds, (const void *)a[0], sizeof fds);
         close(fds[1]);     /* reads of the other end now end at EOF */
     }
 }
