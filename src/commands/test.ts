@@ -1,8 +1,10 @@
 import {Command, Flags} from '@oclif/core'
 import os from 'node:os'
 import {build} from '../builder/index.js'
+import {type BuildVariant, buildDirOf} from '../builder/plan.js'
 import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
+import {coverageReport, coverageSummary} from '../report/coverage.js'
 import {DEFAULT_REPORT_DIR, formatDuration, readResults, writeResults} from '../report/results.js'
 import {runLive} from '../suites/live.js'
 import {loadSuites} from '../suites/load.js'
@@ -20,6 +22,8 @@ export default class Test extends Command {
     '<%= config.bin %> test --all --jobs 2 --junit build/reports/junit.xml',
     '<%= config.bin %> test --case fork --repeat 5',
     '<%= config.bin %> test --suites test/fixtures/suites --no-build --json',
+    '<%= config.bin %> test --sanitize --phase 1',
+    '<%= config.bin %> test --coverage --case fork',
   ]
 
   static override flags = {
@@ -35,7 +39,9 @@ export default class Test extends Command {
     junit: Flags.string({description: 'also write JUnit XML to this file'}),
     build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
     suites: Flags.string({description: 'directory of suite files', default: 'test-suites'}),
-    out: Flags.string({description: 'directory for results.json, junit.xml, summary.md and logs/ (relative to the repository root)', default: DEFAULT_REPORT_DIR}),
+    out: Flags.string({description: 'directory for results.json, junit.xml, summary.md and logs/ (relative to the repository root; default build/reports, build/reports/sanitize or build/reports/coverage)'}),
+    sanitize: Flags.boolean({description: 'boot the UBSan build (build/sanitize/: kernel and user programs with -fsanitize=undefined; each finding is a KTAP failure)', default: false, exclusive: ['coverage']}),
+    coverage: Flags.boolean({description: 'boot the coverage build (build/coverage/: clang source-based coverage of the kernel), merge every case\'s profile and write per-file and per-component figures and HTML to build/reports/coverage/', default: false, exclusive: ['sanitize']}),
   }
 
   async run(): Promise<void> {
@@ -45,20 +51,26 @@ export default class Test extends Command {
     const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(line + '\n')
 
     let results: RunResults
-    const outDir = path.resolve(repoRoot, flags.out)
+    const variant: BuildVariant | undefined = flags.sanitize ? 'sanitize' : flags.coverage ? 'coverage' : undefined
+    const outDir = path.resolve(repoRoot, flags.out ?? (variant ? `${DEFAULT_REPORT_DIR}/${variant}` : DEFAULT_REPORT_DIR))
     // Shown and recorded relative to the repository when inside it.
     const shownOut = path.relative(repoRoot, outDir).startsWith('..') ? outDir : path.relative(repoRoot, outDir) || '.'
     try {
-      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`--out ${flags.out} is not a directory`)
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`--out ${shownOut} is not a directory`)
       const all = await loadSuites(repoRoot, flags.suites, {exclude: flags.suites === 'test-suites' ? ['bench.ts'] : []})
       const cases = selectCases(all, {phases: flags.phase, all: flags.all, caseIds: flags.case, grep: flags.grep, shard: flags.shard})
       if (cases.length === 0) throw new Error('no cases selected')
       if (flags.build) {
-        const b = await build({root: repoRoot, plain: true, log: (l) => process.stderr.write(l + '\n')})
+        const b = await build({root: repoRoot, plain: true, variant, log: (l) => process.stderr.write(l + '\n')})
         if (b.failed) throw new Error(`build failed (${b.summary})`)
       }
       const jobs = flags.jobs ?? os.cpus().length
-      const common = {repoRoot, jobs, timeoutSec: flags.timeout, repeat: flags.repeat, logDir: path.join(shownOut, 'logs')}
+      const dir = buildDirOf(variant)
+      const common = {
+        repoRoot, jobs, timeoutSec: flags.timeout, repeat: flags.repeat, logDir: path.join(shownOut, 'logs'),
+        kernel: `${dir}/kernel32.elf`, initrd: `${dir}/initrd.tar`,
+        ...(variant === 'coverage' ? {profileDir: path.join(shownOut, 'profiles')} : {}),
+      }
       // On a terminal a live view; in CI, in pipes and with --json one plain line per finished case.
       if (process.stdout.isTTY && !flags.json && !process.env.CI) {
         let previous = null
@@ -82,6 +94,18 @@ export default class Test extends Command {
     }
 
     writeResults(results, {dir: outDir, junitPath: flags.junit})
+    if (variant === 'coverage') {
+      try {
+        const cov = await coverageReport({
+          root: repoRoot, profileDir: path.join(outDir, 'profiles'), object: path.join(repoRoot, buildDirOf('coverage'), 'kernel.elf'), outDir,
+          cases: results.cases.map((c) => ({id: c.id, components: c.components})),
+        })
+        for (const l of coverageSummary(cov)) say(l)
+      } catch (error) {
+        process.stderr.write(`kos test: coverage: ${(error as Error).message.split('\n')[0]}\n`)
+        return this.exit(1)
+      }
+    }
     if (flags.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n')
     } else {

@@ -38,6 +38,8 @@ export interface RunCasesOptions {
   symbols?: string
   /** Serial logs go here (relative to repoRoot). */
   logDir?: string
+  /** A coverage build: each guest's raw profile (its debug console, port 0xe9) goes to DIR/CASE[.guestN].profraw (relative to repoRoot). */
+  profileDir?: string
   accel?: 'tcg' | 'kvm'
   /** Peer starter; default: startPeer from src/netlab/index.ts. */
   startPeer?: StartPeer
@@ -138,6 +140,8 @@ export function symbolsElfFor(kernel: string): string {
 }
 
 const qemuLogOf = (serialLog: string) => serialLog.replace(/\.log$/, '.qemu.txt')
+/** Where a guest's coverage profile goes: named as its serial log, in profileDir. */
+export const profilePathOf = (profileDir: string, serialLog: string) => path.join(profileDir, path.basename(serialLog).replace(/\.log$/, '.profraw'))
 
 /** Runs one case once (all its guests) and returns its result. */
 export async function runCase(
@@ -372,6 +376,12 @@ async function runGuest(
     vars,
   })
   if (opts.qemuBinary) argv[0] = opts.qemuBinary
+  if (opts.profileDir) {
+    const profile = profilePathOf(opts.profileDir, finalLog)
+    mkdirSync(path.resolve(opts.repoRoot, opts.profileDir), {recursive: true})
+    rmSync(path.resolve(opts.repoRoot, profile), {force: true})
+    argv.push('-debugcon', `file:${profile}`)
+  }
   const full = [...(peer?.qemuPrefix ?? []), ...argv]
   const proc = startQemu(full, {timeoutMs: timeoutSec * 1000, cwd: opts.repoRoot})
   onStart?.(proc)
