@@ -179,8 +179,41 @@ static void test_misc(void)
     KTAP_EXPECT_EQ("log_too_long", kos_log(big, 4096), -EINVAL);
 }
 
+/* Both gates, the syscall instruction (what every wrapper uses) and the
+ * original int $0x80, reach the same table with the same ABI. */
+static void test_gates(void)
+{
+    KTAP_EXPECT_EQ("int80_getpid_same_as_syscall", syscall6_int80(SYS_getpid, 0, 0, 0, 0, 0, 0), getpid());
+    KTAP_EXPECT_EQ("int80_unknown_number", syscall6_int80(999, 0, 0, 0, 0, 0, 0), -ENOSYS);
+    KTAP_EXPECT_EQ("int80_write_bad_fd", syscall6_int80(SYS_write, 99, (long)"x", 1, 0, 0, 0), -EBADF);
+    KTAP_EXPECT_EQ("int80_write_kernel_pointer", syscall6_int80(SYS_write, 1, (long)KERNEL_PTR, 16, 0, 0, 0),
+                   -EFAULT);
+    KTAP_EXPECT_EQ("int80_write_stdout", syscall6_int80(SYS_write, 1, (long)"    # int80 write\n", 18, 0, 0, 0), 18);
+    KTAP_EXPECT_EQ("syscall_instruction_write_bad_fd", syscall6(SYS_write, 99, (long)"x", 1, 0, 0, 0), -EBADF);
+
+    /* The syscall instruction gives back every register but rax (the
+     * result), rcx and r11 (the CPU's return rip and rflags). */
+    register long r8 __asm__("r8") = 0x0808, r9 __asm__("r9") = 0x0909, r10 __asm__("r10") = 0x1010;
+    register long r12 __asm__("r12") = 0x1212, r13 __asm__("r13") = 0x1313;
+    register long r14 __asm__("r14") = 0x1414, r15 __asm__("r15") = 0x1515;
+    long rax = SYS_getpid, rdi = 0xd1, rsi = 0x51, rdx = 0xd2, rbx = 0xb0, rcx;
+    register long r11 __asm__("r11");
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+b"(rbx), "=c"(rcx), "=r"(r11), "+r"(r8),
+                       "+r"(r9), "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
+                     :
+                     : "memory");
+    (void)rcx;
+    ktap_ok(rdi == 0xd1 && rsi == 0x51 && rdx == 0xd2 && rbx == 0xb0 && r8 == 0x0808 && r9 == 0x0909 &&
+                r10 == 0x1010 && r12 == 0x1212 && r13 == 0x1313 && r14 == 0x1414 && r15 == 0x1515,
+            "syscall_instruction_keeps_registers");
+    KTAP_EXPECT_EQ("syscall_instruction_result", rax, getpid());
+    /* r11 comes back as the rflags the CPU saved: IF (bit 9) set, as ring 3 runs. */
+    ktap_ok((r11 & (1 << 9)) && (r11 & 2), "syscall_instruction_r11_is_rflags");
+}
+
 /* ktap_done() fails the run when this disagrees with the results printed. */
-#define NTESTS 78
+#define NTESTS 87
 
 int main(void)
 {
@@ -191,5 +224,6 @@ int main(void)
     test_ramfs();
     test_mmap();
     test_misc();
+    test_gates();
     return ktap_done();
 }

@@ -2,18 +2,25 @@
 #include "net.h"
 #include "wasm.h"
 
-long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-    register long r10 __asm__("r10") = a3;
-    register long r8 __asm__("r8") = a4;
-    register long r9 __asm__("r9") = a5;
-    long ret;
-    __asm__ volatile("int $0x80"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
-                     : "memory");
-    return ret;
-}
+/* One entry function per gate: syscall6 through the syscall instruction
+ * (the CPU keeps the return rip in rcx and rflags in r11, so both are
+ * clobbered), syscall6_int80 through the original int $0x80. */
+#define SYSCALL_GATE(fn, insn, ...)                                                                 \
+    long fn(long nr, long a0, long a1, long a2, long a3, long a4, long a5)                          \
+    {                                                                                               \
+        register long r10 __asm__("r10") = a3;                                                      \
+        register long r8 __asm__("r8") = a4;                                                        \
+        register long r9 __asm__("r9") = a5;                                                        \
+        long ret;                                                                                   \
+        __asm__ volatile(insn                                                                       \
+                         : "=a"(ret)                                                                \
+                         : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)           \
+                         : "memory", ##__VA_ARGS__);                                                \
+        return ret;                                                                                 \
+    }
+SYSCALL_GATE(syscall6, "syscall", "rcx", "r11")
+SYSCALL_GATE(syscall6_int80, "int $0x80")
+#undef SYSCALL_GATE
 
 /* Every entry of kos/syscalls.h names its user wrapper: one that does not
  * exist (or is misspelt) fails the build here. */

@@ -9,7 +9,9 @@
 #include <kos/wait.h>
 #include <kos/signal.h>
 
+/* Enters through the syscall instruction; syscall6_int80 through int $0x80 (the same ABI). */
 long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long syscall6_int80(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
 __attribute__((noreturn)) void exit(int status);
 long sched_yield(void);

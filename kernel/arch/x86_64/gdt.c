@@ -45,7 +45,10 @@ void gdt_init(void)
     __asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS));
 }
 
+uint64_t syscall_kernel_rsp;
+
 void tss_set_rsp0(uint64_t rsp0)
 {
     tss.rsp[0] = rsp0;
+    syscall_kernel_rsp = rsp0;
 }

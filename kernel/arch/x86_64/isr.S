@@ -1,5 +1,8 @@
 /* Interrupt entry points: every vector lands in isr_common with the same
- * frame layout (struct trapframe in trap.h). */
+ * frame layout (struct trapframe in trap.h); the syscall instruction builds
+ * that frame too (syscall_entry). */
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
 
 .macro ISR_NOERR vec
     .global isr\vec
@@ -14,6 +17,42 @@ isr\vec:
 isr\vec:
     pushq $\vec
     jmp isr_common
+.endm
+
+/* The general registers of struct trapframe, rax pushed first. */
+.macro PUSH_GPRS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+.macro POP_GPRS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
 .endm
 
     .text
@@ -68,21 +107,7 @@ ISR_NOERR 47
 ISR_NOERR 128
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     /* Whatever RFLAGS.AC ring 3 (or an interrupted user copy) had, the handler
      * runs with SMAP enforced; iretq puts the interrupted AC back. */
     testb $1, cpu_smap_enabled(%rip)
@@ -93,23 +118,50 @@ isr_common:
     call trap_dispatch
     .global trap_restore
 trap_restore:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     add $16, %rsp           /* vector and error code */
     iretq
+
+/* The syscall instruction's entry (LSTAR, set by idt_init). The CPU put
+ * the user rip in rcx and rflags in r11, masked IF, DF, TF and AC (FMASK)
+ * and left rsp and the segment bases alone: one CPU, interrupts off, so the
+ * user rsp waits in a global while the frame is built. The frame is the one
+ * int $0x80 makes (vector 0x80, the user's cs and ss), so everything after
+ * it (dispatch, signals, restarts, preemption) is the same code. */
+    .global syscall_entry
+syscall_entry:
+    mov %rsp, syscall_user_rsp(%rip)
+    mov syscall_kernel_rsp(%rip), %rsp
+    pushq $USER_DS
+    pushq syscall_user_rsp(%rip)
+    pushq %r11
+    pushq $USER_CS
+    pushq %rcx
+    pushq $0
+    pushq $0x80
+    PUSH_GPRS
+    mov %rsp, %rdi
+    call trap_dispatch
+    /* sysretq puts rip from rcx and rflags from r11: it returns what the
+     * frame says only while the frame's rcx is its rip and r11 its rflags
+     * (any frame a syscall left alone). A frame changed by a signal, a
+     * restart or sigreturn, or a non-canonical rip (sysret would fault in
+     * ring 0) takes iretq. */
+    mov TF_RIP(%rsp), %rcx
+    cmp TF_RCX(%rsp), %rcx
+    jne trap_restore
+    mov TF_RFLAGS(%rsp), %r11
+    cmp TF_R11(%rsp), %r11
+    jne trap_restore
+    cmpq $USER_CS, TF_CS(%rsp)
+    jne trap_restore
+    cmpq $USER_DS, TF_SS(%rsp)
+    jne trap_restore
+    shr $47, %rcx
+    jnz trap_restore
+    POP_GPRS
+    mov 40(%rsp), %rsp      /* past vector, error, rip, cs, rflags: the user rsp */
+    sysretq
 
     .global trap_return
 trap_return:
@@ -135,6 +187,11 @@ swtch:
     popq %rbx
     popq %rbp
     ret
+
+    .bss
+    .align 8
+syscall_user_rsp:
+    .quad 0
 
     .section .rodata
     .global isr_table

@@ -26,8 +26,15 @@
 
 /* EFER (MSR 0xC0000080) */
 #define MSR_EFER  0xC0000080
+#define EFER_SCE  (1 << 0)   /* syscall/sysret enabled */
 #define EFER_LME  (1 << 8)
 #define EFER_NXE  (1 << 11)
+
+/* The syscall instruction's MSRs (SDM vol. 3, 5.8.8) */
+#define MSR_STAR  0xC0000081  /* [47:32] kernel cs (ss = +8), [63:48] sysret base (ss = +8, cs = +16) */
+#define MSR_LSTAR 0xC0000082  /* 64-bit entry point */
+#define MSR_FMASK 0xC0000084  /* rflags bits cleared on entry */
+#define RFLAGS_AC        (1 << 18)
 
 /* CPUID leaf 7, EBX */
 #define CPUID7_EBX_SMEP (1 << 7)

@@ -9,6 +9,13 @@
 #include "lib/printf.h"
 #include "lib/panic.h"
 
+#include <stddef.h>
+
+_Static_assert(offsetof(struct trapframe, r11) == TF_R11 && offsetof(struct trapframe, rcx) == TF_RCX &&
+                   offsetof(struct trapframe, rip) == TF_RIP && offsetof(struct trapframe, cs) == TF_CS &&
+                   offsetof(struct trapframe, rflags) == TF_RFLAGS && offsetof(struct trapframe, ss) == TF_SS,
+               "isr.S's TF_* offsets match struct trapframe");
+
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
     "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",

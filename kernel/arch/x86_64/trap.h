@@ -1,4 +1,16 @@
 #pragma once
+
+/* Offsets of struct trapframe's fields, for the entry code in isr.S
+ * (checked against the struct in trap.c). */
+#define TF_R11    (4 * 8)
+#define TF_RCX    (12 * 8)
+#define TF_RIP    (17 * 8)
+#define TF_CS     (18 * 8)
+#define TF_RFLAGS (19 * 8)
+#define TF_SS     (21 * 8)
+#define T_SYSCALL 0x80
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -30,7 +42,6 @@ struct trapframe {
 #define T_MCHK      18
 #define T_SIMD      19
 #define T_IRQ0      32
-#define T_SYSCALL   0x80
 
 #define PF_PRESENT  (1u << 0)
 #define PF_WRITE    (1u << 1)
@@ -62,3 +73,4 @@ void trap_set_user_hooks(const struct trap_user_hooks *hooks);
 /* Returns to user mode from a trapframe on the current kernel stack (isr.S). */
 __attribute__((noreturn)) void trap_return(struct trapframe *tf);
 const char *trap_name(uint64_t vector);
+#endif
