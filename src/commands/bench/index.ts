@@ -9,13 +9,23 @@ export default class Bench extends Command {
   static override description =
     'Run the benchmark cases of test-suites/bench.ts in QEMU, one at a time, and record their "# metric" figures in build/reports/bench.json (figures are never pass/fail; a benchmark that does not complete is an error)'
 
-  static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --case null_syscall --json', '<%= config.bin %> bench --case bench_pipe_throughput --no-build']
+  static override examples = [
+    '<%= config.bin %> bench',
+    '<%= config.bin %> bench --case null_syscall --json',
+    '<%= config.bin %> bench --case bench_pipe_throughput --no-build',
+    '<%= config.bin %> bench --vs linux --rounds 3',
+  ]
 
   static override flags = {
     case: Flags.string({description: 'only this benchmark case (repeatable)', multiple: true}),
     json: Flags.boolean({description: 'print the recorded figures as JSON on stdout', default: false}),
     timeout: Flags.integer({description: 'override every case timeout (seconds)', min: 1}),
     'no-build': Flags.boolean({description: 'do not run `kos build` first', default: false}),
+    vs: Flags.string({
+      description: 'run the benchmarks that have a Linux counterpart on kos and on Debian\'s Linux kernel (linux-image-amd64, busybox-static initramfs) in the same QEMU, rounds alternating, and record medians and kos/Linux ratios',
+      options: ['linux'],
+    }),
+    rounds: Flags.integer({description: 'with --vs linux: rounds of kos then Linux; the median is kept', min: 1, default: 3}),
   }
 
   async run(): Promise<void> {
@@ -31,6 +41,17 @@ export default class Bench extends Command {
           process.stderr.write('kos bench: build failed; no benchmark ran\n')
           return this.exit(EXIT_FAILED)
         }
+      }
+      if (flags.vs === 'linux') {
+        if (flags.case) throw new InputError('--case and --vs linux do not go together: --vs linux runs the benchmarks that have a Linux counterpart')
+        const {runVsLinux, vsLinuxTable} = await import('../../bench/linux.js')
+        const vs = await runVsLinux(
+          {root, rounds: flags.rounds, timeoutSec: flags.timeout, log: (line) => process.stderr.write(line + '\n')},
+          await defaultBenchDeps(),
+        )
+        if (flags.json) process.stdout.write(JSON.stringify({kernel: vs.kernel, rows: vs.rows}, null, 2) + '\n')
+        else this.log(vsLinuxTable(vs.rows).trimEnd() + `\nLinux: ${vs.kernel}\nrecorded in ${vs.benchPath}`)
+        return
       }
       outcome = await runBenchmarks(
         {
