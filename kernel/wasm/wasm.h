@@ -139,6 +139,10 @@ static inline int wasm_name_eq(wasm_name a, wasm_name b)
     return 1;
 }
 
+/* n bytes are well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF), as the binary and text formats require of names. */
+int wasm_utf8_valid(const uint8_t *s, size_t n);
+
 /* An import or export target. */
 typedef struct wasm_extern {
     uint8_t kind; /* WASM_EXTERN_* */

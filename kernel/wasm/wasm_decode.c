@@ -152,9 +152,9 @@ static int rd_bytes(dec *d, uint32_t n, const uint8_t **out)
     return 1;
 }
 
-static int utf8_valid(const uint8_t *s, uint32_t n)
+int wasm_utf8_valid(const uint8_t *s, size_t n)
 {
-    uint32_t i = 0;
+    size_t i = 0;
     while (i < n) {
         uint8_t c = s[i];
         uint32_t len, cp;
@@ -175,7 +175,7 @@ static int utf8_valid(const uint8_t *s, uint32_t n)
         }
         if (i + len > n)
             return 0;
-        for (uint32_t k = 1; k < len; k++) {
+        for (size_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xc0) != 0x80)
                 return 0;
             cp = (cp << 6) | (s[i + k] & 0x3f);
@@ -197,7 +197,7 @@ static int rd_name(dec *d, wasm_name *out)
     if (n > (size_t)(d->end - d->p))
         return fail(d, "unexpected end (length out of bounds)");
     TRY(rd_bytes(d, n, &s));
-    if (!utf8_valid(s, n))
+    if (!wasm_utf8_valid(s, n))
         return fail(d, "malformed UTF-8 encoding");
     if (out) {
         char *c = wasm_alloc(n + 1);
@@ -750,7 +750,7 @@ typedef struct fuel_site {
 
 typedef struct fc {
     dec *d;
-    uint32_t op_pc[2]; /* where the last two opcodes were emitted (NONE: unknown) */
+    uint32_t op_pc[3]; /* where the last three opcodes were emitted, newest first (NONE: unknown) */
     uint32_t barrier;  /* code before it is not fused with what follows (a label is there) */
     uint32_t icount;  /* instructions emitted so far */
     uint32_t run;     /* current run id */
@@ -804,6 +804,7 @@ static int emit(fc *c, uint32_t w)
 static int emit_op(fc *c, uint32_t op)
 {
     c->icount++;
+    c->op_pc[2] = c->op_pc[1];
     c->op_pc[1] = c->op_pc[0];
     c->op_pc[0] = c->len;
     return emit(c, op);
@@ -819,12 +820,15 @@ static uint32_t recent_op(fc *c, int back)
     return c->code[pc];
 }
 
-/* Replaces the last `n` instructions (from pc on) by one fused one. */
+/* Replaces the last one or two instructions (from pc on) by one fused one,
+ * emitted next at pc; the instruction before them stays the previous one. */
 static void refuse_tail(fc *c, uint32_t pc)
 {
     c->len = pc;
+    if (c->op_pc[1] == pc)
+        c->op_pc[1] = c->op_pc[2];
     c->op_pc[0] = pc;
-    c->op_pc[1] = NONE;
+    c->op_pc[2] = NONE;
 }
 
 static uint32_t fuse_bin_base(uint32_t op)
@@ -840,6 +844,30 @@ static uint32_t fuse_bin_base(uint32_t op)
     }
 }
 
+/* An instruction that pushes one value and pops none, reads no local that
+ * it does not name and writes none: a local.get before it may be read after
+ * it instead (the _LS forms). */
+static int pushes_only(uint32_t op)
+{
+    switch (op) {
+    case OP_LOCAL_GET:
+    case OP_GLOBAL_GET:
+    case OP_I32_CONST:
+#define PUSH_CASE(name, ctype, n, conv) case OP_##name##_L:
+        WASM_FUSE_LOAD(PUSH_CASE)
+#undef PUSH_CASE
+        return 1;
+    default:
+        break;
+    }
+#define PUSH_CASE(name, expr)                                                                                  \
+    if (op == OP_##name##_LL || op == OP_##name##_LC)                                                          \
+        return 1;
+    WASM_FUSE_BIN(PUSH_CASE)
+#undef PUSH_CASE
+    return 0;
+}
+
 /* An i32 binary operation: fused with the local.get / i32.const that made
  * its operands when nothing can jump between them. Counted as the
  * instructions it replaces (their icount is already in). */
@@ -849,26 +877,71 @@ static int emit_bin(fc *c, uint32_t op)
     if (base != NONE) {
         uint32_t last = recent_op(c, 0), prev = recent_op(c, 1);
         uint32_t lpc = c->op_pc[0], ppc = c->op_pc[1];
-        if (last == OP_I32_CONST && prev == OP_LOCAL_GET && ppc + 2 == lpc) {
+        int after_get = prev == OP_LOCAL_GET && ppc + 2 == lpc;
+        if (last == OP_I32_CONST && after_get) {
             uint32_t a = c->code[ppc + 1], k = c->code[lpc + 1];
             refuse_tail(c, ppc);
             c->icount++;
-            return emit(c, base + 1) && emit(c, a) && emit(c, k);
+            return emit(c, base + WASM_FORM_LC) && emit(c, a) && emit(c, k);
         }
-        if (last == OP_LOCAL_GET && prev == OP_LOCAL_GET && ppc + 2 == lpc) {
+        if (last == OP_LOCAL_GET && after_get) {
             uint32_t a = c->code[ppc + 1], b = c->code[lpc + 1];
             refuse_tail(c, ppc);
             c->icount++;
-            return emit(c, base) && emit(c, a) && emit(c, b);
+            return emit(c, base + WASM_FORM_LL) && emit(c, a) && emit(c, b);
         }
-        if (last == OP_I32_CONST) {
+        if (last != NONE && after_get && pushes_only(last)) {
+            /* local.get a; X (pushes b); op  ->  X; op_LS a */
+            uint32_t a = c->code[ppc + 1], n = c->len - lpc;
+            wasm_memmove(&c->code[ppc], &c->code[lpc], (size_t)n * sizeof(uint32_t));
+            c->len = ppc + n;
+            c->op_pc[0] = c->len;
+            c->op_pc[1] = ppc;
+            c->icount++;
+            return emit(c, base + WASM_FORM_LS) && emit(c, a);
+        }
+        if (last == OP_I32_CONST || last == OP_LOCAL_GET) {
             uint32_t k = c->code[lpc + 1];
             refuse_tail(c, lpc);
             c->icount++;
-            return emit(c, base + 2) && emit(c, k);
+            return emit(c, base + (last == OP_I32_CONST ? WASM_FORM_SC : WASM_FORM_SL)) && emit(c, k);
         }
     }
     return emit_op(c, op);
+}
+
+/* A store whose value is a local (its address a local or on the stack) or
+ * an i32 constant after a local address. */
+static int emit_store(fc *c, uint32_t op, uint32_t off)
+{
+    uint32_t base = NONE;
+    switch (op) {
+#define STORE_CASE(name, ctype, n)                                                                             \
+    case OP_##name:                                                                                            \
+        base = OP_##name##_LL;                                                                                 \
+        break;
+        WASM_FUSE_STORE(STORE_CASE)
+#undef STORE_CASE
+    default:
+        break;
+    }
+    if (base != NONE) {
+        uint32_t last = recent_op(c, 0), prev = recent_op(c, 1);
+        uint32_t lpc = c->op_pc[0], ppc = c->op_pc[1];
+        if ((last == OP_LOCAL_GET || last == OP_I32_CONST) && prev == OP_LOCAL_GET && ppc + 2 == lpc) {
+            uint32_t a = c->code[ppc + 1], v = c->code[lpc + 1];
+            refuse_tail(c, ppc);
+            c->icount++;
+            return emit(c, base + (last == OP_LOCAL_GET ? 0 : 1)) && emit(c, a) && emit(c, v) && emit(c, off);
+        }
+        if (last == OP_LOCAL_GET) {
+            uint32_t v = c->code[lpc + 1];
+            refuse_tail(c, lpc);
+            c->icount++;
+            return emit(c, base + 2) && emit(c, v) && emit(c, off);
+        }
+    }
+    return emit_op(c, op) && emit(c, off);
 }
 
 static uint32_t fuse_load(uint32_t op)
@@ -897,15 +970,20 @@ static int emit_load(fc *c, uint32_t op, uint32_t off)
     return emit_op(c, op) && emit(c, off);
 }
 
-/* local.set right after a fused i32 operation: its result goes straight
- * into the local. */
+/* local.set right after an i32 operation of the fused list (fused or on
+ * the stack): its result goes straight into the local. */
 static int emit_local_set(fc *c, uint32_t li)
 {
     uint32_t last = recent_op(c, 0), lpc = c->op_pc[0];
 #define SET_CASE(name, expr)                                                                                   \
-    if (last == OP_##name##_LL || last == OP_##name##_LC || last == OP_##name##_SC) {                          \
-        uint32_t fused = OP_##name##_LL_SET + (last - OP_##name##_LL);                                         \
-        c->code[lpc] = fused;                                                                                  \
+    if (last >= OP_##name##_LL && last <= OP_##name##_SL) {                                                    \
+        c->code[lpc] = OP_##name##_LL_SET + (last - OP_##name##_LL);                                           \
+        c->icount++;                                                                                           \
+        c->op_pc[1] = NONE;                                                                                    \
+        return emit(c, li);                                                                                    \
+    }                                                                                                          \
+    if (last == OP_##name) {                                                                                   \
+        c->code[lpc] = OP_##name##_SS_SET;                                                                     \
         c->icount++;                                                                                           \
         c->op_pc[1] = NONE;                                                                                    \
         return emit(c, li);                                                                                    \
@@ -1413,7 +1491,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
     wasm_module *m = d->m;
     c->icount = 0;
     c->nruns = c->nlabels = c->nsites = 0;
-    c->op_pc[0] = c->op_pc[1] = NONE;
+    c->op_pc[0] = c->op_pc[1] = c->op_pc[2] = NONE;
     c->barrier = 0;
     TRY(open_run(c));
     btype fbt = {0, ft->nresults, NULL, ft->results, 0};
@@ -1812,7 +1890,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
                 TRY(rd_memarg(c, store_natural[op - 0x36], &off));
                 TRY(pop_expect(c, store_type[op - 0x36]));
                 TRY(pop_expect(c, WASM_I32));
-                TRY(emit_imm(c, em, OP_I32_STORE + (op - 0x36), 1, off, 0));
+                if (em)
+                    TRY(emit_store(c, OP_I32_STORE + (op - 0x36), off));
             } else if (op >= 0x45 && (op <= 0xbf || (!d->mvp && op <= 0xc4))) {
                 uint8_t in, outt;
                 int nin;

@@ -235,12 +235,16 @@ uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limi
     X(TABLE_SET)
 
 /* Superinstructions the decoder fuses (wasm_decode.c, emit_bin): an i32
- * binary operation with its operands taken from two locals (_LL), a local and
- * a constant (_LC), or the stack top and a constant (_SC); a load whose
- * address is a local (_L); a compare-and-branch br_if whose operands are two
- * locals (BRC_..._LL) or a local and a constant (BRC_..._LC); a fused
- * operation whose result goes straight into a local (local.set: _SET).
- * expr combines uint32_t a and b. */
+ * binary operation with its operands a and b taken from two locals (_LL), a
+ * local and a constant (_LC), the stack top and a constant (_SC), a local
+ * and the stack top (_LS: the local.get came before the instruction that
+ * pushed b), or the stack top and a local (_SL); a load whose address is a
+ * local (_L); a store whose address is a local and value a local or a
+ * constant (_LL, _LC) or whose address is on the stack and value a local
+ * (_SL); a compare-and-branch br_if whose operands are two locals
+ * (BRC_..._LL) or a local and a constant (BRC_..._LC); a fused or plain
+ * (_SS) operation whose result goes straight into a local (local.set:
+ * _SET). expr combines uint32_t a and b. */
 #define WASM_FUSE_BIN(X)                                                                                       \
     X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) X(I32_AND, a & b) X(I32_OR, a | b)                 \
     X(I32_XOR, a ^ b) X(I32_SHL, a << (b & 31)) X(I32_SHR_U, a >> (b & 31))                                  \
@@ -254,15 +258,23 @@ uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limi
     X(F64_LOAD, uint64_t, 8, v) X(I32_LOAD8_S, int8_t, 1, (uint64_t)(uint32_t)(int32_t)v)                     \
     X(I32_LOAD8_U, uint8_t, 1, (uint64_t)v) X(I32_LOAD16_S, int16_t, 2, (uint64_t)(uint32_t)(int32_t)v)       \
     X(I32_LOAD16_U, uint16_t, 2, (uint64_t)v)
+#define WASM_FUSE_STORE(X)                                                                                     \
+    X(I32_STORE, uint32_t, 4) X(I64_STORE, uint64_t, 8) X(F32_STORE, uint32_t, 4) X(F64_STORE, uint64_t, 8)  \
+    X(I32_STORE8, uint8_t, 1) X(I32_STORE16, uint16_t, 2)
 
 #define WASM_OP_ENUM(name) OP_##name,
-#define WASM_FUSE_BIN_ENUM(name, expr) OP_##name##_LL, OP_##name##_LC, OP_##name##_SC,
+/* The order of the forms is what the decoder counts on: base + WASM_FORM_*. */
+enum { WASM_FORM_LL, WASM_FORM_LC, WASM_FORM_SC, WASM_FORM_LS, WASM_FORM_SL };
+#define WASM_FUSE_BIN_ENUM(name, expr) OP_##name##_LL, OP_##name##_LC, OP_##name##_SC, OP_##name##_LS, OP_##name##_SL,
 #define WASM_FUSE_CMP_ENUM(name, expr) OP_BRC_##name##_LL, OP_BRC_##name##_LC,
-#define WASM_FUSE_SET_ENUM(name, expr) OP_##name##_LL_SET, OP_##name##_LC_SET, OP_##name##_SC_SET,
+#define WASM_FUSE_SET_ENUM(name, expr)                                                                         \
+    OP_##name##_LL_SET, OP_##name##_LC_SET, OP_##name##_SC_SET, OP_##name##_LS_SET, OP_##name##_SL_SET, OP_##name##_SS_SET,
 #define WASM_FUSE_LOAD_ENUM(name, ctype, n, conv) OP_##name##_L,
+#define WASM_FUSE_STORE_ENUM(name, ctype, n) OP_##name##_LL, OP_##name##_LC, OP_##name##_SL,
 enum wasm_op {
     WASM_OPS(WASM_OP_ENUM) WASM_FUSE_BIN(WASM_FUSE_BIN_ENUM) WASM_FUSE_CMP(WASM_FUSE_CMP_ENUM)
-        WASM_FUSE_LOAD(WASM_FUSE_LOAD_ENUM) WASM_FUSE_BIN(WASM_FUSE_SET_ENUM) OP__COUNT
+        WASM_FUSE_LOAD(WASM_FUSE_LOAD_ENUM) WASM_FUSE_BIN(WASM_FUSE_SET_ENUM) WASM_FUSE_STORE(WASM_FUSE_STORE_ENUM)
+            OP__COUNT
 };
 
 /* Float helpers (wasm_float.c): exact WebAssembly semantics without libm. */

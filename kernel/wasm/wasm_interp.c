@@ -116,14 +116,17 @@ static int execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results
 {
 #if defined(__GNUC__) || defined(__clang__)
 #define WASM_LABEL_ADDR(name) &&L_##name,
-#define WASM_FUSE_BIN_ADDR(name, expr) &&L_##name##_LL, &&L_##name##_LC, &&L_##name##_SC,
+#define WASM_FUSE_BIN_ADDR(name, expr) &&L_##name##_LL, &&L_##name##_LC, &&L_##name##_SC, &&L_##name##_LS, &&L_##name##_SL,
 #define WASM_FUSE_CMP_ADDR(name, expr) &&L_BRC_##name##_LL, &&L_BRC_##name##_LC,
 #define WASM_FUSE_LOAD_ADDR(name, ctype, n, conv) &&L_##name##_L,
-#define WASM_FUSE_SET_ADDR(name, expr) &&L_##name##_LL_SET, &&L_##name##_LC_SET, &&L_##name##_SC_SET,
-    static const void *const labels[OP__COUNT] = {WASM_OPS(WASM_LABEL_ADDR) WASM_FUSE_BIN(WASM_FUSE_BIN_ADDR)
-                                                      WASM_FUSE_CMP(WASM_FUSE_CMP_ADDR)
-                                                          WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR)
-                                                              WASM_FUSE_BIN(WASM_FUSE_SET_ADDR)};
+#define WASM_FUSE_SET_ADDR(name, expr)                                                                         \
+    &&L_##name##_LL_SET, &&L_##name##_LC_SET, &&L_##name##_SC_SET, &&L_##name##_LS_SET, &&L_##name##_SL_SET,   \
+        &&L_##name##_SS_SET,
+#define WASM_FUSE_STORE_ADDR(name, ctype, n) &&L_##name##_LL, &&L_##name##_LC, &&L_##name##_SL,
+    static const void *const labels[OP__COUNT] = {
+        WASM_OPS(WASM_LABEL_ADDR) WASM_FUSE_BIN(WASM_FUSE_BIN_ADDR) WASM_FUSE_CMP(WASM_FUSE_CMP_ADDR)
+            WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR) WASM_FUSE_BIN(WASM_FUSE_SET_ADDR)
+                WASM_FUSE_STORE(WASM_FUSE_STORE_ADDR)};
 #define NEXT() goto *labels[*ip++]
 #define OPC(name) L_##name:
 #else
@@ -237,16 +240,19 @@ dispatch:
         ip = base + ip[0];
         NEXT();
     }
-    OPC(BR_IF)
-    {
-        if (U32(*--sp)) {
-            CHARGE(ip[1]);
-            ip = base + ip[0];
-        } else {
-            ip += 2;
-        }
-        NEXT();
-    }
+    /* A conditional branch to word ip[t] charging ip[t + 1]; not taken, it
+     * skips its skip immediates. */
+#define BRANCH_IF(cond, t, skip)                                                                               \
+    do {                                                                                                       \
+        if (cond) {                                                                                            \
+            CHARGE(ip[(t) + 1]);                                                                               \
+            ip = base + ip[t];                                                                                 \
+        } else {                                                                                               \
+            ip += (skip);                                                                                      \
+        }                                                                                                      \
+        NEXT();                                                                                                \
+    } while (0)
+    OPC(BR_IF) BRANCH_IF(U32(*--sp), 0, 2);
     OPC(BR_IF_ADJ)
     {
         if (U32(*--sp)) {
@@ -258,16 +264,7 @@ dispatch:
         }
         NEXT();
     }
-    OPC(BR_UNLESS)
-    {
-        if (!U32(*--sp)) {
-            CHARGE(ip[1]);
-            ip = base + ip[0];
-        } else {
-            ip += 2;
-        }
-        NEXT();
-    }
+    OPC(BR_UNLESS) BRANCH_IF(!U32(*--sp), 0, 2);
     OPC(BR_TABLE)
     {
         uint32_t n = ip[0], idx = U32(*--sp);
@@ -357,16 +354,32 @@ dispatch:
         NEXT();
     }
 
+    /* A linear-memory access at ea of N bytes: checked unless the memory's
+     * guard pages catch it (WASM_MEM_GUARDED). */
+#define MEM_CHECK(ea, N)                                                                                       \
+    do {                                                                                                       \
+        if (!WASM_MEM_GUARDED && __builtin_expect((ea) + (N) > memsize, 0))                                  \
+            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
+    } while (0)
+#define LOAD_AT(ea, ctype, N, conv, dst)                                                                           \
+    do {                                                                                                       \
+        MEM_CHECK(ea, N);                                                                                      \
+        ctype v;                                                                                               \
+        WASM_COPY(&v, mem + (ea), N);                                                                          \
+        dst = conv;                                                                                            \
+        NEXT();                                                                                                \
+    } while (0)
+#define STORE_AT(ea, v, N)                                                                                     \
+    do {                                                                                                       \
+        MEM_CHECK(ea, N);                                                                                      \
+        WASM_COPY(mem + (ea), &(v), N);                                                                        \
+        NEXT();                                                                                                \
+    } while (0)
 #define LOAD(name, ctype, N, conv)                                                                             \
     OPC(name)                                                                                                  \
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(sp[-1]) + *ip++;                                                          \
-        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
-            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
-        ctype v;                                                                                               \
-        WASM_COPY(&v, mem + ea, N);                                                                            \
-        sp[-1] = conv;                                                                                         \
-        NEXT();                                                                                                \
+        LOAD_AT(ea, ctype, N, conv, sp[-1]);                                                                     \
     }
     LOAD(I32_LOAD, uint32_t, 4, (uint64_t)v)
     LOAD(I64_LOAD, uint64_t, 8, v)
@@ -387,12 +400,9 @@ dispatch:
     OPC(name)                                                                                                  \
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(sp[-2]) + *ip++;                                                          \
-        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
-            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
         ctype v = (ctype)sp[-1];                                                                               \
-        WASM_COPY(mem + ea, &v, N);                                                                            \
         sp -= 2;                                                                                               \
-        NEXT();                                                                                                \
+        STORE_AT(ea, v, N);                                                                                    \
     }
     STORE(I32_STORE, uint32_t, 4)
     STORE(I64_STORE, uint64_t, 8)
@@ -494,62 +504,39 @@ dispatch:
     BIN(I64_LE_U, a <= b)
     BIN(I64_GE_S, S64(a) >= S64(b))
     BIN(I64_GE_U, a >= b)
-    BIN(F32_EQ, F32(a) == F32(b))
-    BIN(F32_NE, F32(a) != F32(b))
-    BIN(F32_LT, F32(a) < F32(b))
-    BIN(F32_GT, F32(a) > F32(b))
-    BIN(F32_LE, F32(a) <= F32(b))
-    BIN(F32_GE, F32(a) >= F32(b))
-    BIN(F64_EQ, F64(a) == F64(b))
-    BIN(F64_NE, F64(a) != F64(b))
-    BIN(F64_LT, F64(a) < F64(b))
-    BIN(F64_GT, F64(a) > F64(b))
-    BIN(F64_LE, F64(a) <= F64(b))
-    BIN(F64_GE, F64(a) >= F64(b))
+#define FLOAT_CMPS(T, get)                                                                                     \
+    BIN(T##_EQ, get(a) == get(b))                                                                              \
+    BIN(T##_NE, get(a) != get(b))                                                                              \
+    BIN(T##_LT, get(a) < get(b))                                                                               \
+    BIN(T##_GT, get(a) > get(b))                                                                               \
+    BIN(T##_LE, get(a) <= get(b))                                                                              \
+    BIN(T##_GE, get(a) >= get(b))
+    FLOAT_CMPS(F32, F32)
+    FLOAT_CMPS(F64, F64)
     UN(I32_CLZ, clz32(U32(a)))
     UN(I32_CTZ, ctz32(U32(a)))
     UN(I32_POPCNT, popcnt64(U32(a)))
     BIN(I32_ADD, U32(U32(a) + U32(b)))
     BIN(I32_SUB, U32(U32(a) - U32(b)))
     BIN(I32_MUL, U32(U32(a) * U32(b)))
-    OPC(I32_DIV_S)
-    {
-        int32_t b = S32(sp[-1]), a = S32(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        if (b == -1 && a == INT32_MIN)
-            TRAP(WASM_TRAP_INT_OVERFLOW);
-        sp--;
-        sp[-1] = U32(a / b);
-        NEXT();
+    /* Integer division and remainder: a zero divisor traps, and so does
+     * the one quotient that overflows (the minimum by -1). */
+#define DIVREM(name, type, get, expr, overflows)                                                               \
+    OPC(name)                                                                                                  \
+    {                                                                                                          \
+        type b = get(sp[-1]), a = get(sp[-2]);                                                                 \
+        if (b == 0)                                                                                            \
+            TRAP(WASM_TRAP_DIV_ZERO);                                                                          \
+        if (overflows)                                                                                         \
+            TRAP(WASM_TRAP_INT_OVERFLOW);                                                                      \
+        sp--;                                                                                                  \
+        sp[-1] = (expr);                                                                                       \
+        NEXT();                                                                                                \
     }
-    OPC(I32_DIV_U)
-    {
-        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a / b;
-        NEXT();
-    }
-    OPC(I32_REM_S)
-    {
-        int32_t b = S32(sp[-1]), a = S32(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = b == -1 ? 0 : U32(a % b);
-        NEXT();
-    }
-    OPC(I32_REM_U)
-    {
-        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a % b;
-        NEXT();
-    }
+    DIVREM(I32_DIV_S, int32_t, S32, U32(a / b), a == INT32_MIN && b == -1)
+    DIVREM(I32_DIV_U, uint32_t, U32, a / b, 0)
+    DIVREM(I32_REM_S, int32_t, S32, b == -1 ? 0 : U32(a % b), 0)
+    DIVREM(I32_REM_U, uint32_t, U32, a % b, 0)
     BIN(I32_AND, U32(a & b))
     BIN(I32_OR, U32(a | b))
     BIN(I32_XOR, U32(a ^ b))
@@ -564,44 +551,10 @@ dispatch:
     BIN(I64_ADD, a + b)
     BIN(I64_SUB, a - b)
     BIN(I64_MUL, a * b)
-    OPC(I64_DIV_S)
-    {
-        int64_t b = S64(sp[-1]), a = S64(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        if (b == -1 && a == INT64_MIN)
-            TRAP(WASM_TRAP_INT_OVERFLOW);
-        sp--;
-        sp[-1] = (uint64_t)(a / b);
-        NEXT();
-    }
-    OPC(I64_DIV_U)
-    {
-        uint64_t b = sp[-1], a = sp[-2];
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a / b;
-        NEXT();
-    }
-    OPC(I64_REM_S)
-    {
-        int64_t b = S64(sp[-1]), a = S64(sp[-2]);
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
-        NEXT();
-    }
-    OPC(I64_REM_U)
-    {
-        uint64_t b = sp[-1], a = sp[-2];
-        if (b == 0)
-            TRAP(WASM_TRAP_DIV_ZERO);
-        sp--;
-        sp[-1] = a % b;
-        NEXT();
-    }
+    DIVREM(I64_DIV_S, int64_t, S64, (uint64_t)(a / b), a == INT64_MIN && b == -1)
+    DIVREM(I64_DIV_U, uint64_t, (uint64_t), a / b, 0)
+    DIVREM(I64_REM_S, int64_t, S64, b == -1 ? 0 : (uint64_t)(a % b), 0)
+    DIVREM(I64_REM_U, uint64_t, (uint64_t), a % b, 0)
     BIN(I64_AND, a & b)
     BIN(I64_OR, a | b)
     BIN(I64_XOR, a ^ b)
@@ -610,34 +563,24 @@ dispatch:
     BIN(I64_SHR_U, a >> (b & 63))
     BIN(I64_ROTL, rotl64(a, b))
     BIN(I64_ROTR, rotr64(a, b))
-    UN(F32_ABS, U32(a) & 0x7fffffffu)
-    UN(F32_NEG, U32(a) ^ 0x80000000u)
-    UN(F32_CEIL, BF32(wasm_f32_ceil(F32(a))))
-    UN(F32_FLOOR, BF32(wasm_f32_floor(F32(a))))
-    UN(F32_TRUNC, BF32(wasm_f32_trunc(F32(a))))
-    UN(F32_NEAREST, BF32(wasm_f32_nearest(F32(a))))
-    UN(F32_SQRT, BF32(wasm_f32_sqrt(F32(a))))
-    BIN(F32_ADD, BF32(F32(a) + F32(b)))
-    BIN(F32_SUB, BF32(F32(a) - F32(b)))
-    BIN(F32_MUL, BF32(F32(a) * F32(b)))
-    BIN(F32_DIV, BF32(F32(a) / F32(b)))
-    BIN(F32_MIN, BF32(wasm_f32_min(F32(a), F32(b))))
-    BIN(F32_MAX, BF32(wasm_f32_max(F32(a), F32(b))))
-    BIN(F32_COPYSIGN, BF32(f32_copysign(F32(a), F32(b))))
-    UN(F64_ABS, a & ~(1ull << 63))
-    UN(F64_NEG, a ^ (1ull << 63))
-    UN(F64_CEIL, BF64(wasm_f64_ceil(F64(a))))
-    UN(F64_FLOOR, BF64(wasm_f64_floor(F64(a))))
-    UN(F64_TRUNC, BF64(wasm_f64_trunc(F64(a))))
-    UN(F64_NEAREST, BF64(wasm_f64_nearest(F64(a))))
-    UN(F64_SQRT, BF64(wasm_f64_sqrt(F64(a))))
-    BIN(F64_ADD, BF64(F64(a) + F64(b)))
-    BIN(F64_SUB, BF64(F64(a) - F64(b)))
-    BIN(F64_MUL, BF64(F64(a) * F64(b)))
-    BIN(F64_DIV, BF64(F64(a) / F64(b)))
-    BIN(F64_MIN, BF64(wasm_f64_min(F64(a), F64(b))))
-    BIN(F64_MAX, BF64(wasm_f64_max(F64(a), F64(b))))
-    BIN(F64_COPYSIGN, BF64(f64_copysign(F64(a), F64(b))))
+    /* f32 and f64 arithmetic; abs and neg on the sign bit, as the spec requires for NaNs. */
+#define FLOAT_OPS(T, t, get, put, bits, sign)                                                                  \
+    UN(T##_ABS, bits(a) & ~(sign))                                                                             \
+    UN(T##_NEG, bits(a) ^ (sign))                                                                              \
+    UN(T##_CEIL, put(wasm_##t##_ceil(get(a))))                                                                 \
+    UN(T##_FLOOR, put(wasm_##t##_floor(get(a))))                                                               \
+    UN(T##_TRUNC, put(wasm_##t##_trunc(get(a))))                                                               \
+    UN(T##_NEAREST, put(wasm_##t##_nearest(get(a))))                                                           \
+    UN(T##_SQRT, put(wasm_##t##_sqrt(get(a))))                                                                 \
+    BIN(T##_ADD, put(get(a) + get(b)))                                                                         \
+    BIN(T##_SUB, put(get(a) - get(b)))                                                                         \
+    BIN(T##_MUL, put(get(a) * get(b)))                                                                         \
+    BIN(T##_DIV, put(get(a) / get(b)))                                                                         \
+    BIN(T##_MIN, put(wasm_##t##_min(get(a), get(b))))                                                          \
+    BIN(T##_MAX, put(wasm_##t##_max(get(a), get(b))))                                                          \
+    BIN(T##_COPYSIGN, put(t##_copysign(get(a), get(b))))
+    FLOAT_OPS(F32, f32, F32, BF32, U32, 0x80000000u)
+    FLOAT_OPS(F64, f64, F64, BF64, (uint64_t), 1ull << 63)
     UN(I32_WRAP_I64, U32(a))
 
     /* float -> int: NaN and out-of-range inputs trap; the bounds are the
@@ -862,30 +805,30 @@ dispatch:
         uint32_t a = U32(sp[-1]), b = *ip++;                                                                   \
         sp[-1] = U32(expr);                                                                                    \
         NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_LS)                                                                                             \
+    {                                                                                                          \
+        uint32_t a = U32(fp[*ip++]), b = U32(sp[-1]);                                                          \
+        sp[-1] = U32(expr);                                                                                    \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_SL)                                                                                             \
+    {                                                                                                          \
+        uint32_t a = U32(sp[-1]), b = U32(fp[*ip++]);                                                          \
+        sp[-1] = U32(expr);                                                                                    \
+        NEXT();                                                                                                \
     }
     WASM_FUSE_BIN(FUSED_BIN)
 #define FUSED_BRC(name, expr)                                                                                  \
     OPC(BRC_##name##_LL)                                                                                       \
     {                                                                                                          \
         uint32_t a = U32(fp[ip[0]]), b = U32(fp[ip[1]]);                                                       \
-        if (expr) {                                                                                            \
-            CHARGE(ip[3]);                                                                                     \
-            ip = base + ip[2];                                                                                 \
-        } else {                                                                                               \
-            ip += 4;                                                                                           \
-        }                                                                                                      \
-        NEXT();                                                                                                \
+        BRANCH_IF(expr, 2, 4);                                                                                 \
     }                                                                                                          \
     OPC(BRC_##name##_LC)                                                                                       \
     {                                                                                                          \
         uint32_t a = U32(fp[ip[0]]), b = ip[1];                                                                \
-        if (expr) {                                                                                            \
-            CHARGE(ip[3]);                                                                                     \
-            ip = base + ip[2];                                                                                 \
-        } else {                                                                                               \
-            ip += 4;                                                                                           \
-        }                                                                                                      \
-        NEXT();                                                                                                \
+        BRANCH_IF(expr, 2, 4);                                                                                 \
     }
     WASM_FUSE_CMP(FUSED_BRC)
 #define FUSED_LOAD(name, ctype, N, conv)                                                                       \
@@ -893,12 +836,7 @@ dispatch:
     {                                                                                                          \
         uint64_t ea = (uint64_t)U32(fp[ip[0]]) + ip[1];                                                        \
         ip += 2;                                                                                               \
-        if (!WASM_MEM_GUARDED && __builtin_expect(ea + N > memsize, 0))                                      \
-            TRAP(WASM_TRAP_OOB_MEMORY);                                                                        \
-        ctype v;                                                                                               \
-        WASM_COPY(&v, mem + ea, N);                                                                            \
-        *sp++ = conv;                                                                                          \
-        NEXT();                                                                                                \
+        LOAD_AT(ea, ctype, N, conv, *sp++);                                                                      \
     }
     WASM_FUSE_LOAD(FUSED_LOAD)
 #define FUSED_SET(name, expr)                                                                                  \
@@ -922,8 +860,54 @@ dispatch:
         fp[ip[1]] = U32(expr);                                                                                 \
         ip += 2;                                                                                               \
         NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_LS_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t a = U32(fp[ip[0]]), b = U32(*--sp);                                                           \
+        fp[ip[1]] = U32(expr);                                                                                 \
+        ip += 2;                                                                                               \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_SL_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t a = U32(*--sp), b = U32(fp[ip[0]]);                                                           \
+        fp[ip[1]] = U32(expr);                                                                                 \
+        ip += 2;                                                                                               \
+        NEXT();                                                                                                \
+    }                                                                                                          \
+    OPC(name##_SS_SET)                                                                                         \
+    {                                                                                                          \
+        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);                                                             \
+        sp -= 2;                                                                                               \
+        fp[*ip++] = U32(expr);                                                                                 \
+        NEXT();                                                                                                \
     }
     WASM_FUSE_BIN(FUSED_SET)
+    /* Stores: _LL address and value locals, _LC address local and value an
+     * i32 constant, _SL address on the stack and value a local; then the offset. */
+#define FUSED_STORE(name, ctype, N)                                                                            \
+    OPC(name##_LL)                                                                                             \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(fp[ip[0]]) + ip[2];                                                        \
+        ctype v = (ctype)fp[ip[1]];                                                                            \
+        ip += 3;                                                                                               \
+        STORE_AT(ea, v, N);                                                                                    \
+    }                                                                                                          \
+    OPC(name##_LC)                                                                                             \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(fp[ip[0]]) + ip[2];                                                        \
+        ctype v = (ctype)ip[1];                                                                                \
+        ip += 3;                                                                                               \
+        STORE_AT(ea, v, N);                                                                                    \
+    }                                                                                                          \
+    OPC(name##_SL)                                                                                             \
+    {                                                                                                          \
+        uint64_t ea = (uint64_t)U32(*--sp) + ip[1];                                                            \
+        ctype v = (ctype)fp[ip[0]];                                                                            \
+        ip += 2;                                                                                               \
+        STORE_AT(ea, v, N);                                                                                    \
+    }
+    WASM_FUSE_STORE(FUSED_STORE)
 
 #if !(defined(__GNUC__) || defined(__clang__))
     default:

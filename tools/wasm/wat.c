@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "wasm/wasm.h"
 
 /* ---------- errors ---------- */
 
@@ -815,40 +816,8 @@ static void check_name(mod *m, const sx *s)
 {
     if (!s || s->kind != SX_STRING)
         wfail(m->w, s ? s->line : 0, "unexpected token (expected a name string)");
-    /* names must be UTF-8 */
-    const uint8_t *p = s->s;
-    size_t n = s->slen, i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            wfail(m->w, s->line, "invalid UTF-8 encoding");
-        }
-        if (i + len > n)
-            wfail(m->w, s->line, "invalid UTF-8 encoding");
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                wfail(m->w, s->line, "invalid UTF-8 encoding");
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp < 0xe000))
-            wfail(m->w, s->line, "invalid UTF-8 encoding");
-        i += len;
-    }
+    if (!wasm_utf8_valid(s->s, s->slen)) /* names must be UTF-8: the decoder's rule */
+        wfail(m->w, s->line, "invalid UTF-8 encoding");
 }
 
 static void inline_exports(mod *m, const sx *list, size_t *i, uint8_t kind, uint32_t idx)
