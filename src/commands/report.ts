@@ -3,6 +3,7 @@ import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../bench/file.js'
+import {CoverageFileError} from '../report/coverage.js'
 import {reportFreshness} from '../report/progress/freshness.js'
 import {generateProgress} from '../report/progress/index.js'
 import {REPORT_LANGS} from '../report/progress/markdown.js'
@@ -29,6 +30,7 @@ export default class Report extends Command {
     results: Flags.string({description: 'results.json of a run (repeatable: sharded or per-phase runs are merged; default build/reports/results.json)', multiple: true}),
     bench: Flags.string({description: 'bench.json (default build/reports/bench.json when present)'}),
     vitest: Flags.string({description: "vitest's JSON report (default build/reports/vitest.json when present, written by `kos check`)"}),
+    coverage: Flags.string({description: 'coverage.json of `kos test --coverage` (default build/reports/coverage/coverage.json when present); without one, no component with kernel code is done'}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
     check: Flags.boolean({description: 'write nothing; exit 1 when the committed docs/PROGRESS.md is older than the last change to test-suites/ or the component list', default: false}),
@@ -58,12 +60,13 @@ export default class Report extends Command {
         results: flags.results?.map((p) => resolve(p)),
         bench: given(flags.bench),
         vitest: given(flags.vitest),
+        coverage: given(flags.coverage),
         out: given(flags.out),
         jsonOut: given(flags['json-out']),
         lang: flags.lang as (typeof REPORT_LANGS)[number] | undefined,
       })
     } catch (error) {
-      const known = error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError
+      const known = error instanceof ResultsFileError || error instanceof BenchFileError || error instanceof VitestFileError || error instanceof CoverageFileError
       if (known || (error instanceof Error && /^not inside the kos repository/.test(error.message))) {
         // One line without a stack, in development mode too.
         process.stderr.write(`kos report: ${(error as Error).message}\n`)

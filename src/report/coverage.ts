@@ -3,10 +3,11 @@
 // llvm-profdata, measured against build/coverage/kernel.elf with llvm-cov:
 // line and function coverage per file and per component, HTML, and which
 // cases declare a component whose code they never ran.
-import {existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {loadPackageList, resolveTool} from '../builder/toolchain.js'
+import {headCommit} from '../util/git.js'
 import {runTool} from '../util/spawn.js'
 import {COMPONENTS, type ComponentDef, resolveComponentId} from './components.js'
 import {filesMatching} from './tree.js'
@@ -51,6 +52,8 @@ export interface DeclarationWarning {
 
 export interface CoverageReport {
   date: string
+  /** The commit the measured kernel was built from. */
+  commit: string | null
   /** The ELF measured (the coverage kernel). */
   object: string
   /** Cases whose profile was merged, and those that left none (timed out, crashed before the dump). */
@@ -65,6 +68,24 @@ export interface CoverageReport {
 }
 
 export class CoverageError extends Error {}
+/** A coverage.json that cannot be read or is not one (kos report exits 2). */
+export class CoverageFileError extends Error {}
+
+export const DEFAULT_COVERAGE_PATH = 'build/reports/coverage/coverage.json'
+
+export function readCoverage(file: string): CoverageReport {
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new CoverageFileError(`${file}: ${(error as Error).message.split('\n')[0]}`)
+  }
+  const r = data as Partial<CoverageReport>
+  if (!r || typeof r !== 'object' || !Array.isArray(r.files) || !Array.isArray(r.cases) || !Array.isArray(r.warnings) || typeof r.totals?.lines?.count !== 'number' || typeof r.date !== 'string') {
+    throw new CoverageFileError(`${file}: not a coverage report from kos test --coverage (needs date, cases, files, totals and warnings)`)
+  }
+  return r as CoverageReport
+}
 
 interface Tools {
   profdata: string
@@ -180,6 +201,7 @@ export async function coverageReport(opts: CoverageOptions): Promise<CoverageRep
 
   const report: CoverageReport = {
     date: new Date().toISOString(),
+    commit: headCommit(opts.root),
     object: path.relative(opts.root, opts.object),
     cases: [...profiles.keys()],
     missing,

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/bench/file.js'
+import {readCoverage} from '../../src/report/coverage.js'
 import {ORIGINAL_SYSCALLS, resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/util/git.js'
 import {generateProgress} from '../../src/report/progress/index.js'
@@ -20,6 +21,7 @@ import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
 const TREE = 'test/fixtures/report/tree'
 const PHASE1 = 'test/fixtures/report/results-phase1.json'
 const PHASE3 = 'test/fixtures/report/results-phase3.json'
+const COVERAGE = 'test/fixtures/report/coverage.json'
 const NOW = '2026-11-25T19:00:00.000Z'
 const GIT = {commit: 'feed123', dirty: false}
 
@@ -136,12 +138,16 @@ describe('buildProgress on the fixture tree', () => {
     expect(byPhase[4]).toMatchObject({cases: 0, completionPct: 0, note: 'no tests yet'})
   })
 
-  it('derives component status from covering cases and source files', () => {
+  it('derives component status from covering cases and source files; without a coverage run kernel C code is unmeasured', () => {
     const c = Object.fromEntries(report.components.map((x) => [x.id, x]))
-    expect(c.boot).toMatchObject({status: 'done', files: ['kernel/arch/x86_64/boot.S'], lines: 4})
-    expect(c.pmm).toMatchObject({status: 'done', lines: 6, passing: ['pmm_alloc']})
-    expect(c.serial.status).toBe('done')
-    expect(c.syscalls).toMatchObject({status: 'done', lines: 51}) // sys/syscall.c, kos/syscall.h and the list kos/syscalls.h
+    // Assembly only: nothing the coverage build instruments, so its cases decide.
+    expect(c.boot).toMatchObject({status: 'done', files: ['kernel/arch/x86_64/boot.S'], lines: 4, measured: null})
+    expect(c.pmm).toMatchObject({status: 'unmeasured', lines: 6, passing: ['pmm_alloc'], measured: null})
+    expect(c.pmm.note).toContain('no coverage run')
+    expect(c.serial.status).toBe('unmeasured')
+    expect(c.syscalls).toMatchObject({status: 'unmeasured', lines: 51}) // sys/syscall.c, kos/syscall.h and the list kos/syscalls.h
+    expect(report.debt.componentsUnmeasured).toEqual(['serial', 'pmm', 'syscalls'])
+    expect(report.sources.coverage).toBeNull()
     // Files but no covering case.
     expect(c.ring3).toMatchObject({status: 'untested', lines: 3})
     // A header alone is not an implementation.
@@ -150,6 +156,30 @@ describe('buildProgress on the fixture tree', () => {
     expect(c['elf-loader'].status).toBe('missing')
     expect(c['elf-loader'].note).toContain('write_hello')
     expect(c.gdt).toMatchObject({status: 'missing', lines: 0})
+  })
+
+  it('with a coverage run: done needs the lines run, too few is partial, none is untested; contradicted declarations listed', () => {
+    const cov = {path: COVERAGE, report: readCoverage(COVERAGE)}
+    const r = buildProgress(input({coverage: cov}))
+    const c = Object.fromEntries(r.components.map((x) => [x.id, x]))
+    expect(c.pmm).toMatchObject({status: 'done', measured: {lines: 6, covered: 5, pct: 83.3}})
+    expect(c.syscalls).toMatchObject({status: 'done', measured: {lines: 40, covered: 40, pct: 100}})
+    expect(c.serial).toMatchObject({status: 'partial', measured: {lines: 10, covered: 1, pct: 10}, note: 'its cases ran 10 % of its kernel lines; done needs 50 %'})
+    expect(c.boot).toMatchObject({status: 'done', measured: null})
+    expect(r.sources.coverage).toEqual({path: COVERAGE, date: '2026-11-25T18:30:00.000Z', commit: 'feed123', cases: 4, linePct: 82.1, donePct: 50})
+    expect(r.debt.componentsPartial).toEqual(['serial'])
+    expect(r.debt.componentsUnmeasured).toEqual([])
+    expect(r.debt.declarationsContradicted).toEqual([{case: 'boot_hello', component: 'serial', lines: 10}])
+    // Passing cases that ran none of a component's lines leave it untested.
+    const none = {...cov.report, files: cov.report.files.map((f) => (f.file === 'kernel/mm/pmm.c' ? {...f, lines: {count: 6, covered: 0}} : f))}
+    const p = buildProgress(input({coverage: {path: COVERAGE, report: none}})).components.find((x) => x.id === 'pmm')!
+    expect(p).toMatchObject({status: 'untested', note: 'its cases passed but ran none of its 6 kernel lines'})
+    const md = progressMarkdown(r)
+    expect(md).toContain(`- \`${COVERAGE}\`: kernel coverage over 4 case(s), 2026-11-25T18:30:00.000Z at \`feed123\`: 82.1 % of its lines ran`)
+    expect(md).toContain('| **partial** (its cases ran 10 % of its kernel lines; done needs 50 %) |')
+    expect(md).toContain('| 83.3 % (5/6) |')
+    expect(md).toContain('Cases that declare a component but ran none of its kernel code (1): `boot_hello` -> `serial`')
+    expect(progressMarkdown(r, 'es')).toContain('**parcial**')
   })
 
   it('derives syscall status from the table and the covering cases', () => {
@@ -263,7 +293,7 @@ describe('progressMarkdown', () => {
   })
 
   it('renders table rows with a constant column count', () => {
-    for (const [name, columns] of [['Phases', 6], ['Components', 7], ['Syscalls', 7], ['Tests', 6]] as const) {
+    for (const [name, columns] of [['Phases', 6], ['Components', 8], ['Syscalls', 7], ['Tests', 6]] as const) {
       const rows = section(name).split('\n').filter((l) => l.startsWith('|'))
       expect(rows.length).toBeGreaterThan(2)
       for (const row of rows) expect(row.replace(/\\\|/g, '').split('|').length - 2).toBe(columns)
@@ -292,8 +322,10 @@ describe('generateProgress', () => {
     mkdirSync(join(dir, 'build/reports'), {recursive: true})
     cpSync(PHASE1, join(dir, 'build/reports/results.json'))
     const g = generateProgress({root: dir, now: NOW, git: GIT})
-    expect(g.warnings).toEqual([])
+    expect(g.warnings).toEqual(['no build/reports/coverage/coverage.json (run `kos test --coverage --all`): no component with kernel code can be done'])
     expect(g.markdownPath).toBe(join(dir, 'docs/PROGRESS.md'))
+    expect(g.markdownPaths).toEqual([join(dir, 'docs/PROGRESS.md'), join(dir, 'docs/PROGRESS.es.md')])
+    expect(readFileSync(join(dir, 'docs/PROGRESS.es.md'), 'utf8')).toBe(progressMarkdown(g.report, 'es'))
     const json = JSON.parse(readFileSync(g.jsonPath, 'utf8'))
     expect(json).toEqual(JSON.parse(JSON.stringify(g.report)))
     expect(json.sources.results[0].path).toBe('build/reports/results.json')

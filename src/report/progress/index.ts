@@ -6,6 +6,7 @@ import {dirname, isAbsolute, join, relative} from 'node:path'
 import {DEFAULT_BENCH_PATH, readBench} from '../../bench/file.js'
 import type {CaseDef} from '../../suites/types.js'
 import {type GitInfo, gitInfo} from '../../util/git.js'
+import {DEFAULT_COVERAGE_PATH, readCoverage} from '../coverage.js'
 import {DEFAULT_REPORT_DIR, readResults} from '../results.js'
 import {DEFAULT_VITEST_PATH, readVitest} from '../vitest.js'
 import {progressMarkdown, REPORT_LANGS, type ReportLang} from './markdown.js'
@@ -28,6 +29,8 @@ export interface GenerateOptions {
   lang?: ReportLang
   /** vitest JSON report; default build/reports/vitest.json when it exists. */
   vitest?: string
+  /** coverage.json of a `kos test --coverage` run; default build/reports/coverage/coverage.json when it exists. */
+  coverage?: string
   /** JSON output, default docs/progress.json. */
   jsonOut?: string
   now?: string
@@ -71,6 +74,11 @@ export function generateProgress(opts: GenerateOptions): Generated {
   else if (existsSync(abs(DEFAULT_VITEST_PATH))) vitest = {path: DEFAULT_VITEST_PATH, summary: readVitest(abs(DEFAULT_VITEST_PATH), opts.root)}
 
   const langs: ReportLang[] = opts.lang ? [opts.lang] : opts.out ? ['en'] : [...REPORT_LANGS]
+  let coverage: ProgressInput['coverage'] = null
+  if (opts.coverage !== undefined) coverage = {path: shown(opts.coverage), report: readCoverage(abs(opts.coverage))}
+  else if (existsSync(abs(DEFAULT_COVERAGE_PATH))) coverage = {path: DEFAULT_COVERAGE_PATH, report: readCoverage(abs(DEFAULT_COVERAGE_PATH))}
+  else warnings.push(`no ${DEFAULT_COVERAGE_PATH} (run \`kos test --coverage --all\`): no component with kernel code can be done`)
+
   const markdownPaths = langs.map((l) => abs(opts.out ?? markdownFile(l)))
   const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
   // Every file a report run writes, so writing them does not make the tree read as dirty.
@@ -83,6 +91,7 @@ export function generateProgress(opts: GenerateOptions): Generated {
     git: opts.git ?? gitInfo(opts.root, outputs),
     now: opts.now ?? new Date().toISOString(),
     defined: opts.defined,
+    coverage,
   })
   for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
 

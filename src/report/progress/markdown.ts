@@ -3,6 +3,7 @@
 // opens as the original did, with one bar per phase, then two pictures (Mermaid
 // charts, which GitHub renders): phase completion and the slowest cases.
 import {formatNumber, formatRatios} from '../../bench/file.js'
+import {DONE_LINE_PCT} from '../coverage.js'
 import {shortCommit} from '../../util/git.js'
 import {formatDuration, mdCell} from '../results.js'
 import {LANGUAGES} from '../tree.js'
@@ -28,6 +29,8 @@ interface Messages {
   resultsLine: (path: string, cases: number, date: string, at: string, stale: boolean) => string
   benchLine: (path: string, n: number, date: string) => string
   noBench: string
+  coverageLine: (path: string, cases: number, date: string, pct: string, commit: string) => string
+  noCoverage: string
   vitestLine: (path: string, n: number, when: string) => string
   syscallList: (found: boolean) => string
   casesPassing: (pass: number, cases: number) => string
@@ -46,7 +49,7 @@ interface Messages {
   componentCols: string[]
   skipped: string
   hostPassing: (p: number, n: number) => string
-  componentNote: string
+  componentNote: (donePct: number) => string
   syscallCols: string[]
   notImplemented: string
   undefinedNumber: string
@@ -72,6 +75,9 @@ interface Messages {
     componentsFailing: string
     componentsUntested: string
     componentsMissing: string
+    componentsPartial: string
+    componentsUnmeasured: string
+    declarations: string
     syscallsFailing: string
     syscallsPartial: string
     syscallsUntested: string
@@ -94,6 +100,8 @@ const EN: Messages = {
   resultsLine: (p, n, date, at, stale) => `- \`${p}\`: ${n} cases, run ${date}${at ? ` at \`${at}\`` : ''}${stale ? ' (**not the commit this report describes**: the tree may have changed since)' : ''}`,
   benchLine: (p, n, date) => `- \`${p}\`: ${n} benchmark figure(s), ${date}`,
   noBench: '- No benchmark figures (run `kos bench`).',
+  coverageLine: (p, n, date, pct, commit) => `- \`${p}\`: kernel coverage over ${n} case(s), ${date}${commit ? ` at \`${commit}\`` : ''}: ${pct} of its lines ran`,
+  noCoverage: '- No coverage run (`kos test --coverage --all`): no component with kernel code can be done.',
   vitestLine: (p, n, when) => `- \`${p}\`: ${n} unit and integration tests (vitest)${when ? `, run ${when}` : ''}`,
   syscallList: (found) => `- \`${SYSCALL_HEADER}\` (the syscall list): ${found ? 'read' : 'absent'}`,
   casesPassing: (p, n) => `**${p} of ${n} cases passing**`,
@@ -109,10 +117,10 @@ const EN: Messages = {
   chartPhasesAxis: 'completion (%)',
   chartDurations: (n) => `The ${n} slowest cases (seconds, last run)`,
   chartDurationsAxis: 'seconds',
-  componentCols: ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Host tests (vitest)', 'Lines', 'Paths'],
+  componentCols: ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Kernel lines run', 'Host tests (vitest)', 'Lines', 'Paths'],
   skipped: 'skipped',
   hostPassing: (p, n) => `${p}/${n} passing`,
-  componentNote: 'Status comes from QEMU cases only. done: every covering case that ran passed. failing: a covering case failed. untested: no covering case ran. missing: no implementation files at the paths (a component of the original report nobody has started has no paths). Host tests run the same code outside the kernel (vitest) and are shown for information.',
+  componentNote: (pct) => `Status comes from QEMU cases and from what they measurably ran. done: every covering case that ran passed and, for a component with kernel code, the coverage run (\`kos test --coverage\`) executed at least ${pct} % of its kernel lines. partial: its cases passed but ran less than that. untested: no covering case ran, or they ran none of its kernel lines. unmeasured: its cases passed but no coverage run measured them. failing: a covering case failed. missing: no implementation files at the paths (a component of the original report nobody has started has no paths). Kernel lines run: lines of its kernel files executed in the coverage run over all cases; components without kernel code (user space, the toolchain) are not instrumented and keep the status their cases give. Host tests run the same code outside the kernel (vitest) and are shown for information.`,
   syscallCols: ['# (original)', 'Name', 'Meaning (original report)', '# (kos)', 'Handler', 'Status', 'Covering cases'],
   notImplemented: '**not implemented** (-ENOSYS)',
   undefinedNumber: 'undefined',
@@ -138,6 +146,9 @@ const EN: Messages = {
     componentsFailing: 'Components failing',
     componentsUntested: 'Components without a test that ran',
     componentsMissing: 'Components missing',
+    componentsPartial: 'Components whose cases ran too little of their kernel code',
+    componentsUnmeasured: 'Components whose cases passed without a coverage run',
+    declarations: 'Cases that declare a component but ran none of its kernel code',
     syscallsFailing: 'Syscalls failing',
     syscallsPartial: 'Syscalls partial (their original meaning needs a component not done)',
     syscallsUntested: 'Syscalls implemented but untested',
@@ -161,6 +172,8 @@ const ES: Messages = {
   resultsLine: (p, n, date, at, stale) => `- \`${p}\`: ${n} casos, ejecutados el ${date}${at ? ` en \`${at}\`` : ''}${stale ? ' (**no es el commit que describe este informe**: el árbol puede haber cambiado)' : ''}`,
   benchLine: (p, n, date) => `- \`${p}\`: ${n} medida(s) de rendimiento, ${date}`,
   noBench: '- Sin medidas de rendimiento (ejecute `kos bench`).',
+  coverageLine: (p, n, date, pct, commit) => `- \`${p}\`: cobertura del kernel en ${n} caso(s), ${date}${commit ? ` en \`${commit}\`` : ''}: se ejecutó el ${pct} de sus líneas`,
+  noCoverage: '- Sin ejecución de cobertura (`kos test --coverage --all`): ningún componente con código del kernel puede estar hecho.',
   vitestLine: (p, n, when) => `- \`${p}\`: ${n} pruebas unitarias y de integración (vitest)${when ? `, ejecutadas el ${when}` : ''}`,
   syscallList: (found) => `- \`${SYSCALL_HEADER}\` (la lista de llamadas al sistema): ${found ? 'leída' : 'ausente'}`,
   casesPassing: (p, n) => `**${p} de ${n} casos pasan**`,
@@ -176,10 +189,10 @@ const ES: Messages = {
   chartPhasesAxis: 'compleción (%)',
   chartDurations: (n) => `Los ${n} casos más lentos (segundos, última ejecución)`,
   chartDurationsAxis: 'segundos',
-  componentCols: ['Componente', 'Fase', 'Estado', 'Casos (pasan/ejecutados)', 'Pruebas en el host (vitest)', 'Líneas', 'Rutas'],
+  componentCols: ['Componente', 'Fase', 'Estado', 'Casos (pasan/ejecutados)', 'Líneas del kernel ejecutadas', 'Pruebas en el host (vitest)', 'Líneas', 'Rutas'],
   skipped: 'omitido',
   hostPassing: (p, n) => `${p}/${n} pasan`,
-  componentNote: 'El estado viene solo de casos en QEMU. hecho: todos los casos que lo cubren y se ejecutaron pasaron. fallando: un caso que lo cubre falló. sin probar: no se ejecutó ningún caso que lo cubra. falta: no hay archivos de implementación en sus rutas (un componente del informe original que nadie ha empezado no tiene rutas). Las pruebas en el host ejecutan el mismo código fuera del kernel (vitest) y se muestran a título informativo.',
+  componentNote: (pct) => `El estado viene de casos en QEMU y de lo que se midió que ejecutaron. hecho: todos los casos que lo cubren y se ejecutaron pasaron y, para un componente con código del kernel, la ejecución de cobertura (\`kos test --coverage\`) ejecutó al menos el ${pct} % de sus líneas del kernel. parcial: sus casos pasaron pero ejecutaron menos. sin probar: no se ejecutó ningún caso que lo cubra, o no ejecutaron ninguna de sus líneas del kernel. sin medir: sus casos pasaron pero ninguna ejecución de cobertura los midió. fallando: un caso que lo cubre falló. falta: no hay archivos de implementación en sus rutas (un componente del informe original que nadie ha empezado no tiene rutas). Líneas del kernel ejecutadas: líneas de sus archivos del kernel ejecutadas en la cobertura de todos los casos; los componentes sin código del kernel (espacio de usuario, las herramientas) no se instrumentan y conservan el estado que les dan sus casos. Las pruebas en el host ejecutan el mismo código fuera del kernel (vitest) y se muestran a título informativo.`,
   syscallCols: ['# (original)', 'Nombre', 'Significado (informe original)', '# (kos)', 'Manejador', 'Estado', 'Casos que la cubren'],
   notImplemented: '**no implementada** (-ENOSYS)',
   undefinedNumber: 'sin definir',
@@ -205,6 +218,9 @@ const ES: Messages = {
     componentsFailing: 'Componentes fallando',
     componentsUntested: 'Componentes sin una prueba que se ejecutara',
     componentsMissing: 'Componentes que faltan',
+    componentsPartial: 'Componentes cuyos casos ejecutaron muy poco de su código del kernel',
+    componentsUnmeasured: 'Componentes cuyos casos pasaron sin una ejecución de cobertura',
+    declarations: 'Casos que declaran un componente pero no ejecutaron nada de su código del kernel',
     syscallsFailing: 'Llamadas al sistema fallando',
     syscallsPartial: 'Llamadas al sistema parciales (su significado original necesita un componente no hecho)',
     syscallsUntested: 'Llamadas al sistema implementadas pero sin probar',
@@ -213,7 +229,7 @@ const ES: Messages = {
     nothing: 'Nada pendiente: todos los componentes y llamadas al sistema están hechos.',
   },
   status: {
-    done: 'hecho', failing: 'fallando', untested: 'sin probar', missing: 'falta', partial: 'parcial', 'not implemented': 'no implementada',
+    done: 'hecho', failing: 'fallando', untested: 'sin probar', missing: 'falta', partial: 'parcial', unmeasured: 'sin medir', 'not implemented': 'no implementada',
     pass: 'pasa', fail: 'falla', skip: 'omitido', timeout: 'tiempo agotado', crash: 'caída', error: 'error', 'not run': 'no ejecutado',
   },
 }
@@ -281,6 +297,8 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   if (r.sources.results.length === 0) out.push(m.noResults)
   for (const s of r.sources.results) out.push(m.resultsLine(mdCell(s.path), s.cases, s.date, s.commit ? mdCell(shortCommit(s.commit)) : '', s.sameCommit === false))
   out.push(r.sources.bench ? m.benchLine(mdCell(r.sources.bench.path), r.sources.bench.entries, r.sources.bench.date) : m.noBench)
+  const cv = r.sources.coverage
+  out.push(cv ? m.coverageLine(mdCell(cv.path), cv.cases, cv.date, cv.linePct === null ? '0 %' : `${cv.linePct} %`, cv.commit ? shortCommit(cv.commit) : '') : m.noCoverage)
   if (r.sources.vitest) out.push(m.vitestLine(mdCell(r.sources.vitest.path), r.metrics.vitest?.total ?? 0, r.metrics.vitest?.date ?? ''))
   out.push(m.syscallList(r.sources.syscallList), '')
 
@@ -322,10 +340,11 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
         const cases = c.cases.length ? `${c.passing.length}/${ran}: ${list(named, 6)}` : ''
         const status = statusOf(c.status) + (c.note ? ` (${mdCell(c.note)})` : '')
         const host = c.unitTests ? m.hostPassing(c.unitTests.passed, c.unitTests.passed + c.unitTests.failed) : ''
-        return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, host, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
+        const run = c.measured ? `${c.measured.pct} % (${c.measured.covered}/${c.measured.lines})` : ''
+        return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, run, host, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
       }),
     ),
-    '', m.componentNote, '',
+    '', m.componentNote(cv?.donePct ?? DONE_LINE_PCT), '',
   )
 
   out.push(`## ${m.h.syscalls}`, '')
@@ -395,6 +414,10 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   item(m.debt.componentsFailing, d.componentsFailing)
   item(m.debt.componentsUntested, d.componentsUntested)
   item(m.debt.componentsMissing, d.componentsMissing)
+  item(m.debt.componentsPartial, d.componentsPartial ?? [])
+  item(m.debt.componentsUnmeasured, d.componentsUnmeasured ?? [])
+  const contradicted = d.declarationsContradicted ?? []
+  item(m.debt.declarations, contradicted.map((w) => w.case), contradicted.map((w) => `\`${mdCell(w.case)}\` -> \`${mdCell(w.component)}\``).join(', '))
   item(m.debt.syscallsFailing, d.syscallsFailing)
   item(m.debt.syscallsPartial, d.syscallsPartial)
   item(m.debt.syscallsUntested, d.syscallsUntested)

@@ -6,6 +6,7 @@ import {type CaseStatus, effectiveResult, isFailing, summarize, worstOf} from '.
 import type {CaseDef, CaseResult, RunResults, RunSummary} from '../../suites/types.js'
 import type {BenchEntry, BenchFile} from '../../bench/file.js'
 import {type GitInfo, sameCommit} from '../../util/git.js'
+import {componentCoverage, type ComponentCoverage, type CoverageReport, type DeclarationWarning, DONE_LINE_PCT} from '../coverage.js'
 import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} from '../components.js'
 import {phaseName} from '../results.js'
 import {filesMatching, globToRegExp, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from '../tree.js'
@@ -15,7 +16,12 @@ import {readSyscalls, type SyscallSource} from './syscalls.js'
 export const PLANNED_PHASES = [1, 2, 3, 4]
 
 export type CoverageStatus = 'done' | 'failing' | 'untested'
-export type ComponentStatus = CoverageStatus | 'missing'
+/**
+ * partial: its cases passed but ran less than DONE_LINE_PCT of its kernel
+ * lines; unmeasured: its cases passed, but no coverage run measured what they
+ * executed (a component with kernel code is done only when one did).
+ */
+export type ComponentStatus = CoverageStatus | 'missing' | 'partial' | 'unmeasured'
 /** partial: its cases pass, but what the original report meant by it needs a component that is not done (TCP). */
 export type SyscallStatus = CoverageStatus | 'partial' | 'not implemented'
 
@@ -55,6 +61,8 @@ export interface ComponentRow extends Coverage {
   lines: number
   status: ComponentStatus
   note?: string
+  /** Lines of its kernel code that the coverage run executed (null: no coverage run, or no instrumented code). */
+  measured: {lines: number; covered: number; pct: number} | null
   /** Host-side vitest results for the component's unitTests files (informative; not part of the status). */
   unitTests: {files: string[]; passed: number; failed: number} | null
 }
@@ -96,6 +104,8 @@ export interface ProgressReport {
     results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
     bench: {path: string; date: string; commit: string | null; entries: number} | null
     vitest: {path: string} | null
+    /** The coverage run (kos test --coverage) component status rests on; null: none given. */
+    coverage: {path: string; date: string; commit: string | null; cases: number; linePct: number | null; donePct: number} | null
     /** Whether the syscall list (kos/syscalls.h) was there to read. */
     syscallList: boolean
   }
@@ -123,6 +133,10 @@ export interface ProgressReport {
     componentsMissing: string[]
     componentsUntested: string[]
     componentsFailing: string[]
+    componentsPartial: string[]
+    componentsUnmeasured: string[]
+    /** A case declares a component whose instrumented code it never ran (from the coverage run). */
+    declarationsContradicted: DeclarationWarning[]
     failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
     failingVitest: string[]
     skippedCases: Array<{id: string; reason: string | null}>
@@ -145,6 +159,8 @@ export interface ProgressInput {
   defined?: CaseDef[]
   /** The kernel's syscall table; default: read from the sources under root. */
   syscalls?: SyscallSource
+  /** A coverage run's report (build/reports/coverage/coverage.json). */
+  coverage?: {path: string; report: CoverageReport} | null
 }
 
 
@@ -195,6 +211,36 @@ function coverageOf(cases: readonly CaseResult[]): Coverage {
 function coverageStatus(cov: Coverage): CoverageStatus {
   if (cov.passing.length + cov.failing.length === 0) return 'untested'
   return cov.failing.length === 0 ? 'done' : 'failing'
+}
+
+/** Kernel sources the coverage build instruments: C files under kernel/. */
+const instrumentable = (files: readonly string[]) => files.filter((f) => f.startsWith('kernel/') && f.endsWith('.c'))
+
+/**
+ * A component with kernel code is done only when its cases passed and the
+ * coverage run executed at least DONE_LINE_PCT of its lines; none of them
+ * executed makes it untested, whatever its cases declare. Without a coverage
+ * run it is unmeasured. Components with no kernel code (user space, the
+ * toolchain) keep the status their cases give them.
+ */
+function applyMeasurement(row: ComponentRow, measured: ComponentCoverage | undefined, coverageRun: boolean): void {
+  if (measured && measured.lines.count > 0) {
+    const pct = Math.round((measured.lines.covered / measured.lines.count) * 1000) / 10
+    row.measured = {lines: measured.lines.count, covered: measured.lines.covered, pct}
+    if (row.status !== 'done') return
+    if (measured.lines.covered === 0) {
+      row.status = 'untested'
+      row.note = `its cases passed but ran none of its ${measured.lines.count} kernel lines`
+    } else if (pct < DONE_LINE_PCT) {
+      row.status = 'partial'
+      row.note = `its cases ran ${pct} % of its kernel lines; done needs ${DONE_LINE_PCT} %`
+    }
+    return
+  }
+  if (!coverageRun && row.status === 'done' && instrumentable(row.files).length > 0) {
+    row.status = 'unmeasured'
+    row.note = 'its cases passed; no coverage run (kos test --coverage) measured what they executed'
+  }
 }
 
 function normalizeSyscall(name: string): string {
@@ -249,11 +295,12 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   }
   const files = listFiles(input.root)
   const counter = new LineCounter(input.root)
+  const measuredById = new Map((input.coverage ? componentCoverage(input.coverage.report.files, components) : []).map((m) => [m.id, m]))
   const componentRows: ComponentRow[] = components.map((def) => {
     const own = filesMatching(files, def.paths)
     const cov = coverageOf(casesByComponent.get(def.id) ?? [])
     const lines = own.reduce((n, f) => n + counter.lines(f), 0)
-    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), unitTests: null}
+    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), measured: null, unitTests: null}
     const vt = input.vitest?.summary
     if (vt && def.unitTests?.length) {
       const res = def.unitTests.map(globToRegExp)
@@ -275,6 +322,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       row.note = 'headers only'
     }
     if (row.status === 'missing' && cov.passing.length > 0) row.note += `; yet passing cases name it: ${cov.passing.join(', ')}`
+    else applyMeasurement(row, measuredById.get(def.id), input.coverage !== null && input.coverage !== undefined)
     return row
   })
 
@@ -362,6 +410,11 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       })),
       bench: input.bench ? {path: input.bench.path, date: input.bench.bench.date, commit: input.bench.bench.commit, entries: input.bench.bench.benchmarks.length} : null,
       vitest: input.vitest ? {path: input.vitest.path} : null,
+      coverage: input.coverage ? {
+        path: input.coverage.path, date: input.coverage.report.date, commit: input.coverage.report.commit ?? null, cases: input.coverage.report.cases.length,
+        linePct: input.coverage.report.totals.lines.count ? Math.round((input.coverage.report.totals.lines.covered / input.coverage.report.totals.lines.count) * 1000) / 10 : null,
+        donePct: DONE_LINE_PCT,
+      } : null,
       syscallList: sys.found,
     },
     totals: {...summary, cases: cases.length + notRun.length, notRun: notRun.length},
@@ -385,6 +438,9 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       componentsMissing: componentRows.filter((c) => c.status === 'missing').map((c) => c.id),
       componentsUntested: componentRows.filter((c) => c.status === 'untested').map((c) => c.id),
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
+      componentsPartial: componentRows.filter((c) => c.status === 'partial').map((c) => c.id),
+      componentsUnmeasured: componentRows.filter((c) => c.status === 'unmeasured').map((c) => c.id),
+      declarationsContradicted: input.coverage?.report.warnings ?? [],
       failingCases: cases.filter((c) => isFailing(c.status)).map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
       failingVitest: input.vitest?.summary.failing ?? [],
       skippedCases: cases.filter((c) => c.status === 'skip').map((c) => ({id: c.id, reason: c.reason ?? null})),
