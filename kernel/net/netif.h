@@ -50,7 +50,7 @@ enum net_drop_reason {
     DROP_TCP_BAD_OPTION,    /* an option whose length lies */
     DROP_TCP_BAD_FLAGS,     /* SYN+FIN, SYN+RST, no flags, FIN without ACK, port 0 */
     DROP_TCP_BROADCAST,     /* TCP to a broadcast or multicast address */
-    DROP_TCP_NO_PORT,       /* no connection or listener: answered with RST */
+    DROP_TCP_NO_PORT,       /* no connection: answered with RST (a RST itself is not answered) */
     DROP_TCP_BACKLOG_FULL,  /* SYN while the backlog holds only established connections */
     DROP_TCP_NO_MEM,        /* no control block or buffers free */
     DROP_TCP_OUT_OF_WINDOW, /* unacceptable sequence number (answered with an ACK) */

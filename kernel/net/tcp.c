@@ -1584,8 +1584,10 @@ void tcp_input(struct netif *nif, const struct ipv4_info *ip, const uint8_t *pkt
         return;
     }
     if (c->state == TCP_LISTEN) {
-        if (f & TH_RST)
+        if (f & TH_RST) {
+            net_count_drop(nif, DROP_TCP_NO_PORT);     /* ignored (RFC 9293 3.10.7.2), but counted */
             return;
+        }
         if (f & TH_ACK) {
             net_count_drop(nif, DROP_TCP_NO_PORT);
             send_reset_for(ip->dst, ip->src, pkt, seg_len, f);

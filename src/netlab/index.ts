@@ -18,6 +18,7 @@ import {P2PD_READY, p2pTapInterop} from './libp2p.js'
 import {p2pMdnsInterop} from './libp2pmdns.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {errorsTap, streamTap} from './tcpstream.js'
+import {floodTap} from './tcpflood.js'
 import {readScreen} from '../screen/index.js'
 import {QmpClient} from '../screen/qmp.js'
 import {linkCheck} from './linkchecks.js'
@@ -361,6 +362,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         ? streamTap(ns!, {port: num(spec, 'port', 5201), bytes: num(spec, 'bytes', 16 << 20), serialPath: ctx.serialPath, since}, signal)
         : errorsTap(ns!, {serialPath: ctx.serialPath, since}, signal))
     }
+    case 'tcp-flood-tap': {
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, (signal, since) => floodTap(ns!, {syns: num(spec, 'syns', 10_000), bad: num(spec, 'bad', 5000), batch: num(spec, 'batch', 750),
+        repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
+    }
     case 'link-check': {
       const check = spec.options?.check
       if (typeof check !== 'string') throw new Error('peer link-check: option "check" must name a check')
@@ -390,4 +399,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
