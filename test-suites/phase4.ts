@@ -18,6 +18,13 @@ function mdnsCheckCase(id: string, title: string, check: string): CaseDef {
   }
 }
 
+/** A case of the avahi peer (src/netlab/avahi.ts): avahi-daemon in the case namespace over TAP. */
+function avahiCase(id: string, title: string, check: string, log?: string[]): CaseDef {
+  return {
+    ...mdnsCheckCase(id, title, check), peer: {name: 'avahi', options: {check}}, ...(log ? {expect: {log}} : {}),
+  }
+}
+
 export const cases: CaseDef[] = [
   {
     id: 'p2p_crypto',
@@ -129,6 +136,9 @@ export const cases: CaseDef[] = [
     peer: {name: 'p2p-lan', options: {steps: ['mesh', 'health', 'churn'], kill: [7, 8]}},
     expect: {log: ['ok 1 p2pd']},
   },
+  avahiCase('mdns_avahi_tap', 'avahi-daemon 0.8 in the case namespace (private dbus, own config, check-response-ttl=yes): avahi-browse resolves the guest\'s _kos._udp service (host, address, port 7), avahi-resolve maps kos-123456.local to 198.51.100.2 and the address back; the guest finds the service avahi-publish announces; avahi sees the guest\'s goodbye; every guest mDNS packet has IP TTL 255, tshark finds no malformed guest frame', 'find'),
+  avahiCase('mdns_avahi_conflict_tap', 'RFC 6762 8 and 9 against a real responder: avahi already holds kos-123456.local when the guest probes; the guest detects the conflict and takes kos-123456-2.local, which avahi resolves to the guest (forward and reverse, service browsed) while the original name still resolves to avahi\'s record; every guest mDNS packet has IP TTL 255', 'conflict',
+    ['mdns: probing for kos-123456.local', 'mdns: name conflict on kos-123456.local', 'mdns: responding as kos-123456-2.local']),
   mdnsCheckCase('mdns_dotted_tap', 'One mDNS answer bundling three instances, one named "svc v1.2" (a dot inside the label): the guest reports all three; every guest mDNS packet has IP TTL 255; tshark finds no malformed guest frame', 'dotted'),
   mdnsCheckCase('mdns_rate_tap', 'RFC 6762 6: 50 queries for the guest\'s A record in half a second get one or two multicast answers, not 50; every guest mDNS packet has IP TTL 255', 'rate'),
   mdnsCheckCase('mdns_goodbye_tap', 'The browser honours goodbyes: 8 instances announced then withdrawn (TTL 0) are reported lost, and a ninth is still found; every guest mDNS packet has IP TTL 255', 'goodbye'),

@@ -15,7 +15,10 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop} from './libp2p.js'
+import {type Capture, startCapture} from './capture.js'
 import {p2pMdnsInterop} from './libp2pmdns.js'
+import {AVAHI_CHECKS, type Avahi, avahiCheck, startAvahi} from './avahi.js'
+import {clockUnderLoad, startHogs} from './clock.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {errorsTap, streamTap} from './tcpstream.js'
 import {floodTap} from './tcpflood.js'
@@ -316,6 +319,49 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         pings: num(spec, 'pings', 10), serialPath: ctx.serialPath, since,
       }, signal), P2PD_READY)
     }
+    case 'avahi': {
+      // avahi-daemon runs in the namespace before QEMU starts (for `conflict`
+      // it already holds the guest's default name when the guest probes).
+      const check = spec.options?.check
+      if (typeof check !== 'string' || !(AVAHI_CHECKS as readonly string[]).includes(check)) throw new Error(`peer avahi: option "check" must be one of ${AVAHI_CHECKS.join(', ')}`)
+      let ns: Netns | undefined
+      let avahi: Avahi | undefined
+      let held: ReturnType<Avahi['spawn']> | undefined
+      let capture: Capture | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        const cleanup = async () => { await capture?.stop(); capture?.remove(); await avahi?.stop(); await ns?.destroy() }
+        try {
+          capture = await startCapture(ns)
+          avahi = await startAvahi(ns)
+          if (check === 'conflict') {
+            held = avahi.spawn('avahi-publish', ['-a', '-R', 'kos-123456.local', '198.51.100.3'])
+            for (let i = 0; i < 100 && !/Established/.test(held.output()); i++) await new Promise((r) => setTimeout(r, 100))
+            if (!/Established/.test(held.output())) throw new Error(`avahi-publish -a did not establish kos-123456.local: ${held.output().trim()}`)
+          }
+        } catch (error) {
+          await cleanup()
+          throw error
+        }
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup}
+      }, async (signal, since) => {
+        await waitReady(ctx.serialPath, signal, since)
+        return avahiCheck(check, ns!, avahi!, held, capture!, ctx.serialPath, since, signal)
+      })
+    }
+    case 'clock-load': {
+      // The hogs start before QEMU, so the guest boots (and calibrates) under load.
+      let ns: Netns | undefined
+      let hogs: ReturnType<typeof startHogs> = []
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        hogs = startHogs(ns, num(spec, 'hogs', 2))
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { for (const h of hogs) h.kill('SIGKILL'); await ns?.destroy() }}
+      }, async (signal, since) => {
+        await waitReady(ctx.serialPath, signal, since)
+        return clockUnderLoad(ns!, hogs, signal)
+      })
+    }
     case 'mdns-tap':
       return tapPeer(spec, ctx, async (ns, signal) => {
         const report = await runMdnsAgent({
@@ -399,4 +445,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']

@@ -116,15 +116,21 @@ interface CheckReport {
   steps: Array<{step: string; ok: boolean; detail: string}>
 }
 
+/** Waits until the guest's netecho answers on port 7; its MAC from the namespace's neighbour table, or null. */
+export async function warmGuest(ns: Netns, signal: AbortSignal): Promise<string | null> {
+  const warm = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}]}, ns.prefix, signal)
+  if (!warm.ok) return null
+  const {stdout: neigh} = await ns.run('ip', ['neigh', 'show', ns.guestIp])
+  return (/lladdr ([0-9a-f:]{17})/i.exec(neigh) ?? [])[1] ?? ''
+}
+
 export async function mdnsCheck(check: string, ns: Netns, serialPath: string, signal: AbortSignal): Promise<Outcome> {
   if (!(MDNS_CHECKS as readonly string[]).includes(check)) return {ok: false, detail: `unknown mDNS check "${check}" (known: ${MDNS_CHECKS.join(', ')})`}
   const capture = await startCapture(ns)
   let quit = false
   try {
-    const warm = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'warmup', timeoutMs: 60_000}]}, ns.prefix, signal)
-    if (!warm.ok) return {ok: false, detail: 'guest never answered on port 7'}
-    const {stdout: neigh} = await ns.run('ip', ['neigh', 'show', ns.guestIp])
-    const mac = (/lladdr ([0-9a-f:]{17})/i.exec(neigh) ?? [])[1] ?? ''
+    const mac = await warmGuest(ns, signal)
+    if (mac === null) return {ok: false, detail: 'guest never answered on port 7'}
     const guestHost = `kos-${mac.split(':').slice(3).join('')}.local`
     const report = await runJsonAgent<CheckReport>('mDNS check agent', CHECK_SOURCE, {check, guestIp: ns.guestIp, hostIp: ns.hostIp, serialPath, guestHost}, ns.prefix, signal)
     const bye = await runAgent({host: ns.guestIp, port: 7, ops: [{op: 'cmd', text: 'kos:quit', expect: 'kos:bye'}]}, ns.prefix, signal)
