@@ -59,7 +59,7 @@ export const cases: CaseDef[] = [
     id: 'p2p_mdns_tap',
     phase: 4,
     title: 'libp2p mDNS over TAP: unmodified js-libp2p with @libp2p/mdns discovers p2pd (_p2p._udp.local, dnsaddr= TXT) and dials the discovered address (identify checked from js, 10 pings); p2pd discovers a second js node by its mDNS answer and dials it itself (outbound in p2p peers, 10 pings, seen by js); the kernel responder shares port 5353; tshark: the guest\'s queries and answers have IP TTL 255, no malformed guest frame',
-    components: ['libp2p-mdns', 'mdns', 'tap', 'udp'],
+    components: ['libp2p-mdns', 'mdns', 'sockets', 'tap', 'udp'],
     syscalls: ['SYS_SETSOCKOPT', 'SYS_SENDTO', 'SYS_RECVFROM', 'SYS_CONNECT'],
     profile: 'e1000-tap',
     append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 mdns=1 init=/bin/p2pd:port=4001:seed=kos-mdns:ctl_listen=0.0.0.0:mdns=1:mdns_interval=2000',
