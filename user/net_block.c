@@ -5,6 +5,7 @@
  * 10.0.2.15: datagrams sent to that address are looped back inside the
  * guest, so no host peer is needed. */
 #include "libc.h"
+#include <kos/xorshift.h>
 #include "ktap.h"
 #include "net.h"
 
@@ -82,11 +83,8 @@ static long fork_receiver(long s)
 
 static unsigned long work_unit(unsigned long x)
 {
-    for (int i = 0; i < 20000; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-    }
+    for (int i = 0; i < 20000; i++)
+        kos_xorshift64(&x);
     return x;
 }
 

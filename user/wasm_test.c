@@ -4,6 +4,7 @@
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
+#include <kos/xorshift.h>
 #include "ktap.h"
 #include "wasm.h"
 
@@ -531,14 +532,8 @@ static void section_after_exec(const char *idtext)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rng(void)
-{
-    /* xorshift64: a fixed seed makes every run the same (reproducible failures). */
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+/* A fixed seed makes every run the same (reproducible failures). */
+static uint64_t rng(void) { return kos_xorshift64(&rng_state); }
 
 #define FUZZ_ROUNDS 2000
 

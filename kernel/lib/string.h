@@ -1,14 +1,7 @@
 #pragma once
 #include <stddef.h>
+/* memcpy ... strchr: shared with the user C library. */
+#include "kos/string.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strchr(const char *s, int c);
 /* Copies at most n-1 bytes and always terminates (n > 0). Returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t n);

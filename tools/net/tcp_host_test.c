@@ -7,6 +7,7 @@
 #include "host_ktap.h"
 #include "net/ipv4.h"
 #include "net/tcp.h"
+#include "kos/xorshift.h"
 
 /* ---- platform hooks ---- */
 static uint64_t now_ms = 1000;
@@ -17,13 +18,7 @@ unsigned long net_lock(void) { return 0; }
 void net_unlock(unsigned long s) { (void)s; }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rng(void) { return kos_xorshift64(&rng_state); }
 void net_random_bytes(void *buf, size_t n)
 {
     uint8_t *p = buf;

@@ -9,21 +9,7 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void *memmove(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    if (d < s || d >= s + n) {
-        while (n--)
-            *d++ = *s++;
-    } else {
-        d += n;
-        s += n;
-        while (n--)
-            *--d = *--s;
-    }
-    return dst;
-}
+void *memmove(void *dst, const void *src, size_t n) { return kos_memmove(dst, src, n); }
 
 void *memset(void *dst, int c, size_t n)
 {
@@ -33,52 +19,7 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (a[i] != b[i])
-            return (unsigned char)a[i] - (unsigned char)b[i];
-        if (!a[i])
-            return 0;
-    }
-    return 0;
-}
-
-char *strchr(const char *s, int c)
-{
-    for (;; s++) {
-        if (*s == (char)c)
-            return (char *)s;
-        if (!*s)
-            return NULL;
-    }
-}
+int memcmp(const void *a, const void *b, size_t n) { return kos_memcmp(a, b, n); }
 
 char *strcpy(char *dst, const char *src)
 {

@@ -5,14 +5,8 @@
 #include <stdarg.h>
 #include "sys.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strchr(const char *s, int c);
+/* memcpy, memmove, memset, memcmp, strlen, strnlen, strcmp, strncmp, strchr: shared with the kernel library. */
+#include <kos/string.h>
 char *strcpy(char *dst, const char *src);
 
 /* %d %i %u %x %lx %ld %lu %p %s %c %%, width and '0'/'-' flags. */
