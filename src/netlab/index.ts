@@ -19,6 +19,7 @@ import {type Capture, startCapture} from './capture.js'
 import {p2pMdnsInterop} from './libp2pmdns.js'
 import {AVAHI_CHECKS, type Avahi, avahiCheck, startAvahi} from './avahi.js'
 import {clockUnderLoad, startHogs} from './clock.js'
+import {heliaTapFiles} from './helia.js'
 import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
 import {errorsTap, streamTap} from './tcpstream.js'
 import {floodTap} from './tcpflood.js'
@@ -362,6 +363,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         return clockUnderLoad(ns!, hogs, signal)
       })
     }
+    case 'helia-tap':
+      // Helia in the namespace and the guest's p2pd exchange files both ways (src/netlab/helia.ts).
+      return tapPeer(spec, ctx, (ns, _signal, m) => heliaTapFiles({
+        guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
+        p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), p2pd: path.join(ctx.repoRoot, 'build/host/p2pd'),
+        kosSize: num(spec, 'kosSize', 5 << 20), heliaSize: num(spec, 'heliaSize', 3 << 20),
+        initrdFile: {guest: '/bin/p2p', local: path.join(ctx.repoRoot, 'build/user/p2p.elf')},
+      }), P2PD_READY)
     case 'mdns-tap':
       return tapPeer(spec, ctx, async (ns, signal) => {
         const report = await runMdnsAgent({
@@ -445,4 +454,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']

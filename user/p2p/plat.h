@@ -50,3 +50,10 @@ long plat_recvfrom(int fd, void *buf, size_t n, uint32_t *ip, uint16_t *port);
 /* The address the host uses towards the outside (for listen addresses): the
  * source of the route to 224.0.0.251; 0 if unknown. */
 uint32_t plat_primary_ip(void);
+
+/* Files (the guest's initrd and ramfs; the host's file system): open for
+ * reading, or created/truncated for writing. read/write: bytes or -errno;
+ * close with plat_close. */
+int plat_file_open(const char *path, bool write);
+long plat_file_read(int fd, void *buf, size_t n);
+long plat_file_write(int fd, const void *buf, size_t n);

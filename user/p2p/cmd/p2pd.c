@@ -12,6 +12,7 @@
 #include "core/node.h"
 #include "core/health.h"
 #include "core/mdns.h"
+#include "core/files.h"
 #include "crypto/sha2.h"
 
 #define MAX_CTL 8
@@ -258,6 +259,7 @@ static const struct node_module *const MODULES[] = {
     &daemon_module,
     &health_module,
     &mdns_module,
+    &files_module,
     NULL,
 };
 

@@ -224,3 +224,21 @@ uint32_t plat_primary_ip(void)
     close(fd);
     return ip;
 }
+
+int plat_file_open(const char *path, bool write)
+{
+    int fd = write ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : open(path, O_RDONLY);
+    return fd < 0 ? -errno : fd;
+}
+
+long plat_file_read(int fd, void *buf, size_t n)
+{
+    ssize_t k = read(fd, buf, n);
+    return k < 0 ? -errno : (long)k;
+}
+
+long plat_file_write(int fd, const void *buf, size_t n)
+{
+    ssize_t k = write(fd, buf, n);
+    return k < 0 ? -errno : (long)k;
+}

@@ -220,3 +220,11 @@ uint32_t plat_primary_ip(void)
     close((int)fd);
     return ip;
 }
+
+int plat_file_open(const char *path, bool write)
+{
+    return (int)open(path, write ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY);
+}
+
+long plat_file_read(int fd, void *buf, size_t n) { return read(fd, buf, n); }
+long plat_file_write(int fd, const void *buf, size_t n) { return write(fd, buf, n); }

@@ -1,0 +1,172 @@
+// File sharing on 127.0.0.1: the host build of p2pd (user/p2p/core/files.c,
+// the same code as the guest's /bin/p2pd) against unmodified Helia 7.1.15
+// with @helia/unixfs 8.0.5 and @helia/bitswap 4.0.19 (src/netlab/helia-peer.mjs),
+// through the very flow of the phase-4 case (heliaTapFiles: kos adds, Helia
+// fetches; Helia adds, kos fetches; corrupt blocks and malformed Bitswap
+// messages refused and counted), then kos among kos: one file from three
+// providers at once, a provider that exits mid-transfer, one that stalls,
+// and one that sends corrupt blocks next to good ones.
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {addgenBytes, filesCounters, heliaTapFiles, importerCid, sha256Hex} from '../../src/netlab/helia.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+let tmp: string
+let p2pdExe: string
+let p2pExe: string
+
+interface Daemon {
+  child: ChildProcess
+  peerId: string
+  port: number
+  ctl: number
+  log: () => string
+}
+const daemons: Daemon[] = []
+
+function startDaemon(args: string[]): Promise<Daemon> {
+  const child = spawn(p2pdExe, ['port=0', 'ctl=0', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  let log = ''
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
+    const onData = (c: Buffer) => {
+      log += c.toString()
+      const m = /p2pd: ready peer (\S+) port (\d+) ctl (\d+)/.exec(log)
+      if (m) {
+        clearTimeout(t)
+        const d = {child, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), log: () => log}
+        daemons.push(d)
+        resolve(d)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+  })
+}
+
+function cli(d: Daemon, ...args: string[]): Promise<{status: number | null; lines: string[]}> {
+  return new Promise((resolve) => {
+    const c = spawn(p2pExe, [`ctl=${d.ctl}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    c.stdout!.on('data', (b: Buffer) => { out += b.toString() })
+    c.stderr!.on('data', (b: Buffer) => { out += b.toString() })
+    c.on('exit', (status) => resolve({status, lines: out.split('\n').filter(Boolean)}))
+  })
+}
+
+const addr = (d: Daemon) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
+const exited = (d: Daemon) => new Promise<number | null>((r) => { if (d.child.exitCode !== null) r(d.child.exitCode); else d.child.once('exit', (c) => r(c)) })
+
+/** Providers that each added the addgen file, all dialled by a fresh getter. */
+async function swarm(size: number, seed: number, providerArgs: string[][], getterArgs: string[] = []): Promise<{getter: Daemon; providers: Daemon[]; cid: string}> {
+  const providers: Daemon[] = []
+  let cid = ''
+  for (const args of providerArgs) {
+    const p = await startDaemon(args)
+    const r = await cli(p, 'addgen', String(size), String(seed))
+    expect(r.status).toBe(0)
+    cid = r.lines.at(-1)!.split(' ')[1]
+    providers.push(p)
+  }
+  const getter = await startDaemon(getterArgs)
+  for (const p of providers) expect((await cli(getter, 'dial', addr(p))).status).toBe(0)
+  return {getter, providers, cid}
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-files-'))
+  const common = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
+  p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
+  p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
+})
+afterAll(() => {
+  for (const d of daemons) d.child.kill('SIGKILL')
+  rmSync(tmp, {recursive: true, force: true})
+})
+
+describe('kos p2pd and Helia on 127.0.0.1 (the phase-4 flow)', () => {
+  it('Helia fetches 5 MiB kos added (same CID as the importer); kos fetches what Helia added; bad input refused and counted', async () => {
+    const kos = await startDaemon(['seed=files-vitest'])
+    const r = await heliaTapFiles({
+      guestIp: '127.0.0.1', hostIp: '127.0.0.1', peerId: kos.peerId, port: kos.port, ctl: kos.ctl, prefix: [], p2pCli: p2pExe,
+      p2pd: p2pdExe, kosSize: 5 << 20, heliaSize: 3 * 1048576 + 12345, initrdFile: {guest: p2pExe, local: p2pExe},
+      outPath: path.join(tmp, 'helia.bin'), corruptGetMs: 5000,
+    })
+    expect(r.detail).not.toMatch(/^$/)
+    expect(r.ok, r.detail).toBe(true)
+    // heliaTapFiles ends with `p2p quit`.
+    expect(await exited(kos)).toBe(0)
+    expect(createHash('sha256').update(readFileSync(path.join(tmp, 'helia.bin'))).digest('hex')).toBe(sha256Hex(addgenBytes(3 * 1048576 + 12345, 2)))
+  }, 600_000)
+})
+
+describe('kos among kos: several providers, dying and lying ones', () => {
+  const SIZE = 8 << 20 // 32 leaves and a root
+  it('one file from three providers at once: each serves a share, bytes and CID check out', async () => {
+    const {getter, providers, cid} = await swarm(SIZE, 5, [[], [], []])
+    expect(cid).toBe(await importerCid(addgenBytes(SIZE, 5)))
+    const g = await cli(getter, 'get', cid, path.join(tmp, 'three.bin'))
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 5))}`)
+    expect(g.lines.at(-1)).toMatch(new RegExp(`^ok got ${cid} size ${SIZE} blocks 33 providers 3 ms \\d+$`))
+    const served = g.lines.filter((l) => l.startsWith('provider ')).map((l) => Number(l.split(' ')[3]))
+    expect(served).toHaveLength(3)
+    expect(served.reduce((a, b) => a + b, 0)).toBe(33)
+    for (const p of providers) expect(filesCounters((await cli(p, 'files')).lines).blocks_out).toBeGreaterThan(0)
+    expect(readFileSync(path.join(tmp, 'three.bin')).length).toBe(SIZE)
+  }, 300_000)
+
+  it('a provider that exits after 3 blocks costs time, not the file', async () => {
+    const {getter, providers, cid} = await swarm(SIZE, 6, [['files_fault=exit_after:3'], [], []])
+    const g = await cli(getter, 'get', cid)
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 6))}`)
+    expect(await exited(providers[0])).toBe(3)
+    expect(providers[0].log()).toContain('files_fault exit_after:3: exiting')
+  }, 300_000)
+
+  it('a provider that goes silent after 2 blocks: its wants time out (files_want_ms) and go to the others', async () => {
+    const {getter, providers, cid} = await swarm(SIZE, 7, [['files_fault=stall_after:2'], []], ['files_want_ms=2000'])
+    const g = await cli(getter, 'get', cid)
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 7))}`)
+    expect(filesCounters((await cli(providers[0], 'files')).lines).blocks_out).toBe(2)
+  }, 300_000)
+
+  it('corrupt blocks next to good ones: each refused and counted, the file still whole; alone they store nothing', async () => {
+    const {getter, cid} = await swarm(SIZE, 8, [['files_fault=corrupt'], []])
+    const g = await cli(getter, 'get', cid)
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 8))}`)
+    const c = filesCounters((await cli(getter, 'files')).lines)
+    expect(c.block_mismatch).toBeGreaterThanOrEqual(1)
+    expect(c.blocks).toBe(33)
+    expect(c.blocks_in).toBe(33)
+
+    const lone = await swarm(300000, 9, [['files_fault=corrupt']])
+    const bad = await cli(lone.getter, 'get', lone.cid, 'timeout_ms=3000')
+    expect(bad.status).toBe(1)
+    expect(bad.lines.at(-1)).toMatch(/^error timed out with 0 of 1 blocks/)
+    const lc = filesCounters((await cli(lone.getter, 'files')).lines)
+    expect(lc.block_mismatch).toBe(1)
+    expect(lc.blocks).toBe(0)
+  }, 300_000)
+
+  it('bad arguments name the problem', async () => {
+    const d = await startDaemon([])
+    expect((await cli(d, 'get', 'QmNotACidV1')).lines.at(-1)).toBe('error bad CID QmNotACidV1 (CIDv1, base32, sha2-256, raw or dag-pb)')
+    expect((await cli(d, 'add', '/nonexistent/file')).lines.at(-1)).toMatch(/^error cannot open \/nonexistent\/file \(error -2\)$/)
+    expect((await cli(d, 'addgen', 'x', '1')).lines.at(-1)).toMatch(/^error bad size x/)
+    const r = spawnSync(p2pdExe, ['port=0', 'files_fault=sometimes'], {encoding: 'utf8', timeout: 20000})
+    expect(r.status).toBe(2)
+    expect(r.stdout + r.stderr).toContain('files_fault is corrupt, stall_after:N or exit_after:N, not sometimes')
+  }, 60_000)
+})

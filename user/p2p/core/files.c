@@ -1,0 +1,1008 @@
+/* The file-sharing module (see files.h).
+ *
+ * Serving: every inbound /ipfs/bitswap/1.2.0 stream is read as length-
+ * prefixed messages. WANT_HAVE is answered HAVE (or DONT_HAVE when the
+ * asker set sendDontHave), WANT_BLOCK with the block, queued per peer and
+ * sent while that peer's outbound stream has less than FILES_TX_HIGH
+ * buffered, so one peer asking for everything cannot fill the connection.
+ * Like Helia, this node sends on streams it opens itself (one per peer,
+ * closed after a second idle) and never writes on the asker's stream.
+ *
+ * Fetching (`get`): the root CID is asked WANT_HAVE of every connected
+ * peer that lists bitswap (and of the providers the DHT finds); each peer
+ * that answers HAVE is a provider. Blocks are then asked WANT_BLOCK in file
+ * order, at most FILES_PER_PEER in flight per provider, the next one always
+ * to the provider with the fewest in flight, so several providers share the
+ * file. A received block is taken only when the CID computed from its
+ * prefix and its bytes is one this node wants (nothing else is stored);
+ * dag-pb nodes are parsed and their children wanted at their offsets. A
+ * provider that goes away, answers DONT_HAVE or sits on a want for
+ * FILES_WANT_MS hands its wants back to the others. */
+#include "core/files.h"
+#include "core/bitswap.h"
+#include "core/blockstore.h"
+#include "core/unixfs.h"
+#include "crypto/sha2.h"
+#include <stdarg.h>
+
+#define FILES_SESSIONS 4
+#define FILES_PROVIDERS 16
+#define FILES_PER_PEER 4                 /* blocks in flight per provider */
+#define FILES_WANT_MS 20000              /* a want unanswered this long goes elsewhere (files_want_ms=) */
+#define FILES_ASK_MS 3000                /* asking for providers again while none answer */
+#define FILES_GET_MS 600000              /* default limit of a whole get */
+#define FILES_TX_HIGH (512u * 1024)      /* queue blocks below this much buffered */
+#define FILES_IDLE_MS 1000               /* close an idle outbound stream */
+#define FILES_MAX_FILE (64u << 20)
+#define FILES_QUEUE 1024                 /* blocks queued for one peer */
+#define FILES_PROGRESS_MS 5000
+
+/* Counted refusals and traffic (p2p files). */
+#define FILES_STATS(X)                                                        \
+    X(msgs_in) X(msgs_out) X(blocks_in) X(blocks_out) X(bytes_in) X(bytes_out) \
+    X(wants_in) X(haves_in) X(dont_haves_in)                                  \
+    X(block_mismatch)   /* bytes that hash to no CID asked of that peer */    \
+    X(block_unwanted)   /* a valid block nobody here asked for */             \
+    X(block_unverifiable) /* a prefix this node cannot check */               \
+    X(bad_cid)          /* a wantlist or presence CID it cannot read */       \
+    X(malformed)        /* a message that does not decode */                  \
+    X(oversized)        /* a length prefix beyond BITSWAP_MAX_MSG */          \
+    X(queue_full)       /* WANT_BLOCKs beyond FILES_QUEUE */                  \
+    X(store_full)
+
+struct files_stats {
+#define X(name) uint64_t name;
+    FILES_STATS(X)
+#undef X
+};
+
+enum want_state { W_PENDING, W_INFLIGHT, W_DONE };
+struct want {
+    struct cid cid;
+    uint64_t off, size;          /* file bytes this block (and its subtree) covers */
+    enum want_state state;
+    int prov;                    /* provider index while in flight */
+    uint64_t sent_ms;
+    uint32_t refused;            /* providers that said DONT_HAVE (bits) */
+};
+
+struct provider {
+    struct peerid id;
+    bool have, lost;             /* said HAVE; gone, or failed us */
+    bool bad;                    /* sent bytes that hash to nothing asked: never asked again */
+    int inflight, fails;
+    uint64_t blocks;
+};
+
+struct session {
+    bool used;
+    int ctl;
+    struct cid root;
+    char out[160];
+    uint64_t t0, deadline, asked_ms, progress_ms;
+    uint64_t asked[NODE_MAX_CONNS / 64 + 1]; /* conns the root was asked of (bit per conn index) */
+    struct peerid asked_id[NODE_MAX_CONNS];
+    struct want *w;
+    int nw, capw, done;
+    uint8_t *file;
+    uint64_t size;
+    bool sized;
+    struct provider prov[FILES_PROVIDERS];
+    int nprov;
+    uint64_t blocks, bytes;
+};
+
+struct fpeer {
+    struct stream *out;          /* our open outbound bitswap stream to it */
+    struct buf pending;          /* messages for it not yet on a stream */
+    struct cid queue[FILES_QUEUE];
+    int qhead, qlen;
+    uint64_t idle_since;
+};
+
+struct files {
+    struct blockstore store;
+    struct fpeer peers[NODE_MAX_CONNS];
+    struct session sess[FILES_SESSIONS];
+    struct files_stats st;
+    /* Misbehaviour on purpose, for the tests (p2pd files_fault=...): corrupt
+     * flips a byte of every block served; stall_after:N serves N blocks and
+     * then goes silent (a hung provider); exit_after:N ends the process after
+     * N blocks (a provider dying mid-transfer). */
+    enum { FF_NONE, FF_CORRUPT, FF_STALL, FF_EXIT } fault;
+    uint64_t fault_after;
+    uint64_t want_ms;            /* 0: FILES_WANT_MS */
+};
+
+/* Per-stream state: inbound streams gather one message at a time. */
+struct fstream {
+    struct buf acc;
+    bool ours;                   /* our outbound stream (never read from) */
+    bool discard;                /* after a bad length prefix: input dropped */
+};
+
+static struct files *F(struct node *n) { return node_state(n, &files_module); }
+static int conn_index(struct conn *c) { return (int)(c - c->node->conns); }
+
+static void reply(struct node *n, int ctl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply(struct node *n, int ctl, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    node_reply(n, ctl, line);
+}
+
+/* Does identify's comma-separated protocol list name bitswap 1.2.0? */
+static bool speaks_bitswap(struct conn *c)
+{
+    if (!c->used || c->phase != PH_YAMUX || !c->up)
+        return false;
+    size_t n = strlen(BITSWAP_PROTO_ID);
+    for (const char *p = c->info.protocols; *p;) {
+        if (strncmp(p, BITSWAP_PROTO_ID, n) == 0 && (p[n] == ',' || p[n] == 0))
+            return true;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        p++;
+    }
+    return false;
+}
+
+/* ---- sending ---- */
+
+static void peer_send(struct node *n, struct conn *c, bool (*enc)(struct buf *, const void *, int), const void *arg, int count)
+{
+    struct fpeer *p = &F(n)->peers[conn_index(c)];
+    if (enc(&p->pending, arg, count))
+        F(n)->st.msgs_out++;
+}
+
+static bool enc_wants(struct buf *b, const void *e, int n) { return bsw_put_wants(b, e, n); }
+static bool enc_presences(struct buf *b, const void *p, int n) { return bsw_put_presences(b, p, n); }
+
+/* Moves what a peer is owed onto its outbound stream (opening one). */
+static void peer_pump(struct node *n, int ci)
+{
+    struct files *f = F(n);
+    struct fpeer *p = &f->peers[ci];
+    struct conn *c = &n->conns[ci];
+    if (!c->used || c->phase != PH_YAMUX) {
+        buf_free(&p->pending);
+        p->qlen = 0;
+        return;
+    }
+    bool owed = buf_used(&p->pending) > 0 || p->qlen > 0;
+    if (!p->out) {
+        if (!owed)
+            return;
+        struct fstream *fs = calloc(1, sizeof *fs);
+        if (!fs)
+            return;
+        p->out = node_open_stream(c, &proto_bitswap, NULL);
+        if (!p->out) {
+            free(fs);
+            return;
+        }
+        fs->ours = true;
+        p->out->ctx = fs;
+        p->idle_since = plat_now_ms();
+    }
+    struct stream *s = p->out;
+    if (!s->negotiated)
+        return;
+    if (buf_used(&p->pending) > 0) {
+        buf_append(&s->tx, buf_data(&p->pending), buf_used(&p->pending));
+        buf_free(&p->pending);
+    }
+    while (p->qlen > 0 && buf_used(&s->tx) < FILES_TX_HIGH) {
+        if (f->fault == FF_STALL && f->st.blocks_out >= f->fault_after)
+            break;
+        if (f->fault == FF_EXIT && f->st.blocks_out >= f->fault_after) {
+            plat_log("p2pd: files_fault exit_after:%lu: exiting", (unsigned long)f->fault_after);
+            exit(3);
+        }
+        struct cid cid = p->queue[p->qhead];
+        p->qhead = (p->qhead + 1) % FILES_QUEUE;
+        p->qlen--;
+        const struct block *b = blockstore_get(&f->store, &cid);
+        if (!b)
+            continue;
+        const uint8_t *data = b->data;
+        uint8_t *bad = NULL;
+        if (f->fault == FF_CORRUPT && b->len > 0 && (bad = malloc(b->len))) {
+            memcpy(bad, b->data, b->len);
+            bad[b->len / 2] ^= 0x01;
+            data = bad;
+        }
+        if (bsw_put_block(&s->tx, &b->cid, data, b->len)) {
+            f->st.msgs_out++;
+            f->st.blocks_out++;
+            f->st.bytes_out += b->len;
+        }
+        free(bad);
+    }
+    uint64_t now = plat_now_ms();
+    if (owed || buf_used(&s->tx) > 0)
+        p->idle_since = now;
+    else if (now - p->idle_since > FILES_IDLE_MS) {
+        s->want_fin = true;
+        p->out = NULL;
+    }
+}
+
+/* ---- serving ---- */
+
+static void serve_wants(struct node *n, struct conn *c, const struct bsw_msg *m)
+{
+    struct files *f = F(n);
+    struct fpeer *p = &f->peers[conn_index(c)];
+    struct bsw_presence *pres = m->nwants ? malloc((size_t)m->nwants * sizeof *pres) : NULL;
+    int np = 0;
+    for (int i = 0; i < m->nwants; i++) {
+        const struct bsw_entry *e = &m->wants[i];
+        f->st.wants_in++;
+        if (e->cancel) {
+            for (int k = 0; k < p->qlen; k++) {
+                struct cid *q = &p->queue[(p->qhead + k) % FILES_QUEUE];
+                if (cid_eq(q, &e->cid))
+                    q->len = 0, q->b[0] = 0; /* never matches a block */
+            }
+            continue;
+        }
+        bool have = blockstore_get(&f->store, &e->cid) != NULL;
+        if (have && e->type == BSW_WANT_BLOCK) {
+            if (p->qlen == FILES_QUEUE) {
+                f->st.queue_full++;
+                continue;
+            }
+            p->queue[(p->qhead + p->qlen++) % FILES_QUEUE] = e->cid;
+        } else if (pres && (have || e->send_dont_have)) {
+            pres[np].cid = e->cid;
+            pres[np++].type = have ? BSW_HAVE : BSW_DONT_HAVE;
+        }
+    }
+    if (np)
+        peer_send(n, c, enc_presences, pres, np);
+    free(pres);
+}
+
+/* ---- fetching ---- */
+
+static struct want *want_add(struct session *s, const struct cid *c, uint64_t off, uint64_t size)
+{
+    if (s->nw == s->capw) {
+        int cap = s->capw ? s->capw * 2 : 64;
+        struct want *w = malloc((size_t)cap * sizeof *w);
+        if (!w)
+            return NULL;
+        if (s->nw)
+            memcpy(w, s->w, (size_t)s->nw * sizeof *w);
+        free(s->w);
+        s->w = w;
+        s->capw = cap;
+    }
+    struct want *w = &s->w[s->nw++];
+    memset(w, 0, sizeof *w);
+    w->cid = *c;
+    w->off = off;
+    w->size = size;
+    w->state = W_PENDING;
+    w->prov = -1;
+    return w;
+}
+
+static void session_end(struct node *n, struct session *s, const char *error)
+{
+    if (error)
+        reply(n, s->ctl, "error %s", error);
+    free(s->w);
+    free(s->file);
+    memset(s, 0, sizeof *s);
+}
+
+static int provider_of(struct session *s, const struct peerid *id)
+{
+    for (int i = 0; i < s->nprov; i++)
+        if (peerid_eq(&s->prov[i].id, id))
+            return i;
+    return -1;
+}
+
+static void want_release(struct session *s, struct want *w)
+{
+    if (w->state == W_INFLIGHT && w->prov >= 0)
+        s->prov[w->prov].inflight--;
+    w->state = W_PENDING;
+    w->prov = -1;
+}
+
+/* Takes a verified block for every want of s with its CID; -1 ends s. */
+static int session_block(struct session *s, const struct cid *cid, const uint8_t *data, size_t len, int from)
+{
+    for (int i = 0; i < s->nw; i++) {
+        struct want *w = &s->w[i];
+        if (w->state == W_DONE || !cid_eq(&w->cid, cid))
+            continue;
+        if (w->state == W_INFLIGHT && w->prov >= 0)
+            s->prov[w->prov].inflight--;
+        if (from >= 0)
+            s->prov[from].blocks++;
+        w->state = W_DONE;
+        s->done++;
+        s->blocks++;
+        uint64_t off = w->off, size = w->size;
+        if (cid_codec(cid) == CODEC_RAW) {
+            if (!s->sized) {
+                if (len > FILES_MAX_FILE || !(s->file = malloc(len ? len : 1)))
+                    return -1;
+                s->size = len;
+                s->sized = true;
+                size = len;
+            }
+            if (len != size || off + len > s->size)
+                return -1; /* a leaf of another size than its parent said */
+            memcpy(s->file + off, data, len);
+            s->bytes += len;
+            continue;
+        }
+        struct dagpb_node nd;
+        if (dagpb_parse(&nd, data, len) < 0)
+            return -1;
+        if (!s->sized) {
+            if (nd.filesize > FILES_MAX_FILE || !(s->file = malloc(nd.filesize ? nd.filesize : 1))) {
+                dagpb_free(&nd);
+                return -1;
+            }
+            s->size = size = nd.filesize;
+            s->sized = true;
+        }
+        if (nd.filesize != size || off + size > s->size) {
+            dagpb_free(&nd);
+            return -1;
+        }
+        if (nd.datalen)
+            memcpy(s->file + off, nd.data, nd.datalen);
+        s->bytes += nd.datalen;
+        uint64_t at = off + nd.datalen;
+        for (int k = 0; k < nd.nlinks; k++) {
+            if (!want_add(s, &nd.links[k].cid, at, nd.links[k].filesize)) {
+                dagpb_free(&nd);
+                return -1;
+            }
+            at += nd.links[k].filesize;
+        }
+        dagpb_free(&nd);
+        w = NULL; /* s->w may have moved */
+    }
+    return 0;
+}
+
+static void session_finish(struct node *n, struct session *s)
+{
+    uint8_t d[32];
+    char hex[65], cs[CID_STR_MAX];
+    sha256(s->file, (size_t)s->size, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    cid_str(&s->root, cs);
+    if (s->out[0]) {
+        int fd = plat_file_open(s->out, true);
+        long k = 0;
+        for (uint64_t off = 0; fd >= 0 && off < s->size; off += (uint64_t)k) {
+            k = plat_file_write(fd, s->file + off, (size_t)(s->size - off));
+            if (k <= 0)
+                break;
+        }
+        if (fd >= 0)
+            plat_close(fd);
+        if (fd < 0 || k < 0 || (s->size > 0 && k == 0)) {
+            reply(n, s->ctl, "error cannot write %s (error %ld)", s->out, fd < 0 ? (long)fd : k);
+            session_end(n, s, NULL);
+            return;
+        }
+    }
+    uint64_t ms = plat_now_ms() - s->t0;
+    int used = 0;
+    for (int i = 0; i < s->nprov; i++) {
+        if (s->prov[i].blocks) {
+            char id[P2P_PEERID_STR];
+            peerid_str(&s->prov[i].id, id);
+            reply(n, s->ctl, "provider %s blocks %lu", id, (unsigned long)s->prov[i].blocks);
+            used++;
+        }
+    }
+    reply(n, s->ctl, "sha256 %s", hex);
+    reply(n, s->ctl, "ok got %s size %lu blocks %lu providers %d ms %lu", cs, (unsigned long)s->size, (unsigned long)s->blocks, used,
+          (unsigned long)ms);
+    plat_log("# metric files_get_ms %lu ms", (unsigned long)ms);
+    if (ms > 0)
+        plat_log("# metric files_get_kib_per_s %lu KiB/s", (unsigned long)(s->size * 1000 / 1024 / ms));
+    session_end(n, s, NULL);
+}
+
+/* Blocks already held satisfy wants at once (files fetched or added before,
+ * or a chunk repeated within the file). */
+static int session_local(struct node *n, struct session *s)
+{
+    struct files *f = F(n);
+    for (int i = 0; i < s->nw; i++) {
+        if (s->w[i].state != W_PENDING)
+            continue;
+        const struct block *b = blockstore_get(&f->store, &s->w[i].cid);
+        if (b && session_block(s, &b->cid, b->data, b->len, -1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void session_ask_root(struct node *n, struct session *s, bool again)
+{
+    struct bsw_entry e = {.cid = s->root, .type = BSW_WANT_HAVE, .send_dont_have = true};
+    for (int ci = 0; ci < NODE_MAX_CONNS; ci++) {
+        struct conn *c = &n->conns[ci];
+        if (!speaks_bitswap(c))
+            continue;
+        bool asked = (s->asked[ci / 64] >> (ci % 64) & 1) && peerid_eq(&s->asked_id[ci], &c->remote);
+        if (asked && !again)
+            continue;
+        int p = provider_of(s, &c->remote);
+        if (p >= 0 && (s->prov[p].have || s->prov[p].lost))
+            continue;
+        s->asked[ci / 64] |= 1ull << (ci % 64);
+        s->asked_id[ci] = c->remote;
+        peer_send(n, c, enc_wants, &e, 1);
+    }
+}
+
+/* Sends each pending want to the usable provider with the fewest in flight. */
+static void session_schedule(struct node *n, struct session *s)
+{
+    struct bsw_entry *batch[FILES_PROVIDERS] = {0};
+    int nb[FILES_PROVIDERS] = {0};
+    uint64_t now = plat_now_ms();
+    for (int i = 0; i < s->nw; i++) {
+        struct want *w = &s->w[i];
+        if (w->state != W_PENDING)
+            continue;
+        int best = -1;
+        for (int p = 0; p < s->nprov; p++) {
+            struct provider *pv = &s->prov[p];
+            if (!pv->have || pv->lost || pv->inflight >= FILES_PER_PEER || (w->refused >> p & 1))
+                continue;
+            if (!node_find_peer(n, &pv->id))
+                continue;
+            if (best < 0 || pv->inflight < s->prov[best].inflight)
+                best = p;
+        }
+        if (best < 0)
+            continue;
+        if (!batch[best] && !(batch[best] = malloc(FILES_PER_PEER * sizeof **batch)))
+            continue;
+        batch[best][nb[best]++] = (struct bsw_entry){.cid = w->cid, .type = BSW_WANT_BLOCK, .send_dont_have = true};
+        w->state = W_INFLIGHT;
+        w->prov = best;
+        w->sent_ms = now;
+        s->prov[best].inflight++;
+    }
+    for (int p = 0; p < FILES_PROVIDERS; p++) {
+        if (batch[p]) {
+            struct conn *c = node_find_peer(n, &s->prov[p].id);
+            if (c)
+                peer_send(n, c, enc_wants, batch[p], nb[p]);
+            free(batch[p]);
+        }
+    }
+}
+
+static void session_tick(struct node *n, struct session *s)
+{
+    uint64_t now = plat_now_ms();
+    if (now > s->deadline) {
+        reply(n, s->ctl, "error timed out with %d of %d blocks (%d providers)", s->done, s->nw, s->nprov);
+        session_end(n, s, NULL);
+        return;
+    }
+    for (int i = 0; i < s->nw; i++) {
+        struct want *w = &s->w[i];
+        if (w->state == W_INFLIGHT && now - w->sent_ms > (F(n)->want_ms ? F(n)->want_ms : FILES_WANT_MS)) {
+            struct provider *pv = &s->prov[w->prov];
+            pv->fails++;
+            pv->lost = true; /* tried again only when no other provider is left */
+            want_release(s, w);
+        }
+    }
+    /* A provider no longer connected gives its wants back. */
+    for (int p = 0; p < s->nprov; p++)
+        if (!s->prov[p].lost && !node_find_peer(n, &s->prov[p].id))
+            s->prov[p].lost = true;
+    for (int i = 0; i < s->nw; i++)
+        if (s->w[i].state == W_INFLIGHT && s->prov[s->w[i].prov].lost)
+            want_release(s, &s->w[i]);
+    int usable = 0;
+    for (int p = 0; p < s->nprov; p++)
+        usable += s->prov[p].have && !s->prov[p].lost;
+    /* Every provider lost but some only for being slow: try them again. */
+    if (usable == 0)
+        for (int p = 0; p < s->nprov; p++)
+            if (s->prov[p].have && s->prov[p].lost && !s->prov[p].bad && node_find_peer(n, &s->prov[p].id)) {
+                s->prov[p].lost = false;
+                s->prov[p].fails = 0;
+                usable++;
+            }
+    if (usable == 0 && now - s->asked_ms > FILES_ASK_MS) {
+        s->asked_ms = now;
+        session_ask_root(n, s, true);
+    } else
+        session_ask_root(n, s, false);
+    session_schedule(n, s);
+    if (now - s->progress_ms > FILES_PROGRESS_MS) {
+        s->progress_ms = now;
+        reply(n, s->ctl, "progress blocks %d/%d providers %d", s->done, s->nw, usable);
+    }
+}
+
+static void fetch_block(struct node *n, struct conn *c, const struct bsw_block *b)
+{
+    struct files *f = F(n);
+    bool wanted = false;
+    bool asked_of_peer = false;
+    for (int k = 0; k < FILES_SESSIONS; k++) {
+        struct session *s = &f->sess[k];
+        if (!s->used)
+            continue;
+        int from = provider_of(s, &c->remote);
+        for (int i = 0; i < s->nw && !wanted; i++)
+            if (s->w[i].state != W_DONE && cid_eq(&s->w[i].cid, &b->cid))
+                wanted = true;
+        for (int i = 0; i < s->nw && !asked_of_peer; i++)
+            if (s->w[i].state == W_INFLIGHT && s->w[i].prov == from)
+                asked_of_peer = true;
+    }
+    if (!wanted) {
+        /* Bytes that hash to nothing this peer was asked for: a corrupt block. */
+        if (!asked_of_peer) {
+            f->st.block_unwanted++;
+            return;
+        }
+        f->st.block_mismatch++;
+        for (int k = 0; k < FILES_SESSIONS; k++) {
+            struct session *s = &f->sess[k];
+            int from = s->used ? provider_of(s, &c->remote) : -1;
+            if (from < 0)
+                continue;
+            s->prov[from].bad = s->prov[from].lost = true;
+            for (int i = 0; i < s->nw; i++)
+                if (s->w[i].state == W_INFLIGHT && s->w[i].prov == from)
+                    want_release(s, &s->w[i]);
+        }
+        return;
+    }
+    f->st.blocks_in++;
+    f->st.bytes_in += b->len;
+    /* Whoever sends a wanted block has the file (Helia answers a WANT_HAVE
+     * for a block under 1 KiB with the block itself, not HAVE). */
+    for (int k = 0; k < FILES_SESSIONS; k++) {
+        struct session *s = &f->sess[k];
+        if (s->used && provider_of(s, &c->remote) < 0 && s->nprov < FILES_PROVIDERS) {
+            struct provider *pv = &s->prov[s->nprov++];
+            memset(pv, 0, sizeof *pv);
+            pv->id = c->remote;
+            pv->have = true;
+        }
+    }
+    if (blockstore_put(&f->store, &b->cid, b->data, b->len) < 0)
+        f->st.store_full++;
+    for (int k = 0; k < FILES_SESSIONS; k++) {
+        struct session *s = &f->sess[k];
+        if (!s->used)
+            continue;
+        if (session_block(s, &b->cid, b->data, b->len, provider_of(s, &c->remote)) < 0)
+            session_end(n, s, "malformed file: a block does not fit its DAG");
+        else if (session_local(n, s) < 0)
+            session_end(n, s, "malformed file: a block does not fit its DAG");
+        else if (s->nw > 0 && s->done == s->nw)
+            session_finish(n, s);
+    }
+}
+
+static void fetch_presence(struct node *n, struct conn *c, const struct bsw_presence *pr)
+{
+    struct files *f = F(n);
+    if (pr->type == BSW_HAVE)
+        f->st.haves_in++;
+    else
+        f->st.dont_haves_in++;
+    for (int k = 0; k < FILES_SESSIONS; k++) {
+        struct session *s = &f->sess[k];
+        if (!s->used)
+            continue;
+        int p = provider_of(s, &c->remote);
+        if (cid_eq(&pr->cid, &s->root)) {
+            if (p < 0 && s->nprov < FILES_PROVIDERS) {
+                p = s->nprov++;
+                memset(&s->prov[p], 0, sizeof s->prov[p]);
+                s->prov[p].id = c->remote;
+            }
+            if (p >= 0) {
+                s->prov[p].have = pr->type == BSW_HAVE;
+                s->prov[p].lost = pr->type != BSW_HAVE;
+            }
+        }
+        if (pr->type != BSW_DONT_HAVE || p < 0)
+            continue;
+        for (int i = 0; i < s->nw; i++)
+            if (s->w[i].state == W_INFLIGHT && s->w[i].prov == p && cid_eq(&s->w[i].cid, &pr->cid)) {
+                s->w[i].refused |= 1u << p;
+                want_release(s, &s->w[i]);
+            }
+    }
+}
+
+/* ---- the protocol ---- */
+
+static void bitswap_started(struct stream *s)
+{
+    if (!s->ctx)
+        s->ctx = calloc(1, sizeof(struct fstream));
+}
+
+static void handle_message(struct node *n, struct conn *c, const uint8_t *p, size_t len)
+{
+    struct files *f = F(n);
+    struct bsw_msg m;
+    if (bsw_decode(&m, p, len) < 0) {
+        f->st.malformed++;
+        return;
+    }
+    f->st.msgs_in++;
+    f->st.bad_cid += (uint64_t)m.bad_cids;
+    f->st.block_unverifiable += (uint64_t)m.unverifiable;
+    for (int i = 0; i < m.nblocks; i++)
+        fetch_block(n, c, &m.blocks[i]);
+    for (int i = 0; i < m.npres; i++)
+        fetch_presence(n, c, &m.pres[i]);
+    if (m.nwants)
+        serve_wants(n, c, &m);
+    bsw_free(&m);
+}
+
+static void bitswap_input(struct stream *s)
+{
+    struct node *n = s->c->node;
+    struct files *f = F(n);
+    struct fstream *fs = s->ctx;
+    if (!fs)
+        return;
+    if (fs->ours || fs->discard) {
+        buf_consume(&s->rx, buf_used(&s->rx)); /* the peer does not answer on our stream */
+        if (fs->discard && s->fin_rcvd)
+            s->want_fin = true;
+        return;
+    }
+    /* The bytes move out of rx at once so the yamux window reopens: a
+     * message may be larger than the window. */
+    if (buf_used(&s->rx)) {
+        if (!buf_append(&fs->acc, buf_data(&s->rx), buf_used(&s->rx))) {
+            s->want_fin = true;
+            return;
+        }
+        buf_consume(&s->rx, buf_used(&s->rx));
+    }
+    for (;;) {
+        uint64_t len;
+        int k = uvarint_get(buf_data(&fs->acc), buf_used(&fs->acc), &len);
+        if (k < 0 || (k > 0 && len > BITSWAP_MAX_MSG)) {
+            if (k < 0)
+                f->st.malformed++;
+            else
+                f->st.oversized++;
+            buf_free(&fs->acc);
+            fs->discard = true; /* the framing is lost: nothing more is read from this stream */
+            s->want_fin = true;
+            return;
+        }
+        if (k == 0 || buf_used(&fs->acc) - (size_t)k < len)
+            break;
+        handle_message(n, s->c, buf_data(&fs->acc) + k, (size_t)len);
+        if (!s->c->used)
+            return;
+        buf_consume(&fs->acc, (size_t)k + (size_t)len);
+    }
+    if (s->fin_rcvd) {
+        if (buf_used(&fs->acc))
+            f->st.malformed++; /* a message cut short by the close */
+        buf_free(&fs->acc);
+        s->want_fin = true;
+    }
+}
+
+static void bitswap_closed(struct stream *s)
+{
+    struct fstream *fs = s->ctx;
+    if (s->c && s->c->used) {
+        struct fpeer *p = &F(s->c->node)->peers[conn_index(s->c)];
+        if (p->out == s)
+            p->out = NULL;
+    }
+    if (fs)
+        buf_free(&fs->acc);
+    free(fs);
+    s->ctx = NULL;
+}
+
+const struct proto_def proto_bitswap = {BITSWAP_PROTO_ID, bitswap_started, bitswap_input, bitswap_closed};
+
+/* ---- commands ---- */
+
+static int add_block(void *ctx, const struct cid *c, const uint8_t *data, size_t n)
+{
+    struct files *f = ctx;
+    return blockstore_put(&f->store, c, data, n) < 0 ? -1 : 0;
+}
+
+static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
+{
+    struct files *f = F(n);
+    uint64_t chunks = b->chunks;
+    struct dag_link root;
+    if (rc < 0 || unixfs_end(b, &root) < 0) {
+        if (rc >= 0)
+            f->st.store_full++;
+        reply(n, ctl, "error cannot add: block store full (%lu blocks, %lu bytes held)", (unsigned long)f->store.count,
+              (unsigned long)f->store.bytes);
+        return;
+    }
+    char cs[CID_STR_MAX];
+    cid_str(&root.cid, cs);
+    plat_log("p2pd: added %s size %lu", cs, (unsigned long)root.filesize);
+    reply(n, ctl, "ok %s size %lu chunks %lu", cs, (unsigned long)root.filesize, (unsigned long)chunks);
+}
+
+static void cmd_add(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    struct unixfs_builder b;
+    int fd = plat_file_open(argv[1], false);
+    if (fd < 0) {
+        reply(n, ctl, "error cannot open %s (error %d)", argv[1], fd);
+        return;
+    }
+    if (unixfs_begin(&b, add_block, F(n)) < 0) {
+        plat_close(fd);
+        reply(n, ctl, "error out of memory");
+        return;
+    }
+    static uint8_t buf[65536];
+    int rc = 0;
+    uint64_t total = 0;
+    for (;;) {
+        long k = plat_file_read(fd, buf, sizeof buf);
+        if (k < 0) {
+            plat_close(fd);
+            unixfs_abort(&b);
+            reply(n, ctl, "error cannot read %s (error %ld)", argv[1], k);
+            return;
+        }
+        if (k == 0)
+            break;
+        total += (uint64_t)k;
+        if (total > FILES_MAX_FILE || (rc = unixfs_feed(&b, buf, (size_t)k)) < 0)
+            break;
+    }
+    plat_close(fd);
+    if (total > FILES_MAX_FILE) {
+        unixfs_abort(&b);
+        reply(n, ctl, "error %s is larger than %u bytes", argv[1], FILES_MAX_FILE);
+        return;
+    }
+    add_done(n, ctl, &b, rc);
+}
+
+static void cmd_addgen(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    long size = p2p_atol(argv[1]);
+    if (size < 0 || size > (long)FILES_MAX_FILE || argv[1][0] < '0' || argv[1][0] > '9') {
+        reply(n, ctl, "error bad size %s (0..%u)", argv[1], FILES_MAX_FILE);
+        return;
+    }
+    struct unixfs_builder b;
+    struct gen_state g;
+    if (unixfs_begin(&b, add_block, F(n)) < 0) {
+        reply(n, ctl, "error out of memory");
+        return;
+    }
+    gen_init(&g, (uint32_t)p2p_atol(argv[2]));
+    static uint8_t buf[65536];
+    int rc = 0;
+    for (long off = 0; off < size && rc == 0;) {
+        size_t k = (size_t)(size - off) < sizeof buf ? (size_t)(size - off) : sizeof buf;
+        gen_fill(&g, buf, k);
+        rc = unixfs_feed(&b, buf, k);
+        off += (long)k;
+    }
+    add_done(n, ctl, &b, rc);
+}
+
+static void cmd_get(struct node *n, int ctl, int argc, char **argv)
+{
+    struct files *f = F(n);
+    struct cid root;
+    if (cid_parse(&root, argv[1]) < 0) {
+        reply(n, ctl, "error bad CID %s (CIDv1, base32, sha2-256, raw or dag-pb)", argv[1]);
+        return;
+    }
+    long limit = FILES_GET_MS;
+    const char *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strncmp(argv[i], "timeout_ms=", 11) == 0)
+            limit = p2p_atol(argv[i] + 11);
+        else
+            out = argv[i];
+    }
+    if (limit <= 0 || (out && strlen(out) >= sizeof f->sess[0].out)) {
+        reply(n, ctl, "error usage: get CID [OUT] [timeout_ms=N]");
+        return;
+    }
+    struct session *s = NULL;
+    for (int k = 0; k < FILES_SESSIONS && !s; k++)
+        if (!f->sess[k].used)
+            s = &f->sess[k];
+    if (!s) {
+        reply(n, ctl, "error %d gets already running", FILES_SESSIONS);
+        return;
+    }
+    s->used = true;
+    s->ctl = ctl;
+    s->root = root;
+    if (out)
+        strcpy(s->out, out);
+    s->t0 = s->asked_ms = s->progress_ms = plat_now_ms();
+    s->deadline = s->t0 + (uint64_t)limit;
+    if (!want_add(s, &root, 0, 0)) {
+        session_end(n, s, "out of memory");
+        return;
+    }
+    if (session_local(n, s) < 0) {
+        session_end(n, s, "malformed file: a block does not fit its DAG");
+        return;
+    }
+    if (s->done == s->nw) {
+        session_finish(n, s);
+        return;
+    }
+    session_ask_root(n, s, false);
+}
+
+static void cmd_files(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct files *f = F(n);
+    char line[900];
+    int k = snprintf(line, sizeof line, "files blocks=%lu bytes=%lu", (unsigned long)f->store.count, (unsigned long)f->store.bytes);
+#define X(name) k += snprintf(line + k, sizeof line - (size_t)k, " " #name "=%lu", (unsigned long)f->st.name);
+    FILES_STATS(X)
+#undef X
+    node_reply(n, ctl, line);
+    int running = 0;
+    for (int i = 0; i < FILES_SESSIONS; i++)
+        running += f->sess[i].used;
+    reply(n, ctl, "ok %d gets running", running);
+}
+
+/* Bad input on purpose, for the tests: a malformed message to a peer. */
+static void cmd_bitswap_bad(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    struct peerid id;
+    struct conn *c = peerid_parse(&id, argv[1]) == 0 ? node_find_peer(n, &id) : NULL;
+    if (!c || c->phase != PH_YAMUX) {
+        reply(n, ctl, "error not connected");
+        return;
+    }
+    struct fpeer *p = &F(n)->peers[conn_index(c)];
+    static const uint8_t garbage[] = {0x05, 0x0a, 0x03, 0xff, 0xff, 0xff};        /* wantlist cut inside a varint */
+    static const uint8_t badtype[] = {0x06, 0x0a, 0x04, 0x0a, 0x02, 0x20, 0x09}; /* entry with wantType 9 */
+    static const uint8_t oversized[] = {0x80, 0x80, 0x80, 0x04};                  /* 8 MiB announced */
+    if (strcmp(argv[2], "garbage") == 0)
+        buf_append(&p->pending, garbage, sizeof garbage);
+    else if (strcmp(argv[2], "wanttype") == 0)
+        buf_append(&p->pending, badtype, sizeof badtype);
+    else if (strcmp(argv[2], "oversized") == 0)
+        buf_append(&p->pending, oversized, sizeof oversized);
+    else if (strcmp(argv[2], "badcid") == 0) {
+        /* A want for a CIDv0-style multihash, which this protocol version does not carry. */
+        static const uint8_t badcid[] = {0x0a, 0x0a, 0x0a, 0x08, 0x0a, 0x04, 0x12, 0x20, 0x00, 0x00, 0x28, 0x01};
+        uint8_t v[1] = {sizeof badcid};
+        buf_append(&p->pending, v, 1);
+        buf_append(&p->pending, badcid, sizeof badcid);
+    } else {
+        reply(n, ctl, "error kind is garbage, wanttype, oversized or badcid");
+        return;
+    }
+    peer_pump(n, conn_index(c));
+    reply(n, ctl, "ok sent %s", argv[2]);
+}
+
+static const struct ctl_cmd files_cmds[] = {
+    {"add", 1, 1, "add FILE", cmd_add},
+    {"addgen", 2, 2, "addgen SIZE SEED", cmd_addgen},
+    {"get", 1, 3, "get CID [OUT] [timeout_ms=N]", cmd_get},
+    {"files", 0, 0, "files", cmd_files},
+    {"bitswap_bad", 2, 2, "bitswap_bad PEER garbage|wanttype|oversized|badcid", cmd_bitswap_bad},
+    {0},
+};
+
+/* ---- module hooks ---- */
+
+static int files_option(struct node *n, const char *key, const char *value)
+{
+    struct files *f = F(n);
+    if (strcmp(key, "files_want_ms") == 0) {
+        long v = p2p_atol(value);
+        if (v < 100 || v > 3600000) {
+            plat_log("p2pd: files_want_ms must be 100..3600000, not %s", value);
+            return -1;
+        }
+        f->want_ms = (uint64_t)v;
+        return 1;
+    }
+    if (strcmp(key, "files_fault") != 0)
+        return 0;
+    if (strcmp(value, "corrupt") == 0)
+        f->fault = FF_CORRUPT;
+    else if (strncmp(value, "stall_after:", 12) == 0 && value[12] >= '0' && value[12] <= '9')
+        f->fault = FF_STALL, f->fault_after = (uint64_t)p2p_atol(value + 12);
+    else if (strncmp(value, "exit_after:", 11) == 0 && value[11] >= '0' && value[11] <= '9')
+        f->fault = FF_EXIT, f->fault_after = (uint64_t)p2p_atol(value + 11);
+    else {
+        plat_log("p2pd: files_fault is corrupt, stall_after:N or exit_after:N, not %s", value);
+        return -1;
+    }
+    return 1;
+}
+
+static void files_tick(struct node *n)
+{
+    struct files *f = F(n);
+    for (int k = 0; k < FILES_SESSIONS; k++)
+        if (f->sess[k].used)
+            session_tick(n, &f->sess[k]);
+    for (int ci = 0; ci < NODE_MAX_CONNS; ci++)
+        if (f->peers[ci].out || buf_used(&f->peers[ci].pending) || f->peers[ci].qlen)
+            peer_pump(n, ci);
+}
+
+static void files_peer_down(struct conn *c)
+{
+    struct fpeer *p = &F(c->node)->peers[conn_index(c)];
+    buf_free(&p->pending);
+    p->qlen = 0;
+    p->out = NULL;
+}
+
+static void files_ctl_gone(struct node *n, int ctl)
+{
+    struct files *f = F(n);
+    for (int k = 0; k < FILES_SESSIONS; k++)
+        if (f->sess[k].used && f->sess[k].ctl == ctl)
+            session_end(n, &f->sess[k], NULL);
+}
+
+static const struct proto_def *const files_protos[] = {&proto_bitswap, NULL};
+
+const struct node_module files_module = {
+    .name = "files",
+    .state_size = sizeof(struct files),
+    .protos = files_protos,
+    .cmds = files_cmds,
+    .option = files_option,
+    .tick = files_tick,
+    .peer_down = files_peer_down,
+    .ctl_gone = files_ctl_gone,
+};
