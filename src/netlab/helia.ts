@@ -150,6 +150,10 @@ export async function heliaTapFiles(job: HeliaTapJob): Promise<{ok: boolean; det
     const copyCid = await importerCid(heliaBytes)
     if (again.lines.at(-1)?.split(' ')[1] !== copyCid) fail(`kos add of the fetched copy: ${again.lines.join(' | ')} (importer: ${copyCid})`)
     else details.push(`the copy kos wrote to ${outPath} adds to the importer's ${copyCid}`)
+    const rm = await kos(['rm', outPath])
+    if (rm.lines.at(-1) !== `ok removed ${outPath}`) fail(`kos rm: ${rm.lines.join(' | ')}`)
+    const rm2 = await kos(['rm', outPath])
+    if (!rm2.lines.at(-1)?.startsWith(`error cannot remove ${outPath} (error -`)) fail(`kos rm twice: ${rm2.lines.join(' | ')}`)
 
     // 3. A file of the initrd, added by path.
     if (job.initrdFile) {

@@ -7,8 +7,7 @@
 // providers at once, a provider that exits mid-transfer, one that stalls,
 // and one that sends corrupt blocks next to good ones.
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -104,7 +103,8 @@ describe('kos p2pd and Helia on 127.0.0.1 (the phase-4 flow)', () => {
     expect(r.ok, r.detail).toBe(true)
     // heliaTapFiles ends with `p2p quit`.
     expect(await exited(kos)).toBe(0)
-    expect(createHash('sha256').update(readFileSync(path.join(tmp, 'helia.bin'))).digest('hex')).toBe(sha256Hex(addgenBytes(3 * 1048576 + 12345, 2)))
+    // kos wrote the fetched file there, checked it by adding it again, then removed it (p2p rm).
+    expect(existsSync(path.join(tmp, 'helia.bin'))).toBe(false)
   }, 600_000)
 })
 

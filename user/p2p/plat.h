@@ -53,7 +53,8 @@ uint32_t plat_primary_ip(void);
 
 /* Files (the guest's initrd and ramfs; the host's file system): open for
  * reading, or created/truncated for writing. read/write: bytes or -errno;
- * close with plat_close. */
+ * close with plat_close. remove: 0 or -errno. */
 int plat_file_open(const char *path, bool write);
 long plat_file_read(int fd, void *buf, size_t n);
 long plat_file_write(int fd, const void *buf, size_t n);
+int plat_file_remove(const char *path);

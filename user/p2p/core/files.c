@@ -895,6 +895,17 @@ static void cmd_files(struct node *n, int ctl, int argc, char **argv)
     reply(n, ctl, "ok %d gets running", running);
 }
 
+/* Removes a file (one `get` wrote, say): in the guest's ramfs it holds memory until then. */
+static void cmd_rm(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    int r = plat_file_remove(argv[1]);
+    if (r < 0)
+        reply(n, ctl, "error cannot remove %s (error %d)", argv[1], r);
+    else
+        reply(n, ctl, "ok removed %s", argv[1]);
+}
+
 /* Bad input on purpose, for the tests: a malformed message to a peer. */
 static void cmd_bitswap_bad(struct node *n, int ctl, int argc, char **argv)
 {
@@ -934,6 +945,7 @@ static const struct ctl_cmd files_cmds[] = {
     {"addgen", 2, 2, "addgen SIZE SEED", cmd_addgen},
     {"get", 1, 3, "get CID [OUT] [timeout_ms=N]", cmd_get},
     {"files", 0, 0, "files", cmd_files},
+    {"rm", 1, 1, "rm FILE", cmd_rm},
     {"bitswap_bad", 2, 2, "bitswap_bad PEER garbage|wanttype|oversized|badcid", cmd_bitswap_bad},
     {0},
 };

@@ -242,3 +242,5 @@ long plat_file_write(int fd, const void *buf, size_t n)
     ssize_t k = write(fd, buf, n);
     return k < 0 ? -errno : (long)k;
 }
+
+int plat_file_remove(const char *path) { return unlink(path) < 0 ? -errno : 0; }

@@ -228,3 +228,4 @@ int plat_file_open(const char *path, bool write)
 
 long plat_file_read(int fd, void *buf, size_t n) { return read(fd, buf, n); }
 long plat_file_write(int fd, const void *buf, size_t n) { return write(fd, buf, n); }
+int plat_file_remove(const char *path) { return (int)unlink(path); }
