@@ -34,7 +34,7 @@ export function addgenBytes(size: number, seed: number): Uint8Array {
 
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
-/** The root CID ipfs-unixfs-importer gives bytes with kos's settings (256 KiB chunks, raw leaves, CIDv1, 1024 links). */
+/** The root CID ipfs-unixfs-importer gives bytes with kos's settings (256 KiB chunks, raw leaves, CIDv1, 174 links: its defaults). */
 export async function importerCid(bytes: Uint8Array): Promise<string> {
   const store = {put: async (cid: unknown) => cid}
   let root: {cid: {toString(): string}} | undefined

@@ -1,10 +1,10 @@
 // kos's UnixFS builder (user/p2p/core/unixfs.c, cid.c) against the real
 // ipfs-unixfs-importer 17.1.1 (pinned in package.json) with the settings kos
 // uses: 256 KiB fixed chunks, raw leaves, CIDv1, SHA-256, the balanced
-// layout with the importer's default of 1024 links a node. Both sides build
+// layout with the importer's default of 174 links a node. Both sides build
 // the same deterministic content (the addgen generator: xorshift32 words,
 // little-endian) and must print the same root CID, file size and tree size.
-// Sizes: the chunk boundaries, 5 MiB (the QEMU cases' file) and 1025 chunks,
+// Sizes: the chunk boundaries, 5 MiB (the QEMU cases' file), 174 chunks and 175,
 // which needs a second level of dag-pb nodes. Also the KTAP suite
 // p2p_unixfs under the sanitizers (the guest runs it in phase 4).
 import {spawnSync} from 'node:child_process'
@@ -75,15 +75,25 @@ describe('UnixFS CIDs: kos against ipfs-unixfs-importer 17.1.1', () => {
     }, 120_000)
   }
 
-  it('1025 chunks (256 MiB + 1 byte): two levels of dag-pb nodes', async () => {
-    const size = 1024 * CHUNK + 1
+  it('174 chunks: one full dag-pb node', async () => {
+    const size = 174 * CHUNK
     const ref = await importerCid(size, 3)
     const kos = kosCid(size, 3)
     expect(kos.cid).toBe(ref.cid)
     expect(BigInt(kos.tsize)).toBe(ref.size)
-    // 1025 leaves, a node of 1024 and one of 1, and the root over those two.
-    expect(kos.blocks).toBe(1025 + 3)
-    expect(ref.blocks).toBe(1025 + 3)
+    expect(kos.blocks).toBe(174 + 1)
+    expect(kos.dagpb).toBe(1)
+  }, 300_000)
+
+  it('175 chunks (174 x 256 KiB + 1 byte): two levels of dag-pb nodes', async () => {
+    const size = 174 * CHUNK + 1
+    const ref = await importerCid(size, 3)
+    const kos = kosCid(size, 3)
+    expect(kos.cid).toBe(ref.cid)
+    expect(BigInt(kos.tsize)).toBe(ref.size)
+    // 175 leaves, a node of 174 and one of 1, and the root over those two.
+    expect(kos.blocks).toBe(175 + 3)
+    expect(ref.blocks).toBe(175 + 3)
     expect(kos.dagpb).toBe(3)
   }, 300_000)
 

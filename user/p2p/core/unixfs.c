@@ -45,7 +45,7 @@ long dagpb_file_node(uint8_t *out, size_t cap, const struct dag_link *links, int
         pbw_bytes(&w, 2, lb, l.len);
         total += links[i].filesize;
     }
-    /* UnixFS Data: at most 1 + 1 + 10 + 1024 * 11 bytes. */
+    /* UnixFS Data: at most 1 + 1 + 10 + n * 11 bytes. */
     size_t dcap = 16 + (size_t)n * 11;
     uint8_t *d = malloc(dcap);
     if (!d)
@@ -129,7 +129,7 @@ int unixfs_feed(struct unixfs_builder *b, const void *data, size_t n)
     return 0;
 }
 
-/* The importer reduces the leaves in batches of 1024 and the batches again
+/* The importer reduces the leaves in batches of 174 and the batches again
  * until one remains; a lone leaf is the file itself. Levels pushed up
  * eagerly give the same tree: at the end every level below the top is
  * folded into one node a level up, unless it is all there is. */

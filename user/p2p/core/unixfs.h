@@ -1,19 +1,21 @@
 /* UnixFS files as IPFS builds them (specs: ipfs/specs UNIXFS.md, dag-pb):
  * the file cut into 256 KiB chunks, each a raw block (codec raw, CIDv1,
- * SHA-256), joined by dag-pb nodes of at most 1024 links in the balanced
- * layout, the settings ipfs-unixfs-importer uses with rawLeaves and CIDv1
- * (a file of one chunk is that raw block itself). The builder streams: it
- * holds one partial chunk and at most 1024 links per tree level, and hands
+ * SHA-256), joined by dag-pb nodes of at most 174 links in the balanced
+ * layout: ipfs-unixfs-importer's defaults (no profile) with rawLeaves and
+ * CIDv1 (a file of one chunk is that raw block itself). @helia/unixfs adds
+ * with other settings (1 MiB chunks, 1024 links); the decoder takes any
+ * such DAG. The builder streams: it holds one partial chunk and at most
+ * 174 links per tree level, and hands
  * every finished block to a callback. */
 #pragma once
 #include "core/cid.h"
 
 #define UNIXFS_CHUNK (256u * 1024)
-#define UNIXFS_MAX_LINKS 1024
-#define UNIXFS_MAX_LEVELS 6          /* 1024^5 chunks: more than any file here */
+#define UNIXFS_MAX_LINKS 174          /* the importer's balanced layout default */
+#define UNIXFS_MAX_LEVELS 6          /* 174^5 chunks: more than any file here */
 #define UNIXFS_TYPE_RAW 0
 #define UNIXFS_TYPE_FILE 2
-/* Largest dag-pb node the decoder takes (a full node of 1024 links is ~57 KiB). */
+/* Largest dag-pb node the decoder takes (a node of 1024 links, as Helia makes, is ~57 KiB). */
 #define DAGPB_MAX_NODE (1u << 20)
 
 struct dag_link {
