@@ -187,7 +187,8 @@ export async function heliaTapFiles(job: HeliaTapJob): Promise<{ok: boolean; det
     findings.counters = {before, after}
     const delta = (k: string) => (after[k] ?? NaN) - (before[k] ?? NaN)
     // The corrupt provider answered HAVE, then every block it sent hashed to nothing asked of it.
-    if (!(delta('block_mismatch') >= 1)) fail(`block_mismatch not counted: ${delta('block_mismatch')}`)
+    // Exactly one: the root, after which that provider is never asked again.
+    if (delta('block_mismatch') !== 1) fail(`block_mismatch ${delta('block_mismatch')}, not 1`)
     if (delta('malformed') !== 2 || delta('oversized') !== 1 || delta('bad_cid') !== 1) fail(`malformed ${delta('malformed')}/2 oversized ${delta('oversized')}/1 bad_cid ${delta('bad_cid')}/1`)
     if (delta('blocks') !== 0 || delta('blocks_in') !== 0) fail(`blocks stored from bad input: ${delta('blocks')} (blocks_in ${delta('blocks_in')})`)
     details.push(`bad input refused: ${delta('block_mismatch')} corrupt blocks, malformed +${delta('malformed')}, oversized +${delta('oversized')}, bad_cid +${delta('bad_cid')}, nothing stored; get ended "${bget.lines.at(-1)}"`)
