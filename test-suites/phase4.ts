@@ -9,6 +9,8 @@ const LAN_APPEND = 'ktest=netecho mdns=1 ip=10.0.3.mac gw=10.0.3.254 mask=255.25
 const TAP_APPEND = 'ktest=netecho mdns=1 ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0'
 /** p2pd on a bridged LAN (profile lan-tap): guest N is 198.51.100.(0x56+N-1), its key from seed lan-N. */
 export const P2P_LAN_APPEND = 'ip=198.51.100.mac gw=198.51.100.1 mask=255.255.255.0 init=/bin/p2pd:port=4001:seed=lan-{guest}:ctl_listen=0.0.0.0'
+/** The same with libp2p mDNS on (the guests find each other). */
+export const P2P_LAN_MDNS_APPEND = `${P2P_LAN_APPEND}:mdns=1:mdns_interval=2000`
 
 /** A case of the mdns-check peer (src/netlab/mdnscheck.ts) over TAP. */
 function mdnsCheckCase(id: string, title: string, check: string): CaseDef {
@@ -150,15 +152,15 @@ export const cases: CaseDef[] = [
     // monitor (user/p2p/core/health.c) pings every other; two QEMUs are killed.
     id: 'p2p_lan8_churn',
     phase: 4,
-    title: 'Eight kos guests running p2pd on one LAN: every guest connects to every other and its health monitor shows all seven up with an RTT; two guests\' QEMUs are killed: every survivor marks them suspect, then down after at most 8 s of silence; one is booted again with the same seed, keeps its PeerId, is redialled and marked up by every monitor while the other stays down',
-    components: ['health-monitor', 'p2p', 'lan'],
+    title: 'Eight kos guests running p2pd on one LAN: every guest finds every other by libp2p mDNS and connects to it, and its health monitor shows all seven up with an RTT; two guests\' QEMUs are killed: every survivor marks them suspect, then down after at most 8 s of silence; one is booted again with the same seed, keeps its PeerId, is redialled and marked up by every monitor while the other stays down',
+    components: ['health-monitor', 'p2p', 'libp2p-mdns', 'lan'],
     syscalls: [],
     profile: 'lan-tap',
     guests: 8,
-    append: P2P_LAN_APPEND,
+    append: P2P_LAN_MDNS_APPEND,
     timeoutSec: 1200,
     needsNetAdmin: true,
-    peer: {name: 'p2p-lan', options: {steps: ['mesh', 'health', 'churn'], kill: [7, 8]}},
+    peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'churn'], kill: [7, 8]}},
     expect: {log: ['ok 1 p2pd']},
   },
   avahiCase('mdns_avahi_tap', 'avahi-daemon 0.8 in the case namespace (private dbus, own config, check-response-ttl=yes): avahi-browse resolves the guest\'s _kos._udp service (host, address, port 7), avahi-resolve maps kos-123456.local to 198.51.100.2 and the address back; the guest finds the service avahi-publish announces; avahi sees the guest\'s goodbye; every guest mDNS packet has IP TTL 255, tshark finds no malformed guest frame', 'find'),

@@ -5,6 +5,8 @@
 // Steps (option `steps`, in this order):
 //   mesh      every guest dials every other one (seeded by address: libp2p
 //             mDNS is not in p2pd yet); each lists all others in `p2p peers`
+//   discover  the guests find each other by libp2p mDNS (p2pd mdns=1) and dial
+//             what they find: each lists all others in `p2p mdns` and `p2p peers`
 //   identify  each guest's identify of each other: agent, protocols, listen address
 //   ping      `p2p ping` every ordered pair, every RTT line present
 //   echo      `p2p echo` every ordered pair, every byte verified by the dialler
@@ -23,7 +25,7 @@ import {createLanNetns, type LanNetns} from '../qemu/netns.js'
 import {P2PD_READY, runCli} from './libp2p.js'
 import {waitForSerial} from './serial.js'
 
-export const P2P_LAN_STEPS = ['mesh', 'identify', 'ping', 'echo', 'health', 'churn'] as const
+export const P2P_LAN_STEPS = ['mesh', 'discover', 'identify', 'ping', 'echo', 'health', 'churn'] as const
 type Step = (typeof P2P_LAN_STEPS)[number]
 
 /** How long a guest may take to boot and start p2pd under TCG (many guests share two cores). */
@@ -112,6 +114,33 @@ async function mesh(c: Ctx): Promise<void> {
   }
   c.findings.mesh = {dials: todo.length, connected: ok, listed, ms: Date.now() - t0}
   c.details.push(`mesh: ${ok}/${todo.length} dials, every guest lists ${Object.values(listed).join(',')} peers`)
+}
+
+/** Every guest's `p2p peers` names every other guest at its LAN address (how they got connected is the step's business). */
+async function listsAll(c: Ctx, g: LanGuest, cmd: string, line: (o: LanGuest) => string): Promise<number> {
+  const r = await cli(c, g, [cmd])
+  return c.guests.filter((o) => o !== g && r.lines.some((l) => l.startsWith(line(o)))).length
+}
+
+async function discover(c: Ctx, timeoutMs: number): Promise<void> {
+  const t0 = Date.now()
+  const others = c.guests.length - 1
+  const pending = new Set(c.guests)
+  while (pending.size > 0 && Date.now() - t0 < timeoutMs) {
+    if (c.signal.aborted) throw new Error('stopped')
+    for (const g of [...pending]) {
+      const found = await listsAll(c, g, 'mdns', (o) => `mdns_peer /ip4/${o.ip}/tcp/${o.port}/p2p/${o.id} `)
+      const connected = await listsAll(c, g, 'peers', (o) => `peer ${o.id} /ip4/${o.ip}/tcp/`)
+      if (found === others && connected === others) pending.delete(g)
+    }
+    if (pending.size > 0) await sleep(1000)
+  }
+  if (pending.size > 0) {
+    c.fail(`discover: guests ${[...pending].map((g) => g.guest).join(',')} did not find and connect to all ${others} others by mDNS within ${timeoutMs / 1000} s`)
+    return
+  }
+  c.findings.discoverMs = Date.now() - t0
+  c.details.push(`discover: every guest found all ${others} others by libp2p mDNS and is connected to them (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
 }
 
 async function identify(c: Ctx): Promise<void> {
@@ -270,6 +299,7 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
     for (const step of steps) {
       if (!ok) break
       if (step === 'mesh') await mesh(c)
+      else if (step === 'discover') await discover(c, num('discoverSec', 180) * 1000)
       else if (step === 'identify') await identify(c)
       else if (step === 'ping') await ping(c, num('pings', 10))
       else if (step === 'echo') await echo(c, num('echoStreams', 16), num('echoSize', 65536))
