@@ -1,5 +1,6 @@
 // Benchmarks (kos bench): figures are "# metric NAME VALUE UNIT" diagnostics.
 import type {CaseDef} from '../src/suites/types.js'
+import {P2P_LAN_MDNS_APPEND} from './phase4.js'
 
 export const cases: CaseDef[] = [
   {
@@ -112,14 +113,30 @@ export const cases: CaseDef[] = [
     // per role when it quits.
     id: 'bench_p2p_tap',
     phase: 4,
-    title: 'libp2p over TAP against js-libp2p: 100 x 64 KiB echo throughput each direction of dialling, ping RTT medians, Noise handshake cycles of each role in the guest',
+    title: 'libp2p over TAP against js-libp2p: 100 x 64 KiB echo throughput each direction of dialling, next to the same 100 x 64 KiB echoed over plain TCP on the same link (tcp_echo, before p2pd starts); ping RTT medians, Noise handshake cycles of each role in the guest',
     components: ['noise', 'yamux', 'tap'],
     syscalls: [],
     profile: 'e1000-tap',
-    append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 init=/bin/p2pd:port=4001:seed=kos-bench:ctl_listen=0.0.0.0',
+    append: 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 init=/bin/tcp_echo:7,/bin/p2pd:port=4001:seed=kos-bench:ctl_listen=0.0.0.0',
     timeoutSec: 1200,
     needsNetAdmin: true,
-    peer: {name: 'libp2p-tap', options: {pings: 20, echoStreams: 100, echoSize: 65536}},
-    expect: {log: ['# metric p2p_echo_js_to_kos', '# metric p2p_echo_kos_to_js', '# metric p2p_noise_handshake_responder_cycles']},
+    peer: {name: 'libp2p-tap', options: {pings: 20, echoStreams: 100, echoSize: 65536, plainTcpEcho: true}},
+    expect: {log: ['# metric tcp_echo_plain', '# metric p2p_echo_js_to_kos', '# metric p2p_echo_kos_to_js', '# metric p2p_noise_handshake_responder_cycles']},
   },
+  ...[4, 8, 12].map((n): CaseDef => ({
+    // N p2pd guests on one bridged LAN (src/netlab/p2plan.ts): they find each
+    // other by libp2p mDNS; the figures are printed on guest 1's console.
+    id: `bench_p2p_lan${n}`,
+    phase: 4,
+    title: `${n} kos guests on one LAN: time until every guest has found and connected to every other by mDNS, guest memory per libp2p connection, time for every health monitor to mark a killed guest down (the guest's own clock: silence at the down mark) and for the guest to rejoin after a restart`,
+    components: ['health-monitor', 'p2p'],
+    syscalls: [],
+    profile: 'lan-tap',
+    guests: n,
+    append: P2P_LAN_MDNS_APPEND,
+    timeoutSec: 1200,
+    needsNetAdmin: true,
+    peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'mem', 'churn'], kill: [n]}},
+    expect: {log: ['# metric p2p_discover_all_wall', '# metric p2p_conn_memory', '# metric p2p_detect_down ', '# metric p2p_rejoin_wall']},
+  })),
 ]

@@ -305,13 +305,29 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         {op: 'rtt', count: num(spec, 'count', 500), size: 64, metric: 'udp_echo_rtt'},
         {op: 'throughput', count: num(spec, 'count', 500) * 2, size: 1472, window: 16, metric: 'udp_echo_throughput'},
       ], signal))
-    case 'libp2p-tap':
+    case 'libp2p-tap': {
       // js-libp2p in the namespace dials the guest's p2pd, then p2pd dials it (p2p over ctl_listen).
-      return tapPeer(spec, ctx, (ns, _signal, m) => p2pTapInterop({
+      // Option plainTcpEcho: the guest runs tcp_echo before p2pd, and the same streams x size
+      // are first echoed over plain TCP on the same link (kos bench puts the two side by side).
+      const streams = num(spec, 'echoStreams', 100), size = num(spec, 'echoSize', 65536)
+      const interop = (ns: Netns, m: RegExpMatchArray, extraMetrics?: Array<[string, number, string]>) => p2pTapInterop({
         guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
-        p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'),
-        pings: num(spec, 'pings', 20), echoStreams: num(spec, 'echoStreams', 100), echoSize: num(spec, 'echoSize', 65536),
-      }), P2PD_READY)
+        p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), pings: num(spec, 'pings', 20), echoStreams: streams, echoSize: size, extraMetrics,
+      })
+      if (spec.options?.plainTcpEcho !== true) return tapPeer(spec, ctx, (ns, _signal, m) => interop(ns, m), P2PD_READY)
+      let ns: Netns | undefined
+      return makePeer(async () => {
+        ns = await createNetns(ctx.caseId)
+        return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
+      }, async (signal, since) => {
+        const plain = await echoClients(ns!, {clients: streams, bytes: size, serialPath: ctx.serialPath, since}, signal)
+        if (!plain.ok) return {ok: false, detail: `plain TCP echo: ${plain.detail}`}
+        const kbps = Math.round(2 * streams * size * 8 / Math.max(1, plain.findings!.ms as number))
+        const m = await waitForSerial(ctx.serialPath, P2PD_READY, READY_TIMEOUT_MS, signal, since)
+        const r = await interop(ns!, m, [['tcp_echo_plain', kbps, 'kbit/s']])
+        return {...r, detail: `plain TCP: ${plain.detail} in ${plain.findings!.ms} ms; ${r.detail}`, findings: {...r.findings, plainTcp: plain.findings}}
+      })
+    }
     case 'libp2p-mdns': {
       // No address handed over: js-libp2p and p2pd (mdns=1) find each other by mDNS.
       const since = Date.now()

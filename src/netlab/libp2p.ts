@@ -100,6 +100,8 @@ export interface P2pTapJob {
   pings: number
   echoStreams: number
   echoSize: number
+  /** Figures measured before p2pd started (e.g. plain TCP echo on the same link), printed with the others. */
+  extraMetrics?: Array<[string, number, string]>
 }
 
 /** Runs the host build of the p2p client against the guest's control port (ctl=IP:PORT), inside the namespace. */
@@ -220,6 +222,7 @@ export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detai
       ['p2p_echo_kos_to_js', Math.round(bothWays * 8 / Math.max(1, kosEchoMs)), 'kbit/s'],
       ['p2p_ping_js_to_kos_median', Math.round(median(dialed.rtts as number[]) * 1000), 'us'],
       ['p2p_ping_kos_to_js_median', median(kosRtts), 'us'],
+      ...(job.extraMetrics ?? []),
     ]
     findings.metrics = metrics
     for (const [name, value, unit] of metrics) await runCli(job, ['metric', name, String(value), unit], 60_000)

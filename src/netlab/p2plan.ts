@@ -11,11 +11,24 @@
 //   ping      `p2p ping` every ordered pair, every RTT line present
 //   echo      `p2p echo` every ordered pair, every byte verified by the dialler
 //   health    every health monitor shows every other guest up with an RTT
+//   mem       guest 1's memory per connection: free memory (p2p mem) when all
+//             were ready minus now, over the connections made since (kos bench)
+//   dht       a /kos/ value put (p2p put) on the first guest `kill` names is
+//             read (p2p get) on every other guest; lookup time and hops are
+//             kos bench figures (median over the readers)
 //   churn     two guests' QEMUs are SIGKILLed: every survivor's monitor marks
 //             them suspect, then down, within the stated bound of silence
 //             (health_down + 2 s); the first is booted again with the same
 //             seed (same PeerId) and every monitor, its own included, shows
 //             everyone it should as up again
+//   rpc       p2p call between 3 x N random pairs: add (the sum checked) and id (the callee's PeerId)
+//   files     guest 2 adds a file (p2p addgen), four others fetch it at once (p2p get): same size and SHA-256
+//   fetchbench guest 1 fetches a file held by guest 2 alone, then one held by guests 2-4: kos bench figures
+//   jobchurn  churn while guest 1 runs the distributed primes job (p2p job
+//             primes, WASM slices on the peers) and guest 3 fetches a file
+//             whose providers are the first victim and guest 2: the job must
+//             give the right count, the fetch complete with the right bytes
+//   dhtread   after the churn every live guest reads that value again
 // Then every live guest prints its health table (the overlay kos draws) and quits.
 import path from 'node:path'
 import {readFileSync} from 'node:fs'
@@ -25,7 +38,7 @@ import {createLanNetns, type LanNetns} from '../qemu/netns.js'
 import {P2PD_READY, runCli} from './libp2p.js'
 import {waitForSerial} from './serial.js'
 
-export const P2P_LAN_STEPS = ['mesh', 'discover', 'identify', 'ping', 'echo', 'health', 'churn'] as const
+export const P2P_LAN_STEPS = ['mesh', 'discover', 'identify', 'ping', 'echo', 'health', 'mem', 'dht', 'rpc', 'files', 'fetchbench', 'churn', 'jobchurn', 'dhtread'] as const
 type Step = (typeof P2P_LAN_STEPS)[number]
 
 /** How long a guest may take to boot and start p2pd under TCG (many guests share two cores). */
@@ -65,6 +78,12 @@ export function parseHealthTable(lines: string[]): HealthRow[] {
 }
 
 interface Ctx {
+  /** Figures for kos bench, printed on guest 1's console (p2p metric) at the end. */
+  metrics: [string, number, string][]
+  /** The DHT value the dht step put, as p2p get prints it (SEQ:VALUE). */
+  dhtValue?: string
+  /** Guest 1's `p2p mem` line when p2pd was ready. */
+  memBase?: Record<string, number>
   ns: LanNetns
   cli: string
   guests: LanGuest[]
@@ -140,6 +159,7 @@ async function discover(c: Ctx, timeoutMs: number): Promise<void> {
     return
   }
   c.findings.discoverMs = Date.now() - t0
+  c.metrics.push(['p2p_discover_all_wall', Date.now() - t0, 'ms'])
   c.details.push(`discover: every guest found all ${others} others by libp2p mDNS and is connected to them (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
 }
 
@@ -209,6 +229,170 @@ async function until(c: Ctx, monitors: LanGuest[], peers: (m: LanGuest) => LanGu
   return null
 }
 
+async function memOf(c: Ctx, g: LanGuest): Promise<Record<string, number>> {
+  const r = await cli(c, g, ['mem'], 60_000)
+  const line = r.lines.find((l) => l.startsWith('mem '))
+  if (r.status !== 0 || !line) throw new Error(`guest ${g.guest} mem: ${r.lines.join(' | ')}`)
+  return Object.fromEntries(line.split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]))
+}
+
+async function mem(c: Ctx): Promise<void> {
+  const g = c.guests[0]
+  const now = await memOf(c, g)
+  const base = c.memBase!
+  // mDNS may have connected some guests before the first figure: count only the connections made since.
+  const added = now.conns - base.conns
+  if (added < 1 || base.free_bytes < 0) { c.fail(`mem: guest 1 went from ${base.conns} to ${now.conns} connections, free memory ${base.free_bytes}`); return }
+  const perConn = Math.round((base.free_bytes - now.free_bytes) / added)
+  c.findings.mem = {base, now, perConn}
+  c.metrics.push(['p2p_conn_memory', perConn, 'bytes'], ['p2p_conn_slot', now.conn_slot_bytes, 'bytes'])
+  c.details.push(`mem: guest 1 went from ${base.conns} to ${now.conns} connections (${now.streams} streams) and ${Math.round((base.free_bytes - now.free_bytes) / 1024)} KiB more in use: ${Math.round(perConn / 1024)} KiB per connection, plus a ${now.conn_slot_bytes}-byte static slot`)
+}
+
+const DHT_KEY = '/kos/lan-value'
+
+/** `p2p get` of the DHT value on every guest in `readers`: the hops and ms of each lookup. */
+async function dhtReadAll(c: Ctx, readers: LanGuest[], want: string, tag: string): Promise<{hops: number[]; ms: number[]}> {
+  const hops: number[] = [], ms: number[] = []
+  await pool(readers, 4, async (g) => {
+    const r = await cli(c, g, ['get', DHT_KEY], 120_000)
+    const ok = r.lines.at(-1) ?? ''
+    const m = /^ok get \S+ from=\w+ values=\d+ hops=(\d+) queried=\d+ failed=\d+ ms=(\d+)/.exec(ok)
+    if (r.status !== 0 || !m || !r.lines.includes(`value ${want}`)) c.fail(`${tag}: guest ${g.guest} get ${DHT_KEY}: ${r.lines.join(' | ')}`)
+    else { hops.push(Number(m[1])); ms.push(Number(m[2])) }
+  })
+  return {hops, ms}
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+
+async function dht(c: Ctx, putter: LanGuest): Promise<void> {
+  const value = `from-guest-${putter.guest}`
+  const put = await cli(c, putter, ['put', DHT_KEY, value], 120_000)
+  const m = /^ok put \S+ stored=(\d+) of (\d+)/.exec(put.lines.at(-1) ?? '')
+  if (put.status !== 0 || !m || Number(m[1]) < 1) { c.fail(`dht: guest ${putter.guest} put: ${put.lines.join(' | ')}`); return }
+  c.dhtValue = put.lines.find((l) => l.startsWith('seq '))?.slice(4) + ':' + value
+  const readers = c.guests.filter((g) => g.alive && g !== putter)
+  const {hops, ms} = await dhtReadAll(c, readers, c.dhtValue, 'dht')
+  c.findings.dht = {putter: putter.guest, stored: Number(m[1]), of: Number(m[2]), hops, ms}
+  if (ms.length === readers.length) {
+    c.metrics.push(['dht_lookup_ms', median(ms), 'ms'], ['dht_lookup_hops', median(hops), 'hops'])
+    c.details.push(`dht: guest ${putter.guest} put ${DHT_KEY} (stored on ${m[1]} of ${m[2]}), all ${readers.length} others read it: median ${median(ms)} ms, ${median(hops)} hops`)
+  }
+}
+
+async function dhtRead(c: Ctx): Promise<void> {
+  if (!c.dhtValue) { c.fail('dhtread: no value was put (step dht)'); return }
+  const live = c.guests.filter((g) => g.alive)
+  const {ms} = await dhtReadAll(c, live, c.dhtValue, 'dhtread')
+  if (ms.length === live.length) c.details.push(`dhtread: after the churn all ${live.length} live guests still read ${DHT_KEY}`)
+}
+
+/** A reproducible sequence of guest pairs (xorshift: the same pairs every run). */
+function randomPairs(gs: LanGuest[], count: number, seed = 0x2545f491): [LanGuest, LanGuest][] {
+  let x = seed
+  const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) % gs.length }
+  return Array.from({length: count}, () => {
+    const a = next()
+    let b = next()
+    if (b === a) b = (a + 1) % gs.length
+    return [gs[a], gs[b]]
+  })
+}
+
+async function rpc(c: Ctx): Promise<void> {
+  const live = c.guests.filter((g) => g.alive)
+  const calls = randomPairs(live, 3 * live.length)
+  let ok = 0
+  await pool(calls.map((p, i) => [p, i] as const), 4, async ([[a, b], i]) => {
+    const sum = await cli(c, a, ['call', b.id, 'add', String(i * 1000 + a.guest), String(-b.guest)], 60_000)
+    const who = await cli(c, a, ['call', b.id, 'id'], 60_000)
+    if (sum.lines.at(-1) === `ok ${i * 1000 + a.guest - b.guest}` && who.lines.at(-1) === `ok ${b.id}`) ok++
+    else c.fail(`rpc: guest ${a.guest} -> guest ${b.guest}: ${[...sum.lines, ...who.lines].join(' | ')}`)
+  })
+  c.details.push(`rpc: ${ok}/${calls.length} random pairs answered add and id right`)
+}
+
+interface Added { cid: string; size: number }
+
+async function addgen(c: Ctx, g: LanGuest, size: number, seed: number): Promise<Added | null> {
+  const r = await cli(c, g, ['addgen', String(size), String(seed)], 300_000)
+  const m = /^ok (\w+) size (\d+) chunks \d+/.exec(r.lines.at(-1) ?? '')
+  if (r.status !== 0 || !m || Number(m[2]) !== size) { c.fail(`guest ${g.guest} addgen ${size} ${seed}: ${r.lines.join(' | ')}`); return null }
+  return {cid: m[1], size}
+}
+
+interface Got { sha: string; providers: number; ms: number; endedAt: number; servedBy: Record<string, number> }
+
+async function fetchFile(c: Ctx, g: LanGuest, f: Added, tag: string): Promise<Got | null> {
+  const out = `/tmp/lan-${f.cid.slice(-8)}`
+  const r = await cli(c, g, ['get', f.cid, out, 'timeout_ms=600000'], 700_000)
+  const m = /^ok got (\w+) size (\d+) blocks \d+ providers (\d+) ms (\d+)/.exec(r.lines.at(-1) ?? '')
+  const sha = r.lines.find((l) => l.startsWith('sha256 '))?.slice(7) ?? ''
+  if (r.status !== 0 || !m || m[1] !== f.cid || Number(m[2]) !== f.size || !sha) { c.fail(`${tag}: guest ${g.guest} get ${f.cid}: ${r.lines.slice(-3).join(' | ')}`); return null }
+  const endedAt = Date.now()
+  await cli(c, g, ['rm', out], 60_000)
+  const servedBy = Object.fromEntries(r.lines.flatMap((l) => { const p = /^provider (\w+) blocks (\d+)/.exec(l); return p ? [[p[1], Number(p[2])]] : [] }))
+  return {sha, providers: Number(m[3]), ms: Number(m[4]), endedAt, servedBy}
+}
+
+async function files(c: Ctx, size: number): Promise<void> {
+  const [adder, ...rest] = c.guests.slice(1).filter((g) => g.alive)
+  const fetchers = rest.slice(0, 4)
+  const f = adder && fetchers.length === 4 ? await addgen(c, adder, size, 7) : null
+  if (!f) { if (fetchers.length < 4) c.fail('files: needs six guests'); return }
+  const got = await Promise.all(fetchers.map((g) => fetchFile(c, g, f, 'files')))
+  const shas = new Set(got.map((x) => x?.sha))
+  if (got.some((x) => !x) || shas.size !== 1) { c.fail(`files: the fetches disagree (${[...shas].join(', ')})`); return }
+  c.details.push(`files: guest ${adder.guest} added ${size} B as ${f.cid}; guests ${fetchers.map((g) => g.guest).join(',')} fetched it at once, same SHA-256`)
+}
+
+async function fetchBench(c: Ctx, size: number): Promise<void> {
+  const [me, a, b, d] = c.guests
+  if (!d) { c.fail('fetchbench: needs four guests'); return }
+  const one = await addgen(c, a, size, 11)
+  const three = (await Promise.all([a, b, d].map((g) => addgen(c, g, size, 13))))[0]
+  if (!one || !three) return
+  const g1 = await fetchFile(c, me, one, 'fetchbench')
+  const g3 = await fetchFile(c, me, three, 'fetchbench')
+  if (!g1 || !g3) return
+  if (g1.providers !== 1 || g3.providers !== 3) c.fail(`fetchbench: served by ${g1.providers} and ${g3.providers} providers, not 1 and 3`)
+  const kbps = (g: Got) => Math.round(size * 8 / Math.max(1, g.ms))
+  c.metrics.push(['files_fetch_1_provider', kbps(g1), 'kbit/s'], ['files_fetch_3_providers', kbps(g3), 'kbit/s'])
+  c.details.push(`fetchbench: ${size} B from 1 provider in ${g1.ms} ms, from 3 in ${g3.ms} ms`)
+}
+
+/** pi(200000), the count the distributed job must find. */
+const PRIMES_BELOW_200000 = 17984
+
+async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs: number, fileSize: number): Promise<void> {
+  const runner = c.guests[0]
+  // The fetch's providers: the first victim and guest 2 (same bytes, same CID); guest 3 fetches.
+  const victim = c.guests.find((g) => g.guest === kill[0])
+  const both = fileSize > 0 && victim ? await Promise.all([victim, c.guests[1]].map((g) => addgen(c, g, fileSize, 17))) : []
+  const job = cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=30000'], 900_000)
+  const fetch = both[0] && both[1] ? fetchFile(c, c.guests[2], both[0], 'fetch during churn') : Promise.resolve(null)
+  await sleep(killAfterMs)
+  const killedAt = Date.now()
+  await churn(c, kill, downBoundMs)
+  const got = await fetch
+  if (got && victim) {
+    const fromVictim = got.servedBy[victim.id] ?? 0, fromOther = got.servedBy[c.guests[1].id] ?? 0
+    // The proof needs a fetch that the kill interrupted: blocks from both, finished after the kill.
+    if (got.endedAt < killedAt) c.fail(`fetch during churn: it ended before the kill (${got.ms} ms): churnFileSize is too small to prove anything`)
+    else if (fromVictim < 1 || fromOther < 1) c.fail(`fetch during churn: blocks from the victim ${fromVictim}, from guest 2 ${fromOther}: not both providers served`)
+    else c.details.push(`fetch during churn: guest 3 got ${fileSize} B, ${fromVictim} blocks from guest ${kill[0]} before it was killed and ${fromOther} from guest 2, in ${got.ms} ms`)
+  }
+  const r = await job
+  const m = /^ok primes below 200000 = (\d+) \(local (\d+)\) slices (\d+) retries (\d+) peers (\d+)/.exec(r.lines.at(-1) ?? '')
+  if (r.status !== 0 || !m || Number(m[1]) !== PRIMES_BELOW_200000 || Number(m[2]) !== PRIMES_BELOW_200000) {
+    c.fail(`job: ${r.lines.slice(-3).join(' | ')}`)
+    return
+  }
+  c.findings.job = {lines: r.lines}
+  c.details.push(`job: primes below 200000 = ${m[1]} (the known count) over ${m[3]} slices on ${m[5]} peers, ${m[4]} retried elsewhere, with guests ${kill.join(',')} killed ${killAfterMs} ms into it`)
+}
+
 async function health(c: Ctx): Promise<void> {
   const live = c.guests.filter((g) => g.alive)
   const t = await until(c, live, (m) => live.filter((g) => g !== m), (r) => r?.state === 'up' && r.rttUs !== null, 120_000)
@@ -255,6 +439,7 @@ async function churn(c: Ctx, kill: number[], downBoundMs: number): Promise<void>
     }
   }
   c.findings.churnDown = {killed: kill, wallMsToAllDown: detectMs, perMonitorMs: Object.fromEntries(down), silenceAtDownMs: silences}
+  c.metrics.push(['p2p_detect_down', Math.max(...silences), 'ms'], ['p2p_detect_down_wall', detectMs, 'ms'])
   c.details.push(`churn: guests ${kill.join(',')} killed; ${survivors.length} monitors marked them suspect then down after ${Math.min(...silences)}-${Math.max(...silences)} ms of silence (bound ${downBoundMs} ms), all within ${(detectMs / 1000).toFixed(1)} s wall`)
 
   // The first victim comes back with the same command line: the same seed, so the same PeerId.
@@ -277,6 +462,7 @@ async function churn(c: Ctx, kill: number[], downBoundMs: number): Promise<void>
     }
   }
   c.findings.churnRejoin = {guest: back.guest, wallMsToAllUp: Date.now() - t1}
+  c.metrics.push(['p2p_rejoin_wall', Date.now() - t1, 'ms'])
   c.details.push(`churn: guest ${back.guest} restarted with the same seed (same PeerId), redialled and marked up by all ${live.length} monitors in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
 }
 
@@ -288,12 +474,13 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
   const findings: Record<string, unknown> = {}
   let ok = true
   const control = ctx.guests!
-  const c: Ctx = {ns, cli: path.join(ctx.repoRoot, 'build/host/p2p'), guests: [], control, signal, since, details, findings,
+  const c: Ctx = {ns, cli: path.join(ctx.repoRoot, 'build/host/p2p'), guests: [], control, signal, since, details, findings, metrics: [],
     fail: (why) => { ok = false; details.push(why) }}
   try {
     const t0 = Date.now()
     for (let g = 1; g <= control.count; g++) c.guests.push(await waitGuest(c, g, since))
     findings.bootMs = Date.now() - t0
+    if (steps.includes('mem')) c.memBase = await memOf(c, c.guests[0])
     const ids = new Set(c.guests.map((g) => g.id))
     if (ids.size !== c.guests.length) c.fail(`the guests share PeerIds (${ids.size} distinct of ${c.guests.length}): give each its own seed ({guest})`)
     for (const step of steps) {
@@ -304,10 +491,19 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
       else if (step === 'ping') await ping(c, num('pings', 10))
       else if (step === 'echo') await echo(c, num('echoStreams', 16), num('echoSize', 65536))
       else if (step === 'health') await health(c)
+      else if (step === 'mem') await mem(c)
+      else if (step === 'dht') await dht(c, c.guests.find((g) => g.guest === ((opt.kill as number[] | undefined)?.[0] ?? control.count)) ?? c.guests[0])
+      else if (step === 'dhtread') await dhtRead(c)
+      else if (step === 'rpc') await rpc(c)
+      else if (step === 'jobchurn') await jobChurn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS, num('jobKillAfterMs', 1500), num('churnFileSize', 8 << 20))
+      else if (step === 'files') await files(c, num('fileSize', 2 << 20))
+      else if (step === 'fetchbench') await fetchBench(c, num('fileSize', 4 << 20))
       else if (step === 'churn') await churn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS)
     }
   } catch (error) {
     c.fail((error as Error).message.slice(0, 2000))
+    findings.metrics = c.metrics
+    for (const [name, value, unit] of c.metrics) await cli(c, c.guests[0], ['metric', name, String(value), unit], 60_000)
   } finally {
     // Each live guest's last health table goes to its console (the overlay), then it quits.
     await Promise.all(c.guests.filter((g) => g.alive).map(async (g) => {

@@ -159,13 +159,15 @@ function client(i) {
 export async function echoClients(ns: Netns, o: {clients: number; bytes: number; serialPath: string; since: number},
   signal: AbortSignal): Promise<PeerVerdict> {
   await waitForSerial(o.serialPath, /tcp_echo: listening on port 7/, 240_000, signal, o.since)
+  const t0 = Date.now()
   const r = await runJsonAgent<{ok: boolean; clients: number; bytes: number; bad: unknown[]}>('TCP echo agent', TCP_ECHO_AGENT,
     {host: ns.guestIp, port: 7, clients: o.clients, bytes: o.bytes, timeoutMs: 600_000}, ns.prefix, signal)
+  const ms = Date.now() - t0
   const done = await waitForSerial(o.serialPath, /tcp_echo: done, at most (\d+) clients at once, (\d+) bytes echoed/, 60_000, signal, o.since)
   const most = Number(done[1]), echoed = Number(done[2])
   const ok = r.ok && most >= o.clients && echoed === o.clients * o.bytes  // the quit message ends the loop unechoed
   return {ok, detail: `${r.clients} clients x ${o.bytes} B echoed ${r.ok ? 'intact' : 'WRONG'}; guest held ${most} at once, echoed ${echoed} B`,
-    findings: {clients: r.clients, bytes: o.bytes, bad: r.bad, guestMostAtOnce: most, guestEchoed: echoed}}
+    findings: {clients: r.clients, bytes: o.bytes, bad: r.bad, guestMostAtOnce: most, guestEchoed: echoed, ms}}
 }
 
 /** kos bench's TCP figures, measured from the namespace against user/tcp_bench.c (plain JS for runJsonAgent). */

@@ -71,3 +71,19 @@ describe('p2p-lan peer helpers', () => {
     expect([1, 2, 8].map(lanGuestIp)).toEqual(['198.51.100.86', '198.51.100.87', '198.51.100.93'])
   })
 })
+
+describe('the DHT lookup chart of the progress report', () => {
+  it('plots dht_lookup_ms of bench_p2p_lanN against N, in N order, and nothing without such figures', async () => {
+    const {lookupChart} = await import('../../src/report/progress/markdown.js')
+    const chart = lookupChart([
+      {id: 'bench_p2p_lan8', metric: 'dht_lookup_ms', value: 40},
+      {id: 'bench_p2p_lan4', metric: 'dht_lookup_ms', value: 25},
+      {id: 'bench_p2p_lan4', metric: 'dht_lookup_hops', value: 1},
+      {id: 'bench_p2p_tap', metric: 'dht_lookup_ms', value: 999},
+    ])
+    expect(chart).toContain('  x-axis "guests on the LAN" [4, 8]')
+    expect(chart).toContain('  line [25, 40]')
+    expect(chart).toContain('  y-axis "lookup ms" 0 --> 44')
+    expect(lookupChart([{id: 'bench_p2p_lan4', metric: 'p2p_conn_memory', value: 1}])).toEqual([])
+  })
+})

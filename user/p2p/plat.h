@@ -58,3 +58,5 @@ int plat_file_open(const char *path, bool write);
 long plat_file_read(int fd, void *buf, size_t n);
 long plat_file_write(int fd, const void *buf, size_t n);
 int plat_file_remove(const char *path);
+/* Bytes of physical memory the system has free (the guest: /proc/kstat's free pages), -1 if unknown. */
+long plat_free_memory(void);

@@ -46,6 +46,9 @@ interface Messages {
   chartPhasesAxis: string
   chartDurations: (n: number) => string
   chartDurationsAxis: string
+  chartLookup: string
+  chartLookupX: string
+  chartLookupY: string
   componentCols: string[]
   skipped: string
   hostPassing: (p: number, n: number) => string
@@ -117,6 +120,9 @@ const EN: Messages = {
   chartPhasesAxis: 'completion (%)',
   chartDurations: (n) => `The ${n} slowest cases (seconds, last run)`,
   chartDurationsAxis: 'seconds',
+  chartLookup: 'DHT lookup latency against the number of guests (kos bench, median of every guest reading one value)',
+  chartLookupX: 'guests on the LAN',
+  chartLookupY: 'lookup ms',
   componentCols: ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Kernel lines run', 'Host tests (vitest)', 'Lines', 'Paths'],
   skipped: 'skipped',
   hostPassing: (p, n) => `${p}/${n} passing`,
@@ -189,6 +195,9 @@ const ES: Messages = {
   chartPhasesAxis: 'compleción (%)',
   chartDurations: (n) => `Los ${n} casos más lentos (segundos, última ejecución)`,
   chartDurationsAxis: 'segundos',
+  chartLookup: 'Latencia de búsqueda en la DHT según el número de invitados (kos bench, mediana de todos los invitados leyendo un valor)',
+  chartLookupX: 'invitados en la LAN',
+  chartLookupY: 'ms por búsqueda',
   componentCols: ['Componente', 'Fase', 'Estado', 'Casos (pasan/ejecutados)', 'Líneas del kernel ejecutadas', 'Pruebas en el host (vitest)', 'Líneas', 'Rutas'],
   skipped: 'omitido',
   hostPassing: (p, n) => `${p}/${n} pasan`,
@@ -278,6 +287,21 @@ function durationChart(r: ProgressReport, m: Messages, n = 12): string[] {
   ]
 }
 
+/** Mermaid line chart of the DHT lookup latency of the LAN benchmarks (bench_p2p_lanN) against N. */
+export function lookupChart(benchmarks: readonly {id: string; metric: string; value: number}[], m: Messages = MESSAGES.en): string[] {
+  const points = benchmarks.flatMap((b) => {
+    const n = /^bench_p2p_lan(\d+)$/.exec(b.id)
+    return n && b.metric === 'dht_lookup_ms' ? [{n: Number(n[1]), ms: b.value}] : []
+  }).sort((a, b) => a.n - b.n)
+  if (points.length === 0) return []
+  return [
+    '```mermaid', 'xychart-beta', `  title ${mermaidLabel(m.chartLookup)}`,
+    `  x-axis ${mermaidLabel(m.chartLookupX)} [${points.map((p) => p.n).join(', ')}]`,
+    `  y-axis ${mermaidLabel(m.chartLookupY)} 0 --> ${Math.ceil(Math.max(...points.map((p) => p.ms)) * 1.1) || 1}`,
+    `  line [${points.map((p) => p.ms).join(', ')}]`, '```',
+  ]
+}
+
 export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): string {
   const m = MESSAGES[lang]
   const phaseName = (p: PhaseRow) => m.phaseNames?.[p.phase] ?? p.name
@@ -329,6 +353,8 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   out.push(`## ${m.h.pictures}`, '', ...phaseChart(r.phases, m), '')
   const durations = durationChart(r, m)
   if (durations.length) out.push(...durations, '')
+  const lookups = lookupChart(r.metrics.benchmarks, m)
+  if (lookups.length) out.push(...lookups, '')
 
   out.push(`## ${m.h.components}`, '')
   out.push(

@@ -11,6 +11,7 @@
 #include "plat.h"
 #include "core/node.h"
 #include "core/health.h"
+#include "core/meminfo.h"
 #include "core/mdns.h"
 #include "core/files.h"
 #include "crypto/sha2.h"
@@ -258,6 +259,7 @@ static const struct node_module daemon_module = {.name = "daemon", .cmds = daemo
 static const struct node_module *const MODULES[] = {
     &daemon_module,
     &health_module,
+    &meminfo_module,
     &mdns_module,
     &files_module,
     NULL,

@@ -244,3 +244,9 @@ long plat_file_write(int fd, const void *buf, size_t n)
 }
 
 int plat_file_remove(const char *path) { return unlink(path) < 0 ? -errno : 0; }
+
+long plat_free_memory(void)
+{
+    long pages = sysconf(_SC_AVPHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages < 0 || size < 0 ? -1 : pages * size;
+}

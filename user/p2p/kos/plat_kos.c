@@ -5,6 +5,7 @@
  * ticks of /proc/kstat. */
 #include "plat.h"
 #include "net.h"
+#include "sys.h"
 
 #define KOS_SYS_POLL 35
 #define KOS_SYS_SETSOCKOPT 39
@@ -229,3 +230,9 @@ int plat_file_open(const char *path, bool write)
 long plat_file_read(int fd, void *buf, size_t n) { return read(fd, buf, n); }
 long plat_file_write(int fd, const void *buf, size_t n) { return write(fd, buf, n); }
 int plat_file_remove(const char *path) { return (int)unlink(path); }
+
+long plat_free_memory(void)
+{
+    long pages = kstat_get("free_pages");
+    return pages < 0 ? -1 : pages * 4096;
+}
