@@ -113,7 +113,7 @@ export const cases: CaseDef[] = [
     // per role when it quits.
     id: 'bench_p2p_tap',
     phase: 4,
-    title: 'libp2p over TAP against js-libp2p: 100 x 64 KiB echo throughput each direction of dialling, next to the same 100 x 64 KiB echoed over plain TCP on the same link (tcp_echo, before p2pd starts); ping RTT medians, Noise handshake cycles of each role in the guest',
+    title: 'libp2p over TAP against js-libp2p: 100 x 64 KiB echo throughput each direction of dialling, next to the same 6.25 MiB echoed over plain TCP on the same link (50 connections x 128 KiB to tcp_echo, before p2pd starts); ping RTT medians, Noise handshake cycles of each role in the guest',
     components: ['noise', 'yamux', 'tap'],
     syscalls: [],
     profile: 'e1000-tap',
@@ -123,7 +123,7 @@ export const cases: CaseDef[] = [
     peer: {name: 'libp2p-tap', options: {pings: 20, echoStreams: 100, echoSize: 65536, plainTcpEcho: true}},
     expect: {log: ['# metric tcp_echo_plain', '# metric p2p_echo_js_to_kos', '# metric p2p_echo_kos_to_js', '# metric p2p_noise_handshake_responder_cycles']},
   },
-  ...[4, 8, 12].map((n): CaseDef => ({
+  ...[4, 8, 16].map((n): CaseDef => ({
     // N p2pd guests on one bridged LAN (src/netlab/p2plan.ts): they find each
     // other by libp2p mDNS; the figures are printed on guest 1's console.
     id: `bench_p2p_lan${n}`,
@@ -136,7 +136,7 @@ export const cases: CaseDef[] = [
     append: P2P_LAN_MDNS_APPEND,
     timeoutSec: 1200,
     needsNetAdmin: true,
+    // No expect.log: every guest must show those lines, and only guest 1 prints the figures.
     peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'mem', 'churn'], kill: [n]}},
-    expect: {log: ['# metric p2p_discover_all_wall', '# metric p2p_conn_memory', '# metric p2p_detect_down ', '# metric p2p_rejoin_wall']},
   })),
 ]

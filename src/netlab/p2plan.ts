@@ -500,10 +500,10 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
       else if (step === 'fetchbench') await fetchBench(c, num('fileSize', 4 << 20))
       else if (step === 'churn') await churn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS)
     }
-  } catch (error) {
-    c.fail((error as Error).message.slice(0, 2000))
     findings.metrics = c.metrics
     for (const [name, value, unit] of c.metrics) await cli(c, c.guests[0], ['metric', name, String(value), unit], 60_000)
+  } catch (error) {
+    c.fail((error as Error).message.slice(0, 2000))
   } finally {
     // Each live guest's last health table goes to its console (the overlay), then it quits.
     await Promise.all(c.guests.filter((g) => g.alive).map(async (g) => {
