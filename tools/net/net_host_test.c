@@ -587,8 +587,33 @@ static void t_multicast_filter(void)
     CHECK(netif_join_mcast(&nif, mac) == 0);
     net_input(&nif, f, n);
     uint8_t buf[8];
+    /* The NIC takes the group, but a socket gets only the groups it joined. */
+    CHECK(sock_recvfrom(s, buf, 8, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    CHECK(sock_membership(s, true, 0xe00000fb, 0) == 0);
+    CHECK(sock_membership(s, true, 0xe00000fb, 0) == -EADDRINUSE);
+    CHECK(sock_membership(s, true, 0x0a000001, 0) == -EINVAL);
+    /* A second socket shares 5353 only when both set SO_REUSEADDR first. */
+    struct socket *s2;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s2) == 0);
+    CHECK(sock_bind(s2, &a) == -EADDRINUSE);
+    sock_close(s);
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    CHECK(sock_setopt(s, SOL_SOCKET, SO_REUSEADDR, 1) == 0 && sock_setopt(s2, SOL_SOCKET, SO_REUSEADDR, 1) == 0);
+    CHECK(sock_bind(s, &a) == 0 && sock_bind(s2, &a) == 0);
+    CHECK(sock_membership(s, true, 0xe00000fb, 0) == 0 && sock_membership(s2, true, 0xe00000fb, 0) == 0);
+    net_input(&nif, f, n);
+    CHECK(sock_recvfrom(s, buf, 8, MSG_DONTWAIT, NULL, 0) == 3);   /* multicast: every binding */
+    CHECK(sock_recvfrom(s2, buf, 8, MSG_DONTWAIT, NULL, 0) == 3);
+    size_t u = build_udp(f, peer_ip, 5353, nif.ip, 5353, d, 3, false);
+    net_input(&nif, f, u);
+    CHECK(sock_recvfrom(s, buf, 8, MSG_DONTWAIT, NULL, 0) == 3);   /* unicast: the oldest only */
+    CHECK(sock_recvfrom(s2, buf, 8, MSG_DONTWAIT, NULL, 0) == -EAGAIN);
+    CHECK(sock_membership(s2, false, 0xe00000fb, 0) == 0);
+    net_input(&nif, f, n);
+    CHECK(sock_recvfrom(s2, buf, 8, MSG_DONTWAIT, NULL, 0) == -EAGAIN);  /* left the group */
     CHECK(sock_recvfrom(s, buf, 8, MSG_DONTWAIT, NULL, 0) == 3);
     sock_close(s);
+    sock_close(s2);
 }
 
 static void t_loopback(void)
