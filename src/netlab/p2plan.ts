@@ -25,7 +25,8 @@
 //   files     guest 2 adds a file (p2p addgen), four others fetch it at once (p2p get): same size and SHA-256
 //   fetchbench guest 1 fetches a file held by guest 2 alone, then one held by guests 2-4: kos bench figures
 //   jobchurn  churn while guest 1 runs the distributed primes job (p2p job
-//             primes, WASM slices on the peers) and guest 3 fetches a file
+//             primes, WASM slices on the peers; option churnJob: false leaves
+//             it out) and guest 3 fetches a file
 //             whose providers are the first victim and guest 2: the job must
 //             give the right count, the fetch complete with the right bytes
 //   dhtread   after the churn every live guest reads that value again
@@ -365,12 +366,12 @@ async function fetchBench(c: Ctx, size: number): Promise<void> {
 /** pi(200000), the count the distributed job must find. */
 const PRIMES_BELOW_200000 = 17984
 
-async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs: number, fileSize: number): Promise<void> {
+async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs: number, fileSize: number, withJob: boolean): Promise<void> {
   const runner = c.guests[0]
   // The fetch's providers: the first victim and guest 2 (same bytes, same CID); guest 3 fetches.
   const victim = c.guests.find((g) => g.guest === kill[0])
   const both = fileSize > 0 && victim ? await Promise.all([victim, c.guests[1]].map((g) => addgen(c, g, fileSize, 17))) : []
-  const job = cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=30000'], 900_000)
+  const job = withJob ? cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=30000'], 900_000) : null
   const fetch = both[0] && both[1] ? fetchFile(c, c.guests[2], both[0], 'fetch during churn') : Promise.resolve(null)
   await sleep(killAfterMs)
   const killedAt = Date.now()
@@ -383,6 +384,7 @@ async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs
     else if (fromVictim < 1 || fromOther < 1) c.fail(`fetch during churn: blocks from the victim ${fromVictim}, from guest 2 ${fromOther}: not both providers served`)
     else c.details.push(`fetch during churn: guest 3 got ${fileSize} B, ${fromVictim} blocks from guest ${kill[0]} before it was killed and ${fromOther} from guest 2, in ${got.ms} ms`)
   }
+  if (!job) return
   const r = await job
   const m = /^ok primes below 200000 = (\d+) \(local (\d+)\) slices (\d+) retries (\d+) peers (\d+)/.exec(r.lines.at(-1) ?? '')
   if (r.status !== 0 || !m || Number(m[1]) !== PRIMES_BELOW_200000 || Number(m[2]) !== PRIMES_BELOW_200000) {
@@ -495,7 +497,7 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
       else if (step === 'dht') await dht(c, c.guests.find((g) => g.guest === ((opt.kill as number[] | undefined)?.[0] ?? control.count)) ?? c.guests[0])
       else if (step === 'dhtread') await dhtRead(c)
       else if (step === 'rpc') await rpc(c)
-      else if (step === 'jobchurn') await jobChurn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS, num('jobKillAfterMs', 1500), num('churnFileSize', 8 << 20))
+      else if (step === 'jobchurn') await jobChurn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS, num('jobKillAfterMs', 1500), num('churnFileSize', 8 << 20), opt.churnJob !== false)
       else if (step === 'files') await files(c, num('fileSize', 2 << 20))
       else if (step === 'fetchbench') await fetchBench(c, num('fileSize', 4 << 20))
       else if (step === 'churn') await churn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS)
