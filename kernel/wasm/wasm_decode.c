@@ -770,6 +770,8 @@ typedef struct fc {
     uint32_t nctrl, capctrl;
     uint32_t *code;
     uint32_t len, cap;
+    uint32_t *ops; /* word index of every opcode in code, in order (the interpreter threads them) */
+    uint32_t nops, capops;
 } fc;
 
 static int grow(dec *d, void **arr, uint32_t *cap, uint32_t need, size_t size)
@@ -800,6 +802,15 @@ static int emit(fc *c, uint32_t w)
     return 1;
 }
 
+/* An opcode word (of an instruction or a fused one): where it is, for
+ * wasm_thread_code. */
+static int emit_opword(fc *c, uint32_t op)
+{
+    TRY(grow(c->d, (void **)&c->ops, &c->capops, c->nops + 1, sizeof(uint32_t)));
+    c->ops[c->nops++] = c->len;
+    return emit(c, op);
+}
+
 /* An instruction's opcode word: counted for fuel. */
 static int emit_op(fc *c, uint32_t op)
 {
@@ -807,7 +818,7 @@ static int emit_op(fc *c, uint32_t op)
     c->op_pc[2] = c->op_pc[1];
     c->op_pc[1] = c->op_pc[0];
     c->op_pc[0] = c->len;
-    return emit(c, op);
+    return emit_opword(c, op);
 }
 
 /* The opcode emitted `back` instructions ago when nothing may jump between
@@ -825,6 +836,8 @@ static uint32_t recent_op(fc *c, int back)
 static void refuse_tail(fc *c, uint32_t pc)
 {
     c->len = pc;
+    while (c->nops && c->ops[c->nops - 1] >= pc)
+        c->nops--;
     if (c->op_pc[1] == pc)
         c->op_pc[1] = c->op_pc[2];
     c->op_pc[0] = pc;
@@ -882,29 +895,31 @@ static int emit_bin(fc *c, uint32_t op)
             uint32_t a = c->code[ppc + 1], k = c->code[lpc + 1];
             refuse_tail(c, ppc);
             c->icount++;
-            return emit(c, base + WASM_FORM_LC) && emit(c, a) && emit(c, k);
+            return emit_opword(c, base + WASM_FORM_LC) && emit(c, a) && emit(c, k);
         }
         if (last == OP_LOCAL_GET && after_get) {
             uint32_t a = c->code[ppc + 1], b = c->code[lpc + 1];
             refuse_tail(c, ppc);
             c->icount++;
-            return emit(c, base + WASM_FORM_LL) && emit(c, a) && emit(c, b);
+            return emit_opword(c, base + WASM_FORM_LL) && emit(c, a) && emit(c, b);
         }
         if (last != NONE && after_get && pushes_only(last)) {
             /* local.get a; X (pushes b); op  ->  X; op_LS a */
             uint32_t a = c->code[ppc + 1], n = c->len - lpc;
             wasm_memmove(&c->code[ppc], &c->code[lpc], (size_t)n * sizeof(uint32_t));
             c->len = ppc + n;
+            c->ops[c->nops - 2] = ppc; /* the local.get's opcode goes, X's moves */
+            c->nops--;
             c->op_pc[0] = c->len;
             c->op_pc[1] = ppc;
             c->icount++;
-            return emit(c, base + WASM_FORM_LS) && emit(c, a);
+            return emit_opword(c, base + WASM_FORM_LS) && emit(c, a);
         }
         if (last == OP_I32_CONST || last == OP_LOCAL_GET) {
             uint32_t k = c->code[lpc + 1];
             refuse_tail(c, lpc);
             c->icount++;
-            return emit(c, base + (last == OP_I32_CONST ? WASM_FORM_SC : WASM_FORM_SL)) && emit(c, k);
+            return emit_opword(c, base + (last == OP_I32_CONST ? WASM_FORM_SC : WASM_FORM_SL)) && emit(c, k);
         }
     }
     return emit_op(c, op);
@@ -932,13 +947,13 @@ static int emit_store(fc *c, uint32_t op, uint32_t off)
             uint32_t a = c->code[ppc + 1], v = c->code[lpc + 1];
             refuse_tail(c, ppc);
             c->icount++;
-            return emit(c, base + (last == OP_LOCAL_GET ? 0 : 1)) && emit(c, a) && emit(c, v) && emit(c, off);
+            return emit_opword(c, base + (last == OP_LOCAL_GET ? 0 : 1)) && emit(c, a) && emit(c, v) && emit(c, off);
         }
         if (last == OP_LOCAL_GET) {
             uint32_t v = c->code[lpc + 1];
             refuse_tail(c, lpc);
             c->icount++;
-            return emit(c, base + 2) && emit(c, v) && emit(c, off);
+            return emit_opword(c, base + 2) && emit(c, v) && emit(c, off);
         }
     }
     return emit_op(c, op) && emit(c, off);
@@ -965,7 +980,7 @@ static int emit_load(fc *c, uint32_t op, uint32_t off)
         uint32_t lpc = c->op_pc[0], a = c->code[lpc + 1];
         refuse_tail(c, lpc);
         c->icount++;
-        return emit(c, fused) && emit(c, a) && emit(c, off);
+        return emit_opword(c, fused) && emit(c, a) && emit(c, off);
     }
     return emit_op(c, op) && emit(c, off);
 }
@@ -1007,7 +1022,7 @@ static int try_fuse_brif(fc *c, int *done)
         refuse_tail(c, lpc);                                                                                   \
         c->icount++;                                                                                           \
         *done = 1;                                                                                             \
-        return emit(c, last == OP_##name##_LL ? OP_BRC_##name##_LL : OP_BRC_##name##_LC) && emit(c, a) &&       \
+        return emit_opword(c, last == OP_##name##_LL ? OP_BRC_##name##_LL : OP_BRC_##name##_LC) && emit(c, a) &&       \
                emit(c, b);                                                                                     \
     }
     WASM_FUSE_CMP(CMP_CASE)
@@ -1492,6 +1507,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
     c->icount = 0;
     c->nruns = c->nlabels = c->nsites = 0;
     c->op_pc[0] = c->op_pc[1] = c->op_pc[2] = NONE;
+    c->nops = 0;
     c->barrier = 0;
     TRY(open_run(c));
     btype fbt = {0, ft->nresults, NULL, ft->results, 0};
@@ -1907,6 +1923,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         }
     }
     patch_fuel(c);
+    wasm_thread_code(c->code, c->ops, c->nops);
     out->entry_cost = c->run_end[0];
     out->len = c->len;
     out->words = wasm_alloc((size_t)c->len * sizeof(uint32_t));
@@ -1992,6 +2009,7 @@ static int sec_code(dec *d, int *seen)
     wasm_free(c.vals);
     wasm_free(c.ctrls);
     wasm_free(c.code);
+    wasm_free(c.ops);
     wasm_free(c.run_end);
     wasm_free(c.labels);
     wasm_free(c.sites);

@@ -198,6 +198,10 @@ static inline int wasm_name_is(wasm_name n, const char *s)
 uint64_t wasm_functype_key(const wasm_functype *t);
 int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b);
 int wasm_execute(wasm_instance *inst, wasm_func *f, uint64_t *args_results);
+/* Turns the n opcode words at words[at[i]] (enum wasm_op) into what the
+ * interpreter dispatches on (its handlers' addresses, as offsets, under
+ * GCC/clang; unchanged otherwise). Called once per function body, last. */
+void wasm_thread_code(uint32_t *words, const uint32_t *at, uint32_t n);
 /* table.grow: the old size, or 0xffffffff past the table's maximum or limit. */
 uint32_t wasm_table_grow(wasm_table *t, uint32_t n, uint64_t init, uint32_t limit);
 

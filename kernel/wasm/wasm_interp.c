@@ -89,6 +89,25 @@ typedef struct exec_stack {
 
 static int execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results, exec_stack *es);
 
+#if defined(__GNUC__) || defined(__clang__)
+/* Each handler's offset from L_UNREACHABLE, filled by execute(NULL, ...). */
+static int32_t thread_offsets[OP__COUNT];
+static int threaded;
+
+void wasm_thread_code(uint32_t *words, const uint32_t *at, uint32_t n)
+{
+    if (!threaded)
+        execute(NULL, NULL, NULL, NULL);
+    for (uint32_t i = 0; i < n; i++)
+        words[at[i]] = (uint32_t)thread_offsets[words[at[i]]];
+}
+#else
+void wasm_thread_code(uint32_t *words, const uint32_t *at, uint32_t n)
+{
+    (void)words, (void)at, (void)n;
+}
+#endif
+
 int wasm_execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results)
 {
     exec_stack es = {NULL, 0};
@@ -127,7 +146,17 @@ static int execute(wasm_instance *inst, wasm_func *entry, uint64_t *args_results
         WASM_OPS(WASM_LABEL_ADDR) WASM_FUSE_BIN(WASM_FUSE_BIN_ADDR) WASM_FUSE_CMP(WASM_FUSE_CMP_ADDR)
             WASM_FUSE_LOAD(WASM_FUSE_LOAD_ADDR) WASM_FUSE_BIN(WASM_FUSE_SET_ADDR)
                 WASM_FUSE_STORE(WASM_FUSE_STORE_ADDR)};
-#define NEXT() goto *labels[*ip++]
+    /* Threaded code: each opcode word is its handler's offset from
+     * L_UNREACHABLE (wasm_thread_code), one add before the jump instead of
+     * a load from the table. */
+    const char *const handlers = (const char *)&&L_UNREACHABLE;
+    if (!inst) {
+        for (uint32_t i = 0; i < OP__COUNT; i++)
+            thread_offsets[i] = (int32_t)((const char *)labels[i] - handlers);
+        threaded = 1;
+        return 0;
+    }
+#define NEXT() goto *(const void *)(handlers + (int32_t)*ip++)
 #define OPC(name) L_##name:
 #else
 #define NEXT() goto dispatch
