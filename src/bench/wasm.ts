@@ -1,6 +1,13 @@
 // `kos bench wasm`: the same WebAssembly workloads (bench/wasm/*.wat, and
 // *.c built by clang -O2 for wasm32; each exports `run` with no parameters)
 // on build/host/kos-wasm, on wabt's wasm-interp and on Node's V8, in one run.
+// An engine's time is the CPU time (user + system) it spent, from the
+// kernel's accounting: for the two interpreters the whole process (parse,
+// instantiate, run) as bash's `times` reports the waited-for child, for V8
+// the node process's process.cpuUsage() across compile, instantiate and run.
+// CPU time, not elapsed time, so a loaded machine (every engineer's QEMU
+// on the same two cores) does not add the time a process waited for a CPU
+// or the harness's own spawning; the elapsed times are kept beside it.
 // Each engine's time is the median of its runs, and a run counts only when
 // its result equals every other run's, on every engine. Figures are
 // recorded, never judged: the goal (kos-wasm faster than wasm-interp) is a
@@ -22,8 +29,10 @@ export type Engine = 'kos-wasm' | 'wasm-interp' | 'v8'
 
 export interface WorkloadResult {
   workload: string
-  /** Median of the repeats, in milliseconds (whole process for the two interpreters: parse, instantiate, run). */
+  /** Median CPU time of the repeats, in milliseconds (whole process for the two interpreters: parse, instantiate, run). */
   ms: Partial<Record<Engine, number>>
+  /** Median elapsed time of the same runs, in milliseconds (what a stopwatch around them saw). */
+  wallMs: Partial<Record<Engine, number>>
   /** The value `run` returned (as an unsigned decimal), identical on every engine. */
   result: string
 }
@@ -85,19 +94,35 @@ export function normalizeResult(text: string): string | null {
   return BigInt.asUintN(Number(bits), BigInt(m[2])).toString()
 }
 
-async function timeProcess(file: string, args: string[]): Promise<{ms: number; out: string; code: number}> {
-  const t0 = performance.now()
-  const r = await runTool(file, args, {timeoutMs: 600_000})
-  return {ms: performance.now() - t0, out: r.all, code: r.code}
+/** The last line of bash's `times`: the children's user and system time ("0m0.041s 0m0.003s"). */
+export function childCpuMs(times: string): number | null {
+  const last = times.trim().split('\n').at(-1) ?? ''
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(last.trim())
+  if (!m) return null
+  return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000
 }
 
-function timeV8(bytes: Uint8Array): {ms: number; result: string} {
+/** Runs file under bash, which waits for it and prints its CPU time with `times`; the program's output goes to outFile. */
+async function timeProcess(file: string, args: string[], outFile: string): Promise<{ms: number; wallMs: number; out: string; code: number}> {
+  const script = '"$@" >"$KOS_BENCH_OUT" 2>&1; rc=$?; times; exit $rc'
   const t0 = performance.now()
+  const r = await runTool('bash', ['-c', script, 'bash', file, ...args], {timeoutMs: 600_000, env: {KOS_BENCH_OUT: outFile}})
+  const wallMs = performance.now() - t0
+  const out = existsSync(outFile) ? readFileSync(outFile, 'utf8') : r.all
+  const ms = childCpuMs(r.stdout)
+  if (ms === null) throw new WasmBenchError(`${path.basename(file)}: no CPU time from bash's times (got "${r.stdout.trim()}")`)
+  return {ms, wallMs, out, code: r.code}
+}
+
+function timeV8(bytes: Uint8Array): {ms: number; wallMs: number; result: string} {
+  const t0 = performance.now()
+  const c0 = process.cpuUsage()
   const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)))
   const value = (instance.exports.run as () => number | bigint)()
-  const ms = performance.now() - t0
+  const c = process.cpuUsage(c0)
+  const wallMs = performance.now() - t0
   const result = typeof value === 'bigint' ? BigInt.asUintN(64, value).toString() : BigInt.asUintN(32, BigInt(value)).toString()
-  return {ms, result}
+  return {ms: (c.user + c.system) / 1000, wallMs, result}
 }
 
 export async function runWasmBench(opts: WasmBenchOptions): Promise<WasmBenchOutcome> {
@@ -124,31 +149,36 @@ export async function runWasmBench(opts: WasmBenchOptions): Promise<WasmBenchOut
         writeFileSync(wasmFile, bytes)
       }
       const times: Partial<Record<Engine, number[]>> = {}
+      const walls: Partial<Record<Engine, number[]>> = {}
       let want: string | undefined
       // A faster wrong answer is no answer: a time counts only once its run
       // returned what every other run of every engine returned.
-      const count = (engine: Engine, result: string, t: number) => {
+      const count = (engine: Engine, result: string, t: {ms: number; wallMs: number}) => {
         want ??= result
         if (result !== want) throw new WasmBenchError(`${name}: engines disagree on the result: ${engine} returned ${result}, another run ${want}`)
-        ;(times[engine] ??= []).push(t)
+        ;(times[engine] ??= []).push(t.ms)
+        ;(walls[engine] ??= []).push(t.wallMs)
       }
+      const outFile = path.join(tmp, 'out.txt')
       for (let i = 0; i < repeat; i++) {
-        const k = await timeProcess(kosWasm, ['run', wasmFile, 'run'])
+        const k = await timeProcess(kosWasm, ['run', wasmFile, 'run'], outFile)
         const kr = normalizeResult(k.out)
         if (k.code !== 0 || kr === null) throw new WasmBenchError(`${name}: kos-wasm failed: ${k.out.trim().split('\n')[0]}`)
-        count('kos-wasm', kr, k.ms)
+        count('kos-wasm', kr, k)
         if (interp) {
-          const w = await timeProcess(interp, [wasmFile, '--run-all-exports'])
+          const w = await timeProcess(interp, [wasmFile, '--run-all-exports'], outFile)
           const wr = normalizeResult(w.out)
           if (w.code !== 0 || wr === null) throw new WasmBenchError(`${name}: wasm-interp failed: ${w.out.trim().split('\n')[0]}`)
-          count('wasm-interp', wr, w.ms)
+          count('wasm-interp', wr, w)
         }
         const v = timeV8(bytes)
-        count('v8', v.result, v.ms)
+        count('v8', v.result, v)
       }
       const ms: Partial<Record<Engine, number>> = {}
+      const wallMs: Partial<Record<Engine, number>> = {}
       for (const [engine, ts] of Object.entries(times)) ms[engine as Engine] = median(ts)
-      results.push({workload: name, ms, result: want!})
+      for (const [engine, ts] of Object.entries(walls)) wallMs[engine as Engine] = median(ts)
+      results.push({workload: name, ms, wallMs, result: want!})
       log(`${name}: ${formatRow(results.at(-1)!)}`)
     }
   } finally {
@@ -162,7 +192,8 @@ function fmt(ms: number | undefined): string {
 }
 
 function formatRow(r: WorkloadResult): string {
-  return `kos-wasm ${fmt(r.ms['kos-wasm'])} ms, wasm-interp ${fmt(r.ms['wasm-interp'])} ms, v8 ${fmt(r.ms.v8)} ms`
+  const engine = (e: Engine) => `${e} ${fmt(r.ms[e])} ms (elapsed ${fmt(r.wallMs[e])})`
+  return `CPU: ${engine('kos-wasm')}, ${engine('wasm-interp')}, ${engine('v8')}`
 }
 
 /** kos-wasm time divided by the other engine's (below 1: kos-wasm is faster). */
@@ -195,7 +226,7 @@ export function benchEntries(results: WorkloadResult[]): BenchEntry[] {
 }
 
 export function formatBenchTable(results: WorkloadResult[]): string {
-  const head = ['workload', 'kos-wasm ms', 'wasm-interp ms', 'v8 ms', 'vs wasm-interp', 'vs v8', 'result']
+  const head = ['workload', 'kos-wasm CPU ms', 'wasm-interp CPU ms', 'v8 CPU ms', 'vs wasm-interp', 'vs v8', 'result']
   const rows = [head]
   for (const r of results) {
     const q = ratios(r)

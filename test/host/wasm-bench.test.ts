@@ -9,7 +9,7 @@ import {describe, expect, it} from 'vitest'
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {validateBenchEntry} from '../../src/bench/file.js'
 import {InputError} from '../../src/util/errors.js'
-import {WasmBenchError, benchEntries, listWorkloads, median, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
+import {WasmBenchError, benchEntries, childCpuMs, listWorkloads, median, normalizeResult, ratios, runWasmBench} from '../../src/bench/wasm.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -22,8 +22,16 @@ describe('normalizeResult', () => {
   })
 })
 
+describe('childCpuMs', () => {
+  it('adds the children\'s user and system time from bash\'s times', () => {
+    expect(childCpuMs('0m0.002s 0m0.001s\n0m0.041s 0m0.003s\n')).toBeCloseTo(44, 6)
+    expect(childCpuMs('0m0.000s 0m0.000s\n1m2.500s 0m0.250s')).toBeCloseTo(62750, 6)
+    expect(childCpuMs('garbage')).toBeNull()
+  })
+})
+
 describe('bench entries', () => {
-  const r = {workload: 'fib', ms: {'kos-wasm': 50, 'wasm-interp': 200, v8: 10}, result: '1'}
+  const r = {workload: 'fib', ms: {'kos-wasm': 50, 'wasm-interp': 200, v8: 10}, wallMs: {'kos-wasm': 60, 'wasm-interp': 210, v8: 11}, result: '1'}
   it('divides the kos-wasm time by each other engine', () => {
     expect(ratios(r)).toEqual({'wasm-interp': 0.25, v8: 5})
   })
