@@ -176,3 +176,15 @@ export function benchTable(entries: readonly BenchEntry[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
   return rows.map((r) => r.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n'
 }
+
+/** `kos bench --vs linux`'s entries: kos's median (id vs_linux, with the ratio) and Linux's (vs_linux_linux). */
+export const VS_LINUX_ID = 'vs_linux'
+export const VS_LINUX_LINUX_ID = 'vs_linux_linux'
+
+/** One row per metric measured on both: kos, Linux, kos/Linux. */
+export function vsLinuxPairs(entries: readonly BenchEntry[]): {metric: string; unit: string; kos: number; linux: number; ratio: number}[] {
+  const linux = new Map(entries.filter((e) => e.id === VS_LINUX_LINUX_ID).map((e) => [e.metric, e.value]))
+  return entries
+    .filter((e) => e.id === VS_LINUX_ID && linux.has(e.metric))
+    .map((e) => ({metric: e.metric, unit: e.unit, kos: e.value, linux: linux.get(e.metric)!, ratio: e.ratios?.linux ?? e.value / linux.get(e.metric)!}))
+}

@@ -19,7 +19,7 @@ import {startQemu} from '../qemu/process.js'
 import {loadProfile as loadMachineProfile} from '../qemu/profile.js'
 import {runTool, which} from '../util/spawn.js'
 import {cpioNewc, type CpioEntry} from './cpio.js'
-import {type BenchEntry, benchEntriesFromResults, DEFAULT_BENCH_PATH, mergeBench, metricsFromKtap} from './file.js'
+import {type BenchEntry, benchEntriesFromResults, DEFAULT_BENCH_PATH, mergeBench, metricsFromKtap, VS_LINUX_ID, VS_LINUX_LINUX_ID} from './file.js'
 import {type BenchDeps, BenchError} from './run.js'
 import {median} from './wasm.js'
 
@@ -217,17 +217,19 @@ export async function runVsLinux(opts: VsLinuxOptions, deps: BenchDeps): Promise
   const kernelName = path.basename(kernel).replace(/^vmlinuz-/, '')
   const entries: BenchEntry[] = []
   for (const row of rows) {
-    entries.push({id: 'vs_linux', metric: row.metric, value: row.kos, unit: row.unit, case: `kos (median of ${rounds})`, ...(Number.isFinite(row.ratio) ? {ratios: {linux: row.ratio}} : {})})
-    entries.push({id: 'vs_linux_linux', metric: row.metric, value: row.linux, unit: row.unit, case: `Linux ${kernelName} (median of ${rounds})`})
+    entries.push({id: VS_LINUX_ID, metric: row.metric, value: row.kos, unit: row.unit, case: `kos (median of ${rounds})`, ...(Number.isFinite(row.ratio) ? {ratios: {linux: row.ratio}} : {})})
+    entries.push({id: VS_LINUX_LINUX_ID, metric: row.metric, value: row.linux, unit: row.unit, case: `Linux ${kernelName} (median of ${rounds})`})
   }
   const benchPath = path.join(opts.root, DEFAULT_BENCH_PATH)
-  mergeBench(entries, {path: benchPath, root: opts.root, replaceIds: ['vs_linux', 'vs_linux_linux']})
+  mergeBench(entries, {path: benchPath, root: opts.root, replaceIds: [VS_LINUX_ID, VS_LINUX_LINUX_ID]})
   return {kernel, rows, benchPath}
 }
 
 export function vsLinuxTable(rows: readonly VsLinuxRow[]): string {
-  const out = [['metric', 'kos', 'linux', 'kos/linux', 'unit']]
-  for (const r of rows) out.push([r.metric, String(r.kos), String(r.linux), Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '-', r.unit])
+  const out = [['metric', 'kos', 'linux', 'kos/linux', 'unit', 'kos rounds', 'linux rounds']]
+  for (const r of rows) {
+    out.push([r.metric, String(r.kos), String(r.linux), Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '-', r.unit, r.kosRounds.join(' '), r.linuxRounds.join(' ')])
+  }
   const widths = out[0].map((_, i) => Math.max(...out.map((row) => row[i].length)))
   return out.map((row) => row.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n'
 }

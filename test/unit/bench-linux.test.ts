@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cpioNewc} from '../../src/bench/cpio.js'
+import {vsLinuxPairs} from '../../src/bench/file.js'
 import {
   findLinuxKernel, initScript, isStaticElf, linuxInitramfs, parseLinuxRun, programOfCase, VS_LINUX_CASES, vsLinuxTable,
 } from '../../src/bench/linux.js'
@@ -162,7 +163,19 @@ describe('findLinuxKernel and isStaticElf', () => {
 
 describe('vsLinuxTable', () => {
   it('shows kos, Linux and the ratio per metric', () => {
-    const t = vsLinuxTable([{metric: 'null_syscall_cycles', unit: 'cycles', kos: 777, linux: 1658, ratio: 777 / 1658, kosRounds: [777], linuxRounds: [1658]}])
-    expect(t.split('\n')[1]).toMatch(/^null_syscall_cycles\s+777\s+1658\s+0\.47x\s+cycles$/)
+    const t = vsLinuxTable([{metric: 'null_syscall_cycles', unit: 'cycles', kos: 777, linux: 1658, ratio: 777 / 1658, kosRounds: [777, 780], linuxRounds: [1658, 1600]}])
+    expect(t.split('\n')[1]).toMatch(/^null_syscall_cycles\s+777\s+1658\s+0\.47x\s+cycles\s+777 780\s+1658 1600$/)
+  })
+})
+
+describe('vsLinuxPairs', () => {
+  it('pairs kos\'s and Linux\'s medians by metric, with the recorded ratio', () => {
+    const pairs = vsLinuxPairs([
+      {id: 'vs_linux', metric: 'null_syscall_cycles', value: 800, unit: 'cycles', case: 'kos', ratios: {linux: 0.5}},
+      {id: 'vs_linux_linux', metric: 'null_syscall_cycles', value: 1600, unit: 'cycles', case: 'linux'},
+      {id: 'vs_linux', metric: 'only_on_kos', value: 1, unit: 'cycles', case: 'kos'},
+      {id: 'bench_null_syscall', metric: 'null_syscall_cycles', value: 790, unit: 'cycles', case: 'bench_null_syscall'},
+    ])
+    expect(pairs).toEqual([{metric: 'null_syscall_cycles', unit: 'cycles', kos: 800, linux: 1600, ratio: 0.5}])
   })
 })

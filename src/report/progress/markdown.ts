@@ -2,7 +2,7 @@
 // English or in Spanish (the language of the original hand-written report). It
 // opens as the original did, with one bar per phase, then two pictures (Mermaid
 // charts, which GitHub renders): phase completion and the slowest cases.
-import {formatNumber, formatRatios} from '../../bench/file.js'
+import {formatNumber, formatRatios, vsLinuxPairs} from '../../bench/file.js'
 import {DONE_LINE_PCT} from '../coverage.js'
 import {shortCommit} from '../../util/git.js'
 import {formatDuration, mdCell} from '../results.js'
@@ -69,6 +69,8 @@ interface Messages {
   perComponent: string
   benchIntro: string
   benchCols: string[]
+  vsLinuxIntro: string
+  vsLinuxCols: string[]
   noBenchmarks: string
   debt: {
     failingCases: string
@@ -143,6 +145,8 @@ const EN: Messages = {
   perComponent: 'Lines per component are in the Components table.',
   benchIntro: 'Benchmarks (figures, not pass/fail criteria; a ratio is the value divided by the same figure measured on the named baseline):',
   benchCols: ['Benchmark', 'Metric', 'Value', 'Unit', 'Ratios', 'Measured by', 'Date'],
+  vsLinuxIntro: 'kos against Linux (`kos bench --vs linux`: the same programs on Debian\'s kernel in the same QEMU command line, medians of alternating rounds; below 1 kos is faster):',
+  vsLinuxCols: ['Metric', 'kos', 'Linux', 'kos/Linux', 'Unit'],
   noBenchmarks: 'Benchmarks: none recorded.',
   debt: {
     failingCases: 'Failing cases',
@@ -218,6 +222,8 @@ const ES: Messages = {
   perComponent: 'Las líneas por componente están en la tabla de componentes.',
   benchIntro: 'Rendimiento (cifras, no criterios de aprobado; una razón es el valor dividido por la misma cifra medida en la referencia nombrada):',
   benchCols: ['Medida', 'Métrica', 'Valor', 'Unidad', 'Razones', 'Medido por', 'Fecha'],
+  vsLinuxIntro: 'kos frente a Linux (`kos bench --vs linux`: los mismos programas en el núcleo de Debian con la misma línea de QEMU, medianas de rondas alternas; por debajo de 1 kos es más rápido):',
+  vsLinuxCols: ['Métrica', 'kos', 'Linux', 'kos/Linux', 'Unidad'],
   noBenchmarks: 'Rendimiento: nada registrado.',
   debt: {
     failingCases: 'Casos que fallan',
@@ -423,6 +429,11 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
       ),
       '',
     )
+    const vs = vsLinuxPairs(r.metrics.benchmarks)
+    if (vs.length > 0) {
+      out.push(m.vsLinuxIntro, '')
+      out.push(...table(m.vsLinuxCols, vs.map((v) => [mdCell(v.metric), formatNumber(v.kos), formatNumber(v.linux), `${formatNumber(v.ratio)}x`, mdCell(v.unit)])), '')
+    }
   } else {
     out.push(m.noBenchmarks, '')
   }
