@@ -13,6 +13,7 @@
 #include "core/health.h"
 #include "core/meminfo.h"
 #include "core/mdns.h"
+#include "core/kad.h"
 #include "core/files.h"
 #include "crypto/sha2.h"
 
@@ -261,6 +262,7 @@ static const struct node_module *const MODULES[] = {
     &health_module,
     &meminfo_module,
     &mdns_module,
+    &kad_module,
     &files_module,
     NULL,
 };

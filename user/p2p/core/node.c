@@ -741,6 +741,9 @@ void node_ready(struct node *n, int ci, short revents)
 
 void node_tick(struct node *n)
 {
+    /* Modules first: what their ticks write (new streams, requests) goes out
+     * in this turn's flush, not 50 ms later. */
+    node_module_tick(n);
     uint64_t now = plat_now_ms();
     for (int i = 0; i < NODE_MAX_CONNS; i++) {
         struct conn *c = &n->conns[i];
@@ -752,7 +755,6 @@ void node_tick(struct node *n)
         }
         conn_flush(c);
     }
-    node_module_tick(n);
 }
 
 void node_cancel_ops(struct node *n, int ctl)
