@@ -23,7 +23,7 @@ export interface Libp2pPeer {
   stderr(): string
 }
 
-/** Starts a JSON-line peer script: libp2p-peer.mjs, or another (opts.script, e.g. helia-peer.mjs) speaking the same way. */
+/** Starts a JSON-line peer script: libp2p-peer.mjs, or another (opts.script, e.g. helia-peer.mjs, kad-peer.mjs) speaking the same way. */
 export function startLibp2pPeer(job: Record<string, unknown>, opts: {prefix?: string[]; cwd?: string; script?: string} = {}): Libp2pPeer {
   const argv = [...(opts.prefix ?? []), process.execPath, opts.script ?? LIBP2P_PEER_SCRIPT, JSON.stringify(job)]
   const child = spawn(argv[0], argv.slice(1), {cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe']})
