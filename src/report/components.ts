@@ -103,7 +103,8 @@ export const COMPONENTS: ComponentDef[] = [
   // in part): a row each, so the report shows them missing instead of leaving them out.
   {id: 'p2p', name: 'P2P overlay (original: kernel/net/p2p.c, peers discovered and kept): mDNS discovery, health monitor with redial, many guests with churn', phase: 4,
     paths: ['user/p2p/core/mdns*', 'user/p2p/core/health*', 'src/netlab/p2plan*']},
-  {id: 'dht', name: 'Kademlia DHT (original long term: "P2P Overlay: DHT o similar")', phase: 4, paths: []},
+  {id: 'dht', name: 'Kademlia DHT (original long term: "P2P Overlay: DHT o similar"): kad-dht messages, k-buckets, /kos/ records, providers, lookups',
+    phase: 4, paths: ['user/p2p/core/kad*', 'src/netlab/kad*'], unitTests: ['test/host/p2p-kad.test.ts', 'test/host/p2p-ktap.test.ts']},
   {id: 'rpc', name: 'RPC call/response between nodes (original phase-3 metric)', phase: 4, paths: []},
   {id: 'remote-wasm', name: 'WebAssembly run on behalf of other nodes', phase: 4, paths: []},
   {id: 'file-sharing', name: 'P2P file sharing (original app: "P2P file sharing básico"): UnixFS CIDs as IPFS computes them, Bitswap 1.2.0 with Helia and among kos nodes', phase: 4,

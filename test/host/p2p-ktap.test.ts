@@ -75,4 +75,17 @@ describe('p2p KTAP programs (host build)', () => {
     expect(suite.subtests).toHaveLength(12)
     expect(status).toBe(0)
   })
+
+  it('p2p_kadtest: the DHT codec, k-buckets, /kos/ validator and selector, bounded stores, 22 results', () => {
+    const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+    const {suite, errors, status} = runProgram('p2p_kadtest', sources)
+    expect(errors).toEqual([])
+    expect(suite.plan).toBe(22)
+    expect(suite.subtests).toHaveLength(22)
+    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
+    expect(status).toBe(0)
+    expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
+      'encode_put_value_known_bytes', 'decode_refuses_malformed_messages', 'closest_k_matches_brute_force',
+      'stale_peer_replaced_and_failing_peer_removed', 'put_flood_stops_at_the_peer_quota', 'providers_bounded_refreshed_and_expiring']))
+  })
 })

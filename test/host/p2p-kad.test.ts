@@ -1,0 +1,142 @@
+// The kos Kademlia DHT (user/p2p/core/kad*.c) on 127.0.0.1: the host build
+// of p2pd against unmodified js-libp2p 3.3 with @libp2p/kad-dht 16.4
+// (src/netlab/kad-peer.mjs, private protocol /kos/kad/1.0.0): js puts and
+// kos gets, kos puts and js gets, kos provides and js finds it with
+// GET_PROVIDERS, and the reverse; then malformed messages, an oversized
+// record and a PUT_VALUE flood from js are refused and counted with nothing
+// stored (src/netlab/kad.ts, shared with the QEMU case kad_js_tap). Then
+// four kos daemons that only know their neighbour in a chain find each
+// other through lookups, replicate a value, and still read it after the
+// daemon that put it is killed.
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {KAD_TEST_PROTOCOL, kadInterop, parseKadstats} from '../../src/netlab/kad.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+let tmp: string
+let p2pdExe: string
+let p2pExe: string
+
+interface Daemon {
+  child: ChildProcess
+  peerId: string
+  port: number
+  ctl: number
+  log: () => string
+}
+const daemons: Daemon[] = []
+
+function startDaemon(args: string[]): Promise<Daemon> {
+  const child = spawn(p2pdExe, ['port=0', 'listen=127.0.0.1', `kad_protocol=${KAD_TEST_PROTOCOL}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  let log = ''
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
+    const onData = (c: Buffer) => {
+      log += c.toString()
+      const m = /p2pd: ready peer (\S+) port (\d+) ctl (\d+)/.exec(log)
+      if (m) {
+        clearTimeout(t)
+        const d = {child, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), log: () => log}
+        daemons.push(d)
+        resolve(d)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`p2pd exited ${code}: ${log}`)))
+  })
+}
+
+function cli(d: Daemon, ...args: string[]): {status: number | null; lines: string[]} {
+  const r = spawnSync(p2pExe, [`ctl=${d.ctl}`, ...args], {encoding: 'utf8', timeout: 60_000})
+  return {status: r.status, lines: (r.stdout + r.stderr).split('\n').filter(Boolean)}
+}
+const addr = (d: Daemon) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-kad-'))
+  const common = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
+  p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
+  p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
+})
+afterAll(() => {
+  for (const d of daemons) d.child.kill('SIGKILL')
+  rmSync(tmp, {recursive: true, force: true})
+})
+
+describe('kos Kademlia DHT on 127.0.0.1', () => {
+  it('js-libp2p kad-dht and kos: values and provider records both ways; bad DHT input refused and counted, nothing stored', async () => {
+    const kos = await startDaemon(['seed=vitest-kad-js'])
+    const r = await kadInterop({
+      kosIp: '127.0.0.1', kosPort: kos.port, kosCtl: kos.ctl, kosPeerId: kos.peerId, jsListen: '/ip4/127.0.0.1/tcp/0',
+      prefix: [], p2pCli: p2pExe, flood: 40, opMs: 20_000,
+    })
+    if (!r.ok) console.log(kos.log().slice(-4000))
+    expect(r.failures).toEqual([])
+    expect(r.ok).toBe(true)
+    const after = r.findings.kadstatsAfter as Record<string, number>
+    expect(after).toMatchObject({put_quota: 9, record_too_big: 1, bad_message: 1, msg_too_big: 1, bad_type: 1, record_invalid: 2,
+      record_key_mismatch: 1, provider_not_sender: 1})
+    // js's own record, kos's record, and the 31 flood records that fit js's quota.
+    expect(after.records).toBe(33)
+    // The daemon's console carries the lookups' figures for kos bench.
+    expect(kos.log()).toMatch(/# metric kad_get_ms \d+ ms\n# metric kad_get_hops 0 hops/)
+    expect(kos.log()).toMatch(/# metric kad_providers_ms \d+ ms/)
+    cli(kos, 'quit')
+  }, 300_000)
+
+  it('four kos daemons in a chain find each other, replicate a value to the k closest and keep it readable when its writer dies', async () => {
+    const ds: Daemon[] = []
+    for (let i = 0; i < 4; i++) ds.push(await startDaemon([`seed=vitest-kad-chain-${i}`, 'kad_timeout=2000']))
+    // Each knows only the one before it; the self lookup on the first peer fills the tables.
+    for (let i = 1; i < 4; i++) expect(cli(ds[i], 'dial', addr(ds[i - 1])).lines.at(-1)).toMatch(/^ok connected /)
+    const tableOf = (d: Daemon) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1]).sort()
+    for (let round = 0; round < 50 && ds.some((d) => tableOf(d).length < 3); round++) await sleep(200)
+    for (const d of ds) expect(tableOf(d)).toEqual(ds.filter((x) => x !== d).map((x) => x.peerId).sort())
+    // The last finds the first by lookup.
+    const fp = cli(ds[3], 'findpeer', ds[0].peerId)
+    expect(fp.lines.at(-1)).toMatch(new RegExp(`^ok findpeer ${ds[0].peerId} addr=/ip4/127\\.0\\.0\\.1/tcp/${ds[0].port} hops=1 queried=\\d+ failed=0 ms=\\d+$`))
+    // A value put on the first is stored on all three others.
+    const put = cli(ds[0], 'put', '/kos/chain', 'replicated')
+    expect(put.lines).toContain('seq 1')
+    expect(put.lines.at(-1)).toMatch(/^ok put \/kos\/chain stored=3 of 3 hops=1 queried=3 failed=0 ms=\d+$/)
+    for (const d of ds.slice(1)) expect(parseKadstats(cli(d, 'kadstats').lines[0])).toMatchObject({records: 1, records_stored: 1})
+    // Provider records: the second provides, the last finds it.
+    const cid = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
+    expect(cli(ds[1], 'provide', cid).lines.at(-1)).toMatch(new RegExp(`^ok provide ${cid} stored=3 of 3 `))
+    const pr = cli(ds[3], 'providers', cid)
+    expect(pr.lines).toContain(`provider ${ds[1].peerId} /ip4/127.0.0.1/tcp/${ds[1].port}`)
+    expect(pr.lines.at(-1)).toMatch(new RegExp(`^ok providers ${cid} 1 hops=0 `))
+    // A newer value replaces it everywhere; an older one is refused as stale.
+    expect(cli(ds[2], 'put', '/kos/chain', 'second', '5').lines.at(-1)).toMatch(/^ok put \/kos\/chain stored=3 of 3 /)
+    const stale = cli(ds[3], 'put', '/kos/chain', 'older', '2')
+    expect(stale.status).toBe(1)
+    expect(stale.lines.at(-1)).toBe('error put /kos/chain: record_stale')
+    // The writer of the first value dies: the others still read the newest value.
+    ds[0].child.kill('SIGKILL')
+    await sleep(300)
+    const get = cli(ds[3], 'get', '/kos/chain')
+    expect(get.lines).toContain('value 5:second')
+    expect(get.lines.at(-1)).toMatch(/^ok get \/kos\/chain from=\S+ values=\d+ hops=0 queried=2 failed=\d+ ms=\d+$/)
+    const cl = cli(ds[1], 'closest', ds[3].peerId)
+    expect(cl.lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1]).sort()).toEqual([ds[2].peerId, ds[3].peerId].sort())
+    for (const d of ds.slice(1)) cli(d, 'quit')
+  }, 300_000)
+
+  it('bad options name the problem', () => {
+    for (const [arg, msg] of [['kad_protocol=nope', 'kad_protocol must be /NAME'], ['kad_ttl=0', 'kad_ttl needs a positive number'],
+      ['kad_timeout=x', 'kad_timeout needs a positive number']]) {
+      const r = spawnSync(p2pdExe, ['port=0', arg], {encoding: 'utf8', timeout: 20_000})
+      expect({arg, status: r.status}).toEqual({arg, status: 2})
+      expect(r.stdout + r.stderr).toContain(msg)
+    }
+  })
+})
