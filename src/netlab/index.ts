@@ -15,6 +15,7 @@ import {LanHub} from './hub.js'
 import {waitForSerial} from './serial.js'
 import {runMdnsAgent, summarizeMdns} from './mdns.js'
 import {P2PD_READY, p2pTapInterop, runCli} from './libp2p.js'
+import {kadInterop} from './kad.js'
 import {type Capture, startCapture} from './capture.js'
 import {p2pMdnsInterop} from './libp2pmdns.js'
 import {AVAHI_CHECKS, type Avahi, avahiCheck, startAvahi} from './avahi.js'
@@ -391,6 +392,16 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         kosSize: num(spec, 'kosSize', 5 << 20), heliaSize: num(spec, 'heliaSize', 3 << 20),
         initrdFile: {guest: '/bin/p2p', local: path.join(ctx.repoRoot, 'build/user/p2p.elf')},
       }), P2PD_READY)
+    case 'kad-tap':
+      // js-libp2p's kad-dht in the namespace against the guest's p2pd (src/netlab/kad.ts); then `p2p quit` ends the guest's program.
+      return tapPeer(spec, ctx, async (ns, _signal, m) => {
+        const kos = {prefix: ns.prefix, p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), guestIp: ns.guestIp, ctl: Number(m[3])}
+        const r = await kadInterop({kosIp: ns.guestIp, kosPort: Number(m[2]), kosCtl: kos.ctl, kosPeerId: m[1], jsListen: `/ip4/${ns.hostIp}/tcp/0`,
+          prefix: ns.prefix, p2pCli: kos.p2pCli, flood: num(spec, 'flood', 40), opMs: num(spec, 'opMs', 300_000)})
+        const quit = await runCli(kos, ['quit'], 60_000)
+        const ok = r.ok && quit.lines.at(-1) === 'ok bye'
+        return {ok, detail: quit.lines.at(-1) === 'ok bye' ? r.detail : `${r.detail}; quit: ${quit.lines.join(' | ')}`, findings: r.findings}
+      }, P2PD_READY)
     case 'mdns-tap':
       return tapPeer(spec, ctx, async (ns, signal) => {
         const report = await runMdnsAgent({
@@ -474,4 +485,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'kad-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
