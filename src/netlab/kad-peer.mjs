@@ -102,17 +102,33 @@ async function raw(cmd) {
   const stream = await conn.newStream(protocol)
   const got = []
   let ended = 'open'
+  // Resolves once a whole length-prefixed answer is in (the peer closes only after we do).
+  let answered
+  const whole = new Promise((res) => { answered = res })
+  const complete = () => {
+    const b = Buffer.concat(got)
+    let len = 0, shift = 0, i = 0
+    for (; i < b.length && i < 9; i++) {
+      len += (b[i] & 0x7f) * 2 ** shift
+      shift += 7
+      if (!(b[i] & 0x80)) return b.length >= i + 1 + len
+    }
+    return false
+  }
   const reader = (async () => {
     try {
-      for await (const chunk of stream) got.push(Buffer.from(chunk.subarray()))
+      for await (const chunk of stream) {
+        got.push(Buffer.from(chunk.subarray()))
+        if (complete()) answered()
+      }
       ended = 'closed'
     } catch (e) { ended = `reset: ${String(e?.message ?? e)}` }
   })()
   stream.send(Buffer.from(cmd.hex, 'hex'))
   const timer = new Promise((res) => setTimeout(res, cmd.waitMs ?? 5000))
-  await Promise.race([reader, timer])
+  await Promise.race([reader, whole, timer])
   if (ended === 'open') {
-    // The peer neither answered in full nor closed: close our side and look again.
+    // Answered (or neither answered nor closed): close our side; the peer closes after us.
     try { await stream.close() } catch {}
     await Promise.race([reader, new Promise((res) => setTimeout(res, 2000))])
   }
