@@ -446,7 +446,12 @@ static void query_end(struct kad_state *ks, struct kad_query *q)
     case Q_GET_VALUE:
         if (q->val) {
             peerid_str(&q->val_from, id);
-            reply(n, q->ctl, "value %.*s", (int)q->vlen, (const char *)q->val);
+            /* The guest's printf has no %.*s: the value (printable, validated) as a string. */
+            static char line[KAD_VALUE_MAX + 8];
+            memcpy(line, "value ", 6);
+            memcpy(line + 6, q->val, q->vlen);
+            line[6 + q->vlen] = 0;
+            node_reply(n, q->ctl, line);
             reply(n, q->ctl, "ok get %s from=%s values=%d %s", key, id, q->res.count, stats);
         } else {
             reply(n, q->ctl, "error get %s: not found %s", key, stats);
