@@ -178,6 +178,17 @@ export const cases: CaseDef[] = [
     peer: {name: 'curl-tap'},
   },
   {
+    id: 'tcp_curl_user',
+    phase: 3,
+    title: 'curl on the host fetches 0 B, 1 B, 1 MiB, 16 MiB and an initrd file from the guest httpd over QEMU user networking (hostfwd=tcp on 127.0.0.1), one keep-alive connection, SHA-256 of each checked, a 404, HEAD with Content-Length',
+    components: ['tcp', 'sockets', 'e1000', ...STACK],
+    syscalls: ['SYS_SOCKET', 'SYS_BIND', 'SYS_LISTEN', 'SYS_ACCEPT', 'SYS_READ', 'SYS_WRITE', 'SYS_CLOSE'],
+    profile: 'e1000-user-http',
+    append: 'init=/bin/httpd',
+    timeoutSec: 900,
+    peer: {name: 'curl-user'},
+  },
+  {
     id: 'tcp_curl_netem',
     phase: 3,
     title: 'The same curl fetches (1 MiB; 0 B, 1 B) under tc netem on the namespace side of the TAP: 5 % loss, 20 ms +- 10 ms delay (reordering), 1 % duplication, 0.5 % corruption; every body intact and the guest retransmit and out-of-order counters above zero',

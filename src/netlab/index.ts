@@ -4,6 +4,7 @@
 // "netecho: ready" line and drives the guest's netecho service
 // (kernel/test/test_net.c) with "kos:" commands, finally sending "kos:quit".
 import dgram from 'node:dgram'
+import net from 'node:net'
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,7 +22,7 @@ import {p2pMdnsInterop} from './libp2pmdns.js'
 import {AVAHI_CHECKS, type Avahi, avahiCheck, startAvahi} from './avahi.js'
 import {clockUnderLoad, startHogs} from './clock.js'
 import {heliaTapFiles} from './helia.js'
-import {benchTcp, curlHttpd, echoClients, HTTPD_FILES} from './tcp.js'
+import {benchTcp, curlHttpd, curlInNetns, curlOnHost, echoClients, HTTPD_FILES} from './tcp.js'
 import {errorsTap, streamTap} from './tcpstream.js'
 import {floodTap} from './tcpflood.js'
 import {readScreen} from '../screen/index.js'
@@ -79,6 +80,17 @@ function freeUdpPort(): Promise<number> {
     s.once('error', reject)
     s.bind(0, '127.0.0.1', () => {
       const port = s.address().port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
       s.close(() => resolve(port))
     })
   })
@@ -420,8 +432,15 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       return makePeer(async () => {
         ns = await createNetns(ctx.caseId)
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
-      }, (signal, since) => curlHttpd(ns!, {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
+      }, (signal, since) => curlHttpd(curlInNetns(ns!), {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
         repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
+    }
+    case 'curl-user': {
+      // The same fetches from the host over QEMU user networking (hostfwd=tcp, profile e1000-user-http).
+      let port = 0
+      return makePeer(async () => ({vars: {httpPort: (port = await freeTcpPort())}}), (signal, since) =>
+        curlHttpd(curlOnHost(port), {files: Object.keys(HTTPD_FILES), initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
+          repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
     case 'tcp-bench-tap': {
       let ns: Netns | undefined
@@ -485,4 +504,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'kad-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'kad-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'curl-user', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']

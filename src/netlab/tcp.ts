@@ -2,10 +2,12 @@
 // wrote) fetches files from the guest's httpd (user/httpd.c) inside the
 // case's namespace, optionally under tc netem on the namespace's side of the
 // TAP; every body is checked by SHA-256 against what httpd generated.
+import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {promisify} from 'node:util'
 import type {Netns} from '../qemu/netns.js'
 import type {PeerVerdict} from '../suites/types.js'
 import {runJsonAgent} from './agent.js'
@@ -58,19 +60,51 @@ export function parseTcpTotals(log: string): {retransmits: number; ooo: number; 
   return {retransmits: totals ? Number(totals[1]) : -1, ooo, conns}
 }
 
-export async function curlHttpd(ns: Netns, o: CurlOptions, signal: AbortSignal): Promise<PeerVerdict> {
+/** Where curl runs and what it fetches from: a namespace (its TAP for netem), or the host through hostfwd. */
+export interface CurlAt {
+  run: Netns['run']
+  /** http://HOST[:PORT] of the guest's httpd. */
+  base: string
+  /** The namespace's side of the TAP (netem needs it). */
+  tap?: string
+}
+
+const execFileP = promisify(execFile)
+
+/** curl on the host against QEMU user networking's hostfwd on 127.0.0.1:port (no namespace, no netem). */
+export function curlOnHost(port: number): CurlAt {
+  return {
+    base: `http://127.0.0.1:${port}`,
+    async run(cmd, args, timeoutMs = 120_000) {
+      try {
+        return await execFileP(cmd, args, {timeout: timeoutMs, maxBuffer: 16 << 20})
+      } catch (error) {
+        const e = error as {stderr?: string; message: string}
+        throw new Error(`${cmd}: ${(e.stderr || e.message).trim().split('\n').slice(-1)[0]}`)
+      }
+    },
+  }
+}
+
+/** The guest's httpd in a case namespace. */
+export function curlInNetns(ns: Netns): CurlAt {
+  return {run: ns.run, base: `http://${ns.guestIp}`, tap: ns.tap}
+}
+
+export async function curlHttpd(at: CurlAt, o: CurlOptions, signal: AbortSignal): Promise<PeerVerdict> {
   await waitForSerial(o.serialPath, /httpd: listening on port 80/, 240_000, signal, o.since)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kos-curl-'))
   const details: string[] = []
   let ok = true
   try {
-    if (o.netem) await ns.run('tc', ['qdisc', 'add', 'dev', ns.tap, 'root', 'netem', ...o.netem])
+    if (o.netem && !at.tap) throw new Error('netem needs a TAP device')
+    if (o.netem) await at.run('tc', ['qdisc', 'add', 'dev', at.tap!, 'root', 'netem', ...o.netem])
     // One curl, many URLs: it keeps the connection (num_connects 0 after the first).
-    const base = `http://${ns.guestIp}`
+    const base = at.base
     const urls = [...o.files.map((f) => base + f), ...(o.initrdFile ? [base + o.initrdFile.url] : []), `${base}/missing`]
     const args = ['-s', '--max-time', '900', '-w', '%{http_code} %{size_download} %{num_connects}\\n']
     urls.forEach((u, i) => args.push('-o', path.join(dir, `f${i}`), u))
-    const {stdout} = await ns.run('curl', args, 1_000_000)
+    const {stdout} = await at.run('curl', args, 1_000_000)
     const lines = stdout.trim().split('\n')
     const transfers: Transfer[] = urls.map((url, i) => {
       const [code, size, connects] = (lines[i] ?? '0 0 0').split(' ').map(Number)
@@ -95,12 +129,12 @@ export async function curlHttpd(ns: Netns, o: CurlOptions, signal: AbortSignal):
     details.push(reused ? `one keep-alive connection for ${transfers.length} requests` : `connections per request: ${transfers.map((t) => t.connects).join(',')}`)
     if (!reused || transfers[0].connects !== 1) ok = false
     // HEAD: headers only, the length of the 1 MiB file.
-    const head = await ns.run('curl', ['-s', '-I', `${base}/www/1m`], 120_000)
+    const head = await at.run('curl', ['-s', '-I', `${base}/www/1m`], 120_000)
     const headOk = /^HTTP\/1\.1 200/m.test(head.stdout) && /Content-Length: 1048576/i.test(head.stdout)
     details.push(`HEAD /www/1m ${headOk ? 'ok' : 'WRONG'}`)
     if (!headOk) ok = false
-    if (o.netem) await ns.run('tc', ['qdisc', 'del', 'dev', ns.tap, 'root'])
-    const quit = await ns.run('curl', ['-s', `${base}/quit`], 60_000)
+    if (o.netem) await at.run('tc', ['qdisc', 'del', 'dev', at.tap!, 'root'])
+    const quit = await at.run('curl', ['-s', `${base}/quit`], 60_000)
     if (quit.stdout !== 'bye\n') ok = false
     const log = await waitForSerial(o.serialPath, /httpd: served \d+ connections[\s\S]*?\n(?:drop .*\n)*ok \d+ httpd/, 120_000, signal, o.since)
     const counters = parseTcpTotals(log.input ?? '')
@@ -112,8 +146,8 @@ export async function curlHttpd(ns: Netns, o: CurlOptions, signal: AbortSignal):
     return {ok, detail: details.join('; '), findings: {transfers, headOk, netem: o.netem ?? null, guest: counters}}
   } catch (error) {
     // Let the guest finish anyway: the case then fails on this verdict, not a timeout.
-    await ns.run('tc', ['qdisc', 'del', 'dev', ns.tap, 'root'], 10_000).catch(() => undefined)
-    await ns.run('curl', ['-s', '--max-time', '20', `http://${ns.guestIp}/quit`], 30_000).catch(() => undefined)
+    if (o.netem) await at.run('tc', ['qdisc', 'del', 'dev', at.tap!, 'root'], 10_000).catch(() => undefined)
+    await at.run('curl', ['-s', '--max-time', '20', `${at.base}/quit`], 30_000).catch(() => undefined)
     return {ok: false, detail: [...details, (error as Error).message].join('; ')}
   } finally {
     rmSync(dir, {recursive: true, force: true})

@@ -11,7 +11,7 @@ import type {PeerVerdict} from '../suites/types.js'
 import {ETH_P_IPV4, ethernet, inetChecksum, ipFromString, ipv4Packet, lcg, macFromString, macToString} from './frames.js'
 import {runRawLink} from './rawlink.js'
 import {waitForSerial} from './serial.js'
-import {curlHttpd} from './tcp.js'
+import {curlHttpd, curlInNetns} from './tcp.js'
 
 const PROTO_TCP = 6
 const SYN = 0x02
@@ -145,7 +145,7 @@ export async function floodTap(ns: Netns, o: {syns: number; bad: number; batch: 
     if (p && / 0% packet loss/.test(p.stdout)) answered++
   }
   const lost = (await tapTxDropped(ns)) - dropped0
-  const served = await curlHttpd(ns, {files: ['/www/1m', '/www/0'], repoRoot: o.repoRoot, serialPath: o.serialPath, since: o.since}, signal)
+  const served = await curlHttpd(curlInNetns(ns), {files: ['/www/1m', '/www/0'], repoRoot: o.repoRoot, serialPath: o.serialPath, since: o.since}, signal)
   const m = await waitForSerial(o.serialPath, /httpd: served (\d+) connections\s*\nhttpd: \/proc\/net\/tcp\n([\s\S]*?)\nok \d+ httpd/, 60_000, signal, o.since)
   const conns = Number(m[1])
   const {drops, totals} = parseTcpProc(m[2])
