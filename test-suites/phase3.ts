@@ -226,6 +226,18 @@ export const cases: CaseDef[] = [
     peer: {name: 'tcp-stream-tap', options: {port: 5201, bytes: 16 << 20}},
   },
   {
+    id: 'tcp_stream_tbf',
+    phase: 3,
+    title: 'The same 16 MiB each way through a token bucket with a short queue (tbf 50 Mbit/s, 15 KB limit) on the namespace side of the TAP: what overflows is lost, the host retransmits, the guest reorders and retransmits; both SHA-256 still equal',
+    components: ['tcp', 'poll', 'sockets', 'tap', 'e1000', ...STACK],
+    syscalls: ['SYS_SOCKET', 'SYS_CONNECT', 'SYS_SEND', 'SYS_RECV', 'SYS_POLL', 'SYS_SHUTDOWN', 'SYS_CLOSE'],
+    profile: 'e1000-tap',
+    append: `init=/bin/tcp_stream:198.51.100.1:5201:16777216 ${TAP_NET}`,
+    timeoutSec: 900,
+    needsNetAdmin: true,
+    peer: {name: 'tcp-stream-tap', options: {port: 5201, bytes: 16 << 20, tbf: ['rate', '50mbit', 'burst', '15kb', 'limit', '15kb']}},
+  },
+  {
     id: 'tcp_errors_tap',
     phase: 3,
     title: 'TCP error paths against Node net over TAP: half-close both ways, ECONNREFUSED both ways (the guest answers its closed port with RST), ECONNRESET from a reset mid-stream then EPIPE, SO_REUSEADDR over TIME_WAIT, EFAULT on a live connection losing nothing, ETIMEDOUT from a black hole after the SYN backoff',

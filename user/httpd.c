@@ -170,20 +170,6 @@ static int connection(int fd)
     }
 }
 
-static void print_tcp_counters(void)
-{
-    long fd = open("/proc/net/tcp", O_RDONLY);
-    if (fd < 0)
-        return;
-    static char text[32768];
-    long n = read_full((int)fd, text, sizeof text - 1);
-    close((int)fd);
-    if (n > 0) {
-        text[n] = 0;
-        printf("httpd: /proc/net/tcp\n%s", text);
-    }
-}
-
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? to_int(argv[1], 80) : 80;
@@ -214,7 +200,7 @@ int main(int argc, char **argv)
     }
     close((int)l);
     printf("httpd: served %ld connections\n", served);
-    print_tcp_counters();
+    print_tcp_counters("httpd");
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i].path);
     return 0;

@@ -464,7 +464,8 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         ns = await createNetns(ctx.caseId)
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
       }, (signal, since) => spec.name === 'tcp-stream-tap'
-        ? streamTap(ns!, {port: num(spec, 'port', 5201), bytes: num(spec, 'bytes', 16 << 20), serialPath: ctx.serialPath, since}, signal)
+        ? streamTap(ns!, {port: num(spec, 'port', 5201), bytes: num(spec, 'bytes', 16 << 20), tbf: spec.options?.tbf as string[] | undefined,
+          serialPath: ctx.serialPath, since}, signal)
         : errorsTap(ns!, {serialPath: ctx.serialPath, since}, signal))
     }
     case 'tcp-flood-tap': {

@@ -46,8 +46,8 @@ interface Transfer {
 }
 
 /** The guest's TCP counters printed by httpd at exit (from /proc/net/tcp). */
-export function parseTcpTotals(log: string): {retransmits: number; ooo: number; conns: Array<Record<string, number>>} {
-  const at = log.lastIndexOf('httpd: /proc/net/tcp')
+export function parseTcpTotals(log: string, marker = 'httpd: /proc/net/tcp'): {retransmits: number; ooo: number; conns: Array<Record<string, number>>} {
+  const at = log.lastIndexOf(marker)
   const text = at >= 0 ? log.slice(at) : ''
   const totals = /^totals .*retransmits (\d+)/m.exec(text)
   const conns = [...text.matchAll(/^conn (\S+) (\S+) (\S+) (.*)$/gm)].map((m) => {

@@ -12,6 +12,7 @@ import type {Netns} from '../qemu/netns.js'
 import type {PeerVerdict} from '../suites/types.js'
 import {runJsonAgent} from './agent.js'
 import {waitForSerial} from './serial.js'
+import {parseTcpTotals} from './tcp.js'
 
 /** The stream server (plain JS for runJsonAgent): data on job.port, the report on job.port + 1. */
 export const TCP_STREAM_AGENT = String.raw`
@@ -58,19 +59,47 @@ report.listen(job.port + 1, job.host);
 
 interface StreamReport {ok: boolean; error?: string; connections: number; received?: number; receivedSha?: string; sent?: number; sentSha?: string}
 
-export async function streamTap(ns: Netns, o: {port: number; bytes: number; serialPath: string; since: number},
+/** Tcp RetransSegs of the namespace's own /proc/net/snmp. */
+async function hostRetransmits(ns: Netns): Promise<number> {
+  const {stdout} = await ns.run('cat', ['/proc/net/snmp'])
+  const lines = stdout.split('\n').filter((l) => l.startsWith('Tcp:'))
+  if (lines.length < 2) return -1
+  const names = lines[0].split(/\s+/), values = lines[1].split(/\s+/)
+  const i = names.indexOf('RetransSegs')
+  return i > 0 ? Number(values[i]) : -1
+}
+
+/** Frames the root qdisc of the namespace's side of the TAP dropped. */
+async function qdiscDropped(ns: Netns): Promise<number> {
+  const {stdout} = await ns.run('tc', ['-s', 'qdisc', 'show', 'dev', ns.tap])
+  const m = /dropped (\d+)/.exec(stdout)
+  return m ? Number(m[1]) : -1
+}
+
+export async function streamTap(ns: Netns, o: {port: number; bytes: number; serialPath: string; since: number; tbf?: string[]},
   signal: AbortSignal): Promise<PeerVerdict> {
+  // A token bucket with a short queue on the way to the guest: what overflows it is lost, a real loss
+  // pattern without sch_netem (tbf is in every kernel that has traffic control).
+  if (o.tbf) await ns.run('tc', ['qdisc', 'add', 'dev', ns.tap, 'root', 'tbf', ...o.tbf])
+  const retrans0 = o.tbf ? await hostRetransmits(ns) : 0
   const r = await runJsonAgent<StreamReport>('TCP stream agent', TCP_STREAM_AGENT,
     {host: ns.hostIp, port: o.port, bytes: o.bytes, timeoutMs: 600_000}, ns.prefix, signal)
+  const faults = o.tbf ? {dropped: await qdiscDropped(ns), hostRetransmits: (await hostRetransmits(ns)) - retrans0} : undefined
   const m = await waitForSerial(o.serialPath, /tcp_stream: sent (\d+) bytes sha256 ([0-9a-f]{64})\s*\ntcp_stream: received (\d+) bytes sha256 ([0-9a-f]{64})/,
     120_000, signal, o.since)
   const guest = {sent: Number(m[1]), sentSha: m[2], received: Number(m[3]), receivedSha: m[4]}
+  const counters = parseTcpTotals(m.input ?? '', 'tcp_stream: /proc/net/tcp')
   // The guest's digests against this side's: what it sent is what arrived here, and the other way.
   const upOk = guest.sent === o.bytes && guest.sent === r.received && guest.sentSha === r.receivedSha
   const downOk = guest.received === o.bytes && guest.received === r.sent && guest.receivedSha === r.sentSha
-  const ok = r.ok && upOk && downOk && r.connections === 1
+  const faultsMet = !faults || (faults.dropped > 0 && faults.hostRetransmits > 0 && counters.ooo > 0)
+  const ok = r.ok && upOk && downOk && r.connections === 1 && faultsMet
   return {ok, detail: `guest->host ${r.received ?? 0} B ${upOk ? 'SHA-256 equal' : 'WRONG'}, host->guest ${r.sent ?? 0} B ` +
-    `${downOk ? 'SHA-256 equal' : 'WRONG'}${r.error ? `; ${r.error}` : ''}`, findings: {host: r, guest}}
+    `${downOk ? 'SHA-256 equal' : 'WRONG'}${r.error ? `; ${r.error}` : ''}` +
+    `; guest retransmits ${counters.retransmits}, out-of-order segments ${counters.ooo}` +
+    (faults ? `; tbf ${o.tbf!.join(' ')} dropped ${faults.dropped} frames towards the guest, the host retransmitted ${faults.hostRetransmits} segments` +
+      (faultsMet ? '' : ' (the faults left no trace)') : ''),
+  findings: {host: r, guest, guestCounters: counters, faults: faults ?? null}}
 }
 
 /** The error-path servers (plain JS for runJsonAgent); ports from job.base. */

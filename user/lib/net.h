@@ -47,6 +47,8 @@ long tcp_listen_any(uint16_t port, int backlog, int type_flags);
 long tcp_serve(const char *name, uint16_t port, int backlog, int type_flags);
 long write_all(int fd, const void *buf, size_t len);
 long read_full(int fd, void *buf, size_t len);   /* stops early only at EOF or error */
+/* Prints "PROG: /proc/net/tcp" and the TCP counters (kernel/net/tcp_proc.c) to the console, for case logs. */
+void print_tcp_counters(const char *prog);
 long send(int fd, const void *buf, size_t len, int flags);
 long recv(int fd, void *buf, size_t len, int flags, unsigned timeout_ms);
 long sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr_in *addr, size_t addrlen);

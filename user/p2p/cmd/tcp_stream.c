@@ -123,6 +123,16 @@ static int stream(int fd, uint64_t total, struct sha256 *tx, struct sha256 *rx, 
     return 0;
 }
 
+/* The guest's TCP counters (/proc/net/tcp) while the connection still
+ * exists, for the case log: retransmits and out-of-order segments show
+ * what the link did. */
+#ifndef KOS_HOST
+#include "net.h"
+static void log_tcp_counters(void) { print_tcp_counters("tcp_stream"); }
+#else
+static void log_tcp_counters(void) {}
+#endif
+
 /* Everything the report port sends, NUL-terminated. */
 static long read_report(int fd, char *buf, size_t n)
 {
@@ -188,6 +198,7 @@ int main(int argc, char **argv)
     uint64_t t0 = plat_now_ms();
     int rc = fd >= 0 ? stream(fd, total, &tx, &rx, &sent, &got) : fd;
     uint64_t ms = plat_now_ms() - t0;
+    log_tcp_counters();
     if (fd >= 0)
         plat_close(fd);
     uint8_t dtx[SHA256_LEN], drx[SHA256_LEN];
