@@ -176,7 +176,7 @@ export async function kadInterop(job: KadInteropJob): Promise<KadInteropResult> 
     findings.jsPut = jsPut
     const putAcks = responses(jsPut).filter((r) => r.type === 'PUT_VALUE' && r.from === job.kosPeerId)
     if (putAcks.length !== 1 || putAcks[0].record !== '7:put by js-libp2p') fail(`js put: kos answered ${JSON.stringify(jsPut.responses)}, errors ${JSON.stringify(jsPut.errors)}`)
-    const kosGet = await cli('get', '/kos/from-js')
+    const kosGet = await cli('getvalue', '/kos/from-js')
     findings.kosGet = kosGet.lines
     if (!kosGet.lines.includes('value 7:put by js-libp2p') || !/^ok get \/kos\/from-js from=\S+ values=2 hops=0 queried=1 failed=0 ms=\d+$/.test(kosGet.lines.at(-1) ?? ''))
       fail(`kos get of js's value: ${kosGet.lines.join(' | ')}`)
@@ -250,7 +250,7 @@ export async function kadInterop(job: KadInteropJob): Promise<KadInteropResult> 
     if (after.records !== recordsWant) fail(`kos holds ${after.records} records after the flood, expected ${recordsWant}`)
     // Nothing refused was stored: the big record and a flooded key past the quota are nowhere.
     for (const key of ['/kos/big', `/kos/flood-${job.flood - 1}`, '/kos/a', '/kos/b']) {
-      const g = await cli('get', key)
+      const g = await cli('getvalue', key)
       if (!g.lines.at(-1)?.startsWith(`error get ${key}: not found`)) fail(`${key} should not be stored: ${g.lines.join(' | ')}`)
     }
     details.push(`bad input: ${raws.length} malformed/refused messages closed unanswered; flood of ${job.flood}: ${want.records_stored} stored, ${want.put_quota} refused (put_quota)`)

@@ -256,7 +256,7 @@ const DHT_KEY = '/kos/lan-value'
 async function dhtReadAll(c: Ctx, readers: LanGuest[], want: string, tag: string): Promise<{hops: number[]; ms: number[]}> {
   const hops: number[] = [], ms: number[] = []
   await pool(readers, 4, async (g) => {
-    const r = await cli(c, g, ['get', DHT_KEY], 120_000)
+    const r = await cli(c, g, ['getvalue', DHT_KEY], 120_000)
     const ok = r.lines.at(-1) ?? ''
     const m = /^ok get \S+ from=\w+ values=\d+ hops=(\d+) queried=\d+ failed=\d+ ms=(\d+)/.exec(ok)
     if (r.status !== 0 || !m || !r.lines.includes(`value ${want}`)) c.fail(`${tag}: guest ${g.guest} get ${DHT_KEY}: ${r.lines.join(' | ')}`)

@@ -123,7 +123,7 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     // The writer of the first value dies: the others still read the newest value.
     ds[0].child.kill('SIGKILL')
     await sleep(300)
-    const get = cli(ds[3], 'get', '/kos/chain')
+    const get = cli(ds[3], 'getvalue', '/kos/chain')
     expect(get.lines).toContain('value 5:second')
     expect(get.lines.at(-1)).toMatch(/^ok get \/kos\/chain from=\S+ values=\d+ hops=0 queried=2 failed=\d+ ms=\d+$/)
     const cl = cli(ds[1], 'closest', ds[3].peerId)

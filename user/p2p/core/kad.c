@@ -1157,7 +1157,7 @@ static void cmd_kadstats(struct node *n, int ctl, int argc, char **argv)
 
 static const struct ctl_cmd kad_cmds[] = {
     {"put", 2, 3, "put KEY VALUE [SEQ]", cmd_put},
-    {"get", 1, 1, "get KEY", cmd_get},
+    {"getvalue", 1, 1, "getvalue KEY", cmd_get}, /* "get" is the files module's (a CID) */
     {"provide", 1, 1, "provide CID", cmd_provide},
     {"providers", 1, 2, "providers CID [MAX]", cmd_providers},
     {"findpeer", 1, 1, "findpeer PEERID", cmd_findpeer},
