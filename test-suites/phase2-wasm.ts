@@ -34,14 +34,16 @@ export const cases: CaseDef[] = [
   ),
   wasmCase(
     'wasm_traps',
-    'each trap kind (unreachable, div by zero, overflow, conversion, memory, table, signature, call stack, step limit) returns its code; the module and the kernel go on',
-    'init=/bin/wasm_test:traps,/bin/hello',
+    'each trap kind (unreachable, div by zero, overflow, conversion, memory, table, signature, call stack, step limit) returns its code; the module and the kernel go on; the loader\'s own limits (fuel 5000, 2 pages) end a loop and a memory.grow, a 4-page module is refused with -E2BIG, limits out of range with -EINVAL',
+    'init=/bin/wasm_test:traps,/bin/wasm_test:limits,/bin/hello',
     [
       'traps.spin trapped: out of fuel',
       'traps.stack_exhaustion trapped: call stack exhausted',
       'ok 1 wasm_test_traps',
+      'traps_small.spin trapped: out of fuel',
+      'ok 2 wasm_test_limits',
       '[user] Hello from ring-3!',
-      'ok 2 hello',
+      'ok 3 hello',
     ],
   ),
   wasmCase(
@@ -58,7 +60,7 @@ export const cases: CaseDef[] = [
   ),
   wasmCase(
     'wasm_malformed',
-    'malformed binaries, invalid code, unknown or mistyped imports, over-limit memory and trapping/looping start functions are refused with -EINVAL and a logged reason',
+    'malformed binaries, invalid code, unknown or mistyped imports, trapping/looping start functions are refused with -EINVAL and over-limit memory with -E2BIG, each with a logged reason',
     'init=/bin/wasm_test:malformed',
     ['load of "bad_import" refused: unknown import env.nope', 'ok 1 wasm_test_malformed'],
   ),

@@ -1,6 +1,6 @@
 /* WebAssembly syscalls from user space: SYS_wasm_load / EXEC / UNLOAD.
  * One section per argv word (init=/bin/wasm_test:basic): basic, traps, slots,
- * malformed, imports, isolation, exec, fault_loaded, fuzz, preempt. Modules come from the initrd (/wasm/NAME.wasm, built
+ * limits, malformed, imports, isolation, exec, fault_loaded, fuzz, preempt. Modules come from the initrd (/wasm/NAME.wasm, built
  * from user/wasm/); malformed binaries are byte arrays here because they
  * cannot be written as valid text. */
 #include "libc.h"
@@ -225,6 +225,34 @@ static void section_traps(void)
     KTAP_EXPECT_EQ("unload_traps_module", wasm_unload(id), 0);
 }
 
+/* ---------- limits: the caller's own fuel and page limits (SYS_wasm_load's 4th argument) ---------- */
+
+static void section_limits(void)
+{
+    ktap_begin("wasm_limits", 12);
+    struct kos_wasm_limits small = {.fuel = 5000, .max_pages = 2};
+    long id = wasm_load_file_limits("/wasm/traps.wasm", "traps_small", &small);
+    ktap_ok(id >= 0, "load_with_limits");
+    int64_t r;
+    KTAP_EXPECT_EQ("spin_out_of_fuel", call(id, "spin", 0, 0, 0, &r), KOS_WASM_TRAP_OUT_OF_FUEL);
+    expect_result(id, "alive_after_spin", "alive", 0, 0, 0, 7);
+    /* traps.wasm starts with one page: one more fits in two, a third does not. */
+    expect_result(id, "grow_to_limit", "grow", 1, 1, 0, 1);
+    expect_result(id, "grow_past_caller_limit", "grow", 1, 1, 0, -1);
+    KTAP_EXPECT_EQ("unload_small", wasm_unload(id), 0);
+    /* remote.wasm declares 4 pages: over a 2-page limit, within a 4-page one. */
+    KTAP_EXPECT_EQ("memory_over_caller_limit", wasm_load_file_limits("/wasm/remote.wasm", "remote", &small), -E2BIG);
+    struct kos_wasm_limits four = {.max_pages = 4};
+    long ok = wasm_load_file_limits("/wasm/remote.wasm", "remote", &four);
+    ktap_ok(ok >= 0 && wasm_unload(ok) == 0, "memory_at_caller_limit");
+    struct kos_wasm_limits bad_flags = {.flags = 1}, much_fuel = {.fuel = KOS_WASM_MAX_FUEL + 1},
+                           many_pages = {.max_pages = KOS_WASM_MAX_PAGES + 1};
+    KTAP_EXPECT_EQ("refuse_flags", wasm_load_file_limits("/wasm/test.wasm", "t", &bad_flags), -EINVAL);
+    KTAP_EXPECT_EQ("refuse_fuel_over_max", wasm_load_file_limits("/wasm/test.wasm", "t", &much_fuel), -EINVAL);
+    KTAP_EXPECT_EQ("refuse_pages_over_max", wasm_load_file_limits("/wasm/test.wasm", "t", &many_pages), -EINVAL);
+    KTAP_EXPECT_EQ("limits_bad_pointer", wasm_load_file_limits("/wasm/test.wasm", "t", UNMAPPED_PTR), -EFAULT);
+}
+
 /* ---------- slots: eight modules, the ninth gets -ENOSPC ---------- */
 
 static void section_slots(void)
@@ -348,7 +376,8 @@ static void section_malformed(void)
     for (int i = 0; i < NBADFILES; i++) {
         snprintf(path, sizeof path, "/wasm/%s.wasm", BAD_FILES[i]);
         snprintf(name, sizeof name, "refuse_%s", BAD_FILES[i]);
-        KTAP_EXPECT_EQ(name, wasm_load_file(path, BAD_FILES[i]), -EINVAL);
+        /* Memory over the page limit has its own code. */
+        KTAP_EXPECT_EQ(name, wasm_load_file(path, BAD_FILES[i]), strcmp(BAD_FILES[i], "big_memory") == 0 ? -E2BIG : -EINVAL);
     }
     /* The limit itself is allowed (the table check counts right). */
     long edge = wasm_load_file("/wasm/max_table.wasm", "max_table");
@@ -795,7 +824,7 @@ static void section_fault_loaded(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|slots|malformed|imports|isolation|exec|fault_loaded|fuzz|preempt\n");
+        printf("usage: wasm_test basic|traps|limits|slots|malformed|imports|isolation|exec|fault_loaded|fuzz|preempt\n");
         return 2;
     }
     const char *what = argv[1];
@@ -803,6 +832,8 @@ int main(int argc, char **argv)
         section_basic();
     else if (strcmp(what, "traps") == 0)
         section_traps();
+    else if (strcmp(what, "limits") == 0)
+        section_limits();
     else if (strcmp(what, "slots") == 0)
         section_slots();
     else if (strcmp(what, "malformed") == 0)

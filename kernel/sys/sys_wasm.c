@@ -286,8 +286,16 @@ static uint32_t declared_table_size(const uint8_t *p, size_t len)
     return biggest;
 }
 
-int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name)
+int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name,
+                       const struct kos_wasm_limits *lim)
 {
+    uint64_t fuel = lim && lim->fuel ? lim->fuel : KOS_WASM_FUEL;
+    uint32_t pages = lim && lim->max_pages ? lim->max_pages : KOS_WASM_MAX_PAGES;
+    if ((lim && lim->flags) || fuel > KOS_WASM_MAX_FUEL || pages > KOS_WASM_MAX_PAGES) {
+        kprintf("[wasm] pid %d: load refused: limits out of range (fuel %lu, %u pages, flags %u)\n", owner_pid,
+                (unsigned long)fuel, pages, lim ? lim->flags : 0);
+        return -EINVAL;
+    }
     if (!name[0]) {
         kprintf("[wasm] pid %d: load refused: empty module name\n", owner_pid);
         return -EINVAL;
@@ -328,8 +336,8 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
     wasm_instance *inst = NULL;
     if (m) {
         wasm_limits lim = {
-            .max_memory_pages = KOS_WASM_MAX_PAGES,
-            .fuel = KOS_WASM_FUEL,
+            .max_memory_pages = pages,
+            .fuel = fuel,
             .max_call_depth = KOS_WASM_MAX_CALL_DEPTH,
             .stack_slots = KOS_WASM_STACK_SLOTS,
             .poll = owner ? wasm_poll : NULL,
@@ -357,7 +365,10 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
 
     if (!inst) {
         kprintf("[wasm] pid %d: load of \"%s\" refused: %s\n", owner_pid, name, err[0] ? err : "invalid module");
-        ret = contains(err, "out of memory") ? -ENOMEM : contains(err, "interrupted") ? -EINTR : -EINVAL;
+        ret = contains(err, "out of memory")     ? -ENOMEM
+              : contains(err, "interrupted")     ? -EINTR
+              : contains(err, "page limit")      ? -E2BIG
+                                                 : -EINVAL;
         memset(s, 0, sizeof *s);
         return ret;
     }
@@ -428,16 +439,22 @@ static int current_pid(void)
     return p ? p->pid : 0;
 }
 
-/* load(bytes, len, name) */
+/* load(bytes, len, name, limits) */
 int64_t sys_wasm_load(const struct syscall_args *a)
 {
     char name[KOS_WASM_NAME_MAX];
     int r = copyinstr(name, a->a2, sizeof name);
     if (r)
         return r;
+    struct kos_wasm_limits lim, *limp = NULL;
+    if (a->a3) {
+        if (copyin(&lim, a->a3, sizeof lim))
+            return -EFAULT;
+        limp = &lim;
+    }
     uint64_t len = a->a1;
     if (len > KOS_WASM_MAX_MODULE_BYTES || len == 0)
-        return wasm_slot_load(current_pid(), proc_current(), NULL, len, name);
+        return wasm_slot_load(current_pid(), proc_current(), NULL, len, name, limp);
     if (user_range_ok(a->a0, len, false))
         return -EFAULT;
     uint8_t *bytes = kmalloc(len);
@@ -445,7 +462,7 @@ int64_t sys_wasm_load(const struct syscall_args *a)
         return -ENOMEM;
     int64_t ret = -EFAULT;
     if (copyin(bytes, a->a0, len) == 0)
-        ret = wasm_slot_load(current_pid(), proc_current(), bytes, len, name);
+        ret = wasm_slot_load(current_pid(), proc_current(), bytes, len, name, limp);
     kfree(bytes);
     return ret;
 }

@@ -9,8 +9,9 @@ void sys_wasm_init(void);
 
 /* The slot table without user pointers (the syscalls and ktest_wasm use
  * these). owner_pid identifies the owner; owner may be NULL (kernel tests).
- * Same return values as the syscalls. */
-int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name);
+ * Same return values as the syscalls; lim NULL: the defaults. */
+int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, size_t len, const char *name,
+                       const struct kos_wasm_limits *lim);
 int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64_t *args, uint64_t nargs,
                        int64_t *result, int *has_result);
 int64_t wasm_slot_unload(int caller_pid, int64_t id);

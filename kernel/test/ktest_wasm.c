@@ -45,7 +45,7 @@ static const uint8_t imports_mistyped_wasm[] = {
 
 static int64_t load(int pid, struct proc *owner)
 {
-    return wasm_slot_load(pid, owner, add_spin_wasm, sizeof add_spin_wasm, "ktest");
+    return wasm_slot_load(pid, owner, add_spin_wasm, sizeof add_spin_wasm, "ktest", NULL);
 }
 
 static int64_t add(int pid, int64_t id, int64_t x, int64_t y, int64_t *sum)
@@ -168,14 +168,14 @@ static bool bad_modules_refused_inner(void)
 {
     static const uint8_t truncated[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00};
     int before = wasm_slot_count();
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, truncated, sizeof truncated, "truncated"), -EINVAL);
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, 0, "empty"), -EINVAL);
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm - 1, "cut"), -EINVAL);
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm, ""), -EINVAL);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, truncated, sizeof truncated, "truncated", NULL), -EINVAL);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, 0, "empty", NULL), -EINVAL);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm - 1, "cut", NULL), -EINVAL);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm, "", NULL), -EINVAL);
     KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, sizeof add_spin_wasm,
-                                "a module name longer than the thirty-two byte slot"),
+                                "a module name longer than the thirty-two byte slot", NULL),
                  -ENAMETOOLONG);
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, KOS_WASM_MAX_MODULE_BYTES + 1, "big"), -EFBIG);
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, add_spin_wasm, KOS_WASM_MAX_MODULE_BYTES + 1, "big", NULL), -EFBIG);
     KT_EXPECT_EQ(wasm_slot_count(), before);
     return true;
 }
@@ -186,7 +186,7 @@ static bool bad_modules_refused(void) { return cleanup(bad_modules_refused_inner
 static bool host_imports_inner(void)
 {
     uint64_t live = heap_live_allocations();
-    int64_t id = wasm_slot_load(PID_A, NULL, imports_wasm, sizeof imports_wasm, "kimports");
+    int64_t id = wasm_slot_load(PID_A, NULL, imports_wasm, sizeof imports_wasm, "kimports", NULL);
     KT_EXPECT(id >= 0);
     int64_t r = 0;
     int has = 0;
@@ -194,7 +194,7 @@ static bool host_imports_inner(void)
     KT_EXPECT_EQ(has, 1);
     KT_EXPECT_EQ(r, 1);
     KT_EXPECT_EQ(wasm_slot_unload(PID_A, id), 0);
-    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, imports_mistyped_wasm, sizeof imports_mistyped_wasm, "kmistyped"),
+    KT_EXPECT_EQ(wasm_slot_load(PID_A, NULL, imports_mistyped_wasm, sizeof imports_mistyped_wasm, "kmistyped", NULL),
                  -EINVAL);
     KT_EXPECT_EQ(heap_live_allocations(), live);
     return true;

@@ -1,10 +1,12 @@
 #include "wasm.h"
 #include "libc.h"
 
-long wasm_load(const void *bytes, size_t len, const char *name)
+long wasm_load_limits(const void *bytes, size_t len, const char *name, const struct kos_wasm_limits *lim)
 {
-    return syscall6(SYS_wasm_load, (long)bytes, (long)len, (long)name, 0, 0, 0);
+    return syscall6(SYS_wasm_load, (long)bytes, (long)len, (long)name, (long)lim, 0, 0);
 }
+
+long wasm_load(const void *bytes, size_t len, const char *name) { return wasm_load_limits(bytes, len, name, NULL); }
 
 long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result)
 {
@@ -13,7 +15,9 @@ long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int
 
 long wasm_unload(long id) { return syscall6(SYS_wasm_unload, id, 0, 0, 0, 0, 0); }
 
-long wasm_load_file(const char *path, const char *name)
+long wasm_load_file(const char *path, const char *name) { return wasm_load_file_limits(path, name, NULL); }
+
+long wasm_load_file_limits(const char *path, const char *name, const struct kos_wasm_limits *lim)
 {
     struct kos_stat st;
     long r = stat(path, &st);
@@ -39,7 +43,7 @@ long wasm_load_file(const char *path, const char *name)
     }
     close(fd);
     if (got == st.size)
-        r = wasm_load(buf, got, name);
+        r = wasm_load_limits(buf, got, name, lim);
     free(buf);
     return r;
 }

@@ -1,10 +1,14 @@
 /* WebAssembly syscalls: the ABI shared by the kernel (kernel/sys/sys_wasm.c)
  * and user space (user/lib/wasm.h wraps the calls). Only plain C types here.
  *
- *   SYS_wasm_load   (13) load(bytes, len, name)
+ *   SYS_wasm_load   (13) load(bytes, len, name, limits)
+ *       limits: a struct kos_wasm_limits the caller sets for this module (a
+ *       daemon running other peers' code tightens them), or 0 for the defaults.
  *       -> module id 0..KOS_WASM_MAX_MODULES-1, or -EFAULT (bad pointer),
- *          -EINVAL (malformed/invalid module, unknown import, over a limit, empty name; the
- *          reason is logged on the console), -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
+ *          -EINVAL (malformed/invalid module, unknown import, over a limit, empty name,
+ *          limits out of range; the reason is logged on the console),
+ *          -E2BIG (the module's initial memory is over the page limit),
+ *          -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
  *          -ENAMETOOLONG (name >= KOS_WASM_NAME_MAX), -ENOSPC (all slots used),
  *          -ENOMEM, -EINTR (killed while the start function ran).
  *   SYS_wasm_exec   (14) exec(id, func, args, nargs, result)
@@ -34,6 +38,7 @@
  * it would preempt user code and a kill() ends it. */
 #define KOS_WASM_MAX_PAGES 16           /* linear memory: 1 MiB */
 #define KOS_WASM_FUEL 20000000ull       /* executed instructions per exec (and for the start function) */
+#define KOS_WASM_MAX_FUEL 4000000000ull /* the most a caller may ask for in kos_wasm_limits.fuel */
 #define KOS_WASM_POLL_INTERVAL 16384    /* instructions between preemption points */
 #define KOS_WASM_MAX_CALL_DEPTH 256
 #define KOS_WASM_STACK_SLOTS 8192       /* 64 KiB value stack */
@@ -55,3 +60,10 @@
 #define KOS_WASM_TRAP_OUT_OF_MEMORY 12         /* the kernel could not allocate the call's stack */
 #define KOS_WASM_TRAP_INTERRUPTED 13           /* the process was killed during the call */
 #define KOS_WASM_TRAP_OOB_TABLE 14             /* table.get/set/fill/copy/init out of bounds */
+
+/* Per-module limits for SYS_wasm_load (a zero field: the default above). */
+struct kos_wasm_limits {
+    uint64_t fuel;      /* instructions per exec: 1..KOS_WASM_MAX_FUEL (default KOS_WASM_FUEL) */
+    uint32_t max_pages; /* linear memory pages: 1..KOS_WASM_MAX_PAGES (default KOS_WASM_MAX_PAGES) */
+    uint32_t flags;     /* must be 0 */
+};
