@@ -229,7 +229,7 @@ static void section_traps(void)
 
 static void section_limits(void)
 {
-    ktap_begin("wasm_limits", 12);
+    ktap_begin("wasm_limits", 14);
     struct kos_wasm_limits small = {.fuel = 5000, .max_pages = 2};
     long id = wasm_load_file_limits("/wasm/traps.wasm", "traps_small", &small);
     ktap_ok(id >= 0, "load_with_limits");
@@ -251,6 +251,14 @@ static void section_limits(void)
     KTAP_EXPECT_EQ("refuse_fuel_over_max", wasm_load_file_limits("/wasm/test.wasm", "t", &much_fuel), -EINVAL);
     KTAP_EXPECT_EQ("refuse_pages_over_max", wasm_load_file_limits("/wasm/test.wasm", "t", &many_pages), -EINVAL);
     KTAP_EXPECT_EQ("limits_bad_pointer", wasm_load_file_limits("/wasm/test.wasm", "t", UNMAPPED_PTR), -EFAULT);
+    /* exec's has_result: 1 for a function with a result, 0 for one without. */
+    long t = wasm_load_file("/wasm/test.wasm", "t");
+    int32_t has_a = -1, has_b = -1;
+    int64_t args[2] = {2, 3};
+    long ra = wasm_exec_result(t, "add", args, 2, &r, &has_a), rb = wasm_exec_result(t, "nothing", NULL, 0, &r, &has_b);
+    ktap_ok(ra == 0 && has_a == 1 && rb == 0 && has_b == 0, "has_result");
+    KTAP_EXPECT_EQ("has_result_bad_pointer", wasm_exec_result(t, "add", args, 2, &r, UNMAPPED_PTR), -EFAULT);
+    wasm_unload(t);
 }
 
 /* ---------- slots: eight modules, the ninth gets -ENOSPC ---------- */

@@ -467,7 +467,7 @@ int64_t sys_wasm_load(const struct syscall_args *a)
     return ret;
 }
 
-/* exec(id, func, args, nargs, result) */
+/* exec(id, func, args, nargs, result, has_result) */
 int64_t sys_wasm_exec(const struct syscall_args *a)
 {
     char func[KOS_WASM_NAME_MAX];
@@ -481,12 +481,16 @@ int64_t sys_wasm_exec(const struct syscall_args *a)
     if (nargs && copyin(args, a->a2, nargs * sizeof args[0]))
         return -EFAULT;
     /* Checked before the call so a bad slot never discards a finished run's effects. */
-    if (a->a4 && user_range_ok(a->a4, sizeof(int64_t), true))
+    if ((a->a4 && user_range_ok(a->a4, sizeof(int64_t), true)) ||
+        (a->a5 && user_range_ok(a->a5, sizeof(int32_t), true)))
         return -EFAULT;
     int64_t result = 0;
     int has_result = 0;
     int64_t ret = wasm_slot_exec(current_pid(), (int64_t)a->a0, func, args, nargs, &result, &has_result);
     if (ret == 0 && has_result && a->a4 && copyout(a->a4, &result, sizeof result))
+        return -EFAULT;
+    int32_t has = has_result;
+    if (ret == 0 && a->a5 && copyout(a->a5, &has, sizeof has))
         return -EFAULT;
     return ret;
 }

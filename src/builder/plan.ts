@@ -299,9 +299,12 @@ export function makePlan(root: string, src: Sources, tc: Toolchains, variant?: B
   })
 
   // Host build of the WASM interpreter (not again for a variant).
+  let interpObjs: string[] = []
   if (tc.host && src.host.length > 0 && !variant) {
     const hp = tc.host.profile
     const objs = src.host.map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, hp.cflags, 'HOSTCC'))
+    // The interpreter and its guard pages, without kos-wasm's own programs: the host p2p programs run WASM with it.
+    interpObjs = objs.filter((_, i) => src.host[i].startsWith('kernel/wasm/') || src.host[i] === 'tools/wasm/guard.c')
     const out = `${BUILD_DIR}/host/kos-wasm`
     const argv = [tc.host.tools.cc, '-o', out, ...objs, ...(hp.ldflags ?? [])]
     steps.push({
@@ -314,7 +317,7 @@ export function makePlan(root: string, src: Sources, tc: Toolchains, variant?: B
   if (tc.host && src.p2p.programs.length > 0 && !variant) {
     const flags = [...tc.host.profile.cflags, '-I', 'user/p2p', '-I', 'user/lib']
     // user/lib/ktap.c is plain C under KOS_HOST: the host programs print the guest's KTAP lines.
-    const objs = [...src.p2p.lib, ...src.p2p.host, 'user/lib/ktap.c'].map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, flags, 'HOSTCC'))
+    const objs = [...[...src.p2p.lib, ...src.p2p.host, 'user/lib/ktap.c'].map((f) => compile(f, `${BUILD_DIR}/host/obj`, tc.host!.tools.cc, flags, 'HOSTCC')), ...interpObjs]
     for (const prog of src.p2p.programs) {
       const obj = compile(prog, `${BUILD_DIR}/host/obj`, tc.host.tools.cc, flags, 'HOSTCC')
       const out = `${BUILD_DIR}/host/${base(prog)}`

@@ -8,9 +8,14 @@ long wasm_load_limits(const void *bytes, size_t len, const char *name, const str
 
 long wasm_load(const void *bytes, size_t len, const char *name) { return wasm_load_limits(bytes, len, name, NULL); }
 
+long wasm_exec_result(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result, int32_t *has_result)
+{
+    return syscall6(SYS_wasm_exec, id, (long)func, (long)args, (long)nargs, (long)result, (long)has_result);
+}
+
 long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result)
 {
-    return syscall6(SYS_wasm_exec, id, (long)func, (long)args, (long)nargs, (long)result, 0);
+    return wasm_exec_result(id, func, args, nargs, result, NULL);
 }
 
 long wasm_unload(long id) { return syscall6(SYS_wasm_unload, id, 0, 0, 0, 0, 0); }

@@ -12,6 +12,8 @@ long wasm_load_limits(const void *bytes, size_t len, const char *name, const str
 /* 0 (result in *result when the function returns a value), a positive
  * KOS_WASM_TRAP_* code, or -E... */
 long wasm_exec(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result);
+/* The same, and *has_result says whether the function returned a value (1) or has none (0). */
+long wasm_exec_result(long id, const char *func, const int64_t *args, size_t nargs, int64_t *result, int32_t *has_result);
 long wasm_unload(long id);
 
 /* Reads path (e.g. "/wasm/test.wasm") and loads it under name: a module id,

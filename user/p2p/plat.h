@@ -60,3 +60,24 @@ long plat_file_write(int fd, const void *buf, size_t n);
 int plat_file_remove(const char *path);
 /* Bytes of physical memory the system has free (the guest: /proc/kstat's free pages), -1 if unknown. */
 long plat_free_memory(void);
+
+/* A whole file into a malloc'd buffer (*data, *len; the caller frees it):
+ * 0, or -errno. At most max bytes (-EFBIG past that). */
+int plat_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
+
+/* One call of a WebAssembly export in the system's sandbox (the kernel's on
+ * kos, kos/wasm.h; on the host the same interpreter, linked in), under the
+ * caller's fuel and page limits. Returns a PLAT_WASM_* outcome; error names
+ * the trap or the refusal. At most one result (kos/wasm.h's exec). */
+enum plat_wasm_outcome {
+    PLAT_WASM_OK, PLAT_WASM_TRAP, PLAT_WASM_INVALID, PLAT_WASM_MEMORY, PLAT_WASM_NO_EXPORT,
+    PLAT_WASM_BAD_ARGS, PLAT_WASM_BUSY,
+};
+struct plat_wasm_result {
+    int nvalues;       /* 0 or 1 */
+    int64_t value;
+    int trap;          /* KOS_WASM_TRAP_* when PLAT_WASM_TRAP */
+    char error[128];
+};
+int plat_wasm_run(const uint8_t *module, size_t len, const char *export_name, const int64_t *args, int nargs,
+                  uint64_t fuel, uint32_t max_pages, struct plat_wasm_result *out);

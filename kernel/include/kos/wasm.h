@@ -11,10 +11,12 @@
  *          -EFBIG (len > KOS_WASM_MAX_MODULE_BYTES),
  *          -ENAMETOOLONG (name >= KOS_WASM_NAME_MAX), -ENOSPC (all slots used),
  *          -ENOMEM, -EINTR (killed while the start function ran).
- *   SYS_wasm_exec   (14) exec(id, func, args, nargs, result)
+ *   SYS_wasm_exec   (14) exec(id, func, args, nargs, result, has_result)
  *       args: int64_t[nargs] (i32 params take the low 32 bits, f32/f64 raw bits);
  *       result: int64_t slot written when the function returns a value
  *       (i32 sign-extended, f32/f64 raw bits); may be 0 when not wanted.
+ *       has_result: an int32_t set to 1 when the function returned a value and
+ *       0 when it has none (on a normal return); may be 0.
  *       -> 0 (returned normally, *result written), a positive KOS_WASM_TRAP_*
  *          code (the call trapped; the module stays usable), or -EBADF (no such
  *          module), -EPERM (another process's module), -ENOENT (no exported

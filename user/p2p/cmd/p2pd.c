@@ -15,6 +15,8 @@
 #include "core/mdns.h"
 #include "core/kad.h"
 #include "core/files.h"
+#include "core/rpc.h"
+#include "core/wasmrun.h"
 #include "crypto/sha2.h"
 
 #define MAX_CTL 8
@@ -264,6 +266,8 @@ static const struct node_module *const MODULES[] = {
     &mdns_module,
     &kad_module,
     &files_module,
+    &rpc_module,
+    &wasm_module,
     NULL,
 };
 

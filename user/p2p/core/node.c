@@ -421,6 +421,8 @@ static void stream_reset(struct stream *s, enum node_reason why)
     stream_free(s);
 }
 
+void node_stream_reset(struct stream *s, enum node_reason why) { stream_reset(s, why); }
+
 static void stream_input(struct stream *s)
 {
     if (s->negotiated && s->def && s->def->input)

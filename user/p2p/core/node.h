@@ -177,6 +177,8 @@ struct conn *node_find_peer(struct node *n, const struct peerid *id);
 /* Opens a stream for protocol p on c; NULL when c cannot take one more. */
 struct stream *node_open_stream(struct conn *c, const struct proto_def *p, struct op *op);
 void node_close(struct conn *c, enum node_reason why);
+/* Resets s (RST to the peer) and frees it; not from inside s's own input. */
+void node_stream_reset(struct stream *s, enum node_reason why);
 int node_listen_addr(struct node *n, struct conn *c, struct maddr *m);
 void node_cancel_ops(struct node *n, int ctl);
 /* The built-in module (proto.c): identify, identify push, ping, echo. */
