@@ -15,6 +15,13 @@ export function cFiles(root: string, dir: string): string[] {
 /** The sources of kos-wasm: the portable interpreter and its host driver. */
 export const kosWasmSources = (root: string): string[] => [...cFiles(root, 'kernel/wasm'), ...cFiles(root, 'tools/wasm')]
 
+/** The host build of the libp2p programs without their main: the portable p2p
+ * code, its POSIX platform layer and the WASM interpreter it runs others' modules
+ * with (plain linear memory under the sanitizers, so no guard pages). */
+export const p2pHostSources = (root: string): string[] => [
+  ...cFiles(root, 'user/p2p/crypto'), ...cFiles(root, 'user/p2p/core'), ...cFiles(root, 'user/p2p/host'), ...cFiles(root, 'kernel/wasm'),
+]
+
 export interface HostBuild {
   /** Repository-relative C sources. */
   sources: string[]

@@ -15,7 +15,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {SANITIZE_FLAGS, cFiles, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {type KtapNode} from '../../src/ktap/types.js'
 import {collectKtapErrors, parseKtap} from '../../src/ktap/parse.js'
 
@@ -54,7 +54,7 @@ describe('p2p KTAP programs (host build)', () => {
   })
 
   it('p2p_selftest: two nodes in memory, every layer and every bad input, a plugged-in module, 31 results', () => {
-    const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+    const sources = p2pHostSources(repoRoot)
     const {suite, errors, status} = runProgram('p2p_selftest', sources)
     expect(errors).toEqual([])
     expect(suite.plan).toBe(31)

@@ -12,11 +12,11 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {type Libp2pEvent, type Libp2pPeer, startLibp2pPeer} from '../../src/netlab/libp2p.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/ipfs/bitswap/1.2.0']
+const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/kos/rpc/1.0.0', '/kos/wasm/1.0.0', '/ipfs/bitswap/1.2.0']
 let tmp: string
 let p2pdExe: string
 let p2pExe: string
@@ -86,7 +86,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-libp2p-'))
-  const common = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+  const common = p2pHostSources(repoRoot)
   const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
   p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
   p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})

@@ -268,6 +268,7 @@ static const struct node_module *const MODULES[] = {
     &files_module,
     &rpc_module,
     &wasm_module,
+    &job_module,
     NULL,
 };
 

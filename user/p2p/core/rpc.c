@@ -124,7 +124,9 @@ void call_input(struct stream *s)
     if (r == 0 && !s->fin_rcvd)
         return;
     struct rpc_response *resp = r == 1 ? malloc(sizeof *resp) : NULL;
-    if (resp && rpc_response_decode(body, len, resp) == 0)
+    if (resp && rpc_response_decode(body, len, resp) == 0 && resp->status == RPC_DEADLINE)
+        call_finish(n, k, CALL_TIMEOUT, NULL); /* the callee saw the deadline pass first */
+    else if (resp && rpc_response_decode(body, len, resp) == 0)
         call_finish(n, k, CALL_ANSWERED, resp);
     else
         call_finish(n, k, r == 0 ? CALL_GONE : CALL_BAD_ANSWER, NULL);
@@ -377,7 +379,8 @@ static void srv_request(struct stream *s, struct srv *v, const uint8_t *body, si
         cnt->served++;
         v->id = rq->id;
         uint64_t dl = rq->deadline_ms ? rq->deadline_ms : DEFAULT_DEADLINE_MS;
-        v->deadline_at = plat_now_ms() + (dl < MAX_DEADLINE_MS ? dl : MAX_DEADLINE_MS);
+        /* A second more than the caller waits: the caller's own timeout is what it reports. */
+        v->deadline_at = plat_now_ms() + (dl < MAX_DEADLINE_MS ? dl : MAX_DEADLINE_MS) + 1000;
         const struct rpc_method *m = METHODS;
         while (m->name && strcmp(m->name, rq->method) != 0)
             m++;

@@ -8,6 +8,7 @@
 struct wasm_state {
     uint64_t fuel;      /* per call, what we allow others (wasm_fuel=) */
     uint32_t max_pages; /* linear memory pages (wasm_pages=) */
+    bool hang;          /* wasm_hang=1: take requests, never answer (tests of the callers' retries) */
 };
 
 static struct wasm_state *state(struct node *n) { return node_state(n, &wasm_module); }
@@ -104,7 +105,10 @@ static void srv_input(struct stream *s)
                 srv_refuse(s, RPC_MALFORMED, "not a well-formed WasmRequest", &cnt->wasm_malformed);
             else if (!r)
                 srv_refuse(s, RPC_BUSY, "out of memory", &cnt->wasm_busy);
-            else {
+            else if (state(n)->hang) {
+                plat_log("p2pd: wasm request for %s held (wasm_hang)", rq.export_name);
+                v->answered = true;
+            } else {
                 wasm_run_local(n, rq.module, rq.module_len, rq.export_name, rq.args, rq.nargs, rq.fuel, r);
                 r->id = rq.id;
                 srv_answer(s, r);
@@ -253,6 +257,10 @@ static int wasm_option(struct node *n, const char *key, const char *value)
             return -1;
         w->fuel = (uint64_t)v;
         return 1;
+    }
+    if (strcmp(key, "wasm_hang") == 0) {
+        w->hang = strcmp(value, "1") == 0;
+        return strcmp(value, "0") == 0 || w->hang ? 1 : -1;
     }
     if (strcmp(key, "wasm_pages") == 0) {
         if (rpc_parse_i64(value, &v) < 0 || v < 1 || v > KOS_WASM_MAX_PAGES)

@@ -6,6 +6,8 @@
 #include "core/rpc.h"
 
 extern const struct node_module wasm_module;
+/* The distributed job over it (job.c): `p2p job primes N`. */
+extern const struct node_module job_module;
 extern const struct proto_def proto_wasm;
 
 /* Runs an export here, under this node's limits (at most fuel when fuel is
