@@ -172,6 +172,20 @@ export const cases: CaseDef[] = [
     expect: {log: ['ok 1 p2pd']},
   },
   {
+    // Two guests on the hub LAN test each other (user/p2p_lan_test.c over the
+    // p2p_* API, user/lib/p2p.h): guest 1 calls, guest 2 serves and counts.
+    id: 'p2p_rpc_lan2',
+    phase: 4,
+    title: 'RPC and remote WebAssembly between two kos guests: built-in methods, unknown method, bad args, a timeout, four calls in flight; WASM values, a trap, fuel exhaustion and the callee\'s memory limit, an invalid module; eight kinds of malformed or oversized message refused and counted exactly on the callee; the primes job over both and itself (17984 below 200000, the hanging daemon\'s two slices retried); the callee killed mid-call: peer gone',
+    components: ['rpc', 'remote-wasm', 'lan'],
+    syscalls: ['SYS_WASM_LOAD', 'SYS_WASM_EXEC', 'SYS_WASM_UNLOAD', 'SYS_FORK', 'SYS_EXEC', 'SYS_KILL', 'SYS_WAITPID'],
+    profile: 'lan-2',
+    guests: 2,
+    append: 'ip=10.0.3.mac gw=10.0.3.254 mask=255.255.255.0 init=/bin/p2p_lan_test:{guest}',
+    timeoutSec: 1500,
+    peer: {name: 'lan-hub'},
+  },
+  {
     // Issue 14's LAN with churn (src/netlab/p2plan.ts): every guest's health
     // monitor (user/p2p/core/health.c) pings every other; two QEMUs are killed.
     id: 'p2p_lan8_churn',

@@ -498,6 +498,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       return hubPeer(spec, ctx, 2, (hub, ips) => lanEcho(spec, hub, ips))
     case 'mdns-lan':
       return hubPeer(spec, ctx, 2, (hub, ips, signal, since) => lanMdns(spec, ctx, hub, ips, signal, since))
+    case 'lan-hub': {
+      // Only the LAN: the guests test each other and report in their own KTAP; no verdict here.
+      const hub = new LanHub({hostMac: macFromString(LAN_HOST_MAC), hostIp: ipFromString(LAN_HOST_IP)})
+      return makePeer(async () => {
+        await hub.start()
+        return {vars: {hubPort: hub.port}, cleanup: () => hub.close()}
+      })
+    }
     case 'bad-packets':
       return hubPeer(spec, ctx, 1, (hub, ips, signal) => badPackets(spec, hub, ips, signal))
     default:
@@ -505,4 +513,4 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
   }
 }
 
-export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'kad-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'curl-user', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'bad-packets']
+export const PEER_NAMES = ['user-port', 'udp-echo-user', 'screen', 'ping-tap', 'udp-sizes-tap', 'udp-bench-tap', 'mdns-tap', 'libp2p-tap', 'kad-tap', 'helia-tap', 'libp2p-mdns', 'avahi', 'clock-load', 'curl-tap', 'curl-user', 'tcp-echo-tap', 'tcp-bench-tap', 'tcp-stream-tap', 'tcp-errors-tap', 'tcp-flood-tap', 'link-check', 'mdns-check', 'p2p-lan', 'lan-echo', 'mdns-lan', 'lan-hub', 'bad-packets']

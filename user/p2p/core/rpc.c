@@ -262,7 +262,7 @@ static int m_add(struct stream *s, struct srv *v, int argc, char **argv, char *o
     int64_t sum = 0, x;
     for (int i = 0; i < argc; i++) {
         if (rpc_parse_i64(argv[i], &x) < 0) {
-            snprintf(out, cap, "not a 64-bit integer: %.64s", argv[i]);
+            snprintf(out, cap, "not a 64-bit integer: %s", argv[i]); /* out holds any argument */
             return RPC_BAD_ARGS;
         }
         if (__builtin_add_overflow(sum, x, &sum)) {

@@ -222,8 +222,8 @@ static void cmd_wasm(struct node *n, int ctl, int argc, char **argv)
     size_t len;
     int r = plat_read_file(argv[a + 1], WASM_MAX_REQUEST - 1024, &mod, &len);
     if (r < 0) {
-        char line[160];
-        snprintf(line, sizeof line, "error cannot read %.100s (error %d)", argv[a + 1], r);
+        char line[1100]; /* a control line is at most 1023 bytes */
+        snprintf(line, sizeof line, "error cannot read %s (error %d)", argv[a + 1], r);
         node_reply(n, ctl, line);
         return;
     }
