@@ -19,7 +19,8 @@ export const kosWasmSources = (root: string): string[] => [...cFiles(root, 'kern
  * code, its POSIX platform layer and the WASM interpreter it runs others' modules
  * with (plain linear memory under the sanitizers, so no guard pages). */
 export const p2pHostSources = (root: string): string[] => [
-  ...cFiles(root, 'user/p2p/crypto'), ...cFiles(root, 'user/p2p/core'), ...cFiles(root, 'user/p2p/host'), ...cFiles(root, 'kernel/wasm'),
+  ...cFiles(root, 'user/p2p/crypto'), ...cFiles(root, 'user/p2p/core'), ...cFiles(root, 'user/p2p/host'), ...cFiles(root, 'tools/p2p'),
+  ...cFiles(root, 'kernel/wasm'),
 ]
 
 export interface HostBuild {

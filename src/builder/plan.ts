@@ -84,7 +84,8 @@ function discoverP2p(root: string): P2pSources {
   return {
     lib: all.filter((f) => !special.some((d) => f.startsWith(d))),
     kos: under('kos'),
-    host: under('host'),
+    // The host platform layer; its WASM runner is tools/p2p (it includes the kernel's interpreter, which user/ may not).
+    host: [...under('host'), ...listDir(root, 'tools/p2p', ['.c'])],
     programs: listDir(root, 'user/p2p/cmd', ['.c']),
   }
 }

@@ -108,7 +108,7 @@ export const COMPONENTS: ComponentDef[] = [
   {id: 'rpc', name: 'RPC call/response between nodes (original phase-3 metric): /kos/rpc/1.0.0, deadlines, errors, calls in flight; the p2p_* user API', phase: 4,
     paths: ['user/p2p/core/rpc*', 'user/lib/p2p.*', 'user/p2p_lan_test.c'], unitTests: ['test/host/p2p-rpc.test.ts']},
   {id: 'remote-wasm', name: 'WebAssembly run on behalf of other nodes: /kos/wasm/1.0.0 under the receiver\'s fuel and page limits, the distributed primes job', phase: 4,
-    paths: ['user/p2p/core/wasmrun*', 'user/p2p/core/job*', 'user/p2p/kos/wasm_kos.c', 'user/p2p/host/wasm_host.c'], unitTests: ['test/host/p2p-rpc.test.ts']},
+    paths: ['user/p2p/core/wasmrun*', 'user/p2p/core/job*', 'user/p2p/kos/wasm_kos.c', 'tools/p2p/wasm_host.c'], unitTests: ['test/host/p2p-rpc.test.ts']},
   {id: 'file-sharing', name: 'P2P file sharing (original app: "P2P file sharing básico"): UnixFS CIDs as IPFS computes them, Bitswap 1.2.0 with Helia and among kos nodes', phase: 4,
     paths: ['user/p2p/core/files*', 'user/p2p/core/bitswap*', 'user/p2p/core/unixfs*', 'user/p2p/core/cid*', 'user/p2p/core/blockstore*', 'src/netlab/helia*'],
     unitTests: ['test/host/p2p-unixfs.test.ts', 'test/host/p2p-files.test.ts']},

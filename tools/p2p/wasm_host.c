@@ -1,6 +1,8 @@
-/* plat.h's files and WebAssembly on the host: stdio, and the kernel's own
- * interpreter (kernel/wasm, linked into the host programs) with the same
- * limits and outcomes as SYS_wasm_load/exec in the guest (kos/wasm.h). */
+/* plat.h's files and WebAssembly for the host build of the p2p programs
+ * (part of their platform layer, user/p2p/host; here because it includes the
+ * kernel's interpreter, which user/ may not): stdio, and kernel/wasm linked
+ * in, with the same limits and outcomes as SYS_wasm_load/exec in the guest
+ * (kos/wasm.h). */
 #include "plat.h"
 #include "wasm/wasm.h"
 #include <errno.h>
