@@ -67,7 +67,7 @@ describe('p2p KTAP programs (host build)', () => {
   })
 
   it('p2p_mdns_codec: the libp2p mDNS query and answer, a js-style answer, malformed messages refused, 12 results', () => {
-    const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+    const sources = p2pHostSources(repoRoot)
     const {suite, errors, status} = runProgram('p2p_mdns_codec', sources)
     expect(errors).toEqual([])
     expect(suite.plan).toBe(12)
