@@ -1,30 +1,10 @@
-/* plat.h's files and WebAssembly for the host build of the p2p programs
+/* plat.h's WebAssembly for the host build of the p2p programs
  * (part of their platform layer, user/p2p/host; here because it includes the
- * kernel's interpreter, which user/ may not): stdio, and kernel/wasm linked
- * in, with the same limits and outcomes as SYS_wasm_load/exec in the guest
+ * kernel's interpreter, which user/ may not): kernel/wasm linked in, with the same limits and outcomes as SYS_wasm_load/exec in the guest
  * (kos/wasm.h). */
 #include "plat.h"
 #include "wasm/wasm.h"
-#include <errno.h>
 #include <kos/wasm.h>
-
-int plat_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    uint8_t *buf = malloc(max + 1);
-    size_t got = buf ? fread(buf, 1, max + 1, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err || got > max) {
-        free(buf);
-        return !buf ? -ENOMEM : err ? -EIO : -EFBIG;
-    }
-    *data = buf;
-    *len = got;
-    return 0;
-}
 
 /* The interpreter's trap codes as the kernel ABI numbers them. */
 static int abi_trap(int trap)

@@ -61,10 +61,6 @@ int plat_file_remove(const char *path);
 /* Bytes of physical memory the system has free (the guest: /proc/kstat's free pages), -1 if unknown. */
 long plat_free_memory(void);
 
-/* A whole file into a malloc'd buffer (*data, *len; the caller frees it):
- * 0, or -errno. At most max bytes (-EFBIG past that). */
-int plat_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
-
 /* One call of a WebAssembly export in the system's sandbox (the kernel's on
  * kos, kos/wasm.h; on the host the same interpreter, linked in), under the
  * caller's fuel and page limits. Returns a PLAT_WASM_* outcome; error names

@@ -222,7 +222,7 @@ static void cmd_job(struct node *n, int ctl, int argc, char **argv)
         node_reply(n, ctl, slot < MAX_JOBS ? "error out of memory" : "error too many jobs running");
         return;
     }
-    int r = plat_read_file(st->path, WASM_MAX_REQUEST - 1024, &j->mod, &j->modlen);
+    int r = wasm_read_module(st->path, WASM_MAX_REQUEST - 1024, &j->mod, &j->modlen);
     if (r < 0) {
         char line[200];
         snprintf(line, sizeof line, "error cannot read %s (error %d)", st->path, r);

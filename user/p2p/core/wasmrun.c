@@ -13,6 +13,40 @@ struct wasm_state {
 
 static struct wasm_state *state(struct node *n) { return node_state(n, &wasm_module); }
 
+int wasm_read_module(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+    int fd = plat_file_open(path, false);
+    if (fd < 0)
+        return fd;
+    size_t cap = 4096, got = 0;
+    uint8_t *buf = malloc(cap);
+    long k = buf ? 1 : -12; /* -ENOMEM */
+    while (buf && k > 0) {
+        if (got == cap) {
+            uint8_t *more = cap <= max ? malloc(cap * 2) : NULL;
+            if (!more) {
+                k = cap > max ? -27 : -12; /* -EFBIG past max, else -ENOMEM */
+                break;
+            }
+            memcpy(more, buf, got);
+            free(buf);
+            buf = more;
+            cap *= 2;
+        }
+        k = plat_file_read(fd, buf + got, cap - got);
+        if (k > 0)
+            got += (size_t)k;
+    }
+    plat_close(fd);
+    if (k < 0 || got > max) {
+        free(buf);
+        return k < 0 ? (int)k : -27;
+    }
+    *data = buf;
+    *len = got;
+    return 0;
+}
+
 void wasm_run_local(struct node *n, const uint8_t *module, size_t len, const char *export_name, const int64_t *args,
                     int nargs, uint64_t fuel, struct rpc_response *r)
 {
@@ -220,7 +254,7 @@ static void cmd_wasm(struct node *n, int ctl, int argc, char **argv)
     }
     uint8_t *mod;
     size_t len;
-    int r = plat_read_file(argv[a + 1], WASM_MAX_REQUEST - 1024, &mod, &len);
+    int r = wasm_read_module(argv[a + 1], WASM_MAX_REQUEST - 1024, &mod, &len);
     if (r < 0) {
         char line[1100]; /* a control line is at most 1023 bytes */
         snprintf(line, sizeof line, "error cannot read %s (error %d)", argv[a + 1], r);

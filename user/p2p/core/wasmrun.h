@@ -14,6 +14,9 @@ extern const struct proto_def proto_wasm;
  * nonzero and lower), and fills r as a remote caller would get it. */
 void wasm_run_local(struct node *n, const uint8_t *module, size_t len, const char *export_name, const int64_t *args,
                     int nargs, uint64_t fuel, struct rpc_response *r);
+/* A module file (the guest's initrd, the host's file system) into a malloc'd
+ * buffer: 0, or -errno (-EFBIG over max bytes). */
+int wasm_read_module(const char *path, size_t max, uint8_t **data, size_t *len);
 /* Sends the call to the peer of c; done gets the answer (call_open). */
 struct stream *wasm_call(struct conn *c, const uint8_t *module, size_t len, const char *export_name,
                          const int64_t *args, int nargs, uint64_t fuel, uint64_t deadline_ms, call_done_fn done,

@@ -1,41 +1,8 @@
-/* plat.h's files and WebAssembly over the kos syscalls: stat/open/read, and
- * SYS_wasm_load with the caller's limits, SYS_wasm_exec, SYS_wasm_unload
- * (kos/wasm.h). Each call loads the module into a slot of its own and
+/* plat.h's WebAssembly over the kos syscalls: SYS_wasm_load with the
+ * caller's limits, SYS_wasm_exec, SYS_wasm_unload (kos/wasm.h). Each call loads the module into a slot of its own and
  * unloads it afterwards, so nothing of one peer's code stays for the next. */
 #include "plat.h"
 #include "wasm.h"
-
-int plat_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
-{
-    struct kos_stat st;
-    long r = stat(path, &st);
-    if (r < 0)
-        return (int)r;
-    if (st.size > max)
-        return -EFBIG;
-    long fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return (int)fd;
-    uint8_t *buf = malloc(st.size + 1);
-    size_t got = 0;
-    r = buf ? 0 : -ENOMEM;
-    while (buf && got < st.size) {
-        long k = read(fd, buf + got, st.size - got);
-        if (k <= 0) {
-            r = k < 0 ? k : -EIO;
-            break;
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    if (r < 0) {
-        free(buf);
-        return (int)r;
-    }
-    *data = buf;
-    *len = got;
-    return 0;
-}
 
 int plat_wasm_run(const uint8_t *module, size_t len, const char *export_name, const int64_t *args, int nargs,
                   uint64_t fuel, uint32_t max_pages, struct plat_wasm_result *out)
