@@ -149,14 +149,16 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
 }
 
 /** The ISO variant an ISO case boots: its entry is the default and the menu does not wait. */
-export function testIsoPath(entry: string): string {
-  return `${TEST_ISO_DIR}/kos-${entry}.iso`
+/** The ISO a case boots: from the build it runs (build/, or build/sanitize/ and build/coverage/ for a variant). */
+export function testIsoPath(entry: string, buildDir = 'build'): string {
+  return buildDir === 'build' ? `${TEST_ISO_DIR}/kos-${entry}.iso` : `${buildDir}/iso/kos-${entry}.iso`
 }
 
-export async function buildTestIso(root: string, entry: string): Promise<BuiltIso> {
+export async function buildTestIso(root: string, entry: string, buildDir = 'build'): Promise<BuiltIso> {
   isoEntry(entry)
-  mkdirSync(path.resolve(root, TEST_ISO_DIR), {recursive: true})
-  return buildIso({root, out: testIsoPath(entry), defaultEntry: entry, timeoutSec: 0})
+  const out = testIsoPath(entry, buildDir)
+  mkdirSync(path.dirname(path.resolve(root, out)), {recursive: true})
+  return buildIso({root, out, kernel: `${buildDir}/kernel32.elf`, initrd: `${buildDir}/initrd.tar`, defaultEntry: entry, timeoutSec: 0})
 }
 
 function readText(f: string): string {

@@ -432,7 +432,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       return makePeer(async () => {
         ns = await createNetns(ctx.caseId)
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
-      }, (signal, since) => curlHttpd(curlInNetns(ns!), {files, netem, initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
+      }, (signal, since) => curlHttpd(curlInNetns(ns!), {files, netem, initrdFile: {url: '/bin/hello', local: path.join(ctx.buildDir ?? 'build', 'user/hello.elf')},
         repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
     case 'curl-user': {

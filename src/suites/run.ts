@@ -204,7 +204,7 @@ export async function runCase(
     if (def.peer) {
       const start = opts.startPeer ?? (await defaultStartPeer())
       // The peer watches the log QEMU is writing: the temporary one.
-      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1)), guests: control.api})
+      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1)), buildDir: path.dirname(opts.kernel ?? DEFAULT_KERNEL), guests: control.api})
       let readyError: string | undefined
       await withTimeout(peer.ready.catch((error: Error) => { readyError = error.message }), timeoutSec * 1000, () => { readyError = 'not ready in time' })
       if (readyError !== undefined) return result({status: 'error', reason: `peer ${def.peer.name} did not start: ${readyError}`, ktap: null}, {})
@@ -369,7 +369,7 @@ async function runGuest(
     initrd: opts.initrd ?? DEFAULT_INITRD,
     // {guest} in a LAN case's command line gives each guest its own words (a p2pd seed: its key).
     append: def.append.replace(/\{guest\}/g, String(guest)),
-    ...(def.boot ? {cdrom: testIsoPath(def.boot.entry), ...(def.boot.firmware === 'uefi' ? {bios: OVMF_FIRMWARE} : {})} : {}),
+    ...(def.boot ? {cdrom: testIsoPath(def.boot.entry, path.dirname(opts.kernel ?? DEFAULT_KERNEL)), ...(def.boot.firmware === 'uefi' ? {bios: OVMF_FIRMWARE} : {})} : {}),
     serialPath: tempLog,
     qemuLogPath: qemuLogOf(tempLog),
     accel: opts.accel,
@@ -436,9 +436,9 @@ export async function runCases(cases: readonly CaseDef[], opts: RunCasesOptions)
   const isoProblems = new Map<string, string>()
   for (const entry of new Set(cases.flatMap((c) => (c.boot ? [c.boot.entry] : [])))) {
     try {
-      await buildTestIso(opts.repoRoot, entry)
+      await buildTestIso(opts.repoRoot, entry, path.dirname(kernel))
     } catch (error) {
-      isoProblems.set(entry, `cannot build ${testIsoPath(entry)}: ${(error as Error).message}`)
+      isoProblems.set(entry, `cannot build ${testIsoPath(entry, path.dirname(kernel))}: ${(error as Error).message}`)
     }
   }
   if (cases.some((c) => c.boot?.firmware === 'uefi') && !existsSync(OVMF_FIRMWARE)) {

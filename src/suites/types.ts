@@ -142,6 +142,8 @@ export interface PeerContext {
   repoRoot: string
   /** Serial log the guest is writing (absolute path), e.g. to wait for a "ready" line. */
   serialPath: string
+  /** The build the guest boots, relative to repoRoot: build, or build/sanitize and build/coverage for kos test --sanitize/--coverage. */
+  buildDir?: string
   /** Host ports forwarded to the guest (QEMU user networking), by name. */
   hostfwd?: Record<string, number>
   /** Network namespace the run created for this case. */

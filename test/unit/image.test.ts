@@ -22,6 +22,8 @@ describe('grubConfig', () => {
   it('a test variant boots its entry at once without showing the menu', () => {
     expect(grubConfig(ISO_ENTRIES, {defaultEntry: 'net', timeoutSec: 0})).toContain('set default=net\nset timeout=0\nset timeout_style=hidden\n')
     expect(testIsoPath('net')).toBe('build/iso/kos-net.iso')
+    // A build variant boots its own kernel and initrd.
+    expect(testIsoPath('net', 'build/sanitize')).toBe('build/sanitize/iso/kos-net.iso')
   })
 
   it('refuses an unknown entry, a bad timeout and text GRUB would misread', () => {
