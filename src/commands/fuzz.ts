@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {FUZZ_TARGETS, FuzzError, buildFuzzer, runFuzzer, selectTargets, type FuzzResult} from '../fuzz/index.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../util/errors.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Fuzz extends Command {
@@ -13,10 +14,12 @@ export default class Fuzz extends Command {
   static override flags = {
     time: Flags.integer({description: 'seconds in all, shared equally by the harnesses', default: 60, min: 1}),
     target: Flags.string({description: 'only this harness (repeatable)', multiple: true}),
-    json: Flags.boolean({description: 'print the results as JSON', default: false}),
   }
 
-  async run(): Promise<void> {
+  // --json (oclif's): the results, which run() returns, and nothing else on stdout.
+  static override enableJsonFlag = true
+
+  async run(): Promise<FuzzResult[] | void> {
     const {flags} = await this.parse(Fuzz)
     const root = findRepoRoot()
     const results: FuzzResult[] = []
@@ -27,16 +30,17 @@ export default class Fuzz extends Command {
         const bin = await buildFuzzer(root, t)
         const r = await runFuzzer(root, t, bin, each)
         results.push(r)
-        if (!flags.json) this.log(`${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.detail} (${r.seeds} seeds)`)
+        this.log(`${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.detail} (${r.seeds} seeds)`)
       }
     } catch (error) {
       if (error instanceof FuzzError) {
         process.stderr.write(`kos fuzz: ${error.message}\n`)
-        return this.exit(2)
+        exitWith(this, EXIT_BAD_INPUT)
+        return
       }
       throw error
     }
-    if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n')
-    if (results.some((r) => !r.ok)) this.exit(1)
+    if (results.some((r) => !r.ok)) exitWith(this, EXIT_FAILED)
+    return results
   }
 }

@@ -12,6 +12,7 @@ import {runCases} from '../suites/run.js'
 import {resultFailed} from '../suites/status.js'
 import {selectCases} from '../suites/select.js'
 import type {CaseResult, RunResults} from '../suites/types.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../util/errors.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Test extends Command {
@@ -35,7 +36,6 @@ export default class Test extends Command {
     shard: Flags.string({description: 'run shard i of n (1-based), e.g. 2/4'}),
     timeout: Flags.integer({description: 'override every case timeout (seconds)', min: 1}),
     repeat: Flags.integer({description: 'run each selected case N times', min: 1, default: 1}),
-    json: Flags.boolean({description: 'print only the results JSON on stdout', default: false}),
     junit: Flags.string({description: 'also write JUnit XML to this file'}),
     build: Flags.boolean({description: 'build first (--no-build to boot the existing build/)', default: true, allowNo: true}),
     suites: Flags.string({description: 'directory of suite files', default: 'test-suites'}),
@@ -44,11 +44,14 @@ export default class Test extends Command {
     coverage: Flags.boolean({description: 'boot the coverage build (build/coverage/: clang source-based coverage of the kernel), merge every case\'s profile and write per-file and per-component figures and HTML to build/reports/coverage/', default: false, exclusive: ['sanitize']}),
   }
 
-  async run(): Promise<void> {
+  // --json (oclif's): stdout carries only the results JSON, which run() returns; progress goes to stderr.
+  static override enableJsonFlag = true
+
+  async run(): Promise<RunResults | void> {
     const {flags} = await this.parse(Test)
+    const json = this.jsonEnabled()
     const repoRoot = findRepoRoot()
-    // With --json, stdout carries the JSON only: progress goes to stderr.
-    const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(line + '\n')
+    const say = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n')
 
     let results: RunResults
     const variant: BuildVariant | undefined = flags.sanitize ? 'sanitize' : flags.coverage ? 'coverage' : undefined
@@ -72,7 +75,7 @@ export default class Test extends Command {
         ...(variant === 'coverage' ? {profileDir: path.join(shownOut, 'profiles')} : {}),
       }
       // On a terminal a live view; in CI, in pipes and with --json one plain line per finished case.
-      if (process.stdout.isTTY && !flags.json && !process.env.CI) {
+      if (process.stdout.isTTY && !json && !process.env.CI) {
         let previous = null
         try {
           previous = readResults(path.join(outDir, 'results.json'))
@@ -90,7 +93,8 @@ export default class Test extends Command {
     } catch (error) {
       // One line, no stack: these are problems with the input (flags, suites, build), not bugs.
       process.stderr.write(`kos test: ${(error as Error).message.split('\n')[0]}\n`)
-      return this.exit(2)
+      exitWith(this, EXIT_BAD_INPUT)
+      return
     }
 
     writeResults(results, {dir: outDir, junitPath: flags.junit})
@@ -103,19 +107,20 @@ export default class Test extends Command {
         for (const l of coverageSummary(cov)) say(l)
       } catch (error) {
         process.stderr.write(`kos test: coverage: ${(error as Error).message.split('\n')[0]}\n`)
-        return this.exit(1)
+        exitWith(this, EXIT_FAILED)
+        return results
       }
     }
-    if (flags.json) {
-      process.stdout.write(JSON.stringify(results, null, 2) + '\n')
-    } else {
+    if (!json) {
       say('')
       say(table(results.cases))
       const s = results.summary
       say(`${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.timeout} timed out, ${s.crash} crashed, ${s.error} errors`)
       say(`results: ${path.join(shownOut, 'results.json')}, ${path.join(shownOut, 'summary.md')}, logs in ${path.join(shownOut, 'logs')}/`)
     }
-    if (results.cases.some((c) => resultFailed(c))) this.exit(1)
+    // A failed case makes the exit status 1; the results are printed either way.
+    if (results.cases.some((c) => resultFailed(c))) exitWith(this, EXIT_FAILED)
+    return results
   }
 }
 

@@ -6,3 +6,14 @@ export const EXIT_BAD_INPUT = 2
 
 /** Bad input from the user; commands print its one-line message and exit EXIT_BAD_INPUT. */
 export class InputError extends Error {}
+
+/**
+ * Sets a command's exit code. Without --json it is this.exit(code) (which
+ * throws); under --json (oclif's enableJsonFlag) that would print an error
+ * object and exit 1, so the code is set instead and the command goes on to
+ * return its result, which oclif prints.
+ */
+export function exitWith(cmd: {jsonEnabled(): boolean; exit(code: number): never}, code: number): void {
+  if (!cmd.jsonEnabled()) cmd.exit(code)
+  process.exitCode = code
+}

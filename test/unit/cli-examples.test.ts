@@ -1,7 +1,7 @@
 // Every example in every command's --help parses with that command's flags, and
 // every case, benchmark, workload, profile or path it names exists: the help
 // never shows a command that would be refused.
-import {Parser} from '@oclif/core'
+import {Flags, Parser} from '@oclif/core'
 import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -16,6 +16,8 @@ interface CommandClass {
   flags?: Record<string, unknown>
   args?: Record<string, unknown>
   strict?: boolean
+  /** oclif adds --json to these commands when it parses them. */
+  enableJsonFlag?: boolean
 }
 
 /** Command ids ("bench wasm") and their classes, from src/commands (index.ts is the topic's own command). */
@@ -57,7 +59,8 @@ describe('command help examples', async () => {
         const argv = words(example.replace('<%= config.bin %>', '').trim())
         expect(argv.slice(0, id.split(' ').length).join(' ')).toBe(id)
         const rest = argv.slice(id.split(' ').length)
-        const {flags} = await Parser.parse(rest, {flags: cls.flags as never, args: cls.args as never, strict: cls.strict ?? true})
+        const all = {...cls.flags, ...(cls.enableJsonFlag ? {json: Flags.boolean()} : {})}
+        const {flags} = await Parser.parse(rest, {flags: all as never, args: cls.args as never, strict: cls.strict ?? true})
         const f = flags as Record<string, unknown>
         const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]) as string[]
         const suiteCases = f.suites === 'test/fixtures/suites' ? fixtureCases : cases
