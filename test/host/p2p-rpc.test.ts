@@ -93,7 +93,8 @@ describe('p2pd RPC, remote WASM and the primes job on 127.0.0.1', () => {
     expect((await p2p(a, 'call', b.id, 'echo', 'hello', 'kos')).last).toBe('ok hello kos')
     expect((await p2p(a, 'call', b.id, 'add', '2', '40', '-7')).last).toBe('ok 35')
     expect((await p2p(a, 'call', b.id, 'id')).last).toBe(`ok ${b.id}`)
-    expect((await p2p(a, 'call', b.id, 'peers')).last).toBe(`ok ${a.id}`)
+    // B's connected peers include A (the DHT and health modules may have connected it to others A knows).
+    expect((await p2p(a, 'call', b.id, 'peers')).last.split(' ')).toEqual(expect.arrayContaining(['ok', a.id]))
     expect((await p2p(a, 'call', b.id, 'time')).last).toMatch(/^ok time_ms \d+$/)
     expect((await p2p(a, 'call', b.id, 'sleep', '50')).last).toBe('ok slept 50')
     const unknown = await p2p(a, 'call', b.id, 'frobnicate', 'x')
