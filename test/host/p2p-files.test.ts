@@ -160,6 +160,30 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect(lc.blocks).toBe(0)
   }, 300_000)
 
+  it('a provider found through the DHT (kad): the getter knows only a third node, finds the provider and dials it', async () => {
+    const middle = await startDaemon(['listen=127.0.0.1'])
+    const provider = await startDaemon(['listen=127.0.0.1'])
+    expect((await cli(provider, 'dial', addr(middle))).status).toBe(0)
+    const added = await cli(provider, 'addgen', '3000000', '11')
+    const cid = added.lines.at(-1)!.split(' ')[1]
+    expect(provider.log()).toContain(`p2pd: added ${cid} size 3000000, provided in the DHT`)
+    // The provider record is on the middle node before the getter joins.
+    let providers: string[] = []
+    for (let i = 0; i < 50 && !providers.some((l) => l.includes(provider.peerId)); i++) {
+      providers = (await cli(middle, 'providers', cid)).lines
+      if (!providers.some((l) => l.includes(provider.peerId))) await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(providers.join('\n')).toContain(provider.peerId)
+    const getter = await startDaemon(['listen=127.0.0.1'])
+    expect((await cli(getter, 'dial', addr(middle))).status).toBe(0)
+    const g = await cli(getter, 'get', cid)
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`provider ${provider.peerId} blocks 13`)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(3000000, 11))}`)
+    // Connected now (the getter dialled what the DHT returned, or the provider's kad reached it first).
+    expect((await cli(getter, 'peers')).lines.join('\n')).toContain(`peer ${provider.peerId} `)
+  }, 120_000)
+
   it('bad arguments name the problem', async () => {
     const d = await startDaemon([])
     expect((await cli(d, 'get', 'QmNotACidV1')).lines.at(-1)).toBe('error bad CID QmNotACidV1 (CIDv1, base32, sha2-256, raw or dag-pb)')

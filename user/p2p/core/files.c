@@ -21,6 +21,7 @@
 #include "core/files.h"
 #include "core/bitswap.h"
 #include "core/blockstore.h"
+#include "core/kad.h"
 #include "core/unixfs.h"
 #include "crypto/sha2.h"
 #include <stdarg.h>
@@ -36,6 +37,7 @@
 #define FILES_MAX_FILE (64u << 20)
 #define FILES_QUEUE 1024                 /* blocks queued for one peer */
 #define FILES_PROGRESS_MS 5000
+#define FILES_DHT_MS 10000               /* ask the DHT again while no provider answers */
 
 /* Counted refusals and traffic (p2p files). */
 #define FILES_STATS(X)                                                        \
@@ -90,6 +92,9 @@ struct session {
     struct provider prov[FILES_PROVIDERS];
     int nprov;
     uint64_t blocks, bytes;
+    int dht_query;               /* kad_find_providers running (> 0) */
+    uint64_t dht_ms;
+    int dht_found;
 };
 
 struct fpeer {
@@ -297,6 +302,8 @@ static struct want *want_add(struct session *s, const struct cid *c, uint64_t of
 
 static void session_end(struct node *n, struct session *s, const char *error)
 {
+    if (s->dht_query > 0)
+        kad_cancel(n, s->dht_query);
     if (error)
         reply(n, s->ctl, "error %s", error);
     free(s->w);
@@ -498,6 +505,50 @@ static void session_schedule(struct node *n, struct session *s)
     }
 }
 
+/* The DHT's provider record key of a CID: its multihash (0x12 0x20 digest), as IPFS uses. */
+static void dht_key(const struct cid *c, uint8_t key[34])
+{
+    key[0] = MH_SHA2_256;
+    key[1] = 32;
+    memcpy(key + 2, cid_digest(c), 32);
+}
+
+/* A provider the DHT found: dialled unless connected; once identify has run
+ * session_ask_root asks it for the root like any connected peer. */
+static void dht_found(struct node *n, void *arg, const struct kad_peerinfo *p)
+{
+    struct session *s = arg;
+    if (!s->used || peerid_eq(&p->id, &n->id))
+        return;
+    s->dht_found++;
+    if (node_find_peer(n, &p->id))
+        return;
+    for (int i = 0; i < p->naddrs; i++) {
+        struct maddr m = p->addrs[i];
+        m.has_peer = true;
+        m.peer = p->id;
+        if (node_dial(n, &m))
+            break;
+    }
+}
+
+static void dht_done(struct node *n, void *arg, const struct kad_result *r)
+{
+    struct session *s = arg;
+    (void)n;
+    (void)r;
+    s->dht_query = 0;
+}
+
+static void session_dht(struct node *n, struct session *s)
+{
+    uint8_t key[34];
+    dht_key(&s->root, key);
+    s->dht_ms = plat_now_ms();
+    int q = kad_find_providers(n, key, sizeof key, 0, dht_found, dht_done, s);
+    s->dht_query = q > 0 ? q : 0;
+}
+
 static void session_tick(struct node *n, struct session *s)
 {
     uint64_t now = plat_now_ms();
@@ -533,6 +584,8 @@ static void session_tick(struct node *n, struct session *s)
                 s->prov[p].fails = 0;
                 usable++;
             }
+    if (usable == 0 && s->dht_query == 0 && now - s->dht_ms > FILES_DHT_MS)
+        session_dht(n, s);
     if (usable == 0 && now - s->asked_ms > FILES_ASK_MS) {
         s->asked_ms = now;
         session_ask_root(n, s, true);
@@ -757,8 +810,12 @@ static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
         return;
     }
     char cs[CID_STR_MAX];
+    uint8_t key[34];
     cid_str(&root.cid, cs);
-    plat_log("p2pd: added %s size %lu", cs, (unsigned long)root.filesize);
+    dht_key(&root.cid, key);
+    /* Announced in the DHT when the node runs kad (ADD_PROVIDER, republished). */
+    bool dht = kad_provide(n, key, sizeof key) == 0;
+    plat_log("p2pd: added %s size %lu%s", cs, (unsigned long)root.filesize, dht ? ", provided in the DHT" : "");
     reply(n, ctl, "ok %s size %lu chunks %lu", cs, (unsigned long)root.filesize, (unsigned long)chunks);
 }
 
@@ -876,6 +933,7 @@ static void cmd_get(struct node *n, int ctl, int argc, char **argv)
         return;
     }
     session_ask_root(n, s, false);
+    session_dht(n, s);
 }
 
 static void cmd_files(struct node *n, int ctl, int argc, char **argv)
