@@ -16,7 +16,7 @@ import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostc
 import {type Libp2pEvent, type Libp2pPeer, startLibp2pPeer} from '../../src/netlab/libp2p.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/kos/rpc/1.0.0', '/kos/wasm/1.0.0', '/ipfs/bitswap/1.2.0']
+const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/kos/rpc/1.0.0', '/kos/wasm/1.0.0', '/ipfs/bitswap/1.2.0', '/ipfs/kad/1.0.0']
 let tmp: string
 let p2pdExe: string
 let p2pExe: string

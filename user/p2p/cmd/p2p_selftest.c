@@ -131,6 +131,11 @@ static const struct node_module probe_module = {
     .peer_up = probe_up, .peer_down = probe_down,
 };
 
+/* Modules whose command or protocol clashes with probe's: refused. */
+static const struct ctl_cmd probe_clash_cmds[] = {{"probe", 0, 0, "probe", probe_cmd}, {0}};
+static const struct node_module probe_clash_module = {.name = "clash", .cmds = probe_clash_cmds};
+static const struct node_module probe_clash_proto_module = {.name = "clash-proto", .protos = probe_protos};
+
 static void test_multiformats(void)
 {
     uint8_t b[16];
@@ -229,6 +234,7 @@ int main(void)
     make_node(&b, "selftest-b");
     node_add_module(&b, &probe_module);
     node_add_module(&b, &probe_module); /* twice: a no-op */
+    bool clash_refused = node_add_module(&b, &probe_clash_module) < 0 && node_add_module(&b, &probe_clash_proto_module) < 0;
     struct node *ab[2] = {&a, &b};
     struct pair p = {&a, &b};
     node_link(&a, &b, &b.id);
@@ -247,8 +253,8 @@ int main(void)
     bool probed = ps_s && run_until(ab, 2, reply_done, NULL, 20000) && contains(replies, "probe answered");
     const struct ctl_cmd *pc = node_find_cmd(&b, "probe");
     ktap_ok(probed && contains(c->info.protocols, PROTO_PROBE) && !contains(cb->info.protocols, PROTO_PROBE) && ps &&
-                ps->up == 1 && ps->down == 0 && b.nmods == 2 && pc && pc->run && !node_find_cmd(&a, "probe"),
-            "module_protocol_listed_served_and_peer_up_once");
+                ps->up == 1 && ps->down == 0 && b.nmods == 2 && pc && pc->run && !node_find_cmd(&a, "probe") && clash_refused,
+            "module_protocol_listed_served_peer_up_once_clashes_refused");
     ktap_metric("noise_handshake_initiator_cycles", (unsigned long)a.hs_cycles_initiator, "cycles");
     ktap_metric("noise_handshake_responder_cycles", (unsigned long)b.hs_cycles_responder, "cycles");
 

@@ -11,6 +11,19 @@ int node_add_module(struct node *n, const struct node_module *m)
         np++;
     if (n->nmods >= NODE_MAX_MODULES || n->nprotos + np > NODE_MAX_PROTOS)
         return -1;
+    /* A command or protocol another module already has would be hidden by
+     * it: refuse the module, so the clash shows at start, not as a wrong answer. */
+    for (const struct ctl_cmd *c = m->cmds; c && c->name; c++)
+        if (node_find_cmd(n, c->name)) {
+            plat_log("p2pd: module %s: command %s is taken", m->name, c->name);
+            return -1;
+        }
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < n->nprotos; j++)
+            if (strcmp(n->protos[j]->id, m->protos[i]->id) == 0) {
+                plat_log("p2pd: module %s: protocol %s is taken", m->name, m->protos[i]->id);
+                return -1;
+            }
     void *state = NULL;
     if (m->state_size && !(state = calloc(1, m->state_size)))
         return -1;

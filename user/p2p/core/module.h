@@ -52,8 +52,9 @@ struct node_module {
 #define NODE_MAX_MODULES 16
 #define NODE_MAX_PROTOS 32
 
-/* Adds m to n (before the loop starts); -1 when the table is full or m's
- * state cannot be allocated. Adding a module twice is a no-op. */
+/* Adds m to n (before the loop starts); -1 when the table is full, m's
+ * state cannot be allocated, or one of m's commands or protocols is another
+ * module's already. Adding a module twice is a no-op. */
 int node_add_module(struct node *n, const struct node_module *m);
 /* m's state on n (NULL when m was not added). */
 void *node_state(struct node *n, const struct node_module *m);
