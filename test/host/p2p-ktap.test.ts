@@ -77,7 +77,7 @@ describe('p2p KTAP programs (host build)', () => {
   })
 
   it('p2p_kadtest: the DHT codec, k-buckets, /kos/ validator and selector, bounded stores, 22 results', () => {
-    const sources = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+    const sources = p2pHostSources(repoRoot)
     const {suite, errors, status} = runProgram('p2p_kadtest', sources)
     expect(errors).toEqual([])
     expect(suite.plan).toBe(22)
