@@ -13,7 +13,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {addgenBytes, filesCounters, heliaTapFiles, importerCid, sha256Hex} from '../../src/netlab/helia.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -81,7 +81,7 @@ async function swarm(size: number, seed: number, providerArgs: string[][], gette
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-files-'))
-  const common = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+  const common = p2pHostSources(repoRoot)
   const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
   p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
   p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})

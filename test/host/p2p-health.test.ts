@@ -11,7 +11,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {parseHealthLines} from '../../src/report/overlay.js'
 import {parseHealthTable} from '../../src/netlab/p2plan.js'
 
@@ -53,7 +53,7 @@ async function eventually(what: string, ok: () => boolean, ms = 15000): Promise<
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-health-'))
-  const lib = ['crypto', 'core', 'host'].flatMap((d) => cFiles(repoRoot, `user/p2p/${d}`))
+  const lib = p2pHostSources(repoRoot)
   const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
   const build = (name: string) => hostBuild(repoRoot, {sources: [...lib, `user/p2p/cmd/${name}.c`], out: path.join(tmp, name), extraFlags: flags})
   bin = {p2pd: build('p2pd'), p2p: build('p2p')}

@@ -15,7 +15,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, cFiles, hostBuild} from '../../src/builder/hostcc.js'
+import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {KAD_TEST_PROTOCOL, kadInterop, parseKadstats} from '../../src/netlab/kad.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -62,7 +62,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-kad-'))
-  const common = [...cFiles(repoRoot, 'user/p2p/crypto'), ...cFiles(repoRoot, 'user/p2p/core'), ...cFiles(repoRoot, 'user/p2p/host')]
+  const common = p2pHostSources(repoRoot)
   const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
   p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
   p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
