@@ -117,9 +117,9 @@ const pairs = (gs: LanGuest[]): [LanGuest, LanGuest][] => gs.flatMap((a) => gs.f
 
 async function mesh(c: Ctx): Promise<void> {
   const t0 = Date.now()
-  const todo = c.guests.flatMap((a, i) => c.guests.slice(i + 1).map((b): [LanGuest, LanGuest] => [a, b]))
+  const dialPairs = c.guests.flatMap((a, i) => c.guests.slice(i + 1).map((b): [LanGuest, LanGuest] => [a, b]))
   let ok = 0
-  await pool(todo, 4, async ([a, b]) => {
+  await pool(dialPairs, 4, async ([a, b]) => {
     const r = await cli(c, a, ['dial', `/ip4/${b.ip}/tcp/${b.port}/p2p/${b.id}`])
     if (r.status === 0 && r.lines.at(-1) === `ok connected ${b.id} agent=kos/0.1.0`) ok++
     else c.fail(`guest ${a.guest} dial guest ${b.guest}: ${r.lines.join(' | ')}`)
@@ -132,8 +132,8 @@ async function mesh(c: Ctx): Promise<void> {
     listed[g.guest] = seen.length
     if (seen.length !== others.length) c.fail(`guest ${g.guest} lists ${seen.length}/${others.length} peers: ${r.lines.join(' | ')}`)
   }
-  c.findings.mesh = {dials: todo.length, connected: ok, listed, ms: Date.now() - t0}
-  c.details.push(`mesh: ${ok}/${todo.length} dials, every guest lists ${Object.values(listed).join(',')} peers`)
+  c.findings.mesh = {dials: dialPairs.length, connected: ok, listed, ms: Date.now() - t0}
+  c.details.push(`mesh: ${ok}/${dialPairs.length} dials, every guest lists ${Object.values(listed).join(',')} peers`)
 }
 
 /** Every guest's `p2p peers` names every other guest at its LAN address (how they got connected is the step's business). */
