@@ -688,7 +688,9 @@ static void queue_fin(struct tcp_conn *c)
         return;
     c->fin_queued = true;
     c->fin_seq = data_end(c);
-    if (c->state == TCP_ESTABLISHED || c->state == TCP_SYN_RCVD)
+    /* In SYN_RCVD the FIN waits for the ACK of our SYN (RFC 9293 3.10.4:
+     * queued until ESTABLISHED), which then goes straight to FIN_WAIT_1. */
+    if (c->state == TCP_ESTABLISHED)
         set_state(c, TCP_FIN_WAIT_1);
     else if (c->state == TCP_CLOSE_WAIT)
         set_state(c, TCP_LAST_ACK);
@@ -701,7 +703,7 @@ int tcp_shutdown(struct tcp_conn *c, bool rd, bool wr)
         return -ENOTCONN;
     if (rd)
         c->rd_shut = true;
-    if (wr && (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT))
+    if (wr && (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT || c->state == TCP_SYN_RCVD))
         queue_fin(c);
     net_wake_waiters();
     return 0;
@@ -1439,6 +1441,8 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
         c->snd_wl2 = s->ack;
         end_rtt(c);
         become_established(c);
+        if (c->fin_queued)
+            set_state(c, TCP_FIN_WAIT_1);   /* closed while in SYN_RCVD */
         struct tcp_conn *l = c->parent;
         if (l) {
             l->n_embryonic--;

@@ -356,6 +356,30 @@ static void t_simultaneous_open(void)
     CHECK(transfer(a, b, 10000, true, 10000));
 }
 
+static void t_simultaneous_open_then_close(void)
+{
+    /* Both ends in SYN_RCVD; one shuts down writing before its SYN is
+     * acknowledged: the FIN waits for that ACK and then goes out (FIN_WAIT_1),
+     * and the other end reads end of stream. */
+    struct tcp_conn *a = tcp_open(), *b = tcp_open();
+    CHECK(tcp_bind(a, A_IP, 5001) == 0 && tcp_bind(b, B_IP, 6001) == 0);
+    faults.delay_ms = 5;
+    CHECK(tcp_connect(a, A_IP, B_IP, 6001) == 0);
+    CHECK(tcp_connect(b, B_IP, A_IP, 5001) == 0);
+    run_ms(7);
+    CHECK(a->state == TCP_SYN_RCVD && b->state == TCP_SYN_RCVD);
+    CHECK(tcp_shutdown(a, false, true) == 0);
+    CHECK(a->state == TCP_SYN_RCVD);
+    run_ms(100);
+    CHECK(a->state == TCP_FIN_WAIT_2 && b->state == TCP_CLOSE_WAIT);
+    uint8_t buf[8];
+    CHECK(tcp_recv(b, buf, sizeof buf) == 0);
+    tcp_close(b);
+    run_ms(100);
+    CHECK(a->state == TCP_TIME_WAIT);
+    CHECK(tcp_recv(a, buf, sizeof buf) == 0);
+}
+
 static void t_simultaneous_close(void)
 {
     struct tcp_conn *a, *b;
@@ -664,7 +688,7 @@ static void t_pools_return(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("KTAP version 1\n1..19\n");
+    printf("KTAP version 1\n1..20\n");
     run("siphash_vectors", t_siphash_vectors);
     run("handshake_options", t_handshake_options);
     run("bulk_clean_4mib_each_way", t_bulk_clean);
@@ -672,6 +696,7 @@ int main(void)
     run("half_close", t_half_close);
     run("half_close_data_kept", t_half_close_data_kept);
     run("simultaneous_open", t_simultaneous_open);
+    run("simultaneous_open_then_close", t_simultaneous_open_then_close);
     run("simultaneous_close", t_simultaneous_close);
     run("refused", t_refused);
     run("blackhole_backoff", t_blackhole_backoff);
