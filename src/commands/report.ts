@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 
 import {BenchFileError} from '../bench/file.js'
 import {CoverageFileError} from '../report/coverage.js'
-import {reportFreshness} from '../report/progress/freshness.js'
+import {COMMITTED_REPORT, REPORT_INPUTS, reportFreshness} from '../report/progress/freshness.js'
 import {generateProgress} from '../report/progress/index.js'
 import {REPORT_LANGS} from '../report/progress/markdown.js'
 import {ResultsFileError} from '../report/results.js'
@@ -12,7 +12,6 @@ import {VitestFileError} from '../report/vitest.js'
 import type {CaseDef} from '../suites/types.js'
 import {warn} from '../util/log.js'
 import {EXIT_BAD_INPUT, EXIT_FAILED} from '../util/errors.js'
-import {shortCommit} from '../util/git.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Report extends Command {
@@ -33,7 +32,7 @@ export default class Report extends Command {
     coverage: Flags.string({description: 'coverage.json of `kos test --coverage` (default build/reports/coverage/coverage.json when present); without one, no component with kernel code is done'}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
-    check: Flags.boolean({description: 'write nothing; exit 1 when the committed docs/PROGRESS.md is older than the last change to test-suites/ or the component list', default: false}),
+    check: Flags.boolean({description: 'write nothing; exit 1 when docs/progress.json was generated from other versions of the files that define its rows (test-suites/*.ts, the component list, the syscall list, the report model: a digest it records, no git history needed)', default: false}),
     lang: Flags.string({description: 'write only this language\'s Markdown (es: Spanish, the original report\'s language, docs/PROGRESS.es.md); default every language from one model, so docs/PROGRESS.md, docs/PROGRESS.es.md and docs/progress.json agree', options: [...REPORT_LANGS]}),
   }
 
@@ -45,7 +44,7 @@ export default class Report extends Command {
         process.stderr.write(`kos report: ${f.problem}\n`)
         return this.exit(EXIT_FAILED)
       }
-      this.log(`docs/PROGRESS.md describes ${shortCommit(f.reportCommit!)}, at or after ${shortCommit(f.lastChange!)}, the last change to what it reports on`)
+      this.log(`${COMMITTED_REPORT} was generated from the tree's ${REPORT_INPUTS.join(', ')} (sha256 ${f.current.slice(0, 16)})`)
       return
     }
     // Paths given on the command line are relative to the current directory; defaults to the repository root.

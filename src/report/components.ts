@@ -19,6 +19,12 @@ export interface ComponentDef {
    * beside the status, never part of it: a row is done only when QEMU cases say so.
    */
   unitTests?: string[]
+  /**
+   * QEMU case ids the component's issue names as what proves it: the component is
+   * done only when every one is in the matrix and passed in the run reported on;
+   * one missing, not run, skipped or failing makes it partial, and the report says which.
+   */
+  requires?: string[]
 }
 
 /** The portable network stack built for the host with sanitizers (tools/net). */
@@ -102,20 +108,20 @@ export const COMPONENTS: ComponentDef[] = [
   // Items of the original hand-written report that kos has not built yet (or only
   // in part): a row each, so the report shows them missing instead of leaving them out.
   {id: 'p2p', name: 'P2P overlay (original: kernel/net/p2p.c, peers discovered and kept): mDNS discovery, health monitor with redial, many guests with churn', phase: 4,
-    paths: ['user/p2p/core/mdns*', 'user/p2p/core/health*', 'src/netlab/p2plan*']},
+    paths: ['user/p2p/core/mdns*', 'user/p2p/core/health*', 'src/netlab/p2plan*'], requires: ['p2p_lan8_churn', 'p2p_lan8_dht']},
   {id: 'dht', name: 'Kademlia DHT (original long term: "P2P Overlay: DHT o similar"): kad-dht messages, k-buckets, /kos/ records, providers, lookups',
-    phase: 4, paths: ['user/p2p/core/kad*', 'src/netlab/kad*'], unitTests: ['test/host/p2p-kad.test.ts', 'test/host/p2p-ktap.test.ts']},
+    phase: 4, paths: ['user/p2p/core/kad*', 'src/netlab/kad*'], unitTests: ['test/host/p2p-kad.test.ts', 'test/host/p2p-ktap.test.ts'], requires: ['kad_js_tap', 'p2p_kadtest', 'p2p_lan8_dht']},
   {id: 'rpc', name: 'RPC call/response between nodes (original phase-3 metric): /kos/rpc/1.0.0, deadlines, errors, calls in flight; the p2p_* user API', phase: 4,
-    paths: ['user/p2p/core/rpc*', 'user/lib/p2p.*', 'user/p2p_lan_test.c'], unitTests: ['test/host/p2p-rpc.test.ts']},
+    paths: ['user/p2p/core/rpc*', 'user/lib/p2p.*', 'user/p2p_lan_test.c'], unitTests: ['test/host/p2p-rpc.test.ts'], requires: ['p2p_rpc_lan2', 'p2p_lan8_dht']},
   {id: 'remote-wasm', name: 'WebAssembly run on behalf of other nodes: /kos/wasm/1.0.0 under the receiver\'s fuel and page limits, the distributed primes job', phase: 4,
-    paths: ['user/p2p/core/wasmrun*', 'user/p2p/core/job*', 'user/p2p/kos/wasm_kos.c', 'tools/p2p/wasm_host.c'], unitTests: ['test/host/p2p-rpc.test.ts']},
+    paths: ['user/p2p/core/wasmrun*', 'user/p2p/core/job*', 'user/p2p/kos/wasm_kos.c', 'tools/p2p/wasm_host.c'], unitTests: ['test/host/p2p-rpc.test.ts'], requires: ['p2p_rpc_lan2', 'p2p_lan8_dht']},
   {id: 'file-sharing', name: 'P2P file sharing (original app: "P2P file sharing básico"): UnixFS CIDs as IPFS computes them, Bitswap 1.2.0 with Helia and among kos nodes', phase: 4,
     paths: ['user/p2p/core/files*', 'user/p2p/core/bitswap*', 'user/p2p/core/unixfs*', 'user/p2p/core/cid*', 'user/p2p/core/blockstore*', 'src/netlab/helia*'],
-    unitTests: ['test/host/p2p-unixfs.test.ts', 'test/host/p2p-files.test.ts']},
+    unitTests: ['test/host/p2p-unixfs.test.ts', 'test/host/p2p-files.test.ts'], requires: ['files_helia_tap', 'p2p_lan8_churn']},
   {id: 'echo-service', name: 'Distributed echo server (original app): /kos/echo/1.0.0 between libp2p nodes', phase: 4, paths: ['user/p2p/core/proto*'],
     unitTests: ['test/host/p2p-libp2p.test.ts']},
   {id: 'health-monitor', name: 'Network health monitor (original app): every peer pinged, RTT, loss, suspect/down, the overlay drawn per case', phase: 4,
-    paths: ['user/p2p/core/health*', 'src/report/overlay*', 'src/netlab/p2plan*'], unitTests: ['test/host/p2p-health.test.ts', 'test/unit/overlay.test.ts']},
+    paths: ['user/p2p/core/health*', 'src/report/overlay*', 'src/netlab/p2plan*'], unitTests: ['test/host/p2p-health.test.ts', 'test/unit/overlay.test.ts'], requires: ['p2p_lan8_churn']},
 ]
 
 

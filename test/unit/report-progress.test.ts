@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/bench/file.js'
 import {readCoverage} from '../../src/report/coverage.js'
-import {ORIGINAL_SYSCALLS, resolveComponentId} from '../../src/report/components.js'
+import {COMPONENTS, ORIGINAL_SYSCALLS, resolveComponentId} from '../../src/report/components.js'
 import {gitInfo} from '../../src/util/git.js'
 import {generateProgress} from '../../src/report/progress/index.js'
 import {phaseBar, progressMarkdown} from '../../src/report/progress/markdown.js'
@@ -486,5 +486,66 @@ describe('the original report in the generated one', () => {
     // Same rows as the English report: only the words differ.
     const rows = (md: string) => md.split('\n').filter((l) => l.startsWith('|')).length
     expect(rows(es)).toBe(rows(progressMarkdown(r)))
+  })
+})
+
+describe('required cases (ComponentDef.requires)', () => {
+  const def = (id: string): CaseDef => ({id, phase: 4, title: id, components: [], syscalls: [], profile: 'base', append: '', timeoutSec: 60})
+  const overlay = {id: 'overlay', name: 'Overlay', phase: 4, paths: ['user/lib/**'], requires: ['lan_churn', 'lan_dht', 'lan_rpc', 'lan_skip', 'lan_later']}
+  const cases = [makeCase('lan_churn', 4, 'pass', ['overlay']), makeCase('lan_rpc', 4, 'fail', []), makeCase('lan_skip', 4, 'skip', [])]
+  const defined = ['lan_churn', 'lan_rpc', 'lan_skip', 'lan_later'].map(def)
+  const r = buildProgress(input({results: [{path: 'lan.json', results: run('2026-03-01T00:00:00Z', cases)}], components: [overlay], defined}))
+  const row = r.components[0]
+
+  it('keeps a component whose own cases passed partial while a required case is missing, not run, skipped or failing', () => {
+    expect(row).toMatchObject({id: 'overlay', status: 'partial', passing: ['lan_churn'], failing: [], requires: overlay.requires})
+    expect(row.requiredUnmet).toEqual([
+      {case: 'lan_dht', status: 'not in matrix'},
+      {case: 'lan_rpc', status: 'fail'},
+      {case: 'lan_skip', status: 'skip'},
+      {case: 'lan_later', status: 'not run'},
+    ])
+    expect(r.debt.componentsPartial).toEqual(['overlay'])
+    expect(r.debt.requiredCasesUnmet).toEqual([{component: 'overlay', cases: row.requiredUnmet}])
+    expect(r.phases.find((p) => p.phase === 4)).toMatchObject({components: 1, componentsDone: 0, completionPct: 0})
+  })
+
+  it('says which cases it waits for and why, in English and in Spanish', () => {
+    const en = progressMarkdown(r)
+    expect(en).toContain('| Overlay (`overlay`) | 4 | **partial** (waits for its required cases: `lan_dht` not in the matrix, `lan_rpc` fail, `lan_skip` skip, `lan_later` not run) | 1/1: lan_churn |  |  | 3 | `user/lib/**` |')
+    expect(en).toContain('- Required cases that have not passed (1): `overlay`: `lan_dht` not in the matrix, `lan_rpc` fail, `lan_skip` skip, `lan_later` not run')
+    const es = progressMarkdown(r, 'es')
+    expect(es).toContain('| Overlay (`overlay`) | 4 | **parcial** (espera a sus casos requeridos: `lan_dht` no está en la matriz, `lan_rpc` falla, `lan_skip` omitido, `lan_later` no ejecutado) |')
+    expect(es).toContain('- Casos requeridos que no han pasado (1): `overlay`: `lan_dht` no está en la matriz,')
+  })
+
+  it('is done, and its phase complete, once every required case is in the matrix and passed', () => {
+    const all = overlay.requires.map((id) => makeCase(id, 4, 'pass', id === 'lan_churn' ? ['overlay'] : []))
+    const ok = buildProgress(input({results: [{path: 'lan.json', results: run('2026-03-02T00:00:00Z', all)}], components: [overlay], defined: overlay.requires.map(def)}))
+    expect(ok.components[0]).toMatchObject({status: 'done', requiredUnmet: []})
+    expect(ok.debt.requiredCasesUnmet).toEqual([])
+    expect(ok.phases.find((p) => p.phase === 4)).toMatchObject({cases: 5, pass: 5, components: 1, componentsDone: 1, completionPct: 100})
+    expect(progressMarkdown(ok)).toContain('| Overlay (`overlay`) | 4 | done | 1/1: lan_churn |')
+  })
+
+  it('without case definitions the matrix is what ran; a required case never makes a failing or untested component better', () => {
+    const loose = buildProgress(input({results: [{path: 'lan.json', results: run('2026-03-01T00:00:00Z', cases)}], components: [overlay]}))
+    expect(loose.components[0].requiredUnmet.map((u) => u.status)).toEqual(['not in matrix', 'fail', 'skip', 'not in matrix'])
+    const failing = buildProgress(input({results: [{path: 'lan.json', results: run('2026-03-01T00:00:00Z', [makeCase('lan_churn', 4, 'fail', ['overlay'])])}], components: [overlay]}))
+    expect(failing.components[0].status).toBe('failing')
+    const none = buildProgress(input({results: [], components: [overlay]}))
+    expect(none.components[0]).toMatchObject({status: 'untested', requiredUnmet: overlay.requires.map((id) => ({case: id, status: 'not in matrix'}))})
+  })
+
+  it('names, for the decentralized layer, the cases its issues say prove it', () => {
+    const req = Object.fromEntries(COMPONENTS.filter((c) => c.requires).map((c) => [c.id, c.requires]))
+    expect(req).toEqual({
+      p2p: ['p2p_lan8_churn', 'p2p_lan8_dht'],
+      dht: ['kad_js_tap', 'p2p_kadtest', 'p2p_lan8_dht'],
+      rpc: ['p2p_rpc_lan2', 'p2p_lan8_dht'],
+      'remote-wasm': ['p2p_rpc_lan2', 'p2p_lan8_dht'],
+      'file-sharing': ['files_helia_tap', 'p2p_lan8_churn'],
+      'health-monitor': ['p2p_lan8_churn'],
+    })
   })
 })

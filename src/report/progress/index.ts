@@ -9,6 +9,7 @@ import {type GitInfo, gitInfo} from '../../util/git.js'
 import {DEFAULT_COVERAGE_PATH, readCoverage} from '../coverage.js'
 import {DEFAULT_REPORT_DIR, readResults} from '../results.js'
 import {DEFAULT_VITEST_PATH, readVitest} from '../vitest.js'
+import {reportInputs} from './freshness.js'
 import {progressMarkdown, REPORT_LANGS, type ReportLang} from './markdown.js'
 import {buildProgress, type ProgressInput, type ProgressReport} from './model.js'
 
@@ -92,6 +93,7 @@ export function generateProgress(opts: GenerateOptions): Generated {
     now: opts.now ?? new Date().toISOString(),
     defined: opts.defined,
     coverage,
+    inputs: reportInputs(opts.root),
   })
   for (const u of report.debt.unknownReferences) warnings.push(`case ${u.case} names unknown ${u.kind} "${u.name}"`)
 

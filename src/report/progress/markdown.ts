@@ -7,7 +7,7 @@ import {DONE_LINE_PCT} from '../coverage.js'
 import {shortCommit} from '../../util/git.js'
 import {formatDuration, mdCell} from '../results.js'
 import {LANGUAGES} from '../tree.js'
-import type {PhaseRow, ProgressReport} from './model.js'
+import type {PhaseRow, ProgressReport, RequiredCase} from './model.js'
 import {SYSCALL_HEADER} from './syscalls.js'
 
 export const REPORT_LANGS = ['en', 'es'] as const
@@ -33,6 +33,7 @@ interface Messages {
   noCoverage: string
   vitestLine: (path: string, n: number, when: string) => string
   syscallList: (found: boolean) => string
+  inputsLine: (patterns: string, digest: string) => string
   casesPassing: (pass: number, cases: number) => string
   casesDetail: (t: ProgressReport['totals']) => string
   doneCounts: (c: number, cn: number, s: number, sn: number) => string
@@ -53,6 +54,8 @@ interface Messages {
   skipped: string
   hostPassing: (p: number, n: number) => string
   componentNote: (donePct: number) => string
+  /** Status-cell text of a component whose required cases have not all passed. */
+  waitsFor: (cases: string) => string
   syscallCols: string[]
   notImplemented: string
   undefinedNumber: string
@@ -82,6 +85,7 @@ interface Messages {
     componentsMissing: string
     componentsPartial: string
     componentsUnmeasured: string
+    requiredCases: string
     declarations: string
     syscallsFailing: string
     syscallsPartial: string
@@ -109,6 +113,7 @@ const EN: Messages = {
   noCoverage: '- No coverage run (`kos test --coverage --all`): no component with kernel code can be done.',
   vitestLine: (p, n, when) => `- \`${p}\`: ${n} unit and integration tests (vitest)${when ? `, run ${when}` : ''}`,
   syscallList: (found) => `- \`${SYSCALL_HEADER}\` (the syscall list): ${found ? 'read' : 'absent'}`,
+  inputsLine: (p, d) => `- What defines the rows (${p}): sha256 \`${d}\`; \`kos report --check\` fails once they change`,
   casesPassing: (p, n) => `**${p} of ${n} cases passing**`,
   casesDetail: (t) => ` (fail ${t.fail}, timeout ${t.timeout}, crash ${t.crash}, error ${t.error}, skipped ${t.skip}, not run ${t.notRun}).`,
   doneCounts: (c, cn, s, sn) => `Components done: ${c} of ${cn}. Syscalls done: ${s} of ${sn}.`,
@@ -128,7 +133,8 @@ const EN: Messages = {
   componentCols: ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Kernel lines run', 'Host tests (vitest)', 'Lines', 'Paths'],
   skipped: 'skipped',
   hostPassing: (p, n) => `${p}/${n} passing`,
-  componentNote: (pct) => `Status comes from QEMU cases and from what they measurably ran. done: every covering case that ran passed and, for a component with kernel code, the coverage run (\`kos test --coverage\`) executed at least ${pct} % of its kernel lines. partial: its cases passed but ran less than that. untested: no covering case ran, or they ran none of its kernel lines. unmeasured: its cases passed but no coverage run measured them. failing: a covering case failed. missing: no implementation files at the paths (a component of the original report nobody has started has no paths). Kernel lines run: lines of its kernel files executed in the coverage run over all cases; components without kernel code (user space, the toolchain) are not instrumented and keep the status their cases give. Host tests run the same code outside the kernel (vitest) and are shown for information.`,
+  componentNote: (pct) => `Status comes from QEMU cases and from what they measurably ran. done: every covering case that ran passed and, for a component with kernel code, the coverage run (\`kos test --coverage\`) executed at least ${pct} % of its kernel lines. partial: its cases passed but ran less than that. untested: no covering case ran, or they ran none of its kernel lines. unmeasured: its cases passed but no coverage run measured them. failing: a covering case failed. missing: no implementation files at the paths (a component of the original report nobody has started has no paths). Kernel lines run: lines of its kernel files executed in the coverage run over all cases; components without kernel code (user space, the toolchain) are not instrumented and keep the status their cases give. A component whose issue names the QEMU cases that prove it (its required cases) is partial until every one of them is in the matrix and passed; the Status column says which it waits for and why. Host tests run the same code outside the kernel (vitest) and are shown for information.`,
+  waitsFor: (cases) => `waits for its required cases: ${cases}`,
   syscallCols: ['# (original)', 'Name', 'Meaning (original report)', '# (kos)', 'Handler', 'Status', 'Covering cases'],
   notImplemented: '**not implemented** (-ENOSYS)',
   undefinedNumber: 'undefined',
@@ -156,8 +162,9 @@ const EN: Messages = {
     componentsFailing: 'Components failing',
     componentsUntested: 'Components without a test that ran',
     componentsMissing: 'Components missing',
-    componentsPartial: 'Components whose cases ran too little of their kernel code',
+    componentsPartial: 'Components partial (their cases ran too little of their kernel code, or a required case has not passed)',
     componentsUnmeasured: 'Components whose cases passed without a coverage run',
+    requiredCases: 'Required cases that have not passed',
     declarations: 'Cases that declare a component but ran none of its kernel code',
     syscallsFailing: 'Syscalls failing',
     syscallsPartial: 'Syscalls partial (their original meaning needs a component not done)',
@@ -166,7 +173,7 @@ const EN: Messages = {
     unknown: (k) => `Cases naming unknown ${k} ids`,
     nothing: 'Nothing outstanding: every component and syscall is done.',
   },
-  status: {},
+  status: {'not in matrix': 'not in the matrix'},
 }
 
 const ES: Messages = {
@@ -186,6 +193,7 @@ const ES: Messages = {
   noCoverage: '- Sin ejecución de cobertura (`kos test --coverage --all`): ningún componente con código del kernel puede estar hecho.',
   vitestLine: (p, n, when) => `- \`${p}\`: ${n} pruebas unitarias y de integración (vitest)${when ? `, ejecutadas el ${when}` : ''}`,
   syscallList: (found) => `- \`${SYSCALL_HEADER}\` (la lista de llamadas al sistema): ${found ? 'leída' : 'ausente'}`,
+  inputsLine: (p, d) => `- Lo que define las filas (${p}): sha256 \`${d}\`; \`kos report --check\` falla en cuanto cambia`,
   casesPassing: (p, n) => `**${p} de ${n} casos pasan**`,
   casesDetail: (t) => ` (fallan ${t.fail}, tiempo agotado ${t.timeout}, caídas ${t.crash}, errores ${t.error}, omitidos ${t.skip}, no ejecutados ${t.notRun}).`,
   doneCounts: (c, cn, s, sn) => `Componentes hechos: ${c} de ${cn}. Llamadas al sistema hechas: ${s} de ${sn}.`,
@@ -205,7 +213,8 @@ const ES: Messages = {
   componentCols: ['Componente', 'Fase', 'Estado', 'Casos (pasan/ejecutados)', 'Líneas del kernel ejecutadas', 'Pruebas en el host (vitest)', 'Líneas', 'Rutas'],
   skipped: 'omitido',
   hostPassing: (p, n) => `${p}/${n} pasan`,
-  componentNote: (pct) => `El estado viene de casos en QEMU y de lo que se midió que ejecutaron. hecho: todos los casos que lo cubren y se ejecutaron pasaron y, para un componente con código del kernel, la ejecución de cobertura (\`kos test --coverage\`) ejecutó al menos el ${pct} % de sus líneas del kernel. parcial: sus casos pasaron pero ejecutaron menos. sin probar: no se ejecutó ningún caso que lo cubra, o no ejecutaron ninguna de sus líneas del kernel. sin medir: sus casos pasaron pero ninguna ejecución de cobertura los midió. fallando: un caso que lo cubre falló. falta: no hay archivos de implementación en sus rutas (un componente del informe original que nadie ha empezado no tiene rutas). Líneas del kernel ejecutadas: líneas de sus archivos del kernel ejecutadas en la cobertura de todos los casos; los componentes sin código del kernel (espacio de usuario, las herramientas) no se instrumentan y conservan el estado que les dan sus casos. Las pruebas en el host ejecutan el mismo código fuera del kernel (vitest) y se muestran a título informativo.`,
+  componentNote: (pct) => `El estado viene de casos en QEMU y de lo que se midió que ejecutaron. hecho: todos los casos que lo cubren y se ejecutaron pasaron y, para un componente con código del kernel, la ejecución de cobertura (\`kos test --coverage\`) ejecutó al menos el ${pct} % de sus líneas del kernel. parcial: sus casos pasaron pero ejecutaron menos. sin probar: no se ejecutó ningún caso que lo cubra, o no ejecutaron ninguna de sus líneas del kernel. sin medir: sus casos pasaron pero ninguna ejecución de cobertura los midió. fallando: un caso que lo cubre falló. falta: no hay archivos de implementación en sus rutas (un componente del informe original que nadie ha empezado no tiene rutas). Líneas del kernel ejecutadas: líneas de sus archivos del kernel ejecutadas en la cobertura de todos los casos; los componentes sin código del kernel (espacio de usuario, las herramientas) no se instrumentan y conservan el estado que les dan sus casos. Un componente cuya issue nombra los casos en QEMU que lo prueban (sus casos requeridos) es parcial hasta que todos ellos estén en la matriz y pasen; la columna Estado dice a cuáles espera y por qué. Las pruebas en el host ejecutan el mismo código fuera del kernel (vitest) y se muestran a título informativo.`,
+  waitsFor: (cases) => `espera a sus casos requeridos: ${cases}`,
   syscallCols: ['# (original)', 'Nombre', 'Significado (informe original)', '# (kos)', 'Manejador', 'Estado', 'Casos que la cubren'],
   notImplemented: '**no implementada** (-ENOSYS)',
   undefinedNumber: 'sin definir',
@@ -233,8 +242,9 @@ const ES: Messages = {
     componentsFailing: 'Componentes fallando',
     componentsUntested: 'Componentes sin una prueba que se ejecutara',
     componentsMissing: 'Componentes que faltan',
-    componentsPartial: 'Componentes cuyos casos ejecutaron muy poco de su código del kernel',
+    componentsPartial: 'Componentes parciales (sus casos ejecutaron muy poco de su código del kernel, o un caso requerido no ha pasado)',
     componentsUnmeasured: 'Componentes cuyos casos pasaron sin una ejecución de cobertura',
+    requiredCases: 'Casos requeridos que no han pasado',
     declarations: 'Casos que declaran un componente pero no ejecutaron nada de su código del kernel',
     syscallsFailing: 'Llamadas al sistema fallando',
     syscallsPartial: 'Llamadas al sistema parciales (su significado original necesita un componente no hecho)',
@@ -246,6 +256,7 @@ const ES: Messages = {
   status: {
     done: 'hecho', failing: 'fallando', untested: 'sin probar', missing: 'falta', partial: 'parcial', unmeasured: 'sin medir', 'not implemented': 'no implementada',
     pass: 'pasa', fail: 'falla', skip: 'omitido', timeout: 'tiempo agotado', crash: 'caída', error: 'error', 'not run': 'no ejecutado',
+    'not in matrix': 'no está en la matriz',
   },
 }
 
@@ -313,6 +324,7 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   const phaseName = (p: PhaseRow) => m.phaseNames?.[p.phase] ?? p.name
   const st = (s: string) => m.status[s] ?? s
   const statusOf = (s: string) => (s === 'done' || s === 'pass' ? st(s) : `**${st(s)}**`)
+  const requiredList = (cs: readonly RequiredCase[]) => cs.map((x) => `\`${mdCell(x.case)}\` ${st(x.status)}`).join(', ')
   const out: string[] = []
   const commit = r.generated.commit ? `\`${shortCommit(r.generated.commit)}\`${r.generated.dirty ? m.dirty : ''}` : m.noCommit
   out.push(`# ${m.title}`, '')
@@ -330,7 +342,10 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   const cv = r.sources.coverage
   out.push(cv ? m.coverageLine(mdCell(cv.path), cv.cases, cv.date, cv.linePct === null ? '0 %' : `${cv.linePct} %`, cv.commit ? shortCommit(cv.commit) : '') : m.noCoverage)
   if (r.sources.vitest) out.push(m.vitestLine(mdCell(r.sources.vitest.path), r.metrics.vitest?.total ?? 0, r.metrics.vitest?.date ?? ''))
-  out.push(m.syscallList(r.sources.syscallList), '')
+  out.push(m.syscallList(r.sources.syscallList))
+  const inputs = r.generated.inputs
+  if (inputs) out.push(m.inputsLine(inputs.patterns.map((p) => `\`${p}\``).join(', '), inputs.digest.slice(0, 16)))
+  out.push('')
 
   out.push(`## ${m.h.summary}`, '')
   const t = r.totals
@@ -370,7 +385,9 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
         const ran = c.passing.length + c.failing.length
         const named = c.cases.map((id) => (c.skipped.includes(id) ? `${id} (${m.skipped})` : id))
         const cases = c.cases.length ? `${c.passing.length}/${ran}: ${list(named, 6)}` : ''
-        const status = statusOf(c.status) + (c.note ? ` (${mdCell(c.note)})` : '')
+        const waits = (c.requiredUnmet ?? []).length ? m.waitsFor(requiredList(c.requiredUnmet)) : ''
+        const notes = [c.note ? mdCell(c.note) : '', waits].filter(Boolean)
+        const status = statusOf(c.status) + (notes.length ? ` (${notes.join('; ')})` : '')
         const host = c.unitTests ? m.hostPassing(c.unitTests.passed, c.unitTests.passed + c.unitTests.failed) : ''
         const run = c.measured ? `${c.measured.pct} % (${c.measured.covered}/${c.measured.lines})` : ''
         return [`${mdCell(c.name)} (\`${c.id}\`)`, String(c.phase), status, cases, run, host, String(c.lines), c.paths.map((p) => `\`${mdCell(p)}\``).join(' ')]
@@ -453,6 +470,8 @@ export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): st
   item(m.debt.componentsMissing, d.componentsMissing)
   item(m.debt.componentsPartial, d.componentsPartial ?? [])
   item(m.debt.componentsUnmeasured, d.componentsUnmeasured ?? [])
+  const unmet = d.requiredCasesUnmet ?? []
+  item(m.debt.requiredCases, unmet.map((u) => u.component), unmet.map((u) => `\`${u.component}\`: ${requiredList(u.cases)}`).join('; '))
   const contradicted = d.declarationsContradicted ?? []
   item(m.debt.declarations, contradicted.map((w) => w.case), contradicted.map((w) => `\`${mdCell(w.case)}\` -> \`${mdCell(w.component)}\``).join(', '))
   item(m.debt.syscallsFailing, d.syscallsFailing)

@@ -11,6 +11,7 @@ import {COMPONENTS, type ComponentDef, ORIGINAL_SYSCALLS, resolveComponentId} fr
 import {phaseName} from '../results.js'
 import {filesMatching, globToRegExp, type Language, LANGUAGES, languageOf, LineCounter, listFiles} from '../tree.js'
 import type {VitestSummary} from '../vitest.js'
+import type {InputDigest} from './freshness.js'
 import {readSyscalls, type SyscallSource} from './syscalls.js'
 
 export const PLANNED_PHASES = [1, 2, 3, 4]
@@ -22,6 +23,11 @@ export type CoverageStatus = 'done' | 'failing' | 'untested'
  * executed (a component with kernel code is done only when one did).
  */
 export type ComponentStatus = CoverageStatus | 'missing' | 'partial' | 'unmeasured'
+/** A required case (ComponentDef.requires) that has not passed: its status in the run, not run (defined, no result) or not in the matrix at all. */
+export interface RequiredCase {
+  case: string
+  status: CaseStatus | 'not run' | 'not in matrix'
+}
 /** partial: its cases pass, but what the original report meant by it needs a component that is not done (TCP). */
 export type SyscallStatus = CoverageStatus | 'partial' | 'not implemented'
 
@@ -65,6 +71,10 @@ export interface ComponentRow extends Coverage {
   measured: {lines: number; covered: number; pct: number} | null
   /** Host-side vitest results for the component's unitTests files (informative; not part of the status). */
   unitTests: {files: string[]; passed: number; failed: number} | null
+  /** The cases its issue names as what proves it (ComponentDef.requires). */
+  requires: string[]
+  /** Those of them that have not passed; any makes a done component partial. */
+  requiredUnmet: RequiredCase[]
 }
 
 export interface SyscallRow extends Coverage {
@@ -98,7 +108,8 @@ export interface LanguageLines {
 }
 
 export interface ProgressReport {
-  generated: {date: string; commit: string | null; dirty: boolean | null; by: string}
+  /** inputs: the digest of the files that define the rows (REPORT_INPUTS), which `kos report --check` compares with the tree's. */
+  generated: {date: string; commit: string | null; dirty: boolean | null; by: string; inputs?: InputDigest | null}
   sources: {
     /** sameCommit: whether the run tested the commit the report describes (null when unknown). */
     results: Array<{path: string; date: string; commit: string | null; cases: number; sameCommit: boolean | null}>
@@ -135,6 +146,8 @@ export interface ProgressReport {
     componentsFailing: string[]
     componentsPartial: string[]
     componentsUnmeasured: string[]
+    /** Components partial, or otherwise not done, with required cases that have not passed. */
+    requiredCasesUnmet: Array<{component: string; cases: RequiredCase[]}>
     /** A case declares a component whose instrumented code it never ran (from the coverage run). */
     declarationsContradicted: DeclarationWarning[]
     failingCases: Array<{id: string; status: CaseStatus; reason: string | null}>
@@ -161,6 +174,8 @@ export interface ProgressInput {
   syscalls?: SyscallSource
   /** A coverage run's report (build/reports/coverage/coverage.json). */
   coverage?: {path: string; report: CoverageReport} | null
+  /** Digest of the report's inputs (freshness.ts reportInputs), recorded in generated.inputs. */
+  inputs?: InputDigest | null
 }
 
 
@@ -243,6 +258,19 @@ function applyMeasurement(row: ComponentRow, measured: ComponentCoverage | undef
   }
 }
 
+/**
+ * The required cases of a component that have not passed. The matrix is the
+ * defined cases when given (test-suites/), else the cases that ran.
+ */
+export function unmetRequirements(requires: readonly string[], results: ReadonlyMap<string, CaseResult>, matrix: ReadonlySet<string>): RequiredCase[] {
+  return requires.flatMap((id): RequiredCase[] => {
+    if (!matrix.has(id)) return [{case: id, status: 'not in matrix'}]
+    const r = results.get(id)
+    if (!r) return [{case: id, status: 'not run'}]
+    return r.status === 'pass' ? [] : [{case: id, status: r.status}]
+  })
+}
+
 function normalizeSyscall(name: string): string {
   const up = name.trim().toUpperCase()
   return up.startsWith('SYS_') ? up : `SYS_${up}`
@@ -295,12 +323,15 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   }
   const files = listFiles(input.root)
   const counter = new LineCounter(input.root)
+  const resultById = new Map(cases.map((c) => [c.id, c]))
+  const matrix = new Set(input.defined ? input.defined.map((d) => d.id) : cases.map((c) => c.id))
   const measuredById = new Map((input.coverage ? componentCoverage(input.coverage.report.files, components) : []).map((m) => [m.id, m]))
   const componentRows: ComponentRow[] = components.map((def) => {
     const own = filesMatching(files, def.paths)
     const cov = coverageOf(casesByComponent.get(def.id) ?? [])
     const lines = own.reduce((n, f) => n + counter.lines(f), 0)
-    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), measured: null, unitTests: null}
+    const row: ComponentRow = {id: def.id, name: def.name, phase: def.phase, paths: def.paths, files: own, lines, ...cov, status: coverageStatus(cov), measured: null, unitTests: null,
+      requires: def.requires ?? [], requiredUnmet: unmetRequirements(def.requires ?? [], resultById, matrix)}
     const vt = input.vitest?.summary
     if (vt && def.unitTests?.length) {
       const res = def.unitTests.map(globToRegExp)
@@ -323,6 +354,8 @@ export function buildProgress(input: ProgressInput): ProgressReport {
     }
     if (row.status === 'missing' && cov.passing.length > 0) row.note += `; yet passing cases name it: ${cov.passing.join(', ')}`
     else applyMeasurement(row, measuredById.get(def.id), input.coverage !== null && input.coverage !== undefined)
+    // What its issue says proves it has not all passed: not done, whatever else passed.
+    if (row.status === 'done' && row.requiredUnmet.length > 0) row.status = 'partial'
     return row
   })
 
@@ -399,7 +432,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
   }
 
   return {
-    generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report'},
+    generated: {date: input.now, commit: input.git.commit, dirty: input.git.dirty, by: 'kos report', inputs: input.inputs ?? null},
     sources: {
       results: input.results.map((r) => ({
         path: r.path,
@@ -440,6 +473,7 @@ export function buildProgress(input: ProgressInput): ProgressReport {
       componentsFailing: componentRows.filter((c) => c.status === 'failing').map((c) => c.id),
       componentsPartial: componentRows.filter((c) => c.status === 'partial').map((c) => c.id),
       componentsUnmeasured: componentRows.filter((c) => c.status === 'unmeasured').map((c) => c.id),
+      requiredCasesUnmet: componentRows.filter((c) => c.requiredUnmet.length > 0).map((c) => ({component: c.id, cases: c.requiredUnmet})),
       declarationsContradicted: input.coverage?.report.warnings ?? [],
       failingCases: cases.filter((c) => isFailing(c.status)).map((c) => ({id: c.id, status: c.status, reason: c.reason ?? null})),
       failingVitest: input.vitest?.summary.failing ?? [],
