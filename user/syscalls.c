@@ -213,7 +213,20 @@ static void test_gates(void)
 }
 
 /* ktap_done() fails the run when this disagrees with the results printed. */
-#define NTESTS 87
+#define NTESTS 89
+
+static void test_libc_format(void)
+{
+    /* The user library's printf family: precision and * for strings and
+     * numbers (C11 7.21.6.1), and the return value when the buffer is short. */
+    char buf[64];
+    const char unterminated[3] = {'k', 'o', 's'};
+    int n = snprintf(buf, sizeof buf, "[%.*s|%.2s|%*d|%-*d|%.3d|%5.2x|%.0d|%04d]", 3, unterminated, "xyz", 5, 42, -4, 7,
+                     7, 0xa, 0, -12);
+    ktap_ok(n == 35 && strcmp(buf, "[kos|xy|   42|7   |007|   0a||-012]") == 0, "snprintf_precision_and_star");
+    n = snprintf(buf, 6, "%s-%d", "truncated", 1234);
+    ktap_ok(n == 14 && strcmp(buf, "trunc") == 0, "snprintf_truncates_and_counts");
+}
 
 int main(void)
 {
@@ -225,5 +238,6 @@ int main(void)
     test_mmap();
     test_misc();
     test_gates();
+    test_libc_format();
     return ktap_done();
 }

@@ -41,14 +41,23 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_num(struct out *o, unsigned long v, int neg, unsigned base, int width, int left, char pad, int prefix)
+/* prec: the least number of digits (C11 7.21.6.1: a precision of 0 prints
+ * nothing for 0), -1 when none was given. */
+static void put_num(struct out *o, unsigned long v, int neg, unsigned base, int width, int prec, int left, char pad,
+                    int prefix)
 {
     char tmp[24];
     int n = 0;
-    do {
-        tmp[n++] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v);
+    if (v || prec != 0) {
+        do {
+            tmp[n++] = "0123456789abcdef"[v % base];
+            v /= base;
+        } while (v);
+    }
+    while (n < prec && n < (int)sizeof tmp)
+        tmp[n++] = '0';
+    if (prec >= 0)
+        pad = ' ';      /* with a precision the 0 flag is ignored */
     int total = n + neg + (prefix ? 2 : 0);
     int fill = width > total ? width - total : 0;
     if (!left && pad == ' ')
@@ -90,8 +99,29 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
                 break;
         }
         int width = 0;
+        if (*p == '*') {
+            width = va_arg(ap, int);
+            if (width < 0) {        /* a negative field width is the - flag */
+                left = 1;
+                width = -width;
+            }
+            p++;
+        }
         while (*p >= '0' && *p <= '9')
             width = width * 10 + (*p++ - '0');
+        int prec = -1;
+        if (*p == '.') {
+            p++;
+            prec = 0;
+            if (*p == '*') {
+                prec = va_arg(ap, int);     /* negative: as if none was given */
+                if (prec < 0)
+                    prec = -1;
+                p++;
+            }
+            while (*p >= '0' && *p <= '9')
+                prec = prec * 10 + (*p++ - '0');
+        }
         int lng = 0;
         while (*p == 'l' || *p == 'z') {
             lng = 1;
@@ -101,29 +131,31 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
         case 'd':
         case 'i': {
             long v = lng ? va_arg(ap, long) : va_arg(ap, int);
-            put_num(&o, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v, v < 0, 10, width, left, pad, 0);
+            put_num(&o, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v, v < 0, 10, width, prec, left, pad, 0);
             break;
         }
         case 'u':
         case 'x': {
             unsigned long v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
-            put_num(&o, v, 0, *p == 'u' ? 10 : 16, width, left, pad, 0);
+            put_num(&o, v, 0, *p == 'u' ? 10 : 16, width, prec, left, pad, 0);
             break;
         }
         case 'p':
-            put_num(&o, (unsigned long)va_arg(ap, void *), 0, 16, width, left, pad, 1);
+            put_num(&o, (unsigned long)va_arg(ap, void *), 0, 16, width, -1, left, pad, 1);
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
-            int len = (int)strlen(s);
+            int len = 0;        /* at most prec bytes are read (%.*s of a buffer with no NUL) */
+            while ((prec < 0 || len < prec) && s[len])
+                len++;
             int fill = width > len ? width - len : 0;
             if (!left)
                 while (fill-- > 0)
                     put(&o, ' ');
-            while (*s)
-                put(&o, *s++);
+            for (int i = 0; i < len; i++)
+                put(&o, s[i]);
             if (left)
                 while (fill-- > 0)
                     put(&o, ' ');
