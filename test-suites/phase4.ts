@@ -201,6 +201,23 @@ export const cases: CaseDef[] = [
     peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'files', 'jobchurn'], kill: [7, 8], churnJob: false}},
     expect: {log: ['ok 1 p2pd']},
   },
+  {
+    // The DHT, RPC and the distributed job on the churn LAN (src/netlab/p2plan.ts):
+    // its own case so it runs next to p2p_lan8_churn. Guest 8 puts the value and
+    // is killed with guest 7 while guest 1 runs the primes job.
+    id: 'p2p_lan8_dht',
+    phase: 4,
+    title: 'Eight kos guests running p2pd on one LAN, connected by libp2p mDNS: a /kos/ value put in the DHT on guest 8 is read on all seven others by iterative lookup; RPC add and id between 24 random pairs answer right; guests 7 and 8 (the putter) are killed while guest 1 runs the distributed primes job over remote WASM: it gives 17984 below 200000 (checked against a local run) with the victims\' slices retried elsewhere, every survivor marks both suspect, then down after at most 8 s of silence; guest 7 is booted again with the same seed, keeps its PeerId and is marked up by every monitor while guest 8 stays down; then every live guest still reads the value (replicated off the dead putter)',
+    components: ['p2p', 'dht', 'rpc', 'remote-wasm', 'health-monitor', 'lan'],
+    syscalls: [],
+    profile: 'lan-tap',
+    guests: 8,
+    append: P2P_LAN_MDNS_APPEND,
+    timeoutSec: 1500,
+    needsNetAdmin: true,
+    peer: {name: 'p2p-lan', options: {steps: ['discover', 'dht', 'rpc', 'jobchurn', 'dhtread'], kill: [7, 8], churnFileSize: 0}},
+    expect: {log: ['ok 1 p2pd']},
+  },
   avahiCase('mdns_avahi_tap', 'avahi-daemon 0.8 in the case namespace (private dbus, own config, check-response-ttl=yes): avahi-browse resolves the guest\'s _kos._udp service (host, address, port 7), avahi-resolve maps kos-123456.local to 198.51.100.2 and the address back; the guest finds the service avahi-publish announces; avahi sees the guest\'s goodbye; every guest mDNS packet has IP TTL 255, tshark finds no malformed guest frame', 'find'),
   avahiCase('mdns_avahi_conflict_tap', 'RFC 6762 8 and 9 against a real responder: avahi already holds kos-123456.local when the guest probes; the guest detects the conflict and takes kos-123456-2.local, which avahi resolves to the guest (forward and reverse, service browsed) while the original name still resolves to avahi\'s record; every guest mDNS packet has IP TTL 255', 'conflict',
     ['mdns: probing for kos-123456.local', 'mdns: name conflict on kos-123456.local', 'mdns: responding as kos-123456-2.local']),

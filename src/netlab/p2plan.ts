@@ -13,9 +13,10 @@
 //   health    every health monitor shows every other guest up with an RTT
 //   mem       guest 1's memory per connection: free memory (p2p mem) when all
 //             were ready minus now, over the connections made since (kos bench)
-//   dht       a /kos/ value put (p2p put) on the first guest `kill` names is
-//             read (p2p get) on every other guest; lookup time and hops are
-//             kos bench figures (median over the readers)
+//   dht       a /kos/ value put (p2p put) on the last guest `kill` names (of
+//             two victims the one that stays dead) is read (p2p getvalue) on
+//             every other guest; lookup ms and hops are kos bench figures
+//             (dht_lookup_ms, dht_lookup_hops: medians over the readers)
 //   churn     two guests' QEMUs are SIGKILLed: every survivor's monitor marks
 //             them suspect, then down, within the stated bound of silence
 //             (health_down + 2 s); the first is booted again with the same
@@ -26,10 +27,16 @@
 //   fetchbench guest 1 fetches a file held by guest 2 alone, then one held by guests 2-4: kos bench figures
 //   jobchurn  churn while guest 1 runs the distributed primes job (p2p job
 //             primes, WASM slices on the peers; option churnJob: false leaves
-//             it out) and guest 3 fetches a file
-//             whose providers are the first victim and guest 2: the job must
-//             give the right count, the fetch complete with the right bytes
-//   dhtread   after the churn every live guest reads that value again
+//             it out) and guest 3 fetches a file (option churnFileSize, 0
+//             leaves it out) whose providers are the first victim and guest 2:
+//             the fetch must complete with the right bytes. With the job the
+//             victims are told to hold the WASM requests they get (p2p
+//             wasm_hang 1) and are killed once each has logged one, so the
+//             kill lands mid-job on any host: the job must give pi(200000) =
+//             17984, every slice a victim held retried elsewhere (peer gone,
+//             once guest 1's monitor marks it down), none answered by a victim
+//   dhtread   after the churn every live guest (the restarted one too) reads
+//             that value again: with the putter dead, from the replicas
 // Then every live guest prints its health table (the overlay kos draws) and quits.
 import path from 'node:path'
 import {readFileSync} from 'node:fs'
@@ -252,17 +259,21 @@ async function mem(c: Ctx): Promise<void> {
 
 const DHT_KEY = '/kos/lan-value'
 
-/** `p2p get` of the DHT value on every guest in `readers`: the hops and ms of each lookup. */
-async function dhtReadAll(c: Ctx, readers: LanGuest[], want: string, tag: string): Promise<{hops: number[]; ms: number[]}> {
-  const hops: number[] = [], ms: number[] = []
+/**
+ * `p2p getvalue` of the DHT value on every guest in `readers`: the hops and ms of each lookup. The
+ * lookup asks the closest peers even when the reader holds a copy (hop 0): values counts the valid
+ * records it got, its own included, so at least 2 means a copy came over the network.
+ */
+async function dhtReadAll(c: Ctx, readers: LanGuest[], want: string, tag: string): Promise<{hops: number[]; ms: number[]; values: number[]}> {
+  const hops: number[] = [], ms: number[] = [], values: number[] = []
   await pool(readers, 4, async (g) => {
     const r = await cli(c, g, ['getvalue', DHT_KEY], 120_000)
     const ok = r.lines.at(-1) ?? ''
-    const m = /^ok get \S+ from=\w+ values=\d+ hops=(\d+) queried=\d+ failed=\d+ ms=(\d+)/.exec(ok)
-    if (r.status !== 0 || !m || !r.lines.includes(`value ${want}`)) c.fail(`${tag}: guest ${g.guest} get ${DHT_KEY}: ${r.lines.join(' | ')}`)
-    else { hops.push(Number(m[1])); ms.push(Number(m[2])) }
+    const m = /^ok get \S+ from=\w+ values=(\d+) hops=(\d+) queried=\d+ failed=\d+ ms=(\d+)/.exec(ok)
+    if (r.status !== 0 || !m || !r.lines.includes(`value ${want}`) || Number(m[1]) < 2) c.fail(`${tag}: guest ${g.guest} get ${DHT_KEY}: ${r.lines.join(' | ')}`)
+    else { values.push(Number(m[1])); hops.push(Number(m[2])); ms.push(Number(m[3])) }
   })
-  return {hops, ms}
+  return {hops, ms, values}
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
@@ -274,8 +285,8 @@ async function dht(c: Ctx, putter: LanGuest): Promise<void> {
   if (put.status !== 0 || !m || Number(m[1]) < 1) { c.fail(`dht: guest ${putter.guest} put: ${put.lines.join(' | ')}`); return }
   c.dhtValue = put.lines.find((l) => l.startsWith('seq '))?.slice(4) + ':' + value
   const readers = c.guests.filter((g) => g.alive && g !== putter)
-  const {hops, ms} = await dhtReadAll(c, readers, c.dhtValue, 'dht')
-  c.findings.dht = {putter: putter.guest, stored: Number(m[1]), of: Number(m[2]), hops, ms}
+  const {hops, ms, values} = await dhtReadAll(c, readers, c.dhtValue, 'dht')
+  c.findings.dht = {putter: putter.guest, stored: Number(m[1]), of: Number(m[2]), hops, ms, values}
   if (ms.length === readers.length) {
     c.metrics.push(['dht_lookup_ms', median(ms), 'ms'], ['dht_lookup_hops', median(hops), 'hops'])
     c.details.push(`dht: guest ${putter.guest} put ${DHT_KEY} (stored on ${m[1]} of ${m[2]}), all ${readers.length} others read it: median ${median(ms)} ms, ${median(hops)} hops`)
@@ -285,8 +296,9 @@ async function dht(c: Ctx, putter: LanGuest): Promise<void> {
 async function dhtRead(c: Ctx): Promise<void> {
   if (!c.dhtValue) { c.fail('dhtread: no value was put (step dht)'); return }
   const live = c.guests.filter((g) => g.alive)
-  const {ms} = await dhtReadAll(c, live, c.dhtValue, 'dhtread')
-  if (ms.length === live.length) c.details.push(`dhtread: after the churn all ${live.length} live guests still read ${DHT_KEY}`)
+  const {ms, hops, values} = await dhtReadAll(c, live, c.dhtValue, 'dhtread')
+  c.findings.dhtread = {readers: live.map((g) => g.guest), hops, ms, values}
+  if (ms.length === live.length) c.details.push(`dhtread: after the churn all ${live.length} live guests still read ${DHT_KEY} (${Math.min(...values)}-${Math.max(...values)} valid copies each, hops ${Math.min(...hops)}-${Math.max(...hops)})`)
 }
 
 /** A reproducible sequence of guest pairs (xorshift: the same pairs every run). */
@@ -366,16 +378,34 @@ async function fetchBench(c: Ctx, size: number): Promise<void> {
 /** pi(200000), the count the distributed job must find. */
 const PRIMES_BELOW_200000 = 17984
 
+/** The victims' own log line for each WASM request they took and, told to (p2p wasm_hang 1), never answered. */
+const HELD = /p2pd: wasm request for count_range held \(wasm_hang\)/g
+
 async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs: number, fileSize: number, withJob: boolean): Promise<void> {
   const runner = c.guests[0]
   // The fetch's providers: the first victim and guest 2 (same bytes, same CID); guest 3 fetches.
   const victim = c.guests.find((g) => g.guest === kill[0])
+  const victims = c.guests.filter((g) => kill.includes(g.guest))
   const both = fileSize > 0 && victim ? await Promise.all([victim, c.guests[1]].map((g) => addgen(c, g, fileSize, 17))) : []
-  const job = withJob ? cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=30000'], 900_000) : null
+  // With the job the victims hold the slices they are dealt (wasm_hang), so the kill lands mid-job on any
+  // host speed: the job cannot end until guest 1 finds them gone. slice_ms is far above that, so every
+  // retry is a peer-gone one, never a timeout.
+  if (withJob) {
+    for (const v of victims) {
+      const r = await cli(c, v, ['wasm_hang', '1'], 60_000)
+      if (r.lines.at(-1) !== 'ok') { c.fail(`job: guest ${v.guest} wasm_hang 1: ${r.lines.join(' | ')}`); return }
+    }
+  }
+  const job = withJob ? cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=400000'], 900_000) : null
   const fetch = both[0] && both[1] ? fetchFile(c, c.guests[2], both[0], 'fetch during churn') : Promise.resolve(null)
-  await sleep(killAfterMs)
+  if (withJob) await Promise.all(victims.map((v) => waitForSerial(c.control.serialPath(v.guest), HELD, 300_000, c.signal, c.since)))
+  else await sleep(killAfterMs)
   const killedAt = Date.now()
-  await churn(c, kill, downBoundMs)
+  // What each victim held when it died (its log is complete once its QEMU is gone).
+  const held = new Map<string, number>()
+  await churn(c, kill, downBoundMs, () => {
+    for (const v of victims) held.set(v.id, readFileSync(c.control.serialPath(v.guest), 'utf8').match(HELD)?.length ?? 0)
+  })
   const got = await fetch
   if (got && victim) {
     const fromVictim = got.servedBy[victim.id] ?? 0, fromOther = got.servedBy[c.guests[1].id] ?? 0
@@ -386,13 +416,24 @@ async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs
   }
   if (!job) return
   const r = await job
+  c.findings.job = {lines: r.lines, held: Object.fromEntries(held)}
   const m = /^ok primes below 200000 = (\d+) \(local (\d+)\) slices (\d+) retries (\d+) peers (\d+)/.exec(r.lines.at(-1) ?? '')
   if (r.status !== 0 || !m || Number(m[1]) !== PRIMES_BELOW_200000 || Number(m[2]) !== PRIMES_BELOW_200000) {
     c.fail(`job: ${r.lines.slice(-3).join(' | ')}`)
     return
   }
-  c.findings.job = {lines: r.lines}
-  c.details.push(`job: primes below 200000 = ${m[1]} (the known count) over ${m[3]} slices on ${m[5]} peers, ${m[4]} retried elsewhere, with guests ${kill.join(',')} killed ${killAfterMs} ms into it`)
+  // Every slice a victim held is dealt again, each retry names a victim and says why: it went away.
+  const retries = r.lines.flatMap((l) => { const x = /^retry \d+ \d+ peer (\w+): (.*)$/.exec(l); return x ? [{peer: x[1], why: x[2]}] : [] })
+  const answeredByVictim = r.lines.filter((l) => victims.some((v) => l.startsWith('slice ') && l.includes(` peer ${v.id} `)))
+  const bad = retries.filter((x) => !victims.some((v) => v.id === x.peer) || x.why !== 'peer gone')
+  if (retries.length !== Number(m[4]) || bad.length > 0) c.fail(`job: ${m[4]} retries counted, ${retries.length} retry lines, not from a killed peer or not peer gone: ${bad.map((x) => `${x.peer}: ${x.why}`).join(', ')}`)
+  if (answeredByVictim.length > 0) c.fail(`job: a victim answered a slice it should hold: ${answeredByVictim.join(' | ')}`)
+  if (Number(m[5]) !== c.guests.length - 1) c.fail(`job: dealt over ${m[5]} peers, not the ${c.guests.length - 1} others`)
+  for (const v of victims) {
+    const h = held.get(v.id) ?? 0, again = retries.filter((x) => x.peer === v.id).length
+    if (h < 1 || again < h) c.fail(`job: guest ${v.guest} held ${h} slices when it was killed, ${again} retried elsewhere`)
+  }
+  c.details.push(`job: primes below 200000 = ${m[1]} (the known count, checked by a local run) over ${m[3]} slices on ${m[5]} peers; guests ${kill.join(',')} were killed holding ${victims.map((v) => held.get(v.id)).join('+')} slices, ${m[4]} retried elsewhere (peer gone)`)
 }
 
 async function health(c: Ctx): Promise<void> {
@@ -416,12 +457,13 @@ function downLines(log: string, self: string, peer: string): {suspect: boolean; 
   return {suspect, silentMs}
 }
 
-async function churn(c: Ctx, kill: number[], downBoundMs: number): Promise<void> {
+async function churn(c: Ctx, kill: number[], downBoundMs: number, afterKill?: () => void): Promise<void> {
   const victims = kill.map((k) => c.guests.find((g) => g.guest === k))
   if (victims.some((v) => !v) || kill.length < 1) { c.fail(`churn: no guests ${kill.join(',')} to kill`); return }
   const dead = victims as LanGuest[]
   const t0 = Date.now()
   await Promise.all(dead.map(async (v) => { await c.control.kill(v.guest); v.alive = false }))
+  afterKill?.()
   const survivors = c.guests.filter((g) => g.alive)
   const down = await until(c, survivors, () => dead, (r) => r?.state === 'down', 120_000)
   const detectMs = Date.now() - t0
@@ -494,7 +536,7 @@ export async function p2pLan(spec: PeerSpec, ctx: PeerContext, ns: LanNetns, sig
       else if (step === 'echo') await echo(c, num('echoStreams', 16), num('echoSize', 65536))
       else if (step === 'health') await health(c)
       else if (step === 'mem') await mem(c)
-      else if (step === 'dht') await dht(c, c.guests.find((g) => g.guest === ((opt.kill as number[] | undefined)?.[0] ?? control.count)) ?? c.guests[0])
+      else if (step === 'dht') await dht(c, c.guests.find((g) => g.guest === ((opt.kill as number[] | undefined)?.at(-1) ?? control.count)) ?? c.guests[0])
       else if (step === 'dhtread') await dhtRead(c)
       else if (step === 'rpc') await rpc(c)
       else if (step === 'jobchurn') await jobChurn(c, (opt.kill as number[] | undefined) ?? [control.count - 1, control.count], num('healthDownMs', HEALTH_DOWN_MS) + DOWN_SLACK_MS, num('jobKillAfterMs', 1500), num('churnFileSize', 8 << 20), opt.churnJob !== false)

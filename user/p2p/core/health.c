@@ -310,10 +310,15 @@ static void health_tick(struct node *n)
         if (st != p->state) {
             set_state(h, p, st, now);
             if (st == HEALTH_DOWN && p->c) {
+                /* The silence is the peer's, not one connection's: close every connection to it (two
+                 * guests that dialled each other have two), so calls on the others end as peer gone
+                 * instead of waiting on a dead link. */
                 struct conn *c = p->c;
                 p->c = NULL;
                 p->s = NULL;
-                node_close(c, R_local_close);
+                do
+                    node_close(c, R_local_close);
+                while ((c = other_conn(n, p, NULL)));
             }
         }
         if (p->state == HEALTH_DOWN && !p->c && p->has_addr && now - p->last_dial_ms >= h->cfg.redial_ms && !conn_pending(n, p)) {

@@ -316,8 +316,16 @@ static int wasm_start(struct node *n)
     return 0;
 }
 
+/* wasm_hang 0|1: the start option at run time, so a test can make chosen peers hold requests (churn while they hold them). */
+static void cmd_wasm_hang(struct node *n, int ctl, int argc, char **argv)
+{
+    (void)argc;
+    node_reply(n, ctl, wasm_option(n, "wasm_hang", argv[1]) == 1 ? "ok" : "error usage: wasm_hang 0|1");
+}
+
 static const struct ctl_cmd wasm_cmds[] = {
     {"wasm", 3, 15, "wasm [deadline=MS] [fuel=N] PEER|self FILE EXPORT [ARG...]", cmd_wasm},
+    {"wasm_hang", 1, 1, "wasm_hang 0|1", cmd_wasm_hang},
     {0},
 };
 
