@@ -7,9 +7,13 @@
 // stored (src/netlab/kad.ts, shared with the QEMU case kad_js_tap). Then
 // four kos daemons that only know their neighbour in a chain find each
 // other through lookups, replicate a value, and still read it after the
-// daemon that put it is killed.
+// daemon that put it is killed. Last, on a clock the test sets (the host
+// platform's KOS_P2P_CLOCK_FILE) with the default periods: holders pass a
+// value on after an hour so it outlives its putter and two holders, the
+// originator republishes its record and provider record at 22 h, and what
+// nobody republished expires at 48 h (records) and 24 h (provider records).
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -32,8 +36,9 @@ interface Daemon {
 }
 const daemons: Daemon[] = []
 
-function startDaemon(args: string[]): Promise<Daemon> {
-  const child = spawn(p2pdExe, ['port=0', 'listen=127.0.0.1', `kad_protocol=${KAD_TEST_PROTOCOL}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+function startDaemon(args: string[], env: Record<string, string> = {}): Promise<Daemon> {
+  const child = spawn(p2pdExe, ['port=0', 'listen=127.0.0.1', `kad_protocol=${KAD_TEST_PROTOCOL}`, ...args],
+    {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}})
   let log = ''
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
@@ -131,9 +136,83 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     for (const d of ds.slice(1)) cli(d, 'quit')
   }, 300_000)
 
+  it('on a set clock: holders re-replicate after 1 h, the originator republishes at 22 h, records expire at 48 h and provider records at 24 h', async () => {
+    const clockFile = path.join(tmp, 'clock-ms')
+    writeFileSync(clockFile, '0')
+    const H = 3600_000
+    const jump = async (ms: number) => {
+      writeFileSync(clockFile, String(ms))
+      await sleep(100) // every daemon reads the file within 10 ms of its next turn
+    }
+    // health=off: its failure detector would take the jump for silence and drop the connections.
+    const start = (name: string) => startDaemon([`seed=vitest-kad-clock-${name}`, 'kad_timeout=2000', 'health=off'], {KOS_P2P_CLOCK_FILE: clockFile})
+    const stats = (d: Daemon) => parseKadstats(cli(d, 'kadstats').lines[0])
+    const tableOf = (d: Daemon) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1])
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await sleep(100)
+      expect({what, ok: ok()}).toEqual({what, ok: true})
+    }
+    const [a, b, c, d] = [await start('a'), await start('b'), await start('c'), await start('d')]
+    for (const [x, y] of [[b, a], [c, b], [d, c]]) expect(cli(x, 'dial', addr(y)).lines.at(-1)).toMatch(/^ok connected /)
+    await until('four full tables', () => [a, b, c, d].every((x) => tableOf(x).length === 3))
+    // The defaults: records 48 h, provider records 24 h, republish 22 h, re-replication 1 h.
+    expect(stats(a)).toMatchObject({ttl_s: 172800, provider_ttl_s: 86400, republish_s: 79200, replicate_s: 3600, refresh_s: 600, timeout_ms: 2000})
+    expect(cli(a, 'put', '/kos/life', 'outlives-its-putter').lines.at(-1)).toMatch(/^ok put \/kos\/life stored=3 of 3 /)
+    expect(cli(d, 'put', '/kos/own', 'republished').lines.at(-1)).toMatch(/^ok put \/kos\/own stored=3 of 3 /)
+    const cidD = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
+    const cidB = 'bafkreiezpfzetl2ytlqz64stm3g56ghwfr3lnww4ol6bstuiwprxzoypzy'
+    expect(cli(d, 'provide', cidD).lines.at(-1)).toMatch(new RegExp(`^ok provide ${cidD} stored=3 of 3 `))
+    expect(cli(b, 'provide', cidB).lines.at(-1)).toMatch(new RegExp(`^ok provide ${cidB} stored=3 of 3 `))
+
+    // The putter dies; a newcomer joins. After an hour the holders pass both records on to it.
+    a.child.kill('SIGKILL')
+    const e = await start('e')
+    expect(cli(e, 'dial', addr(c)).lines.at(-1)).toMatch(/^ok connected /)
+    await until('e knows b, c and d', () => tableOf(e).length >= 3)
+    expect(stats(e)).toMatchObject({records: 0, providers: 0})
+    await jump(H + 100_000)
+    await until('e holds both records', () => stats(e).records === 2)
+    const replicated = [b, c, d].map((x) => stats(x).replicated)
+    expect(replicated.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(2)
+    expect(stats(d)).toMatchObject({republished: 0})
+    // Two of the three holders die too: the value is still read, from the holder left or the newcomer.
+    b.child.kill('SIGKILL')
+    c.child.kill('SIGKILL')
+    const f = await start('f')
+    expect(cli(f, 'dial', addr(e)).lines.at(-1)).toMatch(/^ok connected /)
+    await until('f knows d and e', () => tableOf(f).length >= 2)
+    const got = cli(f, 'getvalue', '/kos/life')
+    expect(got.lines).toContain('value 1:outlives-its-putter')
+    expect(got.lines.at(-1)).toMatch(/^ok get \/kos\/life from=\S+ /)
+
+    // 22 h: d republishes its record and its provider record (one each); f, which joined
+    // after d's provide and hears of provider records only from their provider, now holds d's.
+    await jump(22 * H + 600_000)
+    await until('d republished both', () => stats(d).republished === 2)
+    await until('f stores d as provider', () => stats(f).providers_stored === 1)
+    expect(stats(d).republished).toBe(2)
+    const pr = cli(f, 'providers', cidD)
+    expect(pr.lines).toContain(`provider ${d.peerId} /ip4/127.0.0.1/tcp/${d.port}`)
+    expect(pr.lines.at(-1)).toMatch(new RegExp(`^ok providers ${cidD} 1 hops=0 `))
+
+    // 48 h: nobody republished /kos/life since its putter died: gone everywhere; /kos/own lives on
+    // from its republish at 22 h. b's provider record (24 h, not republished) is gone too.
+    await jump(48 * H + 600_000)
+    await until('/kos/life expired on d, e and f', () => [d, e, f].every((x) => stats(x).records_expired >= 1))
+    for (const x of [d, e, f]) expect(stats(x)).toMatchObject({records: 1})
+    const gone = cli(f, 'getvalue', '/kos/life')
+    expect(gone.status).toBe(1)
+    expect(gone.lines.at(-1)).toMatch(/^error get \/kos\/life: not found /)
+    expect(cli(f, 'getvalue', '/kos/own').lines).toContain('value 1:republished')
+    expect(cli(f, 'providers', cidB).lines.at(-1)).toMatch(new RegExp(`^ok providers ${cidB} 0 `))
+    expect(stats(d).providers_expired).toBeGreaterThanOrEqual(1)
+    for (const x of [d, e, f]) cli(x, 'quit')
+  }, 300_000)
+
   it('bad options name the problem', () => {
     for (const [arg, msg] of [['kad_protocol=nope', 'kad_protocol must be /NAME'], ['kad_ttl=0', 'kad_ttl needs a positive number'],
-      ['kad_timeout=x', 'kad_timeout needs a positive number']]) {
+      ['kad_timeout=x', 'kad_timeout needs a positive number'], ['kad_replicate=-1', 'kad_replicate needs a positive number'],
+      ['kad_provider_ttl=9999999999', 'kad_provider_ttl needs a positive number']]) {
       const r = spawnSync(p2pdExe, ['port=0', arg], {encoding: 'utf8', timeout: 20_000})
       expect({arg, status: r.status}).toEqual({arg, status: 2})
       expect(r.stdout + r.stderr).toContain(msg)

@@ -76,16 +76,19 @@ describe('p2p KTAP programs (host build)', () => {
     expect(status).toBe(0)
   })
 
-  it('p2p_kadtest: the DHT codec, k-buckets, /kos/ validator and selector, bounded stores, 22 results', () => {
+  it('p2p_kadtest: the DHT codec, k-buckets, /kos/ validator and selector, bounded stores, republish, re-replication and expiry on a set clock, 28 results', () => {
     const sources = p2pHostSources(repoRoot)
     const {suite, errors, status} = runProgram('p2p_kadtest', sources)
     expect(errors).toEqual([])
-    expect(suite.plan).toBe(22)
-    expect(suite.subtests).toHaveLength(22)
+    expect(suite.plan).toBe(28)
+    expect(suite.subtests).toHaveLength(28)
     expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
     expect(status).toBe(0)
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
       'encode_put_value_known_bytes', 'decode_refuses_malformed_messages', 'closest_k_matches_brute_force',
-      'stale_peer_replaced_and_failing_peer_removed', 'put_flood_stops_at_the_peer_quota', 'providers_bounded_refreshed_and_expiring']))
+      'stale_peer_replaced_and_failing_peer_removed', 'put_flood_stops_at_the_peer_quota', 'providers_bounded_refreshed_and_expiring',
+      'originator_republishes_with_a_fresh_lifetime', 'holder_re_replicates_without_lengthening_the_lifetime',
+      'copies_keep_the_lifetime_they_came_with', 'records_expire_when_nobody_republishes', 'provider_ttl_apart_from_the_record_ttl',
+      'record_ttl_field_777']))
   })
 })

@@ -41,6 +41,20 @@ static bool same_peer(const struct kad_peerinfo *a, const struct kad_peerinfo *b
 
 static uint8_t wire[KAD_MSG_MAX + 16];
 
+/* PUT_VALUE /kos/k with the record /kos/k = "1:v". */
+static void put_value_msg(struct kad_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = KAD_PUT_VALUE;
+    m->key = (const uint8_t *)"/kos/k";
+    m->keylen = 6;
+    m->has_record = true;
+    m->rec_key = m->key;
+    m->rec_keylen = 6;
+    m->rec_value = (const uint8_t *)"1:v";
+    m->rec_valuelen = 3;
+}
+
 static void test_codec(void)
 {
     /* FIND_NODE "abc": type = 1 (08 04), key = 2 (12 03 'abc'), prefix 07. */
@@ -54,15 +68,7 @@ static void test_codec(void)
     ktap_ok(n == (int)sizeof want && memcmp(wire, want, sizeof want) == 0, "encode_find_node_known_bytes");
 
     /* A PUT_VALUE keeps its type field (08 00) and nests the record. */
-    memset(&m, 0, sizeof m);
-    m.type = KAD_PUT_VALUE;
-    m.key = (const uint8_t *)"/kos/k";
-    m.keylen = 6;
-    m.has_record = true;
-    m.rec_key = m.key;
-    m.rec_keylen = 6;
-    m.rec_value = (const uint8_t *)"1:v";
-    m.rec_valuelen = 3;
+    put_value_msg(&m);
     n = kad_msg_encode(&m, wire, sizeof wire);
     static const uint8_t want2[] = {0x19, 0x08, 0x00, 0x12, 0x06, '/', 'k', 'o', 's', '/', 'k', 0x1a, 0x0d,
                                     0x0a, 0x06, '/', 'k', 'o', 's', '/', 'k', 0x12, 0x03, '1', ':', 'v'};
@@ -162,6 +168,28 @@ static void test_codec(void)
     }
     ok = ok && kad_msg_decode(&b, spliced, sl) == 0 && b.ncloser == KAD_MSG_PEERS && b.skipped_peers == 0;
     ktap_ok(ok, "decode_reads_at_most_20_peers");
+}
+
+/* The remaining lifetime travels in Record field 777 (varint); absent, it is 0. */
+static void test_codec_ttl(void)
+{
+    struct kad_msg m, d;
+    put_value_msg(&m);
+    m.rec_ttl_s = 300;
+    int n = kad_msg_encode(&m, wire, sizeof wire);
+    /* The record: 0a 06 key, 12 03 value, then field 777 varint = tag 0xc8 0x30, 300 = 0xac 0x02. */
+    static const uint8_t tail[] = {0x12, 0x03, '1', ':', 'v', 0xc8, 0x30, 0xac, 0x02};
+    size_t off = 0, len = 0;
+    bool ok = n > 0 && memcmp(wire + n - sizeof tail, tail, sizeof tail) == 0 && kad_frame(wire, (size_t)n, &off, &len) == 1 &&
+              kad_msg_decode(&d, wire + off, len) == 0 && d.rec_ttl_s == 300 && d.rec_valuelen == 3;
+    m.rec_ttl_s = 0;
+    n = kad_msg_encode(&m, wire, sizeof wire);
+    ok = ok && n > 0 && wire[n - 1] == 'v' && kad_frame(wire, (size_t)n, &off, &len) == 1 && kad_msg_decode(&d, wire + off, len) == 0 &&
+         d.rec_ttl_s == 0;
+    /* Field 777 as bytes is malformed. */
+    static const uint8_t bad[] = {0x08, 0x00, 0x1a, 0x04, 0xca, 0x30, 0x01, 0x00};
+    ok = ok && kad_msg_decode(&d, bad, sizeof bad) == -KC_bad_message;
+    ktap_ok(ok, "record_ttl_field_777");
 }
 
 static void test_distance(void)
@@ -297,7 +325,7 @@ static void test_buckets(void)
 
 static bool put(struct kad_store *st, const char *key, const char *val, const struct peerid *from, uint64_t now, int want)
 {
-    return kad_store_put(st, (const uint8_t *)key, strlen(key), (const uint8_t *)val, strlen(val), from, false, now) == want;
+    return kad_store_put(st, (const uint8_t *)key, strlen(key), (const uint8_t *)val, strlen(val), from, false, 0, now) == want;
 }
 
 static struct kad_store st;
@@ -333,7 +361,8 @@ static void test_records(void)
     ktap_ok(ok, "kos_selector_orders_by_seq_then_bytes");
 
     memset(&st, 0, sizeof st);
-    st.ttl_ms = 1000;
+    st.ttl_ms = st.prov_ttl_ms = 1000;
+    st.republish_ms = st.replicate_ms = 100000;
     struct peerid pa = peers[0].id, pb = peers[1].id;
     ok = put(&st, "/kos/a", "1:one", &pa, 0, 0) && put(&st, "/kos/a", "0:older", &pb, 1, -KC_record_stale) &&
          put(&st, "/kos/a", "2:two", &pb, 2, 0) && put(&st, "/kos/a", "2:two", &pa, 3, 0) && st.nrec == 1;
@@ -347,7 +376,7 @@ static void test_records(void)
     char key[32];
     for (int i = 0; i < 100; i++) {
         snprintf(key, sizeof key, "/kos/flood-%d", i);
-        int rc = kad_store_put(&st, (const uint8_t *)key, strlen(key), (const uint8_t *)"1:x", 3, &pa, false, 10);
+        int rc = kad_store_put(&st, (const uint8_t *)key, strlen(key), (const uint8_t *)"1:x", 3, &pa, false, 0, 10);
         if (rc == 0)
             stored++;
         else if (rc == -KC_put_quota)
@@ -360,7 +389,7 @@ static void test_records(void)
     for (int p = 2; p < 12; p++)
         for (int i = 0; i < KAD_PEER_RECORDS; i++) {
             snprintf(key, sizeof key, "/kos/p%d-%d", p, i);
-            if (kad_store_put(&st, (const uint8_t *)key, strlen(key), (const uint8_t *)"1:x", 3, &peers[p].id, false, 10) == -KC_store_full)
+            if (kad_store_put(&st, (const uint8_t *)key, strlen(key), (const uint8_t *)"1:x", 3, &peers[p].id, false, 0, 10) == -KC_store_full)
                 full++;
         }
     ok = st.nrec == KAD_MAX_RECORDS && full == 2 + KAD_PEER_RECORDS + 10 * KAD_PEER_RECORDS - KAD_MAX_RECORDS;
@@ -388,12 +417,82 @@ static void test_records(void)
     ktap_ok(ok, "providers_bounded_refreshed_and_expiring");
 }
 
+static bool due_is(struct kad_store *s, uint64_t now, const char *key)
+{
+    struct kad_record *r = kad_store_due(s, now);
+    if (!key)
+        return r == NULL;
+    return r && r->keylen == strlen(key) && memcmp(r->key, key, r->keylen) == 0;
+}
+
+/* The schedule of republishing, re-replication and expiry, on a clock the
+ * test sets (the module's housekeeping runs exactly this each second). */
+static void test_schedule(void)
+{
+    memset(&st, 0, sizeof st);
+    st.ttl_ms = 48000;          /* the defaults scaled down: 48 h -> 48 s */
+    st.prov_ttl_ms = 24000;
+    st.republish_ms = 22000;
+    st.replicate_ms = 1000;
+    struct peerid self = peers[50].id, pa = peers[51].id, pb = peers[52].id;
+    const uint8_t *mk = (const uint8_t *)"/kos/mine", *hk = (const uint8_t *)"/kos/held";
+    /* Ours, put at 0: republished at 22 s with a fresh 48 s lifetime. */
+    bool ok = kad_store_put(&st, mk, 9, (const uint8_t *)"1:m", 3, &self, true, 0, 0) == 0;
+    struct kad_record *m = kad_store_get(&st, mk, 9, 0);
+    ok = ok && m && m->mine && m->expires_ms == 48000 && m->next_ms == 22000 && due_is(&st, 21999, NULL) && due_is(&st, 22000, "/kos/mine");
+    ok = ok && kad_store_sent(&st, m, 22000) == 48000 && m->expires_ms == 70000 && m->next_ms == 44000 && due_is(&st, 43999, NULL);
+    ktap_ok(ok, "originator_republishes_with_a_fresh_lifetime");
+
+    /* Held: from pa at 100 with the full lifetime; due for re-replication a
+     * second later; each send reschedules it and keeps its expiry. */
+    ok = kad_store_put(&st, hk, 9, (const uint8_t *)"1:h", 3, &pa, false, 0, 100) == 0;
+    struct kad_record *h = kad_store_get(&st, hk, 9, 100);
+    ok = ok && h && !h->mine && h->expires_ms == 48100 && h->next_ms == 1100 && due_is(&st, 1099, NULL) && due_is(&st, 1100, "/kos/held");
+    ok = ok && kad_store_sent(&st, h, 1100) == 47000 && h->expires_ms == 48100 && h->next_ms == 2100;
+    /* Hearing the same record again (another holder sent it to the k closest)
+     * puts off our own re-replication; it lengthens the lifetime only up to what the sender had. */
+    ok = ok && kad_store_put(&st, hk, 9, (const uint8_t *)"1:h", 3, &pb, false, 30000, 2000) == 0 && h->next_ms == 3000 &&
+         h->expires_ms == 48100;
+    ok = ok && kad_store_put(&st, hk, 9, (const uint8_t *)"1:h", 3, &pb, false, 47000, 2000) == 0 && h->expires_ms == 49000;
+    ktap_ok(ok, "holder_re_replicates_without_lengthening_the_lifetime");
+
+    /* A copy passed on by a holder keeps the remaining lifetime it came with. */
+    static struct kad_store other;
+    memset(&other, 0, sizeof other);
+    other.ttl_ms = 48000;
+    other.replicate_ms = 1000;
+    ok = kad_store_put(&other, hk, 9, (const uint8_t *)"1:h", 3, &pa, false, 5000, 40000) == 0 &&
+         kad_store_get(&other, hk, 9, 44999) != NULL && kad_store_get(&other, hk, 9, 45000) == NULL && other.nrec == 0;
+    /* A sender's lifetime above ours is cut to ours. */
+    ok = ok && kad_store_put(&other, hk, 9, (const uint8_t *)"1:h", 3, &pa, false, 999999, 0) == 0 &&
+         kad_store_get(&other, hk, 9, 0)->expires_ms == 48000;
+    ktap_ok(ok, "copies_keep_the_lifetime_they_came_with");
+
+    /* The originator gone: no republish; the held record expires at 49 s
+     * and is not due any more; ours, republished at 22 s, lives to 70 s. */
+    int prov = 0;
+    ok = kad_store_expire(&st, 48999, &prov) == 0 && kad_store_expire(&st, 49000, &prov) == 1 && !kad_store_get(&st, hk, 9, 49000) &&
+         kad_store_get(&st, mk, 9, 69999) != NULL && kad_store_expire(&st, 70000, &prov) == 1 && st.nrec == 0 && due_is(&st, 70000, NULL);
+    ktap_ok(ok, "records_expire_when_nobody_republishes");
+
+    /* Provider entries live prov_ttl_ms (24 s here), records ttl_ms (48 s). */
+    static const uint8_t mh[34] = {0x12, 0x20, 4, 4, 4};
+    ok = kad_prov_add(&st, mh, sizeof mh, &peers[53], 1000) == 0 && kad_store_put(&st, mk, 9, (const uint8_t *)"1:m", 3, &pa, false, 0, 1000) == 0;
+    struct kad_peerinfo out[2];
+    prov = 0;
+    ok = ok && kad_prov_get(&st, mh, sizeof mh, 24999, out, 2) == 1 && kad_prov_get(&st, mh, sizeof mh, 25000, out, 2) == 0 &&
+         kad_store_expire(&st, 25000, &prov) == 0 && prov == 1 && kad_store_get(&st, mk, 9, 48999) != NULL;
+    ktap_ok(ok, "provider_ttl_apart_from_the_record_ttl");
+}
+
 int main(void)
 {
-    ktap_begin("p2p_kadtest", 22);
+    ktap_begin("p2p_kadtest", 28);
     test_codec();
     test_distance();
     test_buckets();
     test_records();
+    test_schedule();
+    test_codec_ttl();
     return ktap_done();
 }

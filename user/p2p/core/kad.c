@@ -7,7 +7,8 @@
  * routing table when identify shows it speaks the protocol (peer_up) or when
  * it answers a request; no bootstrap node is needed. Records and provider
  * records are stored on the k closest peers, republished by their
- * originator, and expire; buckets are refreshed by lookups. One request is
+ * originator, re-replicated by their holders (records), and expire; buckets
+ * are refreshed by lookups. The periods run from the module's tick. One request is
  * one stream: the request, one answer (none for ADD_PROVIDER), then FIN. */
 #include <stdarg.h>
 #include "core/kad_int.h"
@@ -57,6 +58,7 @@ struct kad_query {
     /* PUT: the record to store; FIND_PEER: the peer found. */
     uint8_t *put_val;
     size_t put_vlen;
+    uint32_t put_ttl_s; /* the record's remaining lifetime sent along (0: the receiver's own TTL) */
     struct kad_peerinfo hit;
     bool have_hit;
     struct peerid seen[KAD_KEY_PROVIDERS * 2];
@@ -100,7 +102,7 @@ struct kad_state {
     struct kad_rpc rpc[KAD_MAX_RPCS];
     struct kad_provided provided[KAD_MAX_PROVIDED];
     uint64_t c[KC_COUNT];
-    uint64_t ttl_ms, republish_ms, refresh_ms, timeout_ms;
+    uint64_t ttl_ms, prov_ttl_ms, republish_ms, replicate_ms, refresh_ms, timeout_ms;
     uint64_t next_house, next_refresh, bootstrap_at;
     int next_qid;
 };
@@ -518,6 +520,7 @@ static void query_store(struct kad_state *ks, struct kad_query *q)
             m.rec_keylen = q->keylen;
             m.rec_value = q->put_val;
             m.rec_valuelen = q->put_vlen;
+            m.rec_ttl_s = q->put_ttl_s;
         } else {
             m.type = KAD_ADD_PROVIDER;
             m.nproviders = 1;
@@ -734,7 +737,8 @@ static bool serve(struct kad_state *ks, struct stream *s, const struct kad_msg *
             ks->c[KC_record_key_mismatch]++;
             return false;
         }
-        int rc = kad_store_put(&ks->st, m->key, m->keylen, m->rec_value, m->rec_valuelen, &c->remote, false, now);
+        int rc = kad_store_put(&ks->st, m->key, m->keylen, m->rec_value, m->rec_valuelen, &c->remote, false,
+                               (uint64_t)m->rec_ttl_s * 1000, now);
         if (rc < 0) {
             count(ks, rc);
             return false;
@@ -1038,13 +1042,11 @@ static void cmd_put(struct node *n, int ctl, int argc, char **argv)
     static char val[KAD_VALUE_MAX + 32];
     int vlen = snprintf(val, sizeof val, "%lu:%s", (unsigned long)seq, argv[2]);
     int rc = vlen < 0 || vlen >= (int)sizeof val ? -KC_record_too_big
-                                                 : kad_store_put(&ks->st, (const uint8_t *)key, klen, (const uint8_t *)val, (size_t)vlen, &n->id, true, now);
+                                                 : kad_store_put(&ks->st, (const uint8_t *)key, klen, (const uint8_t *)val, (size_t)vlen, &n->id, true, 0, now);
     if (rc < 0) {
         reply(n, ctl, "error put %s: %s", key, kad_counter_name[-rc]);
         return;
     }
-    struct kad_record *r = kad_store_get(&ks->st, (const uint8_t *)key, klen, now);
-    r->republish_ms = now + ks->republish_ms;
     struct kad_query *q = query_new(ks, Q_PUT, (const uint8_t *)key, klen, ctl);
     if (!q || !(q->put_val = malloc((size_t)vlen))) {
         if (q)
@@ -1147,8 +1149,12 @@ static void cmd_kadstats(struct node *n, int ctl, int argc, char **argv)
     (void)argv;
     struct kad_state *ks = ks_of(n);
     char line[1400];
-    int k = snprintf(line, sizeof line, "kadstats protocol=%s peers=%d records=%d providers=%d", kad_proto_id, ks->rt.count, ks->st.nrec,
-                     ks->st.nprov);
+    int k = snprintf(line, sizeof line,
+                     "kadstats protocol=%s peers=%d records=%d providers=%d ttl_s=%lu provider_ttl_s=%lu republish_s=%lu replicate_s=%lu "
+                     "refresh_s=%lu timeout_ms=%lu",
+                     kad_proto_id, ks->rt.count, ks->st.nrec, ks->st.nprov, (unsigned long)(ks->ttl_ms / 1000),
+                     (unsigned long)(ks->prov_ttl_ms / 1000), (unsigned long)(ks->republish_ms / 1000),
+                     (unsigned long)(ks->replicate_ms / 1000), (unsigned long)(ks->refresh_ms / 1000), (unsigned long)ks->timeout_ms);
     for (int i = 0; i < KC_COUNT && k > 0 && (size_t)k < sizeof line; i++)
         k += snprintf(line + k, sizeof line - (size_t)k, " %s=%lu", kad_counter_name[i], (unsigned long)ks->c[i]);
     node_reply(n, ctl, line);
@@ -1180,13 +1186,17 @@ static int kad_option(struct node *n, const char *key, const char *value)
         strcpy(kad_proto_id, value);
         return 1;
     }
-    uint64_t *slot = strcmp(key, "kad_ttl") == 0 ? &ks->ttl_ms : strcmp(key, "kad_republish") == 0 ? &ks->republish_ms
-                   : strcmp(key, "kad_refresh") == 0 ? &ks->refresh_ms : strcmp(key, "kad_timeout") == 0 ? &ks->timeout_ms : NULL;
+    static const char *const keys[] = {"kad_ttl", "kad_provider_ttl", "kad_republish", "kad_replicate", "kad_refresh", "kad_timeout"};
+    uint64_t *slots[] = {&ks->ttl_ms, &ks->prov_ttl_ms, &ks->republish_ms, &ks->replicate_ms, &ks->refresh_ms, &ks->timeout_ms};
+    uint64_t *slot = NULL;
+    for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(key, keys[i]) == 0)
+            slot = slots[i];
     if (!slot)
         return 0;
     long v = p2p_atol(value);
-    if (v <= 0 || value[0] < '0' || value[0] > '9') {
-        plat_log("p2pd: %s needs a positive number (%s: seconds, kad_timeout: ms)", key, "kad_ttl/kad_republish/kad_refresh");
+    if (v <= 0 || value[0] < '0' || value[0] > '9' || v > 1000000000) {
+        plat_log("p2pd: %s needs a positive number (kad_timeout: ms; the others: seconds)", key);
         return -1;
     }
     *slot = slot == &ks->timeout_ms ? (uint64_t)v : (uint64_t)v * 1000;
@@ -1199,13 +1209,20 @@ static int kad_start(struct node *n)
     ks->n = n;
     if (!ks->ttl_ms)
         ks->ttl_ms = 48ull * 3600 * 1000;
+    if (!ks->prov_ttl_ms)
+        ks->prov_ttl_ms = 24ull * 3600 * 1000;
     if (!ks->republish_ms)
         ks->republish_ms = 22ull * 3600 * 1000;
+    if (!ks->replicate_ms)
+        ks->replicate_ms = 3600ull * 1000;
     if (!ks->refresh_ms)
         ks->refresh_ms = 10ull * 60 * 1000;
     if (!ks->timeout_ms)
         ks->timeout_ms = 10000;
     ks->st.ttl_ms = ks->ttl_ms;
+    ks->st.prov_ttl_ms = ks->prov_ttl_ms;
+    ks->st.republish_ms = ks->republish_ms;
+    ks->st.replicate_ms = ks->replicate_ms;
     kad_rt_init(&ks->rt, &n->id);
     uint64_t now = plat_now_ms();
     ks->next_refresh = now + ks->refresh_ms;
@@ -1313,31 +1330,44 @@ static void refresh_buckets(struct kad_state *ks, uint64_t now)
     }
 }
 
+/* Whether a periodic job may start a lookup: it leaves half the slots free. */
+static bool background_room(struct kad_state *ks)
+{
+    int used = 0;
+    for (int i = 0; i < KAD_MAX_QUERIES; i++)
+        used += ks->q[i] != NULL;
+    return used < KAD_MAX_QUERIES / 2;
+}
+
 static void housekeeping(struct kad_state *ks, uint64_t now)
 {
     int prov = 0;
     ks->c[KC_records_expired] += (uint64_t)kad_store_expire(&ks->st, now, &prov);
     ks->c[KC_providers_expired] += (uint64_t)prov;
-    /* Republish what this node put or provides; our own entries stay fresh. */
-    for (int i = 0; i < KAD_MAX_RECORDS; i++) {
-        struct kad_record *r = &ks->st.rec[i];
-        if (!r->used || !r->mine || now < r->republish_ms || query_slot(ks) < 0)
-            continue;
+    /* Records due go to the k closest this node now knows: its own ones
+     * republished with a fresh lifetime, held ones re-replicated with what is
+     * left of theirs (so a value outlives its putter and some holders, never
+     * its TTL). Half the lookup slots stay free for the commands. */
+    struct kad_record *r;
+    while ((r = kad_store_due(&ks->st, now)) && background_room(ks)) {
+        bool mine = r->mine;
+        uint64_t life = kad_store_sent(&ks->st, r, now);
+        if (life < 1000)
+            continue; /* under a second left: not worth a lookup; it expires here soon */
         struct kad_query *q = query_new(ks, Q_PUT, r->key, r->keylen, -1);
         if (!q || !(q->put_val = malloc(r->vlen ? r->vlen : 1))) {
             if (q)
                 query_free(ks, q);
-            continue;
+            break;
         }
         memcpy(q->put_val, r->value, r->vlen);
         q->put_vlen = r->vlen;
-        r->republish_ms = now + ks->republish_ms;
-        r->expires_ms = now + ks->ttl_ms;
-        ks->c[KC_republished]++;
+        q->put_ttl_s = mine ? 0 : (uint32_t)(life / 1000);
+        ks->c[mine ? KC_republished : KC_replicated]++;
     }
     for (int i = 0; i < KAD_MAX_PROVIDED; i++) {
         struct kad_provided *p = &ks->provided[i];
-        if (!p->used || now < p->next_ms || query_slot(ks) < 0)
+        if (!p->used || now < p->next_ms || !background_room(ks))
             continue;
         struct kad_peerinfo self;
         self_info(ks->n, NULL, &self);

@@ -41,7 +41,8 @@
     X(providers_stored, "provider records stored")                            \
     X(records_expired, "records expired")                                     \
     X(providers_expired, "provider records expired")                          \
-    X(republished, "records and provider records republished")                \
+    X(republished, "records and provider records republished by their originator") \
+    X(replicated, "records re-replicated by a holder to the k closest")       \
     X(rt_added, "peers added to the routing table")                           \
     X(rt_full, "peers not added: bucket full")                                \
     X(rt_evicted, "stale peers replaced")                                     \
@@ -70,6 +71,7 @@ struct kad_msg {
     bool has_record;
     const uint8_t *rec_key, *rec_value;
     size_t rec_keylen, rec_valuelen;
+    uint32_t rec_ttl_s; /* Record field 777 (as rust-libp2p): the remaining lifetime in seconds, 0 = absent */
     int ncloser, nproviders;
     struct kad_peerinfo closer[KAD_MSG_PEERS], providers[KAD_MSG_PEERS];
     int skipped_peers; /* entries whose PeerId or addresses kos cannot use */
@@ -139,7 +141,10 @@ struct kad_record {
     size_t vlen;
     uint64_t seq;
     struct peerid from;
-    uint64_t stored_ms, expires_ms, republish_ms;
+    /* next_ms: when this node next sends the record to the k closest: a
+     * republish (mine, with a fresh lifetime) or a re-replication (held, with
+     * what is left of its lifetime, so copies never outlive the original). */
+    uint64_t stored_ms, expires_ms, next_ms;
 };
 
 struct kad_provider {
@@ -151,16 +156,28 @@ struct kad_provider {
 };
 
 struct kad_store {
-    uint64_t ttl_ms;                 /* lifetime of records and provider entries */
+    uint64_t ttl_ms;                 /* lifetime of a record from its originator's last (re)publish */
+    uint64_t prov_ttl_ms;            /* lifetime of a provider entry from its last ADD_PROVIDER */
+    uint64_t republish_ms;           /* the originator sends its records again after this */
+    uint64_t replicate_ms;           /* a holder sends a record on after this without hearing of it */
     struct kad_record rec[KAD_MAX_RECORDS];
     struct kad_provider prov[KAD_MAX_PROVIDERS];
     int nrec, nprov;
 };
 
-/* Stores a validated record (from = the sender, or self with mine).
+/* Stores a validated record (from = the sender, or self with mine) for
+ * ttl_ms (0 or more than st->ttl_ms: st->ttl_ms); the same record again
+ * extends its lifetime, never shortens it. A record from the network is
+ * due for re-replication replicate_ms after it was last stored; one of
+ * ours is due for republishing republish_ms after it was put.
  * 0 stored, or -KC_record_stale / -KC_put_quota / -KC_store_full / the validator's code. */
 int kad_store_put(struct kad_store *st, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
-                  const struct peerid *from, bool mine, uint64_t now);
+                  const struct peerid *from, bool mine, uint64_t ttl_ms, uint64_t now);
+/* The first record due to be sent again at now (republish or re-replication), or NULL. */
+struct kad_record *kad_store_due(struct kad_store *st, uint64_t now);
+/* r went out at now: mine lives ttl_ms again from now; both are due again a period later.
+ * Returns the lifetime in ms the copies are sent with. */
+uint64_t kad_store_sent(struct kad_store *st, struct kad_record *r, uint64_t now);
 struct kad_record *kad_store_get(struct kad_store *st, const uint8_t *key, size_t klen, uint64_t now);
 /* A provider key is a multihash (varint code, varint length, digest). */
 bool kad_is_multihash(const uint8_t *key, size_t n);

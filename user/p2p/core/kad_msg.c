@@ -1,7 +1,9 @@
 /* The kad-dht message (libp2p/specs kad-dht): a protobuf Message
  *   { MessageType type = 1; int32 clusterLevelRaw = 10; bytes key = 2;
  *     Record record = 3; repeated Peer closerPeers = 8; repeated Peer providerPeers = 9; }
- *   Record { bytes key = 1; bytes value = 2; string timeReceived = 5; }
+ *   Record { bytes key = 1; bytes value = 2; string timeReceived = 5;
+ *            uint32 ttl = 777; }   (ttl: the remaining lifetime in seconds, an
+ *            extension rust-libp2p also uses; others skip the unknown field)
  *   Peer { bytes id = 1; repeated bytes addrs = 2; ConnectionType connection = 3; }
  * sent with an unsigned-varint length prefix. A known field with the wrong
  * wire type is malformed; unknown fields are skipped. */
@@ -83,8 +85,10 @@ int kad_msg_decode(struct kad_msg *m, const uint8_t *in, size_t n)
             m->rec_key = m->rec_value = NULL;
             m->rec_keylen = m->rec_valuelen = 0;
             while ((rrc = pbr_next(&rr, &g)) == 1) {
-                if (g.field >= 1 && g.field <= 5 && g.wire != 2)
+                if ((g.field >= 1 && g.field <= 5 && g.wire != 2) || (g.field == 777 && g.wire != 0))
                     return -KC_bad_message;
+                if (g.field == 777)
+                    m->rec_ttl_s = g.v > 0xffffffffu ? 0xffffffffu : (uint32_t)g.v;
                 if (g.field == 1) {
                     m->rec_key = g.data;
                     m->rec_keylen = g.len;
@@ -155,6 +159,8 @@ int kad_msg_encode(const struct kad_msg *m, uint8_t *out, size_t cap)
         static const uint8_t none[1];
         pbw_bytes(&rw, 1, m->rec_key ? m->rec_key : none, m->rec_keylen);
         pbw_bytes(&rw, 2, m->rec_value ? m->rec_value : none, m->rec_valuelen);
+        if (m->rec_ttl_s)
+            pbw_varint(&rw, 777, m->rec_ttl_s);
         if (rw.overflow)
             return -1;
         pbw_bytes(&w, 3, rec, rw.len);

@@ -1,8 +1,10 @@
 /* The records and provider records a node keeps, with the /kos/ namespace's
  * validator and selector. Both stores are bounded (KAD_MAX_RECORDS,
  * KAD_MAX_PROVIDERS, KAD_KEY_PROVIDERS per key, KAD_PEER_RECORDS per sending
- * peer, so one peer's flood cannot fill the store); entries expire ttl_ms
- * after they were stored or last republished. */
+ * peer, so one peer's flood cannot fill the store). A record lives ttl_ms
+ * from its originator's last (re)publish: copies passed on by a holder carry
+ * what is left of that lifetime, so no copy outlives the original. Provider
+ * entries live prov_ttl_ms from the provider's last ADD_PROVIDER. */
 #include "core/kad_int.h"
 
 int kad_kos_validate(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen, uint64_t *seq)
@@ -63,8 +65,9 @@ static void record_free(struct kad_store *st, struct kad_record *r)
 }
 
 int kad_store_put(struct kad_store *st, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
-                  const struct peerid *from, bool mine, uint64_t now)
+                  const struct peerid *from, bool mine, uint64_t ttl_ms, uint64_t now)
 {
+    uint64_t life = ttl_ms && ttl_ms < st->ttl_ms ? ttl_ms : st->ttl_ms;
     uint64_t seq;
     int v = kad_kos_validate(key, klen, val, vlen, &seq);
     if (v < 0)
@@ -79,7 +82,12 @@ int kad_store_put(struct kad_store *st, const uint8_t *key, size_t klen, const u
         if (sel < 0)
             return -KC_record_stale;
         if (sel == 0) {
-            r->expires_ms = now + st->ttl_ms;
+            if (now + life > r->expires_ms)
+                r->expires_ms = now + life;
+            if (mine && !r->mine)
+                r->next_ms = now + st->republish_ms;
+            else if (!r->mine)
+                r->next_ms = now + st->replicate_ms; /* the sender sent it to the others too */
             r->mine = r->mine || mine;
             return 0;
         }
@@ -117,8 +125,30 @@ int kad_store_put(struct kad_store *st, const uint8_t *key, size_t klen, const u
     r->from = *from;
     r->mine = mine;
     r->stored_ms = now;
-    r->expires_ms = now + st->ttl_ms;
+    r->expires_ms = now + life;
+    r->next_ms = now + (mine ? st->republish_ms : st->replicate_ms);
     return 0;
+}
+
+struct kad_record *kad_store_due(struct kad_store *st, uint64_t now)
+{
+    for (int i = 0; i < KAD_MAX_RECORDS; i++) {
+        struct kad_record *r = &st->rec[i];
+        if (r->used && r->expires_ms > now && r->next_ms <= now)
+            return r;
+    }
+    return NULL;
+}
+
+uint64_t kad_store_sent(struct kad_store *st, struct kad_record *r, uint64_t now)
+{
+    if (r->mine) {
+        r->expires_ms = now + st->ttl_ms;
+        r->next_ms = now + st->republish_ms;
+    } else {
+        r->next_ms = now + st->replicate_ms;
+    }
+    return r->expires_ms > now ? r->expires_ms - now : 0;
 }
 
 struct kad_record *kad_store_get(struct kad_store *st, const uint8_t *key, size_t klen, uint64_t now)
@@ -163,7 +193,7 @@ int kad_prov_add(struct kad_store *st, const uint8_t *key, size_t klen, const st
         if (peerid_eq(&x->p.id, &p->id)) {
             if (p->naddrs > 0)
                 x->p = *p;
-            x->expires_ms = now + st->ttl_ms;
+            x->expires_ms = now + st->prov_ttl_ms;
             return 0;
         }
         for_key++;
@@ -174,7 +204,7 @@ int kad_prov_add(struct kad_store *st, const uint8_t *key, size_t klen, const st
     memcpy(free_slot->key, key, klen);
     free_slot->keylen = klen;
     free_slot->p = *p;
-    free_slot->expires_ms = now + st->ttl_ms;
+    free_slot->expires_ms = now + st->prov_ttl_ms;
     st->nprov++;
     return 0;
 }
