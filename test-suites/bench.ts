@@ -128,7 +128,7 @@ export const cases: CaseDef[] = [
     // other by libp2p mDNS; the figures are printed on guest 1's console.
     id: `bench_p2p_lan${n}`,
     phase: 4,
-    title: `${n} kos guests on one LAN: time until every guest has found and connected to every other by mDNS, guest memory per libp2p connection, a 4 MiB file fetched from 1 and from 3 providers, time for every health monitor to mark a killed guest down (the guest's own clock: silence at the down mark) and for the guest to rejoin after a restart`,
+    title: `${n} kos guests on one LAN: time until every guest has found and connected to every other by mDNS, guest memory per libp2p connection, DHT lookup time and hops (median of the ${n - 1} guests reading a /kos/ value guest ${n} put), a 4 MiB file fetched from 1 and from 3 providers, time for every health monitor to mark a killed guest down (the guest's own clock: silence at the down mark) and for the guest to rejoin after a restart`,
     components: ['health-monitor', 'p2p'],
     syscalls: [],
     profile: 'lan-tap',
@@ -137,6 +137,6 @@ export const cases: CaseDef[] = [
     timeoutSec: 1200,
     needsNetAdmin: true,
     // No expect.log: every guest must show those lines, and only guest 1 prints the figures.
-    peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'mem', 'fetchbench', 'churn'], kill: [n]}},
+    peer: {name: 'p2p-lan', options: {steps: ['discover', 'health', 'mem', 'dht', 'fetchbench', 'churn'], kill: [n]}},
   })),
 ]

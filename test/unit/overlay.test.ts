@@ -73,7 +73,7 @@ describe('p2p-lan peer helpers', () => {
 })
 
 describe('the DHT lookup chart of the progress report', () => {
-  it('plots dht_lookup_ms of bench_p2p_lanN against N, in N order, and nothing without such figures', async () => {
+  it('plots dht_lookup_ms of bench_p2p_lanN against N, in N order, then dht_lookup_hops, and nothing without such figures', async () => {
     const {lookupChart} = await import('../../src/report/progress/markdown.js')
     const chart = lookupChart([
       {id: 'bench_p2p_lan8', metric: 'dht_lookup_ms', value: 40},
@@ -84,6 +84,12 @@ describe('the DHT lookup chart of the progress report', () => {
     expect(chart).toContain('  x-axis "guests on the LAN" [4, 8]')
     expect(chart).toContain('  line [25, 40]')
     expect(chart).toContain('  y-axis "lookup ms" 0 --> 44')
+    // The hops chart follows, over the N that have them.
+    const hops = chart.slice(chart.lastIndexOf('```mermaid'))
+    expect(hops).toContain('  x-axis "guests on the LAN" [4]')
+    expect(hops).toContain('  y-axis "hops" 0 --> 2')
+    expect(hops).toContain('  line [1]')
+    expect(lookupChart([{id: 'bench_p2p_lan4', metric: 'dht_lookup_ms', value: 25}]).filter((l) => l === '```mermaid')).toHaveLength(1)
     expect(lookupChart([{id: 'bench_p2p_lan4', metric: 'p2p_conn_memory', value: 1}])).toEqual([])
   })
 })

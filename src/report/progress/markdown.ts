@@ -50,6 +50,8 @@ interface Messages {
   chartLookup: string
   chartLookupX: string
   chartLookupY: string
+  chartHops: string
+  chartHopsY: string
   componentCols: string[]
   skipped: string
   hostPassing: (p: number, n: number) => string
@@ -130,6 +132,8 @@ const EN: Messages = {
   chartLookup: 'DHT lookup latency against the number of guests (kos bench, median of every guest reading one value)',
   chartLookupX: 'guests on the LAN',
   chartLookupY: 'lookup ms',
+  chartHops: 'DHT lookup hops against the number of guests (kos bench, median; 0: the reader held a replica, below k = 20 guests every one does)',
+  chartHopsY: 'hops',
   componentCols: ['Component', 'Phase', 'Status', 'Cases (passing/ran)', 'Kernel lines run', 'Host tests (vitest)', 'Lines', 'Paths'],
   skipped: 'skipped',
   hostPassing: (p, n) => `${p}/${n} passing`,
@@ -210,6 +214,8 @@ const ES: Messages = {
   chartLookup: 'Latencia de búsqueda en la DHT según el número de invitados (kos bench, mediana de todos los invitados leyendo un valor)',
   chartLookupX: 'invitados en la LAN',
   chartLookupY: 'ms por búsqueda',
+  chartHops: 'Saltos de búsqueda en la DHT según el número de invitados (kos bench, mediana; 0: el lector tenía una réplica, con menos de k = 20 invitados todos la tienen)',
+  chartHopsY: 'saltos',
   componentCols: ['Componente', 'Fase', 'Estado', 'Casos (pasan/ejecutados)', 'Líneas del kernel ejecutadas', 'Pruebas en el host (vitest)', 'Líneas', 'Rutas'],
   skipped: 'omitido',
   hostPassing: (p, n) => `${p}/${n} pasan`,
@@ -304,19 +310,24 @@ function durationChart(r: ProgressReport, m: Messages, n = 12): string[] {
   ]
 }
 
-/** Mermaid line chart of the DHT lookup latency of the LAN benchmarks (bench_p2p_lanN) against N. */
+/**
+ * Mermaid line charts of the DHT lookups of the LAN benchmarks (bench_p2p_lanN) against N: the
+ * latency (dht_lookup_ms), then the hops (dht_lookup_hops) when they were measured.
+ */
 export function lookupChart(benchmarks: readonly {id: string; metric: string; value: number}[], m: Messages = MESSAGES.en): string[] {
-  const points = benchmarks.flatMap((b) => {
+  const series = (metric: string) => benchmarks.flatMap((b) => {
     const n = /^bench_p2p_lan(\d+)$/.exec(b.id)
-    return n && b.metric === 'dht_lookup_ms' ? [{n: Number(n[1]), ms: b.value}] : []
+    return n && b.metric === metric ? [{n: Number(n[1]), v: b.value}] : []
   }).sort((a, b) => a.n - b.n)
-  if (points.length === 0) return []
-  return [
-    '```mermaid', 'xychart-beta', `  title ${mermaidLabel(m.chartLookup)}`,
+  const chart = (points: {n: number; v: number}[], title: string, y: string) => [
+    '```mermaid', 'xychart-beta', `  title ${mermaidLabel(title)}`,
     `  x-axis ${mermaidLabel(m.chartLookupX)} [${points.map((p) => p.n).join(', ')}]`,
-    `  y-axis ${mermaidLabel(m.chartLookupY)} 0 --> ${Math.ceil(Math.max(...points.map((p) => p.ms)) * 1.1) || 1}`,
-    `  line [${points.map((p) => p.ms).join(', ')}]`, '```',
+    `  y-axis ${mermaidLabel(y)} 0 --> ${Math.ceil(Math.max(...points.map((p) => p.v)) * 1.1) || 1}`,
+    `  line [${points.map((p) => p.v).join(', ')}]`, '```',
   ]
+  const ms = series('dht_lookup_ms'), hops = series('dht_lookup_hops')
+  if (ms.length === 0) return []
+  return [...chart(ms, m.chartLookup, m.chartLookupY), ...(hops.length ? ['', ...chart(hops, m.chartHops, m.chartHopsY)] : [])]
 }
 
 export function progressMarkdown(r: ProgressReport, lang: ReportLang = 'en'): string {
