@@ -74,7 +74,7 @@ export const cases: CaseDef[] = [
     // The file-sharing module (user/p2p/core/files.c) against unmodified Helia 7.1.15 (src/netlab/helia.ts).
     id: 'files_helia_tap',
     phase: 4,
-    title: 'IPFS file sharing with unmodified Helia 7.1.15 (@helia/unixfs 8.0.5, @helia/bitswap 4.0.19) over TAP: the guest adds 5 MiB (p2p addgen) under the CID ipfs-unixfs-importer 17.1.1 computes for those bytes, Helia fetches it over Bitswap 1.2.0 (sha256 equal); Helia adds 3 MiB, the guest fetches it into its ramfs (sha256 equal) and adds the copy under the importer CID; p2p add /bin/p2p gives the importer CID of that file; a provider sending corrupt blocks and four malformed Bitswap messages are refused and counted exactly, nothing stored, and Helia still fetches',
+    title: 'IPFS file sharing with unmodified Helia 7.1.15 (@helia/unixfs 8.0.5, @helia/bitswap 4.0.19) over TAP: the guest adds 5 MiB (p2p addgen) under the CID ipfs-unixfs-importer 17.1.1 computes for those bytes, Helia fetches it over Bitswap 1.2.0 (sha256 equal); Helia asks for a 600000-byte file before the guest holds it, its want waits in the guest\'s ledger and exactly one late block answers it once the guest adds the file; Helia adds 3 MiB, the guest fetches it into its ramfs (sha256 equal) and adds the copy under the importer CID; p2p add /bin/p2p gives the importer CID of that file; a provider sending corrupt blocks and four malformed Bitswap messages are refused and counted exactly, nothing stored, and Helia still fetches',
     components: ['file-sharing', 'tap'],
     syscalls: ['SYS_OPEN', 'SYS_READ', 'SYS_WRITE', 'SYS_CONNECT', 'SYS_SEND', 'SYS_RECV'],
     profile: 'e1000-tap',

@@ -2,8 +2,10 @@
 // SIZE SEED` adds in kos), its CID as ipfs-unixfs-importer 17.1.1 computes
 // it, the Helia reference peer (helia-peer.mjs, driven like libp2p-peer.mjs)
 // and the phase-4 TAP case: Helia in the namespace fetches a file the guest
-// added, the guest fetches a file Helia added, then bad Bitswap input from a
-// host p2pd in the namespace is refused and counted by the guest.
+// added, Helia asks the guest for a file before the guest has it and gets it
+// once the guest adds it (the want waited in the guest's ledger), the guest
+// fetches a file Helia added, then bad Bitswap input from a host p2pd in
+// the namespace is refused and counted by the guest.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -70,6 +72,8 @@ export interface HeliaTapJob extends Pick<P2pTapJob, 'guestIp' | 'hostIp' | 'pee
   /** Bytes of the file kos adds (addgen, seed 1) and of the file Helia adds (seed 2). */
   kosSize: number
   heliaSize: number
+  /** Bytes of the file Helia asks for before kos adds it (addgen, seed 5; default 600000). */
+  lateSize?: number
   /** A file of the guest's initrd and its local copy: `p2p add` in the guest must give the importer's CID of it. */
   initrdFile?: {guest: string; local: string}
   /** Where kos writes the file it fetches from Helia (guest path; default /tmp/helia.bin in the ramfs). */
@@ -127,6 +131,34 @@ export async function heliaTapFiles(job: HeliaTapJob): Promise<{ok: boolean; det
     findings.heliaCat = cat
     if (cat.error || cat.size !== job.kosSize || cat.sha256 !== sha256Hex(kosBytes)) fail(`helia cat: ${JSON.stringify(cat).slice(0, 600)}`)
     else details.push(`Helia fetched it from the guest: ${cat.size} B, sha256 equal, ${cat.ms} ms`)
+
+    // 1b. Helia wants a file the guest does not hold yet: its WANT_BLOCK for the root
+    // waits in the guest's ledger (DONT_HAVE answered); once the guest adds the file the
+    // root goes out as a late block (exactly one: Helia asks the children afterwards,
+    // when the guest holds them) and Helia's cat completes.
+    const lateSize = job.lateSize ?? 600_000
+    const lateBytes = addgenBytes(lateSize, 5)
+    const lateCid = await importerCid(lateBytes)
+    const heliaId = listening.peerId as string
+    const lateBefore = filesCounters((await kos(['files'])).lines)
+    const lateCat = ask(helia, {op: 'cat', cid: lateCid, timeoutMs: 600_000}, 'cat', 660_000)
+    let waiting: string[] = []
+    for (let i = 0; i < 240 && !waiting.some((l) => l.startsWith(`want ${lateCid} block `)); i++) {
+      waiting = (await kos(['wantlist', heliaId])).lines
+      if (!waiting.some((l) => l.startsWith(`want ${lateCid} block `))) await new Promise((r) => setTimeout(r, 500))
+    }
+    findings.lateWantlist = waiting
+    if (!waiting.some((l) => l.startsWith(`want ${lateCid} block `))) fail(`Helia's want for ${lateCid} never reached the guest's ledger: ${waiting.join(' | ')}`)
+    const lateAdd = await kos(['addgen', String(lateSize), '5'])
+    if (lateAdd.lines.at(-1)?.split(' ')[1] !== lateCid) fail(`kos addgen ${lateSize} 5: ${lateAdd.lines.join(' | ')} (importer: ${lateCid})`)
+    const late = await lateCat
+    findings.heliaLateCat = late
+    const lateAfter = filesCounters((await kos(['files'])).lines)
+    const lateLeft = (await kos(['wantlist', heliaId])).lines.at(-1)
+    if (late.error || late.size !== lateSize || late.sha256 !== sha256Hex(lateBytes)) fail(`helia cat before add: ${JSON.stringify(late).slice(0, 600)}`)
+    else if (lateAfter.late_blocks_out - lateBefore.late_blocks_out !== 1) fail(`late_blocks_out +${lateAfter.late_blocks_out - lateBefore.late_blocks_out}, not 1`)
+    else if (lateLeft !== 'ok 0 wants from 0 peers') fail(`Helia's wants left in the guest's ledger: ${lateLeft}`)
+    else details.push(`Helia asked for ${lateCid} before the guest had it and got it once added (${late.ms} ms, 1 late block, ledger empty after)`)
 
     // 2. Helia adds a file with its own defaults (@helia/unixfs 8: 1 MiB chunks, raw
     // leaves, CIDv1): kos fetches that DAG into its ramfs; the copy, added by kos

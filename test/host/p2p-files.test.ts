@@ -60,6 +60,16 @@ function cli(d: Daemon, ...args: string[]): Promise<{status: number | null; line
   })
 }
 
+/** Polls read until ok holds (at most ~20 s); returns the last value. */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  let v = await read()
+  for (let i = 0; i < 100 && !ok(v); i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    v = await read()
+  }
+  return v
+}
+
 const addr = (d: Daemon) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
 const exited = (d: Daemon) => new Promise<number | null>((r) => { if (d.child.exitCode !== null) r(d.child.exitCode); else d.child.once('exit', (c) => r(c)) })
 
@@ -117,10 +127,15 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect(g.status, g.lines.join('\n')).toBe(0)
     expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 5))}`)
     expect(g.lines.at(-1)).toMatch(new RegExp(`^ok got ${cid} size ${SIZE} blocks 33 providers 3 ms \\d+$`))
-    const served = g.lines.filter((l) => l.startsWith('provider ')).map((l) => Number(l.split(' ')[3]))
-    expect(served).toHaveLength(3)
-    expect(served.reduce((a, b) => a + b, 0)).toBe(33)
-    for (const p of providers) expect(filesCounters((await cli(p, 'files')).lines).blocks_out).toBeGreaterThan(0)
+    const served = new Map(g.lines.filter((l) => l.startsWith('provider ')).map((l) => [l.split(' ')[1], Number(l.split(' ')[3])]))
+    expect(served.size).toBe(3)
+    expect([...served.values()].reduce((a, b) => a + b, 0)).toBe(33)
+    // Each provider sent exactly the blocks the getter took from it (none twice, none lost).
+    for (const p of providers) {
+      expect(served.get(p.peerId)).toBeGreaterThan(0)
+      expect(filesCounters((await cli(p, 'files')).lines).blocks_out).toBe(served.get(p.peerId))
+    }
+    expect(filesCounters((await cli(getter, 'files')).lines)).toMatchObject({blocks_in: 33, block_dup: 0, block_mismatch: 0})
     expect(readFileSync(path.join(tmp, 'three.bin')).length).toBe(SIZE)
   }, 300_000)
 
@@ -139,6 +154,10 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect(g.status, g.lines.join('\n')).toBe(0)
     expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 7))}`)
     expect(filesCounters((await cli(providers[0], 'files')).lines).blocks_out).toBe(2)
+    // Its unanswered wants were cancelled once the other provider served them: its ledger empties.
+    const left = await until(async () => filesCounters((await cli(providers[0], 'files')).lines), (c) => c.wants === 0)
+    expect(left.wants).toBe(0)
+    expect(left.cancels_in).toBeGreaterThan(0)
   }, 300_000)
 
   it('corrupt blocks next to good ones: each refused and counted, the file still whole; alone they store nothing', async () => {
@@ -184,6 +203,76 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect((await cli(getter, 'peers')).lines.join('\n')).toContain(`peer ${provider.peerId} `)
   }, 120_000)
 
+  it('a get started before any peer holds the file: the want waits in the provider\'s ledger, HAVE comes once it adds the file', async () => {
+    const size = 1000000
+    const cid = await importerCid(addgenBytes(size, 12))
+    const provider = await startDaemon([])
+    const getter = await startDaemon([])
+    expect((await cli(getter, 'dial', addr(provider))).status).toBe(0)
+    const get = cli(getter, 'get', cid, 'timeout_ms=120000')
+    const waiting = await until(async () => (await cli(provider, 'wantlist', getter.peerId)).lines, (l) => l.includes(`want ${cid} have prio 1 sdh`))
+    expect(waiting).toEqual([`want ${cid} have prio 1 sdh`, 'ok 1 wants from 1 peers'])
+    expect(filesCounters((await cli(provider, 'files')).lines)).toMatchObject({wants: 1, dont_haves_out: 1, haves_out: 0})
+    expect((await cli(provider, 'addgen', String(size), '12')).lines.at(-1)).toBe(`ok ${cid} size ${size} chunks 4`)
+    const g = await get
+    expect(g.status, g.lines.join('\n')).toBe(0)
+    expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(size, 12))}`)
+    expect(g.lines).toContain(`provider ${provider.peerId} blocks 5`)
+    // One late HAVE (the root), then 5 blocks asked and sent; nothing left wanted.
+    expect(filesCounters((await cli(provider, 'files')).lines)).toMatchObject({wants: 0, late_haves_out: 1, haves_out: 1, dont_haves_out: 1, blocks_out: 5, late_blocks_out: 0})
+    expect(filesCounters((await cli(getter, 'files')).lines)).toMatchObject({haves_in: 1, dont_haves_in: 1, blocks_in: 5, cancels_out: 0})
+  }, 120_000)
+
+  it('the ledger: want-have and want-block with priority, cancel, full wantlist, late HAVE and block, bounds per peer and in total', async () => {
+    const server = await startDaemon(['files_wants=6:10'])
+    const a = await startDaemon([])
+    const b = await startDaemon([])
+    for (const d of [a, b]) expect((await cli(d, 'dial', addr(server))).status).toBe(0)
+    const held = (await cli(server, 'addgen', '300000', '13')).lines.at(-1)!.split(' ')[1] // a root and 2 leaves
+    const later = await importerCid(addgenBytes(1000, 14)) // one raw block the server adds later
+    const want = async (d: Daemon, flags: string, ...targets: string[]) => expect((await cli(d, 'bitswap_want', server.peerId, flags, ...targets)).lines.at(-1)).toMatch(/^ok sent /)
+    const ledger = async (d: Daemon) => (await cli(server, 'wantlist', d.peerId)).lines
+    const counts = async (d: Daemon) => filesCounters((await cli(d, 'files')).lines)
+
+    // HAVE for the held root at once (nothing kept); DONT_HAVE for the one asked with sdh; both unknown wants kept.
+    await want(a, 'have,sdh', held, later)
+    await want(a, 'block,prio=9', 'gen:1:1')
+    expect(await until(() => ledger(a), (l) => l.length === 3)).toEqual([
+      expect.stringMatching(/^want bafkrei[a-z2-7]{52} block prio 9$/),
+      `want ${later} have prio 1 sdh`,
+      'ok 2 wants from 1 peers',
+    ])
+    expect(await until(() => counts(a), (c) => c.haves_in === 1 && c.dont_haves_in === 1)).toMatchObject({haves_in: 1, dont_haves_in: 1})
+    expect(await counts(server)).toMatchObject({wants: 2, wants_in: 3, haves_out: 1, dont_haves_out: 1})
+
+    // A cancel drops one; a full wantlist replaces the rest.
+    await want(a, 'cancel', 'gen:1:1')
+    expect(await until(() => ledger(a), (l) => l.length === 2)).toEqual([`want ${later} have prio 1 sdh`, 'ok 1 wants from 1 peers'])
+    await want(a, 'full,block,prio=2', 'gen:2:2', later)
+    expect(await until(() => ledger(a), (l) => l.at(-1) === 'ok 3 wants from 1 peers' && l.some((x) => x.startsWith(`want ${later} block`)))).toHaveLength(4)
+    expect(await counts(server)).toMatchObject({wants: 3, cancels_in: 1, wants_in: 7})
+
+    // b wants `later` as a HAVE; the server adds it: a late block to a, a late HAVE to b, both wants gone.
+    await want(b, 'have', later)
+    await until(() => counts(server), (c) => c.wants === 4)
+    expect((await cli(server, 'addgen', '1000', '14')).lines.at(-1)).toBe(`ok ${later} size 1000 chunks 1`)
+    expect(await until(() => counts(server), (c) => c.late_blocks_out === 1)).toMatchObject({wants: 2, late_blocks_out: 1, late_haves_out: 1, blocks_out: 1})
+    expect(await until(() => counts(b), (c) => c.haves_in === 1)).toMatchObject({haves_in: 1})
+    expect(await until(() => counts(a), (c) => c.block_unwanted === 1)).toMatchObject({block_unwanted: 1, blocks: 0})
+
+    // Bounds: 6 per peer, 10 over all; excess refused and counted, nothing else changed.
+    await want(a, 'block', 'gen:7:3') // a holds 2: 4 more kept, 3 refused
+    expect(await until(() => counts(server), (c) => c.wants_refused === 3)).toMatchObject({wants: 6, wants_refused: 3})
+    await want(b, 'have', 'gen:6:4') // 4 more reach the total of 10, 2 refused
+    expect(await until(() => counts(server), (c) => c.wants_refused === 5)).toMatchObject({wants: 10, wants_refused: 5})
+    expect((await cli(server, 'wantlist')).lines).toEqual([
+      expect.stringMatching(/^peer \S+ wants [64] ready 0$/), expect.stringMatching(/^peer \S+ wants [64] ready 0$/), 'ok 10 wants from 2 peers',
+    ])
+    // A peer that leaves frees its share.
+    b.child.kill('SIGKILL')
+    expect(await until(() => counts(server), (c) => c.wants === 6)).toMatchObject({wants: 6})
+  }, 120_000)
+
   it('bad arguments name the problem', async () => {
     const d = await startDaemon([])
     expect((await cli(d, 'get', 'QmNotACidV1')).lines.at(-1)).toBe('error bad CID QmNotACidV1 (CIDv1, base32, sha2-256, raw or dag-pb)')
@@ -192,5 +281,13 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     const r = spawnSync(p2pdExe, ['port=0', 'files_fault=sometimes'], {encoding: 'utf8', timeout: 20000})
     expect(r.status).toBe(2)
     expect(r.stdout + r.stderr).toContain('files_fault is corrupt, stall_after:N or exit_after:N, not sometimes')
+    const w = spawnSync(p2pdExe, ['port=0', 'files_wants=10:5'], {encoding: 'utf8', timeout: 20000})
+    expect(w.status).toBe(2)
+    expect(w.stdout + w.stderr).toContain('files_wants is PER_PEER:TOTAL with 1 <= PER_PEER <= TOTAL, PER_PEER <= 1024, TOTAL <= 4096, not 10:5')
+    const peer = await startDaemon([])
+    expect((await cli(peer, 'dial', addr(d))).status).toBe(0)
+    expect((await cli(peer, 'bitswap_want', d.peerId, 'block,soon', 'gen:1:1')).lines.at(-1)).toBe('error bad flag in block,soon (block, have, cancel, sdh, full, prio=N)')
+    expect((await cli(peer, 'bitswap_want', d.peerId, '-', 'QmNope')).lines.at(-1)).toBe('error bad CID QmNope')
+    expect((await cli(d, 'wantlist', 'nobody')).lines.at(-1)).toBe('error bad peer id nobody')
   }, 60_000)
 })

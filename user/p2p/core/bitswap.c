@@ -33,14 +33,16 @@ static int decode_entry(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
     struct pbr r = {.p = in, .len = n};
     struct pbfield f;
-    struct bsw_entry e = {.type = BSW_WANT_BLOCK};
+    struct bsw_entry e = {.type = BSW_WANT_BLOCK, .priority = 1};
     bool have_cid = false, cid_ok = false;
     int rc;
     while ((rc = pbr_next(&r, &f)) == 1) {
         if (f.field == 1 && f.wire == 2) {
             have_cid = true;
             cid_ok = cid_from_bytes(&e.cid, f.data, f.len) == 0;
-        } else if (f.field == 3 && f.wire == 0)
+        } else if (f.field == 2 && f.wire == 0)
+            e.priority = (int32_t)(uint32_t)f.v; /* int32: a negative one is sign-extended to 64 bits */
+        else if (f.field == 3 && f.wire == 0)
             e.cancel = f.v != 0;
         else if (f.field == 4 && f.wire == 0) {
             if (f.v > 1)
@@ -192,7 +194,7 @@ static bool pbw_alloc(struct pbw *w, size_t cap)
     return w->p != NULL;
 }
 
-bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n)
+bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n, bool full)
 {
     struct pbw wl;
     if (!pbw_alloc(&wl, 16 + (size_t)n * (CID_BIN_MAX + 16)))
@@ -201,7 +203,7 @@ bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n)
         uint8_t eb[CID_BIN_MAX + 24];
         struct pbw ew = {.p = eb, .cap = sizeof eb};
         pbw_bytes(&ew, 1, e[i].cid.b, e[i].cid.len);
-        pbw_varint(&ew, 2, 1);
+        pbw_varint(&ew, 2, (uint64_t)(int64_t)(e[i].priority ? e[i].priority : 1));
         if (e[i].cancel)
             pbw_varint(&ew, 3, 1);
         if (e[i].type != BSW_WANT_BLOCK)
@@ -210,6 +212,8 @@ bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n)
             pbw_varint(&ew, 5, 1);
         pbw_bytes(&wl, 1, eb, ew.len);
     }
+    if (full)
+        pbw_varint(&wl, 2, 1);
     struct pbw m;
     bool ok = !wl.overflow && pbw_alloc(&m, wl.len + 16);
     if (ok) {

@@ -25,6 +25,7 @@
 struct bsw_entry {
     struct cid cid;
     int type;
+    int32_t priority;            /* the sender's; 0 is sent as 1 (the default) */
     bool cancel, send_dont_have;
 };
 struct bsw_block {
@@ -54,6 +55,6 @@ void bsw_free(struct bsw_msg *m);
 
 /* Encoders: each appends one length-prefixed message to out; false when
  * out of memory. */
-bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n);
+bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n, bool full);
 bool bsw_put_block(struct buf *out, const struct cid *c, const uint8_t *data, size_t n);
 bool bsw_put_presences(struct buf *out, const struct bsw_presence *p, int n);

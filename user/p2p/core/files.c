@@ -1,12 +1,18 @@
 /* The file-sharing module (see files.h).
  *
  * Serving: every inbound /ipfs/bitswap/1.2.0 stream is read as length-
- * prefixed messages. WANT_HAVE is answered HAVE (or DONT_HAVE when the
- * asker set sendDontHave), WANT_BLOCK with the block, queued per peer and
- * sent while that peer's outbound stream has less than FILES_TX_HIGH
- * buffered, so one peer asking for everything cannot fill the connection.
- * Like Helia, this node sends on streams it opens itself (one per peer,
- * closed after a second idle) and never writes on the asker's stream.
+ * prefixed messages. Each peer's wants are kept in its ledger
+ * (core/bitswap_ledger.h) until it cancels them, a full wantlist replaces
+ * them or they are answered: WANT_HAVE of a held block is answered HAVE at
+ * once, WANT_BLOCK of one is marked ready and its block sent, highest
+ * priority first, while that peer's outbound stream has less than
+ * FILES_TX_HIGH buffered, so one peer asking for everything cannot fill the
+ * connection. A want for a block not held stays (DONT_HAVE is answered when
+ * the asker set sendDontHave); when the block arrives later, added or
+ * fetched, it is sent (WANT_BLOCK) or announced HAVE (WANT_HAVE) to every
+ * peer that wants it. Like Helia, this node sends on streams it opens
+ * itself (one per peer, closed after a second idle) and never writes on
+ * the asker's stream.
  *
  * Fetching (`get`): the root CID is asked WANT_HAVE of every connected
  * peer that lists bitswap (and of the providers the DHT finds); each peer
@@ -17,9 +23,12 @@
  * prefix and its bytes is one this node wants (nothing else is stored);
  * dag-pb nodes are parsed and their children wanted at their offsets. A
  * provider that goes away, answers DONT_HAVE or sits on a want for
- * FILES_WANT_MS hands its wants back to the others. */
+ * FILES_WANT_MS hands its wants back to the others. Once a block is in,
+ * the other providers it was asked of get a CANCEL; when a get ends, every
+ * want still standing is cancelled, so no ledger keeps them. */
 #include "core/files.h"
 #include "core/bitswap.h"
+#include "core/bitswap_ledger.h"
 #include "core/blockstore.h"
 #include "core/kad.h"
 #include "core/unixfs.h"
@@ -35,21 +44,24 @@
 #define FILES_TX_HIGH (512u * 1024)      /* queue blocks below this much buffered */
 #define FILES_IDLE_MS 1000               /* close an idle outbound stream */
 #define FILES_MAX_FILE (64u << 20)
-#define FILES_QUEUE 1024                 /* blocks queued for one peer */
 #define FILES_PROGRESS_MS 5000
 #define FILES_DHT_MS 10000               /* ask the DHT again while no provider answers */
 
 /* Counted refusals and traffic (p2p files). */
 #define FILES_STATS(X)                                                        \
     X(msgs_in) X(msgs_out) X(blocks_in) X(blocks_out) X(bytes_in) X(bytes_out) \
-    X(wants_in) X(haves_in) X(dont_haves_in)                                  \
+    X(wants_in) X(haves_in) X(dont_haves_in) X(cancels_in)                    \
+    X(haves_out) X(dont_haves_out) X(cancels_out)                             \
+    X(late_blocks_out)  /* blocks sent for wants that came before the block */ \
+    X(late_haves_out)   /* HAVEs for such wants */                            \
+    X(wants_refused)    /* wants beyond a ledger bound (files_wants=) */      \
+    X(block_dup)        /* a valid block this node held already */            \
     X(block_mismatch)   /* bytes that hash to no CID asked of that peer */    \
     X(block_unwanted)   /* a valid block nobody here asked for */             \
     X(block_unverifiable) /* a prefix this node cannot check */               \
     X(bad_cid)          /* a wantlist or presence CID it cannot read */       \
     X(malformed)        /* a message that does not decode */                  \
     X(oversized)        /* a length prefix beyond BITSWAP_MAX_MSG */          \
-    X(queue_full)       /* WANT_BLOCKs beyond FILES_QUEUE */                  \
     X(store_full)
 
 struct files_stats {
@@ -66,6 +78,7 @@ struct want {
     int prov;                    /* provider index while in flight */
     uint64_t sent_ms;
     uint32_t refused;            /* providers that said DONT_HAVE (bits) */
+    uint32_t asked;              /* providers it was asked of (bits): cancelled at the end */
 };
 
 struct provider {
@@ -100,8 +113,7 @@ struct session {
 struct fpeer {
     struct stream *out;          /* our open outbound bitswap stream to it */
     struct buf pending;          /* messages for it not yet on a stream */
-    struct cid queue[FILES_QUEUE];
-    int qhead, qlen;
+    struct ledger wl;            /* what it wants of us */
     uint64_t idle_since;
 };
 
@@ -110,6 +122,7 @@ struct files {
     struct fpeer peers[NODE_MAX_CONNS];
     struct session sess[FILES_SESSIONS];
     struct files_stats st;
+    struct ledger_pool pool;     /* the bounds over every peer's ledger */
     /* Misbehaviour on purpose, for the tests (p2pd files_fault=...): corrupt
      * flips a byte of every block served; stall_after:N serves N blocks and
      * then goes silent (a hung provider); exit_after:N ends the process after
@@ -166,7 +179,7 @@ static void peer_send(struct node *n, struct conn *c, bool (*enc)(struct buf *, 
         F(n)->st.msgs_out++;
 }
 
-static bool enc_wants(struct buf *b, const void *e, int n) { return bsw_put_wants(b, e, n); }
+static bool enc_wants(struct buf *b, const void *e, int n) { return bsw_put_wants(b, e, n, false); }
 static bool enc_presences(struct buf *b, const void *p, int n) { return bsw_put_presences(b, p, n); }
 
 /* Moves what a peer is owed onto its outbound stream (opening one). */
@@ -177,10 +190,10 @@ static void peer_pump(struct node *n, int ci)
     struct conn *c = &n->conns[ci];
     if (!c->used || c->phase != PH_YAMUX) {
         buf_free(&p->pending);
-        p->qlen = 0;
+        ledger_clear(&p->wl, &f->pool);
         return;
     }
-    bool owed = buf_used(&p->pending) > 0 || p->qlen > 0;
+    bool owed = buf_used(&p->pending) > 0 || ledger_next_ready(&p->wl);
     if (!p->out) {
         if (!owed)
             return;
@@ -203,16 +216,17 @@ static void peer_pump(struct node *n, int ci)
         buf_append(&s->tx, buf_data(&p->pending), buf_used(&p->pending));
         buf_free(&p->pending);
     }
-    while (p->qlen > 0 && buf_used(&s->tx) < FILES_TX_HIGH) {
+    struct lentry *x;
+    while (buf_used(&s->tx) < FILES_TX_HIGH && (x = ledger_next_ready(&p->wl))) {
         if (f->fault == FF_STALL && f->st.blocks_out >= f->fault_after)
             break;
         if (f->fault == FF_EXIT && f->st.blocks_out >= f->fault_after) {
             plat_log("p2pd: files_fault exit_after:%lu: exiting", (unsigned long)f->fault_after);
             exit(3);
         }
-        struct cid cid = p->queue[p->qhead];
-        p->qhead = (p->qhead + 1) % FILES_QUEUE;
-        p->qlen--;
+        struct cid cid = x->cid;
+        bool late = x->late;
+        ledger_remove(&p->wl, &f->pool, x); /* answered: the want is done */
         const struct block *b = blockstore_get(&f->store, &cid);
         if (!b)
             continue;
@@ -227,6 +241,7 @@ static void peer_pump(struct node *n, int ci)
             f->st.msgs_out++;
             f->st.blocks_out++;
             f->st.bytes_out += b->len;
+            f->st.late_blocks_out += late;
         }
         free(bad);
     }
@@ -247,32 +262,83 @@ static void serve_wants(struct node *n, struct conn *c, const struct bsw_msg *m)
     struct fpeer *p = &f->peers[conn_index(c)];
     struct bsw_presence *pres = m->nwants ? malloc((size_t)m->nwants * sizeof *pres) : NULL;
     int np = 0;
+    if (m->full)
+        ledger_clear(&p->wl, &f->pool); /* a full wantlist replaces what the peer wanted */
     for (int i = 0; i < m->nwants; i++) {
         const struct bsw_entry *e = &m->wants[i];
         f->st.wants_in++;
         if (e->cancel) {
-            for (int k = 0; k < p->qlen; k++) {
-                struct cid *q = &p->queue[(p->qhead + k) % FILES_QUEUE];
-                if (cid_eq(q, &e->cid))
-                    q->len = 0, q->b[0] = 0; /* never matches a block */
-            }
+            f->st.cancels_in++;
+            ledger_cancel(&p->wl, &f->pool, &e->cid);
             continue;
         }
         bool have = blockstore_get(&f->store, &e->cid) != NULL;
-        if (have && e->type == BSW_WANT_BLOCK) {
-            if (p->qlen == FILES_QUEUE) {
-                f->st.queue_full++;
-                continue;
+        struct lentry *x = ledger_find(&p->wl, &e->cid);
+        if (have && e->type == BSW_WANT_HAVE && !(x && x->type == BSW_WANT_BLOCK)) {
+            if (x)
+                ledger_remove(&p->wl, &f->pool, x);
+            if (pres) {
+                pres[np].cid = e->cid;
+                pres[np++].type = BSW_HAVE;
+                f->st.haves_out++;
             }
-            p->queue[(p->qhead + p->qlen++) % FILES_QUEUE] = e->cid;
-        } else if (pres && (have || e->send_dont_have)) {
+            continue;
+        }
+        if (ledger_want(&p->wl, &f->pool, e, &x) == LEDGER_REFUSED) {
+            f->st.wants_refused++;
+            continue;
+        }
+        if (have)
+            x->ready = true;
+        else if (pres && e->send_dont_have) {
             pres[np].cid = e->cid;
-            pres[np++].type = have ? BSW_HAVE : BSW_DONT_HAVE;
+            pres[np++].type = BSW_DONT_HAVE;
+            f->st.dont_haves_out++;
         }
     }
     if (np)
         peer_send(n, c, enc_presences, pres, np);
     free(pres);
+}
+
+/* A block this node holds from now on (added or fetched): sent to every
+ * peer that wants it as a block, announced HAVE to those that asked HAVE. */
+static void announce_block(struct node *n, const struct cid *cid)
+{
+    struct files *f = F(n);
+    for (int ci = 0; ci < NODE_MAX_CONNS; ci++) {
+        struct fpeer *p = &f->peers[ci];
+        struct lentry *x = p->wl.n ? ledger_find(&p->wl, cid) : NULL;
+        if (!x || x->ready)
+            continue;
+        if (x->type == BSW_WANT_BLOCK) {
+            x->ready = x->late = true;
+            continue;
+        }
+        struct bsw_presence pr = {.cid = *cid, .type = BSW_HAVE};
+        ledger_remove(&p->wl, &f->pool, x);
+        if (n->conns[ci].used) {
+            peer_send(n, &n->conns[ci], enc_presences, &pr, 1);
+            f->st.haves_out++;
+            f->st.late_haves_out++;
+        }
+    }
+}
+
+/* CANCELs cids at peer id (when connected). */
+static void send_cancels(struct node *n, const struct peerid *id, const struct cid *cids, int count)
+{
+    struct conn *c = node_find_peer(n, id);
+    if (!c || c->phase != PH_YAMUX || count <= 0)
+        return;
+    struct bsw_entry *e = calloc((size_t)count, sizeof *e);
+    if (!e)
+        return;
+    for (int i = 0; i < count; i++)
+        e[i] = (struct bsw_entry){.cid = cids[i], .cancel = true};
+    peer_send(n, c, enc_wants, e, count);
+    F(n)->st.cancels_out += (uint64_t)count;
+    free(e);
 }
 
 /* ---- fetching ---- */
@@ -300,8 +366,34 @@ static struct want *want_add(struct session *s, const struct cid *c, uint64_t of
     return w;
 }
 
+static int provider_of(struct session *s, const struct peerid *id);
+
+/* CANCELs w at every provider it was asked of but from (-1: all), and the
+ * root's WANT_HAVE at every peer asked that did not answer HAVE (their
+ * ledgers keep it otherwise). */
+static void want_cancel(struct node *n, struct session *s, const struct want *w, int from)
+{
+    for (int p = 0; p < s->nprov; p++)
+        if ((w->asked >> p & 1) && p != from)
+            send_cancels(n, &s->prov[p].id, &w->cid, 1);
+    if (!cid_eq(&w->cid, &s->root))
+        return;
+    for (int ci = 0; ci < NODE_MAX_CONNS; ci++) {
+        struct conn *c = &n->conns[ci];
+        if (!(s->asked[ci / 64] >> (ci % 64) & 1) || !c->used || !peerid_eq(&s->asked_id[ci], &c->remote))
+            continue;
+        int p = provider_of(s, &c->remote);
+        if (p >= 0 && (s->prov[p].have || p == from || (w->asked >> p & 1)))
+            continue;
+        send_cancels(n, &c->remote, &s->root, 1);
+    }
+}
+
 static void session_end(struct node *n, struct session *s, const char *error)
 {
+    for (int i = 0; i < s->nw; i++)
+        if (s->w[i].state != W_DONE)
+            want_cancel(n, s, &s->w[i], -1);
     if (s->dht_query > 0)
         kad_cancel(n, s->dht_query);
     if (error)
@@ -328,7 +420,7 @@ static void want_release(struct session *s, struct want *w)
 }
 
 /* Takes a verified block for every want of s with its CID; -1 ends s. */
-static int session_block(struct session *s, const struct cid *cid, const uint8_t *data, size_t len, int from)
+static int session_block(struct node *n, struct session *s, const struct cid *cid, const uint8_t *data, size_t len, int from)
 {
     for (int i = 0; i < s->nw; i++) {
         struct want *w = &s->w[i];
@@ -339,6 +431,7 @@ static int session_block(struct session *s, const struct cid *cid, const uint8_t
         if (from >= 0)
             s->prov[from].blocks++;
         w->state = W_DONE;
+        want_cancel(n, s, w, from);
         s->done++;
         s->blocks++;
         uint64_t off = w->off, size = w->size;
@@ -440,7 +533,7 @@ static int session_local(struct node *n, struct session *s)
         if (s->w[i].state != W_PENDING)
             continue;
         const struct block *b = blockstore_get(&f->store, &s->w[i].cid);
-        if (b && session_block(s, &b->cid, b->data, b->len, -1) < 0)
+        if (b && session_block(n, s, &b->cid, b->data, b->len, -1) < 0)
             return -1;
     }
     return 0;
@@ -492,6 +585,7 @@ static void session_schedule(struct node *n, struct session *s)
         batch[best][nb[best]++] = (struct bsw_entry){.cid = w->cid, .type = BSW_WANT_BLOCK, .send_dont_have = true};
         w->state = W_INFLIGHT;
         w->prov = best;
+        w->asked |= 1u << best;
         w->sent_ms = now;
         s->prov[best].inflight++;
     }
@@ -615,6 +709,10 @@ static void fetch_block(struct node *n, struct conn *c, const struct bsw_block *
             if (s->w[i].state == W_INFLIGHT && s->w[i].prov == from)
                 asked_of_peer = true;
     }
+    if (!wanted && blockstore_get(&f->store, &b->cid)) {
+        f->st.block_dup++; /* a late answer to a want another provider served */
+        return;
+    }
     if (!wanted) {
         /* Bytes that hash to nothing this peer was asked for: a corrupt block. */
         if (!asked_of_peer) {
@@ -647,13 +745,16 @@ static void fetch_block(struct node *n, struct conn *c, const struct bsw_block *
             pv->have = true;
         }
     }
-    if (blockstore_put(&f->store, &b->cid, b->data, b->len) < 0)
+    int put = blockstore_put(&f->store, &b->cid, b->data, b->len);
+    if (put < 0)
         f->st.store_full++;
+    else if (put > 0)
+        announce_block(n, &b->cid);
     for (int k = 0; k < FILES_SESSIONS; k++) {
         struct session *s = &f->sess[k];
         if (!s->used)
             continue;
-        if (session_block(s, &b->cid, b->data, b->len, provider_of(s, &c->remote)) < 0)
+        if (session_block(n, s, &b->cid, b->data, b->len, provider_of(s, &c->remote)) < 0)
             session_end(n, s, "malformed file: a block does not fit its DAG");
         else if (session_local(n, s) < 0)
             session_end(n, s, "malformed file: a block does not fit its DAG");
@@ -791,16 +892,18 @@ const struct proto_def proto_bitswap = {BITSWAP_PROTO_ID, bitswap_started, bitsw
 
 /* ---- commands ---- */
 
-static int add_block(void *ctx, const struct cid *c, const uint8_t *data, size_t n)
+static int add_block(void *ctx, const struct cid *c, const uint8_t *data, size_t len)
 {
-    struct files *f = ctx;
-    return blockstore_put(&f->store, c, data, n) < 0 ? -1 : 0;
+    struct node *n = ctx;
+    int put = blockstore_put(&F(n)->store, c, data, len);
+    if (put > 0)
+        announce_block(n, c);
+    return put < 0 ? -1 : 0;
 }
 
 static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
 {
     struct files *f = F(n);
-    uint64_t chunks = b->chunks;
     struct dag_link root;
     if (rc < 0 || unixfs_end(b, &root) < 0) {
         if (rc >= 0)
@@ -809,6 +912,8 @@ static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
               (unsigned long)f->store.bytes);
         return;
     }
+    /* The leaves (b->chunks before unixfs_end missed the last, short one). */
+    uint64_t chunks = root.filesize ? (root.filesize + UNIXFS_CHUNK - 1) / UNIXFS_CHUNK : 1;
     char cs[CID_STR_MAX];
     uint8_t key[34];
     cid_str(&root.cid, cs);
@@ -828,7 +933,7 @@ static void cmd_add(struct node *n, int ctl, int argc, char **argv)
         reply(n, ctl, "error cannot open %s (error %d)", argv[1], fd);
         return;
     }
-    if (unixfs_begin(&b, add_block, F(n)) < 0) {
+    if (unixfs_begin(&b, add_block, n) < 0) {
         plat_close(fd);
         reply(n, ctl, "error out of memory");
         return;
@@ -869,7 +974,7 @@ static void cmd_addgen(struct node *n, int ctl, int argc, char **argv)
     }
     struct unixfs_builder b;
     struct gen_state g;
-    if (unixfs_begin(&b, add_block, F(n)) < 0) {
+    if (unixfs_begin(&b, add_block, n) < 0) {
         reply(n, ctl, "error out of memory");
         return;
     }
@@ -941,8 +1046,9 @@ static void cmd_files(struct node *n, int ctl, int argc, char **argv)
     (void)argc;
     (void)argv;
     struct files *f = F(n);
-    char line[900];
-    int k = snprintf(line, sizeof line, "files blocks=%lu bytes=%lu", (unsigned long)f->store.count, (unsigned long)f->store.bytes);
+    char line[1400];
+    int k = snprintf(line, sizeof line, "files blocks=%lu bytes=%lu wants=%d", (unsigned long)f->store.count, (unsigned long)f->store.bytes,
+                     f->pool.total);
 #define X(name) k += snprintf(line + k, sizeof line - (size_t)k, " " #name "=%lu", (unsigned long)f->st.name);
     FILES_STATS(X)
 #undef X
@@ -998,12 +1104,139 @@ static void cmd_bitswap_bad(struct node *n, int ctl, int argc, char **argv)
     reply(n, ctl, "ok sent %s", argv[2]);
 }
 
+/* What peers want of this node: with PEER its entries, highest priority
+ * first ("want CID block|have prio N [ready] [sdh]"), else one line per peer. */
+static void cmd_wantlist(struct node *n, int ctl, int argc, char **argv)
+{
+    struct files *f = F(n);
+    struct peerid only;
+    if (argc > 1 && peerid_parse(&only, argv[1]) < 0) {
+        reply(n, ctl, "error bad peer id %s", argv[1]);
+        return;
+    }
+    int peers = 0, shown = 0;
+    for (int ci = 0; ci < NODE_MAX_CONNS; ci++) {
+        struct ledger *l = &f->peers[ci].wl;
+        struct conn *c = &n->conns[ci];
+        if (!l->n || !c->used || (argc > 1 && !peerid_eq(&only, &c->remote)))
+            continue;
+        char id[P2P_PEERID_STR];
+        peerid_str(&c->remote, id);
+        peers++;
+        shown += l->n;
+        if (argc == 1) {
+            int ready = 0;
+            for (int i = 0; i < l->n; i++)
+                ready += l->e[i].ready;
+            reply(n, ctl, "peer %s wants %d ready %d", id, l->n, ready);
+            continue;
+        }
+        /* Selection by (priority desc, seq asc): the order they are served in. */
+        struct lentry *last = NULL;
+        for (int k = 0; k < l->n; k++) {
+            struct lentry *best = NULL;
+            for (int i = 0; i < l->n; i++) {
+                struct lentry *x = &l->e[i];
+                bool after = !last || x->priority < last->priority || (x->priority == last->priority && x->seq > last->seq);
+                if (after && (!best || x->priority > best->priority || (x->priority == best->priority && x->seq < best->seq)))
+                    best = x;
+            }
+            char cs[CID_STR_MAX];
+            cid_str(&best->cid, cs);
+            reply(n, ctl, "want %s %s prio %d%s%s", cs, best->type == BSW_WANT_BLOCK ? "block" : "have", (int)best->priority,
+                  best->ready ? " ready" : "", best->send_dont_have ? " sdh" : "");
+            last = best;
+        }
+    }
+    reply(n, ctl, "ok %d wants from %d peers", shown, peers);
+}
+
+/* For the tests: one wantlist message to PEER. FLAGS is "-" or a comma list
+ * of block|have, cancel, sdh, full, prio=N; each TARGET a CID or gen:COUNT:SEED
+ * (COUNT raw CIDs of 8-byte blocks nobody holds). */
+static void cmd_bitswap_want(struct node *n, int ctl, int argc, char **argv)
+{
+    struct peerid id;
+    struct conn *c = peerid_parse(&id, argv[1]) == 0 ? node_find_peer(n, &id) : NULL;
+    if (!c || c->phase != PH_YAMUX) {
+        reply(n, ctl, "error not connected");
+        return;
+    }
+    struct bsw_entry proto = {.type = BSW_WANT_BLOCK, .priority = 1};
+    bool full = false;
+    for (char *fl = argv[2]; strcmp(argv[2], "-") != 0 && *fl;) {
+        const char *comma = strchr(fl, ',');
+        size_t len = comma ? (size_t)(comma - fl) : strlen(fl);
+        if (len == 5 && strncmp(fl, "block", 5) == 0)
+            proto.type = BSW_WANT_BLOCK;
+        else if (len == 4 && strncmp(fl, "have", 4) == 0)
+            proto.type = BSW_WANT_HAVE;
+        else if (len == 6 && strncmp(fl, "cancel", 6) == 0)
+            proto.cancel = true;
+        else if (len == 3 && strncmp(fl, "sdh", 3) == 0)
+            proto.send_dont_have = true;
+        else if (len == 4 && strncmp(fl, "full", 4) == 0)
+            full = true;
+        else if (len > 5 && strncmp(fl, "prio=", 5) == 0 && ((fl[5] >= '0' && fl[5] <= '9') || fl[5] == '-'))
+            proto.priority = (int32_t)p2p_atol(fl + 5);
+        else {
+            reply(n, ctl, "error bad flag in %s (block, have, cancel, sdh, full, prio=N)", argv[2]);
+            return;
+        }
+        fl += len + (fl[len] == ',');
+    }
+    int count = 0;
+    for (int i = 3; i < argc; i++)
+        count += strncmp(argv[i], "gen:", 4) == 0 ? (int)p2p_atol(argv[i] + 4) : 1;
+    if (count < 0 || count > 65536) {
+        reply(n, ctl, "error at most 65536 entries");
+        return;
+    }
+    struct bsw_entry *e = calloc((size_t)(count ? count : 1), sizeof *e);
+    if (!e) {
+        reply(n, ctl, "error out of memory");
+        return;
+    }
+    int k = 0;
+    for (int i = 3; i < argc; i++) {
+        if (strncmp(argv[i], "gen:", 4) == 0) {
+            const char *seed = strchr(argv[i] + 4, ':');
+            long cnt = p2p_atol(argv[i] + 4);
+            for (long j = 0; j < cnt; j++) {
+                uint8_t blk[8];
+                p2p_put_le32(blk, (uint32_t)(seed ? p2p_atol(seed + 1) : 0));
+                p2p_put_le32(blk + 4, (uint32_t)j);
+                e[k] = proto;
+                cid_of(&e[k++].cid, CODEC_RAW, blk, sizeof blk);
+            }
+            continue;
+        }
+        e[k] = proto;
+        if (cid_parse(&e[k++].cid, argv[i]) < 0) {
+            free(e);
+            reply(n, ctl, "error bad CID %s", argv[i]);
+            return;
+        }
+    }
+    bool ok = bsw_put_wants(&F(n)->peers[conn_index(c)].pending, e, k, full);
+    free(e);
+    if (!ok) {
+        reply(n, ctl, "error out of memory");
+        return;
+    }
+    F(n)->st.msgs_out++;
+    peer_pump(n, conn_index(c));
+    reply(n, ctl, "ok sent %d entries%s", k, full ? " (full)" : "");
+}
+
 static const struct ctl_cmd files_cmds[] = {
     {"add", 1, 1, "add FILE", cmd_add},
     {"addgen", 2, 2, "addgen SIZE SEED", cmd_addgen},
     {"get", 1, 3, "get CID [OUT] [timeout_ms=N]", cmd_get},
     {"files", 0, 0, "files", cmd_files},
     {"rm", 1, 1, "rm FILE", cmd_rm},
+    {"wantlist", 0, 1, "wantlist [PEER]", cmd_wantlist},
+    {"bitswap_want", 2, 15, "bitswap_want PEER FLAGS [CID|gen:COUNT:SEED]...", cmd_bitswap_want},
     {"bitswap_bad", 2, 2, "bitswap_bad PEER garbage|wanttype|oversized|badcid", cmd_bitswap_bad},
     {0},
 };
@@ -1020,6 +1253,20 @@ static int files_option(struct node *n, const char *key, const char *value)
             return -1;
         }
         f->want_ms = (uint64_t)v;
+        return 1;
+    }
+    if (strcmp(key, "files_wants") == 0) {
+        /* PER_PEER:TOTAL, the ledger bounds */
+        const char *colon = strchr(value, ':');
+        long per = p2p_atol(value), total = colon ? p2p_atol(colon + 1) : 0;
+        if (!colon || value[0] < '0' || value[0] > '9' || colon[1] < '0' || colon[1] > '9' || per < 1 || per > LEDGER_PER_PEER ||
+            total < per || total > LEDGER_TOTAL) {
+            plat_log("p2pd: files_wants is PER_PEER:TOTAL with 1 <= PER_PEER <= TOTAL, PER_PEER <= %d, TOTAL <= %d, not %s",
+                     LEDGER_PER_PEER, LEDGER_TOTAL, value);
+            return -1;
+        }
+        f->pool.per_peer = (int)per;
+        f->pool.max_total = (int)total;
         return 1;
     }
     if (strcmp(key, "files_fault") != 0)
@@ -1044,15 +1291,16 @@ static void files_tick(struct node *n)
         if (f->sess[k].used)
             session_tick(n, &f->sess[k]);
     for (int ci = 0; ci < NODE_MAX_CONNS; ci++)
-        if (f->peers[ci].out || buf_used(&f->peers[ci].pending) || f->peers[ci].qlen)
+        if (f->peers[ci].out || buf_used(&f->peers[ci].pending) || f->peers[ci].wl.n)
             peer_pump(n, ci);
 }
 
 static void files_peer_down(struct conn *c)
 {
-    struct fpeer *p = &F(c->node)->peers[conn_index(c)];
+    struct files *f = F(c->node);
+    struct fpeer *p = &f->peers[conn_index(c)];
     buf_free(&p->pending);
-    p->qlen = 0;
+    ledger_clear(&p->wl, &f->pool);
     p->out = NULL;
 }
 
