@@ -6,6 +6,7 @@ import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:f
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {format} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
@@ -29,6 +30,8 @@ async function runCommand(argv: string[]): Promise<{stdout: string; stderr: stri
   let stderr = ''
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true))
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true))
+  // --json is oclif's, which prints the returned result through console.log.
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += format(...a) + '\n'))
   let code = 0
   try {
     await WasmSpec.run([...argv, '--kos-wasm', kosWasm], repoRoot)
@@ -39,6 +42,7 @@ async function runCommand(argv: string[]): Promise<{stdout: string; stderr: stri
   } finally {
     out.mockRestore()
     err.mockRestore()
+    log.mockRestore()
   }
   return {stdout, stderr, code}
 }

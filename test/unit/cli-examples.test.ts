@@ -2,7 +2,7 @@
 // every case, benchmark, workload, profile or path it names exists: the help
 // never shows a command that would be refused.
 import {Flags, Parser} from '@oclif/core'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
@@ -50,6 +50,14 @@ describe('command help examples', async () => {
 
   it('every command has examples', () => {
     expect(all.filter((c) => !(c.cls.examples?.length)).map((c) => c.id)).toEqual([])
+  })
+
+  // The README's command table is the command list people read: one row per command, none for a command that is gone.
+  it('the README lists every command and no other', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+    const table = readme.split('\n| command | what it does |\n')[1].split('\n\n')[0]
+    const listed = new Set([...table.matchAll(/^\| `kos ([a-z]+(?: [a-z]+)?)(?=[ `])/gm)].map((m) => m[1]).map((id) => (all.some((c) => c.id === id) ? id : id.split(' ')[0])))
+    expect([...listed].sort()).toEqual(all.map((c) => c.id).sort())
   })
 
   for (const {id, cls} of all) {

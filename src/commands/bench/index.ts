@@ -1,9 +1,24 @@
 import {Command, Flags} from '@oclif/core'
 
-import {BenchFileError, benchTable} from '../../bench/file.js'
+import {type BenchEntry, BenchFileError, benchTable} from '../../bench/file.js'
+import type {VsLinuxRow} from '../../bench/linux.js'
 import {BenchError, defaultBenchDeps, runBenchmarks} from '../../bench/run.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, InputError} from '../../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
+
+/** What `kos bench --json` prints. */
+export interface BenchJson {
+  date: string
+  commit: string | null
+  benchmarks: BenchEntry[]
+  problems: string[]
+  skipped: string[]
+}
+/** What `kos bench --vs linux --json` prints. */
+export interface VsLinuxJson {
+  kernel: string
+  rows: VsLinuxRow[]
+}
 
 export default class Bench extends Command {
   static override description =
@@ -18,7 +33,6 @@ export default class Bench extends Command {
 
   static override flags = {
     case: Flags.string({description: 'only this benchmark case (repeatable)', multiple: true}),
-    json: Flags.boolean({description: 'print the recorded figures as JSON on stdout', default: false}),
     timeout: Flags.integer({description: 'override every case timeout (seconds)', min: 1}),
     'no-build': Flags.boolean({description: 'do not run `kos build` first', default: false}),
     vs: Flags.string({
@@ -28,8 +42,12 @@ export default class Bench extends Command {
     rounds: Flags.integer({description: 'with --vs linux: rounds of kos then Linux; the median is kept', min: 1, default: 3}),
   }
 
-  async run(): Promise<void> {
+  // --json (oclif's): stdout carries only the figures, which run() returns; progress goes to stderr.
+  static override enableJsonFlag = true
+
+  async run(): Promise<BenchJson | VsLinuxJson | void> {
     const {flags} = await this.parse(Bench)
+    const json = this.jsonEnabled()
     let outcome
     try {
       const root = findRepoRoot()
@@ -39,7 +57,8 @@ export default class Bench extends Command {
         const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
         if (built.failed) {
           process.stderr.write('kos bench: build failed; no benchmark ran\n')
-          return this.exit(EXIT_FAILED)
+          exitWith(this, EXIT_FAILED)
+          return
         }
       }
       if (flags.vs === 'linux') {
@@ -49,9 +68,8 @@ export default class Bench extends Command {
           {root, rounds: flags.rounds, timeoutSec: flags.timeout, log: (line) => process.stderr.write(line + '\n')},
           await defaultBenchDeps(),
         )
-        if (flags.json) process.stdout.write(JSON.stringify({kernel: vs.kernel, rows: vs.rows}, null, 2) + '\n')
-        else this.log(vsLinuxTable(vs.rows).trimEnd() + `\nLinux: ${vs.kernel}\nrecorded in ${vs.benchPath}`)
-        return
+        if (!json) this.log(vsLinuxTable(vs.rows).trimEnd() + `\nLinux: ${vs.kernel}\nrecorded in ${vs.benchPath}`)
+        return {kernel: vs.kernel, rows: vs.rows}
       }
       outcome = await runBenchmarks(
         {
@@ -67,19 +85,19 @@ export default class Bench extends Command {
       if (bad || error instanceof BenchError || (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name))) {
         // One line without a stack, in development mode too.
         process.stderr.write(`kos bench: ${(error as Error).message.split('\n')[0]}\n`)
-        return this.exit(bad ? EXIT_BAD_INPUT : EXIT_FAILED)
+        exitWith(this, bad ? EXIT_BAD_INPUT : EXIT_FAILED)
+        return
       }
       throw error
     }
 
-    if (flags.json) {
-      process.stdout.write(JSON.stringify({date: outcome.results.date, commit: outcome.file.commit, benchmarks: outcome.entries, problems: outcome.problems, skipped: outcome.skipped}, null, 2) + '\n')
-    } else {
+    if (!json) {
       this.log(outcome.entries.length > 0 ? benchTable(outcome.entries).trimEnd() : 'no figures recorded')
       this.log(`recorded in ${outcome.benchPath}`)
     }
     for (const s of outcome.skipped) process.stderr.write(`note: ${s}\n`)
     for (const p of outcome.problems) process.stderr.write(`error: ${p}\n`)
-    if (outcome.problems.length > 0) this.exit(EXIT_FAILED)
+    if (outcome.problems.length > 0) exitWith(this, EXIT_FAILED)
+    return {date: outcome.results.date, commit: outcome.file.commit, benchmarks: outcome.entries, problems: outcome.problems, skipped: outcome.skipped}
   }
 }

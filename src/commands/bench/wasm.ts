@@ -1,10 +1,10 @@
 import {Command, Flags} from '@oclif/core'
 import path from 'node:path'
 
-import {BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../bench/file.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, InputError} from '../../util/errors.js'
+import {type BenchEntry, BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../bench/file.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
-import {WasmBenchError, benchEntries, formatBenchTable, runWasmBench} from '../../bench/wasm.js'
+import {WasmBenchError, type WorkloadResult, benchEntries, formatBenchTable, runWasmBench} from '../../bench/wasm.js'
 
 export default class BenchWasm extends Command {
   static override description =
@@ -15,11 +15,13 @@ export default class BenchWasm extends Command {
   static override flags = {
     workload: Flags.string({description: 'only this workload (file name in bench/wasm without .wat or .c; repeatable)', multiple: true}),
     repeat: Flags.integer({description: 'runs per engine and workload; the median is kept', default: 3, min: 1}),
-    json: Flags.boolean({description: 'print the results as JSON on stdout', default: false}),
     'no-record': Flags.boolean({description: 'do not write build/reports/bench.json', default: false}),
   }
 
-  async run(): Promise<void> {
+  // --json (oclif's): stdout carries only {results, entries, missing}, which run() returns.
+  static override enableJsonFlag = true
+
+  async run(): Promise<{results: WorkloadResult[]; entries: BenchEntry[]; missing: string[]} | void> {
     const {flags} = await this.parse(BenchWasm)
     const root = findRepoRoot()
     let outcome
@@ -29,7 +31,8 @@ export default class BenchWasm extends Command {
       // One line, in development mode too.
       if (error instanceof WasmBenchError || error instanceof InputError) {
         process.stderr.write(`kos bench wasm: ${error.message}\n`)
-        this.exit(error instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILED)
+        exitWith(this, error instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILED)
+        return
       }
       throw error
     }
@@ -42,18 +45,18 @@ export default class BenchWasm extends Command {
       } catch (error) {
         if (error instanceof BenchFileError) {
           process.stderr.write(`kos bench wasm: ${error.message}\n`)
-          this.exit(EXIT_BAD_INPUT)
+          exitWith(this, EXIT_BAD_INPUT)
+          return
         }
         throw error
       }
       recorded = file
     }
-    if (flags.json) {
-      process.stdout.write(JSON.stringify({results: outcome.results, entries, missing: outcome.missing}, null, 2) + '\n')
-    } else {
+    if (!this.jsonEnabled()) {
       process.stdout.write(formatBenchTable(outcome.results))
       if (recorded) this.log(`recorded in ${path.relative(root, recorded)}`)
     }
     for (const m of outcome.missing) process.stderr.write(`kos bench wasm: engine not run: ${m}\n`)
+    return {results: outcome.results, entries, missing: outcome.missing}
   }
 }

@@ -1,7 +1,8 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
-import {WasmSpecError, type WasmVersion, formatSpecTable, runSpecSuite} from '../../wasm/spec.js'
+import {type SpecSummary, WasmSpecError, type WasmVersion, formatSpecTable, runSpecSuite} from '../../wasm/spec.js'
 
 export default class WasmSpec extends Command {
   static override description =
@@ -18,13 +19,15 @@ export default class WasmSpec extends Command {
   }
 
   static override flags = {
-    json: Flags.boolean({description: 'print {"files":[...],"passed":N,"failed":N,"skipped":N} on stdout', default: false}),
     jobs: Flags.integer({char: 'j', description: 'files run in parallel', min: 1}),
     'kos-wasm': Flags.string({description: 'the runner binary (default: build/host/kos-wasm from `kos build`)'}),
     wasm: Flags.string({description: 'the WebAssembly version the scripts test (default: detected from the directory)', options: ['1.0', '2.0']}),
   }
 
-  async run(): Promise<void> {
+  // --json (oclif's): stdout carries only {"files":[...],"passed":N,"failed":N,"skipped":N}, which run() returns.
+  static override enableJsonFlag = true
+
+  async run(): Promise<SpecSummary | void> {
     const {args, flags} = await this.parse(WasmSpec)
     let summary
     try {
@@ -39,12 +42,13 @@ export default class WasmSpec extends Command {
       // One line, in development mode too (this.error prints a stack there).
       if (error instanceof WasmSpecError) {
         process.stderr.write(`kos wasm spec: ${error.message}\n`)
-        this.exit(2)
+        exitWith(this, EXIT_BAD_INPUT)
+        return
       }
       throw error
     }
-    if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
-    else process.stdout.write(formatSpecTable(summary))
-    if (summary.failed > 0) this.exit(1)
+    if (!this.jsonEnabled()) process.stdout.write(formatSpecTable(summary))
+    if (summary.failed > 0) exitWith(this, EXIT_FAILED)
+    return summary
   }
 }
