@@ -18,6 +18,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SANITIZE_FLAGS, cFiles, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {type KtapNode} from '../../src/ktap/types.js'
 import {collectKtapErrors, parseKtap} from '../../src/ktap/parse.js'
+import {P2P_HOST_FLAGS} from '../helpers/p2pd.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let tmp: string
@@ -27,11 +28,23 @@ function runProgram(name: string, sources: string[]): {suite: KtapNode; errors: 
   hostBuild(repoRoot, {
     sources: [...sources, 'user/lib/ktap.c', `user/p2p/cmd/${name}.c`],
     out: exe,
-    extraFlags: ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS],
+    extraFlags: [...P2P_HOST_FLAGS, ...SANITIZE_FLAGS],
   })
   const r = spawnSync(exe, [], {encoding: 'utf8', timeout: 300_000})
   const doc = parseKtap(`KTAP version 1\n1..1\n${r.stdout}${r.status === 0 ? 'ok' : 'not ok'} 1 ${name}\n`)
   return {suite: doc.root.subtests[0], errors: collectKtapErrors(doc.root), status: r.status}
+}
+
+/** Runs program `name`: its suite must carry that name and exactly `plan` results, every one ok, and exit 0. */
+function allPass(name: string, sources: string[], plan: number): KtapNode {
+  const {suite, errors, status} = runProgram(name, sources)
+  expect(errors).toEqual([])
+  expect(suite.name).toBe(name)
+  expect(suite.plan).toBe(plan)
+  expect(suite.subtests).toHaveLength(plan)
+  expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
+  expect(status).toBe(0)
+  return suite
 }
 
 beforeAll(() => { tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-ktap-')) })
@@ -39,13 +52,7 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
 describe('p2p KTAP programs (host build)', () => {
   it('p2p_crypto: all 62 vectors and forgeries pass', () => {
-    const {suite, errors, status} = runProgram('p2p_crypto', cFiles(repoRoot, 'user/p2p/crypto'))
-    expect(errors).toEqual([])
-    expect(suite.name).toBe('p2p_crypto')
-    expect(suite.plan).toBe(62)
-    expect(suite.subtests).toHaveLength(62)
-    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
-    expect(status).toBe(0)
+    const suite = allPass('p2p_crypto', cFiles(repoRoot, 'user/p2p/crypto'), 62)
     const names = suite.subtests.map((t) => t.name)
     for (const n of ['sha256_million_a', 'sha512_896_bits', 'hmac_sha256_rfc4231_7', 'hmac_sha512_rfc4231_5', 'hkdf_sha256_rfc5869_2',
       'x25519_rfc7748_iterated_1000', 'x25519_rfc7748_shared_bob', 'ed25519_rfc8032_test_sha_abc_sign', 'ed25519_rejects_s_plus_l',
@@ -54,36 +61,18 @@ describe('p2p KTAP programs (host build)', () => {
   })
 
   it('p2p_selftest: two nodes in memory, every layer and every bad input, a plugged-in module, 31 results', () => {
-    const sources = p2pHostSources(repoRoot)
-    const {suite, errors, status} = runProgram('p2p_selftest', sources)
-    expect(errors).toEqual([])
-    expect(suite.plan).toBe(31)
-    expect(suite.subtests).toHaveLength(31)
-    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
-    expect(status).toBe(0)
+    const suite = allPass('p2p_selftest', p2pHostSources(repoRoot), 31)
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
       'noise_yamux_upgrade_and_identify_both_ways', 'echo_16_streams_of_64k_verified', 'yamux_window_violation_closes_connection',
       'bad_identity_signature_closes_with_noise_bad_signature', 'peer_id_mismatch_refused_by_the_dialler']))
   })
 
   it('p2p_mdns_codec: the libp2p mDNS query and answer, a js-style answer, malformed messages refused, 12 results', () => {
-    const sources = p2pHostSources(repoRoot)
-    const {suite, errors, status} = runProgram('p2p_mdns_codec', sources)
-    expect(errors).toEqual([])
-    expect(suite.plan).toBe(12)
-    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
-    expect(suite.subtests).toHaveLength(12)
-    expect(status).toBe(0)
+    allPass('p2p_mdns_codec', p2pHostSources(repoRoot), 12)
   })
 
   it('p2p_kadtest: the DHT codec, k-buckets, /kos/ validator and selector, bounded stores, republish, re-replication and expiry on a set clock, 28 results', () => {
-    const sources = p2pHostSources(repoRoot)
-    const {suite, errors, status} = runProgram('p2p_kadtest', sources)
-    expect(errors).toEqual([])
-    expect(suite.plan).toBe(28)
-    expect(suite.subtests).toHaveLength(28)
-    expect(suite.subtests.filter((t) => !t.ok).map((t) => t.name)).toEqual([])
-    expect(status).toBe(0)
+    const suite = allPass('p2p_kadtest', p2pHostSources(repoRoot), 28)
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
       'encode_put_value_known_bytes', 'decode_refuses_malformed_messages', 'closest_k_matches_brute_force',
       'stale_peer_replaced_and_failing_peer_removed', 'put_flood_stops_at_the_peer_quota', 'providers_bounded_refreshed_and_expiring',

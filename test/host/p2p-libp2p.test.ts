@@ -4,62 +4,19 @@
 // with TCP + Noise + yamux, run identify, ping and 100 concurrent 64 KiB echo
 // streams; then bad input on each layer closes only its own connection with
 // the reason counted (p2p stats), and the daemon keeps serving.
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
+import {type P2pd, P2pHost} from '../helpers/p2pd.js'
 import {type Libp2pEvent, type Libp2pPeer, startLibp2pPeer} from '../../src/netlab/libp2p.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/kos/rpc/1.0.0', '/kos/wasm/1.0.0', '/ipfs/bitswap/1.2.0', '/ipfs/kad/1.0.0']
-let tmp: string
-let p2pdExe: string
-let p2pExe: string
-
-interface Daemon {
-  child: ChildProcess
-  peerId: string
-  port: number
-  ctl: number
-  log: () => string
-}
-const daemons: Daemon[] = []
+let host: P2pHost
 const peers: Libp2pPeer[] = []
+const startDaemon = (args: string[]) => host.start([...args])
 
-function startDaemon(args: string[]): Promise<Daemon> {
-  const child = spawn(p2pdExe, ['port=0', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
-  let log = ''
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
-    const onData = (c: Buffer) => {
-      log += c.toString()
-      const m = /p2pd: ready peer (\S+) port (\d+) ctl (\d+)/.exec(log)
-      if (m) {
-        clearTimeout(t)
-        const d = {child, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), log: () => log}
-        daemons.push(d)
-        resolve(d)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`p2pd exited ${code}: ${log}`)))
-  })
-}
-
-/** Runs the p2p client against a daemon: its exit status and output lines. */
-function cli(d: Daemon, ...args: string[]): {status: number | null; lines: string[]} {
-  const r = spawnSync(p2pExe, [`ctl=${d.ctl}`, ...args], {encoding: 'utf8', timeout: 120_000})
-  return {status: r.status, lines: (r.stdout + r.stderr).split('\n').filter(Boolean)}
-}
-
-function stats(d: Daemon): Record<string, number> {
-  const r = cli(d, 'stats')
+function stats(d: P2pd): Record<string, number> {
+  const r = host.cli(d, 'stats')
   expect(r.status).toBe(0)
   const out: Record<string, number> = {}
   for (const kv of r.lines[0].split(' ').slice(1)) {
@@ -84,21 +41,14 @@ function rawSession(port: number, steps: (sock: net.Socket, received: () => Buff
 const mssLine = (s: string) => Buffer.concat([Buffer.from([s.length + 1]), Buffer.from(s + '\n')])
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-libp2p-'))
-  const common = p2pHostSources(repoRoot)
-  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
-  p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
-  p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
-})
+beforeAll(() => { host = new P2pHost('libp2p') })
 afterAll(async () => {
   for (const p of peers) await p.stop()
-  for (const d of daemons) d.child.kill('SIGKILL')
-  rmSync(tmp, {recursive: true, force: true})
+  host.close()
 })
 
 describe('kos p2pd and js-libp2p on 127.0.0.1', () => {
-  let kos: Daemon
+  let kos: P2pd
   let js: Libp2pPeer
   let jsAddr: string
   let jsId: string
@@ -124,7 +74,7 @@ describe('kos p2pd and js-libp2p on 127.0.0.1', () => {
     for (const r of rtts) expect(r).toBeGreaterThanOrEqual(0)
     expect(dialed.echo).toMatchObject({streams: 100, size: 65536, ok: 100, failed: 0})
     // The daemon saw the js node identify itself.
-    const peersOut = cli(kos, 'peers')
+    const peersOut = host.cli(kos, 'peers')
     expect(peersOut.status).toBe(0)
     expect(peersOut.lines.join('\n')).toMatch(new RegExp(`peer ${jsId} /ip4/127\\.0\\.0\\.1/tcp/\\d+ in agent=js-libp2p/3\\.3\\.11`))
   })
@@ -137,21 +87,21 @@ describe('kos p2pd and js-libp2p on 127.0.0.1', () => {
     jsAddr = (listening.addrs as string[])[0]
     jsId = listening.peerId as string
     js = js2
-    const dial = cli(kos, 'dial', jsAddr)
+    const dial = host.cli(kos, 'dial', jsAddr)
     expect(dial.status).toBe(0)
     expect(dial.lines.at(-1)).toMatch(new RegExp(`^ok connected ${jsId} agent=js-libp2p/3\\.3\\.11`))
-    const ident = cli(kos, 'identify', jsId)
+    const ident = host.cli(kos, 'identify', jsId)
     expect(ident.status).toBe(0)
     expect(ident.lines).toContain('agent js-libp2p/3.3.11?node/' + process.versions.node)
     expect(ident.lines.find((l) => l.startsWith('protocols '))).toContain('/kos/echo/1.0.0')
-    const ping = cli(kos, 'ping', jsId, '20')
+    const ping = host.cli(kos, 'ping', jsId, '20')
     expect(ping.status).toBe(0)
     expect(ping.lines.filter((l) => /^rtt_us \d+$/.test(l))).toHaveLength(20)
     expect(ping.lines.at(-1)).toMatch(/^ok 20 pings rtt_us min \d+ avg \d+ max \d+$/)
     js.send({op: 'stats'})
     const served0 = (await js.waitFor((e) => e.event === 'stats', 10000)).echoServed as number
     expect(served0).toBe(0)
-    const echo = cli(kos, 'echo', jsId, '100', '65536')
+    const echo = host.cli(kos, 'echo', jsId, '100', '65536')
     expect(echo.status).toBe(0)
     expect(echo.lines.at(-1)).toBe('ok echo 6553600 bytes verified')
     js.send({op: 'stats'})
@@ -193,13 +143,13 @@ describe('kos p2pd and js-libp2p on 127.0.0.1', () => {
     expect(grew('noise_decrypt')).toBe(1)
     expect(grew('timeout')).toBe(0)
     // The js connection is still up and answers.
-    const ping = cli(kos, 'ping', jsId, '3')
+    const ping = host.cli(kos, 'ping', jsId, '3')
     expect(ping.status).toBe(0)
   })
 
   it('a PeerId that does not match the dialled one, a bad identity signature and yamux violations are refused and counted', async () => {
     // kos dials js but names kos's own PeerId: Noise's payload proves it is someone else.
-    const wrong = cli(kos, 'dial', jsAddr.replace(jsId, kos.peerId))
+    const wrong = host.cli(kos, 'dial', jsAddr.replace(jsId, kos.peerId))
     expect(wrong.status).toBe(1)
     expect(wrong.lines.at(-1)).toBe('error dial failed: noise_peer_mismatch')
     const base = stats(kos)
@@ -207,13 +157,13 @@ describe('kos p2pd and js-libp2p on 127.0.0.1', () => {
     const expected: Record<string, string> = {sig: 'noise_bad_signature', yamux_version: 'yamux_bad_version', yamux_type: 'yamux_bad_type', yamux_window: 'yamux_window', yamux_stream: 'yamux_bad_stream'}
     for (const [fault, reason] of Object.entries(expected)) {
       const bad = await startDaemon([`seed=vitest-bad-${fault}`, `fault=${fault}`])
-      cli(bad, 'dial', target)
+      host.cli(bad, 'dial', target)
       for (let i = 0; i < 100 && ((stats(kos)[reason] ?? 0) - (base[reason] ?? 0)) < 1; i++) await sleep(100)
       expect({fault, count: (stats(kos)[reason] ?? 0) - (base[reason] ?? 0)}).toEqual({fault, count: 1})
-      cli(bad, 'quit')
+      host.cli(bad, 'quit')
     }
-    const ping = cli(kos, 'ping', jsId, '3')
+    const ping = host.cli(kos, 'ping', jsId, '3')
     expect(ping.status).toBe(0)
-    expect(cli(kos, 'peers').lines.at(-1)).toBe('ok 2 peers')
+    expect(host.cli(kos, 'peers').lines.at(-1)).toBe('ok 2 peers')
   })
 })

@@ -12,7 +12,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
+import {buildP2pProgram} from '../helpers/p2pd.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const wasmFile = (name: string) => path.join(repoRoot, 'build/wasm', `${name}.wasm`)
@@ -73,9 +73,8 @@ let a: Node, b: Node, c: Node, d: Node
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-rpc-'))
-  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
-  daemonExe = hostBuild(repoRoot, {sources: [...p2pHostSources(repoRoot), 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
-  clientExe = hostBuild(repoRoot, {sources: [...p2pHostSources(repoRoot), 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
+  daemonExe = buildP2pProgram(tmp, 'p2pd')
+  clientExe = buildP2pProgram(tmp, 'p2p')
   a = await launch('seed=rpc-a')
   b = await launch('seed=rpc-b', 'wasm_fuel=5000000', 'wasm_pages=3')
   c = await launch('seed=rpc-c', 'wasm_hang=1')

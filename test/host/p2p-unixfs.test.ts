@@ -18,6 +18,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {collectKtapErrors, parseKtap} from '../../src/ktap/parse.js'
 import {addgenBytes} from '../../src/netlab/helia.js'
+import {P2P_HOST_FLAGS} from '../helpers/p2pd.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CHUNK = 262144
@@ -47,7 +48,7 @@ beforeAll(() => {
   // The WASM interpreter's guard pages (tools/wasm/guard.c) serve the unsanitized build; under ASan it compiles to nothing.
   const sources = [...p2pHostSources(repoRoot), 'tools/wasm/guard.c',
     'user/lib/ktap.c', 'user/p2p/cmd/p2p_unixfs.c']
-  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib']
+  const flags = P2P_HOST_FLAGS
   fast = hostBuild(repoRoot, {sources, out: path.join(tmp, 'p2p_unixfs'), extraFlags: flags})
   sanitized = hostBuild(repoRoot, {sources, out: path.join(tmp, 'p2p_unixfs_san'), extraFlags: [...flags, ...SANITIZE_FLAGS]})
 })

@@ -54,37 +54,35 @@ describe('runWasmBench', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5)
   })
 
-  it('builds the C workload with clang -O2 and every engine computes the same SHA-256', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-sha-'))
+  /** One run of workload `only` on every engine, with kos-wasm freshly built for it. */
+  async function benchOnce(only: string) {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), `kos-bench-${only}-`))
     try {
       const kosWasm = path.join(tmp, 'kos-wasm')
       hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
-      const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sha256']})
-      // hashlib.sha256 of the same 1 MiB: first word 0x0c447665
-      expect(out.results[0].result).toBe('205813349')
-      expect(Object.keys(out.results[0].ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
+      return await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: [only]})
     } finally {
       rmSync(tmp, {recursive: true, force: true})
     }
+  }
+
+  it('builds the C workload with clang -O2 and every engine computes the same SHA-256', async () => {
+    const out = await benchOnce('sha256')
+    // hashlib.sha256 of the same 1 MiB: first word 0x0c447665
+    expect(out.results[0].result).toBe('205813349')
+    expect(Object.keys(out.results[0].ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
   }, 300_000)
 
   it('runs a workload on every engine and checks they agree', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-unit-'))
-    try {
-      const kosWasm = path.join(tmp, 'kos-wasm')
-      hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: kosWasm})
-      const out = await runWasmBench({root: repoRoot, kosWasm, repeat: 1, only: ['sieve']})
-      expect(out.results).toHaveLength(1)
-      expect(out.results[0].result).toBe('78498') // primes below 10^6
-      // Every engine ran (wasm-interp is on PATH here: wabt is a setup package) and was
-      // timed; the times themselves are the machine's and are not asserted.
-      const ms = out.results[0].ms
-      expect(Object.keys(ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
-      for (const v of Object.values(ms)) expect(Number.isFinite(v)).toBe(true)
-      expect(out.results[0].workload).toBe('sieve')
-    } finally {
-      rmSync(tmp, {recursive: true, force: true})
-    }
+    const out = await benchOnce('sieve')
+    expect(out.results).toHaveLength(1)
+    expect(out.results[0].result).toBe('78498') // primes below 10^6
+    // Every engine ran (wasm-interp is on PATH here: wabt is a setup package) and was
+    // timed; the times themselves are the machine's and are not asserted.
+    const ms = out.results[0].ms
+    expect(Object.keys(ms).sort()).toEqual(['kos-wasm', 'v8', 'wasm-interp'])
+    for (const v of Object.values(ms)) expect(Number.isFinite(v)).toBe(true)
+    expect(out.results[0].workload).toBe('sieve')
   })
 
   it('names an unknown workload', async () => {
