@@ -5,45 +5,22 @@
 // tells it to dial (loopback or the run's namespace). Plain ESM run as a
 // child process (`node src/netlab/helia-peer.mjs JOB`), also under
 // `ip netns exec`. One JSON job in argv; JSON lines on stdout, one per
-// event; commands as JSON lines on stdin:
+// event; commands as JSON lines on stdin (peer-common.mjs):
 //   {"op":"dial","addr":MADDR}           -> {"event":"dialed","peerId"...}
 //   {"op":"add","path":FILE}             -> {"event":"added","cid","size"}
 //   {"op":"cat","cid":CID,"timeoutMs":N} -> {"event":"cat","cid","size","sha256","ms"}
 //   {"op":"stats"} {"op":"quit"}
-// Node 20 lacks Promise.withResolvers, which libp2p 3 uses.
-if (!Promise.withResolvers) {
-  Promise.withResolvers = function withResolvers() {
-    let resolve, reject
-    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
-    return {promise, resolve, reject}
-  }
-}
+import {connectionsOf, libp2pOptions, multiaddr, out, readCommands} from './peer-common.mjs'
+
 const {createHeliaLight} = await import('helia')
 const {withLibp2pLight} = await import('@helia/libp2p')
 const {withBitswap} = await import('@helia/bitswap')
 const {unixfs} = await import('@helia/unixfs')
-const {tcp} = await import('@libp2p/tcp')
-const {noise} = await import('@chainsafe/libp2p-noise')
-const {yamux} = await import('@chainsafe/libp2p-yamux')
-const {identify} = await import('@libp2p/identify')
-const {ping} = await import('@libp2p/ping')
-const {multiaddr} = await import('@multiformats/multiaddr')
 const {CID} = await import('multiformats/cid')
 const {createHash} = await import('node:crypto')
 const {readFile} = await import('node:fs/promises')
-const readline = await import('node:readline')
 
-const job = JSON.parse(process.argv[2] ?? '{}')
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
-
-const helia = withBitswap(withLibp2pLight(createHeliaLight(), {
-  addresses: {listen: [job.listen ?? '/ip4/127.0.0.1/tcp/0']},
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  services: {identify: identify(), ping: ping()},
-  connectionManager: {maxConnections: 64},
-}))
+const helia = withBitswap(withLibp2pLight(createHeliaLight(), libp2pOptions({})))
 await helia.start()
 const fs = unixfs(helia)
 const libp2p = helia.libp2p
@@ -75,17 +52,14 @@ out({event: 'listening', peerId: libp2p.peerId.toString(), addrs: libp2p.getMult
 
 // Commands run one at a time, in order, so the events answer them in order.
 let queue = Promise.resolve()
-const rl = readline.createInterface({input: process.stdin})
-rl.on('line', (line) => {
-  let cmd
-  try { cmd = JSON.parse(line) } catch { return }
+readCommands((cmd) => {
   queue = queue.then(async () => {
     try {
       if (cmd.op === 'dial') out(await dial(cmd.addr))
       else if (cmd.op === 'add') out(await add(cmd.path))
       else if (cmd.op === 'cat') out(await cat(cmd.cid, cmd.timeoutMs))
       else if (cmd.op === 'stats') {
-        out({event: 'stats', connections: libp2p.getConnections().map((c) => ({peer: c.remotePeer.toString(), addr: String(c.remoteAddr), status: c.status}))})
+        out({event: 'stats', connections: connectionsOf(libp2p)})
       } else if (cmd.op === 'quit') {
         await helia.stop()
         out({event: 'stopped'})
@@ -95,5 +69,4 @@ rl.on('line', (line) => {
       out({event: cmd.op === 'dial' ? 'dialed' : cmd.op === 'add' ? 'added' : cmd.op, error: String(e?.stack ?? e), ...cmd})
     }
   })
-})
-rl.on('close', async () => { await helia.stop(); process.exit(0) })
+}, async () => { await helia.stop(); process.exit(0) })

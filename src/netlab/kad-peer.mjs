@@ -6,28 +6,13 @@
 // default filter drops private ranges, which these are). Plain ESM run as
 // a child process (`node src/netlab/kad-peer.mjs JOB`), also under
 // `ip netns exec`; driven by src/netlab/kad.ts: one JSON job in argv, JSON
-// lines out (one per event), commands as JSON lines on stdin. Node 20 lacks
-// Promise.withResolvers, which libp2p 3 uses.
-if (!Promise.withResolvers) {
-  Promise.withResolvers = function withResolvers() {
-    let resolve, reject
-    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
-    return {promise, resolve, reject}
-  }
-}
-const {createLibp2p} = await import('libp2p')
-const {tcp} = await import('@libp2p/tcp')
-const {noise} = await import('@chainsafe/libp2p-noise')
-const {yamux} = await import('@chainsafe/libp2p-yamux')
-const {identify} = await import('@libp2p/identify')
-const {ping} = await import('@libp2p/ping')
-const {kadDHT} = await import('@libp2p/kad-dht')
-const {multiaddr} = await import('@multiformats/multiaddr')
-const {CID} = await import('multiformats/cid')
-const readline = await import('node:readline')
+// lines out (one per event), commands as JSON lines on stdin (peer-common.mjs).
+import {job, libp2pOptions, multiaddr, out, readCommands} from './peer-common.mjs'
 
-const job = JSON.parse(process.argv[2] ?? '{}')
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+const {createLibp2p} = await import('libp2p')
+const {kadDHT} = await import('@libp2p/kad-dht')
+const {CID} = await import('multiformats/cid')
+
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const VALUE_MAX = 1024
@@ -55,26 +40,17 @@ function selectKos(key, records) {
 const TEST_NET = /^\/ip4\/(127\.\d+\.\d+\.\d+|198\.51\.100\.\d+)\/tcp\/\d+/
 const keepTestAddrs = (peer) => ({...peer, multiaddrs: peer.multiaddrs.filter((ma) => TEST_NET.test(ma.toString()))})
 
-const node = await createLibp2p({
-  addresses: {listen: [job.listen ?? '/ip4/127.0.0.1/tcp/0']},
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  services: {
-    identify: identify(),
-    ping: ping(),
-    dht: kadDHT({
-      protocol: job.protocol ?? '/kos/kad/1.0.0',
-      clientMode: false,
-      validators: {kos: validateKos},
-      selectors: {kos: selectKos},
-      peerInfoMapper: keepTestAddrs,
-      allowQueryWithZeroPeers: true,
-      initialQuerySelfInterval: 500,
-    }),
-  },
-  connectionManager: {maxConnections: 64},
-})
+const node = await createLibp2p(libp2pOptions({
+  dht: kadDHT({
+    protocol: job.protocol ?? '/kos/kad/1.0.0',
+    clientMode: false,
+    validators: {kos: validateKos},
+    selectors: {kos: selectKos},
+    peerInfoMapper: keepTestAddrs,
+    allowQueryWithZeroPeers: true,
+    initialQuerySelfInterval: 500,
+  }),
+}))
 const dht = node.services.dht
 const protocol = job.protocol ?? '/kos/kad/1.0.0'
 
@@ -182,11 +158,8 @@ for (const addr of job.dial ?? []) {
 }
 
 // Commands run one at a time, in order; each answer carries the command's id.
-const rl = readline.createInterface({input: process.stdin})
 let chain = Promise.resolve()
-rl.on('line', (line) => {
-  let cmd
-  try { cmd = JSON.parse(line) } catch { return }
+readCommands((cmd) => {
   if (cmd.op === 'quit') {
     chain = chain.then(async () => { await node.stop(); out({event: 'stopped'}); process.exit(0) })
     return
@@ -194,5 +167,4 @@ rl.on('line', (line) => {
   chain = chain.then(async () => {
     try { out({id: cmd.id, ...(await run(cmd))}) } catch (e) { out({id: cmd.id, event: 'error', op: cmd.op, error: String(e?.stack ?? e)}) }
   })
-})
-rl.on('close', () => { chain.then(async () => { await node.stop(); process.exit(0) }) })
+}, () => { chain.then(async () => { await node.stop(); process.exit(0) }) })

@@ -3,42 +3,21 @@
 // run as a child process (`node src/netlab/libp2p-peer.mjs JOB`), also under
 // `ip netns exec`. One JSON job in argv; JSON lines on stdout, one per event;
 // commands as JSON lines on stdin ({"op":"dial","addr":...}, {"op":"stats"},
-// {"op":"quit"}). Node 20 lacks Promise.withResolvers, which libp2p 3 uses.
-if (!Promise.withResolvers) {
-  Promise.withResolvers = function withResolvers() {
-    let resolve, reject
-    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
-    return {promise, resolve, reject}
-  }
-}
+// {"op":"quit"}; peer-common.mjs).
+import {connectionsOf, job, libp2pOptions, multiaddr, out, readCommands} from './peer-common.mjs'
+
 const {createLibp2p} = await import('libp2p')
-const {tcp} = await import('@libp2p/tcp')
-const {noise} = await import('@chainsafe/libp2p-noise')
-const {yamux} = await import('@chainsafe/libp2p-yamux')
-const {identify} = await import('@libp2p/identify')
-const {ping} = await import('@libp2p/ping')
-const {multiaddr} = await import('@multiformats/multiaddr')
 const {peerIdFromPublicKey} = await import('@libp2p/peer-id')
 const {publicKeyFromProtobuf} = await import('@libp2p/crypto/keys')
-const readline = await import('node:readline')
 
-const job = JSON.parse(process.argv[2] ?? '{}')
 const ECHO = '/kos/echo/1.0.0'
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 
-const services = {identify: identify(), ping: ping()}
+const services = {}
 if (job.mdns) {
   const {mdns} = await import('@libp2p/mdns')
   services.mdns = mdns({interval: job.mdnsIntervalMs ?? 1000, broadcast: job.mdnsBroadcast ?? true})
 }
-const node = await createLibp2p({
-  addresses: {listen: [job.listen ?? '/ip4/127.0.0.1/tcp/0']},
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  services,
-  connectionManager: {maxConnections: 64},
-})
+const node = await createLibp2p(libp2pOptions(services))
 
 const identified = new Map()
 node.addEventListener('peer:identify', (evt) => {
@@ -173,14 +152,11 @@ if (job.dial) {
   try { out(await dial(job.dial, job)) } catch (e) { out({event: 'dialed', addr: job.dial, error: String(e?.stack ?? e)}) }
 }
 
-const rl = readline.createInterface({input: process.stdin})
-rl.on('line', async (line) => {
-  let cmd
-  try { cmd = JSON.parse(line) } catch { return }
+readCommands(async (cmd) => {
   if (cmd.op === 'dial') {
     try { out(await dial(cmd.addr, cmd)) } catch (e) { out({event: 'dialed', addr: cmd.addr, error: String(e?.stack ?? e)}) }
   } else if (cmd.op === 'stats') {
-    out({event: 'stats', echoServed, echoBytes, connections: node.getConnections().map((c) => ({peer: c.remotePeer.toString(), addr: String(c.remoteAddr), status: c.status}))})
+    out({event: 'stats', echoServed, echoBytes, connections: connectionsOf(node)})
   } else if (cmd.op === 'raw') {
     // Bad input for the tests: bytes straight onto a TCP connection to the
     // node; reports whether the node closed it and what it sent back.
@@ -190,5 +166,4 @@ rl.on('line', async (line) => {
     out({event: 'stopped'})
     process.exit(0)
   }
-})
-rl.on('close', async () => { await node.stop(); process.exit(0) })
+}, async () => { await node.stop(); process.exit(0) })
