@@ -83,10 +83,10 @@ struct stream *call_open(struct conn *c, const struct proto_def *p, uint8_t *fra
 }
 
 /* The request goes out once the protocol is agreed (never on a refused one). */
-void call_started(struct stream *s)
+void call_proto_started(struct stream *s)
 {
     struct call *k = s->ctx;
-    if (!k)
+    if (!s->outbound || !k)
         return;
     buf_append(&s->tx, k->frame, k->len);
     s->want_fin = true;
@@ -134,9 +134,14 @@ void call_input(struct stream *s)
     buf_consume(&s->rx, buf_used(&s->rx));
 }
 
-void call_closed(struct stream *s)
+void call_proto_closed(struct stream *s)
 {
     struct call *k = s->ctx;
+    if (!s->outbound) {
+        free(k); /* the server's state */
+        s->ctx = NULL;
+        return;
+    }
     if (!k)
         return;
     struct node *n = s->c->node;
@@ -167,7 +172,7 @@ static void calls_tick(struct node *n)
         next = k->next;
         if (!k->finished && now >= k->deadline_at) {
             call_finish(n, k, CALL_TIMEOUT, NULL);
-            node_stream_reset(k->s, R_stream_reset); /* frees k (call_closed) */
+            node_stream_reset(k->s, R_stream_reset); /* frees k (call_proto_closed) */
         }
     }
 }
@@ -454,25 +459,9 @@ static void srv_input(struct stream *s)
         buf_consume(&s->rx, buf_used(&s->rx)); /* one request per stream: the rest is ignored */
 }
 
-static void rpc_started(struct stream *s)
-{
-    if (s->outbound)
-        call_started(s);
-}
-
 static void rpc_input(struct stream *s) { s->outbound ? call_input(s) : srv_input(s); }
 
-static void rpc_closed(struct stream *s)
-{
-    if (s->outbound)
-        call_closed(s);
-    else {
-        free(s->ctx);
-        s->ctx = NULL;
-    }
-}
-
-const struct proto_def proto_rpc = {RPC_PROTO_ID, rpc_started, rpc_input, rpc_closed};
+const struct proto_def proto_rpc = {RPC_PROTO_ID, call_proto_started, rpc_input, call_proto_closed};
 
 /* ---------- commands ---------- */
 

@@ -18,14 +18,18 @@ const char *call_end_text(enum call_end e);
 /* Called exactly once per call; r is NULL unless CALL_ANSWERED. */
 typedef void (*call_done_fn)(struct node *n, void *arg, enum call_end end, const struct rpc_response *r);
 
-/* Opens a stream of protocol p (its started/input/closed must hand outbound
- * streams to call_started/call_input/call_closed) on c and sends frame (taken over: freed by the
- * call). NULL when no stream can be opened (frame freed, done not called). */
+/* Opens a stream of protocol p (a request/response protocol: its started and closed
+ * are call_proto_started/call_proto_closed, its input hands outbound streams to call_input)
+ * on c and sends frame (taken over: freed by the call). NULL when no stream can be opened
+ * (frame freed, done not called). */
 struct stream *call_open(struct conn *c, const struct proto_def *p, uint8_t *frame, size_t len, uint64_t deadline_ms,
                          call_done_fn done, void *arg);
-void call_started(struct stream *s);
+/* The hooks of a request/response protocol: an outbound stream is a call (its request goes
+ * out once the protocol is agreed, its end finishes the call); an inbound one is served with
+ * s->ctx malloc'd by the protocol's server, freed here when the stream closes. */
+void call_proto_started(struct stream *s);
 void call_input(struct stream *s);
-void call_closed(struct stream *s);
+void call_proto_closed(struct stream *s);
 /* Detaches every pending call whose arg is arg (its done is not called). */
 void call_forget(struct node *n, void *arg);
 

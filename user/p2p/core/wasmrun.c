@@ -153,25 +153,9 @@ static void srv_input(struct stream *s)
     buf_consume(&s->rx, buf_used(&s->rx)); /* one request per stream */
 }
 
-static void wasm_started(struct stream *s)
-{
-    if (s->outbound)
-        call_started(s);
-}
-
 static void wasm_input(struct stream *s) { s->outbound ? call_input(s) : srv_input(s); }
 
-static void wasm_closed(struct stream *s)
-{
-    if (s->outbound)
-        call_closed(s);
-    else {
-        free(s->ctx);
-        s->ctx = NULL;
-    }
-}
-
-const struct proto_def proto_wasm = {WASM_PROTO_ID, wasm_started, wasm_input, wasm_closed};
+const struct proto_def proto_wasm = {WASM_PROTO_ID, call_proto_started, wasm_input, call_proto_closed};
 
 /* ---------- calling others ---------- */
 
