@@ -40,45 +40,32 @@ struct mdns_state {
 
 /* ---- encoding ---- */
 
-struct wbuf {
-    uint8_t *p;
-    size_t len, cap;
-    bool overflow;
-};
+/* A DNS message is written like a protobuf one: into a fixed buffer, overflow
+ * noted (struct pbw, core/multiformats.h). */
 
-static void put(struct wbuf *w, const void *data, size_t n)
-{
-    if (w->overflow || n > w->cap - w->len) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->p + w->len, data, n);
-    w->len += n;
-}
-
-static void put16(struct wbuf *w, uint16_t v)
+static void put16(struct pbw *w, uint16_t v)
 {
     uint8_t b[2];
     p2p_put_be16(b, v);
-    put(w, b, 2);
+    pbw_raw(w, b, 2);
 }
 
-static void put32(struct wbuf *w, uint32_t v)
+static void put32(struct pbw *w, uint32_t v)
 {
     uint8_t b[4];
     p2p_put_be32(b, v);
-    put(w, b, 4);
+    pbw_raw(w, b, 4);
 }
 
-static void put_label(struct wbuf *w, const char *s, size_t n)
+static void put_label(struct pbw *w, const char *s, size_t n)
 {
     uint8_t l = (uint8_t)n;
-    put(w, &l, 1);
-    put(w, s, n);
+    pbw_raw(w, &l, 1);
+    pbw_raw(w, s, n);
 }
 
 /* A dotted name, uncompressed, ending with the root label. */
-static void put_name(struct wbuf *w, const char *name)
+static void put_name(struct pbw *w, const char *name)
 {
     while (*name) {
         const char *dot = strchr(name, '.');
@@ -86,10 +73,10 @@ static void put_name(struct wbuf *w, const char *name)
         put_label(w, name, n);
         name += n + (dot ? 1 : 0);
     }
-    put(w, "", 1);
+    pbw_raw(w, "", 1);
 }
 
-static void put_header(struct wbuf *w, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ar)
+static void put_header(struct pbw *w, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ar)
 {
     put16(w, 0);        /* id 0 (RFC 6762 18.1) */
     put16(w, flags);
@@ -101,7 +88,7 @@ static void put_header(struct wbuf *w, uint16_t flags, uint16_t qd, uint16_t an,
 
 size_t mdns_build_query(uint8_t *out, size_t cap)
 {
-    struct wbuf w = {out, 0, cap, false};
+    struct pbw w = {out, 0, cap, false};
     put_header(&w, 0, 1, 0, 0);
     put_name(&w, MDNS_SERVICE_NAME);
     put16(&w, TYPE_PTR);
@@ -111,7 +98,7 @@ size_t mdns_build_query(uint8_t *out, size_t cap)
 
 size_t mdns_build_response(uint8_t *out, size_t cap, const char *peer_name, const struct maddr *addrs, int naddrs)
 {
-    struct wbuf w = {out, 0, cap, false};
+    struct pbw w = {out, 0, cap, false};
     put_header(&w, FLAG_QR | FLAG_AA, 0, 1, (uint16_t)naddrs);
     /* The shared PTR: _p2p._udp.local -> NAME._p2p._udp.local. */
     size_t service_at = w.len;

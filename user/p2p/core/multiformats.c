@@ -96,9 +96,9 @@ int base58_decode(uint8_t *out, size_t outcap, const char *in)
     return (int)(zeros + nb);
 }
 
-static void pbw_raw(struct pbw *w, const void *data, size_t n)
+void pbw_raw(struct pbw *w, const void *data, size_t n)
 {
-    if (w->len + n > w->cap) {
+    if (w->overflow || n > w->cap - w->len) {
         w->overflow = true;
         return;
     }
@@ -131,7 +131,7 @@ void pbw_string(struct pbw *w, uint32_t field, const char *s)
 }
 
 /* Protobuf varints may be 10 bytes (64 bits); multiformats varints stop at 9. */
-static int pb_varint(const uint8_t *in, size_t n, uint64_t *v)
+int pb_varint(const uint8_t *in, size_t n, uint64_t *v)
 {
     uint64_t r = 0;
     for (size_t i = 0; i < 10 && i < n; i++) {
@@ -166,11 +166,14 @@ int pbr_next(struct pbr *r, struct pbfield *f)
         r->pos += (size_t)k;
         f->v = v;
         return 1;
-    case 1:
-        if (r->len - r->pos < 8)
+    case 1:   /* fixed 64 bits */
+    case 5: { /* fixed 32 bits */
+        size_t w = f->wire == 1 ? 8 : 4;
+        if (r->len - r->pos < w)
             return -1;
-        r->pos += 8;
+        r->pos += w;
         return 1;
+    }
     case 2:
         k = pb_varint(r->p + r->pos, r->len - r->pos, &v);
         if (k < 0 || v > r->len - r->pos - (size_t)k)
@@ -179,11 +182,6 @@ int pbr_next(struct pbr *r, struct pbfield *f)
         f->data = r->p + r->pos;
         f->len = (size_t)v;
         r->pos += (size_t)v;
-        return 1;
-    case 5:
-        if (r->len - r->pos < 4)
-            return -1;
-        r->pos += 4;
         return 1;
     default:
         return -1;

@@ -18,8 +18,10 @@ int base58_decode(uint8_t *out, size_t outcap, const char *in);
 struct pbw {
     uint8_t *p;
     size_t len, cap;
-    bool overflow;
+    bool overflow; /* something did not fit: nothing more is written */
 };
+/* n bytes as they are (also for other binary formats written into a fixed buffer). */
+void pbw_raw(struct pbw *w, const void *data, size_t n);
 void pbw_varint(struct pbw *w, uint32_t field, uint64_t v);
 void pbw_bytes(struct pbw *w, uint32_t field, const void *data, size_t n);
 void pbw_string(struct pbw *w, uint32_t field, const char *s);
@@ -37,6 +39,8 @@ struct pbfield {
 };
 /* 1 = a field read, 0 = end, -1 = malformed. */
 int pbr_next(struct pbr *r, struct pbfield *f);
+/* One protobuf varint (up to 10 bytes, 64 bits) from in[0..n): its length, or -1. */
+int pb_varint(const uint8_t *in, size_t n, uint64_t *v);
 
 /* libp2p keys: the protobuf PublicKey { KeyType Type = 1; bytes Data = 2; }. */
 #define P2P_KEY_ED25519 1

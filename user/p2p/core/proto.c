@@ -52,6 +52,16 @@ static void copy_text(char *dst, size_t cap, const uint8_t *s, size_t n)
     append_field(dst, cap, s, n);
 }
 
+/* The text of a multiaddr field (binary form) into ma; false when it does not parse. */
+static bool maddr_field(const struct pbfield *f, char *ma, size_t cap)
+{
+    struct maddr m;
+    if (maddr_from_bytes(&m, f->data, f->len) != 0)
+        return false;
+    maddr_str(&m, ma, cap);
+    return true;
+}
+
 /* A length-prefixed Identify message; false when malformed or the key is not the peer's. */
 static bool identify_parse(struct conn *c, struct buf *rx)
 {
@@ -69,7 +79,6 @@ static bool identify_parse(struct conn *c, struct buf *rx)
         if (f.wire != 2)
             continue;
         char ma[128];
-        struct maddr m;
         switch (f.field) {
         case 1: {
             uint8_t pub[32];
@@ -83,17 +92,13 @@ static bool identify_parse(struct conn *c, struct buf *rx)
             break;
         }
         case 2:
-            if (maddr_from_bytes(&m, f.data, f.len) == 0) {
-                maddr_str(&m, ma, sizeof ma);
+            if (maddr_field(&f, ma, sizeof ma))
                 append_field(info.listen, sizeof info.listen, (const uint8_t *)ma, strlen(ma));
-            }
             break;
         case 3: append_field(info.protocols, sizeof info.protocols, f.data, f.len); break;
         case 4:
-            if (maddr_from_bytes(&m, f.data, f.len) == 0) {
-                maddr_str(&m, ma, sizeof ma);
+            if (maddr_field(&f, ma, sizeof ma))
                 copy_text(info.observed, sizeof info.observed, (const uint8_t *)ma, strlen(ma));
-            }
             break;
         case 5: copy_text(info.protover, sizeof info.protover, f.data, f.len); break;
         case 6: copy_text(info.agent, sizeof info.agent, f.data, f.len); break;

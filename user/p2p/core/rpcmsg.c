@@ -112,20 +112,6 @@ static int copy_text(char *dst, size_t cap, const uint8_t *s, size_t n)
     return 0;
 }
 
-/* A varint of up to 10 bytes (protobuf's, for int64 values). */
-static int pb_uv(const uint8_t *in, size_t n, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (size_t i = 0; i < 10 && i < n; i++) {
-        r |= (uint64_t)(in[i] & 0x7f) << (7 * i);
-        if (!(in[i] & 0x80)) {
-            *v = r;
-            return (int)i + 1;
-        }
-    }
-    return -1;
-}
-
 /* One repeated int64 field, unpacked (wire 0) or packed (wire 2). */
 static int take_i64s(const struct pbfield *f, int64_t *vals, int *count)
 {
@@ -139,7 +125,7 @@ static int take_i64s(const struct pbfield *f, int64_t *vals, int *count)
         return -1;
     for (size_t pos = 0; pos < f->len;) {
         uint64_t v;
-        int k = pb_uv(f->data + pos, f->len - pos, &v);
+        int k = pb_varint(f->data + pos, f->len - pos, &v);
         if (k < 0 || *count >= RPC_MAX_ARGS)
             return -1;
         vals[(*count)++] = (int64_t)v;
