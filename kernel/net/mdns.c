@@ -103,33 +103,37 @@ int dns_read_header(const uint8_t *msg, size_t len, struct dns_header *h)
     return DNS_OK;
 }
 
-int dns_read_question(const uint8_t *msg, size_t len, size_t *off, struct dns_question *q)
+/* NAME TYPE CLASS at off, the start of a question and of a resource record,
+ * followed by at least `more` bytes; *next is where they start. */
+static int read_name_type_class(const uint8_t *msg, size_t len, size_t off, char name[DNS_TEXT_MAX], uint16_t *type,
+                                uint16_t *klass, size_t more, size_t *next)
 {
     size_t p;
-    int rc = dns_read_name(msg, len, *off, q->name, &p);
+    int rc = dns_read_name(msg, len, off, name, &p);
     if (rc)
         return rc;
-    if (p + 4 > len)
+    if (p + 4 + more > len)
         return DNS_ERR_TRUNCATED;
-    q->type = net_get16(msg + p);
-    q->klass = net_get16(msg + p + 2);
-    *off = p + 4;
+    *type = net_get16(msg + p);
+    *klass = net_get16(msg + p + 2);
+    *next = p + 4;
     return DNS_OK;
+}
+
+int dns_read_question(const uint8_t *msg, size_t len, size_t *off, struct dns_question *q)
+{
+    return read_name_type_class(msg, len, *off, q->name, &q->type, &q->klass, 0, off);
 }
 
 int dns_read_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_rr *rr)
 {
     size_t p;
-    int rc = dns_read_name(msg, len, *off, rr->name, &p);
+    int rc = read_name_type_class(msg, len, *off, rr->name, &rr->type, &rr->klass, 6, &p);
     if (rc)
         return rc;
-    if (p + 10 > len)
-        return DNS_ERR_TRUNCATED;
-    rr->type = net_get16(msg + p);
-    rr->klass = net_get16(msg + p + 2);
-    rr->ttl = net_get32(msg + p + 4);
-    rr->rdlen = net_get16(msg + p + 8);
-    rr->rdata = p + 10;
+    rr->ttl = net_get32(msg + p);
+    rr->rdlen = net_get16(msg + p + 4);
+    rr->rdata = p + 6;
     if (rr->rdata + rr->rdlen > len)
         return DNS_ERR_TRUNCATED;
     *off = rr->rdata + rr->rdlen;

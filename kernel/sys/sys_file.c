@@ -17,33 +17,24 @@ static struct file *fd_file(uint64_t fd)
     return proc_current()->files[fd];
 }
 
-int64_t sys_read(const struct syscall_args *a)
+/* read/write(fd, buf, n): a bad range is refused before anything is consumed;
+ * the file copies in or out at the point of use (a pipe or socket may sleep first). */
+static int64_t fd_io(const struct syscall_args *a, bool reading)
 {
     struct file *f = fd_file(a->a0);
     if (!f)
         return -EBADF;
     if (a->a2 == 0)
         return 0;
-    /* Refused before anything is consumed; the file copies out at the point
-     * of use (a pipe or socket may sleep first). */
-    if (user_range_ok(a->a1, a->a2, true))
+    if (user_range_ok(a->a1, a->a2, reading))
         return -EFAULT;
     struct iobuf buf = iobuf_user(a->a1, a->a2);
-    return file_read(f, &buf);
+    return reading ? file_read(f, &buf) : file_write(f, &buf);
 }
 
-int64_t sys_write(const struct syscall_args *a)
-{
-    struct file *f = fd_file(a->a0);
-    if (!f)
-        return -EBADF;
-    if (a->a2 == 0)
-        return 0;
-    if (user_range_ok(a->a1, a->a2, false))
-        return -EFAULT;
-    struct iobuf buf = iobuf_user(a->a1, a->a2);
-    return file_write(f, &buf);
-}
+int64_t sys_read(const struct syscall_args *a) { return fd_io(a, true); }
+
+int64_t sys_write(const struct syscall_args *a) { return fd_io(a, false); }
 
 int64_t sys_open(const struct syscall_args *a)
 {

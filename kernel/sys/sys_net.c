@@ -257,13 +257,18 @@ static int64_t stream_recv(struct socket *s, const struct iobuf *buf, int flags,
     return r;
 }
 
+/* bind/connect(fd, addr, len): the socket and the address they name. */
+static int sock_addr_args(const struct syscall_args *a, struct socket **s, struct kos_sockaddr_in *addr)
+{
+    int rc = sock_from_fd(a->a0, s);
+    return rc < 0 ? rc : addr_from_user(a->a1, a->a2, addr);
+}
+
 int64_t sys_bind(const struct syscall_args *a)
 {
     struct socket *s;
     struct kos_sockaddr_in addr;
-    int rc = sock_from_fd(a->a0, &s);
-    if (rc == 0)
-        rc = addr_from_user(a->a1, a->a2, &addr);
+    int rc = sock_addr_args(a, &s, &addr);
     return rc < 0 ? rc : sock_bind(s, &addr);
 }
 
@@ -271,9 +276,7 @@ int64_t sys_connect(const struct syscall_args *a)
 {
     struct socket *s;
     struct kos_sockaddr_in addr;
-    int rc = sock_from_fd(a->a0, &s);
-    if (rc == 0)
-        rc = addr_from_user(a->a1, a->a2, &addr);
+    int rc = sock_addr_args(a, &s, &addr);
     return rc < 0 ? rc : sock_connect(s, &addr);
 }
 
