@@ -1,16 +1,7 @@
 #include "lib/printf.h"
 #include "kos/format.h"
 
-int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap) { return kos_vsnprintf(buf, n, fmt, ap); }
-
-int ksnprintf(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = kvsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return r;
-}
+KOS_DEFINE_SNPRINTF(kvsnprintf, ksnprintf)
 
 int kvprintf(const char *fmt, va_list ap)
 {

@@ -50,9 +50,9 @@ export class P2pHost {
     this.p2p = buildP2pProgram(this.tmp, 'p2p')
   }
 
-  /** `p2pd port=0 ARGS...`, resolved at its ready line; rejected when it exits or prints none within 20 s. */
-  start(args: string[]): Promise<P2pd> {
-    const child = spawn(this.p2pd, ['port=0', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  /** `p2pd port=0 ARGS...` (env added to this process's), resolved at its ready line; rejected when it exits or prints none within 20 s. */
+  start(args: string[], env: Record<string, string> = {}): Promise<P2pd> {
+    const child = spawn(this.p2pd, ['port=0', ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}})
     this.children.push(child)
     let log = ''
     return new Promise((resolve, reject) => {

@@ -30,16 +30,7 @@ char *strcpy(char *dst, const char *src)
     return dst;
 }
 
-int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) { return kos_vsnprintf(buf, cap, fmt, ap); }
-
-int snprintf(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return r;
-}
+KOS_DEFINE_SNPRINTF(vsnprintf, snprintf)
 
 int printf(const char *fmt, ...)
 {

@@ -184,3 +184,19 @@ static inline int kos_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap
         buf[o.len < n ? o.len : n - 1] = 0;
     return (int)o.len;
 }
+
+/* Defines the library's vsnprintf and snprintf under its own names (the
+ * kernel's kvsnprintf/ksnprintf, user space's vsnprintf/snprintf). */
+#define KOS_DEFINE_SNPRINTF(vname, name)                                          \
+    int vname(char *buf, size_t n, const char *fmt, va_list ap)                  \
+    {                                                                             \
+        return kos_vsnprintf(buf, n, fmt, ap);                                    \
+    }                                                                             \
+    int name(char *buf, size_t n, const char *fmt, ...)                           \
+    {                                                                             \
+        va_list ap;                                                               \
+        va_start(ap, fmt);                                                        \
+        int r = kos_vsnprintf(buf, n, fmt, ap);                                   \
+        va_end(ap);                                                               \
+        return r;                                                                 \
+    }
