@@ -51,6 +51,16 @@ describe('runGraph', () => {
   const ageOutputs = () => {
     for (const f of ['a.o', 'b.o', 'prog', 'image']) if (existsSync(p(f))) setTime(f, 2000)
   }
+  /** The four steps built once with `jobs`, their outputs aged, the log emptied. */
+  async function builtOnce(jobs: number): Promise<{log: string[]; steps: ReturnType<typeof setup>; state: BuildState}> {
+    const log: string[] = []
+    const steps = setup(log)
+    const state: BuildState = {version: 1, steps: {}}
+    await runGraph(steps, {root, jobs, state})
+    ageOutputs()
+    log.length = 0
+    return {log, steps, state}
+  }
 
   it('runs in dependency order, then has nothing to do', async () => {
     const log: string[] = []
@@ -69,14 +79,9 @@ describe('runGraph', () => {
   })
 
   it('touching a header rebuilds only the objects listing it, plus what depends on them', async () => {
-    const log: string[] = []
-    const steps = setup(log)
-    const state: BuildState = {version: 1, steps: {}}
-    await runGraph(steps, {root, jobs: 2, state})
-    ageOutputs()
+    const {log, steps, state} = await builtOnce(2)
     writeFileSync(p('common.h'), 'X')
     setTime('common.h', 3000)
-    log.length = 0
     const r = await runGraph(steps, {root, jobs: 2, state})
     expect(log.sort()).toEqual(['cc-a', 'link', 'pack'])
     expect(r.ran).toBe(3)
@@ -84,12 +89,7 @@ describe('runGraph', () => {
   })
 
   it('a changed command line reruns that step', async () => {
-    const log: string[] = []
-    const steps = setup(log)
-    const state: BuildState = {version: 1, steps: {}}
-    await runGraph(steps, {root, jobs: 1, state})
-    ageOutputs()
-    log.length = 0
+    const {log, steps, state} = await builtOnce(1)
     const changed = steps.map((s) => (s.id === 'cc-b' ? {...s, signature: ['concat', 'b.c', '-O3']} : s))
     await runGraph(changed, {root, jobs: 1, state})
     expect(log.sort()).toEqual(['cc-b', 'link', 'pack'])
@@ -117,11 +117,7 @@ describe('runGraph', () => {
   })
 
   it('forgets a step record while it runs, so an interrupted step reruns next time', async () => {
-    const log: string[] = []
-    const steps = setup(log)
-    const state: BuildState = {version: 1, steps: {}}
-    await runGraph(steps, {root, jobs: 1, state})
-    ageOutputs()
+    const {steps, state} = await builtOnce(1)
     writeFileSync(p('b.c'), 'C')
     setTime('b.c', 3000)
     const persisted: string[][] = []
