@@ -19,6 +19,8 @@ export interface FuzzTarget {
   name: string
   what: string
   sources: (root: string) => string[]
+  /** Include directories the sources need besides the host profile's. */
+  includes?: string[]
 }
 
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
@@ -28,6 +30,9 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     sources: () => ['tools/fuzz/dns_fuzz.c', 'tools/fuzz/platform.c', ...NET_STACK_SOURCES, 'kernel/net/mdns.c']},
   {name: 'wasm_decode', what: 'binary WebAssembly modules through the decoder and validator',
     sources: (root) => ['tools/fuzz/wasm_decode_fuzz.c', ...cFiles(root, 'kernel/wasm')]},
+  {name: 'bitswap', what: 'Bitswap 1.2.0 messages through the decoder, the per-peer ledger and the encoder',
+    sources: () => ['tools/fuzz/bitswap_fuzz.c', ...['bitswap', 'bitswap_ledger', 'cid', 'multiformats', 'buf'].map((f) => `user/p2p/core/${f}.c`), 'user/p2p/crypto/sha2.c'],
+    includes: ['user/p2p']},
 ]
 
 export class FuzzError extends Error {}
@@ -66,7 +71,7 @@ export async function buildFuzzer(root: string, t: FuzzTarget): Promise<string> 
   const host = resolveProfile(root, 'host').profile
   mkdirSync(path.join(root, FUZZ_DIR), {recursive: true})
   const out = path.join(FUZZ_DIR, t.name)
-  const r = await runTool(cc, [...host.cflags, ...FUZZ_FLAGS, '-o', out, ...t.sources(root), ...(host.ldflags ?? [])], {cwd: root, timeoutMs: 600_000})
+  const r = await runTool(cc, [...host.cflags, ...(t.includes ?? []).flatMap((d) => ['-I', d]), ...FUZZ_FLAGS, '-o', out, ...t.sources(root), ...(host.ldflags ?? [])], {cwd: root, timeoutMs: 600_000})
   if (r.code !== 0) {
     const hint = /cannot find|libclang_rt\.fuzzer|No such file/.test(r.all) ? ' (is libclang-rt-19-dev installed? `kos setup` installs it)' : ''
     throw new FuzzError(`building ${t.name} failed${hint}: ${r.all.trim().split('\n').slice(-3).join(' / ')}`)
