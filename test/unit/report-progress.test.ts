@@ -474,6 +474,8 @@ describe('the original report in the generated one', () => {
     expect(charts[0]).toContain(`bar [${r.phases.map((p) => p.completionPct).join(', ')}]`)
     expect(charts[1]).toContain('x-axis ["udp_connect"]')
     expect(charts[1]).toContain('bar [0]')
+    // An axis from 0 to 0 does not render: the top is at least 1.
+    expect(charts[1]).toContain('y-axis "seconds" 0 --> 1')
   })
 
   it('writes the same report in Spanish', () => {

@@ -305,7 +305,7 @@ function durationChart(r: ProgressReport, m: Messages, n = 12): string[] {
   return [
     '```mermaid', 'xychart-beta', `  title ${mermaidLabel(m.chartDurations(timed.length))}`,
     `  x-axis [${timed.map((t) => mermaidLabel(t.id)).join(', ')}]`,
-    `  y-axis ${mermaidLabel(m.chartDurationsAxis)} 0 --> ${Math.ceil(Math.max(...secs))}`,
+    `  y-axis ${mermaidLabel(m.chartDurationsAxis)} 0 --> ${Math.max(1, Math.ceil(Math.max(...secs)))}`,
     `  bar [${secs.join(', ')}]`, '```',
   ]
 }
