@@ -6,7 +6,7 @@ import type {CaseDef} from '../src/suites/types.js'
 
 const PHASE1_SYSCALLS = [
   'SYS_EXIT', 'SYS_YIELD', 'SYS_LOG', 'SYS_MMAP', 'SYS_READ', 'SYS_WRITE', 'SYS_OPEN', 'SYS_CLOSE',
-  'SYS_STAT', 'SYS_MUNMAP', 'SYS_GETPID', 'SYS_UNLINK',
+  'SYS_STAT', 'SYS_MUNMAP', 'SYS_GETPID', 'SYS_UNLINK', 'SYS_PROFILE_WRITE',
 ]
 
 /** The images the build packs under /badelf/ (src/builder/testimages.ts; good is the control that must run). */

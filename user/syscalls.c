@@ -3,6 +3,7 @@
  * end of file, unknown numbers). */
 #include "libc.h"
 #include "ktap.h"
+#include <kos/profile.h>
 
 #define KERNEL_PTR ((void *)0xffffffff80100000UL)
 #define UNMAPPED_PTR ((void *)0x20000000UL)
@@ -165,6 +166,19 @@ static void test_mmap(void)
     free(l);
 }
 
+/* Bad calls of the coverage writer are refused before anything is written. */
+static void test_profile_write(void)
+{
+    struct kos_prof_piece p[KOS_PROF_PIECES + 1] = {{(uint64_t)(uintptr_t)big, 16}};
+    KTAP_EXPECT_EQ("profile_write_no_pieces", kos_profile_write(p, 0), -EINVAL);
+    KTAP_EXPECT_EQ("profile_write_too_many_pieces", kos_profile_write(p, KOS_PROF_PIECES + 1), -EINVAL);
+    KTAP_EXPECT_EQ("profile_write_kernel_pieces", kos_profile_write(KERNEL_PTR, 1), -EFAULT);
+    p[1] = (struct kos_prof_piece){(uint64_t)(uintptr_t)KERNEL_PTR, 16};
+    KTAP_EXPECT_EQ("profile_write_kernel_piece", kos_profile_write(p, 2), -EFAULT);
+    p[1] = (struct kos_prof_piece){(uint64_t)(uintptr_t)big, KOS_PROF_MAX};
+    KTAP_EXPECT_EQ("profile_write_too_long", kos_profile_write(p, 2), -EINVAL);
+}
+
 static void test_misc(void)
 {
     KTAP_EXPECT_EQ("unknown_syscall_number", syscall6(999, 0, 0, 0, 0, 0, 0), -ENOSYS);
@@ -213,7 +227,7 @@ static void test_gates(void)
 }
 
 /* ktap_done() fails the run when this disagrees with the results printed. */
-#define NTESTS 89
+#define NTESTS 94
 
 static void test_libc_format(void)
 {
@@ -236,6 +250,7 @@ int main(void)
     test_initrd_read();
     test_ramfs();
     test_mmap();
+    test_profile_write();
     test_misc();
     test_gates();
     test_libc_format();

@@ -81,8 +81,8 @@ describe('makePlan', () => {
     expect(v.steps.every((x) => x.outputs.every((o) => o.startsWith('build/sanitize/')))).toBe(true)
     const cov = makePlan(root, discoverSources(root), fakeTc(), 'coverage')
     expect(cov.steps.find((x) => x.id === 'cc:build/coverage/obj/kernel/main.c.o')!.argv).toEqual(expect.arrayContaining(['-fprofile-instr-generate', '-fcoverage-mapping']))
-    // Coverage measures the kernel; user programs are built as usual.
-    expect(cov.steps.find((x) => x.id === 'cc:build/coverage/obj/user/hello.c.o')!.argv).not.toContain('-fprofile-instr-generate')
+    // Coverage measures the user programs too.
+    expect(cov.steps.find((x) => x.id === 'cc:build/coverage/obj/user/hello.c.o')!.argv).toEqual(expect.arrayContaining(['-fprofile-instr-generate', '-fcoverage-mapping', '-DKOS_COVERAGE=1']))
     // The normal build has none of it.
     expect(step('cc:build/obj/kernel/main.c.o').argv).not.toContain('-fsanitize=undefined')
   })

@@ -32,11 +32,14 @@ __attribute__((used)) static const void *const user_wrappers[] = {
 
 void exit(int status)
 {
+    /* A coverage build hands over its counters first (a no-op otherwise). */
+    kos_profile_dump();
     syscall6(SYS_exit, status, 0, 0, 0, 0, 0);
     for (;;)
         ;
 }
 
+long kos_profile_write(const struct kos_prof_piece *pieces, size_t n) { return syscall6(SYS_profile_write, (long)pieces, (long)n, 0, 0, 0, 0); }
 long sched_yield(void) { return syscall6(SYS_yield, 0, 0, 0, 0, 0, 0); }
 long kos_log(const char *msg, size_t len) { return syscall6(SYS_log, (long)msg, (long)len, 0, 0, 0, 0); }
 long getpid(void) { return syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0); }

@@ -55,6 +55,16 @@ long alarm_ms(unsigned long ms);
 /* sigaction with an empty mask; handler may be (void (*)(int))SIG_IGN or SIG_DFL. */
 long kos_signal(int sig, void (*handler)(int), unsigned long flags);
 long sleep_ms(unsigned long ms);
+
+/* Coverage (`kos test --coverage`, kos/profile.h): n pieces of one raw
+ * profile to the kernel's debug console, framed with this program's name.
+ * Returns the bytes written, -EINVAL for no or too many pieces or too many
+ * bytes, -EFAULT for a bad pointer (then nothing is written).
+ * kos_profile_dump writes this image's own profile in a coverage build
+ * (exit calls it) and does nothing in others. */
+struct kos_prof_piece;
+long kos_profile_write(const struct kos_prof_piece *pieces, size_t n);
+void kos_profile_dump(void);
 long pipe(int fds[2]);
 long dup2(int oldfd, int newfd);
 

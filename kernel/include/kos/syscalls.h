@@ -70,6 +70,7 @@
     X(53, sigsuspend, SYS, sigsuspend) \
     X(54, pause, SYS, pause) \
     X(55, alarm, SYS, alarm_ms) \
+    X(60, profile_write, SYS, kos_profile_write) \
     /* end of the list */
 
 /* One past the highest number the dispatch table can hold. */
