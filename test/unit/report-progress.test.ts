@@ -164,7 +164,7 @@ describe('buildProgress on the fixture tree', () => {
     const c = Object.fromEntries(r.components.map((x) => [x.id, x]))
     expect(c.pmm).toMatchObject({status: 'done', measured: {lines: 6, covered: 5, pct: 83.3}})
     expect(c.syscalls).toMatchObject({status: 'done', measured: {lines: 40, covered: 40, pct: 100}})
-    expect(c.serial).toMatchObject({status: 'partial', measured: {lines: 10, covered: 1, pct: 10}, note: 'its cases ran 10 % of its kernel lines; done needs 50 %'})
+    expect(c.serial).toMatchObject({status: 'partial', measured: {lines: 10, covered: 1, pct: 10}, note: 'its cases ran 10 % of its instrumented lines; done needs 50 %'})
     expect(c.boot).toMatchObject({status: 'done', measured: null})
     expect(r.sources.coverage).toEqual({path: COVERAGE, date: '2026-11-25T18:30:00.000Z', commit: 'feed123', cases: 4, linePct: 82.1, donePct: 50})
     expect(r.debt.componentsPartial).toEqual(['serial'])
@@ -173,13 +173,23 @@ describe('buildProgress on the fixture tree', () => {
     // Passing cases that ran none of a component's lines leave it untested.
     const none = {...cov.report, files: cov.report.files.map((f) => (f.file === 'kernel/mm/pmm.c' ? {...f, lines: {count: 6, covered: 0}} : f))}
     const p = buildProgress(input({coverage: {path: COVERAGE, report: none}})).components.find((x) => x.id === 'pmm')!
-    expect(p).toMatchObject({status: 'untested', note: 'its cases passed but ran none of its 6 kernel lines'})
+    expect(p).toMatchObject({status: 'untested', note: 'its cases passed but ran none of its 6 instrumented lines'})
     const md = progressMarkdown(r)
     expect(md).toContain(`- \`${COVERAGE}\`: kernel coverage over 4 case(s), 2026-11-25T18:30:00.000Z at \`feed123\`: 82.1 % of its lines ran`)
-    expect(md).toContain('| **partial** (its cases ran 10 % of its kernel lines; done needs 50 %) |')
+    expect(md).toContain('| **partial** (its cases ran 10 % of its instrumented lines; done needs 50 %) |')
     expect(md).toContain('| 83.3 % (5/6) |')
     expect(md).toContain('Cases that declare a component but ran none of its kernel code (1): `boot_hello` -> `serial`')
     expect(progressMarkdown(r, 'es')).toContain('**parcial**')
+  })
+
+  it('a user-space component is measured as a kernel one: its passing cases must have run its user lines', () => {
+    const cov = readCoverage(COVERAGE)
+    const withUser = (covered: number) => ({path: COVERAGE, report: {...cov, files: [...cov.files, {file: 'user/lib/libc.c', lines: {count: 8, covered}, functions: {count: 2, covered: covered ? 1 : 0}}]}})
+    const results = [{path: 'user.json', results: run(NOW, [makeCase('hello_user', 1, 'pass', ['ring3'])])}]
+    const ring3 = (covered: number) => buildProgress(input({results, coverage: withUser(covered)})).components.find((x) => x.id === 'ring3')!
+    expect(ring3(0)).toMatchObject({status: 'untested', measured: {lines: 8, covered: 0, pct: 0}, note: 'its cases passed but ran none of its 8 instrumented lines'})
+    expect(ring3(3)).toMatchObject({status: 'partial', measured: {lines: 8, covered: 3, pct: 37.5}})
+    expect(ring3(6)).toMatchObject({status: 'done', measured: {lines: 8, covered: 6, pct: 75}})
   })
 
   it('derives syscall status from the table and the covering cases', () => {

@@ -18,9 +18,9 @@ export const PLANNED_PHASES = [1, 2, 3, 4]
 
 export type CoverageStatus = 'done' | 'failing' | 'untested'
 /**
- * partial: its cases passed but ran less than DONE_LINE_PCT of its kernel
- * lines; unmeasured: its cases passed, but no coverage run measured what they
- * executed (a component with kernel code is done only when one did).
+ * partial: its cases passed but ran less than DONE_LINE_PCT of its kernel and
+ * user lines; unmeasured: its cases passed, but no coverage run measured what
+ * they executed (a component with such code is done only when one did).
  */
 export type ComponentStatus = CoverageStatus | 'missing' | 'partial' | 'unmeasured'
 /** A required case (ComponentDef.requires) that has not passed: its status in the run, not run (defined, no result) or not in the matrix at all. */
@@ -67,7 +67,7 @@ export interface ComponentRow extends Coverage {
   lines: number
   status: ComponentStatus
   note?: string
-  /** Lines of its kernel code that the coverage run executed (null: no coverage run, or no instrumented code). */
+  /** Lines of its kernel and user code that the coverage run executed (null: no coverage run, or no instrumented code). */
   measured: {lines: number; covered: number; pct: number} | null
   /** Host-side vitest results for the component's unitTests files (informative; not part of the status). */
   unitTests: {files: string[]; passed: number; failed: number} | null
@@ -228,15 +228,15 @@ function coverageStatus(cov: Coverage): CoverageStatus {
   return cov.failing.length === 0 ? 'done' : 'failing'
 }
 
-/** Kernel sources the coverage build instruments: C files under kernel/. */
-const instrumentable = (files: readonly string[]) => files.filter((f) => f.startsWith('kernel/') && f.endsWith('.c'))
+/** Sources the coverage build instruments: C files of the kernel and of the user programs. */
+const instrumentable = (files: readonly string[]) => files.filter((f) => (f.startsWith('kernel/') || f.startsWith('user/')) && f.endsWith('.c'))
 
 /**
- * A component with kernel code is done only when its cases passed and the
- * coverage run executed at least DONE_LINE_PCT of its lines; none of them
- * executed makes it untested, whatever its cases declare. Without a coverage
- * run it is unmeasured. Components with no kernel code (user space, the
- * toolchain) keep the status their cases give them.
+ * A component with kernel or user C code is done only when its cases passed
+ * and the coverage run executed at least DONE_LINE_PCT of its lines; none of
+ * them executed makes it untested, whatever its cases declare. Without a
+ * coverage run it is unmeasured. Components with no such code (the
+ * toolchain, host peers) keep the status their cases give them.
  */
 function applyMeasurement(row: ComponentRow, measured: ComponentCoverage | undefined, coverageRun: boolean): void {
   if (measured && measured.lines.count > 0) {
@@ -245,10 +245,10 @@ function applyMeasurement(row: ComponentRow, measured: ComponentCoverage | undef
     if (row.status !== 'done') return
     if (measured.lines.covered === 0) {
       row.status = 'untested'
-      row.note = `its cases passed but ran none of its ${measured.lines.count} kernel lines`
+      row.note = `its cases passed but ran none of its ${measured.lines.count} instrumented lines`
     } else if (pct < DONE_LINE_PCT) {
       row.status = 'partial'
-      row.note = `its cases ran ${pct} % of its kernel lines; done needs ${DONE_LINE_PCT} %`
+      row.note = `its cases ran ${pct} % of its instrumented lines; done needs ${DONE_LINE_PCT} %`
     }
     return
   }
