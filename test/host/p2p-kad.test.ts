@@ -7,8 +7,10 @@
 // stored (src/netlab/kad.ts, shared with the QEMU case kad_js_tap). Then
 // four kos daemons that only know their neighbour in a chain find each
 // other through lookups, replicate a value, and still read it after the
-// daemon that put it is killed. Last, on a clock the test sets (the host
-// platform's KOS_P2P_CLOCK_FILE) with the default periods: holders pass a
+// daemon that put it is killed, and a daemon that held an older value is
+// sent the newer one by the lookup that saw both (entry correction). Last, on a clock the test sets (the host
+// platform's KOS_P2P_CLOCK_FILE) with the default periods: stale buckets
+// are refreshed by random lookups after 10 min, holders pass a
 // value on after an hour so it outlives its putter and two holders, the
 // originator republishes its record and provider record at 22 h, and what
 // nobody republished expires at 48 h (records) and 24 h (provider records).
@@ -98,7 +100,7 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     cli(kos, 'quit')
   }, 300_000)
 
-  it('four kos daemons in a chain find each other, replicate a value to the k closest and keep it readable when its writer dies', async () => {
+  it('four kos daemons in a chain find each other, replicate a value to the k closest, keep it readable when its writer dies, and correct a holder of an older value', async () => {
     const ds: Daemon[] = []
     for (let i = 0; i < 4; i++) ds.push(await startDaemon([`seed=vitest-kad-chain-${i}`, 'kad_timeout=2000']))
     // Each knows only the one before it; the self lookup on the first peer fills the tables.
@@ -133,10 +135,24 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     expect(get.lines.at(-1)).toMatch(/^ok get \/kos\/chain from=\S+ values=\d+ hops=0 queried=2 failed=\d+ ms=\d+$/)
     const cl = cli(ds[1], 'closest', ds[3].peerId)
     expect(cl.lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1]).sort()).toEqual([ds[2].peerId, ds[3].peerId].sort())
-    for (const d of ds.slice(1)) cli(d, 'quit')
+    // Entry correction: x put seq 1 while alone, the others seq 2; x joins, and a lookup
+    // that gets seq 1 from x sends x seq 2 (x stores it: one record stored from the network).
+    const x = await startDaemon(['seed=vitest-kad-chain-x', 'kad_timeout=2000'])
+    expect(cli(x, 'put', '/kos/fix', 'old', '1').lines.at(-1)).toMatch(/^ok put \/kos\/fix stored=0 of 0 /)
+    expect(cli(ds[1], 'put', '/kos/fix', 'new', '2').lines.at(-1)).toMatch(/^ok put \/kos\/fix stored=2 of 2 /)
+    expect(cli(x, 'dial', addr(ds[3])).lines.at(-1)).toMatch(/^ok connected /)
+    for (let round = 0; round < 50 && !tableOf(ds[3]).includes(x.peerId); round++) await sleep(200)
+    expect(parseKadstats(cli(x, 'kadstats').lines[0])).toMatchObject({records: 1, records_stored: 0})
+    const fix = cli(ds[1], 'getvalue', '/kos/fix')
+    expect(fix.lines).toContain('value 2:new')
+    expect(parseKadstats(cli(ds[1], 'kadstats').lines[0])).toMatchObject({corrected: 1})
+    for (let round = 0; round < 50 && parseKadstats(cli(x, 'kadstats').lines[0]).records_stored !== 1; round++) await sleep(100)
+    expect(parseKadstats(cli(x, 'kadstats').lines[0])).toMatchObject({records: 1, records_stored: 1})
+    expect(cli(x, 'getvalue', '/kos/fix').lines).toContain('value 2:new')
+    for (const d of [...ds.slice(1), x]) cli(d, 'quit')
   }, 300_000)
 
-  it('on a set clock: holders re-replicate after 1 h, the originator republishes at 22 h, records expire at 48 h and provider records at 24 h', async () => {
+  it('on a set clock: stale buckets refreshed, holders re-replicate after 1 h, the originator republishes at 22 h, records expire at 48 h and provider records at 24 h', async () => {
     const clockFile = path.join(tmp, 'clock-ms')
     writeFileSync(clockFile, '0')
     const H = 3600_000
@@ -169,9 +185,13 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     const e = await start('e')
     expect(cli(e, 'dial', addr(c)).lines.at(-1)).toMatch(/^ok connected /)
     await until('e knows b, c and d', () => tableOf(e).length >= 3)
-    expect(stats(e)).toMatchObject({records: 0, providers: 0})
+    expect(stats(e)).toMatchObject({records: 0, providers: 0, refreshes: 0})
+    // Bucket refresh: after 10 min without lookups every bucket up to e's farthest-filled one
+    // (at most common prefix 8) is stale: one self lookup and one random lookup per bucket.
+    const top = Math.max(...cli(e, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => Number(/bucket=(\d+)/.exec(l)![1])))
     await jump(H + 100_000)
     await until('e holds both records', () => stats(e).records === 2)
+    expect({top, refreshes: stats(e).refreshes}).toEqual({top, refreshes: 2 + Math.min(top, 8)})
     const replicated = [b, c, d].map((x) => stats(x).replicated)
     expect(replicated.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(2)
     expect(stats(d)).toMatchObject({republished: 0})

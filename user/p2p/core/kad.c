@@ -51,10 +51,15 @@ struct kad_query {
     int max;               /* providers wanted */
     struct kad_result res;
     int found_hop;         /* hop at which the value / peer / first provider came, 0 = local */
-    /* GET_VALUE: the best record so far. */
+    /* GET_VALUE: the best record so far, and who answered with a record:
+     * those whose record lost get the best one when the lookup ends (the
+     * spec's entry correction). */
     uint8_t *val;
     size_t vlen;
     struct peerid val_from;
+    struct kad_peerinfo holder[KAD_K];
+    bool holder_best[KAD_K];
+    int nholders;
     /* PUT: the record to store; FIND_PEER: the peer found. */
     uint8_t *put_val;
     size_t put_vlen;
@@ -416,6 +421,33 @@ static void report_provider(struct kad_state *ks, struct kad_query *q, const str
         q->found(ks->n, q->arg, p);
 }
 
+/* Entry correction: PUT_VALUE of the best record to each peer that answered with a worse one. */
+static void correct_holders(struct kad_state *ks, struct kad_query *q)
+{
+    uint64_t now = plat_now_ms();
+    struct kad_record *own = kad_store_get(&ks->st, q->key, q->keylen, now);
+    if (own && kad_kos_select(q->val, q->vlen, own->value, own->vlen) > 0 &&
+        kad_store_put(&ks->st, q->key, q->keylen, q->val, q->vlen, &q->val_from, false, 0, now) == 0)
+        ks->c[KC_corrected]++;
+    for (int i = 0; i < q->nholders; i++) {
+        if (q->holder_best[i])
+            continue;
+        struct kad_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = KAD_PUT_VALUE;
+        m.key = m.rec_key = q->key;
+        m.keylen = m.rec_keylen = q->keylen;
+        m.has_record = true;
+        m.rec_value = q->val;
+        m.rec_valuelen = q->vlen;
+        struct kad_rpc *r = rpc_new(ks, &q->holder[i], &m, true);
+        if (!r)
+            return;
+        ks->c[KC_corrected]++;
+        rpc_step(ks, r, now);
+    }
+}
+
 /* The lookup's summary on the console, for kos bench. */
 static void query_metrics(struct kad_query *q)
 {
@@ -455,6 +487,7 @@ static void query_end(struct kad_state *ks, struct kad_query *q)
             line[6 + q->vlen] = 0;
             node_reply(n, q->ctl, line);
             reply(n, q->ctl, "ok get %s from=%s values=%d %s", key, id, q->res.count, stats);
+            correct_holders(ks, q);
         } else {
             reply(n, q->ctl, "error get %s: not found %s", key, stats);
         }
@@ -653,7 +686,15 @@ static void query_rpc_done(struct kad_state *ks, struct kad_rpc *r, const struct
             ks->c[KC_record_invalid]++;
         else {
             q->res.count++;
-            if (!q->val || kad_kos_select(m->rec_value, m->rec_valuelen, q->val, q->vlen) > 0) {
+            int sel = q->val ? kad_kos_select(m->rec_value, m->rec_valuelen, q->val, q->vlen) : 1;
+            if (sel > 0)
+                for (int i = 0; i < q->nholders; i++)
+                    q->holder_best[i] = false;
+            if (q->nholders < KAD_K) {
+                q->holder[q->nholders] = r->peer;
+                q->holder_best[q->nholders++] = sel >= 0;
+            }
+            if (sel > 0) {
                 uint8_t *v = malloc(m->rec_valuelen ? m->rec_valuelen : 1);
                 if (v) {
                     memcpy(v, m->rec_value, m->rec_valuelen);

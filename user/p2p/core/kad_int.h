@@ -43,6 +43,7 @@
     X(providers_expired, "provider records expired")                          \
     X(republished, "records and provider records republished by their originator") \
     X(replicated, "records re-replicated by a holder to the k closest")       \
+    X(corrected, "peers sent the best record after a lookup got a worse one from them") \
     X(rt_added, "peers added to the routing table")                           \
     X(rt_full, "peers not added: bucket full")                                \
     X(rt_evicted, "stale peers replaced")                                     \
