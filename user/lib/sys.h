@@ -61,7 +61,7 @@ long sleep_ms(unsigned long ms);
  * Returns the bytes written, -EINVAL for no or too many pieces or too many
  * bytes, -EFAULT for a bad pointer (then nothing is written).
  * kos_profile_dump writes this image's own profile in a coverage build
- * (exit calls it) and does nothing in others. */
+ * (exit and execv call it) and does nothing in others. */
 struct kos_prof_piece;
 long kos_profile_write(const struct kos_prof_piece *pieces, size_t n);
 void kos_profile_dump(void);
