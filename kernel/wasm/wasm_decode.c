@@ -1985,11 +1985,13 @@ static int sec_code(dec *d, int *seen)
             for (; k < ft->nparams; k++)
                 c.locals[k] = ft->params[k];
             d->p = groups;
+            /* The second pass over runs the first one checked; still, a run
+             * that does not read back is never written (cnt and t unset). */
             for (uint32_t g = 0; g < ngroups && ok; g++) {
                 uint32_t cnt;
                 uint8_t t;
                 ok = rd_u32(d, &cnt) && rd_valtype(d, &t);
-                for (uint32_t j = 0; j < cnt; j++)
+                for (uint32_t j = 0; ok && j < cnt; j++)
                     c.locals[k++] = t;
             }
             c.nlocals = (uint32_t)total;

@@ -66,6 +66,19 @@ describe('wasm spec scripts (test-suites/wasm)', () => {
   })
 })
 
+describe('build', () => {
+  it('has no warning at -O3 either (gcc\'s deeper flow analysis: -Wmaybe-uninitialized, -Wuse-after-free)', () => {
+    const o3 = path.join(tmp, 'kos-wasm-o3')
+    // Throws with the compiler's output on the first warning.
+    expect(hostBuild(repoRoot, {sources: kosWasmSources(repoRoot), out: o3, extraFlags: ['-O3', '-Werror']})).toBe(o3)
+    // And it runs: a function with parameters and two runs of locals (the decoder's second pass over them).
+    const wasm = wat2wasm('o3', '(module (func (export "f") (param i32) (result i32) (local i64 i64) (local i32) (local.set 3 (i32.const 5)) (i32.add (local.get 0) (local.get 3))))')
+    const r = spawnSync(o3, ['run', wasm, 'f', '37'], {encoding: 'utf8'})
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe('i32:42')
+  }, 300_000)
+})
+
 describe('robustness', () => {
   it('never crashes on mutated binary and text modules (AddressSanitizer + UBSan build, kos-wasm fuzz)', () => {
     const asan = path.join(tmp, 'kos-wasm-asan')

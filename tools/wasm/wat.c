@@ -58,19 +58,24 @@ typedef struct buf {
 static uint8_t **live_bufs;
 static size_t nlive, caplive;
 
-static void live_set(uint8_t *old, uint8_t *now)
+/* The registry slot that holds p, or nlive when p is not there. A grower
+ * looks its buffer up before realloc: the old pointer's value may not be
+ * used once realloc has freed it. */
+static size_t live_slot(const uint8_t *p)
 {
-    for (size_t i = nlive; old && i-- > 0;)
-        if (live_bufs[i] == old) {
-            if (now) {
-                live_bufs[i] = now;
-            } else {
-                live_bufs[i] = live_bufs[--nlive];
-            }
-            return;
-        }
-    if (!now)
+    for (size_t i = nlive; p && i-- > 0;)
+        if (live_bufs[i] == p)
+            return i;
+    return nlive;
+}
+
+/* Puts now in the slot (from live_slot), or registers it when slot is nlive. */
+static void live_put(size_t slot, uint8_t *now)
+{
+    if (slot < nlive) {
+        live_bufs[slot] = now;
         return;
+    }
     if (nlive == caplive) {
         caplive = caplive ? caplive * 2 : 64;
         live_bufs = realloc(live_bufs, caplive * sizeof *live_bufs);
@@ -78,6 +83,16 @@ static void live_set(uint8_t *old, uint8_t *now)
             abort();
     }
     live_bufs[nlive++] = now;
+}
+
+/* Replaces old (NULL: none) by now in the registry; now NULL takes old out. */
+static void live_set(uint8_t *old, uint8_t *now)
+{
+    size_t slot = live_slot(old);
+    if (now)
+        live_put(slot, now);
+    else if (slot < nlive)
+        live_bufs[slot] = live_bufs[--nlive];
 }
 
 /* Takes a buffer out of the registry: its new owner frees it. */
@@ -108,10 +123,11 @@ static void b_bytes(buf *b, const void *src, size_t n)
         size_t nc = b->cap ? b->cap * 2 : 64;
         while (nc < b->n + n)
             nc *= 2;
+        size_t slot = live_slot(b->p);
         uint8_t *np = realloc(b->p, nc);
         if (!np)
             abort();
-        live_set(b->p, np);
+        live_put(slot, np);
         b->p = np;
         b->cap = nc;
     }
@@ -325,10 +341,11 @@ static void sx_push(wctx *w, sx *list, const sx *item)
 {
     if (list->n == list->cap) {
         size_t nc = list->cap ? list->cap * 2 : 4;
+        size_t slot = live_slot((uint8_t *)list->kids);
         sx *nk = realloc(list->kids, nc * sizeof(sx));
         if (!nk)
             wfail(w, item->line, "out of memory");
-        live_set((uint8_t *)list->kids, (uint8_t *)nk);
+        live_put(slot, (uint8_t *)nk);
         list->kids = nk;
         list->cap = nc;
     }
