@@ -100,6 +100,9 @@ function guestLog(ctx: PeerContext, guest: number): string {
   return guest === 1 ? ctx.serialPath : ctx.serialPath.replace(/guest1\.log$/, `guest${guest}.log`)
 }
 
+/** A file of the build the guest boots (build/, or build/sanitize/ under kos test --sanitize), absolute. */
+const guestBuildFile = (ctx: PeerContext, rel: string): string => path.resolve(ctx.repoRoot, ctx.buildDir ?? 'build', rel)
+
 const num = (spec: PeerSpec, key: string, dflt: number): number => {
   const v = spec.options?.[key]
   if (v === undefined) return dflt
@@ -402,7 +405,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
         p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), p2pd: path.join(ctx.repoRoot, 'build/host/p2pd'),
         kosSize: num(spec, 'kosSize', 5 << 20), heliaSize: num(spec, 'heliaSize', 3 << 20),
-        initrdFile: {guest: '/bin/p2p', local: path.join(ctx.repoRoot, 'build/user/p2p.elf')},
+        initrdFile: {guest: '/bin/p2p', local: guestBuildFile(ctx, 'user/p2p.elf')},
       }), P2PD_READY)
     case 'kad-tap':
       // js-libp2p's kad-dht in the namespace against the guest's p2pd (src/netlab/kad.ts); then `p2p quit` ends the guest's program.
@@ -432,14 +435,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       return makePeer(async () => {
         ns = await createNetns(ctx.caseId)
         return {vars: {tap: ns.tap}, qemuPrefix: ns.prefix, cleanup: async () => { await ns?.destroy() }}
-      }, (signal, since) => curlHttpd(curlInNetns(ns!), {files, netem, initrdFile: {url: '/bin/hello', local: path.join(ctx.buildDir ?? 'build', 'user/hello.elf')},
+      }, (signal, since) => curlHttpd(curlInNetns(ns!), {files, netem, initrdFile: {url: '/bin/hello', local: guestBuildFile(ctx, 'user/hello.elf')},
         repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
     case 'curl-user': {
       // The same fetches from the host over QEMU user networking (hostfwd=tcp, profile e1000-user-http).
       let port = 0
       return makePeer(async () => ({vars: {httpPort: (port = await freeTcpPort())}}), (signal, since) =>
-        curlHttpd(curlOnHost(port), {files: Object.keys(HTTPD_FILES), initrdFile: {url: '/bin/hello', local: 'build/user/hello.elf'},
+        curlHttpd(curlOnHost(port), {files: Object.keys(HTTPD_FILES), initrdFile: {url: '/bin/hello', local: guestBuildFile(ctx, 'user/hello.elf')},
           repoRoot: ctx.repoRoot, serialPath: ctx.serialPath, since}, signal))
     }
     case 'tcp-bench-tap': {

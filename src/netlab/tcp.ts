@@ -29,7 +29,7 @@ export interface CurlOptions {
   files: string[]
   /** tc netem arguments for the namespace's side of the TAP (none: a clean link). */
   netem?: string[]
-  /** A file of the initrd to fetch too, compared with this build output (repo-relative). */
+  /** A file of the initrd to fetch too, compared with this build output (absolute, or relative to repoRoot). */
   initrdFile?: {url: string; local: string}
   repoRoot: string
   serialPath: string
@@ -117,7 +117,7 @@ export async function curlHttpd(at: CurlAt, o: CurlOptions, signal: AbortSignal)
         const want = httpdPattern(HTTPD_FILES[o.files[i]])
         t.ok = t.code === 200 && t.size === want.length && t.sha256 === sha256(want)
       } else if (o.initrdFile && i === o.files.length) {
-        const want = readFileSync(path.join(o.repoRoot, o.initrdFile.local))
+        const want = readFileSync(path.resolve(o.repoRoot, o.initrdFile.local))
         t.ok = t.code === 200 && t.sha256 === sha256(want)
       } else {
         t.ok = t.code === 404
