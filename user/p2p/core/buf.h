@@ -8,7 +8,9 @@ struct buf {
 };
 
 static inline size_t buf_used(const struct buf *b) { return b->len - b->off; }
-static inline const uint8_t *buf_data(const struct buf *b) { return b->p + b->off; }
+/* A buffer that never held data has no storage (p NULL, off 0): its data is
+ * NULL with no bytes, not NULL plus an offset (undefined, even plus 0). */
+static inline const uint8_t *buf_data(const struct buf *b) { return b->p ? b->p + b->off : NULL; }
 /* Room for n more bytes at the end; returns a pointer there, or NULL (out of memory). */
 uint8_t *buf_reserve(struct buf *b, size_t n);
 bool buf_append(struct buf *b, const void *data, size_t n);
