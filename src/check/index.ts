@@ -49,6 +49,26 @@ export function vitestTotals(file: string, exitCode: number): CheckTotals {
   return {passed: j.numPassedTests, failed, skipped: j.numPendingTests + (j.numTodoTests ?? 0)}
 }
 
+/** What a test that skips itself for a reason records, so the reason reaches the check's output
+ * (vitest's JSON report keeps a test's meta but not its skip note). */
+export const SKIP_REASON_META = 'skipReason'
+
+/** "file: test: reason" of every skipped test that recorded its reason in its meta (SKIP_REASON_META). */
+export function vitestSkipReasons(file: string, root: string): string[] {
+  if (!existsSync(file)) return []
+  const j = JSON.parse(readFileSync(file, 'utf8')) as {
+    testResults?: Array<{name: string; assertionResults?: Array<{status?: string; fullName?: string; meta?: Record<string, unknown>}>}>
+  }
+  const out: string[] = []
+  for (const f of j.testResults ?? []) {
+    for (const a of f.assertionResults ?? []) {
+      const reason = a.meta?.[SKIP_REASON_META]
+      if (a.status !== 'passed' && a.status !== 'failed' && typeof reason === 'string') out.push(`${path.relative(root, f.name)}: ${a.fullName}: ${reason}`)
+    }
+  }
+  return out
+}
+
 /** Counts from build/reports/results.json; a run that wrote none counts as one failure. */
 export function qemuTotals(file: string, exitCode: number): CheckTotals {
   if (!existsSync(file)) return {passed: 0, failed: 1, skipped: 0}
@@ -85,6 +105,7 @@ export async function runCheck(opts: CheckOptions = {}): Promise<CheckTotals> {
       [process.execPath, vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
       root,
     )
+    for (const line of vitestSkipReasons(out, root)) console.log(`vitest: skipped ${line}`)
     add(vitestTotals(out, code), 'vitest')
   }
 

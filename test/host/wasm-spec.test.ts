@@ -10,6 +10,7 @@ import {format} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
+import {SKIP_REASON_META} from '../../src/check/index.js'
 import WasmSpec from '../../src/commands/wasm/spec.js'
 import {MVP_FLAGS, type SpecSummary} from '../../src/wasm/spec.js'
 import {locateSpecSuite} from '../../src/wasm/specdir.js'
@@ -18,8 +19,14 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 // KOS_WASM_SPEC or ../shared/wasm-spec; without either, the tests that need the suite are skipped with the reason.
 const suite = locateSpecSuite(repoRoot, '1.0')
 const specDir = suite.dir ?? ''
-const needSuite = (ctx: {skip: (note?: string) => never}) => {
-  if (suite.dir === null) ctx.skip(suite.reason)
+type SkipCtx = {skip: (note?: string) => never; task: {meta: Record<string, unknown>}}
+/** Skips the test with the reason, which `kos check` prints (the JSON report keeps meta, not the note). */
+const skipFor = (ctx: SkipCtx, reason: string): never => {
+  ctx.task.meta[SKIP_REASON_META] = reason
+  return ctx.skip(reason)
+}
+const needSuite = (ctx: SkipCtx) => {
+  if (suite.dir === null) skipFor(ctx, suite.reason)
 }
 let tmp: string
 let kosWasm: string
@@ -71,7 +78,7 @@ const suite2 = locateSpecSuite(repoRoot, '2.0')
 
 describe('kos wasm spec on the WebAssembly 2.0 core test suite (without SIMD)', () => {
   it('passes every module and assertion of every file, judged as 2.0 (none skipped, none failed)', async (ctx) => {
-    if (suite2.dir === null) ctx.skip(suite2.reason)
+    if (suite2.dir === null) skipFor(ctx, suite2.reason)
     const dir = suite2.dir!
     const r = await runCommand([dir, '--json'])
     const s = JSON.parse(r.stdout) as SpecSummary
