@@ -33,6 +33,8 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   {name: 'bitswap', what: 'Bitswap 1.2.0 messages through the decoder, the per-peer ledger and the encoder',
     sources: () => ['tools/fuzz/bitswap_fuzz.c', ...['bitswap', 'bitswap_ledger', 'cid', 'multiformats', 'buf'].map((f) => `user/p2p/core/${f}.c`), 'user/p2p/crypto/sha2.c'],
     includes: ['user/p2p']},
+  {name: 'elf_validate', what: 'files handed to exec through the ELF loader\'s checks',
+    sources: () => ['tools/fuzz/elf_validate_fuzz.c', 'kernel/proc/elf.c', 'kernel/lib/printf.c']},
 ]
 
 export class FuzzError extends Error {}
