@@ -64,8 +64,12 @@ export default class Test extends Command {
       const cases = selectCases(all, {phases: flags.phase, all: flags.all, caseIds: flags.case, grep: flags.grep, shard: flags.shard})
       if (cases.length === 0) throw new Error('no cases selected')
       if (flags.build) {
-        const b = await build({root: repoRoot, plain: true, variant, log: (l) => process.stderr.write(l + '\n')})
-        if (b.failed) throw new Error(`build failed (${b.summary})`)
+        // A variant rebuilds the guest's programs only: the host programs its peers run
+        // (build/host/p2p, p2pd, kos-wasm) come from the normal build, so that is built first.
+        for (const v of variant ? [undefined, variant] : [undefined]) {
+          const b = await build({root: repoRoot, plain: true, variant: v, log: (l) => process.stderr.write(l + '\n')})
+          if (b.failed) throw new Error(`build failed (${b.summary})`)
+        }
       }
       const jobs = flags.jobs ?? os.cpus().length
       const dir = buildDirOf(variant)
