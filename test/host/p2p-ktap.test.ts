@@ -60,11 +60,11 @@ describe('p2p KTAP programs (host build)', () => {
       expect(names).toContain(n)
   })
 
-  it('p2p_selftest: two nodes in memory, every layer and every bad input, a plugged-in module, 31 results', () => {
-    const suite = allPass('p2p_selftest', p2pHostSources(repoRoot), 31)
+  it('p2p_selftest: two nodes in memory, every layer and every bad input, a plugged-in module, 32 results', () => {
+    const suite = allPass('p2p_selftest', p2pHostSources(repoRoot), 32)
     expect(suite.subtests.map((t) => t.name)).toEqual(expect.arrayContaining([
       'noise_yamux_upgrade_and_identify_both_ways', 'echo_16_streams_of_64k_verified', 'yamux_window_violation_closes_connection',
-      'bad_identity_signature_closes_with_noise_bad_signature', 'peer_id_mismatch_refused_by_the_dialler']))
+      'bad_identity_signature_closes_with_noise_bad_signature', 'peer_id_mismatch_refused_by_the_dialler', 'mss_waits_on_an_empty_buffer']))
   })
 
   it('p2p_mdns_codec: the libp2p mDNS query and answer, a js-style answer, malformed messages refused, 12 results', () => {
