@@ -2,6 +2,7 @@
  * peer: a wantlist is at most LEDGER_PER_PEER entries, and a linear scan of
  * that is cheaper than keeping an index in step with every cancel. */
 #include "core/bitswap_ledger.h"
+#include "core/buf.h"
 
 struct lentry *ledger_find(struct ledger *l, const struct cid *c)
 {
@@ -26,17 +27,10 @@ int ledger_want(struct ledger *l, struct ledger_pool *p, const struct bsw_entry 
     int max_total = p->max_total ? p->max_total : LEDGER_TOTAL;
     if (l->n >= per_peer || p->total >= max_total)
         return LEDGER_REFUSED;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        struct lentry *ne = malloc((size_t)cap * sizeof *ne);
-        if (!ne)
-            return LEDGER_REFUSED;
-        if (l->n)
-            memcpy(ne, l->e, (size_t)l->n * sizeof *ne);
-        free(l->e);
-        l->e = ne;
-        l->cap = cap;
-    }
+    struct lentry *grown = array_grow(l->e, l->n, &l->cap, sizeof *grown, 16);
+    if (!grown)
+        return LEDGER_REFUSED;
+    l->e = grown;
     x = &l->e[l->n++];
     memset(x, 0, sizeof *x);
     x->cid = e->cid;

@@ -51,3 +51,18 @@ void buf_free(struct buf *b)
     free(b->p);
     memset(b, 0, sizeof *b);
 }
+
+void *array_grow(void *arr, int n, int *cap, size_t elem, int first)
+{
+    if (n < *cap)
+        return arr;
+    int ncap = *cap ? *cap * 2 : first;
+    uint8_t *p = malloc((size_t)ncap * elem);
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, arr, (size_t)n * elem);
+    free(arr);
+    *cap = ncap;
+    return p;
+}

@@ -16,3 +16,9 @@ uint8_t *buf_reserve(struct buf *b, size_t n);
 bool buf_append(struct buf *b, const void *data, size_t n);
 void buf_consume(struct buf *b, size_t n);
 void buf_free(struct buf *b);
+
+/* Room for one more item in an array of elem-sized items (n in use, *cap
+ * allocated): the array itself when it has room, else a copy twice as large
+ * (`first` items when it had none; the old one freed) with *cap updated. NULL
+ * when out of memory, the array as it was. */
+void *array_grow(void *arr, int n, int *cap, size_t elem, int first);

@@ -345,17 +345,10 @@ static void send_cancels(struct node *n, const struct peerid *id, const struct c
 
 static struct want *want_add(struct session *s, const struct cid *c, uint64_t off, uint64_t size)
 {
-    if (s->nw == s->capw) {
-        int cap = s->capw ? s->capw * 2 : 64;
-        struct want *w = malloc((size_t)cap * sizeof *w);
-        if (!w)
-            return NULL;
-        if (s->nw)
-            memcpy(w, s->w, (size_t)s->nw * sizeof *w);
-        free(s->w);
-        s->w = w;
-        s->capw = cap;
-    }
+    struct want *grown = array_grow(s->w, s->nw, &s->capw, sizeof *grown, 64);
+    if (!grown)
+        return NULL;
+    s->w = grown;
     struct want *w = &s->w[s->nw++];
     memset(w, 0, sizeof *w);
     w->cid = *c;

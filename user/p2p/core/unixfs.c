@@ -6,6 +6,7 @@
  * empty string, so it is present (12 00) in every link. */
 #include "core/unixfs.h"
 #include "core/multiformats.h"
+#include "core/buf.h"
 
 static int emit_leaf(struct unixfs_builder *b, const uint8_t *data, size_t n);
 
@@ -202,18 +203,12 @@ int dagpb_parse(struct dagpb_node *nd, const uint8_t *in, size_t n)
     bool have_data = false;
     while ((rc = pbr_next(&r, &f)) == 1) {
         if (f.field == 2 && f.wire == 2) {
-            if (nd->nlinks == cap) {
-                if (cap >= 65536)
-                    goto bad;
-                cap = cap ? cap * 2 : 16;
-                struct dag_link *nl = malloc((size_t)cap * sizeof *nl);
-                if (!nl)
-                    goto bad;
-                if (nd->nlinks)
-                    memcpy(nl, nd->links, (size_t)nd->nlinks * sizeof *nl);
-                free(nd->links);
-                nd->links = nl;
-            }
+            if (nd->nlinks == 65536)
+                goto bad;
+            struct dag_link *nl = array_grow(nd->links, nd->nlinks, &cap, sizeof *nl, 16);
+            if (!nl)
+                goto bad;
+            nd->links = nl;
             if (parse_link(&nd->links[nd->nlinks], f.data, f.len) < 0)
                 goto bad;
             nd->links[nd->nlinks++].filesize = 0;
