@@ -26,7 +26,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import type {Netns} from '../qemu/netns.js'
 import {runAgent} from './agent.js'
-import {type Capture, judgeCapture} from './capture.js'
+import {type Capture, judgeCaptureInto} from './capture.js'
 import type {Outcome} from './linkchecks.js'
 import {waitForSerial} from './serial.js'
 import {warmGuest} from './mdnscheck.js'
@@ -211,9 +211,7 @@ export async function avahiCheck(check: string, ns: Netns, avahi: Avahi, held: {
     const bad = ttls.filter((t) => t.trim() !== '255')
     if (ttls.length === 0 || bad.length > 0) fail(`${ttls.length} guest mDNS packets, ${bad.length} without IP TTL 255`)
     details.push(`${ttls.length} guest mDNS packets, all IP TTL 255: ${bad.length === 0}`)
-    const verdict = await judgeCapture(ns, capture.file, mac)
-    details.push(verdict.detail)
-    if (!verdict.ok) fail(verdict.detail)
+    await judgeCaptureInto(ns, capture.file, mac, details, fail)
   } catch (error) {
     fail((error as Error).message.slice(0, 1000))
   } finally {

@@ -71,3 +71,10 @@ export async function judgeCapture(ns: Netns, file: string, guestMac: string): P
     detail: `tshark: ${all.length} frames from the guest, ${bad.length} malformed or with errors${bad.length ? ' (' + bad.slice(0, 3).join(' | ') + ')' : ''}`,
   }
 }
+
+/** judgeCapture for a peer that collects details and fails through fail(): the verdict's line goes to details, a bad one to fail. */
+export async function judgeCaptureInto(ns: Netns, file: string, guestMac: string, details: string[], fail: (why: string) => void): Promise<void> {
+  const verdict = await judgeCapture(ns, file, guestMac)
+  details.push(verdict.detail)
+  if (!verdict.ok) fail(verdict.detail)
+}

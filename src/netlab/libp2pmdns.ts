@@ -16,7 +16,7 @@
 // The kernel's own responder (mdns=1) shares port 5353 with p2pd meanwhile.
 import type {Netns} from '../qemu/netns.js'
 import type {PeerVerdict} from '../suites/types.js'
-import {judgeCapture, startCapture} from './capture.js'
+import {judgeCaptureInto, startCapture} from './capture.js'
 import {type Libp2pEvent, runCli, startLibp2pPeer} from './libp2p.js'
 import {waitForSerial} from './serial.js'
 
@@ -119,9 +119,7 @@ export async function p2pMdnsInterop(job: P2pMdnsJob, signal: AbortSignal): Prom
     const badTtl = ttls.filter((t) => t.trim() !== '255')
     if (queries.length === 0 || answers.length === 0 || badTtl.length > 0) fail(`capture: ${queries.length} guest _p2p queries, ${answers.length} answers with the guest's dnsaddr, ${badTtl.length} mDNS packets without TTL 255`)
     details.push(`capture: ${queries.length} _p2p._udp.local queries and ${answers.length} answers from the guest, ${ttls.length} guest mDNS packets all TTL 255: ${badTtl.length === 0}`)
-    const verdict = await judgeCapture(ns, capture.file, mac)
-    details.push(verdict.detail)
-    if (!verdict.ok) fail(verdict.detail)
+    await judgeCaptureInto(ns, capture.file, mac, details, fail)
   } catch (error) {
     fail((error as Error).message.slice(0, 2000))
   } finally {
