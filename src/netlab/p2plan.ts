@@ -42,9 +42,10 @@ import path from 'node:path'
 import {readFileSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {GuestControl, PeerContext, PeerSpec, PeerVerdict} from '../suites/types.js'
-import {createLanNetns, type LanNetns} from '../qemu/netns.js'
+import type {LanNetns} from '../qemu/netns.js'
 import {P2PD_READY, runCli} from './libp2p.js'
 import {waitForSerial} from './serial.js'
+import {filesCounters} from './helia.js'
 
 export const P2P_LAN_STEPS = ['mesh', 'discover', 'identify', 'ping', 'echo', 'health', 'mem', 'dht', 'rpc', 'files', 'fetchbench', 'churn', 'jobchurn', 'dhtread'] as const
 type Step = (typeof P2P_LAN_STEPS)[number]
@@ -381,6 +382,20 @@ const PRIMES_BELOW_200000 = 17984
 /** The victims' own log line for each WASM request they took and, told to (p2p wasm_hang 1), never answered. */
 const HELD = /p2pd: wasm request for count_range held \(wasm_hang\)/g
 
+/**
+ * Waits until the victim has sent at least one block (its `p2p files` blocks_out grew), and at least
+ * `minMs`: the kill must interrupt a fetch the victim takes part in, on any host speed.
+ */
+async function servedOne(c: Ctx, victim: LanGuest, minMs: number): Promise<void> {
+  const served = async () => filesCounters((await cli(c, victim, ['files'], 60_000)).lines).blocks_out ?? 0
+  const base = await served()
+  const t0 = Date.now()
+  for (const end = t0 + 300_000; Date.now() < end && !c.signal.aborted; await sleep(100)) {
+    if (Date.now() - t0 >= minMs && (await served()) > base) return
+  }
+  c.fail(`fetch during churn: guest ${victim.guest} served no block within 300 s`)
+}
+
 async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs: number, fileSize: number, withJob: boolean): Promise<void> {
   const runner = c.guests[0]
   // The fetch's providers: the first victim and guest 2 (same bytes, same CID); guest 3 fetches.
@@ -399,6 +414,7 @@ async function jobChurn(c: Ctx, kill: number[], downBoundMs: number, killAfterMs
   const job = withJob ? cli(c, runner, ['job', 'primes', '200000', `slices=${2 * c.guests.length}`, 'slice_ms=400000'], 900_000) : null
   const fetch = both[0] && both[1] ? fetchFile(c, c.guests[2], both[0], 'fetch during churn') : Promise.resolve(null)
   if (withJob) await Promise.all(victims.map((v) => waitForSerial(c.control.serialPath(v.guest), HELD, 300_000, c.signal, c.since)))
+  else if (victim && both[0]) await servedOne(c, victim, killAfterMs)
   else await sleep(killAfterMs)
   const killedAt = Date.now()
   // What each victim held when it died (its log is complete once its QEMU is gone).
