@@ -64,6 +64,7 @@ static void test_sse_state(long id)
     uint32_t mx_in = MXCSR_ROUND_TO_ZERO, mx_out = 0, mx_default = MXCSR_DEFAULT;
     register long r10 __asm__("r10") = 2;
     register long r8 __asm__("r8") = (long)&result;
+    register long r9 __asm__("r9") = 0;     /* no has_result pointer: the 6th argument must be set too */
     long ret;
     __asm__ volatile("ldmxcsr %[mxin]\n"
 #define LOADX(n) "movdqa " #n "*16(%[in]), %%xmm" #n "\n"
@@ -76,7 +77,7 @@ static void test_sse_state(long id)
                      "stmxcsr %[mxout]\n"
                      "ldmxcsr %[mxdef]\n"
                      : "=a"(ret), [mxout] "=m"(mx_out)
-                     : "a"((long)SYS_wasm_exec), "D"(id), "S"("div"), "d"(args), "r"(r10), "r"(r8),
+                     : "a"((long)SYS_wasm_exec), "D"(id), "S"("div"), "d"(args), "r"(r10), "r"(r8), "r"(r9),
                        [in] "r"(xmm_in), [out] "r"(xmm_out), [mxin] "m"(mx_in), [mxdef] "m"(mx_default)
                      : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
                        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
