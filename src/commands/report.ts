@@ -29,7 +29,7 @@ export default class Report extends Command {
     results: Flags.string({description: 'results.json of a run (repeatable: sharded or per-phase runs are merged; default build/reports/results.json)', multiple: true}),
     bench: Flags.string({description: 'bench.json (default build/reports/bench.json when present)'}),
     vitest: Flags.string({description: "vitest's JSON report (default build/reports/vitest.json when present, written by `kos check`)"}),
-    coverage: Flags.string({description: 'coverage.json of `kos test --coverage` (default build/reports/coverage/coverage.json when present); without one, no component with kernel code is done'}),
+    coverage: Flags.string({description: 'coverage.json of `kos test --coverage` (default build/reports/coverage/coverage.json when present); without one, no component with guest C code (kernel or user programs) is done'}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
     check: Flags.boolean({description: 'write nothing; exit 1 when docs/progress.json was generated from other versions of the files that define its rows (test-suites/*.ts, the component list, the syscall list, the report model: a digest it records, no git history needed)', default: false}),

@@ -29,7 +29,21 @@ export interface VitestSummary {
 
 export class VitestFileError extends Error {}
 
-/** Summarize vitest's JSON report; file paths are shown relative to root. */
+/**
+ * Where the checkout vitest ran in ends, for a run made in another checkout
+ * (a CI clone): the files' longest common folder, cut before its last test/
+ * (every vitest file lives under test/). Null when every file is under root.
+ */
+function otherCheckout(names: string[], root: string): string | null {
+  const outside = names.filter((n) => isAbsolute(n) && relative(root, n).startsWith('..'))
+  if (outside.length === 0) return null
+  let prefix = outside[0].slice(0, outside[0].lastIndexOf('/') + 1)
+  for (const n of outside) while (!n.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1)
+  const k = prefix.lastIndexOf('/test/')
+  return k >= 0 ? prefix.slice(0, k + 1) : prefix
+}
+
+/** Summarize vitest's JSON report; file paths are shown relative to root (or to the checkout the run was made in). */
 export function parseVitestJson(value: unknown, root: string, path = 'vitest.json'): VitestSummary {
   const fail = (what: string): never => {
     throw new VitestFileError(`${path}: ${what}`)
@@ -40,11 +54,13 @@ export function parseVitestJson(value: unknown, root: string, path = 'vitest.jso
   if (!Array.isArray(v.testResults)) fail('"testResults" must be an array')
   const files: VitestFile[] = []
   const failing: string[] = []
+  const names = (v.testResults as Array<{name?: unknown}>).flatMap((t) => (typeof t?.name === 'string' ? [t.name] : []))
+  const base = otherCheckout(names, root)
   for (const raw of v.testResults as unknown[]) {
     const t = raw as {name?: unknown; status?: unknown; message?: unknown; assertionResults?: unknown}
     if (typeof t?.name !== 'string') fail('a testResults entry has no "name"')
     const name = t.name as string
-    const rel = isAbsolute(name) ? relative(root, name) : name
+    const rel = !isAbsolute(name) ? name : base && name.startsWith(base) ? name.slice(base.length) : relative(root, name)
     const entry: VitestFile = {file: rel, passed: 0, failed: 0, skipped: 0}
     const asserts = Array.isArray(t.assertionResults) ? (t.assertionResults as Array<{status?: string; fullName?: string}>) : []
     for (const a of asserts) {

@@ -175,10 +175,10 @@ describe('buildProgress on the fixture tree', () => {
     const p = buildProgress(input({coverage: {path: COVERAGE, report: none}})).components.find((x) => x.id === 'pmm')!
     expect(p).toMatchObject({status: 'untested', note: 'its cases passed but ran none of its 6 instrumented lines'})
     const md = progressMarkdown(r)
-    expect(md).toContain(`- \`${COVERAGE}\`: kernel coverage over 4 case(s), 2026-11-25T18:30:00.000Z at \`feed123\`: 82.1 % of its lines ran`)
+    expect(md).toContain(`- \`${COVERAGE}\`: coverage of the kernel and the user programs over 4 case(s), 2026-11-25T18:30:00.000Z at \`feed123\`: 82.1 % of its lines ran`)
     expect(md).toContain('| **partial** (its cases ran 10 % of its instrumented lines; done needs 50 %) |')
     expect(md).toContain('| 83.3 % (5/6) |')
-    expect(md).toContain('Cases that declare a component but ran none of its kernel code (1): `boot_hello` -> `serial`')
+    expect(md).toContain('Cases that declare a component but ran none of its instrumented code (1): `boot_hello` -> `serial`')
     expect(progressMarkdown(r, 'es')).toContain('**parcial**')
   })
 
@@ -332,7 +332,7 @@ describe('generateProgress', () => {
     mkdirSync(join(dir, 'build/reports'), {recursive: true})
     cpSync(PHASE1, join(dir, 'build/reports/results.json'))
     const g = generateProgress({root: dir, now: NOW, git: GIT})
-    expect(g.warnings).toEqual(['no build/reports/coverage/coverage.json (run `kos test --coverage --all`): no component with kernel code can be done'])
+    expect(g.warnings).toEqual(['no build/reports/coverage/coverage.json (run `kos test --coverage --all`): no component with guest C code (kernel or user programs) can be done'])
     expect(g.markdownPath).toBe(join(dir, 'docs/PROGRESS.md'))
     expect(g.markdownPaths).toEqual([join(dir, 'docs/PROGRESS.md'), join(dir, 'docs/PROGRESS.es.md')])
     expect(readFileSync(join(dir, 'docs/PROGRESS.es.md'), 'utf8')).toBe(progressMarkdown(g.report, 'es'))
@@ -422,6 +422,11 @@ describe('vitest results', () => {
     ])
     expect(v.failing).toEqual(['test/integration/boot.test.ts: boot prints KTAP', 'test/unit/broken.test.ts: Failed to load url ./missing.js'])
     expect(() => parseVitestJson({numTotalTests: 1}, '/repo')).toThrow(VitestFileError)
+    // A run made in another checkout (CI's clone): paths from that checkout's root, not ../../tmp/...
+    const elsewhere = (name: string) => ({name, status: 'passed', assertionResults: [{status: 'passed'}]})
+    const ci = parseVitestJson({numTotalTests: 2, numPassedTests: 2, numFailedTests: 0,
+      testResults: [elsewhere('/tmp/ci/main/test/unit/a.test.ts'), elsewhere('/tmp/ci/main/test/host/b.test.ts')]}, '/repo')
+    expect(ci.files.map((f) => f.file)).toEqual(['test/host/b.test.ts', 'test/unit/a.test.ts'])
   })
 
   it('shows them in the report and its debt', () => {

@@ -78,7 +78,7 @@ export function generateProgress(opts: GenerateOptions): Generated {
   let coverage: ProgressInput['coverage'] = null
   if (opts.coverage !== undefined) coverage = {path: shown(opts.coverage), report: readCoverage(abs(opts.coverage))}
   else if (existsSync(abs(DEFAULT_COVERAGE_PATH))) coverage = {path: DEFAULT_COVERAGE_PATH, report: readCoverage(abs(DEFAULT_COVERAGE_PATH))}
-  else warnings.push(`no ${DEFAULT_COVERAGE_PATH} (run \`kos test --coverage --all\`): no component with kernel code can be done`)
+  else warnings.push(`no ${DEFAULT_COVERAGE_PATH} (run \`kos test --coverage --all\`): no component with guest C code (kernel or user programs) can be done`)
 
   const markdownPaths = langs.map((l) => abs(opts.out ?? markdownFile(l)))
   const jsonPath = abs(opts.jsonOut ?? 'docs/progress.json')
