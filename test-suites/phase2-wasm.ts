@@ -3,21 +3,14 @@
 // modules from user/wasm/ packed as /wasm/NAME.wasm). ABI: docs/ARCHITECTURE.md,
 // "WebAssembly syscalls".
 import type {CaseDef} from '../src/suites/types.js'
+import {baseCase} from './lib/cases.js'
 
 const WASM_SYSCALLS = ['SYS_WASM_LOAD', 'SYS_WASM_EXEC', 'SYS_WASM_UNLOAD']
 const COMPONENTS = ['wasm-runtime', 'syscalls']
 
-const wasmCase = (id: string, title: string, append: string, log: string[], timeoutSec = 300): CaseDef => ({
-  id,
-  phase: 2,
-  title,
-  components: COMPONENTS,
-  syscalls: WASM_SYSCALLS,
-  profile: 'base',
-  append,
-  timeoutSec,
-  expect: {log},
-})
+/** A case of the wasm syscalls; `append` says which programs (or ktest=wasm) run. */
+const wasmCase = (id: string, title: string, append: string, log: string[], timeoutSec = 300): CaseDef =>
+  baseCase(2, id, title, COMPONENTS, append, {syscalls: WASM_SYSCALLS, timeoutSec, log})
 
 export const cases: CaseDef[] = [
   wasmCase(

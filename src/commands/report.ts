@@ -32,7 +32,7 @@ export default class Report extends Command {
     coverage: Flags.string({description: 'coverage.json of `kos test --coverage` (default build/reports/coverage/coverage.json when present); without one, no component with guest C code (kernel or user programs) is done'}),
     out: Flags.string({description: 'Markdown report to write (default docs/PROGRESS.md)'}),
     'json-out': Flags.string({description: 'JSON twin of the report (default docs/progress.json)'}),
-    check: Flags.boolean({description: 'write nothing; exit 1 when docs/progress.json was generated from other versions of the files that define its rows (test-suites/*.ts, the component list, the syscall list, the report model: a digest it records, no git history needed)', default: false}),
+    check: Flags.boolean({description: 'write nothing; exit 1 when docs/progress.json was generated from other versions of the files that define its rows (test-suites/**/*.ts: the suites and their case-makers, the component list, the syscall list, the report model: a digest it records, no git history needed)', default: false}),
     lang: Flags.string({description: 'write only this language\'s Markdown (es: Spanish, the original report\'s language, docs/PROGRESS.es.md); default every language from one model, so docs/PROGRESS.md, docs/PROGRESS.es.md and docs/progress.json agree', options: [...REPORT_LANGS]}),
   }
 

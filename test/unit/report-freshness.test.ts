@@ -23,17 +23,17 @@ const write = (f: string, text: string) => {
 const sha = (t: string) => createHash('sha256').update(t).digest('hex')
 
 describe('reportInputs', () => {
-  it('digests the case matrix, the component list, the syscall list and the model, nothing else', () => {
-    expect(REPORT_INPUTS).toEqual(['test-suites/*.ts', 'src/report/components.ts', 'kernel/include/kos/syscalls.h', 'src/report/progress/model.ts'])
+  it('digests the case matrix (the suites and their case-makers), the component list, the syscall list and the model, nothing else', () => {
+    expect(REPORT_INPUTS).toEqual(['test-suites/**/*.ts', 'src/report/components.ts', 'kernel/include/kos/syscalls.h', 'src/report/progress/model.ts'])
     const d = mkdtempSync(join(tmpdir(), 'kos-inputs-'))
     try {
-      for (const [f, t] of [['test-suites/phase1.ts', 'one'], ['test-suites/wasm/x.wast', 'not a suite'], ['src/report/components.ts', 'comps'], ['kernel/main.c', 'code']]) {
+      for (const [f, t] of [['test-suites/phase1.ts', 'one'], ['test-suites/lib/cases.ts', 'makers'], ['test-suites/wasm/x.wast', 'not a suite'], ['src/report/components.ts', 'comps'], ['kernel/main.c', 'code']]) {
         mkdirSync(join(d, f, '..'), {recursive: true})
         writeFileSync(join(d, f), t)
       }
       const i = reportInputs(d)
-      expect(i.files).toEqual({'src/report/components.ts': sha('comps'), 'test-suites/phase1.ts': sha('one')})
-      expect(i.digest).toBe(sha(`src/report/components.ts\0${sha('comps')}\0test-suites/phase1.ts\0${sha('one')}\0`))
+      expect(i.files).toEqual({'src/report/components.ts': sha('comps'), 'test-suites/lib/cases.ts': sha('makers'), 'test-suites/phase1.ts': sha('one')})
+      expect(i.digest).toBe(sha(`src/report/components.ts\0${sha('comps')}\0test-suites/lib/cases.ts\0${sha('makers')}\0test-suites/phase1.ts\0${sha('one')}\0`))
       expect(i.patterns).toEqual(REPORT_INPUTS)
     } finally {
       rmSync(d, {recursive: true, force: true})
@@ -64,8 +64,8 @@ describe('reportFreshness', () => {
     expect(JSON.parse(readFileSync(join(dir, 'docs/progress.json'), 'utf8')).generated.inputs).toEqual(inputs)
     expect(reportFreshness(dir)).toEqual({fresh: true, recorded: inputs.digest, current: inputs.digest, changed: [], added: [], removed: []})
     expect(readFileSync(join(dir, 'docs/PROGRESS.md'), 'utf8')).toContain(
-      `- What defines the rows (\`test-suites/*.ts\`, \`src/report/components.ts\`, \`kernel/include/kos/syscalls.h\`, \`src/report/progress/model.ts\`): sha256 \`${inputs.digest.slice(0, 16)}\`; \`kos report --check\` fails once they change`)
-    expect(readFileSync(join(dir, 'docs/PROGRESS.es.md'), 'utf8')).toContain(`- Lo que define las filas (\`test-suites/*.ts\``)
+      `- What defines the rows (\`test-suites/**/*.ts\`, \`src/report/components.ts\`, \`kernel/include/kos/syscalls.h\`, \`src/report/progress/model.ts\`): sha256 \`${inputs.digest.slice(0, 16)}\`; \`kos report --check\` fails once they change`)
+    expect(readFileSync(join(dir, 'docs/PROGRESS.es.md'), 'utf8')).toContain(`- Lo que define las filas (\`test-suites/**/*.ts\``)
   })
 
   it('is stale once an input changes, appears or goes, and names each file; other files do not matter', () => {

@@ -10,11 +10,12 @@ import {join} from 'node:path'
 import {filesMatching, listFiles} from '../tree.js'
 
 /**
- * What defines the report besides results: the case matrix (test rows), the
- * component list and the original syscalls (component rows), the kernel's
- * syscall list (syscall rows) and the model that turns them into statuses.
+ * What defines the report besides results: the case matrix (test rows: the
+ * suites and the case-makers they share, test-suites/lib/), the component list
+ * and the original syscalls (component rows), the kernel's syscall list
+ * (syscall rows) and the model that turns them into statuses.
  */
-export const REPORT_INPUTS = ['test-suites/*.ts', 'src/report/components.ts', 'kernel/include/kos/syscalls.h', 'src/report/progress/model.ts']
+export const REPORT_INPUTS = ['test-suites/**/*.ts', 'src/report/components.ts', 'kernel/include/kos/syscalls.h', 'src/report/progress/model.ts']
 export const COMMITTED_REPORT = 'docs/progress.json'
 /** What to run when the committed report is stale. */
 export const REGENERATE =
