@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {FUZZ_TARGETS, FuzzError, buildFuzzer, runFuzzer, selectTargets, type FuzzResult} from '../fuzz/index.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, exitWithError} from '../util/errors.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Fuzz extends Command {
@@ -34,8 +34,7 @@ export default class Fuzz extends Command {
       }
     } catch (error) {
       if (error instanceof FuzzError) {
-        process.stderr.write(`kos fuzz: ${error.message}\n`)
-        exitWith(this, EXIT_BAD_INPUT)
+        exitWithError(this, 'fuzz', error.message, EXIT_BAD_INPUT)
         return
       }
       throw error

@@ -12,7 +12,7 @@ import {runCases} from '../suites/run.js'
 import {resultFailed} from '../suites/status.js'
 import {selectCases} from '../suites/select.js'
 import type {CaseResult, RunResults} from '../suites/types.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, exitWithError} from '../util/errors.js'
 import {findRepoRoot} from '../util/root.js'
 
 export default class Test extends Command {
@@ -95,9 +95,8 @@ export default class Test extends Command {
         })
       }
     } catch (error) {
-      // One line, no stack: these are problems with the input (flags, suites, build), not bugs.
-      process.stderr.write(`kos test: ${(error as Error).message.split('\n')[0]}\n`)
-      exitWith(this, EXIT_BAD_INPUT)
+      // These are problems with the input (flags, suites, build), not bugs.
+      exitWithError(this, 'test', (error as Error).message, EXIT_BAD_INPUT)
       return
     }
 
@@ -110,8 +109,7 @@ export default class Test extends Command {
         })
         for (const l of coverageSummary(cov)) say(l)
       } catch (error) {
-        process.stderr.write(`kos test: coverage: ${(error as Error).message.split('\n')[0]}\n`)
-        exitWith(this, EXIT_FAILED)
+        exitWithError(this, 'test', `coverage: ${(error as Error).message}`, EXIT_FAILED)
         return results
       }
     }

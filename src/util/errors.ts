@@ -17,3 +17,13 @@ export function exitWith(cmd: {jsonEnabled(): boolean; exit(code: number): never
   if (!cmd.jsonEnabled()) cmd.exit(code)
   process.exitCode = code
 }
+
+/**
+ * How a command ends on an error it expects (bad input, a run that failed):
+ * one line on stderr, "kos COMMAND: the message's first line" (no stack, in
+ * development mode too), then the exit code as exitWith sets it.
+ */
+export function exitWithError(cmd: {jsonEnabled(): boolean; exit(code: number): never}, command: string, message: string, code: number): void {
+  process.stderr.write(`kos ${command}: ${message.split('\n')[0]}\n`)
+  exitWith(cmd, code)
+}

@@ -1,7 +1,6 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {
   type BenchEntry,
@@ -19,6 +18,7 @@ import {InputError} from '../../src/util/errors.js'
 import type {KtapNode} from '../../src/ktap/types.js'
 import type {CaseStatus} from '../../src/suites/status.js'
 import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
+import {tempDir} from '../helpers/tmpdir.js'
 
 function node(name: string, diagnostics: string[], subtests: KtapNode[] = []): KtapNode {
   return {name, number: 1, ok: true, plan: subtests.length || null, diagnostics, log: [], subtests, errors: []}
@@ -83,13 +83,8 @@ describe('mergeBenchEntries', () => {
 })
 
 describe('mergeBench / readBench', () => {
-  let dir = ''
-  afterEach(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
-
   it('creates the file, then merges into it', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-bench-'))
+    const dir = tempDir('kos-bench-')
     const path = join(dir, 'reports', 'bench.json')
     mergeBench([entry('null_syscall', 'cycles', 800)], {path, root: dir, date: 'd1'})
     mergeBench([{...entry('wasm-fib', 'ms', 40), ratios: {'wasm-interp': 0.5}}], {path, root: dir, date: 'd2'})
@@ -100,7 +95,7 @@ describe('mergeBench / readBench', () => {
   })
 
   it('refuses a malformed existing file instead of overwriting it', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-bench-'))
+    const dir = tempDir('kos-bench-')
     const path = join(dir, 'bench.json')
     writeFileSync(path, '{"date":"x","benchmarks":[{"id":"a"}]}')
     expect(() => mergeBench([entry('b', 'm', 1)], {path, root: dir})).toThrow(BenchFileError)
@@ -124,11 +119,6 @@ describe('formatting', () => {
 })
 
 describe('runBenchmarks (runner injected)', () => {
-  let dir = ''
-  afterEach(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
-
   const defs: CaseDef[] = ['null_syscall', 'page_fault'].map((id) => ({
     id, phase: 1, title: id, components: [], syscalls: [], profile: 'base', append: `init=/bin/${id}`, timeoutSec: 120,
   }))
@@ -148,7 +138,7 @@ describe('runBenchmarks (runner injected)', () => {
   }
 
   it('runs one guest at a time and records every figure', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const dir = tempDir('kos-benchrun-')
     const seen: {ids?: string[]; jobs?: number} = {}
     const out = await runBenchmarks({root: dir}, deps(() => 'pass', seen))
     expect(seen).toEqual({ids: ['null_syscall', 'page_fault'], jobs: 1})
@@ -161,7 +151,7 @@ describe('runBenchmarks (runner injected)', () => {
   })
 
   it('reports a benchmark that did not complete and drops its stale figure', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const dir = tempDir('kos-benchrun-')
     await runBenchmarks({root: dir}, deps(() => 'pass'))
     const seen: {ids?: string[]} = {}
     const out = await runBenchmarks({root: dir, caseIds: ['page_fault']}, deps(() => 'crash', seen))
@@ -172,7 +162,7 @@ describe('runBenchmarks (runner injected)', () => {
   })
 
   it('keeps the earlier figure of a benchmark skipped this time, without an error', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const dir = tempDir('kos-benchrun-')
     await runBenchmarks({root: dir}, deps(() => 'pass'))
     const out = await runBenchmarks({root: dir}, deps((id) => (id === 'page_fault' ? 'skip' : 'pass')))
     expect(out.problems).toEqual([])
@@ -181,7 +171,7 @@ describe('runBenchmarks (runner injected)', () => {
   })
 
   it('names an unknown --case', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const dir = tempDir('kos-benchrun-')
     await expect(runBenchmarks({root: dir, caseIds: ['nul_syscall']}, deps(() => 'pass'))).rejects.toThrow(/unknown benchmark case "nul_syscall" \(have: null_syscall, page_fault\)/)
     // A benchmark is also named without its bench_ prefix; a misspelt name is bad input (exit 2), not a failed run.
     await expect(runBenchmarks({root: dir, caseIds: ['nul_syscall']}, deps(() => 'pass'))).rejects.toThrow(InputError)
@@ -189,7 +179,7 @@ describe('runBenchmarks (runner injected)', () => {
   })
 
   it('takes a benchmark by its name without the bench_ prefix', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-benchrun-'))
+    const dir = tempDir('kos-benchrun-')
     const seen: {ids?: string[]} = {}
     const prefixed: BenchDeps = {...deps(() => 'pass', seen), loadCases: async () => defs.map((d) => ({...d, id: `bench_${d.id}`}))}
     await runBenchmarks({root: dir, caseIds: ['page_fault']}, prefixed)

@@ -9,6 +9,7 @@ import BenchWasm from '../../src/commands/bench/wasm.js'
 import Fuzz from '../../src/commands/fuzz.js'
 import Test from '../../src/commands/test.js'
 import WasmSpec from '../../src/commands/wasm/spec.js'
+import {exitWithError} from '../../src/util/errors.js'
 
 const ROOT = process.cwd()
 
@@ -45,5 +46,20 @@ describe('--json', () => {
     expect(process.exitCode).toBe(2)
     expect(stderr).toMatch(/^kos bench: unknown benchmark case "nope" \(have: bench_null_syscall, /)
     expect(stdout).toBe('')
+  })
+
+  it('exitWithError writes "kos COMMAND: " and the message\'s first line, then exits (without --json) or sets the code (with it)', () => {
+    let stderr = ''
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true))
+    const exits: number[] = []
+    const plain = {jsonEnabled: () => false, exit: (code: number): never => { exits.push(code); throw new Error(`exit ${code}`) }}
+    expect(() => exitWithError(plain, 'bench wasm', 'fib: clang failed\nsecond line', 1)).toThrow('exit 1')
+    expect(exits).toEqual([1])
+    expect(stderr).toBe('kos bench wasm: fib: clang failed\n')
+    stderr = ''
+    exitWithError({...plain, jsonEnabled: () => true}, 'test', 'no such case "x"', 2)
+    expect(exits).toEqual([1])
+    expect(process.exitCode).toBe(2)
+    expect(stderr).toBe('kos test: no such case "x"\n')
   })
 })

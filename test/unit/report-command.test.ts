@@ -1,20 +1,15 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import {afterEach, describe, expect, it, vi} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import Report from '../../src/commands/report.js'
+import {tempDir} from '../helpers/tmpdir.js'
 
 const ROOT = resolve('.')
 
 describe('kos report (command)', () => {
-  let dir = ''
-  afterEach(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
-
   it('merges several --results files into the outputs it is given', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-cmd-'))
+    const dir = tempDir('kos-cmd-')
     const md = join(dir, 'P.md')
     const json = join(dir, 'p.json')
     await Report.run(['--results', 'test/fixtures/report/results-phase1.json', '--results', 'test/fixtures/report/results-phase3.json', '--out', md, '--json-out', json], ROOT)
@@ -25,7 +20,7 @@ describe('kos report (command)', () => {
   })
 
   it('fails with a one-line message naming a bad results file', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-cmd-'))
+    const dir = tempDir('kos-cmd-')
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, '{"date":"d","commit":null,"cases":[{"id":"x","phase":1,"title":"t","components":[],"syscalls":[],"status":"ok","durationMs":1}]}')
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)

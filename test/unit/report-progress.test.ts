@@ -1,8 +1,8 @@
 import {execFileSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import type {BenchFile} from '../../src/bench/file.js'
 import {readCoverage} from '../../src/report/coverage.js'
@@ -17,6 +17,7 @@ import {globToRegExp} from '../../src/report/tree.js'
 import {parseVitestJson, VitestFileError} from '../../src/report/vitest.js'
 import type {CaseStatus} from '../../src/suites/status.js'
 import type {CaseDef, CaseResult, RunResults} from '../../src/suites/types.js'
+import {tempDir} from '../helpers/tmpdir.js'
 
 const TREE = 'test/fixtures/report/tree'
 const PHASE1 = 'test/fixtures/report/results-phase1.json'
@@ -216,24 +217,20 @@ describe('buildProgress on the fixture tree', () => {
   })
 
   it('counts lines per language without fixtures, dependencies or build output', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'kos-tree-'))
-    try {
-      cpSync(TREE, tmp, {recursive: true})
-      for (const dir of ['node_modules/dep', 'build', 'dist']) {
-        mkdirSync(join(tmp, dir), {recursive: true})
-        writeFileSync(join(tmp, dir, 'generated.c'), 'int x;\nint y;\n')
-      }
-      const r = buildProgress(input({root: tmp}))
-      expect(r.metrics.linesByLanguage).toEqual({
-        C: {files: 7, lines: 62},
-        assembly: {files: 2, lines: 7},
-        TypeScript: {files: 1, lines: 2},
-      })
-      expect(r.metrics.linesByComponent.pmm).toBe(6)
-      expect(r.metrics.linesByArea).toEqual({kernel: 66, user: 3, src: 2})
-    } finally {
-      rmSync(tmp, {recursive: true, force: true})
+    const tmp = tempDir('kos-tree-')
+    cpSync(TREE, tmp, {recursive: true})
+    for (const dir of ['node_modules/dep', 'build', 'dist']) {
+      mkdirSync(join(tmp, dir), {recursive: true})
+      writeFileSync(join(tmp, dir, 'generated.c'), 'int x;\nint y;\n')
     }
+    const r = buildProgress(input({root: tmp}))
+    expect(r.metrics.linesByLanguage).toEqual({
+      C: {files: 7, lines: 62},
+      assembly: {files: 2, lines: 7},
+      TypeScript: {files: 1, lines: 2},
+    })
+    expect(r.metrics.linesByComponent.pmm).toBe(6)
+    expect(r.metrics.linesByArea).toEqual({kernel: 66, user: 3, src: 2})
   })
 
   it('computes the debt from what is not done', () => {
@@ -263,23 +260,19 @@ describe('buildProgress on the fixture tree', () => {
 
 describe('buildProgress without results or kernel sources', () => {
   it('shows every phase as having no tests and every syscall as not implemented', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'kos-empty-'))
-    try {
-      const r = buildProgress(input({root: empty, results: []}))
-      expect(r.totals.cases).toBe(0)
-      expect(r.phases.every((p) => p.note === 'no tests yet' && p.completionPct === 0)).toBe(true)
-      expect(r.syscalls).toHaveLength(23)
-      expect(r.syscalls.every((s) => s.status === 'not implemented' && s.number === null)).toBe(true)
-      expect(r.components.every((c) => c.status === 'missing')).toBe(true)
-      expect(r.sources).toMatchObject({syscallList: false})
-      const md = progressMarkdown(r)
-      expect(md).toContain('0 of 0 cases passing')
-      expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
-      expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
-      expect(md).toContain('| 4 | Discovery and P2P | 0 / 0 | 0 / 14 |  | 0 % (no tests yet) |')
-    } finally {
-      rmSync(empty, {recursive: true, force: true})
-    }
+    const empty = tempDir('kos-empty-')
+    const r = buildProgress(input({root: empty, results: []}))
+    expect(r.totals.cases).toBe(0)
+    expect(r.phases.every((p) => p.note === 'no tests yet' && p.completionPct === 0)).toBe(true)
+    expect(r.syscalls).toHaveLength(23)
+    expect(r.syscalls.every((s) => s.status === 'not implemented' && s.number === null)).toBe(true)
+    expect(r.components.every((c) => c.status === 'missing')).toBe(true)
+    expect(r.sources).toMatchObject({syscallList: false})
+    const md = progressMarkdown(r)
+    expect(md).toContain('0 of 0 cases passing')
+    expect(md).toContain('Phases with no tests yet: 1, 2, 3, 4.')
+    expect(r.phases.map((p) => p.phase)).toEqual([1, 2, 3, 4])
+    expect(md).toContain('| 4 | Discovery and P2P | 0 / 0 | 0 / 14 |  | 0 % (no tests yet) |')
   })
 })
 
@@ -321,13 +314,8 @@ describe('progressMarkdown', () => {
 })
 
 describe('generateProgress', () => {
-  let dir = ''
-  afterEach(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
-
   it('writes PROGRESS.md and a matching progress.json', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-gen-'))
+    const dir = tempDir('kos-gen-')
     cpSync(TREE, dir, {recursive: true})
     mkdirSync(join(dir, 'build/reports'), {recursive: true})
     cpSync(PHASE1, join(dir, 'build/reports/results.json'))
@@ -344,7 +332,7 @@ describe('generateProgress', () => {
   })
 
   it('warns when there are no results and refuses bad files', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-gen-'))
+    const dir = tempDir('kos-gen-')
     const g = generateProgress({root: dir, now: NOW, git: GIT})
     expect(g.warnings.join('\n')).toMatch(/no build\/reports\/results.json/)
     writeFileSync(join(dir, 'bad.json'), '{"date": 1}')
@@ -388,26 +376,22 @@ describe('repeated attempts in one run', () => {
 
 describe('gitInfo', () => {
   it('reports the commit and ignores changes to the listed report outputs', () => {
-    const repo = mkdtempSync(join(tmpdir(), 'kos-git-'))
-    try {
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], {cwd: repo, stdio: 'ignore'})
-      git('init', '-q')
-      mkdirSync(join(repo, 'docs'))
-      writeFileSync(join(repo, 'docs/PROGRESS.md'), 'old\n')
-      writeFileSync(join(repo, 'a.c'), 'int a;\n')
-      git('add', '.')
-      git('commit', '-qm', 'init')
-      expect(gitInfo(repo)).toMatchObject({dirty: false})
-      expect(gitInfo(repo).commit).toMatch(/^[0-9a-f]{7,}$/)
-      writeFileSync(join(repo, 'docs/PROGRESS.md'), 'new\n')
-      expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(false)
-      expect(gitInfo(repo).dirty).toBe(true)
-      writeFileSync(join(repo, 'a.c'), 'int b;\n')
-      expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(true)
-      expect(gitInfo(tmpdir() + '/does-not-exist')).toEqual({commit: null, dirty: null})
-    } finally {
-      rmSync(repo, {recursive: true, force: true})
-    }
+    const repo = tempDir('kos-git-')
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], {cwd: repo, stdio: 'ignore'})
+    git('init', '-q')
+    mkdirSync(join(repo, 'docs'))
+    writeFileSync(join(repo, 'docs/PROGRESS.md'), 'old\n')
+    writeFileSync(join(repo, 'a.c'), 'int a;\n')
+    git('add', '.')
+    git('commit', '-qm', 'init')
+    expect(gitInfo(repo)).toMatchObject({dirty: false})
+    expect(gitInfo(repo).commit).toMatch(/^[0-9a-f]{7,}$/)
+    writeFileSync(join(repo, 'docs/PROGRESS.md'), 'new\n')
+    expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(false)
+    expect(gitInfo(repo).dirty).toBe(true)
+    writeFileSync(join(repo, 'a.c'), 'int b;\n')
+    expect(gitInfo(repo, ['docs/PROGRESS.md']).dirty).toBe(true)
+    expect(gitInfo(tmpdir() + '/does-not-exist')).toEqual({commit: null, dirty: null})
   })
 })
 

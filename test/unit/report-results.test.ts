@@ -1,11 +1,11 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {junitXml, markdownSummary, readResults, ResultsFileError, writeResults, xmlEscape} from '../../src/report/results.js'
 import {effectiveResult, summarize} from '../../src/suites/status.js'
 import type {RunResults} from '../../src/suites/types.js'
+import {tempDir} from '../helpers/tmpdir.js'
 
 const FIXTURE = 'test/fixtures/report/results-phase1.json'
 
@@ -171,14 +171,12 @@ describe('markdownSummary', () => {
 })
 
 describe('writeResults / readResults', () => {
-  let dir = ''
   afterEach(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
     delete process.env.GITHUB_STEP_SUMMARY
   })
 
   it('writes the three files and appends to GITHUB_STEP_SUMMARY', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-report-'))
+    const dir = tempDir('kos-report-')
     const stepSummary = join(dir, 'step.md')
     writeFileSync(stepSummary, 'earlier step\n')
     process.env.GITHUB_STEP_SUMMARY = stepSummary
@@ -194,7 +192,7 @@ describe('writeResults / readResults', () => {
   })
 
   it('refuses bad files with one-line errors', () => {
-    dir = mkdtempSync(join(tmpdir(), 'kos-report-'))
+    const dir = tempDir('kos-report-')
     const file = join(dir, 'r.json')
     const errorOf = (content: string): string => {
       writeFileSync(file, content)

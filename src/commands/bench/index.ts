@@ -3,7 +3,7 @@ import {Command, Flags} from '@oclif/core'
 import {type BenchEntry, BenchFileError, benchTable} from '../../bench/file.js'
 import type {VsLinuxRow} from '../../bench/linux.js'
 import {BenchError, defaultBenchDeps, runBenchmarks} from '../../bench/run.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, InputError} from '../../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, exitWithError, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
 
 /** What `kos bench --json` prints. */
@@ -56,8 +56,7 @@ export default class Bench extends Command {
         // Build output goes to stderr so --json keeps stdout clean.
         const built = await build({root, plain: true, log: (line) => process.stderr.write(line + '\n')})
         if (built.failed) {
-          process.stderr.write('kos bench: build failed; no benchmark ran\n')
-          exitWith(this, EXIT_FAILED)
+          exitWithError(this, 'bench', 'build failed; no benchmark ran', EXIT_FAILED)
           return
         }
       }
@@ -83,9 +82,7 @@ export default class Bench extends Command {
     } catch (error) {
       const bad = error instanceof InputError || error instanceof BenchFileError
       if (bad || error instanceof BenchError || (error instanceof Error && ['SuiteError', 'RunError', 'SelectionError'].includes(error.constructor.name))) {
-        // One line without a stack, in development mode too.
-        process.stderr.write(`kos bench: ${(error as Error).message.split('\n')[0]}\n`)
-        exitWith(this, bad ? EXIT_BAD_INPUT : EXIT_FAILED)
+        exitWithError(this, 'bench', (error as Error).message, bad ? EXIT_BAD_INPUT : EXIT_FAILED)
         return
       }
       throw error

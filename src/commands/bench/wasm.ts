@@ -2,7 +2,7 @@ import {Command, Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {type BenchEntry, BenchFileError, DEFAULT_BENCH_PATH, mergeBench} from '../../bench/file.js'
-import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, InputError} from '../../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWithError, InputError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
 import {WasmBenchError, type WorkloadResult, benchEntries, formatBenchTable, runWasmBench} from '../../bench/wasm.js'
 
@@ -28,10 +28,8 @@ export default class BenchWasm extends Command {
     try {
       outcome = await runWasmBench({root, repeat: flags.repeat, only: flags.workload, log: (l) => process.stderr.write(l + '\n')})
     } catch (error) {
-      // One line, in development mode too.
       if (error instanceof WasmBenchError || error instanceof InputError) {
-        process.stderr.write(`kos bench wasm: ${error.message}\n`)
-        exitWith(this, error instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILED)
+        exitWithError(this, 'bench wasm', error.message, error instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILED)
         return
       }
       throw error
@@ -44,8 +42,7 @@ export default class BenchWasm extends Command {
         mergeBench(entries, {path: file, root})
       } catch (error) {
         if (error instanceof BenchFileError) {
-          process.stderr.write(`kos bench wasm: ${error.message}\n`)
-          exitWith(this, EXIT_BAD_INPUT)
+          exitWithError(this, 'bench wasm', error.message, EXIT_BAD_INPUT)
           return
         }
         throw error

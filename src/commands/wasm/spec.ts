@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
-import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith} from '../../util/errors.js'
+import {EXIT_BAD_INPUT, EXIT_FAILED, exitWith, exitWithError} from '../../util/errors.js'
 import {findRepoRoot} from '../../util/root.js'
 import {type SpecSummary, WasmSpecError, type WasmVersion, formatSpecTable, runSpecSuite} from '../../wasm/spec.js'
 
@@ -39,10 +39,9 @@ export default class WasmSpec extends Command {
         version: flags.wasm as WasmVersion | undefined,
       })
     } catch (error) {
-      // One line, in development mode too (this.error prints a stack there).
+      // Not this.error: it prints a stack in development mode.
       if (error instanceof WasmSpecError) {
-        process.stderr.write(`kos wasm spec: ${error.message}\n`)
-        exitWith(this, EXIT_BAD_INPUT)
+        exitWithError(this, 'wasm spec', error.message, EXIT_BAD_INPUT)
         return
       }
       throw error
