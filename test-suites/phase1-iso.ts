@@ -3,6 +3,7 @@
 // multiboot2 with the initrd module. Each variant's menu boots the case's entry at once.
 import {isoEntry} from '../src/image/index.js'
 import type {CaseDef} from '../src/suites/types.js'
+import {userNetCase} from './lib/cases.js'
 
 const HELLO = isoEntry('hello')
 const NET = isoEntry('net')
@@ -23,19 +24,11 @@ const helloCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
   expect: {log: [`kos: booting, command line '${HELLO.append}'`, 'kos: multiboot2 loader, framebuffer 1024x768', 'kos: screen console, 1024x768 pixels', HELLO_LINE, 'ok 1 hello']},
 })
 
-const netCase = (firmware: 'bios' | 'uefi', name: string): CaseDef => ({
-  id: `iso_${firmware}_net`,
-  phase: 1,
-  title: `the ISO's network node entry under ${name}: the e1000 comes up and the user-space UDP echo answers 200 datagrams from the host`,
-  components: ['boot-image', 'e1000', 'udp', 'sockets'],
-  syscalls: [],
-  profile: 'e1000-user',
-  boot: {firmware, entry: NET.id},
-  append: NET.append,
-  timeoutSec: 400,
-  peer: {name: 'udp-echo-user', options: {count: 200}},
-  expect: {log: ['netecho: ready ip 10.0.2.15 port 7 (user space)']},
-})
+const netCase = (firmware: 'bios' | 'uefi', name: string): CaseDef =>
+  userNetCase(1, `iso_${firmware}_net`,
+    `the ISO's network node entry under ${name}: the e1000 comes up and the user-space UDP echo answers 200 datagrams from the host`,
+    ['boot-image', 'e1000', 'udp', 'sockets'], NET.append, {name: 'udp-echo-user', options: {count: 200}},
+    {boot: {firmware, entry: NET.id}, timeoutSec: 400, log: ['netecho: ready ip 10.0.2.15 port 7 (user space)']})
 
 export const cases: CaseDef[] = [
   helloCase('bios', 'SeaBIOS (CD)'),
