@@ -4,6 +4,10 @@
 // so point the command directory at src/ explicitly.
 import {Config, execute} from '@oclif/core'
 import {readFileSync} from 'node:fs'
+import {register} from 'tsx/esm/api'
+
+// The shebang loads tsx; `node bin/dev.js` (no --import) gets it from here.
+register()
 
 const root = new URL('..', import.meta.url).pathname
 const pjson = JSON.parse(readFileSync(root + 'package.json', 'utf8'))

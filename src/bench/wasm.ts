@@ -127,13 +127,14 @@ function timeV8(bytes: Uint8Array): {ms: number; wallMs: number; result: string}
 
 export async function runWasmBench(opts: WasmBenchOptions): Promise<WasmBenchOutcome> {
   const log = opts.log ?? (() => {})
+  // The user's arguments first: a bad workload is named even before a build.
+  const all = listWorkloads(opts.root)
+  const names = opts.only && opts.only.length > 0 ? opts.only : all
+  for (const n of names) if (!all.includes(n)) throw new InputError(`unknown workload "${n}" (have: ${all.join(', ')})`)
   const kosWasm = opts.kosWasm ?? path.join(opts.root, 'build/host/kos-wasm')
   if (!which(kosWasm)) throw new WasmBenchError(`${kosWasm} missing: run \`kos build\` first`)
   const interp = which('wasm-interp')
   const missing = interp ? [] : ['wasm-interp (not installed: `kos setup` installs wabt)']
-  const all = listWorkloads(opts.root)
-  const names = opts.only && opts.only.length > 0 ? opts.only : all
-  for (const n of names) if (!all.includes(n)) throw new InputError(`unknown workload "${n}" (have: ${all.join(', ')})`)
   const repeat = Math.max(1, opts.repeat ?? 3)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-bench-wasm-'))
   const results: WorkloadResult[] = []

@@ -165,10 +165,11 @@ export async function runSpecFile(
 }
 
 export async function runSpecSuite(opts: SpecOptions): Promise<SpecSummary> {
+  // The user's argument first: a bad directory is named even before a build.
+  const files = listWastFiles(opts.dir)
   const wast2json = opts.wast2json ?? findWast2json()
   const kosWasm = opts.kosWasm ?? kosWasmPath(opts.root)
   if (!existsSync(kosWasm)) throw new WasmSpecError(`${kosWasm} missing: run \`kos build\` first`)
-  const files = listWastFiles(opts.dir)
   const version = opts.version ?? detectWasmVersion(opts.dir)
   const jobs = Math.max(1, opts.jobs ?? Math.min(os.cpus().length, 4))
   const timeoutMs = opts.timeoutMs ?? 300_000
