@@ -135,6 +135,19 @@ export const BUILD_VARIANTS = ['sanitize', 'coverage'] as const
 export type BuildVariant = (typeof BUILD_VARIANTS)[number]
 export const buildDirOf = (variant?: BuildVariant): string => (variant ? `${BUILD_DIR}/${variant}` : BUILD_DIR)
 
+/**
+ * How much slower a variant's guest runs than the normal build's: the one
+ * factor every timeout of a run scales by (the case's, the host peers' grace,
+ * js-libp2p's dial, upgrade, negotiation, identify and ping timeouts; see
+ * RunCasesOptions.timeScale). Measured, not guessed: sanitize moves the
+ * p2p_js_tap echo (Noise + yamux, 100 x 64 KiB each way) at 15353 and 14411
+ * kbit/s against 80784 and 58843 in the normal build (4.1-5.3x; UBSan's checks
+ * make ChaCha20-Poly1305 about 5x slower on the host too). Coverage stays
+ * at 1: not measured, and its runs so far used the normal timeouts.
+ */
+export const VARIANT_TIME_SCALE: Readonly<Record<BuildVariant, number>> = {sanitize: 5, coverage: 1}
+export const timeScaleOf = (variant?: BuildVariant): number => (variant ? VARIANT_TIME_SCALE[variant] : 1)
+
 export function makePlan(root: string, src: Sources, tc: Toolchains, variant?: BuildVariant): Plan {
   const BUILD_DIR = buildDirOf(variant)
   const flagsFor = (p: ToolchainProfile) => (variant ? p.variants?.[variant] ?? [] : [])

@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import os from 'node:os'
 import {build} from '../builder/index.js'
-import {type BuildVariant, buildDirOf} from '../builder/plan.js'
+import {type BuildVariant, buildDirOf, timeScaleOf} from '../builder/plan.js'
 import {existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {coverageReport, coverageSummary} from '../report/coverage.js'
@@ -74,7 +74,7 @@ export default class Test extends Command {
       const jobs = flags.jobs ?? os.cpus().length
       const dir = buildDirOf(variant)
       const common = {
-        repoRoot, jobs, timeoutSec: flags.timeout, repeat: flags.repeat, logDir: path.join(shownOut, 'logs'),
+        repoRoot, jobs, timeoutSec: flags.timeout, timeScale: timeScaleOf(variant), repeat: flags.repeat, logDir: path.join(shownOut, 'logs'),
         kernel: `${dir}/kernel32.elf`, initrd: `${dir}/initrd.tar`,
         ...(variant === 'coverage' ? {profileDir: path.join(shownOut, 'profiles')} : {}),
       }

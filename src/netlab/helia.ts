@@ -14,7 +14,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {importer} from 'ipfs-unixfs-importer'
 
-import {type Libp2pPeer, type P2pTapJob, runCli, startLibp2pPeer} from './libp2p.js'
+import {type Libp2pPeer, type P2pTapJob, type PeerStartOptions, runCli, startLibp2pPeer} from './libp2p.js'
 
 export const HELIA_PEER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/netlab/helia-peer.mjs')
 
@@ -44,7 +44,7 @@ export async function importerCid(bytes: Uint8Array): Promise<string> {
   return root!.cid.toString()
 }
 
-export function startHeliaPeer(job: Record<string, unknown>, opts: {prefix?: string[]; cwd?: string} = {}): Libp2pPeer {
+export function startHeliaPeer(job: Record<string, unknown>, opts: PeerStartOptions = {}): Libp2pPeer {
   return startLibp2pPeer(job, {...opts, script: HELIA_PEER_SCRIPT})
 }
 
@@ -66,7 +66,7 @@ export function filesCounters(lines: string[]): Record<string, number> {
   return out
 }
 
-export interface HeliaTapJob extends Pick<P2pTapJob, 'guestIp' | 'hostIp' | 'peerId' | 'port' | 'ctl' | 'prefix' | 'p2pCli'> {
+export interface HeliaTapJob extends Pick<P2pTapJob, 'guestIp' | 'hostIp' | 'peerId' | 'port' | 'ctl' | 'prefix' | 'p2pCli' | 'timeScale'> {
   /** The host build of p2pd (build/host/p2pd), the namespace's misbehaving peer. */
   p2pd: string
   /** Bytes of the file kos adds (addgen, seed 1) and of the file Helia adds (seed 2). */
@@ -111,7 +111,7 @@ export async function heliaTapFiles(job: HeliaTapJob): Promise<{ok: boolean; det
   const fail = (why: string) => { ok = false; details.push(why) }
   const kos = (args: string[], ms = 600_000) => runCli(job, args, ms)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-helia-'))
-  const helia = startHeliaPeer({listen: `/ip4/${job.hostIp}/tcp/0`}, {prefix: job.prefix})
+  const helia = startHeliaPeer({listen: `/ip4/${job.hostIp}/tcp/0`}, {prefix: job.prefix, timeScale: job.timeScale})
   let bad: Awaited<ReturnType<typeof startHostDaemon>> | undefined
   try {
     const listening = await helia.waitFor((e) => e.event === 'listening', 120_000)

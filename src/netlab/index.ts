@@ -329,6 +329,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       const interop = (ns: Netns, m: RegExpMatchArray, extraMetrics?: Array<[string, number, string]>) => p2pTapInterop({
         guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
         p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), pings: num(spec, 'pings', 20), echoStreams: streams, echoSize: size, extraMetrics,
+        timeScale: ctx.timeScale,
       })
       if (spec.options?.plainTcpEcho !== true) return tapPeer(spec, ctx, (ns, _signal, m) => interop(ns, m), P2PD_READY)
       let ns: Netns | undefined
@@ -353,7 +354,7 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
       const since = Date.now()
       return tapPeer(spec, ctx, (ns, signal, m) => p2pMdnsInterop({
         ns, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'),
-        pings: num(spec, 'pings', 10), serialPath: ctx.serialPath, since,
+        pings: num(spec, 'pings', 10), serialPath: ctx.serialPath, since, timeScale: ctx.timeScale,
       }, signal), P2PD_READY)
     }
     case 'avahi': {
@@ -405,14 +406,14 @@ export const startPeer: StartPeer = (spec: PeerSpec, ctx: PeerContext): Peer => 
         guestIp: ns.guestIp, hostIp: ns.hostIp, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), prefix: ns.prefix,
         p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), p2pd: path.join(ctx.repoRoot, 'build/host/p2pd'),
         kosSize: num(spec, 'kosSize', 5 << 20), heliaSize: num(spec, 'heliaSize', 3 << 20),
-        initrdFile: {guest: '/bin/p2p', local: guestBuildFile(ctx, 'user/p2p.elf')},
+        initrdFile: {guest: '/bin/p2p', local: guestBuildFile(ctx, 'user/p2p.elf')}, timeScale: ctx.timeScale,
       }), P2PD_READY)
     case 'kad-tap':
       // js-libp2p's kad-dht in the namespace against the guest's p2pd (src/netlab/kad.ts); then `p2p quit` ends the guest's program.
       return tapPeer(spec, ctx, async (ns, _signal, m) => {
         const kos = {prefix: ns.prefix, p2pCli: path.join(ctx.repoRoot, 'build/host/p2p'), guestIp: ns.guestIp, ctl: Number(m[3])}
         const r = await kadInterop({kosIp: ns.guestIp, kosPort: Number(m[2]), kosCtl: kos.ctl, kosPeerId: m[1], jsListen: `/ip4/${ns.hostIp}/tcp/0`,
-          prefix: ns.prefix, p2pCli: kos.p2pCli, flood: num(spec, 'flood', 40), opMs: num(spec, 'opMs', 300_000)})
+          prefix: ns.prefix, p2pCli: kos.p2pCli, flood: num(spec, 'flood', 40), opMs: num(spec, 'opMs', 300_000), timeScale: ctx.timeScale})
         const quit = await runCli(kos, ['quit'], 60_000)
         const ok = r.ok && quit.lines.at(-1) === 'ok bye'
         return {ok, detail: quit.lines.at(-1) === 'ok bye' ? r.detail : `${r.detail}; quit: ${quit.lines.join(' | ')}`, findings: r.findings}

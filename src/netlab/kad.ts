@@ -8,7 +8,7 @@
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Libp2pEvent, type Libp2pPeer, runCli, startLibp2pPeer} from './libp2p.js'
+import {type Libp2pEvent, type Libp2pPeer, type PeerStartOptions, runCli, startLibp2pPeer} from './libp2p.js'
 
 export const KAD_PEER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/netlab/kad-peer.mjs')
 /** The private protocol id the tests run the DHT on (p2pd kad_protocol=). */
@@ -22,7 +22,7 @@ export interface KadPeer extends Libp2pPeer {
 }
 
 let nextId = 1
-export function startKadPeer(job: Record<string, unknown>, opts: {prefix?: string[]} = {}): KadPeer {
+export function startKadPeer(job: Record<string, unknown>, opts: PeerStartOptions = {}): KadPeer {
   const peer = startLibp2pPeer({protocol: KAD_TEST_PROTOCOL, ...job}, {...opts, script: KAD_PEER_SCRIPT}) as KadPeer
   peer.request = (cmd, ms) => {
     const id = nextId++
@@ -98,6 +98,8 @@ export interface KadInteropJob {
   flood: number
   /** Per-operation time limit (TCG guests are slow). */
   opMs: number
+  /** PeerContext.timeScale: how much slower the guest's build runs. */
+  timeScale?: number
   /** Progress lines (each command and its last answer line). */
   log?: (line: string) => void
 }
@@ -144,7 +146,7 @@ export async function kadInterop(job: KadInteropJob): Promise<KadInteropResult> 
     return r
   }
   const kadstats = async () => parseKadstats((await cli('kadstats')).lines.find((l) => l.startsWith('kadstats ')))
-  const js = startKadPeer({listen: job.jsListen}, {prefix: job.prefix})
+  const js = startKadPeer({listen: job.jsListen}, {prefix: job.prefix, timeScale: job.timeScale})
   const request = js.request
   js.request = async (cmd, ms) => {
     const r = await request(cmd, ms)

@@ -4,7 +4,7 @@
 // `ip netns exec`. One JSON job in argv; JSON lines on stdout, one per event;
 // commands as JSON lines on stdin ({"op":"dial","addr":...}, {"op":"stats"},
 // {"op":"quit"}; peer-common.mjs).
-import {connectionsOf, job, libp2pOptions, multiaddr, out, readCommands} from './peer-common.mjs'
+import {connectionsOf, job, libp2pOptions, multiaddr, out, readCommands, scaled} from './peer-common.mjs'
 
 const {createLibp2p} = await import('libp2p')
 const {peerIdFromPublicKey} = await import('@libp2p/peer-id')
@@ -103,7 +103,7 @@ async function dial(addr, opts) {
   const t0 = Date.now()
   const conn = await node.dial(ma)
   const peerId = conn.remotePeer.toString()
-  const info = await waitIdentify(peerId, 20000)
+  const info = await waitIdentify(peerId, scaled(20_000))
   const rtts = []
   for (let i = 0; i < (opts.pings ?? 20); i++) rtts.push(await node.services.ping.ping(conn.remotePeer))
   const echo = {streams: opts.echoStreams ?? 0, size: opts.echoSize ?? 0, ok: 0, failed: 0, ms: 0}

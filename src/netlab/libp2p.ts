@@ -23,9 +23,16 @@ export interface Libp2pPeer {
   stderr(): string
 }
 
+/** The options every JSON-line peer takes: opts.timeScale (PeerContext.timeScale) scales js-libp2p's own timeouts (peer-common.mjs). */
+export interface PeerStartOptions {
+  prefix?: string[]
+  cwd?: string
+  timeScale?: number
+}
+
 /** Starts a JSON-line peer script: libp2p-peer.mjs, or another (opts.script, e.g. helia-peer.mjs, kad-peer.mjs) speaking the same way. */
-export function startLibp2pPeer(job: Record<string, unknown>, opts: {prefix?: string[]; cwd?: string; script?: string} = {}): Libp2pPeer {
-  const argv = [...(opts.prefix ?? []), process.execPath, opts.script ?? LIBP2P_PEER_SCRIPT, JSON.stringify(job)]
+export function startLibp2pPeer(job: Record<string, unknown>, opts: PeerStartOptions & {script?: string} = {}): Libp2pPeer {
+  const argv = [...(opts.prefix ?? []), process.execPath, opts.script ?? LIBP2P_PEER_SCRIPT, JSON.stringify({...job, timeScale: opts.timeScale ?? 1})]
   const child = spawn(argv[0], argv.slice(1), {cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe']})
   const events: Libp2pEvent[] = []
   const waiters: Array<() => void> = []
@@ -102,6 +109,8 @@ export interface P2pTapJob {
   echoSize: number
   /** Figures measured before p2pd started (e.g. plain TCP echo on the same link), printed with the others. */
   extraMetrics?: Array<[string, number, string]>
+  /** PeerContext.timeScale: how much slower the guest's build runs. */
+  timeScale?: number
 }
 
 /** Runs the host build of the p2p client against the guest's control port (ctl=IP:PORT), inside the namespace. */
@@ -152,9 +161,9 @@ export async function p2pTapInterop(job: P2pTapJob): Promise<{ok: boolean; detai
   let ok = true
   const fail = (why: string) => { ok = false; details.push(why) }
   const target = `/ip4/${job.guestIp}/tcp/${job.port}/p2p/${job.peerId}`
-  const js = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`, dial: target, pings: job.pings, echoStreams: job.echoStreams, echoSize: job.echoSize}, {prefix: job.prefix})
+  const js = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`, dial: target, pings: job.pings, echoStreams: job.echoStreams, echoSize: job.echoSize}, {prefix: job.prefix, timeScale: job.timeScale})
   // A second js node that only listens: the connection kos dials is its own.
-  const js2 = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`}, {prefix: job.prefix})
+  const js2 = startLibp2pPeer({listen: `/ip4/${job.hostIp}/tcp/0`}, {prefix: job.prefix, timeScale: job.timeScale})
   try {
     const listening = await js2.waitFor((e) => e.event === 'listening', 120_000)
     const jsAddr = (listening.addrs as string[])[0]

@@ -29,6 +29,8 @@ export interface P2pMdnsJob {
   pings: number
   serialPath: string
   since: number
+  /** PeerContext.timeScale: how much slower the guest's build runs. */
+  timeScale?: number
 }
 
 const DISCOVERY_MS = 240_000
@@ -45,8 +47,8 @@ export async function p2pMdnsInterop(job: P2pMdnsJob, signal: AbortSignal): Prom
   await ns.run('ip', ['route', 'add', '224.0.0.0/4', 'dev', ns.tap])
   const capture = await startCapture(ns)
   const listen = `/ip4/${ns.hostIp}/tcp/0`
-  const jsA = startLibp2pPeer({listen, mdns: true, mdnsIntervalMs: 1000, mdnsBroadcast: false}, {prefix: ns.prefix})
-  const jsB = startLibp2pPeer({listen, mdns: true, mdnsIntervalMs: 1000}, {prefix: ns.prefix})
+  const jsA = startLibp2pPeer({listen, mdns: true, mdnsIntervalMs: 1000, mdnsBroadcast: false}, {prefix: ns.prefix, timeScale: job.timeScale})
+  const jsB = startLibp2pPeer({listen, mdns: true, mdnsIntervalMs: 1000}, {prefix: ns.prefix, timeScale: job.timeScale})
   let quitSent = false
   try {
     const bListening = await jsB.waitFor((e) => e.event === 'listening', 120_000)

@@ -24,6 +24,18 @@ export const {multiaddr} = await import('@multiformats/multiaddr')
 export const job = JSON.parse(process.argv[2] ?? '{}')
 export const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 
+/**
+ * How much slower the guest's build runs than the normal one (job.timeScale,
+ * from kos test's variant: PeerContext.timeScale); js-libp2p's own timeouts
+ * scale by it. Each is js-libp2p 3.3's default times the factor: at 1 they
+ * are the defaults. Under the sanitize build a connection-monitor ping stuck
+ * behind 100 x 64 KiB of echo data overran the 5 s floor of its timeout (or
+ * was still waiting when the next one started, 10 s later), and js aborted
+ * the connection with its echo streams.
+ */
+export const timeScale = job.timeScale ?? 1
+export const scaled = (ms) => Math.round(ms * timeScale)
+
 /** The libp2p options every peer starts from: listen on job.listen (loopback by default), the stack's transport and muxers. */
 export function libp2pOptions(services) {
   return {
@@ -31,8 +43,17 @@ export function libp2pOptions(services) {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: {identify: identify(), ping: ping(), ...services},
-    connectionManager: {maxConnections: 64},
+    services: {identify: identify({timeout: scaled(5000)}), ping: ping({timeout: scaled(10_000)}), ...services},
+    connectionManager: {
+      maxConnections: 64,
+      dialTimeout: scaled(10_000),
+      addressDialTimeout: scaled(6000),
+      inboundUpgradeTimeout: scaled(10_000),
+      inboundStreamProtocolNegotiationTimeout: scaled(10_000),
+      outboundStreamProtocolNegotiationTimeout: scaled(10_000),
+    },
+    // The interval too: a ping still waiting when the next one starts exceeds the ping protocol's one outbound stream and aborts the connection.
+    connectionMonitor: {pingInterval: scaled(10_000), pingTimeout: {minTimeout: scaled(5000), maxTimeout: scaled(60_000)}},
   }
 }
 

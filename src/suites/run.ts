@@ -28,8 +28,13 @@ export interface RunCasesOptions {
   repoRoot: string
   /** Parallel QEMUs; default: number of CPUs. */
   jobs?: number
-  /** Overrides every case's timeoutSec. */
+  /** Overrides every case's timeoutSec (taken as it is, not scaled). */
   timeoutSec?: number
+  /**
+   * How much slower the booted build runs than the normal one (timeScaleOf, src/builder/plan.ts):
+   * each case's timeoutSec, the peer's grace and the peer's own timeouts (PeerContext.timeScale) scale by it. Default 1.
+   */
+  timeScale?: number
   /** Run every case this many times. */
   repeat?: number
   kernel?: string
@@ -148,7 +153,8 @@ export async function runCase(
   def: CaseDef, attempt: number, opts: RunCasesOptions & {accel: 'tcg' | 'kvm'; bootProblem?: string},
 ): Promise<CaseResult> {
   const started = Date.now()
-  const timeoutSec = opts.timeoutSec ?? def.timeoutSec
+  const timeScale = opts.timeScale ?? 1
+  const timeoutSec = opts.timeoutSec ?? Math.ceil(def.timeoutSec * timeScale)
   const logDir = opts.logDir ?? DEFAULT_LOG_DIR
   const base = attempt > 1 ? `${def.id}.run${attempt}` : def.id
   const guests = def.guests ?? 1
@@ -204,7 +210,7 @@ export async function runCase(
     if (def.peer) {
       const start = opts.startPeer ?? (await defaultStartPeer())
       // The peer watches the log QEMU is writing: the temporary one.
-      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1)), buildDir: path.dirname(opts.kernel ?? DEFAULT_KERNEL), guests: control.api})
+      peer = await start(def.peer, {caseId: def.id, repoRoot: opts.repoRoot, serialPath: abs(tempFor(1)), buildDir: path.dirname(opts.kernel ?? DEFAULT_KERNEL), guests: control.api, timeScale})
       let readyError: string | undefined
       await withTimeout(peer.ready.catch((error: Error) => { readyError = error.message }), timeoutSec * 1000, () => { readyError = 'not ready in time' })
       if (readyError !== undefined) return result({status: 'error', reason: `peer ${def.peer.name} did not start: ${readyError}`, ktap: null}, {})
@@ -235,7 +241,7 @@ export async function runCase(
     if (peer?.result) {
       peerResult = await withTimeout(
         peer.result.catch((error: Error) => ({ok: false, detail: error.message})),
-        PEER_RESULT_GRACE_MS,
+        PEER_RESULT_GRACE_MS * timeScale,
         () => ({ok: false, detail: 'peer gave no result'}),
       )
     }

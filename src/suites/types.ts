@@ -152,6 +152,8 @@ export interface PeerContext {
   vars?: Record<string, string | number>
   /** The case's guests, to end and boot again (churn); every case gets it. */
   guests?: GuestControl
+  /** How much slower the booted build runs than the normal one (RunCasesOptions.timeScale): the peer's timeouts scale by it. */
+  timeScale?: number
 }
 
 /**

@@ -3,6 +3,7 @@ import {existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFile
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {timeScaleOf} from '../../src/builder/plan.js'
 import {removeStaleTempLogs, runCases} from '../../src/suites/run.js'
 import {resultFailed} from '../../src/suites/status.js'
 import type {CaseResult} from '../../src/suites/types.js'
@@ -110,6 +111,26 @@ describe('runCases', () => {
     expect(stopped).toBe(2)
     const hung = await runCases([def('p3', 'fake=hang', {profile: 'net', peer: {name: 'bad'}})], {repoRoot: root, timeoutSec: 1, accel: 'tcg', qemuBinary: fakeQemu, startPeer})
     expect(hung.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s; peer bad: 3 of 10 echoes lost'})
+  })
+
+  it('scales each case timeout and tells the peer by the build variant\'s factor; an explicit --timeout is taken as it is', async () => {
+    const {root} = tempRepo()
+    const scales: Array<number | undefined> = []
+    const startPeer = (_spec: PeerSpec, ctx: PeerContext): Peer => {
+      scales.push(ctx.timeScale)
+      return {ready: Promise.resolve(), vars: {hostPort: 40125}, result: Promise.resolve({ok: true, detail: 'fine'}), stop: async () => undefined}
+    }
+    const hang = def('slow', 'fake=hang', {profile: 'net', timeoutSec: 1, peer: {name: 'good'}})
+    const opts = {repoRoot: root, jobs: 1, accel: 'tcg' as const, qemuBinary: fakeQemu, startPeer}
+    const scaled = await runCases([hang], {...opts, timeScale: timeScaleOf('sanitize')})
+    expect(timeScaleOf('sanitize')).toBe(5)
+    expect(scaled.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 5 s'})
+    const explicit = await runCases([hang], {...opts, timeScale: 5, timeoutSec: 1})
+    expect(explicit.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s'})
+    const normal = await runCases([hang], opts)
+    expect(normal.cases[0]).toMatchObject({status: 'timeout', reason: 'timed out after 1 s'})
+    expect(scales).toEqual([5, 5, 1])
+    expect(timeScaleOf()).toBe(1)
   })
 
   it('two runs of the same case at once keep their own logs (temporary log, renamed at the end)', async () => {
