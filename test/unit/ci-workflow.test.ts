@@ -65,8 +65,10 @@ describe('the GitHub Actions workflow', () => {
     const cmds = runCommands(workflow)
     for (const c of cmds.filter((x) => x.startsWith('sudo'))) expect(c, c).toMatch(/^sudo (-E )?env "PATH=\$PATH" /)
     // kos commands: setup (as .ci/run), check through npm test; report is what check also runs, in the report step's script.
-    const kos = cmds.map(unprivileged).filter((c) => c.startsWith('node bin/run.js')).map((c) => c.split(' ')[2])
-    expect(kos).toEqual(['setup'])
+    // Beside it, outside .ci/run: the sanitize job's matrix and the fuzz job, each after its own setup.
+    const kos = cmds.map(unprivileged).filter((c) => c.startsWith('node bin/run.js'))
+    expect(kos).toEqual(['node bin/run.js setup', 'node bin/run.js setup', 'node bin/run.js test --sanitize --all --shard ${{ matrix.shard }}/3',
+      'node bin/run.js setup', 'node bin/run.js fuzz --time 60'])
     expect(readFileSync(path.join(repoRoot, '.github/report-shards.sh'), 'utf8')).toContain('node bin/run.js report "${args[@]}"')
   })
 
