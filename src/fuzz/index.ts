@@ -26,6 +26,8 @@ export interface FuzzTarget {
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   {name: 'net_input', what: 'Ethernet frames into the stack (ARP, IPv4, ICMP, UDP, TCP, mDNS)',
     sources: () => ['tools/fuzz/net_input_fuzz.c', 'tools/fuzz/platform.c', ...NET_STACK_SOURCES, 'kernel/net/mdns.c']},
+  {name: 'tcp', what: 'TCP segments (checksums made right) into a listener: handshake, options, data, FIN and RST',
+    sources: () => ['tools/fuzz/tcp_fuzz.c', 'tools/fuzz/platform.c', ...NET_STACK_SOURCES]},
   {name: 'dns', what: 'DNS messages through the mDNS readers',
     sources: () => ['tools/fuzz/dns_fuzz.c', 'tools/fuzz/platform.c', ...NET_STACK_SOURCES, 'kernel/net/mdns.c']},
   {name: 'wasm_decode', what: 'binary WebAssembly modules through the decoder and validator',
