@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {format} from 'node:util'
-import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
+import {type TestContext, afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {hostBuild, kosWasmSources} from '../../src/builder/hostcc.js'
 import {SKIP_REASON_META} from '../../src/check/index.js'
@@ -19,10 +19,11 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 // KOS_WASM_SPEC or ../shared/wasm-spec; without either, the tests that need the suite are skipped with the reason.
 const suite = locateSpecSuite(repoRoot, '1.0')
 const specDir = suite.dir ?? ''
-type SkipCtx = {skip: (note?: string) => never; task: {meta: Record<string, unknown>}}
+type SkipCtx = Pick<TestContext, 'skip' | 'task'>
 /** Skips the test with the reason, which `kos check` prints (the JSON report keeps meta, not the note). */
 const skipFor = (ctx: SkipCtx, reason: string): never => {
-  ctx.task.meta[SKIP_REASON_META] = reason
+  const meta = ctx.task.meta as Record<string, unknown>
+  meta[SKIP_REASON_META] = reason
   return ctx.skip(reason)
 }
 const needSuite = (ctx: SkipCtx) => {

@@ -19,14 +19,14 @@ async function readTar(file: string): Promise<Array<{name: string; mode: number;
   const out: Array<{name: string; mode: number; size: number; data: string; mtime: number}> = []
   ex.on('entry', (h, stream, next) => {
     const chunks: Buffer[] = []
-    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer))
     stream.on('end', () => {
       out.push({name: h.name, mode: h.mode ?? 0, size: h.size ?? 0, data: Buffer.concat(chunks).toString(), mtime: h.mtime?.getTime() ?? -1})
       next()
     })
   })
   const done = new Promise((resolve, reject) => {
-    ex.on('finish', resolve)
+    ex.on('finish', () => resolve(undefined))
     ex.on('error', reject)
   })
   Readable.from(readFileSync(file)).pipe(ex)
