@@ -6,7 +6,8 @@ import net from 'node:net'
 import path from 'node:path'
 import {build} from '../builder/index.js'
 import {chooseAccel} from '../qemu/accel.js'
-import {fillFreePorts, qemuArgv} from '../qemu/argv.js'
+import {fillFreePorts, profilePlaceholders, qemuArgv} from '../qemu/argv.js'
+import {createNetns, type Netns, TAP_GUEST_IP, TAP_HOST_IP} from '../qemu/netns.js'
 import {installExitHandlers, startQemu} from '../qemu/process.js'
 import {loadProfile} from '../qemu/profile.js'
 import {loadSuites} from '../suites/load.js'
@@ -53,6 +54,8 @@ export default class Run extends Command {
     '<%= config.bin %> run --append "ktest=all"',
     '<%= config.bin %> run --case fork',
     '<%= config.bin %> run --gdb --append "init=/bin/hello"',
+    '<%= config.bin %> run --profile e1000-user-p2p --append "init=/bin/p2pd:port=4001:seed=me:ctl_listen=0.0.0.0"',
+    '<%= config.bin %> run --profile e1000-tap --append "ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 mdns=1 init=/bin/net_echo"',
   ]
 
   static override flags = {
@@ -72,6 +75,7 @@ export default class Run extends Command {
     let argv: string[]
     let peer: Peer | undefined
     let def: CaseDef | undefined
+    let ns: Netns | undefined
     try {
       let profileName = flags.profile ?? 'base'
       let append = flags.append ?? ''
@@ -118,6 +122,27 @@ export default class Run extends Command {
         prefix = peer.qemuPrefix ?? []
         process.stderr.write(`host peer "${def.peer.name}" is ready\n`)
       }
+      const missing = profilePlaceholders(profile).filter((name) => !(name in vars) && !/port$/i.test(name))
+      const lan = profile.args.some((a) => a.includes('{tap}{guest}'))
+      if (flags['dry-run'] && def?.peer) {
+        // Printed as they are: the case's host peer fills them when it starts.
+        for (const name of missing) vars[name] = `{${name}}`
+        if (missing.length > 0) process.stderr.write(`note: the host peer "${def.peer.name}" fills ${missing.map((n) => `{${n}}`).join(', ')} when it starts (not with --dry-run)\n`)
+      } else if (!peer && missing.includes('tap')) {
+        // Without a peer, a profile's TAP device is made here, in a network namespace of this run
+        // (removed when it ends, also on Ctrl-C), so host programs reach the guest from inside it.
+        if (lan) throw new Error(`${profile.file} is a LAN of several guests: boot it with kos test --case`)
+        if (flags['dry-run']) {
+          vars.tap = '{tap}'
+          process.stderr.write('note: kos run makes {tap} in a network namespace of its own when it boots (not with --dry-run)\n')
+        } else {
+          if (!hasNetAdmin()) throw new Error(`${profile.file} ${NET_ADMIN_SKIP_REASON}`)
+          ns = await createNetns(def?.id ?? 'run')
+          vars.tap = ns.tap
+          prefix = ns.prefix
+          process.stderr.write(`network namespace ${ns.name}: ${ns.tap} is ${TAP_HOST_IP}/24 there (the guest: ip=${TAP_GUEST_IP} gw=${TAP_HOST_IP} mask=255.255.255.0); from another terminal: ip netns exec ${ns.name} ping ${TAP_GUEST_IP}; removed when QEMU exits\n`)
+        }
+      }
       // Without a peer nobody fills a forwarded port: pick a free one and say which, so a host program can use it.
       const chosen = await fillFreePorts(profile, vars, freeForwardPort)
       for (const [name, port] of Object.entries(chosen)) {
@@ -132,6 +157,7 @@ export default class Run extends Command {
       }
     } catch (error) {
       if (peer) await peer.stop().catch(() => undefined)
+      if (ns) await ns.destroy().catch(() => undefined)
       process.stderr.write(`kos run: ${(error as Error).message.split('\n')[0]}\n`)
       return this.exit(2)
     }
@@ -152,6 +178,7 @@ export default class Run extends Command {
       process.stderr.write(`host peer: ${verdict.ok ? 'ok' : 'FAILED'}: ${verdict.detail}\n`)
     }
     if (peer) await peer.stop().catch(() => undefined)
+    if (ns) await ns.destroy().catch(() => undefined)
     if (exit.spawnError) {
       process.stderr.write(`kos run: QEMU did not start: ${exit.spawnError}\n`)
       return this.exit(2)

@@ -6,6 +6,7 @@ import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
+import {startLibp2pPeer} from '../../src/netlab/libp2p.js'
 import type {RunResults} from '../../src/suites/types.js'
 
 const repoRoot = path.resolve(import.meta.dirname, '../..')
@@ -172,6 +173,41 @@ describe('kos test against the real kernel', () => {
     // The guest booted with the NIC and its PCI suite passed (guest exit value 0).
     expect(r.stdout).toMatch(/^ok \d+ pci$/m)
     expect(r.exitCode, r.stderr).toBe(0)
+  })
+
+  it('kos run --profile e1000-user-p2p: js-libp2p on the host dials p2pd through the forwarded port, p2p drives its control port', async () => {
+    const proc = execa('./bin/dev.js', ['run', '--no-build', '--profile', 'e1000-user-p2p', '--append', 'init=/bin/p2pd:port=4001:seed=run-test:ctl_listen=0.0.0.0'],
+      {cwd: repoRoot, reject: false, stdin: 'ignore', timeout: 600_000})
+    let out = '', err = ''
+    proc.stdout!.on('data', (d: Buffer) => { out += d.toString() })
+    proc.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    for (let i = 0; i < 3000 && !/p2pd: ready peer \S+ port 4001 ctl 4002/.test(out) && proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100))
+    const ready = /p2pd: ready peer (\S+) port 4001 ctl 4002/.exec(out)
+    expect(ready, out + err).not.toBeNull()
+    const port = (name: string) => Number(new RegExp(String.raw`^\{${name}\} = (\d+): e1000-user-p2p forwards host 127\.0\.0\.1:\1 to the guest$`, 'm').exec(err)?.[1])
+    const [p2pPort, ctlPort] = [port('p2pPort'), port('ctlPort')]
+    expect(p2pPort).toBeGreaterThan(0)
+    expect(ctlPort).toBeGreaterThan(0)
+    expect(p2pPort).not.toBe(ctlPort)
+    const js = startLibp2pPeer({dial: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${ready![1]}`, pings: 3})
+    try {
+      const dialed = await js.waitFor((e) => e.event === 'dialed', 300_000)
+      expect(dialed.error, js.stderr()).toBeUndefined()
+      const id = dialed.identify as {agentVersion: string; keyMatches: boolean; listenAddrs: string[]}
+      expect(id.agentVersion).toBe('kos/0.1.0')
+      expect(id.keyMatches).toBe(true)
+      expect(id.listenAddrs).toContain('/ip4/10.0.2.15/tcp/4001')
+      expect((dialed.rtts as number[]).length).toBe(3)
+    } finally {
+      await js.stop()
+    }
+    const cli = path.join(repoRoot, 'build/host/p2p')
+    const id = await execa(cli, [`ctl=127.0.0.1:${ctlPort}`, 'id'], {reject: false, timeout: 120_000})
+    expect(id.stdout.split('\n')[0]).toBe(`id ${ready![1]}`)
+    await execa(cli, [`ctl=127.0.0.1:${ctlPort}`, 'quit'], {reject: false, timeout: 120_000})
+    const r = await proc
+    expect(out, err).toMatch(/^ok 1 p2pd_port=4001_seed=run-test_ctl_listen=0.0.0.0$/m)
+    expect(r.exitCode, err).toBe(0)
   })
 
   it('kos run boots with the serial console on stdout and leaves no QEMU behind on SIGINT', async () => {

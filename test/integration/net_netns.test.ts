@@ -111,3 +111,31 @@ describe.skipIf(!isRoot)('TAP cases leave nothing behind (root, boots QEMU)', ()
     expect(processesMentioning(`kos-${child.pid}-`)).toEqual([])
   }, 300_000)
 })
+
+describe.skipIf(!isRoot)('kos run on e1000-tap without a case (root, boots QEMU)', () => {
+  it('makes a namespace of its own, where ping and curl reach the guest, and removes it when QEMU exits', async () => {
+    const append = 'ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 init=/bin/httpd'
+    const child = spawn(process.execPath, ['--import', 'tsx', kos, 'run', '--no-build', '--profile', 'e1000-tap', '--append', append], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = '', err = ''
+    child.stdout.on('data', (d) => { out += d })
+    child.stderr.on('data', (d) => { err += d })
+    const exited = new Promise((r) => child.once('exit', r))
+    expect(await waitFor(() => out.includes('httpd: listening on port 80'), 240_000), err).toBe(true)
+    const m = /^network namespace (kos-(\d+)-\d+-run): kostap0 is 198\.51\.100\.1\/24 there/m.exec(err)
+    expect(m, err).not.toBeNull()
+    const [, name, owner] = m!
+    expect(rootNamespaceAddresses()).not.toContain(TAP_HOST_IP)
+    const inNs = (cmd: string, args: string[]) => execFileSync('ip', ['netns', 'exec', name, cmd, ...args], {encoding: 'utf8', timeout: 120_000})
+    expect(inNs('ping', ['-c', '3', '-i', '0.2', '-W', '5', '198.51.100.2'])).toMatch(/3 packets transmitted, 3 received/)
+    expect(inNs('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', 'http://198.51.100.2/www/1m'])).toBe('200 1048576')
+    // A closed port is refused at once (RST): curl's exit 7, not a timeout's 28.
+    let refused = 0
+    try { inNs('curl', ['-s', '-m', '20', 'http://198.51.100.2:81/']) } catch (error) { refused = (error as {status: number}).status }
+    expect(refused).toBe(7)
+    expect(inNs('curl', ['-s', 'http://198.51.100.2/quit'])).toBe('bye\n')
+    await exited
+    expect(child.exitCode, err).toBe(0)
+    expect(out).toMatch(/^ok 1 httpd$/m)
+    expect(listLeftovers(Number(owner))).toEqual({namespaces: [], pids: []})
+  }, 300_000)
+})
