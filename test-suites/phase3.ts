@@ -96,6 +96,6 @@ export const cases: CaseDef[] = [
     ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'mdns'], 'bad-source', `${NETECHO_TAP} mdns=1`),
   linkCheckCase('arp_flood_tap', '128 made-up neighbours that never answer ARP ping the guest (16 at once, then 8 a second): the real host keeps its ARP entry and gets 12/12 pings answered',
     ['e1000', 'tap', 'arp'], 'arp-flood'),
-  linkCheckCase('ip_fragments_tap', 'IPv4 fragments over TAP: ping -s 2000 and -s 8000, 8 KiB UDP echo both ways; overlapping fragments drop the datagram; 400 never-completed datagrams leave the free page count and reassembly slots as they were; tshark finds no malformed guest frame',
+  linkCheckCase('ip_fragments_tap', 'IPv4 fragments over TAP: ping -s 2000 and -s 8000, 8 KiB UDP echo both ways; overlapping fragments drop the datagram; a 20000-byte datagram, past the 16 KiB reassembly limit, is dropped with its 3 fragments past the limit counted; 400 never-completed datagrams leave the free page count and reassembly slots as they were; tshark finds no malformed guest frame',
     ['e1000', 'tap', 'ipv4', 'icmp', 'udp', 'sockets'], 'fragments'),
 ]

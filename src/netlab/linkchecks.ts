@@ -8,6 +8,7 @@
 //               of the guest's ARP cache: its pings keep being answered
 //   fragments   ping -s 2000/8000 and 8 KiB UDP echo both ways (reassembly and
 //               fragmentation on send), overlapping fragments drop the datagram,
+//               a datagram past the 16 KiB reassembly limit is dropped and counted,
 //               a flood of never-completed datagrams leaves memory as it was
 // Every check captures the TAP and has tshark judge the guest's frames.
 import type {Netns} from '../qemu/netns.js'
@@ -170,10 +171,16 @@ function fragment(l: Link, src: number, id: number, whole: Buffer, off: number, 
   return ethernet(l.guestMac, l.hostMac, ETH_P_IPV4, p)
 }
 
+/** The fields of netecho's `kos:mem free_pages=N reasm=N dgrams=N ms=N` reply (-1 for one that is missing). */
+export function parseKosMem(reply: string): {free: number; reasm: number; ms: number} {
+  // Whole words: "ms=" alone would match inside "dgrams=".
+  const field = (k: string) => { const m = new RegExp(`(?:^| )${k}=(\\d+)`).exec(reply); return m ? Number(m[1]) : -1 }
+  return {free: field('free_pages'), reasm: field('reasm'), ms: field('ms')}
+}
+
 async function memory(ns: Netns, signal: AbortSignal): Promise<{free: number; reasm: number; ms: number; hostMs: number}> {
   const r = await command(ns, 'kos:mem', 'kos:mem', signal)
-  const field = (k: string) => { const m = new RegExp(`${k}=(\\d+)`).exec(r.reply); return m ? Number(m[1]) : -1 }
-  return {free: field('free_pages'), reasm: field('reasm'), ms: field('ms'), hostMs: Date.now()}
+  return {...parseKosMem(r.reply), hostMs: Date.now()}
 }
 
 async function fragments(l: Link, signal: AbortSignal): Promise<Outcome> {
@@ -216,6 +223,23 @@ async function fragments(l: Link, signal: AbortSignal): Promise<Outcome> {
   const overlapOk = raw.ok && early === 0 && late === 2 && overlapAfter - overlapBefore === 1
   if (!overlapOk) ok = false
   details.push(`overlapping fragments: ${early} echo frames (want 0), ip_frag_overlap ${overlapBefore} -> ${overlapAfter} (want +1); clean fragments: ${late} echo frames (want 2)${raw.ok ? '' : ' raw-link agent: ' + raw.error}`)
+  // A datagram past the reassembly limit (20000 bytes of UDP payload; the guest
+  // takes 16384 bytes of IP payload, IPV4_REASM_MAX): no echo, each fragment
+  // reaching past the limit counted as ip_fragment (3 of the 14 in 1480-byte
+  // pieces: offsets 16280, 17760, 19240), and its slot freed at once.
+  const big = udpDatagram(l.hostIp, 40_501, l.guestIp, 7, Buffer.alloc(20_000, 0x4f))
+  const bigSend: RawSend[] = []
+  for (let off = 0; off < big.length; off += 1480) {
+    bigSend.push({hex: fragment(l, l.hostIp, 0x7003, big, off, Math.min(1480, big.length - off), off + 1480 < big.length).toString('hex'), atMs: 100 + bigSend.length * 5})
+  }
+  const bigBefore = await dropCount(l.ns, 'ip_fragment', signal)
+  const bigRaw = await runRawLink({iface: l.ns.tap, send: bigSend, listenMs: 3000, fromMac: macToString(l.guestMac)}, l.ns.prefix, signal)
+  const bigEchoes = bigRaw.frames.map((f) => parseFrame(Buffer.from(f.hex, 'hex'))).filter((f) => f?.ip?.proto === 17 && f.ip.dst === l.hostIp).length
+  const bigAfter = await dropCount(l.ns, 'ip_fragment', signal)
+  const bigMem = await memory(l.ns, signal)
+  const bigOk = bigRaw.ok && bigRaw.sent === 14 && bigEchoes === 0 && bigAfter - bigBefore === 3 && bigMem.reasm === 0
+  if (!bigOk) ok = false
+  details.push(`20000-byte datagram in ${bigRaw.sent} fragments: ${bigEchoes} echo frames (want 0), ip_fragment ${bigBefore} -> ${bigAfter} (want +3), datagrams in reassembly ${bigMem.reasm} (want 0)${bigRaw.ok ? '' : ' raw-link agent: ' + bigRaw.error}`)
   // A flood of first fragments that never complete.
   const before = await memory(l.ns, signal)
   const noMemBefore = await dropCount(l.ns, 'ip_frag_no_mem', signal)

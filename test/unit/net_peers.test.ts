@@ -8,6 +8,7 @@ import {
   arpPacket, ETH_P_ARP, ETH_P_IPV4, ethernet, icmpEcho, ipFromString, ipv4Packet, macFromString, macToString, parseFrame, udpDatagram,
 } from '../../src/netlab/frames.js'
 import {LanHub} from '../../src/netlab/hub.js'
+import {parseKosMem} from '../../src/netlab/linkchecks.js'
 
 /** A fake guest: connects to the hub, answers ARP for its IP, echoes UDP port 7 and pings. */
 class FakeGuest {
@@ -49,6 +50,13 @@ class FakeGuest {
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+describe('kos:mem reply', () => {
+  it('reads each field as a whole word (ms is not the tail of dgrams)', () => {
+    expect(parseKosMem('kos:mem free_pages=59049 reasm=4 dgrams=0 ms=123456')).toEqual({free: 59049, reasm: 4, ms: 123456})
+    expect(parseKosMem('kos:mem free_pages=7 reasm=0 dgrams=3')).toEqual({free: 7, reasm: 0, ms: -1})
+  })
+})
 
 describe('LanHub', () => {
   it('forwards frames between guests, answers ARP for its station, and talks UDP and ICMP', async () => {
