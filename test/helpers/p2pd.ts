@@ -6,6 +6,7 @@ import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {afterAll, beforeAll} from 'vitest'
 
 import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 
@@ -37,15 +38,18 @@ export interface P2pReply {
   lines: string[]
 }
 
-/** A temporary folder with p2pd and the p2p client built in it, and the daemons started from them. */
+/** A temporary folder with p2pd and the p2p client built in it (by build), and the daemons started from them. */
 export class P2pHost {
   readonly tmp: string
-  readonly p2pd: string
-  readonly p2p: string
+  p2pd = ''
+  p2p = ''
   private readonly children: ChildProcess[] = []
 
   constructor(tag: string) {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), `kos-p2p-${tag}-`))
+  }
+
+  build(): void {
     this.p2pd = buildP2pProgram(this.tmp, 'p2pd')
     this.p2p = buildP2pProgram(this.tmp, 'p2p')
   }
@@ -96,3 +100,11 @@ export class P2pHost {
 
 /** d's libp2p address on 127.0.0.1. */
 export const p2pdAddr = (d: P2pd) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
+
+/** The P2pHost of a test file: built before the file's tests; its daemons killed and its folder removed after them. */
+export function useP2pHost(tag: string): P2pHost {
+  const host = new P2pHost(tag)
+  beforeAll(() => host.build())
+  afterAll(() => host.close())
+  return host
+}

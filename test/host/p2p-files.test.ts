@@ -6,59 +6,17 @@
 // messages refused and counted), then kos among kos: one file from three
 // providers at once, a provider that exits mid-transfer, one that stalls,
 // and one that sends corrupt blocks next to good ones.
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import os from 'node:os'
+import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {addgenBytes, filesCounters, heliaTapFiles, importerCid, sha256Hex} from '../../src/netlab/helia.js'
+import {type P2pd, useP2pHost, p2pdAddr as addr} from '../helpers/p2pd.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-let tmp: string
-let p2pdExe: string
-let p2pExe: string
-
-interface Daemon {
-  child: ChildProcess
-  peerId: string
-  port: number
-  ctl: number
-  log: () => string
-}
-const daemons: Daemon[] = []
-
-function startDaemon(args: string[]): Promise<Daemon> {
-  const child = spawn(p2pdExe, ['port=0', 'ctl=0', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
-  let log = ''
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
-    const onData = (c: Buffer) => {
-      log += c.toString()
-      const m = /p2pd: ready peer (\S+) port (\d+) ctl (\d+)/.exec(log)
-      if (m) {
-        clearTimeout(t)
-        const d = {child, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), log: () => log}
-        daemons.push(d)
-        resolve(d)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-  })
-}
-
-function cli(d: Daemon, ...args: string[]): Promise<{status: number | null; lines: string[]}> {
-  return new Promise((resolve) => {
-    const c = spawn(p2pExe, [`ctl=${d.ctl}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    c.stdout!.on('data', (b: Buffer) => { out += b.toString() })
-    c.stderr!.on('data', (b: Buffer) => { out += b.toString() })
-    c.on('exit', (status) => resolve({status, lines: out.split('\n').filter(Boolean)}))
-  })
-}
+const host = useP2pHost('files')
+const startDaemon = (args: string[]) => host.start(args)
+const cli = (d: P2pd, ...args: string[]) => host.cliAsync(d, ...args)
 
 /** Polls read until ok holds (at most ~20 s); returns the last value. */
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
@@ -70,12 +28,11 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<
   return v
 }
 
-const addr = (d: Daemon) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
-const exited = (d: Daemon) => new Promise<number | null>((r) => { if (d.child.exitCode !== null) r(d.child.exitCode); else d.child.once('exit', (c) => r(c)) })
+const exited = (d: P2pd) => new Promise<number | null>((r) => { if (d.child.exitCode !== null) r(d.child.exitCode); else d.child.once('exit', (c) => r(c)) })
 
 /** Providers that each added the addgen file, all dialled by a fresh getter. */
-async function swarm(size: number, seed: number, providerArgs: string[][], getterArgs: string[] = []): Promise<{getter: Daemon; providers: Daemon[]; cid: string}> {
-  const providers: Daemon[] = []
+async function swarm(size: number, seed: number, providerArgs: string[][], getterArgs: string[] = []): Promise<{getter: P2pd; providers: P2pd[]; cid: string}> {
+  const providers: P2pd[] = []
   let cid = ''
   for (const args of providerArgs) {
     const p = await startDaemon(args)
@@ -89,32 +46,20 @@ async function swarm(size: number, seed: number, providerArgs: string[][], gette
   return {getter, providers, cid}
 }
 
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-files-'))
-  const common = p2pHostSources(repoRoot)
-  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
-  p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
-  p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
-})
-afterAll(() => {
-  for (const d of daemons) d.child.kill('SIGKILL')
-  rmSync(tmp, {recursive: true, force: true})
-})
-
 describe('kos p2pd and Helia on 127.0.0.1 (the phase-4 flow)', () => {
   it('Helia fetches 5 MiB kos added (same CID as the importer); kos fetches what Helia added; bad input refused and counted', async () => {
     const kos = await startDaemon(['seed=files-vitest'])
     const r = await heliaTapFiles({
-      guestIp: '127.0.0.1', hostIp: '127.0.0.1', peerId: kos.peerId, port: kos.port, ctl: kos.ctl, prefix: [], p2pCli: p2pExe,
-      p2pd: p2pdExe, kosSize: 5 << 20, heliaSize: 3 * 1048576 + 12345, initrdFile: {guest: p2pExe, local: p2pExe},
-      outPath: path.join(tmp, 'helia.bin'), corruptGetMs: 5000,
+      guestIp: '127.0.0.1', hostIp: '127.0.0.1', peerId: kos.peerId, port: kos.port, ctl: kos.ctl, prefix: [], p2pCli: host.p2p,
+      p2pd: host.p2pd, kosSize: 5 << 20, heliaSize: 3 * 1048576 + 12345, initrdFile: {guest: host.p2p, local: host.p2p},
+      outPath: path.join(host.tmp, 'helia.bin'), corruptGetMs: 5000,
     })
     expect(r.detail).not.toMatch(/^$/)
     expect(r.ok, r.detail).toBe(true)
     // heliaTapFiles ends with `p2p quit`.
     expect(await exited(kos)).toBe(0)
     // kos wrote the fetched file there, checked it by adding it again, then removed it (p2p rm).
-    expect(existsSync(path.join(tmp, 'helia.bin'))).toBe(false)
+    expect(existsSync(path.join(host.tmp, 'helia.bin'))).toBe(false)
   }, 600_000)
 })
 
@@ -123,20 +68,22 @@ describe('kos among kos: several providers, dying and lying ones', () => {
   it('one file from three providers at once: each serves a share, bytes and CID check out', async () => {
     const {getter, providers, cid} = await swarm(SIZE, 5, [[], [], []])
     expect(cid).toBe(await importerCid(addgenBytes(SIZE, 5)))
-    const g = await cli(getter, 'get', cid, path.join(tmp, 'three.bin'))
+    const g = await cli(getter, 'get', cid, path.join(host.tmp, 'three.bin'))
     expect(g.status, g.lines.join('\n')).toBe(0)
     expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 5))}`)
     expect(g.lines.at(-1)).toMatch(new RegExp(`^ok got ${cid} size ${SIZE} blocks 33 providers 3 ms \\d+$`))
     const served = new Map(g.lines.filter((l) => l.startsWith('provider ')).map((l) => [l.split(' ')[1], Number(l.split(' ')[3])]))
     expect(served.size).toBe(3)
     expect([...served.values()].reduce((a, b) => a + b, 0)).toBe(33)
-    // Each provider sent exactly the blocks the getter took from it (none twice, none lost).
+    // Each provider sent exactly the blocks the getter took from it (none twice, none lost). The split
+    // depends on who answers first; each has at least the 4 leaves (FILES_PER_PEER in flight) the
+    // first round hands every provider once the root names the 32 leaves.
     for (const p of providers) {
-      expect(served.get(p.peerId)).toBeGreaterThan(0)
+      expect(served.get(p.peerId)).toBeGreaterThanOrEqual(4)
       expect(filesCounters((await cli(p, 'files')).lines).blocks_out).toBe(served.get(p.peerId))
     }
     expect(filesCounters((await cli(getter, 'files')).lines)).toMatchObject({blocks_in: 33, block_dup: 0, block_mismatch: 0})
-    expect(readFileSync(path.join(tmp, 'three.bin')).length).toBe(SIZE)
+    expect(readFileSync(path.join(host.tmp, 'three.bin')).length).toBe(SIZE)
   }, 300_000)
 
   it('a provider that exits after 3 blocks costs time, not the file', async () => {
@@ -155,9 +102,11 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect(g.lines).toContain(`sha256 ${sha256Hex(addgenBytes(SIZE, 7))}`)
     expect(filesCounters((await cli(providers[0], 'files')).lines).blocks_out).toBe(2)
     // Its unanswered wants were cancelled once the other provider served them: its ledger empties.
+    // It went silent holding FILES_PER_PEER (4) wants, each cancelled once; more only when the getter
+    // tries it again for want of another provider (the other one slow past files_want_ms).
     const left = await until(async () => filesCounters((await cli(providers[0], 'files')).lines), (c) => c.wants === 0)
     expect(left.wants).toBe(0)
-    expect(left.cancels_in).toBeGreaterThan(0)
+    expect(left.cancels_in).toBeGreaterThanOrEqual(4)
   }, 300_000)
 
   it('corrupt blocks next to good ones: each refused and counted, the file still whole; alone they store nothing', async () => {
@@ -232,9 +181,9 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     for (const d of [a, b]) expect((await cli(d, 'dial', addr(server))).status).toBe(0)
     const held = (await cli(server, 'addgen', '300000', '13')).lines.at(-1)!.split(' ')[1] // a root and 2 leaves
     const later = await importerCid(addgenBytes(1000, 14)) // one raw block the server adds later
-    const want = async (d: Daemon, flags: string, ...targets: string[]) => expect((await cli(d, 'bitswap_want', server.peerId, flags, ...targets)).lines.at(-1)).toMatch(/^ok sent /)
-    const ledger = async (d: Daemon) => (await cli(server, 'wantlist', d.peerId)).lines
-    const counts = async (d: Daemon) => filesCounters((await cli(d, 'files')).lines)
+    const want = async (d: P2pd, flags: string, ...targets: string[]) => expect((await cli(d, 'bitswap_want', server.peerId, flags, ...targets)).lines.at(-1)).toMatch(/^ok sent /)
+    const ledger = async (d: P2pd) => (await cli(server, 'wantlist', d.peerId)).lines
+    const counts = async (d: P2pd) => filesCounters((await cli(d, 'files')).lines)
 
     // HAVE for the held root at once (nothing kept); DONT_HAVE for the one asked with sdh; both unknown wants kept.
     await want(a, 'have,sdh', held, later)
@@ -280,10 +229,10 @@ describe('kos among kos: several providers, dying and lying ones', () => {
     expect((await cli(d, 'get', 'QmNotACidV1')).lines.at(-1)).toBe('error bad CID QmNotACidV1 (CIDv1, base32, sha2-256, raw or dag-pb)')
     expect((await cli(d, 'add', '/nonexistent/file')).lines.at(-1)).toMatch(/^error cannot open \/nonexistent\/file \(error -2\)$/)
     expect((await cli(d, 'addgen', 'x', '1')).lines.at(-1)).toMatch(/^error bad size x/)
-    const r = spawnSync(p2pdExe, ['port=0', 'files_fault=sometimes'], {encoding: 'utf8', timeout: 20000})
+    const r = spawnSync(host.p2pd, ['port=0', 'files_fault=sometimes'], {encoding: 'utf8', timeout: 20000})
     expect(r.status).toBe(2)
     expect(r.stdout + r.stderr).toContain('files_fault is corrupt, stall_after:N or exit_after:N, not sometimes')
-    const w = spawnSync(p2pdExe, ['port=0', 'files_wants=10:5'], {encoding: 'utf8', timeout: 20000})
+    const w = spawnSync(host.p2pd, ['port=0', 'files_wants=10:5'], {encoding: 'utf8', timeout: 20000})
     expect(w.status).toBe(2)
     expect(w.stdout + w.stderr).toContain('files_wants is PER_PEER:TOTAL with 1 <= PER_PEER <= TOTAL, PER_PEER <= 1024, TOTAL <= 4096, not 10:5')
     const peer = await startDaemon([])

@@ -5,14 +5,14 @@
 // health_down of silence and its connection closed; once it runs again the
 // monitor's redial brings it back up. Bad health options stop p2pd.
 import {spawnSync} from 'node:child_process'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {type P2pd, P2pHost} from '../helpers/p2pd.js'
+import {type P2pd, useP2pHost} from '../helpers/p2pd.js'
 import {parseHealthLines} from '../../src/report/overlay.js'
 import {parseHealthTable} from '../../src/netlab/p2plan.js'
 
 const FAST = ['health_period=200', 'health_timeout=900', 'health_suspect=700', 'health_down=1500', 'health_redial=300', 'health_report=600000']
-let host: P2pHost
+const host = useP2pHost('health')
 const daemon = (args: string[]) => host.start(args)
 const p2p = (n: P2pd, ...args: string[]) => host.cli(n, ...args)
 const stateOf = (n: P2pd, peer: P2pd) => parseHealthTable(p2p(n, 'health').lines).find((r) => r.peer === peer.peerId)
@@ -20,9 +20,6 @@ async function eventually(what: string, ok: () => boolean, ms = 15000): Promise<
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (ok()) return
   throw new Error(`never: ${what}`)
 }
-
-beforeAll(() => { host = new P2pHost('health') })
-afterAll(() => host.close())
 
 describe('p2pd health monitor', () => {
   it('suspects, then marks down a silent peer after health_down of silence, and marks it up again after redialling it', async () => {

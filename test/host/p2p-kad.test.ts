@@ -14,77 +14,26 @@
 // value on after an hour so it outlives its putter and two holders, the
 // originator republishes its record and provider record at 22 h, and what
 // nobody republished expires at 48 h (records) and 24 h (provider records).
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {spawnSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {SANITIZE_FLAGS, hostBuild, p2pHostSources} from '../../src/builder/hostcc.js'
 import {KAD_TEST_PROTOCOL, kadInterop, parseKadstats} from '../../src/netlab/kad.js'
+import {type P2pd, useP2pHost, p2pdAddr as addr} from '../helpers/p2pd.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-let tmp: string
-let p2pdExe: string
-let p2pExe: string
-
-interface Daemon {
-  child: ChildProcess
-  peerId: string
-  port: number
-  ctl: number
-  log: () => string
-}
-const daemons: Daemon[] = []
-
-function startDaemon(args: string[], env: Record<string, string> = {}): Promise<Daemon> {
-  const child = spawn(p2pdExe, ['port=0', 'listen=127.0.0.1', `kad_protocol=${KAD_TEST_PROTOCOL}`, ...args],
-    {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}})
-  let log = ''
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`p2pd did not start: ${log}`)), 20000)
-    const onData = (c: Buffer) => {
-      log += c.toString()
-      const m = /p2pd: ready peer (\S+) port (\d+) ctl (\d+)/.exec(log)
-      if (m) {
-        clearTimeout(t)
-        const d = {child, peerId: m[1], port: Number(m[2]), ctl: Number(m[3]), log: () => log}
-        daemons.push(d)
-        resolve(d)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`p2pd exited ${code}: ${log}`)))
-  })
-}
-
-function cli(d: Daemon, ...args: string[]): {status: number | null; lines: string[]} {
-  const r = spawnSync(p2pExe, [`ctl=${d.ctl}`, ...args], {encoding: 'utf8', timeout: 60_000})
-  return {status: r.status, lines: (r.stdout + r.stderr).split('\n').filter(Boolean)}
-}
-const addr = (d: Daemon) => `/ip4/127.0.0.1/tcp/${d.port}/p2p/${d.peerId}`
+const host = useP2pHost('kad')
+const startDaemon = (args: string[], env: Record<string, string> = {}) =>
+  host.start(['listen=127.0.0.1', `kad_protocol=${KAD_TEST_PROTOCOL}`, ...args], env)
+const cli = (d: P2pd, ...args: string[]) => host.cli(d, ...args)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'kos-p2p-kad-'))
-  const common = p2pHostSources(repoRoot)
-  const flags = ['-Werror', '-I', 'user/p2p', '-I', 'user/lib', ...SANITIZE_FLAGS]
-  p2pdExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2pd.c'], out: path.join(tmp, 'p2pd'), extraFlags: flags})
-  p2pExe = hostBuild(repoRoot, {sources: [...common, 'user/p2p/cmd/p2p.c'], out: path.join(tmp, 'p2p'), extraFlags: flags})
-})
-afterAll(() => {
-  for (const d of daemons) d.child.kill('SIGKILL')
-  rmSync(tmp, {recursive: true, force: true})
-})
 
 describe('kos Kademlia DHT on 127.0.0.1', () => {
   it('js-libp2p kad-dht and kos: values and provider records both ways; bad DHT input refused and counted, nothing stored', async () => {
     const kos = await startDaemon(['seed=vitest-kad-js'])
     const r = await kadInterop({
       kosIp: '127.0.0.1', kosPort: kos.port, kosCtl: kos.ctl, kosPeerId: kos.peerId, jsListen: '/ip4/127.0.0.1/tcp/0',
-      prefix: [], p2pCli: p2pExe, flood: 40, opMs: 20_000,
+      prefix: [], p2pCli: host.p2p, flood: 40, opMs: 20_000,
     })
     if (!r.ok) console.log(kos.log().slice(-4000))
     expect(r.failures).toEqual([])
@@ -101,11 +50,11 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
   }, 300_000)
 
   it('four kos daemons in a chain find each other, replicate a value to the k closest, keep it readable when its writer dies, and correct a holder of an older value', async () => {
-    const ds: Daemon[] = []
+    const ds: P2pd[] = []
     for (let i = 0; i < 4; i++) ds.push(await startDaemon([`seed=vitest-kad-chain-${i}`, 'kad_timeout=2000']))
     // Each knows only the one before it; the self lookup on the first peer fills the tables.
     for (let i = 1; i < 4; i++) expect(cli(ds[i], 'dial', addr(ds[i - 1])).lines.at(-1)).toMatch(/^ok connected /)
-    const tableOf = (d: Daemon) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1]).sort()
+    const tableOf = (d: P2pd) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1]).sort()
     for (let round = 0; round < 50 && ds.some((d) => tableOf(d).length < 3); round++) await sleep(200)
     for (const d of ds) expect(tableOf(d)).toEqual(ds.filter((x) => x !== d).map((x) => x.peerId).sort())
     // The last finds the first by lookup.
@@ -153,7 +102,7 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
   }, 300_000)
 
   it('on a set clock: stale buckets refreshed, holders re-replicate after 1 h, the originator republishes at 22 h, records expire at 48 h and provider records at 24 h', async () => {
-    const clockFile = path.join(tmp, 'clock-ms')
+    const clockFile = path.join(host.tmp, 'clock-ms')
     writeFileSync(clockFile, '0')
     const H = 3600_000
     const jump = async (ms: number) => {
@@ -162,8 +111,8 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     }
     // health=off: its failure detector would take the jump for silence and drop the connections.
     const start = (name: string) => startDaemon([`seed=vitest-kad-clock-${name}`, 'kad_timeout=2000', 'health=off'], {KOS_P2P_CLOCK_FILE: clockFile})
-    const stats = (d: Daemon) => parseKadstats(cli(d, 'kadstats').lines[0])
-    const tableOf = (d: Daemon) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1])
+    const stats = (d: P2pd) => parseKadstats(cli(d, 'kadstats').lines[0])
+    const tableOf = (d: P2pd) => cli(d, 'routing').lines.filter((l) => l.startsWith('peer ')).map((l) => l.split(' ')[1])
     const until = async (what: string, ok: () => boolean) => {
       for (let i = 0; i < 200 && !ok(); i++) await sleep(100)
       expect({what, ok: ok()}).toEqual({what, ok: true})
@@ -233,7 +182,7 @@ describe('kos Kademlia DHT on 127.0.0.1', () => {
     for (const [arg, msg] of [['kad_protocol=nope', 'kad_protocol must be /NAME'], ['kad_ttl=0', 'kad_ttl needs a positive number'],
       ['kad_timeout=x', 'kad_timeout needs a positive number'], ['kad_replicate=-1', 'kad_replicate needs a positive number'],
       ['kad_provider_ttl=9999999999', 'kad_provider_ttl needs a positive number']]) {
-      const r = spawnSync(p2pdExe, ['port=0', arg], {encoding: 'utf8', timeout: 20_000})
+      const r = spawnSync(host.p2pd, ['port=0', arg], {encoding: 'utf8', timeout: 20_000})
       expect({arg, status: r.status}).toEqual({arg, status: 2})
       expect(r.stdout + r.stderr).toContain(msg)
     }

@@ -5,13 +5,13 @@
 // streams; then bad input on each layer closes only its own connection with
 // the reason counted (p2p stats), and the daemon keeps serving.
 import net from 'node:net'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
-import {type P2pd, P2pHost} from '../helpers/p2pd.js'
+import {type P2pd, useP2pHost} from '../helpers/p2pd.js'
 import {type Libp2pEvent, type Libp2pPeer, startLibp2pPeer} from '../../src/netlab/libp2p.js'
 
 const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/kos/echo/1.0.0', '/kos/rpc/1.0.0', '/kos/wasm/1.0.0', '/ipfs/bitswap/1.2.0', '/ipfs/kad/1.0.0']
-let host: P2pHost
+const host = useP2pHost('libp2p')
 const peers: Libp2pPeer[] = []
 const startDaemon = (args: string[]) => host.start([...args])
 
@@ -41,10 +41,9 @@ function rawSession(port: number, steps: (sock: net.Socket, received: () => Buff
 const mssLine = (s: string) => Buffer.concat([Buffer.from([s.length + 1]), Buffer.from(s + '\n')])
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-beforeAll(() => { host = new P2pHost('libp2p') })
+// Runs before the host's own afterAll (vitest runs after-hooks last-registered first).
 afterAll(async () => {
   for (const p of peers) await p.stop()
-  host.close()
 })
 
 describe('kos p2pd and js-libp2p on 127.0.0.1', () => {

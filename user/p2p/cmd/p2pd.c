@@ -244,19 +244,15 @@ static void cmd_quit(struct node *n, int ci, int argc, char **argv)
 }
 
 /* The daemon's own commands, a module like any other. */
-static const struct ctl_cmd daemon_cmds[] = {
-    {"id", 0, 0, "id", cmd_id},
-    {"peers", 0, 0, "peers", cmd_peers},
-    {"identify", 1, 1, "identify ID", cmd_identify},
-    {"dial", 1, 1, "dial MADDR", cmd_dial},
-    {"ping", 1, 2, "ping ID [N]", cmd_ping},
-    {"echo", 3, 3, "echo ID STREAMS SIZE", cmd_echo},
-    {"metric", 3, 3, "metric NAME VALUE UNIT", cmd_metric},
-    {"stats", 0, 0, "stats", cmd_stats_run},
-    {"quit", 0, 0, "quit", cmd_quit},
-    {0},
-};
-static const struct node_module daemon_module = {.name = "daemon", .cmds = daemon_cmds};
+static NODE_MODULE(daemon, 0, .cmds = NODE_CMDS({"id", 0, 0, "id", cmd_id},
+                                     {"peers", 0, 0, "peers", cmd_peers},
+                                     {"identify", 1, 1, "identify ID", cmd_identify},
+                                     {"dial", 1, 1, "dial MADDR", cmd_dial},
+                                     {"ping", 1, 2, "ping ID [N]", cmd_ping},
+                                     {"echo", 3, 3, "echo ID STREAMS SIZE", cmd_echo},
+                                     {"metric", 3, 3, "metric NAME VALUE UNIT", cmd_metric},
+                                     {"stats", 0, 0, "stats", cmd_stats_run},
+                                     {"quit", 0, 0, "quit", cmd_quit}));
 
 /* Every module p2pd runs, in order (core/module.h): one line each. */
 static const struct node_module *const MODULES[] = {

@@ -10,23 +10,38 @@ void bsw_free(struct bsw_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Grows an array of elem-sized items by one; NULL when out of memory or the
- * message holds more than any sane one (65536 items). */
-static void *grow(void **arr, int *n, size_t elem)
+/* Appends the elem-sized item to an array of *n; -1 when out of memory or
+ * the message holds more than any sane one (65536 items). */
+static int push(void **arr, int *n, const void *item, size_t elem)
 {
     if (*n >= 65536)
-        return NULL;
+        return -1;
     if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) { /* capacity 4, 8, 16, ... */
         size_t cap = *n ? (size_t)*n * 2 : 4;
         uint8_t *p = malloc(cap * elem);
         if (!p)
-            return NULL;
+            return -1;
         if (*n)
             memcpy(p, *arr, (size_t)*n * elem);
         free(*arr);
         *arr = p;
     }
-    return (uint8_t *)*arr + (size_t)(*n)++ * elem;
+    memcpy((uint8_t *)*arr + (size_t)(*n)++ * elem, item, elem);
+    return 0;
+}
+
+/* The end of an entry or a presence, which both name a CID: -1 when the
+ * message is malformed (rc < 0) or has none, 0 and counted when the CID is
+ * not one kos can check (the item is dropped), else the item appended. */
+static int keep_cid_item(struct bsw_msg *m, int rc, bool have_cid, bool cid_ok, void **arr, int *n, const void *item, size_t elem)
+{
+    if (rc < 0 || !have_cid)
+        return -1;
+    if (!cid_ok) {
+        m->bad_cids++;
+        return 0;
+    }
+    return push(arr, n, item, elem);
 }
 
 static int decode_entry(struct bsw_msg *m, const uint8_t *in, size_t n)
@@ -51,17 +66,7 @@ static int decode_entry(struct bsw_msg *m, const uint8_t *in, size_t n)
         } else if (f.field == 5 && f.wire == 0)
             e.send_dont_have = f.v != 0;
     }
-    if (rc < 0 || !have_cid)
-        return -1;
-    if (!cid_ok) {
-        m->bad_cids++;
-        return 0;
-    }
-    struct bsw_entry *slot = grow((void **)&m->wants, &m->nwants, sizeof e);
-    if (!slot)
-        return -1;
-    *slot = e;
-    return 0;
+    return keep_cid_item(m, rc, have_cid, cid_ok, (void **)&m->wants, &m->nwants, &e, sizeof e);
 }
 
 static int decode_wantlist(struct bsw_msg *m, const uint8_t *in, size_t n)
@@ -107,11 +112,7 @@ static int decode_block(struct bsw_msg *m, const uint8_t *in, size_t n)
         m->unverifiable++;
         return 0;
     }
-    struct bsw_block *slot = grow((void **)&m->blocks, &m->nblocks, sizeof b);
-    if (!slot)
-        return -1;
-    *slot = b;
-    return 0;
+    return push((void **)&m->blocks, &m->nblocks, &b, sizeof b);
 }
 
 static int decode_presence(struct bsw_msg *m, const uint8_t *in, size_t n)
@@ -132,17 +133,7 @@ static int decode_presence(struct bsw_msg *m, const uint8_t *in, size_t n)
         } else if (f.field <= 2)
             return -1;
     }
-    if (rc < 0 || !have_cid)
-        return -1;
-    if (!cid_ok) {
-        m->bad_cids++;
-        return 0;
-    }
-    struct bsw_presence *slot = grow((void **)&m->pres, &m->npres, sizeof p);
-    if (!slot)
-        return -1;
-    *slot = p;
-    return 0;
+    return keep_cid_item(m, rc, have_cid, cid_ok, (void **)&m->pres, &m->npres, &p, sizeof p);
 }
 
 int bsw_decode(struct bsw_msg *m, const uint8_t *in, size_t n)
@@ -194,6 +185,20 @@ static bool pbw_alloc(struct pbw *w, size_t cap)
     return w->p != NULL;
 }
 
+/* Puts a Message whose one field is the submessage inner (freed here), framed. */
+static bool put_message_of(struct buf *out, uint32_t field, struct pbw *inner)
+{
+    struct pbw m;
+    bool ok = !inner->overflow && pbw_alloc(&m, inner->len + 16);
+    if (ok) {
+        pbw_bytes(&m, field, inner->p, inner->len);
+        ok = !m.overflow && put_framed(out, m.p, m.len);
+        free(m.p);
+    }
+    free(inner->p);
+    return ok;
+}
+
 bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n, bool full)
 {
     struct pbw wl;
@@ -214,34 +219,19 @@ bool bsw_put_wants(struct buf *out, const struct bsw_entry *e, int n, bool full)
     }
     if (full)
         pbw_varint(&wl, 2, 1);
-    struct pbw m;
-    bool ok = !wl.overflow && pbw_alloc(&m, wl.len + 16);
-    if (ok) {
-        pbw_bytes(&m, 1, wl.p, wl.len);
-        ok = !m.overflow && put_framed(out, m.p, m.len);
-        free(m.p);
-    }
-    free(wl.p);
-    return ok;
+    return put_message_of(out, 1, &wl);
 }
 
 bool bsw_put_block(struct buf *out, const struct cid *c, const uint8_t *data, size_t n)
 {
     uint8_t pre[8];
     int plen = cid_prefix(c, pre);
-    struct pbw blk, m;
+    struct pbw blk;
     if (!pbw_alloc(&blk, n + 32))
         return false;
     pbw_bytes(&blk, 1, pre, (size_t)plen);
     pbw_bytes(&blk, 2, data, n);
-    bool ok = !blk.overflow && pbw_alloc(&m, blk.len + 16);
-    if (ok) {
-        pbw_bytes(&m, 3, blk.p, blk.len);
-        ok = !m.overflow && put_framed(out, m.p, m.len);
-        free(m.p);
-    }
-    free(blk.p);
-    return ok;
+    return put_message_of(out, 3, &blk);
 }
 
 bool bsw_put_presences(struct buf *out, const struct bsw_presence *p, int n)

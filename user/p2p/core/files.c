@@ -33,7 +33,6 @@
 #include "core/kad.h"
 #include "core/unixfs.h"
 #include "crypto/sha2.h"
-#include <stdarg.h>
 
 #define FILES_SESSIONS 4
 #define FILES_PROVIDERS 16
@@ -141,17 +140,6 @@ struct fstream {
 
 static struct files *F(struct node *n) { return node_state(n, &files_module); }
 static int conn_index(struct conn *c) { return (int)(c - c->node->conns); }
-
-static void reply(struct node *n, int ctl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void reply(struct node *n, int ctl, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    node_reply(n, ctl, line);
-}
 
 /* Does identify's comma-separated protocol list name bitswap 1.2.0? */
 static bool speaks_bitswap(struct conn *c)
@@ -390,7 +378,7 @@ static void session_end(struct node *n, struct session *s, const char *error)
     if (s->dht_query > 0)
         kad_cancel(n, s->dht_query);
     if (error)
-        reply(n, s->ctl, "error %s", error);
+        node_replyf(n, s->ctl, "error %s", error);
     free(s->w);
     free(s->file);
     memset(s, 0, sizeof *s);
@@ -493,7 +481,7 @@ static void session_finish(struct node *n, struct session *s)
         if (fd >= 0)
             plat_close(fd);
         if (fd < 0 || k < 0 || (s->size > 0 && k == 0)) {
-            reply(n, s->ctl, "error cannot write %s (error %ld)", s->out, fd < 0 ? (long)fd : k);
+            node_replyf(n, s->ctl, "error cannot write %s (error %ld)", s->out, fd < 0 ? (long)fd : k);
             session_end(n, s, NULL);
             return;
         }
@@ -504,12 +492,12 @@ static void session_finish(struct node *n, struct session *s)
         if (s->prov[i].blocks) {
             char id[P2P_PEERID_STR];
             peerid_str(&s->prov[i].id, id);
-            reply(n, s->ctl, "provider %s blocks %lu", id, (unsigned long)s->prov[i].blocks);
+            node_replyf(n, s->ctl, "provider %s blocks %lu", id, (unsigned long)s->prov[i].blocks);
             used++;
         }
     }
-    reply(n, s->ctl, "sha256 %s", hex);
-    reply(n, s->ctl, "ok got %s size %lu blocks %lu providers %d ms %lu", cs, (unsigned long)s->size, (unsigned long)s->blocks, used,
+    node_replyf(n, s->ctl, "sha256 %s", hex);
+    node_replyf(n, s->ctl, "ok got %s size %lu blocks %lu providers %d ms %lu", cs, (unsigned long)s->size, (unsigned long)s->blocks, used,
           (unsigned long)ms);
     plat_log("# metric files_get_ms %lu ms", (unsigned long)ms);
     if (ms > 0)
@@ -640,7 +628,7 @@ static void session_tick(struct node *n, struct session *s)
 {
     uint64_t now = plat_now_ms();
     if (now > s->deadline) {
-        reply(n, s->ctl, "error timed out with %d of %d blocks (%d providers)", s->done, s->nw, s->nprov);
+        node_replyf(n, s->ctl, "error timed out with %d of %d blocks (%d providers)", s->done, s->nw, s->nprov);
         session_end(n, s, NULL);
         return;
     }
@@ -681,7 +669,7 @@ static void session_tick(struct node *n, struct session *s)
     session_schedule(n, s);
     if (now - s->progress_ms > FILES_PROGRESS_MS) {
         s->progress_ms = now;
-        reply(n, s->ctl, "progress blocks %d/%d providers %d", s->done, s->nw, usable);
+        node_replyf(n, s->ctl, "progress blocks %d/%d providers %d", s->done, s->nw, usable);
     }
 }
 
@@ -901,7 +889,7 @@ static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
     if (rc < 0 || unixfs_end(b, &root) < 0) {
         if (rc >= 0)
             f->st.store_full++;
-        reply(n, ctl, "error cannot add: block store full (%lu blocks, %lu bytes held)", (unsigned long)f->store.count,
+        node_replyf(n, ctl, "error cannot add: block store full (%lu blocks, %lu bytes held)", (unsigned long)f->store.count,
               (unsigned long)f->store.bytes);
         return;
     }
@@ -914,7 +902,7 @@ static void add_done(struct node *n, int ctl, struct unixfs_builder *b, int rc)
     /* Announced in the DHT when the node runs kad (ADD_PROVIDER, republished). */
     bool dht = kad_provide(n, key, sizeof key) == 0;
     plat_log("p2pd: added %s size %lu%s", cs, (unsigned long)root.filesize, dht ? ", provided in the DHT" : "");
-    reply(n, ctl, "ok %s size %lu chunks %lu", cs, (unsigned long)root.filesize, (unsigned long)chunks);
+    node_replyf(n, ctl, "ok %s size %lu chunks %lu", cs, (unsigned long)root.filesize, (unsigned long)chunks);
 }
 
 static void cmd_add(struct node *n, int ctl, int argc, char **argv)
@@ -923,12 +911,12 @@ static void cmd_add(struct node *n, int ctl, int argc, char **argv)
     struct unixfs_builder b;
     int fd = plat_file_open(argv[1], false);
     if (fd < 0) {
-        reply(n, ctl, "error cannot open %s (error %d)", argv[1], fd);
+        node_replyf(n, ctl, "error cannot open %s (error %d)", argv[1], fd);
         return;
     }
     if (unixfs_begin(&b, add_block, n) < 0) {
         plat_close(fd);
-        reply(n, ctl, "error out of memory");
+        node_replyf(n, ctl, "error out of memory");
         return;
     }
     static uint8_t buf[65536];
@@ -939,7 +927,7 @@ static void cmd_add(struct node *n, int ctl, int argc, char **argv)
         if (k < 0) {
             plat_close(fd);
             unixfs_abort(&b);
-            reply(n, ctl, "error cannot read %s (error %ld)", argv[1], k);
+            node_replyf(n, ctl, "error cannot read %s (error %ld)", argv[1], k);
             return;
         }
         if (k == 0)
@@ -951,7 +939,7 @@ static void cmd_add(struct node *n, int ctl, int argc, char **argv)
     plat_close(fd);
     if (total > FILES_MAX_FILE) {
         unixfs_abort(&b);
-        reply(n, ctl, "error %s is larger than %u bytes", argv[1], FILES_MAX_FILE);
+        node_replyf(n, ctl, "error %s is larger than %u bytes", argv[1], FILES_MAX_FILE);
         return;
     }
     add_done(n, ctl, &b, rc);
@@ -962,13 +950,13 @@ static void cmd_addgen(struct node *n, int ctl, int argc, char **argv)
     (void)argc;
     long size = p2p_atol(argv[1]);
     if (size < 0 || size > (long)FILES_MAX_FILE || argv[1][0] < '0' || argv[1][0] > '9') {
-        reply(n, ctl, "error bad size %s (0..%u)", argv[1], FILES_MAX_FILE);
+        node_replyf(n, ctl, "error bad size %s (0..%u)", argv[1], FILES_MAX_FILE);
         return;
     }
     struct unixfs_builder b;
     struct gen_state g;
     if (unixfs_begin(&b, add_block, n) < 0) {
-        reply(n, ctl, "error out of memory");
+        node_replyf(n, ctl, "error out of memory");
         return;
     }
     gen_init(&g, (uint32_t)p2p_atol(argv[2]));
@@ -988,7 +976,7 @@ static void cmd_get(struct node *n, int ctl, int argc, char **argv)
     struct files *f = F(n);
     struct cid root;
     if (cid_parse(&root, argv[1]) < 0) {
-        reply(n, ctl, "error bad CID %s (CIDv1, base32, sha2-256, raw or dag-pb)", argv[1]);
+        node_replyf(n, ctl, "error bad CID %s (CIDv1, base32, sha2-256, raw or dag-pb)", argv[1]);
         return;
     }
     long limit = FILES_GET_MS;
@@ -1000,7 +988,7 @@ static void cmd_get(struct node *n, int ctl, int argc, char **argv)
             out = argv[i];
     }
     if (limit <= 0 || (out && strlen(out) >= sizeof f->sess[0].out)) {
-        reply(n, ctl, "error usage: get CID [OUT] [timeout_ms=N]");
+        node_replyf(n, ctl, "error usage: get CID [OUT] [timeout_ms=N]");
         return;
     }
     struct session *s = NULL;
@@ -1008,7 +996,7 @@ static void cmd_get(struct node *n, int ctl, int argc, char **argv)
         if (!f->sess[k].used)
             s = &f->sess[k];
     if (!s) {
-        reply(n, ctl, "error %d gets already running", FILES_SESSIONS);
+        node_replyf(n, ctl, "error %d gets already running", FILES_SESSIONS);
         return;
     }
     s->used = true;
@@ -1049,7 +1037,7 @@ static void cmd_files(struct node *n, int ctl, int argc, char **argv)
     int running = 0;
     for (int i = 0; i < FILES_SESSIONS; i++)
         running += f->sess[i].used;
-    reply(n, ctl, "ok %d gets running", running);
+    node_replyf(n, ctl, "ok %d gets running", running);
 }
 
 /* Removes a file (one `get` wrote, say): in the guest's ramfs it holds memory until then. */
@@ -1058,9 +1046,9 @@ static void cmd_rm(struct node *n, int ctl, int argc, char **argv)
     (void)argc;
     int r = plat_file_remove(argv[1]);
     if (r < 0)
-        reply(n, ctl, "error cannot remove %s (error %d)", argv[1], r);
+        node_replyf(n, ctl, "error cannot remove %s (error %d)", argv[1], r);
     else
-        reply(n, ctl, "ok removed %s", argv[1]);
+        node_replyf(n, ctl, "ok removed %s", argv[1]);
 }
 
 /* Bad input on purpose, for the tests: a malformed message to a peer. */
@@ -1070,7 +1058,7 @@ static void cmd_bitswap_bad(struct node *n, int ctl, int argc, char **argv)
     struct peerid id;
     struct conn *c = peerid_parse(&id, argv[1]) == 0 ? node_find_peer(n, &id) : NULL;
     if (!c || c->phase != PH_YAMUX) {
-        reply(n, ctl, "error not connected");
+        node_replyf(n, ctl, "error not connected");
         return;
     }
     struct fpeer *p = &F(n)->peers[conn_index(c)];
@@ -1090,11 +1078,11 @@ static void cmd_bitswap_bad(struct node *n, int ctl, int argc, char **argv)
         buf_append(&p->pending, v, 1);
         buf_append(&p->pending, badcid, sizeof badcid);
     } else {
-        reply(n, ctl, "error kind is garbage, wanttype, oversized or badcid");
+        node_replyf(n, ctl, "error kind is garbage, wanttype, oversized or badcid");
         return;
     }
     peer_pump(n, conn_index(c));
-    reply(n, ctl, "ok sent %s", argv[2]);
+    node_replyf(n, ctl, "ok sent %s", argv[2]);
 }
 
 /* What peers want of this node: with PEER its entries, highest priority
@@ -1104,7 +1092,7 @@ static void cmd_wantlist(struct node *n, int ctl, int argc, char **argv)
     struct files *f = F(n);
     struct peerid only;
     if (argc > 1 && peerid_parse(&only, argv[1]) < 0) {
-        reply(n, ctl, "error bad peer id %s", argv[1]);
+        node_replyf(n, ctl, "error bad peer id %s", argv[1]);
         return;
     }
     int peers = 0, shown = 0;
@@ -1121,7 +1109,7 @@ static void cmd_wantlist(struct node *n, int ctl, int argc, char **argv)
             int ready = 0;
             for (int i = 0; i < l->n; i++)
                 ready += l->e[i].ready;
-            reply(n, ctl, "peer %s wants %d ready %d", id, l->n, ready);
+            node_replyf(n, ctl, "peer %s wants %d ready %d", id, l->n, ready);
             continue;
         }
         /* Selection by (priority desc, seq asc): the order they are served in. */
@@ -1136,12 +1124,12 @@ static void cmd_wantlist(struct node *n, int ctl, int argc, char **argv)
             }
             char cs[CID_STR_MAX];
             cid_str(&best->cid, cs);
-            reply(n, ctl, "want %s %s prio %d%s%s", cs, best->type == BSW_WANT_BLOCK ? "block" : "have", (int)best->priority,
+            node_replyf(n, ctl, "want %s %s prio %d%s%s", cs, best->type == BSW_WANT_BLOCK ? "block" : "have", (int)best->priority,
                   best->ready ? " ready" : "", best->send_dont_have ? " sdh" : "");
             last = best;
         }
     }
-    reply(n, ctl, "ok %d wants from %d peers", shown, peers);
+    node_replyf(n, ctl, "ok %d wants from %d peers", shown, peers);
 }
 
 /* For the tests: one wantlist message to PEER. FLAGS is "-" or a comma list
@@ -1152,7 +1140,7 @@ static void cmd_bitswap_want(struct node *n, int ctl, int argc, char **argv)
     struct peerid id;
     struct conn *c = peerid_parse(&id, argv[1]) == 0 ? node_find_peer(n, &id) : NULL;
     if (!c || c->phase != PH_YAMUX) {
-        reply(n, ctl, "error not connected");
+        node_replyf(n, ctl, "error not connected");
         return;
     }
     struct bsw_entry proto = {.type = BSW_WANT_BLOCK, .priority = 1};
@@ -1173,7 +1161,7 @@ static void cmd_bitswap_want(struct node *n, int ctl, int argc, char **argv)
         else if (len > 5 && strncmp(fl, "prio=", 5) == 0 && ((fl[5] >= '0' && fl[5] <= '9') || fl[5] == '-'))
             proto.priority = (int32_t)p2p_atol(fl + 5);
         else {
-            reply(n, ctl, "error bad flag in %s (block, have, cancel, sdh, full, prio=N)", argv[2]);
+            node_replyf(n, ctl, "error bad flag in %s (block, have, cancel, sdh, full, prio=N)", argv[2]);
             return;
         }
         fl += len + (fl[len] == ',');
@@ -1182,12 +1170,12 @@ static void cmd_bitswap_want(struct node *n, int ctl, int argc, char **argv)
     for (int i = 3; i < argc; i++)
         count += strncmp(argv[i], "gen:", 4) == 0 ? (int)p2p_atol(argv[i] + 4) : 1;
     if (count < 0 || count > 65536) {
-        reply(n, ctl, "error at most 65536 entries");
+        node_replyf(n, ctl, "error at most 65536 entries");
         return;
     }
     struct bsw_entry *e = calloc((size_t)(count ? count : 1), sizeof *e);
     if (!e) {
-        reply(n, ctl, "error out of memory");
+        node_replyf(n, ctl, "error out of memory");
         return;
     }
     int k = 0;
@@ -1207,32 +1195,20 @@ static void cmd_bitswap_want(struct node *n, int ctl, int argc, char **argv)
         e[k] = proto;
         if (cid_parse(&e[k++].cid, argv[i]) < 0) {
             free(e);
-            reply(n, ctl, "error bad CID %s", argv[i]);
+            node_replyf(n, ctl, "error bad CID %s", argv[i]);
             return;
         }
     }
     bool ok = bsw_put_wants(&F(n)->peers[conn_index(c)].pending, e, k, full);
     free(e);
     if (!ok) {
-        reply(n, ctl, "error out of memory");
+        node_replyf(n, ctl, "error out of memory");
         return;
     }
     F(n)->st.msgs_out++;
     peer_pump(n, conn_index(c));
-    reply(n, ctl, "ok sent %d entries%s", k, full ? " (full)" : "");
+    node_replyf(n, ctl, "ok sent %d entries%s", k, full ? " (full)" : "");
 }
-
-static const struct ctl_cmd files_cmds[] = {
-    {"add", 1, 1, "add FILE", cmd_add},
-    {"addgen", 2, 2, "addgen SIZE SEED", cmd_addgen},
-    {"get", 1, 3, "get CID [OUT] [timeout_ms=N]", cmd_get},
-    {"files", 0, 0, "files", cmd_files},
-    {"rm", 1, 1, "rm FILE", cmd_rm},
-    {"wantlist", 0, 1, "wantlist [PEER]", cmd_wantlist},
-    {"bitswap_want", 2, 15, "bitswap_want PEER FLAGS [CID|gen:COUNT:SEED]...", cmd_bitswap_want},
-    {"bitswap_bad", 2, 2, "bitswap_bad PEER garbage|wanttype|oversized|badcid", cmd_bitswap_bad},
-    {0},
-};
 
 /* ---- module hooks ---- */
 
@@ -1305,15 +1281,13 @@ static void files_ctl_gone(struct node *n, int ctl)
             session_end(n, &f->sess[k], NULL);
 }
 
-static const struct proto_def *const files_protos[] = {&proto_bitswap, NULL};
-
-const struct node_module files_module = {
-    .name = "files",
-    .state_size = sizeof(struct files),
-    .protos = files_protos,
-    .cmds = files_cmds,
-    .option = files_option,
-    .tick = files_tick,
-    .peer_down = files_peer_down,
-    .ctl_gone = files_ctl_gone,
-};
+NODE_MODULE(files, sizeof(struct files), .protos = NODE_PROTOS(&proto_bitswap),
+            .cmds = NODE_CMDS({"add", 1, 1, "add FILE", cmd_add},
+                              {"addgen", 2, 2, "addgen SIZE SEED", cmd_addgen},
+                              {"get", 1, 3, "get CID [OUT] [timeout_ms=N]", cmd_get},
+                              {"files", 0, 0, "files", cmd_files},
+                              {"rm", 1, 1, "rm FILE", cmd_rm},
+                              {"wantlist", 0, 1, "wantlist [PEER]", cmd_wantlist},
+                              {"bitswap_want", 2, 15, "bitswap_want PEER FLAGS [CID|gen:COUNT:SEED]...", cmd_bitswap_want},
+                              {"bitswap_bad", 2, 2, "bitswap_bad PEER garbage|wanttype|oversized|badcid", cmd_bitswap_bad}),
+            .option = files_option, .tick = files_tick, .peer_down = files_peer_down, .ctl_gone = files_ctl_gone);

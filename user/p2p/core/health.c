@@ -420,18 +420,5 @@ static int health_start(struct node *n)
     return 0;
 }
 
-static const struct ctl_cmd health_cmds[] = {
-    {"health", 0, 0, "health", cmd_health},
-    {0},
-};
-
-const struct node_module health_module = {
-    .name = "health",
-    .state_size = sizeof(struct hstate),
-    .cmds = health_cmds,
-    .option = health_option,
-    .start = health_start,
-    .tick = health_tick,
-    .peer_up = health_peer_up,
-    .peer_down = health_peer_down,
-};
+NODE_MODULE(health, sizeof(struct hstate), .cmds = NODE_CMDS({"health", 0, 0, "health", cmd_health}), .option = health_option,
+            .start = health_start, .tick = health_tick, .peer_up = health_peer_up, .peer_down = health_peer_down);

@@ -287,17 +287,5 @@ static int job_start(struct node *n)
     return 0;
 }
 
-static const struct ctl_cmd job_cmds[] = {
-    {"job", 2, 4, "job primes N [slices=K] [slice_ms=MS]", cmd_job},
-    {0},
-};
-
-const struct node_module job_module = {
-    .name = "job",
-    .state_size = sizeof(struct job_state),
-    .cmds = job_cmds,
-    .option = job_option,
-    .start = job_start,
-    .tick = job_tick,
-    .ctl_gone = job_ctl_gone,
-};
+NODE_MODULE(job, sizeof(struct job_state), .cmds = NODE_CMDS({"job", 2, 4, "job primes N [slices=K] [slice_ms=MS]", cmd_job}),
+            .option = job_option, .start = job_start, .tick = job_tick, .ctl_gone = job_ctl_gone);

@@ -10,7 +10,6 @@
  * originator, re-replicated by their holders (records), and expire; buckets
  * are refreshed by lookups. The periods run from the module's tick. One request is
  * one stream: the request, one answer (none for ADD_PROVIDER), then FIN. */
-#include <stdarg.h>
 #include "core/kad_int.h"
 #include "crypto/sha2.h"
 
@@ -127,17 +126,16 @@ static void count(struct kad_state *ks, int code)
         ks->c[code]++;
 }
 
-static void reply(struct node *n, int ctl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void reply(struct node *n, int ctl, const char *fmt, ...)
+/* p into the routing table, the outcome counted. */
+static void rt_add(struct kad_state *ks, const struct kad_peerinfo *p)
 {
-    if (ctl < 0)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    node_reply(n, ctl, line);
+    int a = kad_rt_add(&ks->rt, p, plat_now_ms());
+    if (a == KAD_RT_ADDED || a == KAD_RT_EVICTED)
+        ks->c[KC_rt_added]++;
+    if (a == KAD_RT_EVICTED)
+        ks->c[KC_rt_evicted]++;
+    if (a == KAD_RT_FULL)
+        ks->c[KC_rt_full]++;
 }
 
 static void peer_text(const struct kad_peerinfo *p, char *id, char *addr, size_t cap)
@@ -230,13 +228,7 @@ static void rpc_finish(struct kad_state *ks, struct kad_rpc *r, const struct kad
     }
     if (m && r->expect_reply) {
         /* A peer that answered is a live DHT server: it may join the table. */
-        int a = kad_rt_add(&ks->rt, &r->peer, plat_now_ms());
-        if (a == KAD_RT_ADDED || a == KAD_RT_EVICTED)
-            ks->c[KC_rt_added]++;
-        if (a == KAD_RT_EVICTED)
-            ks->c[KC_rt_evicted]++;
-        if (a == KAD_RT_FULL)
-            ks->c[KC_rt_full]++;
+        rt_add(ks, &r->peer);
     }
     query_rpc_done(ks, r, m);
     free(r->req);
@@ -416,7 +408,7 @@ static void report_provider(struct kad_state *ks, struct kad_query *q, const str
     q->res.count++;
     char id[P2P_PEERID_STR], addr[96];
     peer_text(p, id, addr, sizeof addr);
-    reply(ks->n, q->ctl, "provider %s %s", id, addr);
+    node_replyf(ks->n, q->ctl, "provider %s %s", id, addr);
     if (q->found)
         q->found(ks->n, q->arg, p);
 }
@@ -486,25 +478,25 @@ static void query_end(struct kad_state *ks, struct kad_query *q)
             memcpy(line + 6, q->val, q->vlen);
             line[6 + q->vlen] = 0;
             node_reply(n, q->ctl, line);
-            reply(n, q->ctl, "ok get %s from=%s values=%d %s", key, id, q->res.count, stats);
+            node_replyf(n, q->ctl, "ok get %s from=%s values=%d %s", key, id, q->res.count, stats);
             correct_holders(ks, q);
         } else {
-            reply(n, q->ctl, "error get %s: not found %s", key, stats);
+            node_replyf(n, q->ctl, "error get %s: not found %s", key, stats);
         }
         break;
     case Q_FIND_PEER:
         if (q->have_hit) {
             peer_text(&q->hit, id, addr, sizeof addr);
-            reply(n, q->ctl, "ok findpeer %s addr=%s %s", id, addr, stats);
+            node_replyf(n, q->ctl, "ok findpeer %s addr=%s %s", id, addr, stats);
             q->res.count = 1;
             if (q->found)
                 q->found(n, q->arg, &q->hit);
         } else {
-            reply(n, q->ctl, "error findpeer: not found %s", stats);
+            node_replyf(n, q->ctl, "error findpeer: not found %s", stats);
         }
         break;
     case Q_GET_PROVIDERS:
-        reply(n, q->ctl, "ok providers %s %d %s", key, q->res.count, stats);
+        node_replyf(n, q->ctl, "ok providers %s %d %s", key, q->res.count, stats);
         break;
     case Q_FIND_NODE: {
         for (int i = 0, k = 0; i < q->ncand && k < KAD_K; i++) {
@@ -513,17 +505,17 @@ static void query_end(struct kad_state *ks, struct kad_query *q)
             k++;
             q->res.count++;
             peer_text(&q->cand[i].p, id, addr, sizeof addr);
-            reply(n, q->ctl, "peer %s %s cpl=%d", id, addr, kad_cpl(q->target, q->cand[i].kid));
+            node_replyf(n, q->ctl, "peer %s %s cpl=%d", id, addr, kad_cpl(q->target, q->cand[i].kid));
             if (q->found)
                 q->found(n, q->arg, &q->cand[i].p);
         }
-        reply(n, q->ctl, "ok closest %d %s", q->res.count, stats);
+        node_replyf(n, q->ctl, "ok closest %d %s", q->res.count, stats);
         break;
     }
     case Q_PUT:
     case Q_PROVIDE:
         q->res.count = q->acked;
-        reply(n, q->ctl, "ok %s %s stored=%d of %d %s", QKIND_NAME[q->kind], key, q->acked, q->sent, stats);
+        node_replyf(n, q->ctl, "ok %s %s stored=%d of %d %s", QKIND_NAME[q->kind], key, q->acked, q->sent, stats);
         break;
     }
     if (q->ctl >= 0)
@@ -840,13 +832,9 @@ static bool serve(struct kad_state *ks, struct stream *s, const struct kad_msg *
 static void kad_started(struct stream *s)
 {
     struct kad_state *ks = ks_of(s->c->node);
-    if (!s->ctx)
-        s->ctx = calloc(1, sizeof(struct kad_stream));
-    struct kad_stream *x = s->ctx;
-    if (!x) {
-        s->want_fin = true;
+    struct kad_stream *x = stream_ctx(s, sizeof *x);
+    if (!x)
         return;
-    }
     if (s->outbound && x->rpc) {
         buf_append(&s->tx, x->rpc->req, x->rpc->reqlen);
         ks->c[KC_msg_out]++;
@@ -1085,30 +1073,30 @@ static void cmd_put(struct node *n, int ctl, int argc, char **argv)
     int rc = vlen < 0 || vlen >= (int)sizeof val ? -KC_record_too_big
                                                  : kad_store_put(&ks->st, (const uint8_t *)key, klen, (const uint8_t *)val, (size_t)vlen, &n->id, true, 0, now);
     if (rc < 0) {
-        reply(n, ctl, "error put %s: %s", key, kad_counter_name[-rc]);
+        node_replyf(n, ctl, "error put %s: %s", key, kad_counter_name[-rc]);
         return;
     }
     struct kad_query *q = query_new(ks, Q_PUT, (const uint8_t *)key, klen, ctl);
     if (!q || !(q->put_val = malloc((size_t)vlen))) {
         if (q)
             query_free(ks, q);
-        reply(n, ctl, "error put: too many lookups running");
+        node_replyf(n, ctl, "error put: too many lookups running");
         return;
     }
     memcpy(q->put_val, val, (size_t)vlen);
     q->put_vlen = (size_t)vlen;
-    reply(n, ctl, "seq %lu", (unsigned long)seq);
+    node_replyf(n, ctl, "seq %lu", (unsigned long)seq);
 }
 
 static void cmd_get(struct node *n, int ctl, int argc, char **argv)
 {
     (void)argc;
     if (strncmp(argv[1], KAD_NS, sizeof KAD_NS - 1) != 0) {
-        reply(n, ctl, "error get: keys are in the %s namespace", KAD_NS);
+        node_replyf(n, ctl, "error get: keys are in the %s namespace", KAD_NS);
         return;
     }
     if (api_query(n, Q_GET_VALUE, (const uint8_t *)argv[1], strlen(argv[1]), ctl, NULL, NULL, NULL) < 0)
-        reply(n, ctl, "error get: too many lookups running");
+        node_replyf(n, ctl, "error get: too many lookups running");
 }
 
 static void cmd_provide(struct node *n, int ctl, int argc, char **argv)
@@ -1117,11 +1105,11 @@ static void cmd_provide(struct node *n, int ctl, int argc, char **argv)
     uint8_t mh[KAD_MH_MAX];
     int k = cid_multihash(argv[1], mh, sizeof mh);
     if (k < 0) {
-        reply(n, ctl, "error provide: not a CID (Qm... or b...)");
+        node_replyf(n, ctl, "error provide: not a CID (Qm... or b...)");
         return;
     }
     if (provide_key(ks_of(n), mh, (size_t)k, ctl, argv[1]) < 0)
-        reply(n, ctl, "error provide: too many provided keys or lookups");
+        node_replyf(n, ctl, "error provide: too many provided keys or lookups");
 }
 
 static void cmd_providers(struct node *n, int ctl, int argc, char **argv)
@@ -1129,12 +1117,12 @@ static void cmd_providers(struct node *n, int ctl, int argc, char **argv)
     uint8_t mh[KAD_MH_MAX];
     int k = cid_multihash(argv[1], mh, sizeof mh);
     if (k < 0) {
-        reply(n, ctl, "error providers: not a CID (Qm... or b...)");
+        node_replyf(n, ctl, "error providers: not a CID (Qm... or b...)");
         return;
     }
     int id = api_query(n, Q_GET_PROVIDERS, mh, (size_t)k, ctl, NULL, NULL, NULL);
     if (id < 0) {
-        reply(n, ctl, "error providers: too many lookups running");
+        node_replyf(n, ctl, "error providers: too many lookups running");
         return;
     }
     struct kad_query *q = query_by_id(ks_of(n), id);
@@ -1148,11 +1136,11 @@ static void cmd_findpeer(struct node *n, int ctl, int argc, char **argv)
     (void)argc;
     struct peerid id;
     if (peerid_parse(&id, argv[1]) < 0) {
-        reply(n, ctl, "error findpeer: bad PeerId");
+        node_replyf(n, ctl, "error findpeer: bad PeerId");
         return;
     }
     if (api_query(n, Q_FIND_PEER, id.b, P2P_PEERID_LEN, ctl, NULL, NULL, NULL) < 0)
-        reply(n, ctl, "error findpeer: too many lookups running");
+        node_replyf(n, ctl, "error findpeer: too many lookups running");
 }
 
 static void cmd_closest(struct node *n, int ctl, int argc, char **argv)
@@ -1163,7 +1151,7 @@ static void cmd_closest(struct node *n, int ctl, int argc, char **argv)
     int rc = peerid_parse(&id, argv[1]) == 0 ? api_query(n, Q_FIND_NODE, id.b, P2P_PEERID_LEN, ctl, NULL, NULL, NULL)
                                               : api_query(n, Q_FIND_NODE, (const uint8_t *)argv[1], strlen(argv[1]), ctl, NULL, NULL, NULL);
     if (rc < 0)
-        reply(n, ctl, "error closest: too many lookups running");
+        node_replyf(n, ctl, "error closest: too many lookups running");
 }
 
 static void cmd_routing(struct node *n, int ctl, int argc, char **argv)
@@ -1178,10 +1166,10 @@ static void cmd_routing(struct node *n, int ctl, int argc, char **argv)
             continue;
         char id[P2P_PEERID_STR], addr[96];
         peer_text(&e->p, id, addr, sizeof addr);
-        reply(n, ctl, "peer %s %s bucket=%d fails=%d seen_s=%lu", id, addr, kad_cpl(ks->rt.self, e->kid), e->fails,
+        node_replyf(n, ctl, "peer %s %s bucket=%d fails=%d seen_s=%lu", id, addr, kad_cpl(ks->rt.self, e->kid), e->fails,
               (unsigned long)((now - e->seen_ms) / 1000));
     }
-    reply(n, ctl, "ok %d peers", ks->rt.count);
+    node_replyf(n, ctl, "ok %d peers", ks->rt.count);
 }
 
 static void cmd_kadstats(struct node *n, int ctl, int argc, char **argv)
@@ -1201,18 +1189,6 @@ static void cmd_kadstats(struct node *n, int ctl, int argc, char **argv)
     node_reply(n, ctl, line);
     node_reply(n, ctl, "ok");
 }
-
-static const struct ctl_cmd kad_cmds[] = {
-    {"put", 2, 3, "put KEY VALUE [SEQ]", cmd_put},
-    {"getvalue", 1, 1, "getvalue KEY", cmd_get}, /* "get" is the files module's (a CID) */
-    {"provide", 1, 1, "provide CID", cmd_provide},
-    {"providers", 1, 2, "providers CID [MAX]", cmd_providers},
-    {"findpeer", 1, 1, "findpeer PEERID", cmd_findpeer},
-    {"closest", 1, 1, "closest KEY|PEERID", cmd_closest},
-    {"routing", 0, 0, "routing", cmd_routing},
-    {"kadstats", 0, 0, "kadstats", cmd_kadstats},
-    {0},
-};
 
 /* ---- module hooks ---- */
 
@@ -1321,13 +1297,7 @@ static void kad_peer_up(struct conn *c)
         s = e + 1;
     }
     bool empty = ks->rt.count == 0;
-    int a = kad_rt_add(&ks->rt, &p, plat_now_ms());
-    if (a == KAD_RT_ADDED || a == KAD_RT_EVICTED)
-        ks->c[KC_rt_added]++;
-    if (a == KAD_RT_EVICTED)
-        ks->c[KC_rt_evicted]++;
-    if (a == KAD_RT_FULL)
-        ks->c[KC_rt_full]++;
+    rt_add(ks, &p);
     /* The first peer: look ourselves up soon, which fills the table from it. */
     if (empty && ks->rt.count > 0 && !ks->bootstrap_at)
         ks->bootstrap_at = plat_now_ms() + 500;
@@ -1445,16 +1415,13 @@ static void kad_tick(struct node *n)
     }
 }
 
-static const struct proto_def *const kad_protos[] = {&kad_proto, NULL};
-
-const struct node_module kad_module = {
-    .name = "kad",
-    .state_size = sizeof(struct kad_state),
-    .protos = kad_protos,
-    .cmds = kad_cmds,
-    .option = kad_option,
-    .start = kad_start,
-    .tick = kad_tick,
-    .peer_up = kad_peer_up,
-    .ctl_gone = kad_ctl_gone,
-};
+NODE_MODULE(kad, sizeof(struct kad_state), .protos = NODE_PROTOS(&kad_proto),
+            .cmds = NODE_CMDS({"put", 2, 3, "put KEY VALUE [SEQ]", cmd_put},
+                              {"getvalue", 1, 1, "getvalue KEY", cmd_get}, /* "get" is the files module's (a CID) */
+                              {"provide", 1, 1, "provide CID", cmd_provide},
+                              {"providers", 1, 2, "providers CID [MAX]", cmd_providers},
+                              {"findpeer", 1, 1, "findpeer PEERID", cmd_findpeer},
+                              {"closest", 1, 1, "closest KEY|PEERID", cmd_closest},
+                              {"routing", 0, 0, "routing", cmd_routing},
+                              {"kadstats", 0, 0, "kadstats", cmd_kadstats}),
+            .option = kad_option, .start = kad_start, .tick = kad_tick, .peer_up = kad_peer_up, .ctl_gone = kad_ctl_gone);

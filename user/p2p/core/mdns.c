@@ -479,18 +479,5 @@ static void cmd_mdns(struct node *n, int ctl, int argc, char **argv)
     node_reply(n, ctl, line);
 }
 
-static const struct ctl_cmd mdns_cmds[] = {
-    {"mdns", 0, 0, "mdns", cmd_mdns},
-    {0},
-};
-
-const struct node_module mdns_module = {
-    .name = "mdns",
-    .state_size = sizeof(struct mdns_state),
-    .cmds = mdns_cmds,
-    .option = mdns_option,
-    .start = mdns_start,
-    .tick = mdns_tick,
-    .pollfds = mdns_pollfds,
-    .ready = mdns_ready,
-};
+NODE_MODULE(mdns, sizeof(struct mdns_state), .cmds = NODE_CMDS({"mdns", 0, 0, "mdns", cmd_mdns}), .option = mdns_option,
+            .start = mdns_start, .tick = mdns_tick, .pollfds = mdns_pollfds, .ready = mdns_ready);

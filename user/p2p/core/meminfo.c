@@ -19,9 +19,4 @@ static void cmd_mem(struct node *n, int ctl, int argc, char **argv)
     node_reply(n, ctl, "ok");
 }
 
-static const struct ctl_cmd meminfo_cmds[] = {
-    {"mem", 0, 0, "mem", cmd_mem},
-    {0},
-};
-
-const struct node_module meminfo_module = {.name = "meminfo", .cmds = meminfo_cmds};
+NODE_MODULE(meminfo, 0, .cmds = NODE_CMDS({"mem", 0, 0, "mem", cmd_mem}));

@@ -1,4 +1,5 @@
 /* The module table of a node (core/module.h). */
+#include <stdarg.h>
 #include "core/node.h"
 
 int node_add_module(struct node *n, const struct node_module *m)
@@ -37,6 +38,15 @@ int node_add_module(struct node *n, const struct node_module *m)
     return 0;
 }
 
+void *stream_ctx(struct stream *s, size_t size)
+{
+    if (!s->ctx && !(s->ctx = calloc(1, size))) {
+        buf_consume(&s->rx, buf_used(&s->rx));
+        s->want_fin = true;
+    }
+    return s->ctx;
+}
+
 void *node_state(struct node *n, const struct node_module *m)
 {
     for (int i = 0; i < n->nmods; i++)
@@ -49,6 +59,18 @@ void node_reply(struct node *n, int ctl, const char *line)
 {
     if (ctl >= 0 && n->reply)
         n->reply(n, ctl, line);
+}
+
+void node_replyf(struct node *n, int ctl, const char *fmt, ...)
+{
+    if (ctl < 0)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    node_reply(n, ctl, line);
 }
 
 const struct ctl_cmd *node_find_cmd(struct node *n, const char *name)

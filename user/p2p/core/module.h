@@ -49,6 +49,23 @@ struct node_module {
     void (*ctl_gone)(struct node *n, int ctl);
 };
 
+/* s's own state (s->ctx): size zeroed bytes, allocated on the first call.
+ * NULL when out of memory; then s's input is dropped and its side closed. */
+void *stream_ctx(struct stream *s, size_t size);
+
+/* Defines NAME_module, named "NAME", with state_size bytes of state per node
+ * (0: none), and the hooks it has as designated initializers; its protocols
+ * and commands are given in place with NODE_PROTOS and NODE_CMDS, which add
+ * the terminator:
+ *     NODE_MODULE(job, sizeof(struct job_state),
+ *                 .cmds = NODE_CMDS({"job", 2, 4, "job primes N", cmd_job}),
+ *                 .start = job_start, .tick = job_tick);
+ * (prefix it with static for a module private to one program). */
+#define NODE_MODULE(NAME, STATE_SIZE, ...) \
+    const struct node_module NAME##_module = {.name = #NAME, .state_size = (STATE_SIZE), __VA_ARGS__}
+#define NODE_PROTOS(...) ((const struct proto_def *const[]){__VA_ARGS__, NULL})
+#define NODE_CMDS(...) ((const struct ctl_cmd[]){__VA_ARGS__, {0}})
+
 #define NODE_MAX_MODULES 16
 #define NODE_MAX_PROTOS 32
 
@@ -60,6 +77,8 @@ int node_add_module(struct node *n, const struct node_module *m);
 void *node_state(struct node *n, const struct node_module *m);
 /* One line to control client ctl (no newline). */
 void node_reply(struct node *n, int ctl, const char *line);
+/* The same, formatted (up to 1023 bytes). */
+void node_replyf(struct node *n, int ctl, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The command named argv[0] among n's modules, or NULL. */
 const struct ctl_cmd *node_find_cmd(struct node *n, const char *name);
 /* Starts every module; the first negative result. */

@@ -431,12 +431,9 @@ static void srv_wait(struct stream *s, struct srv *v)
 
 static void srv_input(struct stream *s)
 {
-    struct srv *v = s->ctx;
-    if (!v && !(v = s->ctx = calloc(1, sizeof *v))) {
-        buf_consume(&s->rx, buf_used(&s->rx));
-        s->want_fin = true;
+    struct srv *v = stream_ctx(s, sizeof *v);
+    if (!v)
         return;
-    }
     if (!v->answered && v->wait != WAIT_NONE)
         srv_wait(s, v);
     if (!v->answered && v->wait == WAIT_NONE) {
@@ -652,20 +649,7 @@ static void rpc_ctl_gone(struct node *n, int ctl)
             ((struct ctl_call *)k->arg)->ctl = -1;
 }
 
-static const struct ctl_cmd rpc_cmds[] = {
-    {"call", 2, 15, "call [deadline=MS] PEER METHOD [ARG...]", cmd_call},
-    {"rpcstats", 0, 0, "rpcstats", cmd_rpcstats},
-    {"badcall", 2, 2, "badcall PEER KIND", cmd_badcall},
-    {0},
-};
-
-static const struct proto_def *const rpc_protos[] = {&proto_rpc, NULL};
-
-const struct node_module rpc_module = {
-    .name = "rpc",
-    .state_size = sizeof(struct rpc_state),
-    .protos = rpc_protos,
-    .cmds = rpc_cmds,
-    .tick = calls_tick,
-    .ctl_gone = rpc_ctl_gone,
-};
+NODE_MODULE(rpc, sizeof(struct rpc_state), .protos = NODE_PROTOS(&proto_rpc),
+            .cmds = NODE_CMDS({"call", 2, 15, "call [deadline=MS] PEER METHOD [ARG...]", cmd_call},
+                              {"rpcstats", 0, 0, "rpcstats", cmd_rpcstats}, {"badcall", 2, 2, "badcall PEER KIND", cmd_badcall}),
+            .tick = calls_tick, .ctl_gone = rpc_ctl_gone);

@@ -114,12 +114,9 @@ static void srv_refuse(struct stream *s, uint32_t status, const char *why, uint6
 
 static void srv_input(struct stream *s)
 {
-    struct wasm_srv *v = s->ctx;
-    if (!v && !(v = s->ctx = calloc(1, sizeof *v))) {
-        buf_consume(&s->rx, buf_used(&s->rx));
-        s->want_fin = true;
+    struct wasm_srv *v = stream_ctx(s, sizeof *v);
+    if (!v)
         return;
-    }
     struct node *n = s->c->node;
     struct rpc_counters *cnt = rpc_counters(n);
     if (!v->answered) {
@@ -307,19 +304,7 @@ static void cmd_wasm_hang(struct node *n, int ctl, int argc, char **argv)
     node_reply(n, ctl, wasm_option(n, "wasm_hang", argv[1]) == 1 ? "ok" : "error usage: wasm_hang 0|1");
 }
 
-static const struct ctl_cmd wasm_cmds[] = {
-    {"wasm", 3, 15, "wasm [deadline=MS] [fuel=N] PEER|self FILE EXPORT [ARG...]", cmd_wasm},
-    {"wasm_hang", 1, 1, "wasm_hang 0|1", cmd_wasm_hang},
-    {0},
-};
-
-static const struct proto_def *const wasm_protos[] = {&proto_wasm, NULL};
-
-const struct node_module wasm_module = {
-    .name = "wasm",
-    .state_size = sizeof(struct wasm_state),
-    .protos = wasm_protos,
-    .cmds = wasm_cmds,
-    .option = wasm_option,
-    .start = wasm_start,
-};
+NODE_MODULE(wasm, sizeof(struct wasm_state), .protos = NODE_PROTOS(&proto_wasm),
+            .cmds = NODE_CMDS({"wasm", 3, 15, "wasm [deadline=MS] [fuel=N] PEER|self FILE EXPORT [ARG...]", cmd_wasm},
+                              {"wasm_hang", 1, 1, "wasm_hang 0|1", cmd_wasm_hang}),
+            .option = wasm_option, .start = wasm_start);
