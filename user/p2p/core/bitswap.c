@@ -46,12 +46,11 @@ static int keep_cid_item(struct bsw_msg *m, int rc, bool have_cid, bool cid_ok, 
 
 static int decode_entry(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     struct bsw_entry e = {.type = BSW_WANT_BLOCK, .priority = 1};
     bool have_cid = false, cid_ok = false;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 1 && f.wire == 2) {
             have_cid = true;
             cid_ok = cid_from_bytes(&e.cid, f.data, f.len) == 0;
@@ -71,10 +70,9 @@ static int decode_entry(struct bsw_msg *m, const uint8_t *in, size_t n)
 
 static int decode_wantlist(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 1 && f.wire == 2) {
             if (decode_entry(m, f.data, f.len) < 0)
                 return -1;
@@ -88,13 +86,12 @@ static int decode_wantlist(struct bsw_msg *m, const uint8_t *in, size_t n)
 
 static int decode_block(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     const uint8_t *prefix = NULL, *data = NULL;
     size_t plen = 0, dlen = 0;
     bool have_data = false;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 1 && f.wire == 2) {
             prefix = f.data;
             plen = f.len;
@@ -117,12 +114,11 @@ static int decode_block(struct bsw_msg *m, const uint8_t *in, size_t n)
 
 static int decode_presence(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     struct bsw_presence p = {.type = BSW_HAVE};
     bool have_cid = false, cid_ok = false;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 1 && f.wire == 2) {
             have_cid = true;
             cid_ok = cid_from_bytes(&p.cid, f.data, f.len) == 0;
@@ -139,10 +135,9 @@ static int decode_presence(struct bsw_msg *m, const uint8_t *in, size_t n)
 int bsw_decode(struct bsw_msg *m, const uint8_t *in, size_t n)
 {
     memset(m, 0, sizeof *m);
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         int k = 0;
         if (f.field == 1 && f.wire == 2)
             k = decode_wantlist(m, f.data, f.len);

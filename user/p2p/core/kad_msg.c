@@ -19,12 +19,11 @@ const char *const kad_counter_name[KC_COUNT] = {
 static int peer_decode(struct kad_peerinfo *p, const uint8_t *d, size_t n)
 {
     static const uint8_t ED25519_ID[6] = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
-    struct pbr r = {d, n, 0};
     struct pbfield f;
     int rc;
     bool have_id = false;
     memset(p, 0, sizeof *p);
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, d, n) {
         if ((f.field == 1 || f.field == 2) && f.wire != 2)
             return -1;
         if (f.field == 3 && f.wire != 0)
@@ -54,10 +53,9 @@ static int peer_decode(struct kad_peerinfo *p, const uint8_t *d, size_t n)
 int kad_msg_decode(struct kad_msg *m, const uint8_t *in, size_t n)
 {
     memset(m, 0, sizeof *m);
-    struct pbr r = {in, n, 0};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         switch (f.field) {
         case 1:
         case 10:
@@ -78,13 +76,12 @@ int kad_msg_decode(struct kad_msg *m, const uint8_t *in, size_t n)
         case 3: {
             if (f.wire != 2)
                 return -KC_bad_message;
-            struct pbr rr = {f.data, f.len, 0};
             struct pbfield g;
             int rrc;
             m->has_record = true;
             m->rec_key = m->rec_value = NULL;
             m->rec_keylen = m->rec_valuelen = 0;
-            while ((rrc = pbr_next(&rr, &g)) == 1) {
+            PB_FOR_EACH_FIELD(g, rrc, f.data, f.len) {
                 if ((g.field >= 1 && g.field <= 5 && g.wire != 2) || (g.field == 777 && g.wire != 0))
                     return -KC_bad_message;
                 if (g.field == 777)

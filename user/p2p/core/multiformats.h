@@ -39,6 +39,14 @@ struct pbfield {
 };
 /* 1 = a field read, 0 = end, -1 = malformed. */
 int pbr_next(struct pbr *r, struct pbfield *f);
+/* Runs the statement after it once for each field of the message in[0..n),
+ * the field in f; afterwards rc is 0 at the end of the message, -1 when it is
+ * malformed (a break leaves rc 1).
+ *     struct pbfield f;
+ *     int rc;
+ *     PB_FOR_EACH_FIELD(f, rc, in, n) { switch (f.field) ... }
+ *     if (rc < 0) ... */
+#define PB_FOR_EACH_FIELD(f, rc, in, n) for (struct pbr pb_reader_ = {(in), (n), 0}; ((rc) = pbr_next(&pb_reader_, &(f))) == 1;)
 /* One protobuf varint (up to 10 bytes, 64 bits) from in[0..n): its length, or -1. */
 int pb_varint(const uint8_t *in, size_t n, uint64_t *v);
 

@@ -220,12 +220,11 @@ static size_t handshake_payload(struct conn *c, uint8_t *out, size_t cap)
 
 static enum node_reason check_payload(struct conn *c, const uint8_t *p, size_t n)
 {
-    struct pbr r = {p, n, 0};
     struct pbfield f;
     const uint8_t *key = NULL, *sig = NULL;
     size_t keylen = 0;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, p, n) {
         if (f.field == 1 && f.wire == 2) {
             key = f.data;
             keylen = f.len;

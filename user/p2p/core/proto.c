@@ -69,13 +69,12 @@ static bool identify_parse(struct conn *c, struct buf *rx)
     int k = uvarint_get(buf_data(rx), buf_used(rx), &len);
     if (k <= 0 || len > buf_used(rx) - (size_t)k)
         return false;
-    struct pbr r = {buf_data(rx) + k, (size_t)len, 0};
     struct pbfield f;
     struct peerinfo info;
     memset(&info, 0, sizeof info);
     bool key_ok = false;
     int rc;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, buf_data(rx) + k, (size_t)len) {
         if (f.wire != 2)
             continue;
         char ma[128];

@@ -141,10 +141,9 @@ int rpc_request_decode(const uint8_t *body, size_t len, struct rpc_request *r)
     r->deadline_ms = r->id = 0;
     size_t used = 0;
     bool have_method = false;
-    struct pbr p = {body, len, 0};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&p, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, body, len) {
         if (f.field == 1) {
             if (f.wire != 2 || copy_text(r->method, sizeof r->method, f.data, f.len) < 0 || f.len == 0)
                 return -1;
@@ -168,10 +167,9 @@ int wasm_request_decode(const uint8_t *body, size_t len, struct wasm_request *r)
 {
     memset(r, 0, sizeof *r);
     bool have_module = false, have_export = false;
-    struct pbr p = {body, len, 0};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&p, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, body, len) {
         switch (f.field) {
         case 1:
             if (f.wire != 2)
@@ -208,10 +206,9 @@ int rpc_response_decode(const uint8_t *body, size_t len, struct rpc_response *r)
     r->nvalues = 0;
     r->trap = 0;
     bool have_status = false;
-    struct pbr p = {body, len, 0};
     struct pbfield f;
     int rc;
-    while ((rc = pbr_next(&p, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, body, len) {
         switch (f.field) {
         case 1:
             if (f.wire != 0 || f.v > 0xffffffffu)

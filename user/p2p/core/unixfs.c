@@ -176,12 +176,11 @@ void dagpb_free(struct dagpb_node *nd)
 
 static int parse_link(struct dag_link *l, const uint8_t *in, size_t n)
 {
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     int rc;
     bool have_hash = false;
     l->tsize = 0;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 1 && f.wire == 2) {
             if (cid_from_bytes(&l->cid, f.data, f.len) < 0)
                 return -1;
@@ -195,13 +194,12 @@ static int parse_link(struct dag_link *l, const uint8_t *in, size_t n)
 int dagpb_parse(struct dagpb_node *nd, const uint8_t *in, size_t n)
 {
     memset(nd, 0, sizeof *nd);
-    struct pbr r = {.p = in, .len = n};
     struct pbfield f;
     int rc, cap = 0, nsizes = 0;
     const uint8_t *udata = NULL;
     size_t ulen = 0;
     bool have_data = false;
-    while ((rc = pbr_next(&r, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, in, n) {
         if (f.field == 2 && f.wire == 2) {
             if (nd->nlinks == 65536)
                 goto bad;
@@ -221,9 +219,8 @@ int dagpb_parse(struct dagpb_node *nd, const uint8_t *in, size_t n)
     }
     if (rc < 0 || !have_data)
         goto bad;
-    struct pbr u = {.p = udata, .len = ulen};
     nd->type = -1;
-    while ((rc = pbr_next(&u, &f)) == 1) {
+    PB_FOR_EACH_FIELD(f, rc, udata, ulen) {
         if (f.field == 1 && f.wire == 0)
             nd->type = (int)f.v;
         else if (f.field == 2 && f.wire == 2) {
