@@ -55,7 +55,7 @@ export default class Run extends Command {
     '<%= config.bin %> run --case fork',
     '<%= config.bin %> run --gdb --append "init=/bin/hello"',
     '<%= config.bin %> run --profile e1000-user-p2p --append "init=/bin/p2pd:port=4001:seed=me:ctl_listen=0.0.0.0"',
-    '<%= config.bin %> run --profile e1000-tap --append "ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 mdns=1 init=/bin/net_echo"',
+    '<%= config.bin %> run --profile e1000-tap --append "ip=198.51.100.2 gw=198.51.100.1 mask=255.255.255.0 mdns=1 init=/bin/httpd"',
   ]
 
   static override flags = {
