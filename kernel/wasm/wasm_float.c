@@ -7,11 +7,8 @@
 
 #define F64_SIGN 0x8000000000000000ull
 #define F64_QUIET 0x0008000000000000ull
-#define F32_SIGN 0x80000000u
-#define F32_QUIET 0x00400000u
 
 static int f64_is_nan(uint64_t b) { return (b & ~F64_SIGN) > 0x7ff0000000000000ull; }
-static int f32_is_nan(uint32_t b) { return (b & ~F32_SIGN) > 0x7f800000u; }
 
 /* Correctly rounded square root: integer square root of the significand
  * with one extra bit, rounded half to even using the remainder as sticky. */
@@ -109,47 +106,13 @@ double wasm_f64_nearest(double x)
     return wasm_bits_f64(wasm_f64_bits(r) | (b & F64_SIGN));
 }
 
-float wasm_f32_trunc(float x)
-{
-    uint32_t b = wasm_f32_bits(x);
-    int e = (int)((b >> 23) & 0xff) - 127;
-    if (e >= 23)
-        return f32_is_nan(b) ? wasm_bits_f32(b | F32_QUIET) : x;
-    if (e < 0)
-        return wasm_bits_f32(b & F32_SIGN);
-    uint32_t mask = (1u << (23 - e)) - 1;
-    return wasm_bits_f32(b & ~mask);
-}
-
-float wasm_f32_floor(float x)
-{
-    float t = wasm_f32_trunc(x);
-    if (t != x && x < 0)
-        t -= 1.0f;
-    return t;
-}
-
-float wasm_f32_ceil(float x)
-{
-    float t = wasm_f32_trunc(x);
-    if (t != x && x > 0)
-        t += 1.0f;
-    return t;
-}
-
-float wasm_f32_nearest(float x)
-{
-    uint32_t b = wasm_f32_bits(x);
-    int e = (int)((b >> 23) & 0xff) - 127;
-    if (e >= 23)
-        return f32_is_nan(b) ? wasm_bits_f32(b | F32_QUIET) : x;
-    if (e < -1)
-        return wasm_bits_f32(b & F32_SIGN);
-    volatile float a = wasm_bits_f32(b & ~F32_SIGN);
-    volatile float big = 8388608.0f;
-    float r = (a + big) - big;
-    return wasm_bits_f32(wasm_f32_bits(r) | (b & F32_SIGN));
-}
+/* The f32 roundings go through double, exactly: a float widens to double
+ * without loss (a NaN keeps its payload, quieted as these return it), and
+ * each result is a float's value again (an integer no larger than |x|, or x). */
+float wasm_f32_trunc(float x) { return (float)wasm_f64_trunc((double)x); }
+float wasm_f32_floor(float x) { return (float)wasm_f64_floor((double)x); }
+float wasm_f32_ceil(float x) { return (float)wasm_f64_ceil((double)x); }
+float wasm_f32_nearest(float x) { return (float)wasm_f64_nearest((double)x); }
 
 /* min/max: any NaN operand gives NaN (a + b propagates it quieted); for
  * equal operands (+0 vs -0) min prefers -0 and max prefers +0. */
@@ -171,20 +134,7 @@ double wasm_f64_max(double a, double b)
     return a > b ? a : b;
 }
 
-float wasm_f32_min(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return wasm_bits_f32(wasm_f32_bits(a) | wasm_f32_bits(b));
-    return a < b ? a : b;
-}
-
-float wasm_f32_max(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return wasm_bits_f32(wasm_f32_bits(a) & wasm_f32_bits(b));
-    return a > b ? a : b;
-}
+/* Through double, exactly, as the roundings: -0 and +0 keep their signs and
+ * a NaN its payload. */
+float wasm_f32_min(float a, float b) { return (float)wasm_f64_min((double)a, (double)b); }
+float wasm_f32_max(float a, float b) { return (float)wasm_f64_max((double)a, (double)b); }

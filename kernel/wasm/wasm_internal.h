@@ -297,27 +297,8 @@ float wasm_f32_max(float a, float b);
 double wasm_f64_min(double a, double b);
 double wasm_f64_max(double a, double b);
 
-static inline uint32_t wasm_f32_bits(float f)
-{
-    union { float f; uint32_t u; } c;
-    c.f = f;
-    return c.u;
-}
-static inline float wasm_bits_f32(uint32_t u)
-{
-    union { float f; uint32_t u; } c;
-    c.u = u;
-    return c.f;
-}
-static inline uint64_t wasm_f64_bits(double f)
-{
-    union { double f; uint64_t u; } c;
-    c.f = f;
-    return c.u;
-}
-static inline double wasm_bits_f64(uint64_t u)
-{
-    union { double f; uint64_t u; } c;
-    c.u = u;
-    return c.f;
-}
+/* Bit casts between a float and its IEEE 754 pattern (NaN payloads kept). */
+static inline uint32_t wasm_f32_bits(float f) { uint32_t u; WASM_COPY(&u, &f, sizeof u); return u; }
+static inline float wasm_bits_f32(uint32_t u) { float f; WASM_COPY(&f, &u, sizeof f); return f; }
+static inline uint64_t wasm_f64_bits(double f) { uint64_t u; WASM_COPY(&u, &f, sizeof u); return u; }
+static inline double wasm_bits_f64(uint64_t u) { double f; WASM_COPY(&f, &u, sizeof f); return f; }
