@@ -1,6 +1,6 @@
 #pragma once
 #include <stddef.h>
-/* memcpy ... strchr: shared with the user C library. */
+/* memcpy ... strstr: shared with the user C library. */
 #include "kos/string.h"
 
 /* Copies at most n-1 bytes and always terminates (n > 0). Returns strlen(src). */

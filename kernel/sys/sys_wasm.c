@@ -126,35 +126,6 @@ static int64_t slot_lookup(int caller_pid, int64_t id, struct wasm_slot **out)
     return 0;
 }
 
-static bool contains(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (; *s; s++)
-        if (strncmp(s, word, n) == 0)
-            return true;
-    return false;
-}
-
-static int trap_to_abi(int trap)
-{
-    switch (trap) {
-    case WASM_TRAP_UNREACHABLE: return KOS_WASM_TRAP_UNREACHABLE;
-    case WASM_TRAP_DIV_ZERO: return KOS_WASM_TRAP_DIV_ZERO;
-    case WASM_TRAP_INT_OVERFLOW: return KOS_WASM_TRAP_INT_OVERFLOW;
-    case WASM_TRAP_INVALID_CONVERSION: return KOS_WASM_TRAP_INVALID_CONVERSION;
-    case WASM_TRAP_OOB_MEMORY: return KOS_WASM_TRAP_OOB_MEMORY;
-    case WASM_TRAP_UNDEFINED_ELEMENT: return KOS_WASM_TRAP_UNDEFINED_ELEMENT;
-    case WASM_TRAP_UNINITIALIZED_ELEMENT: return KOS_WASM_TRAP_UNINITIALIZED_ELEMENT;
-    case WASM_TRAP_INDIRECT_MISMATCH: return KOS_WASM_TRAP_INDIRECT_MISMATCH;
-    case WASM_TRAP_CALL_STACK_EXHAUSTED: return KOS_WASM_TRAP_CALL_STACK_EXHAUSTED;
-    case WASM_TRAP_OUT_OF_FUEL: return KOS_WASM_TRAP_OUT_OF_FUEL;
-    case WASM_TRAP_OUT_OF_MEMORY: return KOS_WASM_TRAP_OUT_OF_MEMORY;
-    case WASM_TRAP_INTERRUPTED: return KOS_WASM_TRAP_INTERRUPTED;
-    case WASM_TRAP_OOB_TABLE: return KOS_WASM_TRAP_OOB_TABLE;
-    default: return KOS_WASM_TRAP_HOST;
-    }
-}
-
 /* ---------- host imports: env.log, env.print_i32 ----------
  * Our own copies of the runtime's kos imports, with a console budget per exec:
  * the step limit counts calls, not bytes, so without it a loop of 64 KiB logs
@@ -365,9 +336,9 @@ int64_t wasm_slot_load(int owner_pid, struct proc *owner, const uint8_t *bytes, 
 
     if (!inst) {
         kprintf("[wasm] pid %d: load of \"%s\" refused: %s\n", owner_pid, name, err[0] ? err : "invalid module");
-        ret = contains(err, "out of memory")     ? -ENOMEM
-              : contains(err, "interrupted")     ? -EINTR
-              : contains(err, "page limit")      ? -E2BIG
+        ret = strstr(err, "out of memory")     ? -ENOMEM
+              : strstr(err, "interrupted")     ? -EINTR
+              : strstr(err, "page limit")      ? -E2BIG
                                                  : -EINVAL;
         memset(s, 0, sizeof *s);
         return ret;
@@ -410,7 +381,7 @@ int64_t wasm_slot_exec(int caller_pid, int64_t id, const char *func, const int64
         return -EINVAL;
     if (trap != WASM_OK) {
         kprintf("[wasm] pid %d: %s.%s trapped: %s\n", caller_pid, s->name, func, wasm_trap_string(trap));
-        return trap_to_abi(trap);
+        return wasm_trap_abi(trap);
     }
     if (nr == 1) {
         uint8_t t = wasm_func_result_type(f, 0);

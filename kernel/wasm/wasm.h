@@ -77,6 +77,9 @@ enum wasm_trap {
     WASM_TRAP_COUNT
 };
 const char *wasm_trap_string(int trap);
+/* The KOS_WASM_TRAP_* number (kos/wasm.h) SYS_wasm_exec reports for a trap;
+ * what the ABI does not name (a host failure, bad arguments) is KOS_WASM_TRAP_HOST. */
+int wasm_trap_abi(int trap);
 
 /* Called by a running invoke about every poll_interval instructions, at a
  * taken branch or a call (never inside a straight-line run). The embedder

@@ -1,5 +1,6 @@
 /* Instances, externs, invocation and the kos host imports (env.*). */
 #include "wasm/wasm_internal.h"
+#include <kos/wasm.h>
 
 #define DEFAULT_MAX_PAGES 256u
 #define DEFAULT_CALL_DEPTH 1024u
@@ -27,6 +28,26 @@ const char *wasm_trap_string(int trap)
     case WASM_TRAP_INTERRUPTED: return "interrupted";
     case WASM_TRAP_OOB_TABLE: return "out of bounds table access";
     default: return "unknown trap";
+    }
+}
+
+int wasm_trap_abi(int trap)
+{
+    switch (trap) {
+    case WASM_TRAP_UNREACHABLE: return KOS_WASM_TRAP_UNREACHABLE;
+    case WASM_TRAP_DIV_ZERO: return KOS_WASM_TRAP_DIV_ZERO;
+    case WASM_TRAP_INT_OVERFLOW: return KOS_WASM_TRAP_INT_OVERFLOW;
+    case WASM_TRAP_INVALID_CONVERSION: return KOS_WASM_TRAP_INVALID_CONVERSION;
+    case WASM_TRAP_OOB_MEMORY: return KOS_WASM_TRAP_OOB_MEMORY;
+    case WASM_TRAP_UNDEFINED_ELEMENT: return KOS_WASM_TRAP_UNDEFINED_ELEMENT;
+    case WASM_TRAP_UNINITIALIZED_ELEMENT: return KOS_WASM_TRAP_UNINITIALIZED_ELEMENT;
+    case WASM_TRAP_INDIRECT_MISMATCH: return KOS_WASM_TRAP_INDIRECT_MISMATCH;
+    case WASM_TRAP_CALL_STACK_EXHAUSTED: return KOS_WASM_TRAP_CALL_STACK_EXHAUSTED;
+    case WASM_TRAP_OUT_OF_FUEL: return KOS_WASM_TRAP_OUT_OF_FUEL;
+    case WASM_TRAP_OUT_OF_MEMORY: return KOS_WASM_TRAP_OUT_OF_MEMORY;
+    case WASM_TRAP_INTERRUPTED: return KOS_WASM_TRAP_INTERRUPTED;
+    case WASM_TRAP_OOB_TABLE: return KOS_WASM_TRAP_OOB_TABLE;
+    default: return KOS_WASM_TRAP_HOST;
     }
 }
 

@@ -6,27 +6,6 @@
 #include "wasm/wasm.h"
 #include <kos/wasm.h>
 
-/* The interpreter's trap codes as the kernel ABI numbers them. */
-static int abi_trap(int trap)
-{
-    static const int abi[WASM_TRAP_COUNT] = {
-        [WASM_TRAP_UNREACHABLE] = KOS_WASM_TRAP_UNREACHABLE,
-        [WASM_TRAP_DIV_ZERO] = KOS_WASM_TRAP_DIV_ZERO,
-        [WASM_TRAP_INT_OVERFLOW] = KOS_WASM_TRAP_INT_OVERFLOW,
-        [WASM_TRAP_INVALID_CONVERSION] = KOS_WASM_TRAP_INVALID_CONVERSION,
-        [WASM_TRAP_OOB_MEMORY] = KOS_WASM_TRAP_OOB_MEMORY,
-        [WASM_TRAP_UNDEFINED_ELEMENT] = KOS_WASM_TRAP_UNDEFINED_ELEMENT,
-        [WASM_TRAP_UNINITIALIZED_ELEMENT] = KOS_WASM_TRAP_UNINITIALIZED_ELEMENT,
-        [WASM_TRAP_INDIRECT_MISMATCH] = KOS_WASM_TRAP_INDIRECT_MISMATCH,
-        [WASM_TRAP_CALL_STACK_EXHAUSTED] = KOS_WASM_TRAP_CALL_STACK_EXHAUSTED,
-        [WASM_TRAP_OUT_OF_FUEL] = KOS_WASM_TRAP_OUT_OF_FUEL,
-        [WASM_TRAP_OUT_OF_MEMORY] = KOS_WASM_TRAP_OUT_OF_MEMORY,
-        [WASM_TRAP_INTERRUPTED] = KOS_WASM_TRAP_INTERRUPTED,
-        [WASM_TRAP_OOB_TABLE] = KOS_WASM_TRAP_OOB_TABLE,
-    };
-    return trap > 0 && trap < WASM_TRAP_COUNT && abi[trap] ? abi[trap] : KOS_WASM_TRAP_HOST;
-}
-
 int plat_wasm_run(const uint8_t *module, size_t len, const char *export_name, const int64_t *args, int nargs,
                   uint64_t fuel, uint32_t max_pages, struct plat_wasm_result *out)
 {
@@ -72,7 +51,7 @@ int plat_wasm_run(const uint8_t *module, size_t len, const char *export_name, co
         }
         int trap = wasm_invoke(inst, f, in, np, res, nr);
         if (trap != WASM_OK) {
-            out->trap = abi_trap(trap);
+            out->trap = wasm_trap_abi(trap);
             snprintf(out->error, sizeof out->error, "%s", wasm_trap_string(trap));
             outcome = PLAT_WASM_TRAP;
         } else if (nr == 1) {

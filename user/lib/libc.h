@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include "sys.h"
 
-/* memcpy, memmove, memset, memcmp, strlen, strnlen, strcmp, strncmp, strchr: shared with the kernel library. */
+/* memcpy, memmove, memset, memcmp, strlen, strnlen, strcmp, strncmp, strchr, strstr: shared with the kernel library. */
 #include <kos/string.h>
 char *strcpy(char *dst, const char *src);
 

@@ -84,3 +84,14 @@ static inline char *strchr(const char *s, int c)
             return NULL;
     }
 }
+
+static inline char *strstr(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (;; hay++) {
+        if (strncmp(hay, needle, n) == 0)
+            return (char *)hay;
+        if (!*hay)
+            return NULL;
+    }
+}
