@@ -61,6 +61,13 @@ static int fail(dec *d, const char *msg)
             return 0;                                                                                          \
     } while (0)
 
+/* An instruction Wasm 2.0 added: an illegal opcode in an MVP (1.0) module. */
+#define NOT_IN_MVP(d)                                                                                          \
+    do {                                                                                                       \
+        if ((d)->mvp)                                                                                          \
+            return fail((d), "illegal opcode");                                                                \
+    } while (0)
+
 static int rd_u8(dec *d, uint8_t *out)
 {
     if (d->p >= d->end)
@@ -69,79 +76,55 @@ static int rd_u8(dec *d, uint8_t *out)
     return 1;
 }
 
-static int rd_u32(dec *d, uint32_t *out)
+/* LEB128 (Wasm 2.0 section 5.2.2) of a bits-wide integer: at most
+ * ceil(bits / 7) bytes; in the last one, the bits past the integer's width
+ * are zero (unsigned) or copies of its sign bit (signed). */
+static int rd_leb(dec *d, unsigned bits, bool is_signed, uint64_t *out)
 {
-    uint32_t v = 0;
-    for (int i = 0;; i++) {
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
         uint8_t b;
         TRY(rd_u8(d, &b));
-        if (i == 4) {
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (shift + 7 >= bits) {
             if (b & 0x80)
                 return fail(d, "integer representation too long");
-            if (b & 0x70)
+            unsigned used = bits - shift;           /* value bits in this byte, 1..7 */
+            uint8_t rest = (uint8_t)((b & 0x7f) >> used);
+            bool negative = is_signed && ((b >> (used - 1)) & 1);
+            if (rest != (negative ? 0x7f >> used : 0))
                 return fail(d, "integer too large");
-            v |= (uint32_t)b << 28;
+            if (negative && bits < 64)
+                v |= ~0ull << bits;
             break;
         }
-        v |= (uint32_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80))
+        if (!(b & 0x80)) {
+            if (is_signed && (b & 0x40))
+                v |= ~0ull << (shift + 7);
             break;
+        }
     }
-    *out = v;
+    *out = bits < 64 ? v & ((1ull << bits) - 1) : v;
+    return 1;
+}
+
+static int rd_u32(dec *d, uint32_t *out)
+{
+    uint64_t v;
+    TRY(rd_leb(d, 32, false, &v));
+    *out = (uint32_t)v;
     return 1;
 }
 
 static int rd_s32(dec *d, uint32_t *out)
 {
-    uint32_t v = 0;
-    for (int i = 0;; i++) {
-        uint8_t b;
-        TRY(rd_u8(d, &b));
-        if (i == 4) {
-            if (b & 0x80)
-                return fail(d, "integer representation too long");
-            uint8_t hi = b & 0x70, sign = b & 0x08;
-            if ((sign && hi != 0x70) || (!sign && hi))
-                return fail(d, "integer too large");
-            v |= (uint32_t)b << 28;
-            break;
-        }
-        v |= (uint32_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80)) {
-            if (b & 0x40 && i < 4)
-                v |= ~0u << (7 * (i + 1));
-            break;
-        }
-    }
-    *out = v;
+    uint64_t v;
+    TRY(rd_leb(d, 32, true, &v));
+    *out = (uint32_t)v;
     return 1;
 }
 
-static int rd_s64(dec *d, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int i = 0;; i++) {
-        uint8_t b;
-        TRY(rd_u8(d, &b));
-        if (i == 9) {
-            if (b & 0x80)
-                return fail(d, "integer representation too long");
-            uint8_t hi = b & 0x7e, sign = b & 0x01;
-            if ((sign && hi != 0x7e) || (!sign && hi))
-                return fail(d, "integer too large");
-            v |= (uint64_t)b << 63;
-            break;
-        }
-        v |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80)) {
-            if (b & 0x40)
-                v |= ~0ull << (7 * (i + 1));
-            break;
-        }
-    }
-    *out = v;
-    return 1;
-}
+static int rd_s64(dec *d, uint64_t *out) { return rd_leb(d, 64, true, out); }
 
 static int rd_bytes(dec *d, uint32_t n, const uint8_t **out)
 {
@@ -255,6 +238,25 @@ static void *alloc_array(dec *d, uint32_t n, size_t size)
     return p;
 }
 
+/* An index into a space of n items (functions, types, labels, ...): one
+ * past the end is the error "unknown <what>". */
+static int rd_index(dec *d, uint32_t n, const char *unknown, uint32_t *out)
+{
+    TRY(rd_u32(d, out));
+    if (*out >= n)
+        return fail(d, unknown);
+    return 1;
+}
+
+/* A vector: reads its count into *n and returns zeroed storage for that
+ * many items of size bytes each (NULL, the error set, on failure). */
+static void *rd_vec(dec *d, uint32_t *n, size_t size)
+{
+    if (!rd_count(d, n))
+        return NULL;
+    return alloc_array(d, *n, size);
+}
+
 static int rd_limits(dec *d, wasm_limits_decl *l, uint32_t cap, const char *toobig)
 {
     uint8_t flag;
@@ -353,9 +355,7 @@ static int rd_constexpr(dec *d, wasm_constexpr *e, uint8_t want)
     case 0xd2:
         if (d->mvp)
             return fail(d, "constant expression required");
-        TRY(rd_u32(d, &e->global));
-        if (e->global >= d->m->nfuncs)
-            return fail(d, "unknown function");
+        TRY(rd_index(d, d->m->nfuncs, "unknown function", &e->global));
         declare_func(d, e->global);
         e->type = WASM_FUNCREF;
         break;
@@ -395,8 +395,7 @@ int wasm_functype_equal(const wasm_functype *a, const wasm_functype *b)
 static int sec_types(dec *d)
 {
     wasm_module *m = d->m;
-    TRY(rd_count(d, &m->ntypes));
-    m->types = alloc_array(d, m->ntypes, sizeof(wasm_functype));
+    m->types = rd_vec(d, &m->ntypes, sizeof(wasm_functype));
     TRY(m->types);
     for (uint32_t i = 0; i < m->ntypes; i++) {
         wasm_functype *t = &m->types[i];
@@ -431,8 +430,7 @@ static int sec_types(dec *d)
 static int sec_imports(dec *d)
 {
     wasm_module *m = d->m;
-    TRY(rd_count(d, &m->nimports));
-    m->imports = alloc_array(d, m->nimports, sizeof(wasm_import));
+    m->imports = rd_vec(d, &m->nimports, sizeof(wasm_import));
     TRY(m->imports);
     /* Imported globals are needed by later constant expressions. */
     m->globals = alloc_array(d, m->nimports, sizeof(wasm_globaldef));
@@ -446,9 +444,7 @@ static int sec_imports(dec *d)
         TRY(rd_u8(d, &im->kind));
         switch (im->kind) {
         case WASM_EXTERN_FUNC:
-            TRY(rd_u32(d, &im->type_index));
-            if (im->type_index >= m->ntypes)
-                return fail(d, "unknown type");
+            TRY(rd_index(d, m->ntypes, "unknown type", &im->type_index));
             m->func_types[m->nfunc_imports++] = im->type_index;
             break;
         case WASM_EXTERN_TABLE: {
@@ -505,9 +501,7 @@ static int sec_functions(dec *d)
     TRY(grow_u32(d, &m->func_types, m->nfunc_imports, n));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t;
-        TRY(rd_u32(d, &t));
-        if (t >= m->ntypes)
-            return fail(d, "unknown type");
+        TRY(rd_index(d, m->ntypes, "unknown type", &t));
         m->func_types[m->nfuncs++] = t;
     }
     return 1;
@@ -565,8 +559,7 @@ static int sec_globals(dec *d)
 static int sec_exports(dec *d)
 {
     wasm_module *m = d->m;
-    TRY(rd_count(d, &m->nexports));
-    m->exports = alloc_array(d, m->nexports, sizeof(wasm_export));
+    m->exports = rd_vec(d, &m->nexports, sizeof(wasm_export));
     TRY(m->exports);
     for (uint32_t i = 0; i < m->nexports; i++) {
         wasm_export *e = &m->exports[i];
@@ -598,9 +591,7 @@ static int sec_exports(dec *d)
 static int sec_start(dec *d)
 {
     wasm_module *m = d->m;
-    TRY(rd_u32(d, &m->start));
-    if (m->start >= m->nfuncs)
-        return fail(d, "unknown function");
+    TRY(rd_index(d, m->nfuncs, "unknown function", &m->start));
     const wasm_functype *t = &m->types[m->func_types[m->start]];
     if (t->nparams || t->nresults)
         return fail(d, "start function must have type [] -> []");
@@ -616,9 +607,7 @@ static int rd_elem_item(dec *d, wasm_elem *e, int exprs, wasm_constexpr *it)
         return rd_constexpr(d, it, e->type);
     it->op = 0xd2;
     it->type = WASM_FUNCREF;
-    TRY(rd_u32(d, &it->global));
-    if (it->global >= d->m->nfuncs)
-        return fail(d, "unknown function");
+    TRY(rd_index(d, d->m->nfuncs, "unknown function", &it->global));
     declare_func(d, it->global);
     return 1;
 }
@@ -626,8 +615,7 @@ static int rd_elem_item(dec *d, wasm_elem *e, int exprs, wasm_constexpr *it)
 static int sec_elements(dec *d)
 {
     wasm_module *m = d->m;
-    TRY(rd_count(d, &m->nelems));
-    m->elems = alloc_array(d, m->nelems, sizeof(wasm_elem));
+    m->elems = rd_vec(d, &m->nelems, sizeof(wasm_elem));
     TRY(m->elems);
     for (uint32_t i = 0; i < m->nelems; i++) {
         wasm_elem *e = &m->elems[i];
@@ -659,8 +647,7 @@ static int sec_elements(dec *d)
         }
         if (e->mode == WASM_SEG_ACTIVE && m->tables[e->table].type != e->type)
             return fail(d, "type mismatch");
-        TRY(rd_count(d, &e->count));
-        e->items = alloc_array(d, e->count, sizeof(wasm_constexpr));
+        e->items = rd_vec(d, &e->count, sizeof(wasm_constexpr));
         TRY(e->items);
         for (uint32_t k = 0; k < e->count; k++)
             TRY(rd_elem_item(d, e, exprs, &e->items[k]));
@@ -1419,8 +1406,7 @@ static int compile_fc(fc *c, int em)
     dec *d = c->d;
     wasm_module *m = d->m;
     uint32_t sub, a, b;
-    if (d->mvp)
-        return fail(d, "illegal opcode");
+    NOT_IN_MVP(d);
     TRY(rd_u32(d, &sub));
     if (sub <= 7) {
         static const uint8_t from[8] = {WASM_F32, WASM_F32, WASM_F64, WASM_F64, WASM_F32, WASM_F32, WASM_F64, WASM_F64};
@@ -1620,9 +1606,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x0c:
         case 0x0d: {
             uint32_t depth;
-            TRY(rd_u32(d, &depth));
-            if (depth >= c->nctrl)
-                return fail(d, "unknown label");
+            TRY(rd_index(d, c->nctrl, "unknown label", &depth));
             if (op == 0x0d)
                 TRY(pop_expect(c, WASM_I32));
             TRY(check_label_values(c, &c->ctrls[c->nctrl - 1 - depth]));
@@ -1693,9 +1677,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         }
         case 0x10: {
             uint32_t fi;
-            TRY(rd_u32(d, &fi));
-            if (fi >= m->nfuncs)
-                return fail(d, "unknown function");
+            TRY(rd_index(d, m->nfuncs, "unknown function", &fi));
             TRY(call_sig(c, &m->types[m->func_types[fi]]));
             TRY(emit_imm(c, em, OP_CALL, 1, fi, 0));
             break;
@@ -1742,8 +1724,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x1c: {
             uint32_t n;
             uint8_t t;
-            if (d->mvp)
-                return fail(d, "illegal opcode");
+            NOT_IN_MVP(d);
             TRY(rd_u32(d, &n));
             if (n != 1)
                 return fail(d, "invalid result arity");
@@ -1759,9 +1740,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x21:
         case 0x22: {
             uint32_t li;
-            TRY(rd_u32(d, &li));
-            if (li >= c->nlocals)
-                return fail(d, "unknown local");
+            TRY(rd_index(d, c->nlocals, "unknown local", &li));
             uint8_t t = c->locals[li];
             if (op == 0x20) {
                 TRY(push(c, t));
@@ -1779,9 +1758,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x23:
         case 0x24: {
             uint32_t gi;
-            TRY(rd_u32(d, &gi));
-            if (gi >= m->nglobals)
-                return fail(d, "unknown global");
+            TRY(rd_index(d, m->nglobals, "unknown global", &gi));
             uint8_t t = m->globals[gi].type;
             if (op == 0x23) {
                 TRY(push(c, t));
@@ -1796,8 +1773,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         case 0x25:
         case 0x26: {
             uint32_t ti;
-            if (d->mvp)
-                return fail(d, "illegal opcode");
+            NOT_IN_MVP(d);
             TRY(rd_u32(d, &ti));
             TRY(need_table(c, ti));
             uint8_t t = m->tables[ti].type;
@@ -1859,8 +1835,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         }
         case 0xd0: {
             uint8_t t;
-            if (d->mvp)
-                return fail(d, "illegal opcode");
+            NOT_IN_MVP(d);
             TRY(rd_reftype(d, &t));
             TRY(push(c, t));
             TRY(emit_imm(c, em, OP_REF_NULL, 0, 0, 0));
@@ -1868,8 +1843,7 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         }
         case 0xd1: {
             uint8_t t;
-            if (d->mvp)
-                return fail(d, "illegal opcode");
+            NOT_IN_MVP(d);
             TRY(pop(c, &t));
             if (t != T_ANY && !wasm_is_ref(t))
                 return fail(d, "type mismatch");
@@ -1879,11 +1853,8 @@ static int compile_body(fc *c, const wasm_functype *ft, wasm_code *out)
         }
         case 0xd2: {
             uint32_t fi;
-            if (d->mvp)
-                return fail(d, "illegal opcode");
-            TRY(rd_u32(d, &fi));
-            if (fi >= m->nfuncs)
-                return fail(d, "unknown function");
+            NOT_IN_MVP(d);
+            TRY(rd_index(d, m->nfuncs, "unknown function", &fi));
             if (!m->declared || !m->declared[fi])
                 return fail(d, "undeclared function reference");
             TRY(push(c, WASM_FUNCREF));
@@ -1966,7 +1937,7 @@ static int sec_code(dec *d, int *seen)
         const wasm_functype *ft = &m->types[m->func_types[m->nfunc_imports + i]];
         wasm_code *code = &m->codes[i];
         /* locals: params, then each declared run */
-        uint32_t ngroups;
+        uint32_t ngroups = 0;
         uint64_t total = ft->nparams;
         ok = rd_count(d, &ngroups);
         const uint8_t *groups = d->p;
