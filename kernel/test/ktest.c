@@ -1,6 +1,8 @@
 #include "test/ktest.h"
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "mm/heap.h"
+#include "mm/pmm.h"
 
 /* The suites, defined beside what they test (kernel/test/, kernel/net/): a
  * suite listed here and defined nowhere is a link error. */
@@ -37,6 +39,21 @@ static const struct ktest_suite *find_suite(const char *name, size_t len)
     return NULL;
 }
 
+static bool run_case(const struct ktest_case *c)
+{
+    uint64_t pages = pmm_free_count(), live = heap_live_allocations();
+    bool ok = c->fn();
+    if ((c->gives_back & KTEST_PAGES) && pmm_free_count() != pages) {
+        ktap_diag("%s: %ld pages not given back", c->name, (long)(pages - pmm_free_count()));
+        ok = false;
+    }
+    if ((c->gives_back & KTEST_HEAP) && heap_live_allocations() != live) {
+        ktap_diag("%s: %ld heap allocations not given back", c->name, (long)(heap_live_allocations() - live));
+        ok = false;
+    }
+    return ok;
+}
+
 static void run_suite(const struct ktest_suite *s)
 {
     if (s->run) {
@@ -45,7 +62,7 @@ static void run_suite(const struct ktest_suite *s)
     } else {
         ktap_suite_begin(s->name, s->ncases);
         for (int i = 0; i < s->ncases; i++)
-            ktap_result(s->cases[i].fn(), s->cases[i].name);
+            ktap_result(run_case(&s->cases[i]), s->cases[i].name);
     }
     ktap_suite_end();
 }

@@ -219,17 +219,15 @@ static bool nothing_leaked(void)
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    {"slot_table_empty_at_start", baseline},
-    {"owner_runs_its_module", owner_runs_its_module},
-    {"other_pid_refused", other_pid_refused},
-    {"release_frees_only_that_pid", release_frees_only_that_pid},
-    {"gone_owner_reclaimed", gone_owner_reclaimed},
-    {"slots_fill_up", slots_fill_up},
-    {"runaway_loop_ends", runaway_loop_ends},
-    {"bad_modules_refused", bad_modules_refused},
-    {"host_imports_no_leak", host_imports},
-    {"nothing_leaked", nothing_leaked},
-};
-
-const struct ktest_suite ktest_suite_wasm = {"wasm", KTEST_CASES(cases), NULL};
+KTEST_SUITE(wasm,
+    KTEST_CASE("slot_table_empty_at_start", baseline),
+    KTEST_CASE("owner_runs_its_module", owner_runs_its_module),
+    KTEST_CASE("other_pid_refused", other_pid_refused),
+    KTEST_CASE("release_frees_only_that_pid", release_frees_only_that_pid),
+    KTEST_CASE("gone_owner_reclaimed", gone_owner_reclaimed),
+    KTEST_CASE("slots_fill_up", slots_fill_up),
+    KTEST_CASE("runaway_loop_ends", runaway_loop_ends),
+    KTEST_CASE("bad_modules_refused", bad_modules_refused),
+    KTEST_CASE("host_imports_no_leak", host_imports),
+    KTEST_CASE("nothing_leaked", nothing_leaked),
+);

@@ -69,11 +69,9 @@ static bool test_sse_enabled(void)
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    { "cpu_gdt_and_tss", test_gdt_and_tss },
-    { "cpu_idt_gates", test_idt_gates },
-    { "cpu_timer_ticks", test_timer_ticks },
-    { "cpu_sse_enabled", test_sse_enabled },
-};
-
-const struct ktest_suite ktest_suite_cpu = { "cpu", KTEST_CASES(cases), NULL };
+KTEST_SUITE(cpu,
+    KTEST_CASE("cpu_gdt_and_tss", test_gdt_and_tss),
+    KTEST_CASE("cpu_idt_gates", test_idt_gates),
+    KTEST_CASE("cpu_timer_ticks", test_timer_ticks),
+    KTEST_CASE("cpu_sse_enabled", test_sse_enabled),
+);

@@ -85,13 +85,11 @@ static bool test_printf_truncation(void)
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    { "memset_memcmp", test_memset_memcmp },
-    { "memmove_overlap", test_memmove_overlap },
-    { "strings", test_strings },
-    { "printf_integers", test_printf_integers },
-    { "printf_width_padding", test_printf_width_padding },
-    { "printf_truncation", test_printf_truncation },
-};
-
-const struct ktest_suite ktest_suite_lib = { "lib", KTEST_CASES(cases), NULL };
+KTEST_SUITE(lib,
+    KTEST_CASE("memset_memcmp", test_memset_memcmp),
+    KTEST_CASE("memmove_overlap", test_memmove_overlap),
+    KTEST_CASE("strings", test_strings),
+    KTEST_CASE("printf_integers", test_printf_integers),
+    KTEST_CASE("printf_width_padding", test_printf_width_padding),
+    KTEST_CASE("printf_truncation", test_printf_truncation),
+);

@@ -130,13 +130,13 @@ static bool t_multicast_filter(void)
 }
 
 static const struct ktest_case pci_cases[] = {
-    {"e1000_found", t_e1000_found},
-    {"bar0_memory_enabled", t_bar0_memory_enabled},
-    {"bar0_mapped_uncached", t_mmio_uncached},
-    {"status_link_up", t_status_link_up},
-    {"mac_address", t_mac_address},
-    {"rings_32_descriptors", t_rings},
-    {"multicast_filter", t_multicast_filter},
+    KTEST_CASE("e1000_found", t_e1000_found),
+    KTEST_CASE("bar0_memory_enabled", t_bar0_memory_enabled),
+    KTEST_CASE("bar0_mapped_uncached", t_mmio_uncached),
+    KTEST_CASE("status_link_up", t_status_link_up),
+    KTEST_CASE("mac_address", t_mac_address),
+    KTEST_CASE("rings_32_descriptors", t_rings),
+    KTEST_CASE("multicast_filter", t_multicast_filter),
 };
 
 #define PCI_NCASES (int)(sizeof pci_cases / sizeof pci_cases[0])

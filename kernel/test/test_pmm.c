@@ -70,11 +70,9 @@ static bool test_kernel_image_reserved(void)
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    { "pmm_no_double_alloc", test_no_double_alloc },
-    { "pmm_free_count_restored", test_free_count_restored },
-    { "pmm_alloc_zeroed", test_zeroed },
-    { "pmm_kernel_image_reserved", test_kernel_image_reserved },
-};
-
-const struct ktest_suite ktest_suite_pmm = { "pmm", KTEST_CASES(cases), NULL };
+KTEST_SUITE(pmm,
+    KTEST_CASE("pmm_no_double_alloc", test_no_double_alloc),
+    KTEST_CASE("pmm_free_count_restored", test_free_count_restored),
+    KTEST_CASE("pmm_alloc_zeroed", test_zeroed),
+    KTEST_CASE("pmm_kernel_image_reserved", test_kernel_image_reserved),
+);

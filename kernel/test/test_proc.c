@@ -1,12 +1,10 @@
 /* proc/: spawning, the scheduler and per-process state. */
 #include "test/ktest.h"
 #include "proc/proc.h"
-#include "mm/pmm.h"
 #include <kos/errno.h>
 
 static bool test_spawn_missing(void)
 {
-    uint64_t before = pmm_free_count();
     char *argv[] = { "nothing" };
     int err = 0;
     char why[128];
@@ -16,14 +14,12 @@ static bool test_spawn_missing(void)
     KT_EXPECT_EQ(err, -EISDIR);
     KT_EXPECT(proc_spawn("/bin/hello", 0, argv, &err, why, sizeof why) == NULL);
     KT_EXPECT_EQ(err, -E2BIG);
-    KT_EXPECT_EQ(pmm_free_count(), before);
     return true;
 }
 
 /* Two copies of fpu_check yield to each other; each must find its own xmm7. */
 static bool test_sse_state_per_process(void)
 {
-    uint64_t before = pmm_free_count();
     char *argv_a[] = { "fpu_check", "a" }, *argv_b[] = { "fpu_check", "b" };
     int err;
     char why[128];
@@ -39,13 +35,10 @@ static bool test_sse_state_per_process(void)
     KT_EXPECT(!ka && !kb);
     KT_EXPECT_EQ(sa, 0);
     KT_EXPECT_EQ(sb, 0);
-    KT_EXPECT_EQ(pmm_free_count(), before);
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    { "proc_spawn_refuses_bad_requests", test_spawn_missing },
-    { "proc_sse_state_per_process", test_sse_state_per_process },
-};
-
-const struct ktest_suite ktest_suite_proc = { "proc", KTEST_CASES(cases), NULL };
+KTEST_SUITE(proc,
+    KTEST_CASE("proc_spawn_refuses_bad_requests", test_spawn_missing, KTEST_PAGES),
+    KTEST_CASE("proc_sse_state_per_process", test_sse_state_per_process, KTEST_PAGES),
+);

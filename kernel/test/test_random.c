@@ -37,9 +37,7 @@ static bool test_random_not_repeating(void)
     return true;
 }
 
-static const struct ktest_case cases[] = {
-    { "chacha20_rfc8439_vector", test_chacha20_rfc8439_vector },
-    { "random_not_repeating", test_random_not_repeating },
-};
-
-const struct ktest_suite ktest_suite_random = { "random", KTEST_CASES(cases), NULL };
+KTEST_SUITE(random,
+    KTEST_CASE("chacha20_rfc8439_vector", test_chacha20_rfc8439_vector),
+    KTEST_CASE("random_not_repeating", test_random_not_repeating),
+);
