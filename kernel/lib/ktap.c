@@ -1,7 +1,7 @@
 #include "lib/ktap.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
-#include <stdarg.h>
+#include <kos/ktap.h>
 
 #define KTAP_MAX_DEPTH 6
 
@@ -81,17 +81,4 @@ bool ktap_suite_end(void)
     return ktap_suite_end_with(!levels[depth].failed, NULL);
 }
 
-void ktap_diag(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    kvsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    kprintf("%s# %s\n", ktap_indent(), buf);
-}
-
-void ktap_metric(const char *name, uint64_t value, const char *unit)
-{
-    kprintf("%s# metric %s %lu %s\n", ktap_indent(), name, value, unit);
-}
+KOS_DEFINE_KTAP_DIAG(ktap_indent(), 256, kvsnprintf, kprintf)

@@ -21,13 +21,11 @@ int __llvm_profile_runtime;
 
 __attribute__((no_profile_instrument_function)) void profile_dump(void)
 {
-    uint64_t header[KOS_PROF_HEADER_WORDS];
-    struct kos_prof_piece piece[KOS_PROF_PIECES];
-    uint64_t size;
-    int n = kos_profile_own(header, piece, &size);
-    profile_frame(KOS_PROF_KERNEL, "kernel", size);
-    for (int i = 0; i < n; i++)
-        machine_debug_write((const void *)(uintptr_t)piece[i].p, piece[i].n);
+    struct kos_prof_image img;
+    kos_profile_own(&img);
+    profile_frame(KOS_PROF_KERNEL, "kernel", img.size);
+    for (int i = 0; i < img.npieces; i++)
+        machine_debug_write((const void *)(uintptr_t)img.piece[i].p, img.piece[i].n);
 }
 #else
 void profile_dump(void)

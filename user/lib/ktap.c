@@ -1,4 +1,5 @@
 #include "ktap.h"
+#include <kos/ktap.h>
 #ifdef KOS_HOST
 /* The host build of the p2p programs (user/p2p) links this file too. */
 #include <stdarg.h>
@@ -27,20 +28,7 @@ void ktap_skip(const char *name, const char *reason)
     printf("    ok %d %s # SKIP %s\n", next++, name, reason);
 }
 
-void ktap_diag(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    printf("    # %s\n", buf);
-}
-
-void ktap_metric(const char *name, unsigned long value, const char *unit)
-{
-    printf("    # metric %s %lu %s\n", name, value, unit);
-}
+KOS_DEFINE_KTAP_DIAG("    ", 512, vsnprintf, printf)
 
 bool ktap_expect_eq(const char *name, long got, long want)
 {

@@ -11,12 +11,13 @@
  * ktap_done() returns the exit status main should return (0 = all ok). */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 void ktap_begin(const char *suite, int plan);
 void ktap_ok(bool ok, const char *name);
 void ktap_skip(const char *name, const char *reason);
 void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ktap_metric(const char *name, unsigned long value, const char *unit);
+void ktap_metric(const char *name, uint64_t value, const char *unit);
 int ktap_done(void);
 
 /* Compare a result to an expected value; prints both on mismatch. */

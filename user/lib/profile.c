@@ -12,11 +12,9 @@ int __llvm_profile_runtime;
 
 __attribute__((no_profile_instrument_function)) void kos_profile_dump(void)
 {
-    uint64_t header[KOS_PROF_HEADER_WORDS];
-    struct kos_prof_piece piece[KOS_PROF_PIECES];
-    uint64_t size;
-    int n = kos_profile_own(header, piece, &size);
-    kos_profile_write(piece, (size_t)n);
+    struct kos_prof_image img;
+    kos_profile_own(&img);
+    kos_profile_write(img.piece, (size_t)img.npieces);
 }
 #else
 void kos_profile_dump(void)

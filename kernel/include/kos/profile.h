@@ -55,11 +55,18 @@ static const uint8_t kos_prof_zeros[8];
 
 static inline uint64_t kos_prof_pad8(uint64_t n) { return (8 - n % 8) % 8; }
 
-/* Fills header and piece[0..KOS_PROF_PIECES) with the raw profile of s;
- * returns how many pieces (7) and sets *size to their total. */
-__attribute__((no_profile_instrument_function)) static inline int
-kos_profile_pieces(const struct kos_prof_sections *s, uint64_t header[KOS_PROF_HEADER_WORDS],
-                   struct kos_prof_piece piece[KOS_PROF_PIECES], uint64_t *size)
+/* One image's raw profile: the header it starts with and the pieces that
+ * make it up (the header among them), npieces of them, size bytes in all. */
+struct kos_prof_image {
+    uint64_t header[KOS_PROF_HEADER_WORDS];
+    struct kos_prof_piece piece[KOS_PROF_PIECES];
+    int npieces;
+    uint64_t size;
+};
+
+/* Lays out the raw profile of s in img (7 pieces). */
+__attribute__((no_profile_instrument_function)) static inline void
+kos_profile_pieces(const struct kos_prof_sections *s, struct kos_prof_image *img)
 {
     uint64_t data = (uint64_t)(s->data_end - s->data);
     uint64_t cnts = (uint64_t)(s->cnts_end - s->cnts);
@@ -84,9 +91,9 @@ kos_profile_pieces(const struct kos_prof_sections *s, uint64_t header[KOS_PROF_H
         KOS_PROF_VALUE_KIND_LAST,
     };
     for (int i = 0; i < KOS_PROF_HEADER_WORDS; i++)
-        header[i] = h[i];
+        img->header[i] = h[i];
     const struct kos_prof_piece p[7] = {
-        {(uint64_t)(uintptr_t)header, sizeof h},
+        {(uint64_t)(uintptr_t)img->header, sizeof h},
         {(uint64_t)(uintptr_t)s->data, data},
         {(uint64_t)(uintptr_t)s->cnts, cnts},
         {(uint64_t)(uintptr_t)s->bits, bits},
@@ -94,12 +101,12 @@ kos_profile_pieces(const struct kos_prof_sections *s, uint64_t header[KOS_PROF_H
         {(uint64_t)(uintptr_t)s->names, names},
         {(uint64_t)(uintptr_t)kos_prof_zeros, kos_prof_pad8(names)},
     };
-    *size = 0;
+    img->npieces = 7;
+    img->size = 0;
     for (int i = 0; i < 7; i++) {
-        piece[i] = p[i];
-        *size += p[i].n;
+        img->piece[i] = p[i];
+        img->size += p[i].n;
     }
-    return 7;
 }
 
 /* The runtimes' own image: the bounds kernel/kernel.ld and user/user.ld
@@ -109,12 +116,11 @@ extern char __prof_cnts_start[], __prof_cnts_end[];
 extern char __prof_bits_start[], __prof_bits_end[];
 extern char __prof_names_start[], __prof_names_end[];
 
-__attribute__((no_profile_instrument_function)) static inline int
-kos_profile_own(uint64_t header[KOS_PROF_HEADER_WORDS], struct kos_prof_piece piece[KOS_PROF_PIECES], uint64_t *size)
+__attribute__((no_profile_instrument_function)) static inline void kos_profile_own(struct kos_prof_image *img)
 {
     const struct kos_prof_sections s = {
         __prof_data_start, __prof_data_end, __prof_cnts_start, __prof_cnts_end,
         __prof_bits_start, __prof_bits_end, __prof_names_start, __prof_names_end,
     };
-    return kos_profile_pieces(&s, header, piece, size);
+    kos_profile_pieces(&s, img);
 }
