@@ -1,23 +1,33 @@
 /* HMAC (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)); HKDF (RFC 5869). */
 #include "hmac.h"
 
-void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t keylen)
+/* RFC 2104 section 2: the key, hashed first when it is longer than the
+ * block, zero-padded to block bytes, XORed with ipad (0x36) and opad (0x5c). */
+static void hmac_pads(const void *key, size_t keylen, size_t block, void (*hash)(const void *, size_t, uint8_t *),
+                      uint8_t *ipad, uint8_t *opad)
 {
-    uint8_t k[64] = {0}, pad[64];
-    if (keylen > 64)
-        sha256(key, keylen, k);
+    uint8_t k[SHA512_BLOCK] = {0};
+    if (keylen > block)
+        hash(key, keylen, k);
     else
         memcpy(k, key, keylen);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    sha256_init(&h->inner);
-    sha256_update(&h->inner, pad, 64);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    sha256_init(&h->outer);
-    sha256_update(&h->outer, pad, 64);
+    for (size_t i = 0; i < block; i++) {
+        ipad[i] = k[i] ^ 0x36;
+        opad[i] = k[i] ^ 0x5c;
+    }
     p2p_wipe(k, sizeof k);
-    p2p_wipe(pad, sizeof pad);
+}
+
+void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t keylen)
+{
+    uint8_t ipad[SHA256_BLOCK], opad[SHA256_BLOCK];
+    hmac_pads(key, keylen, SHA256_BLOCK, sha256, ipad, opad);
+    sha256_init(&h->inner);
+    sha256_update(&h->inner, ipad, sizeof ipad);
+    sha256_init(&h->outer);
+    sha256_update(&h->outer, opad, sizeof opad);
+    p2p_wipe(ipad, sizeof ipad);
+    p2p_wipe(opad, sizeof opad);
 }
 
 void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t n)
@@ -44,26 +54,19 @@ void hmac_sha256(const void *key, size_t keylen, const void *data, size_t n, uin
 
 void hmac_sha512(const void *key, size_t keylen, const void *data, size_t n, uint8_t out[SHA512_LEN])
 {
-    uint8_t k[128] = {0}, pad[128], ih[SHA512_LEN];
+    uint8_t ipad[SHA512_BLOCK], opad[SHA512_BLOCK], ih[SHA512_LEN];
+    hmac_pads(key, keylen, SHA512_BLOCK, sha512, ipad, opad);
     struct sha512 s;
-    if (keylen > 128)
-        sha512(key, keylen, k);
-    else
-        memcpy(k, key, keylen);
-    for (int i = 0; i < 128; i++)
-        pad[i] = k[i] ^ 0x36;
     sha512_init(&s);
-    sha512_update(&s, pad, 128);
+    sha512_update(&s, ipad, sizeof ipad);
     sha512_update(&s, data, n);
     sha512_final(&s, ih);
-    for (int i = 0; i < 128; i++)
-        pad[i] = k[i] ^ 0x5c;
     sha512_init(&s);
-    sha512_update(&s, pad, 128);
+    sha512_update(&s, opad, sizeof opad);
     sha512_update(&s, ih, sizeof ih);
     sha512_final(&s, out);
-    p2p_wipe(k, sizeof k);
-    p2p_wipe(pad, sizeof pad);
+    p2p_wipe(ipad, sizeof ipad);
+    p2p_wipe(opad, sizeof opad);
     p2p_wipe(ih, sizeof ih);
 }
 

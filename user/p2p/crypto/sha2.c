@@ -88,24 +88,33 @@ void sha256_init(struct sha256 *s)
 static void sha256_block_cb(void *h, const uint8_t *p) { sha256_block(h, p); }
 static void sha512_block_cb(void *h, const uint8_t *p) { sha512_block(h, p); }
 
+/* FIPS 180-4 section 5.1: a 1 bit, zeros, and the message length in bits
+ * in the block's last lenfield bytes, big-endian (SHA-512's 16-byte field:
+ * its high 8 bytes are zero for messages below 2^61 bytes); one more block
+ * when the length does not fit after the 1 bit. */
+static void sha2_pad(uint8_t *buf, size_t used, size_t block, size_t lenfield, uint64_t bits,
+                     void (*compress)(void *h, const uint8_t *p), void *h)
+{
+    buf[used++] = 0x80;
+    if (used > block - lenfield) {
+        memset(buf + used, 0, block - used);
+        compress(h, buf);
+        used = 0;
+    }
+    memset(buf + used, 0, block - 8 - used);
+    p2p_put_be64(buf + block - 8, bits);
+    compress(h, buf);
+}
+
 void sha256_update(struct sha256 *s, const void *data, size_t n)
 {
     s->total += n;
-    p2p_absorb(s->buf, &s->used, 64, data, n, sha256_block_cb, s->h);
+    p2p_absorb(s->buf, &s->used, SHA256_BLOCK, data, n, sha256_block_cb, s->h);
 }
 
 void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN])
 {
-    uint64_t bits = s->total * 8;
-    s->buf[s->used++] = 0x80;
-    if (s->used > 56) {
-        memset(s->buf + s->used, 0, 64 - s->used);
-        sha256_block(s->h, s->buf);
-        s->used = 0;
-    }
-    memset(s->buf + s->used, 0, 56 - s->used);
-    p2p_put_be64(s->buf + 56, bits);
-    sha256_block(s->h, s->buf);
+    sha2_pad(s->buf, s->used, SHA256_BLOCK, 8, s->total * 8, sha256_block_cb, s->h);
     for (int i = 0; i < 8; i++)
         p2p_put_be32(out + 4 * i, s->h[i]);
     p2p_wipe(s, sizeof *s);
@@ -133,22 +142,12 @@ void sha512_init(struct sha512 *s)
 void sha512_update(struct sha512 *s, const void *data, size_t n)
 {
     s->total += n;
-    p2p_absorb(s->buf, &s->used, 128, data, n, sha512_block_cb, s->h);
+    p2p_absorb(s->buf, &s->used, SHA512_BLOCK, data, n, sha512_block_cb, s->h);
 }
 
 void sha512_final(struct sha512 *s, uint8_t out[SHA512_LEN])
 {
-    uint64_t bits = s->total * 8;
-    s->buf[s->used++] = 0x80;
-    if (s->used > 112) {
-        memset(s->buf + s->used, 0, 128 - s->used);
-        sha512_block(s->h, s->buf);
-        s->used = 0;
-    }
-    /* 128-bit length: the high 64 bits are zero for messages below 2^61 bytes. */
-    memset(s->buf + s->used, 0, 120 - s->used);
-    p2p_put_be64(s->buf + 120, bits);
-    sha512_block(s->h, s->buf);
+    sha2_pad(s->buf, s->used, SHA512_BLOCK, 16, s->total * 8, sha512_block_cb, s->h);
     for (int i = 0; i < 8; i++)
         p2p_put_be64(out + 8 * i, s->h[i]);
     p2p_wipe(s, sizeof *s);

@@ -4,16 +4,18 @@
 
 #define SHA256_LEN 32
 #define SHA512_LEN 64
+#define SHA256_BLOCK 64
+#define SHA512_BLOCK 128
 
 struct sha256 {
     uint32_t h[8];
-    uint8_t buf[64];
+    uint8_t buf[SHA256_BLOCK];
     uint64_t total;
     size_t used;
 };
 struct sha512 {
     uint64_t h[8];
-    uint8_t buf[128];
+    uint8_t buf[SHA512_BLOCK];
     uint64_t total;   /* bytes; messages stay below 2^61 bytes */
     size_t used;
 };
