@@ -8,6 +8,7 @@
  * wake-up. Queuing a datagram wakes the waiters. */
 #include "net/socket.h"
 #include "net/udp.h"
+#include "lib/fifo.h"
 
 /* Leaving the stack: deliver what was sent to ourselves, then unlock. */
 static void unlock(unsigned long f)
@@ -255,16 +256,11 @@ static void sock_udp_input(struct udp_binding *b, struct netif *nif, const struc
         net_count_drop(nif, DROP_UDP_NO_MEM);
         return;
     }
-    d->next = NULL;
     d->src = ip->src;
     d->src_port = src_port;
     d->len = (uint16_t)len;
     memcpy(d->data, data, len);
-    if (s->rx_tail)
-        s->rx_tail->next = d;
-    else
-        s->rx_head = d;
-    s->rx_tail = d;
+    FIFO_PUSH(s->rx_head, s->rx_tail, d, next);
     s->rx_count++;
     net_wake_waiters();
 }
@@ -274,9 +270,7 @@ static struct sock_dgram *pop(struct socket *s)
     unsigned long f = net_lock();
     struct sock_dgram *d = s->rx_head;
     if (d) {
-        s->rx_head = d->next;
-        if (!s->rx_head)
-            s->rx_tail = NULL;
+        FIFO_POP(s->rx_head, s->rx_tail, next);
         s->rx_count--;
     }
     unlock(f);

@@ -1,6 +1,7 @@
 /* TCP engine. See tcp.h for what it implements and its rules. Sequence
  * numbers compare modulo 2^32 (SEQ_LT & co.). */
 #include "net/tcp.h"
+#include "lib/fifo.h"
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
@@ -614,9 +615,7 @@ struct tcp_conn *tcp_accept(struct tcp_conn *l)
     struct tcp_conn *c = l->acceptq;
     if (!c)
         return NULL;
-    l->acceptq = c->q_next;
-    if (!l->acceptq)
-        l->acceptq_tail = NULL;
+    FIFO_POP(l->acceptq, l->acceptq_tail, q_next);
     l->n_accept--;
     c->q_next = NULL;
     c->parent = NULL;
@@ -1446,12 +1445,7 @@ static void segment_for_conn(struct netif *nif, struct tcp_conn *c, const struct
         struct tcp_conn *l = c->parent;
         if (l) {
             l->n_embryonic--;
-            c->q_next = NULL;
-            if (l->acceptq_tail)
-                l->acceptq_tail->q_next = c;
-            else
-                l->acceptq = c;
-            l->acceptq_tail = c;
+            FIFO_PUSH(l->acceptq, l->acceptq_tail, c, q_next);
             l->n_accept++;
         }
         net_wake_waiters();
