@@ -9,9 +9,10 @@
 
 #define PAGE 4096
 
-static volatile int chld_count, chld_pid, chld_status, pipe_count, usr1_count, segv_count;
-static volatile uint64_t segv_addr;
-static volatile int segv_code;
+/* What the handlers saw: how many deliveries, and the SA_SIGINFO handlers'
+ * last siginfo. */
+static volatile int chld_count, pipe_count, usr1_count, segv_count;
+static volatile struct kos_siginfo chld_info, segv_info;
 static char *volatile fault_page;
 static volatile int repair_after = 1;
 
@@ -20,8 +21,7 @@ static void on_chld(int sig, struct kos_siginfo *info, void *uc)
     (void)sig;
     (void)uc;
     chld_count++;
-    chld_pid = info->pid;
-    chld_status = info->status;
+    chld_info = *info;
 }
 
 static void on_pipe(int sig) { (void)sig; pipe_count++; }
@@ -32,8 +32,7 @@ static void on_segv(int sig, struct kos_siginfo *info, void *uc)
     (void)sig;
     (void)uc;
     segv_count++;
-    segv_addr = info->addr;
-    segv_code = info->code;
+    segv_info = *info;
     if (segv_count >= repair_after)
         mprotect((void *)((uint64_t)fault_page & ~(uint64_t)(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE);
 }
@@ -97,7 +96,7 @@ int main(void)
         exit(7);
     int st = 0;
     waitpid(pid, &st, 0);
-    ktap_ok(chld_count == 1 && chld_pid == pid && chld_status == (7 << 8) && WEXITSTATUS(st) == 7,
+    ktap_ok(chld_count == 1 && chld_info.pid == pid && chld_info.status == (7 << 8) && WEXITSTATUS(st) == 7,
             "sigchld_on_child_exit");
     set_action(SIGCHLD, SIG_DFL, 0);
 
@@ -122,7 +121,7 @@ int main(void)
     set_action(SIGSEGV, (uint64_t)on_segv, SA_SIGINFO);
     char *target = fault_page + 123;
     *(volatile char *)target = 42;
-    ktap_ok(segv_count == 1 && segv_addr == (uint64_t)target && segv_code == SEGV_ACCERR && fault_page[123] == 42,
+    ktap_ok(segv_count == 1 && segv_info.addr == (uint64_t)target && segv_info.code == SEGV_ACCERR && fault_page[123] == 42,
             "sigsegv_handler_gets_address_and_repairs");
     /* Not repaired the first two times: the same write faults again. */
     fault_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);

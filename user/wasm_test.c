@@ -832,40 +832,49 @@ static void section_fault_loaded(void)
     *(volatile int *)0 = loaded;
 }
 
+/* The sections a case names on the command line, in the usage's order. */
+#define WASM_TEST_SECTIONS(X) \
+    X(basic) \
+    X(traps) \
+    X(limits) \
+    X(slots) \
+    X(malformed) \
+    X(imports) \
+    X(isolation) \
+    X(exec) \
+    X(fault_loaded) \
+    X(fuzz) \
+    X(preempt)
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} sections[] = {
+#define SECTION(name) {#name, section_##name},
+    WASM_TEST_SECTIONS(SECTION)
+#undef SECTION
+};
+
 int main(int argc, char **argv)
 {
+    const size_t nsections = sizeof sections / sizeof sections[0];
     if (argc < 2) {
-        printf("usage: wasm_test basic|traps|limits|slots|malformed|imports|isolation|exec|fault_loaded|fuzz|preempt\n");
+        printf("usage: wasm_test ");
+        for (size_t i = 0; i < nsections; i++)
+            printf("%s%s", i ? "|" : "", sections[i].name);
+        printf("\n");
         return 2;
     }
     const char *what = argv[1];
-    if (strcmp(what, "basic") == 0)
-        section_basic();
-    else if (strcmp(what, "traps") == 0)
-        section_traps();
-    else if (strcmp(what, "limits") == 0)
-        section_limits();
-    else if (strcmp(what, "slots") == 0)
-        section_slots();
-    else if (strcmp(what, "malformed") == 0)
-        section_malformed();
-    else if (strcmp(what, "imports") == 0)
-        section_imports();
-    else if (strcmp(what, "isolation") == 0)
-        section_isolation();
-    else if (strcmp(what, "exec") == 0)
-        section_exec();
-    else if (strcmp(what, "fault_loaded") == 0)
-        section_fault_loaded();
-    else if (strcmp(what, "fuzz") == 0)
-        section_fuzz();
-    else if (strcmp(what, "preempt") == 0)
-        section_preempt();
-    else if (strcmp(what, "after_exec") == 0 && argc > 2)
+    for (size_t i = 0; i < nsections; i++)
+        if (strcmp(what, sections[i].name) == 0) {
+            sections[i].run();
+            return ktap_done();
+        }
+    if (strcmp(what, "after_exec") == 0 && argc > 2) {
         section_after_exec(argv[2]);
-    else {
-        printf("wasm_test: unknown section %s\n", what);
-        return 2;
+        return ktap_done();
     }
-    return ktap_done();
+    printf("wasm_test: unknown section %s\n", what);
+    return 2;
 }

@@ -123,6 +123,26 @@ static void resolve_peer(void)
     tx_count = 0;
 }
 
+/* A datagram socket bound to port on any address. */
+static struct socket *bound_socket(uint16_t port)
+{
+    struct socket *s = NULL;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(port)};
+    CHECK(sock_bind(s, &a) == 0);
+    return s;
+}
+
+/* A datagram socket connected to the peer's port. */
+static struct socket *peer_socket(uint16_t port)
+{
+    struct socket *s = NULL;
+    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
+    struct kos_sockaddr_in peer = {.sin_family = AF_INET, .sin_port = net_htons(port), .sin_addr = net_htonl(peer_ip)};
+    CHECK(sock_connect(s, &peer) == 0);
+    return s;
+}
+
 /* Checks a transmitted IPv4 frame's header; returns its payload. */
 static const uint8_t *sent_ip(int i, uint8_t proto, uint32_t dst, size_t *plen)
 {
@@ -253,10 +273,7 @@ static void t_udp_port_unreachable(void)
 static void t_udp_socket_roundtrip(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7)};
-    CHECK(sock_bind(s, &a) == 0);
+    struct socket *s = bound_socket(7);
     uint8_t f[1600], data[100], buf[200];
     for (int i = 0; i < 100; i++)
         data[i] = (uint8_t)(i ^ 0xa5);
@@ -301,10 +318,7 @@ static void t_udp_socket_roundtrip(void)
 static void t_udp_sizes(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in peer = {.sin_family = AF_INET, .sin_port = net_htons(9), .sin_addr = net_htonl(peer_ip)};
-    CHECK(sock_connect(s, &peer) == 0);
+    struct socket *s = peer_socket(9);
     static uint8_t data[1500], f[1600], buf[1600];
     int bad = 0;
     for (size_t len = 0; len <= UDP_MAX_PAYLOAD; len++) {
@@ -333,10 +347,7 @@ static void t_udp_sizes(void)
 static void t_connected_filter(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in peer = {.sin_family = AF_INET, .sin_port = net_htons(9), .sin_addr = net_htonl(peer_ip)};
-    CHECK(sock_connect(s, &peer) == 0);
+    struct socket *s = peer_socket(9);
     uint16_t port = s->local_port;
     CHECK(port >= UDP_EPHEMERAL_FIRST);
     uint8_t f[200], d[4] = {1, 2, 3, 4}, buf[8];
@@ -450,10 +461,7 @@ static void t_malformed(void)
 {
     resolve_peer();
     uint8_t f[2000], d[16] = {0};
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7)};
-    CHECK(sock_bind(s, &a) == 0);
+    struct socket *s = bound_socket(7);
     size_t n;
     uint64_t expect[DROP_REASON_COUNT] = {0};
 
@@ -523,10 +531,7 @@ static void t_malformed(void)
 static void t_fuzz(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7)};
-    CHECK(sock_bind(s, &a) == 0);
+    struct socket *s = bound_socket(7);
     uint32_t seed = 12345;
     uint8_t d[64] = {0}, buf[2000];
     uint64_t delivered = 0, replies_expected = 0;
@@ -725,10 +730,7 @@ static void t_fragment_send(void)
 static void t_fragment_reassembly(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7000)};
-    CHECK(sock_bind(s, &a) == 0);
+    struct socket *s = bound_socket(7000);
     static uint8_t whole[8200], f[1600], buf[8200];
     size_t n = udp_whole(whole, 7000, 8192);      /* 8200 bytes: 6 fragments of 1480 and one of 800 */
     /* Last fragment first, then the rest backwards: order must not matter. */
@@ -841,10 +843,7 @@ static void t_arp_pending_evicted_first(void)
 static void t_bad_sources(void)
 {
     resolve_peer();
-    struct socket *s;
-    CHECK(sock_create(AF_INET, SOCK_DGRAM, 0, &s) == 0);
-    struct kos_sockaddr_in a = {.sin_family = AF_INET, .sin_port = net_htons(7)};
-    CHECK(sock_bind(s, &a) == 0);
+    struct socket *s = bound_socket(7);
     uint8_t f[200], d[4] = {1, 2, 3, 4};
     const uint32_t bad[] = {0x0a0002ff, 0xf0000001, 0xffffffff, 0xe0000001, 0x7f000001, 0x0a00020f};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

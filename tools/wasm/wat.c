@@ -993,6 +993,27 @@ static void check_end_label(mod *m, const sx *list, size_t *i, const sx *open)
     }
 }
 
+/* The token an immediate needs at list->kids[*i] (what, for the error when
+ * the list ends); steps past it. */
+static const sx *operand(mod *m, const sx *list, size_t *i, int line, const char *what)
+{
+    if (*i >= list->n)
+        wfail(m->w, line, "unexpected token (expected %s)", what);
+    return &list->kids[(*i)++];
+}
+
+/* A memarg field "key=N" (offset=, align=) at t: the N part in *v. */
+static int memarg_field(const sx *t, const char *key, sx *v)
+{
+    size_t n = strlen(key);
+    if (!t || t->kind != SX_ATOM || t->alen <= n || memcmp(t->a, key, n))
+        return 0;
+    *v = *t;
+    v->a += n;
+    v->alen -= n;
+    return 1;
+}
+
 /* Immediates of a plain instruction at list->kids[*i] (after the name). */
 static void immediates(mod *m, buf *b, const opinfo *op, const sx *list, size_t *i, int line)
 {
@@ -1004,28 +1025,16 @@ static void immediates(mod *m, buf *b, const opinfo *op, const sx *list, size_t 
         b_byte(b, 0);
         break;
     case I_LOCAL:
-        if (!next)
-            wfail(m->w, line, "unexpected token (expected a local index)");
-        b_u32(b, resolve(m, &m->locals, next, "local"));
-        (*i)++;
+        b_u32(b, resolve(m, &m->locals, operand(m, list, i, line, "a local index"), "local"));
         break;
     case I_GLOBAL:
-        if (!next)
-            wfail(m->w, line, "unexpected token (expected a global index)");
-        b_u32(b, resolve(m, &m->globals, next, "global"));
-        (*i)++;
+        b_u32(b, resolve(m, &m->globals, operand(m, list, i, line, "a global index"), "global"));
         break;
     case I_FUNC:
-        if (!next)
-            wfail(m->w, line, "unexpected token (expected a function index)");
-        b_u32(b, resolve(m, &m->funcs, next, "function"));
-        (*i)++;
+        b_u32(b, resolve(m, &m->funcs, operand(m, list, i, line, "a function index"), "function"));
         break;
     case I_LABEL:
-        if (!next)
-            wfail(m->w, line, "unexpected token (expected a label)");
-        b_u32(b, label_depth(m, next));
-        (*i)++;
+        b_u32(b, label_depth(m, operand(m, list, i, line, "a label")));
         break;
     case I_BRTABLE: {
         buf depths = {0};
@@ -1055,19 +1064,14 @@ static void immediates(mod *m, buf *b, const opinfo *op, const sx *list, size_t 
     }
     case I_MEM: {
         uint32_t offset = 0, align = op->align;
-        if (next && next->kind == SX_ATOM && next->alen > 7 && !memcmp(next->a, "offset=", 7)) {
-            sx v = *next;
-            v.a += 7;
-            v.alen -= 7;
+        sx v;
+        if (memarg_field(next, "offset=", &v)) {
             if (!parse_u32(m->w, &v, &offset))
                 wfail(m->w, next->line, "unexpected token (bad offset)");
             (*i)++;
             next = *i < list->n ? &list->kids[*i] : NULL;
         }
-        if (next && next->kind == SX_ATOM && next->alen > 6 && !memcmp(next->a, "align=", 6)) {
-            sx v = *next;
-            v.a += 6;
-            v.alen -= 6;
+        if (memarg_field(next, "align=", &v)) {
             uint32_t a;
             if (!parse_u32(m->w, &v, &a))
                 wfail(m->w, next->line, "unexpected token (bad alignment)");
@@ -1310,6 +1314,30 @@ static void global_type(mod *m, buf *b, const sx *t, uint8_t *vt)
     }
 }
 
+/* The four kinds of extern, numbered as the binary format's import and
+ * export descriptions number them: the keyword of a field or description,
+ * the index space it defines into, its import count and the word errors use. */
+typedef struct extern_kind {
+    uint8_t code;
+    const char *what;
+    space *sp;
+    size_t *nimports;
+} extern_kind;
+
+static int extern_kind_of(mod *m, const sx *f, extern_kind *k)
+{
+    static const char *const keyword[4] = {"func", "table", "memory", "global"};
+    static const char *const what[4] = {"function", "table", "memory", "global"};
+    space *const sp[4] = {&m->funcs, &m->tables, &m->mems, &m->globals};
+    size_t *const nimports[4] = {&m->nfunc_imports, &m->ntable_imports, &m->nmem_imports, &m->nglobal_imports};
+    for (uint8_t c = 0; c < 4; c++)
+        if (is_list(f, keyword[c])) {
+            *k = (extern_kind){c, what[c], sp[c], nimports[c]};
+            return 1;
+        }
+    return 0;
+}
+
 /* Pass 1: index spaces and explicit types. */
 static void declare(mod *m, const sx *f)
 {
@@ -1341,52 +1369,26 @@ static void declare(mod *m, const sx *f)
         const sx *id = d->n > 1 && is_id(&d->kids[1]) ? &d->kids[1] : NULL;
         if (m->seen_def)
             wfail(m->w, f->line, "import after %s", m->seen_def);
-        if (is_list(d, "func")) {
-            space_add(m, &m->funcs, id);
-            m->nfunc_imports++;
-        } else if (is_list(d, "table")) {
-            space_add(m, &m->tables, id);
-            m->ntable_imports++;
-        } else if (is_list(d, "memory")) {
-            space_add(m, &m->mems, id);
-            m->nmem_imports++;
-        } else if (is_list(d, "global")) {
-            space_add(m, &m->globals, id);
-            m->nglobal_imports++;
-        } else {
+        extern_kind k;
+        if (!extern_kind_of(m, d, &k))
             wfail(m->w, d->line, "unexpected token in import");
-        }
+        space_add(m, k.sp, id);
+        (*k.nimports)++;
         return;
     }
     const sx *id = opt_id(f, &i);
     while (i < f->n && is_list(&f->kids[i], "export"))
         i++;
     int imported = i < f->n && is_list(&f->kids[i], "import");
-    const char *what = field_is(f, "func")     ? "function"
-                       : field_is(f, "table")  ? "table"
-                       : field_is(f, "memory") ? "memory"
-                       : field_is(f, "global") ? "global"
-                                               : NULL;
-    if (what && imported && m->seen_def)
-        wfail(m->w, f->line, "import after %s", m->seen_def);
-    if (what && !imported)
-        m->seen_def = what;
-    if (field_is(f, "func")) {
+    extern_kind k;
+    if (extern_kind_of(m, f, &k)) {
+        if (imported && m->seen_def)
+            wfail(m->w, f->line, "import after %s", m->seen_def);
         if (imported)
-            m->nfunc_imports++;
-        space_add(m, &m->funcs, id);
-    } else if (field_is(f, "table")) {
-        if (imported)
-            m->ntable_imports++;
-        space_add(m, &m->tables, id);
-    } else if (field_is(f, "memory")) {
-        if (imported)
-            m->nmem_imports++;
-        space_add(m, &m->mems, id);
-    } else if (field_is(f, "global")) {
-        if (imported)
-            m->nglobal_imports++;
-        space_add(m, &m->globals, id);
+            (*k.nimports)++;
+        else
+            m->seen_def = k.what;
+        space_add(m, k.sp, id);
     } else if (field_is(f, "export") || field_is(f, "start") || field_is(f, "elem") || field_is(f, "data")) {
         /* handled in pass 2 */
     } else {
@@ -1444,6 +1446,19 @@ static void func_body(mod *m, const sx *f, size_t i, uint32_t type)
     b_free(&body);
 }
 
+/* Whether field f imports something: an (import ...) field, or a definition
+ * with an inline (import ...) after its id and exports. */
+static int imports_something(const sx *f)
+{
+    if (field_is(f, "import"))
+        return 1;
+    size_t k = 1;
+    opt_id(f, &k);
+    while (k < f->n && is_list(&f->kids[k], "export"))
+        k++;
+    return !field_is(f, "type") && k < f->n && is_list(&f->kids[k], "import");
+}
+
 static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi, uint32_t *gi)
 {
     size_t i = 1;
@@ -1486,25 +1501,12 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
             wfail(m->w, f->line, "unexpected token in export");
         check_name(m, &f->kids[1]);
         const sx *d = &f->kids[2];
-        uint8_t kind;
-        uint32_t idx;
-        if (is_list(d, "func")) {
-            kind = 0;
-            idx = resolve(m, &m->funcs, &d->kids[1], "function");
-        } else if (is_list(d, "table")) {
-            kind = 1;
-            idx = resolve(m, &m->tables, &d->kids[1], "table");
-        } else if (is_list(d, "memory")) {
-            kind = 2;
-            idx = resolve(m, &m->mems, &d->kids[1], "memory");
-        } else if (is_list(d, "global")) {
-            kind = 3;
-            idx = resolve(m, &m->globals, &d->kids[1], "global");
-        } else {
+        extern_kind k;
+        if (!extern_kind_of(m, d, &k))
             wfail(m->w, d->line, "unexpected token in export");
-        }
+        uint32_t idx = resolve(m, k.sp, &d->kids[1], k.what);
         b_str(&m->s_export, f->kids[1].s, f->kids[1].slen);
-        b_byte(&m->s_export, kind);
+        b_byte(&m->s_export, k.code);
         b_u32(&m->s_export, idx);
         m->n_export++;
         return;
@@ -1731,26 +1733,10 @@ static uint8_t *compile_fields(wctx *w, const sx *fields, size_t first, size_t *
     m.global_type = xalloc(w, m.globals.n + 1);
     uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
     /* imports first (their index space comes first), then the rest in order */
-    for (size_t i = first; i < fields->n; i++) {
-        const sx *f = &fields->kids[i];
-        size_t k = 1;
-        opt_id(f, &k);
-        while (k < f->n && is_list(&f->kids[k], "export"))
-            k++;
-        int inline_imp = !field_is(f, "import") && !field_is(f, "type") && k < f->n && is_list(&f->kids[k], "import");
-        if (field_is(f, "import") || inline_imp)
-            define(&m, f, &fi, &ti, &mi, &gi);
-    }
-    for (size_t i = first; i < fields->n; i++) {
-        const sx *f = &fields->kids[i];
-        size_t k = 1;
-        opt_id(f, &k);
-        while (k < f->n && is_list(&f->kids[k], "export"))
-            k++;
-        int inline_imp = !field_is(f, "import") && !field_is(f, "type") && k < f->n && is_list(&f->kids[k], "import");
-        if (!field_is(f, "import") && !inline_imp)
-            define(&m, f, &fi, &ti, &mi, &gi);
-    }
+    for (int imports = 1; imports >= 0; imports--)
+        for (size_t i = first; i < fields->n; i++)
+            if (imports_something(&fields->kids[i]) == imports)
+                define(&m, &fields->kids[i], &fi, &ti, &mi, &gi);
     buf types = {0};
     for (size_t i = 0; i < m.ntypes; i++) {
         b_byte(&types, 0x60);
