@@ -259,8 +259,8 @@ static bool test_file_fstat_kinds(void)
 
 KTEST_SUITE(ramfs,
     KTEST_CASE("ramfs_write_read_unlink", test_ramfs_roundtrip, KTEST_PAGES),
-    KTEST_CASE("ramfs_unlink_while_open", test_ramfs_unlink_while_open),
-    KTEST_CASE("ramfs_holes_and_limits", test_ramfs_holes_and_limits),
-    KTEST_CASE("ramfs_open_flags_and_paths", test_file_open_flags),
-    KTEST_CASE("file_fstat_kinds", test_file_fstat_kinds),
+    KTEST_CASE("ramfs_unlink_while_open", test_ramfs_unlink_while_open, KTEST_PAGES),
+    KTEST_CASE("ramfs_holes_and_limits", test_ramfs_holes_and_limits, KTEST_PAGES),
+    KTEST_CASE("ramfs_open_flags_and_paths", test_file_open_flags, KTEST_PAGES),
+    KTEST_CASE("file_fstat_kinds", test_file_fstat_kinds, KTEST_PAGES),
 );
