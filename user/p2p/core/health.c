@@ -281,10 +281,15 @@ static void health_tick(struct node *n)
                     p->s_fin_ms = now;
                 }
             }
-            /* A stream whose close the peer never answers is forgotten after a while. */
+            /* A stream whose close the peer never answers is reset after a while. Only forgotten,
+             * it stayed open on the peer's side beside the next one, and js-libp2p refused a user's
+             * `p2p ping` as its third inbound ping stream (0 answered, under the slow sanitize build);
+             * the RST reaches the peer before any stream opened later on this connection. */
             if (p->s && p->s->want_fin && now - p->s_fin_ms > 2 * (uint64_t)h->cfg.timeout_ms) {
-                p->s->ctx = NULL;
+                struct stream *s = p->s;
+                s->ctx = NULL;
                 p->s = NULL;
+                node_stream_reset(s, R_stream_reset);
             }
             if (!p->ping_out && !p->s && now >= p->next_ping_ms) {
                 if ((p->s = node_open_stream(p->c, &health_ping, NULL)))
