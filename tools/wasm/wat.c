@@ -993,6 +993,22 @@ static void check_end_label(mod *m, const sx *list, size_t *i, const sx *open)
     }
 }
 
+/* The instruction an atom names; an unknown name is an error. */
+static opinfo op_named(mod *m, const sx *name)
+{
+    opinfo op;
+    if (!find_op(name, &op))
+        wfail(m->w, name->line, "unknown operator %.*s", (int)name->alen, name->a);
+    return op;
+}
+
+/* The end of a block, loop or if: its label goes out of scope. */
+static void end_block(mod *m, buf *b)
+{
+    m->nlabels--;
+    b_byte(b, 0x0b);
+}
+
 /* The token an immediate needs at list->kids[*i] (what, for the error when
  * the list ends); steps past it. */
 static const sx *operand(mod *m, const sx *list, size_t *i, int line, const char *what)
@@ -1124,8 +1140,7 @@ static void folded(mod *m, buf *b, const sx *e)
         blocktype(m, b, e, &i);
         push_label(m, id, e->line);
         instrs(m, b, e, &i, 0);
-        m->nlabels--;
-        b_byte(b, 0x0b);
+        end_block(m, b);
         return;
     }
     if (is_atom(head, "if")) {
@@ -1161,13 +1176,10 @@ static void folded(mod *m, buf *b, const sx *e)
         }
         if (i != e->n)
             wfail(m->w, e->line, "unexpected token after (else ...)");
-        m->nlabels--;
-        b_byte(b, 0x0b);
+        end_block(m, b);
         return;
     }
-    opinfo op;
-    if (!find_op(head, &op))
-        wfail(m->w, head->line, "unknown operator %.*s", (int)head->alen, head->a);
+    opinfo op = op_named(m, head);
     buf imm = {0};
     immediates(m, &imm, &op, e, &i, e->line);
     /* operands: the remaining items, all folded instructions */
@@ -1223,13 +1235,10 @@ static void instrs(mod *m, buf *b, const sx *list, size_t *i, int stop_at_end)
                 wfail(m->w, e->line, "unexpected end (missing end)");
             (*i)++;
             check_end_label(m, list, i, id);
-            m->nlabels--;
-            b_byte(b, 0x0b);
+            end_block(m, b);
             continue;
         }
-        opinfo op;
-        if (!find_op(e, &op))
-            wfail(m->w, e->line, "unknown operator %.*s", (int)e->alen, e->a);
+        opinfo op = op_named(m, e);
         b_byte(b, op.op);
         immediates(m, b, &op, list, i, e->line);
     }
@@ -1446,6 +1455,51 @@ static void func_body(mod *m, const sx *f, size_t i, uint32_t type)
     b_free(&body);
 }
 
+/* What an inline (elem ...) or (data ...) abbreviation stands for: limits
+ * of exactly n (min = max), and an active segment at offset (i32.const 0). */
+static void exact_limits(buf *b, uint32_t n)
+{
+    b_byte(b, 1);
+    b_u32(b, n);
+    b_u32(b, n);
+}
+
+static void inline_segment_head(buf *sec, uint32_t index)
+{
+    b_u32(sec, index);
+    b_byte(sec, 0x41);  /* i32.const 0 end */
+    b_byte(sec, 0);
+    b_byte(sec, 0x0b);
+}
+
+/* Where a table, memory or global definition goes: its own section, or,
+ * imported (im), the import section after the import's kind byte. */
+static buf *definition_section(mod *m, const sx *im, buf *own, uint8_t import_kind)
+{
+    if (!im)
+        return own;
+    b_byte(&m->s_import, import_kind);
+    return &m->s_import;
+}
+
+/* The end of field f's items at i: anything after is an error. */
+static void nothing_after(mod *m, const sx *f, size_t i, const char *what)
+{
+    if (i != f->n)
+        wfail(m->w, f->line, "unexpected token in %s", what);
+}
+
+/* An active segment's head in sec: the table or memory it fills (named by
+ * an optional index, else 0), then its offset expression. */
+static void segment_head(mod *m, buf *sec, const sx *f, size_t *i, space *sp, const char *what)
+{
+    uint32_t index = 0;
+    if (*i < f->n && f->kids[*i].kind == SX_ATOM)
+        index = resolve(m, sp, &f->kids[(*i)++], what);
+    b_u32(sec, index);
+    const_expr(m, sec, f, i);
+}
+
 /* Whether field f imports something: an (import ...) field, or a definition
  * with an inline (import ...) after its id and exports. */
 static int imports_something(const sx *f)
@@ -1521,11 +1575,7 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
         return;
     }
     if (field_is(f, "elem")) {
-        uint32_t table = 0;
-        if (i < f->n && f->kids[i].kind == SX_ATOM)
-            table = resolve(m, &m->tables, &f->kids[i++], "table");
-        b_u32(&m->s_elem, table);
-        const_expr(m, &m->s_elem, f, &i);
+        segment_head(m, &m->s_elem, f, &i, &m->tables, "table");
         b_u32(&m->s_elem, f->n - i);
         for (; i < f->n; i++)
             b_u32(&m->s_elem, resolve(m, &m->funcs, &f->kids[i], "function"));
@@ -1533,11 +1583,7 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
         return;
     }
     if (field_is(f, "data")) {
-        uint32_t mem = 0;
-        if (i < f->n && f->kids[i].kind == SX_ATOM)
-            mem = resolve(m, &m->mems, &f->kids[i++], "memory");
-        b_u32(&m->s_data, mem);
-        const_expr(m, &m->s_data, f, &i);
+        segment_head(m, &m->s_data, f, &i, &m->mems, "memory");
         buf bytes = {0};
         for (; i < f->n; i++) {
             if (f->kids[i].kind != SX_STRING)
@@ -1584,9 +1630,7 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
     }
     if (kind == 1) {
         (*ti)++;
-        buf *b = im ? &m->s_import : &m->s_table;
-        if (im)
-            b_byte(b, 1);
+        buf *b = definition_section(m, im, &m->s_table, 1);
         /* (table funcref (elem ...)) abbreviation */
         if (i < f->n && is_atom(&f->kids[i], "funcref") && i + 1 < f->n && is_list(&f->kids[i + 1], "elem")) {
             if (im)
@@ -1594,14 +1638,9 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
             const sx *el = &f->kids[i + 1];
             uint32_t n = (uint32_t)(el->n - 1);
             b_byte(b, 0x70);
-            b_byte(b, 1);
-            b_u32(b, n);
-            b_u32(b, n);
+            exact_limits(b, n);
             m->n_table++;
-            b_u32(&m->s_elem, index);
-            b_byte(&m->s_elem, 0x41);
-            b_byte(&m->s_elem, 0);
-            b_byte(&m->s_elem, 0x0b);
+            inline_segment_head(&m->s_elem, index);
             b_u32(&m->s_elem, n);
             for (size_t k = 1; k < el->n; k++)
                 b_u32(&m->s_elem, resolve(m, &m->funcs, &el->kids[k], "function"));
@@ -1614,15 +1653,12 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
         limits(m, b, f, &i, 1);
         if (!im)
             m->n_table++;
-        if (i != f->n)
-            wfail(m->w, f->line, "unexpected token in table");
+        nothing_after(m, f, i, "table");
         return;
     }
     if (kind == 2) {
         (*mi)++;
-        buf *b = im ? &m->s_import : &m->s_mem;
-        if (im)
-            b_byte(b, 2);
+        buf *b = definition_section(m, im, &m->s_mem, 2);
         if (i < f->n && is_list(&f->kids[i], "data")) {
             if (im)
                 wfail(m->w, f->line, "unexpected token (imported memory with data)");
@@ -1634,14 +1670,9 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
                 b_bytes(&bytes, d->kids[k].s, d->kids[k].slen);
             }
             uint32_t pages = (uint32_t)((bytes.n + 65535) / 65536);
-            b_byte(b, 1);
-            b_u32(b, pages);
-            b_u32(b, pages);
+            exact_limits(b, pages);
             m->n_mem++;
-            b_u32(&m->s_data, index);
-            b_byte(&m->s_data, 0x41);
-            b_byte(&m->s_data, 0);
-            b_byte(&m->s_data, 0x0b);
+            inline_segment_head(&m->s_data, index);
             b_str(&m->s_data, bytes.p, bytes.n);
             m->n_data++;
             b_free(&bytes);
@@ -1652,14 +1683,11 @@ static void define(mod *m, const sx *f, uint32_t *fi, uint32_t *ti, uint32_t *mi
         limits(m, b, f, &i, 0);
         if (!im)
             m->n_mem++;
-        if (i != f->n)
-            wfail(m->w, f->line, "unexpected token in memory");
+        nothing_after(m, f, i, "memory");
         return;
     }
     /* global */
-    buf *b = im ? &m->s_import : &m->s_global;
-    if (im)
-        b_byte(b, 3);
+    buf *b = definition_section(m, im, &m->s_global, 3);
     if (i >= f->n)
         wfail(m->w, f->line, "unexpected token (global type)");
     global_type(m, b, &f->kids[i++], &m->global_type[(*gi)++]);
