@@ -186,8 +186,13 @@ describe('kos test against the real kernel', () => {
     expect(ready, out + err).not.toBeNull()
     const port = (name: string) => Number(new RegExp(String.raw`^\{${name}\} = (\d+): e1000-user-p2p forwards host 127\.0\.0\.1:\1 to the guest$`, 'm').exec(err)?.[1])
     const [p2pPort, ctlPort] = [port('p2pPort'), port('ctlPort')]
-    expect(p2pPort).toBeGreaterThan(0)
-    expect(ctlPort).toBeGreaterThan(0)
+    // Free ports the kernel handed out (listen on port 0): inside its ephemeral range.
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    for (const p of [p2pPort, ctlPort]) {
+      expect(Number.isInteger(p)).toBe(true)
+      expect(p).toBeGreaterThanOrEqual(lo)
+      expect(p).toBeLessThanOrEqual(hi)
+    }
     expect(p2pPort).not.toBe(ctlPort)
     const js = startLibp2pPeer({dial: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${ready![1]}`, pings: 3})
     try {
